@@ -1,0 +1,44 @@
+# minyi task runner. `make` alone lists the targets.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export MINYI_DATA_DIR ?= $(CURDIR)/data
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/minyi: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: $(BIN)/minyi
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/minyi ## Create the virtual environment and install minyi
+
+demo: install ## Install, migrate, load demo data (prints staff logins once) and serve on HOST:PORT
+	$(BIN)/minyi migrate
+	$(BIN)/minyi demo-data
+	$(BIN)/minyi serve --host $(HOST) --port $(PORT)
+
+chromium: ## Install Debian's chromium for the browser tests, when missing
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk
+
+test: $(VENV)/.dev chromium ## Install the development dependencies and run the whole suite
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev ## Lint with ruff
+	$(BIN)/ruff check src tests benchmarks
+
+bench: $(VENV)/.dev ## Run the benchmarks (prints ours, the baseline and the ratio)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+.PHONY: help install demo chromium test lint bench

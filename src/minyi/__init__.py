@@ -1,0 +1,3 @@
+"""minyi (民意): walk the mass line online."""
+
+__version__ = "0.1.0"

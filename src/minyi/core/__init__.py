@@ -1,0 +1,1 @@
+"""Settings, database, clock and errors: no business rules live here."""

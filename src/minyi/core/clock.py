@@ -1,0 +1,33 @@
+"""Time: stored in UTC, shown and counted in China's time (Asia/Shanghai)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Treat naive datetimes (as SQLite returns them) as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def to_china(moment: datetime) -> datetime:
+    """The same instant in Asia/Shanghai."""
+    return as_utc(moment).astimezone(CHINA_TZ)
+
+
+def china_today(now: datetime | None = None) -> date:
+    """Today's date in China."""
+    return to_china(now or utcnow()).date()
+
+
+def format_china(moment: datetime | None) -> str:
+    """`YYYY-MM-DD HH:MM` in China's time, '' for None."""
+    return "" if moment is None else to_china(moment).strftime("%Y-%m-%d %H:%M")

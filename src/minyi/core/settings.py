@@ -1,0 +1,87 @@
+"""Runtime settings, read once from MINYI_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        msg = f"{name} must be an integer, got {raw!r}"
+        raise ValueError(msg) from exc
+
+
+def _env_bool(name: str, *, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Use MINYI_SECRET_KEY, else a random key kept in the data folder (created once)."""
+    explicit = os.environ.get("MINYI_SECRET_KEY")
+    if explicit:
+        return explicit
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the product reads from its environment; documented in docs/settings.md."""
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secure_cookies: bool = False
+    session_hours: int = 12
+    submit_rate_limit: int = 5  # public submissions per client per window
+    submit_rate_window_seconds: int = 600
+    run_scheduler: bool = True
+    scheduler_interval_seconds: int = 300
+    run_analysis: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def load_settings() -> Settings:
+    """Build Settings from the environment (MINYI_DATA_DIR defaults to ./data)."""
+    data_dir = Path(os.environ.get("MINYI_DATA_DIR", "data")).resolve()
+    database_url = os.environ.get("MINYI_DATABASE_URL") or f"sqlite:///{data_dir / 'minyi.sqlite3'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=_secret_key(data_dir),
+        host=os.environ.get("MINYI_HOST", "127.0.0.1"),
+        port=_env_int("MINYI_PORT", 8000),
+        secure_cookies=_env_bool("MINYI_SECURE_COOKIES", default=False),
+        session_hours=_env_int("MINYI_SESSION_HOURS", 12),
+        submit_rate_limit=_env_int("MINYI_SUBMIT_RATE_LIMIT", 5),
+        submit_rate_window_seconds=_env_int("MINYI_SUBMIT_RATE_WINDOW", 600),
+        run_scheduler=_env_bool("MINYI_RUN_SCHEDULER", default=True),
+        scheduler_interval_seconds=_env_int("MINYI_SCHEDULER_INTERVAL", 300),
+        run_analysis=_env_bool("MINYI_RUN_ANALYSIS", default=True),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (cached)."""
+    return load_settings()
