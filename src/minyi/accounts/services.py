@@ -1,0 +1,126 @@
+"""Account use cases: create users, log in and out, resolve a session or API token."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.accounts.models import LoginSession, Role, User
+from minyi.core.clock import utcnow
+from minyi.core.security import hash_token
+from minyi.core.errors import Conflict, NotAuthenticated, ValidationFailed
+from minyi.core.validation import choice_field, text_field
+from minyi.departments.models import Department
+
+_hasher = PasswordHasher()
+_USERNAME = re.compile(r"^[a-z0-9_.-]{3,32}$")
+PASSWORD_MIN = 10
+STAFF_ROLES = {r.value: r for r in Role if r is not Role.CITIZEN}
+# Verifying against a dummy hash keeps the time of a failed login independent of whether the user exists.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def generate_password() -> str:
+    """A random password for a new account (printed once, never stored in clear)."""
+    return secrets.token_urlsafe(12)
+
+
+def create_user(session: Session, *, username: Any, display_name: Any, password: Any, role: Any,
+                department_id: Any = None) -> User:
+    """A staff account; handlers must belong to a department."""
+    name = text_field(username, field="username", label="用户名", max_len=32).strip().lower()
+    if not _USERNAME.match(name):
+        raise ValidationFailed("用户名只能包含 3–32 个小写字母、数字、点、下划线或连字符", field="username")
+    display = text_field(display_name, field="display_name", label="姓名", max_len=64).strip()
+    secret = text_field(password, field="password", label="密码", max_len=128)
+    if len(secret) < PASSWORD_MIN:
+        raise ValidationFailed(f"密码至少 {PASSWORD_MIN} 位", field="password")
+    role_value = Role(choice_field(role, field="role", label="角色", choices=STAFF_ROLES))
+    dept_id = None
+    if department_id not in (None, ""):
+        try:
+            dept = session.get(Department, int(department_id))
+        except (TypeError, ValueError):
+            dept = None
+        if dept is None:
+            raise ValidationFailed("请选择有效的部门", field="department_id")
+        dept_id = dept.id
+    if role_value is Role.HANDLER and dept_id is None:
+        raise ValidationFailed("承办人必须属于一个部门", field="department_id")
+    if session.scalar(select(User).where(User.username == name)) is not None:
+        raise Conflict(f"用户名 {name} 已被使用")
+    user = User(username=name, display_name=display, password_hash=_hasher.hash(secret), role=role_value,
+                department_id=dept_id)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, *, username: Any, password: Any) -> User:
+    """The active user with these credentials, or NotAuthenticated (same message either way)."""
+    error = NotAuthenticated("用户名或密码不正确")
+    if not isinstance(username, str) or not isinstance(password, str) or len(password) > 128:
+        raise error
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise error from None
+    if user is None or not user.is_active:
+        raise error
+    return user
+
+
+def start_session(session: Session, *, user: User, hours: int, kind: str = "browser") -> str:
+    """A new login; returns the secret token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=hash_token(token), user_id=user.id, kind=kind,
+                             expires_at=utcnow() + timedelta(hours=hours)))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str | None, *, kind: str) -> User | None:
+    """The user behind a live session or API token, or None."""
+    if not token or len(token) > 128:
+        return None
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(token),
+                                                    LoginSession.kind == kind))
+    if row is None or row.revoked or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row.user
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """Log out: revoke the token."""
+    if not token:
+        return
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(token)))
+    if row is not None:
+        row.revoked = True
+
+
+def list_users(session: Session) -> list[User]:
+    """All accounts, by role then name."""
+    return list(session.scalars(select(User).order_by(User.role, User.username)))
+
+
+def set_user_active(session: Session, *, user_id: Any, active: bool, acting_user: User) -> User:
+    """Deactivate or reactivate an account (never delete: the event log refers to it)."""
+    try:
+        user = session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        user = None
+    if user is None:
+        raise ValidationFailed("用户不存在", field="user_id")
+    if user.id == acting_user.id and not active:
+        raise ValidationFailed("不能停用自己的账号", field="user_id")
+    user.is_active = active
+    return user

@@ -1,0 +1,1 @@
+"""Departments (部门): a tree, each with the domains it handles."""

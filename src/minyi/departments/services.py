@@ -1,0 +1,99 @@
+"""Department use cases: create, edit and list the tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.core.errors import Conflict, ValidationFailed
+from minyi.core.validation import text_field
+from minyi.departments.models import Department
+from minyi.nlp.labels import DOMAINS
+
+
+def _domains(values: Any) -> list[str]:
+    if values in (None, ""):
+        return []
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list | tuple):
+        raise ValidationFailed("领域格式不正确", field="domains")
+    bad = [v for v in values if v not in DOMAINS]
+    if bad:
+        raise ValidationFailed(f"未知的领域：{'、'.join(map(str, bad))}", field="domains")
+    return list(dict.fromkeys(values))
+
+
+def _keywords(raw: Any) -> list[str]:
+    text = text_field(raw or "", field="keywords", label="关键词", max_len=1000, required=False)
+    return [w for w in (part.strip() for part in text.replace("，", ",").split(",")) if w][:50]
+
+
+def create_department(session: Session, *, name: Any, parent_id: Any = None, domains: Any = None,
+                      keywords: Any = "") -> Department:
+    """A new department, optionally under a parent."""
+    title = text_field(name, field="name", label="部门名称", max_len=100, min_len=2).strip()
+    if session.scalar(select(Department).where(Department.name == title)) is not None:
+        raise Conflict(f"部门“{title}”已存在")
+    parent = None
+    if parent_id not in (None, ""):
+        try:
+            parent = session.get(Department, int(parent_id))
+        except (TypeError, ValueError):
+            parent = None
+        if parent is None:
+            raise ValidationFailed("上级部门不存在", field="parent_id")
+    dept = Department(name=title, parent_id=parent.id if parent else None, domains=_domains(domains),
+                      keywords=_keywords(keywords))
+    session.add(dept)
+    session.flush()
+    return dept
+
+
+def update_department(session: Session, *, department_id: Any, domains: Any, keywords: Any,
+                      is_active: bool) -> Department:
+    """Change what a department handles, or (de)activate it."""
+    try:
+        dept = session.get(Department, int(department_id))
+    except (TypeError, ValueError):
+        dept = None
+    if dept is None:
+        raise ValidationFailed("部门不存在", field="department_id")
+    dept.domains = _domains(domains)
+    dept.keywords = _keywords(keywords)
+    dept.is_active = is_active
+    session.flush()
+    return dept
+
+
+@dataclass
+class DepartmentNode:
+    """A department with its depth in the tree (for indented lists)."""
+
+    department: Department
+    depth: int
+
+
+def department_tree(session: Session, *, active_only: bool = False) -> list[DepartmentNode]:
+    """Depth-first list of the tree."""
+    query = select(Department).order_by(Department.name)
+    if active_only:
+        query = query.where(Department.is_active.is_(True))
+    rows = list(session.scalars(query))
+    children: dict[int | None, list[Department]] = {}
+    ids = {d.id for d in rows}
+    for dept in rows:
+        parent = dept.parent_id if dept.parent_id in ids else None
+        children.setdefault(parent, []).append(dept)
+    out: list[DepartmentNode] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for dept in children.get(parent, []):
+            out.append(DepartmentNode(dept, depth))
+            walk(dept.id, depth + 1)
+
+    walk(None, 0)
+    return out

@@ -1,0 +1,1 @@
+"""Background work: jobs call services, never routes."""

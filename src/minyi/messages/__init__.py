@@ -1,0 +1,1 @@
+"""Citizens' messages (留言): submission, the public board, tracking links."""

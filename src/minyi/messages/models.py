@@ -1,0 +1,62 @@
+"""A message as the citizen wrote it, and its contact data kept apart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from minyi.core.clock import utcnow
+from minyi.core.db import Base, UTCDateTime
+
+
+class Message(Base):
+    """What a citizen wrote, stored exactly as submitted; never edited, never deleted."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    appeal_kind: Mapped[str] = mapped_column(String(32))
+    domain: Mapped[str | None] = mapped_column(String(32), default=None)
+    place_text: Mapped[str] = mapped_column(String(200), default="")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(16), default="web")  # web | api | import | demo
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    contact: Mapped[MessageContact | None] = relationship(back_populates="message", uselist=False)
+
+
+class MessageContact(Base):
+    """Personal data (name, phone, e-mail, address): staff-only, never on public pages or exports."""
+
+    __tablename__ = "message_contacts"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+
+    message: Mapped[Message] = relationship(back_populates="contact")
+
+
+class MessageAnalysis(Base):
+    """The text-understanding suggestions for a message (filled in the background)."""
+
+    __tablename__ = "message_analyses"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    clean_text: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,12 @@
+"""Imports every feature's models so that Base.metadata is complete (migrations, tests)."""
+
+from minyi.accounts.models import LoginSession, User
+from minyi.core.db import Base
+from minyi.departments.models import Department
+from minyi.messages.models import Message, MessageAnalysis, MessageContact
+from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply, SystemSetting
+
+__all__ = [
+    "Base", "Case", "CaseEvent", "Department", "ExtensionRequest", "LoginSession", "Message",
+    "MessageAnalysis", "MessageContact", "Rating", "Reply", "SystemSetting", "User",
+]

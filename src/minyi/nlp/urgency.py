@@ -1,0 +1,350 @@
+"""Urgency detection: flag messages that need action today.
+
+Three kinds of urgency (see docs/labelling/urgency.md): acute danger to life or property, threats of
+self-harm or violence, and the risk of a mass incident. The detector is a weighted phrase matcher:
+one precompiled alternation finds every trigger phrase, each phrase adds its weight once, and a
+mention in a hypothetical or negated clause ("一旦发生火灾", "目前没有倒塌危险") or a known non-acute
+compound ("消防通道", "跳楼价", "塌方式") counts for little or nothing. A message is urgent when the
+score reaches the threshold. Recall matters more than precision, so the threshold is low.
+
+An optional learned part (``fit`` with labels) trains a logistic regression over the same phrase
+hits; a message is then urgent when the rules *or* the model say so.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# phrase -> (kind, weight). Kinds: danger (life/property), harm (self-harm/violence), mass (mass
+# incident). A weight of 0 marks a non-acute compound that shadows a trigger inside it (the
+# alternation tries longer phrases first, so "消防通道" is consumed before "火" could match).
+_TRIGGERS: dict[str, tuple[str, float]] = {
+    # -- danger: structures and ground
+    "塌陷": ("danger", 1.0),
+    "坍塌": ("danger", 0.8),
+    "垮塌": ("danger", 0.8),
+    "倒塌": ("danger", 0.8),
+    "塌方": ("danger", 0.6),
+    "房倒屋塌": ("danger", 1.0),
+    "房倒人亡": ("danger", 1.0),
+    "危房": ("danger", 1.0),
+    "摇摇欲坠": ("danger", 1.0),
+    "地基下沉": ("danger", 1.0),
+    "房屋下沉": ("danger", 1.0),
+    "沉降": ("danger", 0.5),
+    "墙体开裂": ("danger", 0.6),
+    "房屋开裂": ("danger", 0.6),
+    "严重开裂": ("danger", 0.6),
+    "承重墙": ("danger", 0.5),
+    "滑坡": ("danger", 0.8),
+    "泥石流": ("danger", 1.0),
+    "地质灾害": ("danger", 0.8),
+    "山洪": ("danger", 0.8),
+    "决堤": ("danger", 1.0),
+    "防洪堤": ("danger", 0.6),
+    "河堤": ("danger", 0.5),
+    "险情": ("danger", 0.8),
+    "随时可能": ("danger", 0.5),
+    "随时会": ("danger", 0.4),
+    # -- danger: fire, gas, electricity, water, falls, poison
+    "火灾": ("danger", 0.5),
+    "着火": ("danger", 0.6),
+    "起火": ("danger", 0.6),
+    "失火": ("danger", 0.6),
+    "大火": ("danger", 0.5),
+    "燃气泄漏": ("danger", 1.0),
+    "煤气泄漏": ("danger", 1.0),
+    "天然气泄漏": ("danger", 1.0),
+    "漏气": ("danger", 0.8),
+    "爆炸": ("danger", 0.6),
+    "触电": ("danger", 0.8),
+    "漏电": ("danger", 0.6),
+    "电击": ("danger", 0.6),
+    "私拉乱接": ("danger", 0.5),
+    "溺水": ("danger", 0.6),
+    "溺亡": ("danger", 0.6),
+    "坠落": ("danger", 0.6),
+    "掉落": ("danger", 0.5),
+    "脱落": ("danger", 0.3),
+    "砸伤": ("danger", 0.6),
+    "砸到": ("danger", 0.5),
+    "中毒": ("danger", 0.5),
+    "毒气": ("danger", 0.6),
+    "甲醛": ("danger", 0.5),
+    "生命危险": ("danger", 0.6),
+    "人命关天": ("danger", 0.6),
+    "生命安全": ("danger", 0.3),
+    "安全隐患": ("danger", 0.2),
+    "出人命": ("danger", 0.5),
+    "伤亡": ("danger", 0.4),
+    "身亡": ("danger", 0.3),
+    "死亡": ("danger", 0.2),
+    "电梯": ("danger", 0.1),
+    "困人": ("danger", 0.6),
+    "饮用水": ("danger", 0.2),
+    # -- harm: self-harm and violence
+    "轻生": ("harm", 1.0),
+    "自杀": ("harm", 1.0),
+    "跳楼": ("harm", 1.0),
+    "跳河": ("harm", 1.0),
+    "寻短见": ("harm", 1.0),
+    "以死相逼": ("harm", 1.0),
+    "同归于尽": ("harm", 1.0),
+    "不想活": ("harm", 1.0),
+    "活不下去": ("harm", 1.0),
+    "生活不下去": ("harm", 0.6),
+    "服毒": ("harm", 1.0),
+    "喝农药": ("harm", 1.0),
+    "极端行为": ("harm", 1.0),
+    "过激行为": ("harm", 0.8),
+    "控制不住": ("harm", 0.8),
+    "拼命": ("harm", 0.5),
+    "砍死": ("harm", 1.0),
+    "杀死": ("harm", 0.8),
+    "打死": ("harm", 0.8),
+    "往死里打": ("harm", 1.0),
+    "殴打": ("harm", 0.6),
+    "打伤": ("harm", 0.6),
+    "围殴": ("harm", 0.8),
+    "群殴": ("harm", 0.8),
+    "打人": ("harm", 0.4),
+    "暴力": ("harm", 0.3),
+    "恐吓": ("harm", 0.4),
+    "威胁": ("harm", 0.2),
+    "黑恶势力": ("harm", 0.3),
+    "社会闲杂人员": ("harm", 0.5),
+    "社会闲散人员": ("harm", 0.5),
+    "打击报复": ("harm", 0.2),
+    # -- mass incident
+    "群体性事件": ("mass", 1.0),
+    "群体事件": ("mass", 1.0),
+    "群体性": ("mass", 0.8),
+    "集体上访": ("mass", 1.0),
+    "上访": ("mass", 0.2),
+    "游行": ("mass", 0.8),
+    "堵路": ("mass", 0.6),
+    "围堵": ("mass", 0.5),
+    "拉横幅": ("mass", 0.5),
+    "横幅": ("mass", 0.3),
+    "打砸": ("mass", 0.8),
+    "冲突": ("mass", 0.5),
+    "群情激愤": ("mass", 0.8),
+    "矛盾激化": ("mass", 0.8),
+    "日益尖锐": ("mass", 0.8),
+    "日趋尖锐": ("mass", 0.8),
+    "维稳": ("mass", 0.4),
+    "聚集": ("mass", 0.2),
+    # -- non-acute compounds that shadow a trigger (weight 0)
+    "消防通道": ("none", 0.0),
+    "生命通道": ("none", 0.0),
+    "跳楼价": ("none", 0.0),
+    "跳楼的心": ("none", 0.0),
+    "塌方式": ("none", 0.0),
+    "慢性自杀": ("none", 0.0),
+    "死亡率": ("none", 0.0),
+    "暴力执法": ("none", 0.0),
+    "暴力强拆": ("none", 0.0),
+    "暴力拆除": ("none", 0.0),
+    "冷暴力": ("none", 0.0),
+    "威胁到": ("danger", 0.1),
+}
+
+# Words that make the rest of their clause hypothetical, preventive or negated.
+_HEDGE = re.compile(
+    r"一旦|万一|如果|如若|假如|倘若|若是|若|可能会|可能|容易|很容易|极易|会不会|是否|防止|避免|以免|以防|"
+    r"预防|杜绝|担心|担忧|害怕|怕|隐患|没有|没|未|无|不会|不是|不要|不能|不让|不准|禁止|暂未|尚未|从未|以前|曾经|"
+    r"去年|前年|多年前|年前|当年|如何|怎么|后果"
+)
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n\r\t…]")
+_HEDGE_FACTOR = 0.3
+_TITLE_FACTOR = 1.5
+_LOOKBACK = 14
+
+
+def _alternation(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One regex that tries longer phrases first, so compounds shadow their parts."""
+    ordered = sorted(set(phrases), key=lambda p: (-len(p), p))
+    return re.compile("|".join(map(re.escape, ordered)))
+
+
+_TRIGGER_RE = _alternation(_TRIGGERS)
+_PHRASES: tuple[str, ...] = tuple(sorted(p for p, (_, w) in _TRIGGERS.items() if w > 0))
+_PHRASE_INDEX: dict[str, int] = {p: i for i, p in enumerate(_PHRASES)}
+
+
+@dataclass(frozen=True)
+class _Hit:
+    phrase: str
+    kind: str
+    weight: float  # effective weight after hedging and the title boost
+    hedged: bool
+
+
+def _clause_prefix(text: str, start: int) -> str:
+    """The part of the clause before position ``start`` (at most _LOOKBACK characters)."""
+    window = text[max(0, start - _LOOKBACK) : start]
+    cut = None
+    for cut in _CLAUSE_END.finditer(window):
+        pass
+    return window[cut.end() :] if cut else window
+
+
+def _scan(title: str, body: str) -> list[_Hit]:
+    """All trigger hits, one per phrase, keeping the strongest occurrence of each."""
+    best: dict[str, _Hit] = {}
+    for part, boost in ((title, _TITLE_FACTOR), (body, 1.0)):
+        for m in _TRIGGER_RE.finditer(part):
+            phrase = m.group()
+            kind, weight = _TRIGGERS[phrase]
+            if weight <= 0:
+                continue
+            hedged = _HEDGE.search(_clause_prefix(part, m.start())) is not None
+            effective = weight * boost * (_HEDGE_FACTOR if hedged else 1.0)
+            old = best.get(phrase)
+            if old is None or effective > old.weight:
+                best[phrase] = _Hit(phrase, kind, effective, hedged)
+    return sorted(best.values(), key=lambda h: (-h.weight, h.phrase))
+
+
+def _split(text: str) -> tuple[str, str]:
+    """A message is title + "\\n" + body; a text without a newline is all body."""
+    title, sep, body = text.partition("\n")
+    return (title, body) if sep and len(title) <= 120 else ("", text)
+
+
+class UrgencyDetector:
+    """Flags messages that need action today; ``explain`` says why.
+
+    threshold: the score (sum of trigger weights) at which a message is urgent.
+    learned: when True and ``fit`` gets labels, a logistic regression over the trigger hits is
+        trained and a message is urgent when the rules or the model say so.
+    model_threshold: probability at which the learned part flags a message.
+    """
+
+    def __init__(self, *, threshold: float = 1.0, learned: bool = False, model_threshold: float = 0.5,
+                 C: float = 1.0) -> None:  # noqa: N803 - scikit-learn's name for the regularisation
+        self.threshold = threshold
+        self.learned = learned
+        self.model_threshold = model_threshold
+        self.C = C
+
+    # -- scikit-learn contract -------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, object]:
+        return {"threshold": self.threshold, "learned": self.learned,
+                "model_threshold": self.model_threshold, "C": self.C}
+
+    def set_params(self, **params: object) -> UrgencyDetector:
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def fit(self, X: Sequence[str], y: Sequence[int] | None = None) -> UrgencyDetector:  # noqa: N803
+        """Rules need no training; with labels and ``learned=True`` the model part is trained."""
+        self.model_ = None
+        if self.learned and y is not None and len(set(int(v) for v in y)) == 2:
+            from sklearn.linear_model import LogisticRegression
+
+            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=1000)
+            model.fit(self._features(X), np.asarray(y, dtype=int))
+            self.model_ = model
+        self.n_features_ = len(_PHRASES) * 2 + 4
+        return self
+
+    def score(self, text: str) -> float:
+        """The rule score of one message (title + "\\n" + body)."""
+        return sum(h.weight for h in _scan(*_split(_as_text(text))))
+
+    def predict(self, X: Sequence[str]) -> list[bool]:  # noqa: N803
+        texts = [_as_text(t) for t in X]
+        rules = [self.score(t) >= self.threshold for t in texts]
+        model = getattr(self, "model_", None)
+        if model is None or not texts:
+            return rules
+        proba = model.predict_proba(self._features(texts))[:, 1]
+        return [r or bool(p >= self.model_threshold) for r, p in zip(rules, proba, strict=True)]
+
+    def explain(self, text: str) -> list[str]:
+        """The trigger phrases that count (hedged ones marked), strongest first."""
+        hits = _scan(*_split(_as_text(text)))
+        return [h.phrase + ("（假设或否定语境）" if h.hedged else "") for h in hits if h.weight >= 0.2]
+
+    # -- features for the learned part ------------------------------------------------------
+    def _features(self, X: Sequence[str]) -> np.ndarray:  # noqa: N803
+        rows = np.zeros((len(X), len(_PHRASES) * 2 + 4), dtype=float)
+        kinds = {"danger": 0, "harm": 1, "mass": 2}
+        for i, text in enumerate(X):
+            hits = _scan(*_split(_as_text(text)))
+            for h in hits:
+                j = _PHRASE_INDEX[h.phrase] * 2 + (1 if h.hedged else 0)
+                rows[i, j] = 1.0
+                rows[i, len(_PHRASES) * 2 + kinds[h.kind]] += h.weight
+            rows[i, -1] = sum(h.weight for h in hits)
+        return rows
+
+
+def _as_text(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+# -- evaluation on the hand-labelled set -------------------------------------------------------
+def _messages_dir(data_dir: Path) -> Path:
+    sub = Path(data_dir) / "teddycup2020"
+    return sub if sub.is_dir() else Path(data_dir)
+
+
+def load_gold_texts(data_dir: Path, gold_dir: Path) -> tuple[list[str], list[int]]:
+    """Texts (title + "\\n" + body) and labels of gold/urgency.csv, in file order."""
+    with open(Path(gold_dir) / "urgency.csv", encoding="utf-8", newline="") as f:
+        gold = [(r["source"], int(r["id"]), int(r["label"])) for r in csv.DictReader(f)]
+    texts = _read_texts(_messages_dir(data_dir), {(s, i) for s, i, _ in gold})
+    keep = [(texts[(s, i)], label) for s, i, label in gold if (s, i) in texts]
+    return [t for t, _ in keep], [label for _, label in keep]
+
+
+def _read_texts(messages_dir: Path, keys: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    out: dict[tuple[str, int], str] = {}
+    for source in sorted({s for s, _ in keys}):
+        path = messages_dir / f"{source}.jsonl"
+        if not path.is_file():
+            continue
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                row = json.loads(line)
+                key = (source, int(row["id"]))
+                if key in keys:
+                    out[key] = f"{row.get('title') or ''}\n{row.get('body') or ''}"
+    return out
+
+
+def _prf(y_true: Sequence[int], y_pred: Sequence[bool]) -> dict[str, float]:
+    tp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t and p)
+    fp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if not t and p)
+    fn = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t and not p)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+
+
+def evaluate(data_dir: Path, gold_dir: Path, *, folds: int = 5, seed: int = 0) -> dict:
+    """Precision/recall/F1 of the rules on gold/urgency.csv, and of rules + model by k-fold CV."""
+    texts, labels = load_gold_texts(data_dir, gold_dir)
+    rules = _prf(labels, UrgencyDetector().fit(texts).predict(texts))
+    from sklearn.model_selection import StratifiedKFold
+
+    cv_pred = [False] * len(texts)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(np.zeros(len(labels)), labels):
+        det = UrgencyDetector(learned=True).fit([texts[i] for i in train], [labels[i] for i in train])
+        for i, p in zip(test, det.predict([texts[i] for i in test]), strict=True):
+            cv_pred[i] = p
+    learned = _prf(labels, cv_pred)
+    return {**{k: rules[k] for k in ("precision", "recall", "f1")}, "n": len(texts),
+            "positives": sum(labels), "rules": rules, "rules_plus_model_cv": learned}

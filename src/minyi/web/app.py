@@ -1,0 +1,112 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from minyi.core.db import make_engine, make_session_factory
+from minyi.core.errors import DomainError, NotAuthenticated
+from minyi.core.settings import Settings, get_settings
+from minyi.web.deps import CSRF_COOKIE, csrf_protect
+from minyi.web.routes import api, public, staff, staff_admin
+from minyi.web.templating import render
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",  # tracking links must never leak through the Referer header
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, status: int, code: str, message: str, field: str | None = None) -> Response:
+    if _is_api(request):
+        return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, NotAuthenticated) and not _is_api(request):
+        return RedirectResponse(f"/staff/login?next={request.url.path}", status_code=303)
+    return _error_response(request, exc.status_code, exc.code, exc.message, exc.field)
+
+
+async def _request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    message = f"请求格式不正确：{where or '请求体'}（{first.get('msg', '')}）"
+    return _error_response(request, 422, "bad_request", message, where or None)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    messages = {404: "页面不存在", 405: "不支持的请求方法"}
+    return _error_response(request, exc.status_code, "http_error", messages.get(exc.status_code, str(exc.detail)))
+
+
+def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None,
+               *, start_background: bool | None = None) -> FastAPI:
+    """Build the app; tests pass their own session factory and switch background work off."""
+    settings = settings or get_settings()
+    if session_factory is None:
+        session_factory = make_session_factory(make_engine(settings.database_url))
+    run_background = settings.run_scheduler if start_background is None else start_background
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from minyi.jobs.runner import BackgroundJobs  # noqa: PLC0415 - jobs only when serving
+
+        app.state.jobs = BackgroundJobs(session_factory, settings) if run_background else None
+        if app.state.jobs:
+            app.state.jobs.start()
+        yield
+        if app.state.jobs:
+            app.state.jobs.stop()
+
+    app = FastAPI(title="minyi 民意 API", version="1", lifespan=lifespan, docs_url=None,
+                  openapi_url="/api/v1/openapi.json", redoc_url=None)  # no CDN-hosted docs UI
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.jobs = None
+
+    @app.middleware("http")
+    async def csrf_cookie_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
+        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        request.state.csrf_token = token
+        request.state.user = None
+        response = await call_next(request)
+        if CSRF_COOKIE not in request.cookies:
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
+                                secure=settings.secure_cookies, path="/")
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.mount("/static", StaticFiles(directory=str(files("minyi") / "web" / "static")), name="static")
+    html = [Depends(csrf_protect)]
+    app.include_router(public.router, dependencies=html)
+    app.include_router(staff.router, dependencies=html)
+    app.include_router(staff_admin.router, dependencies=html)
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,116 @@
+"""Request dependencies: database session, CSRF, current staff user (cookie) and API user (bearer)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from minyi.accounts import services as accounts
+from minyi.accounts.models import Role, User
+from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
+from minyi.core.settings import Settings
+
+SESSION_COOKIE = "minyi_session"
+CSRF_COOKIE = "minyi_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on any error."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+class CsrfFailed(DomainError):
+    """A form posted without the token of the browser that loaded it."""
+
+    status_code = 403
+    code = "csrf_failed"
+
+
+async def csrf_protect(request: Request) -> None:
+    """Double-submit check on every state-changing form: the field must equal the browser's cookie."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    try:
+        form = await request.form()
+    except Exception:  # noqa: BLE001 - any unparseable body is a failed check, not a crash
+        raise CsrfFailed("表单无法解析，请刷新页面后重试") from None
+    sent = form.get(CSRF_FIELD, "")
+    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
+        raise CsrfFailed("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+
+
+def client_hash(request: Request) -> str:
+    """A keyed hash of the client's address: enough to rate-limit, without storing the address."""
+    host = request.client.host if request.client else "unknown"
+    secret = request.app.state.settings.secret_key.encode()
+    return hmac.new(secret, host.encode(), hashlib.sha256).hexdigest()
+
+
+def optional_staff(request: Request, db: SessionDep) -> User | None:
+    """The logged-in staff user, if any (also exposed to templates)."""
+    user = accounts.user_for_token(db, request.cookies.get(SESSION_COOKIE), kind="browser")
+    request.state.user = user
+    return user
+
+
+def current_staff(user: Annotated[User | None, Depends(optional_staff)]) -> User:
+    """A logged-in staff user, else NotAuthenticated (the HTML handler redirects to the login page)."""
+    if user is None or user.role is Role.CITIZEN:
+        raise NotAuthenticated("请先登录")
+    return user
+
+
+def api_user(request: Request, db: SessionDep) -> User:
+    """The user behind `Authorization: Bearer <token>`; cookies are not accepted by the API."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = accounts.user_for_token(db, token.strip(), kind="api") if scheme.lower() == "bearer" else None
+    if user is None:
+        raise NotAuthenticated("缺少或无效的访问令牌（Authorization: Bearer <token>）")
+    return user
+
+
+def require_roles(*roles: Role, api: bool = False) -> Callable[..., User]:
+    """A dependency that admits only the given roles."""
+    source = api_user if api else current_staff
+
+    def check(user: Annotated[User, Depends(source)]) -> User:
+        if user.role not in roles:
+            raise PermissionDenied("您的角色无权访问此页面")
+        return user
+
+    return check
+
+
+StaffUser = Annotated[User, Depends(current_staff)]
+CoordinatorUser = Annotated[User, Depends(require_roles(Role.COORDINATOR, Role.ADMIN))]
+HandlerUser = Annotated[User, Depends(require_roles(Role.HANDLER))]
+SupervisorUser = Annotated[User, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
+AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]
+ApiUser = Annotated[User, Depends(api_user)]

@@ -1,0 +1,123 @@
+"""JSON API under /api/v1: submission, public board, case detail, tracking, and every staff action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from minyi.accounts import services as accounts
+from minyi.accounts.models import Role
+from minyi.departments.services import department_tree
+from minyi.messages import services as messages
+from minyi.messages.models import MessageAnalysis
+from minyi.messages.schemas import BoardOut, MessageIn, PublicCaseDetail, SubmittedOut
+from minyi.workflow import inbox, services
+from minyi.workflow.actors import Actor
+from minyi.workflow.dispatch import perform
+from minyi.workflow.schemas import ActionIn, InboxItem, StaffCase, TokenIn, TokenOut
+from minyi.web import serializers
+from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
+@router.post("/messages", status_code=201)
+def submit(request: Request, db: SessionDep, settings: SettingsDep, body: MessageIn) -> SubmittedOut:
+    """Submit a message. The tracking token in the answer is the only way to rate and follow it."""
+    result = messages.submit_message(db, data=body.model_dump(), source="api", client_hash=client_hash(request),
+                                     rate_limit=settings.submit_rate_limit,
+                                     rate_window_seconds=settings.submit_rate_window_seconds)
+    if request.app.state.jobs is not None:
+        db.commit()
+        request.app.state.jobs.analyse(result.message.id)
+    return SubmittedOut(id=result.case.id, status=result.case.status, tracking_token=result.tracking_token,
+                        tracking_url=f"/track/{result.tracking_token}")
+
+
+@router.get("/cases")
+def board(request: Request, db: SessionDep) -> BoardOut:
+    """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters."""
+    page = messages.list_public_cases(db, filters=messages.parse_board_filters(dict(request.query_params)))
+    return BoardOut(items=[serializers.public_case(c) for c in page.items], total=page.total, page=page.page,
+                    pages=page.pages)
+
+
+@router.get("/cases/{case_id}")
+def case_detail(db: SessionDep, case_id: str) -> PublicCaseDetail:
+    """A public case with its public history."""
+    return serializers.public_detail(messages.public_case(db, case_id))
+
+
+@router.get("/departments")
+def departments(db: SessionDep) -> list[dict[str, Any]]:
+    """The department tree (public)."""
+    return [{"id": n.department.id, "name": n.department.name, "parent_id": n.department.parent_id,
+             "domains": n.department.domains, "depth": n.depth} for n in department_tree(db, active_only=True)]
+
+
+@router.get("/track/{token}")
+def track(db: SessionDep, token: str) -> PublicCaseDetail:
+    """The citizen's view of their case."""
+    case = messages.case_by_token(db, token)
+    return serializers.public_detail(messages.case_view(db, case, public_only=True))
+
+
+@router.post("/track/{token}/rate")
+def rate(db: SessionDep, token: str, body: dict[str, str]) -> PublicCaseDetail:
+    """Rate the reply: {"level": "satisfied|basically|unsatisfied", "comment": "..."}."""
+    case = messages.case_by_token(db, token)
+    services.rate(db, case=case, level=body.get("level"), comment=body.get("comment", ""))
+    return serializers.public_detail(messages.case_view(db, case, public_only=True))
+
+
+@router.post("/track/{token}/reopen")
+def reopen(db: SessionDep, token: str, body: dict[str, str]) -> PublicCaseDetail:
+    """Ask for the case to be handled again: {"reason": "..."}."""
+    case = messages.case_by_token(db, token)
+    services.reopen(db, case=case, reason=body.get("reason", ""))
+    return serializers.public_detail(messages.case_view(db, case, public_only=True))
+
+
+@router.post("/auth/token")
+def token(db: SessionDep, settings: SettingsDep, body: TokenIn) -> TokenOut:
+    """Exchange staff credentials for a bearer token."""
+    user = accounts.authenticate(db, username=body.username, password=body.password)
+    secret = accounts.start_session(db, user=user, hours=settings.session_hours, kind="api")
+    return TokenOut(token=secret, expires_in=settings.session_hours * 3600)
+
+
+@router.get("/staff/inbox")
+def staff_inbox(db: SessionDep, user: ApiUser) -> list[InboxItem]:
+    """The caller's work list: triage (coordinator), own department (handler), deadlines (supervisor)."""
+    if user.role is Role.HANDLER:
+        rows = inbox.department_inbox(db, department_id=user.department_id)
+    elif user.role is Role.SUPERVISOR:
+        rows = inbox.deadline_watch(db)
+    else:
+        rows = inbox.coordinator_inbox(db)
+    return [serializers.inbox_item(r) for r in rows]
+
+
+def _staff_case(db: SessionDep, user: ApiUser, case_id: Any) -> StaffCase:
+    case = services.load_case(db, case_id)
+    services.ensure_can_see(case, Actor.from_user(user))
+    analysis = db.get(MessageAnalysis, case.message_id)
+    return serializers.staff_detail(messages.case_view(db, case, public_only=False),
+                                    analysis.result if analysis else None)
+
+
+@router.get("/staff/cases/{case_id}")
+def staff_case(db: SessionDep, user: ApiUser, case_id: str) -> StaffCase:
+    """Everything about a case (contact data included) for staff who may see it."""
+    return _staff_case(db, user, case_id)
+
+
+@router.post("/staff/cases/{case_id}/actions/{action}")
+async def staff_action(db: SessionDep, user: ApiUser, case_id: str, action: str, body: ActionIn) -> StaffCase:
+    """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate."""
+    fields = body.model_dump(exclude_none=True)
+    await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action,
+                            fields=fields)
+    return await run_in_threadpool(_staff_case, db, user, case_id)

@@ -1,0 +1,95 @@
+"""Public pages: submission form, public board, case page, private tracking page."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+
+from minyi.core.errors import ValidationFailed
+from minyi.departments.services import department_tree
+from minyi.messages import services as messages
+from minyi.workflow import services as workflow
+from minyi.web.deps import SessionDep, SettingsDep, client_hash, optional_staff
+from minyi.web.templating import render
+
+router = APIRouter(dependencies=[Depends(optional_staff)])
+SUBMIT_FIELDS = ("title", "body", "appeal_kind", "domain", "place_text", "is_public", "is_anonymous",
+                 "contact_name", "contact_phone", "contact_email", "contact_address", "submission_key")
+
+
+def _home(request: Request, db: SessionDep, *, form: dict[str, Any] | None = None, error: ValidationFailed | None = None,
+          status_code: int = 200) -> Any:
+    recent = messages.list_public_cases(db, filters=messages.BoardFilters(status="closed"), per_page=5).items
+    values = form or {"is_public": "on", "submission_key": secrets.token_urlsafe(16)}
+    return render(request, "public/home.html", {"form": values, "error": error, "recent": recent},
+                  status_code=status_code)
+
+
+@router.get("/")
+def home(request: Request, db: SessionDep) -> Any:
+    """Home page with the submission form."""
+    return _home(request, db)
+
+
+@router.post("/messages")
+async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Any:
+    """Store a message; on a validation error the form comes back with everything the citizen typed."""
+    raw = await request.form()
+    form = {key: raw.get(key) for key in SUBMIT_FIELDS}
+    form["is_public"] = form.get("is_public") or ""
+    try:
+        result = await run_in_threadpool(
+            messages.submit_message, db, data=form, source="web", client_hash=client_hash(request),
+            rate_limit=settings.submit_rate_limit, rate_window_seconds=settings.submit_rate_window_seconds)
+    except ValidationFailed as exc:
+        db.rollback()
+        return _home(request, db, form=form, error=exc, status_code=422)
+    if request.app.state.jobs is not None:
+        db.commit()  # the background analysis must see the stored message
+        request.app.state.jobs.analyse(result.message.id)
+    return render(request, "public/submitted.html", {"case": result.case, "token": result.tracking_token,
+                                                     "track_url": f"/track/{result.tracking_token}"})
+
+
+@router.get("/board")
+def board(request: Request, db: SessionDep) -> Any:
+    """The public board with filters, search and pagination."""
+    filters = messages.parse_board_filters(dict(request.query_params))
+    page = messages.list_public_cases(db, filters=filters)
+    return render(request, "public/board.html", {"page": page, "filters": filters,
+                                                 "departments": department_tree(db)})
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, db: SessionDep, case_id: str) -> Any:
+    """A public case with its public history."""
+    return render(request, "public/case.html", {"view": messages.public_case(db, case_id)})
+
+
+@router.get("/track/{token}")
+def track(request: Request, db: SessionDep, token: str) -> Any:
+    """The citizen's private page: progress, reply, rating, reopen."""
+    case = messages.case_by_token(db, token)
+    view = messages.case_view(db, case, public_only=True)
+    return render(request, "public/track.html", {
+        "view": view, "token": token, "reopen_refusal": workflow.reopen_refusal(db, case),
+        "contact": case.message.contact})
+
+
+@router.post("/track/{token}/rate")
+def rate(db: SessionDep, token: str, level: Annotated[str, Form()] = "",
+         comment: Annotated[str, Form()] = "") -> Any:
+    """满意度评价."""
+    workflow.rate(db, case=messages.case_by_token(db, token), level=level, comment=comment)
+    return RedirectResponse(f"/track/{token}#rating", status_code=303)
+
+
+@router.post("/track/{token}/reopen")
+def reopen(db: SessionDep, token: str, reason: Annotated[str, Form()] = "") -> Any:
+    """重办 request after an unsatisfied rating."""
+    workflow.reopen(db, case=messages.case_by_token(db, token), reason=reason)
+    return RedirectResponse(f"/track/{token}#history", status_code=303)

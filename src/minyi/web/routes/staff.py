@@ -1,0 +1,128 @@
+"""Staff console: login, the coordinator's and departments' inboxes, the supervisor's view, case actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from minyi.accounts import services as accounts
+from minyi.accounts.models import Role
+from fastapi.concurrency import run_in_threadpool
+
+from minyi.core.errors import NotAuthenticated, PermissionDenied
+from minyi.departments.services import department_tree
+from minyi.messages import services as messages
+from minyi.messages.models import MessageAnalysis
+from minyi.workflow import inbox, states
+from minyi.workflow.actors import Actor
+from minyi.workflow.dispatch import perform
+from minyi.workflow.services import ensure_can_see, load_case
+from minyi.web.deps import (
+    SESSION_COOKIE,
+    CoordinatorUser,
+    HandlerUser,
+    SessionDep,
+    SettingsDep,
+    StaffUser,
+    SupervisorUser,
+)
+from minyi.web.templating import render
+
+router = APIRouter(prefix="/staff")
+HOME_BY_ROLE = {Role.COORDINATOR: "/staff/inbox", Role.HANDLER: "/staff/department",
+                Role.SUPERVISOR: "/staff/supervise", Role.ADMIN: "/staff/admin"}
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/staff") and "//" not in target else "/staff"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/staff") -> Any:  # noqa: A002 - the query parameter's name
+    """The login page."""
+    return render(request, "staff/login.html", {"next": _safe_next(next)})
+
+
+@router.post("/login")
+def login(request: Request, db: SessionDep, settings: SettingsDep, username: Annotated[str, Form()] = "",
+          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/staff") -> Any:  # noqa: A002
+    """Check the credentials and set the session cookie."""
+    try:
+        user = accounts.authenticate(db, username=username, password=password)
+    except NotAuthenticated as exc:
+        return render(request, "staff/login.html", {"next": _safe_next(next), "error": exc.message,
+                                                    "username": username}, status_code=401)
+    token = accounts.start_session(db, user=user, hours=settings.session_hours)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
+                        max_age=settings.session_hours * 3600, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: SessionDep) -> Any:
+    """End the session."""
+    accounts.end_session(db, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("")
+def staff_home(user: StaffUser) -> Any:
+    """Send each role to its own work list."""
+    return RedirectResponse(HOME_BY_ROLE.get(user.role, "/"), status_code=303)
+
+
+@router.get("/inbox")
+def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Any:  # noqa: ARG001
+    """New and returned messages to triage."""
+    return render(request, "staff/inbox.html", {"rows": inbox.coordinator_inbox(db),
+                                                "departments": department_tree(db, active_only=True)})
+
+
+@router.get("/department")
+def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Any:
+    """The handler's department's cases."""
+    return render(request, "staff/department.html",
+                  {"rows": inbox.department_inbox(db, department_id=user.department_id)})
+
+
+@router.get("/supervise")
+def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Any:  # noqa: ARG001
+    """Overdue and near-deadline cases across departments, and pending extensions."""
+    return render(request, "staff/supervise.html", {"rows": inbox.deadline_watch(db),
+                                                    "extensions": inbox.pending_extensions(db)})
+
+
+@router.get("/cases/{case_id}")
+def case_detail(request: Request, db: SessionDep, user: StaffUser, case_id: str) -> Any:
+    """The whole case for staff: message, contact data, full event log, allowed actions."""
+    actor = Actor.from_user(user)
+    case = load_case(db, case_id)
+    ensure_can_see(case, actor)
+    return render(request, "staff/case.html", {
+        "view": messages.case_view(db, case, public_only=False),
+        "analysis": db.get(MessageAnalysis, case.message_id),
+        "deadline": inbox.deadline_info(case),
+        "actions": {a.name for a in states.allowed_actions(status=case.status, actor=actor.role)},
+        "departments": department_tree(db, active_only=True),
+        "extensions": inbox.pending_extensions(db) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
+    })
+
+
+@router.post("/cases/{case_id}/actions/{action}")
+async def case_action(request: Request, db: SessionDep, user: StaffUser, case_id: str, action: str) -> Any:
+    """Run one action from the case page's forms, then show the case again."""
+    if user.role is Role.CITIZEN:
+        raise PermissionDenied("无权操作")
+    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action,
+                            fields=fields)
+    back = {"accept": f"/staff/cases/{case_id}"}.get(action)
+    if back is None:
+        back = HOME_BY_ROLE.get(user.role, "/staff") if action in {"assign", "reject", "merge", "return"} \
+            else f"/staff/cases/{case_id}"
+    return RedirectResponse(back, status_code=303)

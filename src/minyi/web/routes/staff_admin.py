@@ -1,0 +1,75 @@
+"""Admin console: departments, users and roles, workflow settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from minyi.accounts import services as accounts
+from minyi.core.validation import bool_field
+from minyi.departments import services as departments
+from minyi.nlp.labels import APPEAL_KINDS
+from minyi.workflow import config
+from minyi.web.deps import AdminUser, SessionDep
+from minyi.web.templating import render
+
+router = APIRouter(prefix="/staff/admin")
+
+
+@router.get("")
+def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str = "") -> Any:  # noqa: ARG001
+    """Departments, users and settings on one page."""
+    return render(request, "staff/admin.html", {
+        "tree": departments.department_tree(db), "users": accounts.list_users(db),
+        "deadline_days": config.get_setting(db, "deadline_days"),
+        "auto_close_days": config.get_setting(db, "auto_close_days"),
+        "reopen_window_days": config.get_setting(db, "reopen_window_days"),
+        "roles": accounts.STAFF_ROLES, "created": created})
+
+
+@router.post("/departments")
+async def create_department(request: Request, db: SessionDep, user: AdminUser) -> Any:  # noqa: ARG001
+    """Add a department."""
+    form = await request.form()
+    departments.create_department(db, name=form.get("name"), parent_id=form.get("parent_id"),
+                                  domains=form.getlist("domains"), keywords=form.get("keywords"))
+    return RedirectResponse("/staff/admin#departments", status_code=303)
+
+
+@router.post("/departments/{department_id}")
+async def update_department(request: Request, db: SessionDep, user: AdminUser, department_id: str) -> Any:  # noqa: ARG001
+    """Change a department's domains, keywords or activity."""
+    form = await request.form()
+    departments.update_department(db, department_id=department_id, domains=form.getlist("domains"),
+                                  keywords=form.get("keywords"), is_active=bool_field(form.get("is_active")))
+    return RedirectResponse("/staff/admin#departments", status_code=303)
+
+
+@router.post("/users")
+def create_user(request: Request, db: SessionDep, user: AdminUser, username: Annotated[str, Form()] = "",  # noqa: ARG001
+                display_name: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "",
+                department_id: Annotated[str, Form()] = "") -> Any:
+    """Add a staff account with a random password, shown once to the admin."""
+    password = accounts.generate_password()
+    created = accounts.create_user(db, username=username, display_name=display_name, password=password,
+                                   role=role, department_id=department_id)
+    return render(request, "staff/user_created.html", {"created": created, "password": password})
+
+
+@router.post("/users/{user_id}/active")
+def set_active(db: SessionDep, user: AdminUser, user_id: str, active: Annotated[str, Form()] = "") -> Any:
+    """Deactivate or reactivate an account."""
+    accounts.set_user_active(db, user_id=user_id, active=bool_field(active), acting_user=user)
+    return RedirectResponse("/staff/admin#users", status_code=303)
+
+
+@router.post("/settings")
+async def update_settings(request: Request, db: SessionDep, user: AdminUser) -> Any:  # noqa: ARG001
+    """Deadline days per appeal kind, auto-close and reopen windows."""
+    form = await request.form()
+    config.update_settings(db, deadline_days={k: form.get(f"deadline_{k}") for k in APPEAL_KINDS},
+                           auto_close_days=form.get("auto_close_days"),
+                           reopen_window_days=form.get("reopen_window_days"))
+    return RedirectResponse("/staff/admin#settings", status_code=303)

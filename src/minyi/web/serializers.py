@@ -1,0 +1,63 @@
+"""Turn service results into the API's JSON shapes; the public ones never carry contact data."""
+
+from __future__ import annotations
+
+from minyi.messages.schemas import PublicCase, PublicCaseDetail, PublicEvent, PublicRating, PublicReply
+from minyi.messages.services import CaseView
+from minyi.workflow.inbox import InboxRow, deadline_info
+from minyi.workflow.models import Case
+from minyi.workflow.schemas import Contact, InboxItem, StaffCase, StaffEvent
+from minyi.workflow.states import EVENT_LABELS, STATUS_NAMES
+
+
+def public_case(case: Case) -> PublicCase:
+    """A board row."""
+    msg = case.message
+    return PublicCase(id=case.id, title=msg.title, appeal_kind=msg.appeal_kind, domain=msg.domain,
+                      place_text=msg.place_text, status=case.status, status_name=STATUS_NAMES[case.status],
+                      department=case.department.name if case.department else None, deadline=case.deadline,
+                      created_at=msg.created_at, supports=case.supports)
+
+
+def _detail_fields(view: CaseView) -> dict:
+    return public_case(view.case).model_dump() | {
+        "body": view.case.message.body,
+        "public_reason": view.case.public_reason,
+        "merged_into_id": view.case.merged_into_id,
+        "events": [PublicEvent(kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), status=e.to_status,
+                               reason=e.reason, created_at=e.created_at) for e in view.events if e.is_public],
+        "replies": [PublicReply(department=r.department.name if r.department else None, body=r.body,
+                                created_at=r.created_at) for r in view.replies],
+        "ratings": [PublicRating(level=r.level, comment=r.comment, created_at=r.created_at) for r in view.ratings],
+    }
+
+
+def public_detail(view: CaseView) -> PublicCaseDetail:
+    """A public case page."""
+    return PublicCaseDetail(**_detail_fields(view))
+
+
+def staff_detail(view: CaseView, analysis: dict | None) -> StaffCase:
+    """A case with contact data and the full log, for staff."""
+    msg = view.case.message
+    contact = msg.contact
+    return StaffCase(
+        **_detail_fields(view),
+        is_public=msg.is_public, is_anonymous=msg.is_anonymous,
+        contact=Contact(name=contact.name, phone=contact.phone, email=contact.email, address=contact.address)
+        if contact else None,
+        overdue=deadline_info(view.case).overdue,
+        log=[StaffEvent(kind=e.kind, from_status=e.from_status, to_status=e.to_status, actor=e.actor_label,
+                        reason=e.reason, is_public=e.is_public, data=e.data, created_at=e.created_at)
+             for e in view.events],
+        analysis=analysis,
+    )
+
+
+def inbox_item(row: InboxRow) -> InboxItem:
+    """A work-list row."""
+    case = row.case
+    return InboxItem(id=case.id, title=case.message.title, status=case.status,
+                     department=case.department.name if case.department else None, deadline=case.deadline,
+                     overdue=row.deadline.overdue, near_deadline=row.deadline.near,
+                     urgent=bool(row.analysis and row.analysis.urgent), created_at=case.message.created_at)

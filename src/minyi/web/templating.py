@@ -1,0 +1,38 @@
+"""Jinja2 environment: gettext markers (Simplified Chinese source strings), filters for dates and labels."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from minyi.accounts.models import ROLE_NAMES
+from minyi.core.clock import format_china
+from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.workflow.services import RATING_LEVELS
+from minyi.workflow.states import EVENT_LABELS, STATUS_NAMES
+
+templates = Jinja2Templates(directory=str(files("minyi") / "web" / "templates"),
+                            extensions=["jinja2.ext.i18n"])
+env = templates.env
+# UI strings are marked with _() in the templates; a translation catalog can be installed here later.
+env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+env.filters["china_time"] = format_china
+env.globals.update(
+    STATUS_NAMES=STATUS_NAMES,
+    APPEAL_KINDS=APPEAL_KINDS,
+    DOMAINS=DOMAINS,
+    EVENT_LABELS=EVENT_LABELS,
+    RATING_LEVELS=RATING_LEVELS,
+    ROLE_NAMES={str(k): v for k, v in ROLE_NAMES.items()},
+)
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Any:
+    """Render a page with the request's CSRF token and logged-in user in the context."""
+    ctx = {"csrf_token": getattr(request.state, "csrf_token", ""),
+           "current_user": getattr(request.state, "user", None)}
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -1,0 +1,1 @@
+"""Cases (办件): the state machine, deadlines, replies, ratings and the event log."""

@@ -1,0 +1,116 @@
+"""Case, its append-only event log, replies, ratings, extension requests and settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from minyi.core.clock import utcnow
+from minyi.core.db import Base, UTCDateTime
+
+
+class Case(Base):
+    """The handling of one message (办件); its status changes only through workflow.services."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    deadline: Mapped[date | None] = mapped_column(Date, default=None)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_reason: Mapped[str] = mapped_column(Text, default="")
+    supports: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message = relationship("Message", lazy="joined")
+    department = relationship("Department", lazy="joined")
+
+
+class CaseEvent(Base):
+    """One entry of the append-only event log: who did what, when, from which state to which, why."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    actor_label: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+@event.listens_for(CaseEvent, "before_update")
+@event.listens_for(CaseEvent, "before_delete")
+def _event_log_is_append_only(_mapper: Any, _connection: Any, target: CaseEvent) -> None:
+    msg = f"case event {target.id} is append-only"
+    raise RuntimeError(msg)
+
+
+class Reply(Base):
+    """A department's public answer (答复)."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department = relationship("Department", lazy="joined")
+
+
+class Rating(Base):
+    """The citizen's satisfaction with a reply (满意度评价)."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), unique=True)
+    level: Mapped[str] = mapped_column(String(16))  # satisfied | basically | unsatisfied
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExtensionRequest(Base):
+    """A department's request for more working days (延期)."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | refused
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class SystemSetting(Base):
+    """An admin-editable setting stored as JSON (deadline days, auto-close days, reopen window)."""
+
+    __tablename__ = "system_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,305 @@
+"""Case use cases: each checks the request, changes state, records an event and returns the case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.accounts.models import Role
+from minyi.core.clock import china_today, utcnow
+from minyi.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from minyi.core.validation import choice_field, int_field, text_field
+from minyi.core.workdays import add_workdays
+from minyi.departments.models import Department
+from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.workflow import states
+from minyi.workflow.actors import Actor
+from minyi.workflow.config import deadline_days, get_setting
+from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply
+
+REASON_MAX = 2000
+REPLY_MIN, REPLY_MAX = 10, 10000
+RATING_LEVELS = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
+
+
+def record_event(session: Session, *, case: Case, kind: str, actor: Actor, from_status: str | None,
+                 to_status: str | None, reason: str = "", public: bool = True,
+                 data: dict[str, Any] | None = None) -> CaseEvent:
+    """Append one entry to the event log."""
+    entry = CaseEvent(case_id=case.id, kind=kind, from_status=from_status, to_status=to_status,
+                      actor_id=actor.user_id, actor_label=actor.label, reason=reason, is_public=public,
+                      data=data or {}, created_at=utcnow())
+    session.add(entry)
+    return entry
+
+
+def load_case(session: Session, case_id: Any) -> Case:
+    """The case with this id, locked for update where the database supports it."""
+    try:
+        key = int(case_id)
+    except (TypeError, ValueError):
+        raise NotFound("办件不存在") from None
+    case = session.execute(select(Case).where(Case.id == key).with_for_update()).unique().scalar_one_or_none()
+    if case is None:
+        raise NotFound("办件不存在")
+    return case
+
+
+def ensure_can_see(case: Case, actor: Actor) -> None:
+    """A handler sees only the cases of their own department; other staff see all."""
+    if actor.role == Role.HANDLER and (actor.department_id is None or case.department_id != actor.department_id):
+        raise PermissionDenied("该办件不属于您的部门")
+
+
+def _transition(session: Session, *, case: Case, action_name: str, actor: Actor, reason: str = "",
+                data: dict[str, Any] | None = None) -> Case:
+    action = states.check_transition(action_name, status=case.status, actor=actor.role)
+    if action.actors == frozenset({Role.HANDLER}):
+        ensure_can_see(case, actor)
+    if action.needs_reason:
+        reason = text_field(reason, field="reason", label="理由", max_len=REASON_MAX, min_len=2)
+    before = case.status
+    if action.target is not None:
+        case.status = action.target
+    case.updated_at = utcnow()
+    record_event(session, case=case, kind=action.name, actor=actor, from_status=before, to_status=case.status,
+                 reason=reason, public=action.public, data=data)
+    session.flush()
+    return case
+
+
+def _department(session: Session, department_id: Any) -> Department:
+    try:
+        dept = session.get(Department, int(department_id))
+    except (TypeError, ValueError):
+        dept = None
+    if dept is None or not dept.is_active:
+        raise ValidationFailed("请选择有效的承办部门", field="department_id")
+    return dept
+
+
+def _set_deadline(session: Session, case: Case) -> None:
+    days = deadline_days(session, case.message.appeal_kind)
+    case.deadline = add_workdays(china_today(), days)
+
+
+def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, domain: Any = None,
+           appeal_kind: Any = None, note: str = "") -> Case:
+    """受理 and 转办: send a new or returned case to a department with a deadline."""
+    case = load_case(session, case_id)
+    dept = _department(session, department_id)
+    note = text_field(note, field="note", label="转办意见", max_len=REASON_MAX, required=False)
+    kind = choice_field(appeal_kind, field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS, required=False)
+    dom = choice_field(domain, field="domain", label="领域", choices=DOMAINS, required=False)
+    states.check_transition("assign", status=case.status, actor=actor.role)
+    data: dict[str, Any] = {"department_id": dept.id, "department": dept.name}
+    if kind and kind != case.message.appeal_kind:
+        data["appeal_kind"] = {"from": case.message.appeal_kind, "to": kind}
+        case.message.appeal_kind = kind  # the coordinator's classification, recorded in the event
+    if dom and dom != case.message.domain:
+        data["domain"] = {"from": case.message.domain, "to": dom}
+        case.message.domain = dom
+    case.department_id = dept.id
+    case.assigned_at = utcnow()
+    _set_deadline(session, case)
+    data["deadline"] = case.deadline.isoformat()
+    return _transition(session, case=case, action_name="assign", actor=actor, reason=note, data=data)
+
+
+def transfer(session: Session, *, actor: Actor, case_id: Any, department_id: Any, reason: str) -> Case:
+    """改派: move an open case to another department; the deadline keeps running."""
+    case = load_case(session, case_id)
+    dept = _department(session, department_id)
+    if dept.id == case.department_id:
+        raise ValidationFailed("改派的部门与当前承办部门相同", field="department_id")
+    data = {"from_department_id": case.department_id, "department_id": dept.id, "department": dept.name}
+    states.check_transition("transfer", status=case.status, actor=actor.role)
+    case.department_id = dept.id
+    return _transition(session, case=case, action_name="transfer", actor=actor, reason=reason, data=data)
+
+
+def reject(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case:
+    """不予受理, always with a public reason."""
+    case = load_case(session, case_id)
+    reason = text_field(reason, field="reason", label="不予受理的理由", max_len=REASON_MAX, min_len=5)
+    case.public_reason = reason
+    _transition(session, case=case, action_name="reject", actor=actor, reason=reason)
+    case.closed_at = utcnow()
+    return case
+
+
+def merge(session: Session, *, actor: Actor, case_id: Any, into_case_id: Any, note: str = "") -> Case:
+    """合并: a duplicate joins another case; the citizen is told which one."""
+    case = load_case(session, case_id)
+    target = load_case(session, into_case_id)
+    if target.id == case.id:
+        raise ValidationFailed("不能与自身合并", field="into_case_id")
+    if target.status in {states.MERGED, states.REJECTED}:
+        raise ValidationFailed(f"目标办件 {target.id} 已合并或不予受理，不能作为合并目标", field="into_case_id")
+    note = text_field(note, field="note", label="说明", max_len=REASON_MAX, required=False)
+    case.merged_into_id = target.id
+    case.public_reason = f"与办件 {target.id} 反映的问题相同，合并办理"
+    _transition(session, case=case, action_name="merge", actor=actor, reason=note or case.public_reason,
+                data={"into_case_id": target.id})
+    target.supports += 1
+    record_event(session, case=target, kind="supported", actor=actor, from_status=target.status,
+                 to_status=target.status, reason=f"办件 {case.id} 合并到本件", data={"merged_case_id": case.id})
+    return case
+
+
+def accept(session: Session, *, actor: Actor, case_id: Any) -> Case:
+    """签收: the department starts handling."""
+    return _transition(session, case=load_case(session, case_id), action_name="accept", actor=actor)
+
+
+def return_case(session: Session, *, actor: Actor, case_id: Any, reason: str,
+                suggested_department_id: Any = None) -> Case:
+    """退回 to the coordinator with a reason, optionally asking for a transfer to another department."""
+    case = load_case(session, case_id)
+    data: dict[str, Any] = {"department_id": case.department_id}
+    if suggested_department_id not in (None, ""):
+        dept = _department(session, suggested_department_id)
+        data |= {"suggested_department_id": dept.id, "suggested_department": dept.name,
+                 "transfer_requested": True}
+    _transition(session, case=case, action_name="return", actor=actor, reason=reason, data=data)
+    case.department_id = None
+    case.deadline = None
+    return case
+
+
+def request_extension(session: Session, *, actor: Actor, case_id: Any, days: Any, reason: str) -> ExtensionRequest:
+    """延期 request: more working days, decided by a supervisor."""
+    case = load_case(session, case_id)
+    days = int_field(days, field="days", label="延期天数", minimum=1, maximum=30)
+    pending = session.scalar(select(ExtensionRequest).where(
+        ExtensionRequest.case_id == case.id, ExtensionRequest.status == "pending"))
+    if pending is not None:
+        raise InvalidTransition("已有待审批的延期申请")
+    _transition(session, case=case, action_name="request_extension", actor=actor, reason=reason,
+                data={"days": days})
+    request = ExtensionRequest(case_id=case.id, days=days, reason=reason.strip(), requested_by=actor.user_id)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def decide_extension(session: Session, *, actor: Actor, extension_id: Any, approve: bool,
+                     note: str = "") -> ExtensionRequest:
+    """Approve (deadline moves by the requested working days) or refuse (reason required)."""
+    try:
+        request = session.get(ExtensionRequest, int(extension_id))
+    except (TypeError, ValueError):
+        request = None
+    if request is None:
+        raise NotFound("延期申请不存在")
+    if request.status != "pending":
+        raise InvalidTransition("该延期申请已处理")
+    case = load_case(session, request.case_id)
+    action = "approve_extension" if approve else "refuse_extension"
+    data: dict[str, Any] = {"extension_id": request.id, "days": request.days}
+    if approve:
+        states.check_transition(action, status=case.status, actor=actor.role)
+        case.deadline = add_workdays(case.deadline or china_today(), request.days)
+        data["deadline"] = case.deadline.isoformat()
+    _transition(session, case=case, action_name=action, actor=actor, reason=note, data=data)
+    request.status = "approved" if approve else "refused"
+    request.decided_by = actor.user_id
+    request.decision_note = note
+    request.decided_at = utcnow()
+    return request
+
+
+def reply(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
+    """答复: the department's public answer."""
+    case = load_case(session, case_id)
+    body = text_field(body, field="body", label="答复内容", max_len=REPLY_MAX, min_len=REPLY_MIN)
+    states.check_transition("reply", status=case.status, actor=actor.role)
+    ensure_can_see(case, actor)
+    answer = Reply(case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body,
+                   created_at=utcnow())
+    session.add(answer)
+    session.flush()
+    case.replied_at = answer.created_at
+    _transition(session, case=case, action_name="reply", actor=actor, data={"reply_id": answer.id})
+    return answer
+
+
+def escalate(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case:
+    """督办: a supervisor presses the department on an open case."""
+    case = load_case(session, case_id)
+    _transition(session, case=case, action_name="escalate", actor=actor, reason=reason)
+    case.escalated = True
+    return case
+
+
+def latest_reply(session: Session, case: Case) -> Reply | None:
+    """The newest reply of a case."""
+    return session.scalars(select(Reply).where(Reply.case_id == case.id)
+                           .order_by(Reply.created_at.desc(), Reply.id.desc())).first()
+
+
+def rate(session: Session, *, case: Case, level: Any, comment: str = "") -> Rating:
+    """满意度评价 by the citizen on the latest reply; closes the case."""
+    level = choice_field(level, field="level", label="评价", choices=RATING_LEVELS)
+    comment = text_field(comment, field="comment", label="评价意见", max_len=REASON_MAX, required=False)
+    states.check_transition("rate", status=case.status, actor=states.CITIZEN)
+    answer = latest_reply(session, case)
+    if answer is None:  # a replied case always has a reply; guard against hand-edited data
+        raise InvalidTransition("该办件尚无答复，不能评价")
+    rating = Rating(case_id=case.id, reply_id=answer.id, level=level, comment=comment, created_at=utcnow())
+    session.add(rating)
+    session.flush()
+    _transition(session, case=case, action_name="rate", actor=Actor.citizen(), reason=comment,
+                data={"level": level, "level_name": RATING_LEVELS[level], "rating_id": rating.id})
+    case.closed_at = rating.created_at
+    return rating
+
+
+def latest_rating(session: Session, case: Case) -> Rating | None:
+    """The newest rating of a case."""
+    return session.scalars(select(Rating).where(Rating.case_id == case.id)
+                           .order_by(Rating.created_at.desc(), Rating.id.desc())).first()
+
+
+def reopen_refusal(session: Session, case: Case) -> str | None:
+    """Why the citizen may not reopen this case now, or None when they may."""
+    if case.status != states.CLOSED:
+        return "只有已办结的办件可以申请重办"
+    if case.reopen_count >= 1:
+        return "每件留言只能申请重办一次"
+    rating = latest_rating(session, case)
+    if rating is None or rating.level != "unsatisfied":
+        return "只有评价为“不满意”的办件可以申请重办"
+    window = int(get_setting(session, "reopen_window_days"))
+    if case.closed_at is not None and utcnow() - case.closed_at > timedelta(days=window):
+        return f"办结超过 {window} 天，不能再申请重办"
+    return None
+
+
+def reopen(session: Session, *, case: Case, reason: str) -> Case:
+    """重办: back to the same department with the citizen's comment and a new deadline."""
+    refusal = reopen_refusal(session, case)
+    if refusal:
+        raise InvalidTransition(refusal)
+    _transition(session, case=case, action_name="reopen", actor=Actor.citizen(), reason=reason,
+                data={"department_id": case.department_id})
+    case.reopen_count += 1
+    case.closed_at = None
+    case.escalated = False
+    _set_deadline(session, case)
+    return case
+
+
+def auto_close_due(session: Session) -> int:
+    """Close replied cases left unrated past the configured number of days; returns how many."""
+    days = int(get_setting(session, "auto_close_days"))
+    cutoff = utcnow() - timedelta(days=days)
+    due = session.scalars(select(Case).where(Case.status == states.REPLIED, Case.replied_at <= cutoff)).all()
+    for case in due:
+        _transition(session, case=case, action_name="auto_close", actor=Actor.system(),
+                    data={"after_days": days})
+        case.closed_at = utcnow()
+    return len(due)

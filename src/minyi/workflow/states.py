@@ -1,0 +1,102 @@
+"""The case lifecycle as one table: every action, the states it may start from, where it leads, who may.
+
+Everything that changes a case's status goes through `check_transition`; nothing else decides
+whether an action is legal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from minyi.accounts.models import Role
+from minyi.core.errors import InvalidTransition, PermissionDenied
+
+SUBMITTED = "submitted"
+ASSIGNED = "assigned"
+IN_PROGRESS = "in_progress"
+REPLIED = "replied"
+CLOSED = "closed"
+REJECTED = "rejected"
+RETURNED = "returned"
+MERGED = "merged"
+
+STATUS_NAMES: dict[str, str] = {
+    SUBMITTED: "待受理",
+    ASSIGNED: "已转办",
+    IN_PROGRESS: "办理中",
+    REPLIED: "已答复",
+    CLOSED: "已办结",
+    REJECTED: "不予受理",
+    RETURNED: "已退回",
+    MERGED: "已合并",
+}
+
+OPEN_STATUSES = frozenset({ASSIGNED, IN_PROGRESS})  # a department owes an answer: deadlines run
+SYSTEM = "system"  # the scheduler acting on its own
+CITIZEN = "citizen"  # the author, through the private tracking link
+
+_COORD = frozenset({Role.COORDINATOR, Role.ADMIN})
+_HANDLER = frozenset({Role.HANDLER})
+_SUPERVISE = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Action:
+    """One allowed kind of state change."""
+
+    name: str
+    label: str  # Chinese, for buttons and the event log
+    sources: frozenset[str]
+    target: str | None  # None: the status stays as it is
+    actors: frozenset[str]
+    public: bool  # shown in the case's public history
+    needs_reason: bool = False
+
+
+def _a(name: str, label: str, sources: set[str], target: str | None, actors: set[str] | frozenset[str],
+       *, public: bool = True, needs_reason: bool = False) -> Action:
+    return Action(name, label, frozenset(sources), target, frozenset(actors), public, needs_reason)
+
+
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    _a("submit", "提交留言", set(), SUBMITTED, {CITIZEN}),
+    _a("assign", "受理并转办", {SUBMITTED, RETURNED}, ASSIGNED, _COORD),
+    _a("transfer", "改派部门", {ASSIGNED, IN_PROGRESS}, ASSIGNED, _COORD, needs_reason=True),
+    _a("reject", "不予受理", {SUBMITTED, RETURNED}, REJECTED, _COORD, needs_reason=True),
+    _a("merge", "合并办理", {SUBMITTED, RETURNED}, MERGED, _COORD),
+    _a("accept", "签收办理", {ASSIGNED}, IN_PROGRESS, _HANDLER),
+    _a("return", "退回", {ASSIGNED, IN_PROGRESS}, RETURNED, _HANDLER, public=False, needs_reason=True),
+    _a("request_extension", "申请延期", {IN_PROGRESS}, None, _HANDLER, public=False, needs_reason=True),
+    _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
+    _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
+    _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER),
+    _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE, needs_reason=True),
+    _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
+    _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
+    _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
+)}
+
+EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.items()} | {
+    "transfer_requested": "申请改派",
+    "supported": "附议",
+}
+
+
+def check_transition(action_name: str, *, status: str, actor: str) -> Action:
+    """Return the action when `actor` may do it from `status`; raise a clear domain error otherwise."""
+    action = ACTIONS.get(action_name)
+    if action is None:
+        msg = f"未知的操作：{action_name}"
+        raise InvalidTransition(msg)
+    if actor not in action.actors:
+        msg = f"当前角色无权执行“{action.label}”"
+        raise PermissionDenied(msg)
+    if status not in action.sources:
+        msg = f"办件处于“{STATUS_NAMES.get(status, status)}”状态，不能执行“{action.label}”"
+        raise InvalidTransition(msg)
+    return action
+
+
+def allowed_actions(*, status: str, actor: str) -> list[Action]:
+    """The actions `actor` may take on a case in `status` (for rendering buttons)."""
+    return [a for a in ACTIONS.values() if status in a.sources and actor in a.actors]
