@@ -34,7 +34,8 @@ _TRIGGERS: dict[str, tuple[str, float]] = {
     "塌方": ("danger", 0.6),
     "房倒屋塌": ("danger", 1.0),
     "房倒人亡": ("danger", 1.0),
-    "危房": ("danger", 1.0),
+    "危房": ("danger", 0.9),
+    "危房改造": ("danger", 0.3),
     "摇摇欲坠": ("danger", 1.0),
     "地基下沉": ("danger", 1.0),
     "房屋下沉": ("danger", 1.0),
@@ -63,7 +64,7 @@ _TRIGGERS: dict[str, tuple[str, float]] = {
     "煤气泄漏": ("danger", 1.0),
     "天然气泄漏": ("danger", 1.0),
     "漏气": ("danger", 0.8),
-    "爆炸": ("danger", 0.6),
+    "爆炸": ("danger", 0.7),
     "触电": ("danger", 0.8),
     "漏电": ("danger", 0.6),
     "电击": ("danger", 0.6),
@@ -87,7 +88,14 @@ _TRIGGERS: dict[str, tuple[str, float]] = {
     "身亡": ("danger", 0.3),
     "死亡": ("danger", 0.2),
     "电梯": ("danger", 0.1),
+    "电梯故障": ("danger", 0.3),
     "困人": ("danger", 0.6),
+    "关人": ("danger", 0.4),
+    "跌落": ("danger", 0.6),
+    "夺命": ("danger", 0.5),
+    "险些": ("danger", 0.4),
+    "差点": ("danger", 0.2),
+    "危及": ("danger", 0.3),
     "饮用水": ("danger", 0.2),
     # -- harm: self-harm and violence
     "轻生": ("harm", 1.0),
@@ -129,7 +137,7 @@ _TRIGGERS: dict[str, tuple[str, float]] = {
     "集体上访": ("mass", 1.0),
     "上访": ("mass", 0.2),
     "游行": ("mass", 0.8),
-    "堵路": ("mass", 0.6),
+    "堵路": ("mass", 0.5),
     "围堵": ("mass", 0.5),
     "拉横幅": ("mass", 0.5),
     "横幅": ("mass", 0.3),
@@ -145,7 +153,8 @@ _TRIGGERS: dict[str, tuple[str, float]] = {
     "消防通道": ("none", 0.0),
     "生命通道": ("none", 0.0),
     "跳楼价": ("none", 0.0),
-    "跳楼的心": ("none", 0.0),
+    "减轻": ("none", 0.0),
+    "年轻": ("none", 0.0),
     "塌方式": ("none", 0.0),
     "慢性自杀": ("none", 0.0),
     "死亡率": ("none", 0.0),
@@ -156,13 +165,15 @@ _TRIGGERS: dict[str, tuple[str, float]] = {
     "威胁到": ("danger", 0.1),
 }
 
-# Words that make the rest of their clause hypothetical, preventive or negated.
-_HEDGE = re.compile(
-    r"一旦|万一|如果|如若|假如|倘若|若是|若|可能会|可能|容易|很容易|极易|会不会|是否|防止|避免|以免|以防|"
-    r"预防|杜绝|担心|担忧|害怕|怕|隐患|没有|没|未|无|不会|不是|不要|不能|不让|不准|禁止|暂未|尚未|从未|以前|曾经|"
-    r"去年|前年|多年前|年前|当年|如何|怎么|后果"
+# Words that make the rest of their clause hypothetical or preventive: they weaken a danger
+# mention, but not a warning of violence or of a mass incident (the warning is the signal).
+_HYPOTHETICAL = re.compile(
+    r"一旦|万一|如果|如若|假如|倘若|若是|若|可能会|可能|容易|极易|会不会|是否|防止|避免|以免|以防|"
+    r"预防|杜绝|隐患|以前|曾经|去年|前年|多年前|当年|如何|怎么"
 )
-_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n\r\t…]")
+# Words that negate the rest of their clause, whatever the kind of trigger.
+_NEGATION = re.compile(r"没有|并未|未曾|暂未|尚未|从未|未发生|不会|不能|不是|不要|不让|不准|禁止|无任何")
+_CLAUSE_END = frozenset("，。！？；,.!?;\n\r\t…")
 _HEDGE_FACTOR = 0.3
 _TITLE_FACTOR = 1.5
 _LOOKBACK = 14
@@ -190,10 +201,10 @@ class _Hit:
 def _clause_prefix(text: str, start: int) -> str:
     """The part of the clause before position ``start`` (at most _LOOKBACK characters)."""
     window = text[max(0, start - _LOOKBACK) : start]
-    cut = None
-    for cut in _CLAUSE_END.finditer(window):
-        pass
-    return window[cut.end() :] if cut else window
+    for j in range(len(window) - 1, -1, -1):
+        if window[j] in _CLAUSE_END:
+            return window[j + 1 :]
+    return window
 
 
 def _scan(title: str, body: str) -> list[_Hit]:
@@ -205,7 +216,9 @@ def _scan(title: str, body: str) -> list[_Hit]:
             kind, weight = _TRIGGERS[phrase]
             if weight <= 0:
                 continue
-            hedged = _HEDGE.search(_clause_prefix(part, m.start())) is not None
+            prefix = _clause_prefix(part, m.start())
+            hedged = _NEGATION.search(prefix) is not None or (
+                kind == "danger" and _HYPOTHETICAL.search(prefix) is not None)
             effective = weight * boost * (_HEDGE_FACTOR if hedged else 1.0)
             old = best.get(phrase)
             if old is None or effective > old.weight:
@@ -228,7 +241,7 @@ class UrgencyDetector:
     model_threshold: probability at which the learned part flags a message.
     """
 
-    def __init__(self, *, threshold: float = 1.0, learned: bool = False, model_threshold: float = 0.5,
+    def __init__(self, *, threshold: float = 0.8, learned: bool = False, model_threshold: float = 0.5,
                  C: float = 1.0) -> None:  # noqa: N803 - scikit-learn's name for the regularisation
         self.threshold = threshold
         self.learned = learned
@@ -273,7 +286,7 @@ class UrgencyDetector:
     def explain(self, text: str) -> list[str]:
         """The trigger phrases that count (hedged ones marked), strongest first."""
         hits = _scan(*_split(_as_text(text)))
-        return [h.phrase + ("（假设或否定语境）" if h.hedged else "") for h in hits if h.weight >= 0.2]
+        return [h.phrase + ("（假设或否定语境）" if h.hedged else "") for h in hits if h.weight >= 0.05]
 
     # -- features for the learned part ------------------------------------------------------
     def _features(self, X: Sequence[str]) -> np.ndarray:  # noqa: N803
