@@ -124,3 +124,13 @@ def set_user_active(session: Session, *, user_id: Any, active: bool, acting_user
         raise ValidationFailed("不能停用自己的账号", field="user_id")
     user.is_active = active
     return user
+
+
+def reset_password(session: Session, *, username: str) -> str:
+    """Set a new random password; returns it (shown once)."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise ValidationFailed(f"用户 {username} 不存在", field="username")
+    password = generate_password()
+    user.password_hash = _hasher.hash(password)
+    return password

@@ -35,6 +35,7 @@ class BackgroundJobs:
         self.factory = factory
         self.settings = settings
         self._analyzer = analyzer
+        self._analyzer_failed = False
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="minyi-jobs", daemon=True)
@@ -55,12 +56,12 @@ class BackgroundJobs:
             self._queue.put(message_id)
 
     def _analyzer_or_none(self) -> Analyzer | None:
-        if self._analyzer is None:
+        if self._analyzer is None and not self._analyzer_failed:
             try:
                 self._analyzer = default_analyzer()
             except Exception:
+                self._analyzer_failed = True  # log once, keep serving: messages are stored without suggestions
                 log.exception("text analysis is unavailable; messages are stored without suggestions")
-                self.settings = self.settings.__class__(**{**self.settings.__dict__, "run_analysis": False})
         return self._analyzer
 
     def _analyse_one(self, message_id: int) -> None:

@@ -100,7 +100,7 @@ def require_roles(*roles: Role, api: bool = False) -> Callable[..., User]:
     """A dependency that admits only the given roles."""
     source = api_user if api else current_staff
 
-    def check(user: Annotated[User, Depends(source)]) -> User:
+    def check(user: User = Depends(source)) -> User:  # noqa: B008 - a default, not an annotation: `source` is local
         if user.role not in roles:
             raise PermissionDenied("您的角色无权访问此页面")
         return user

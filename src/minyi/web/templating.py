@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from importlib.resources import files
 from typing import Any
+from urllib.parse import urlencode
 
+import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
@@ -14,12 +16,24 @@ from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow.services import RATING_LEVELS
 from minyi.workflow.states import EVENT_LABELS, STATUS_NAMES
 
-templates = Jinja2Templates(directory=str(files("minyi") / "web" / "templates"),
-                            extensions=["jinja2.ext.i18n"])
-env = templates.env
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(files("minyi") / "web" / "templates")),
+    autoescape=True,  # every piece of user text is escaped
+    extensions=["jinja2.ext.i18n"],
+)
+templates = Jinja2Templates(env=env)
 # UI strings are marked with _() in the templates; a translation catalog can be installed here later.
 env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 env.filters["china_time"] = format_china
+
+
+def with_page(params: Any, page: int) -> str:
+    """The current query string with another page number."""
+    items = {k: v for k, v in dict(params).items() if k != "page" and v}
+    return urlencode(items | {"page": page})
+
+
+env.filters["with_page"] = with_page
 env.globals.update(
     STATUS_NAMES=STATUS_NAMES,
     APPEAL_KINDS=APPEAL_KINDS,

@@ -1,0 +1,102 @@
+"""Platform commands: migrate, demo-data, create-user, serve, run-jobs."""
+
+from __future__ import annotations
+
+import click
+
+from minyi.core.db import make_engine, make_session_factory, transaction
+from minyi.core.settings import get_settings
+
+
+def _factory():  # noqa: ANN202 - sessionmaker
+    return make_session_factory(make_engine(get_settings().database_url))
+
+
+@click.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from minyi.core.migrate import upgrade  # noqa: PLC0415
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    click.echo(f"database ready: {settings.database_url}")
+
+
+@click.command("demo-data")
+def demo_data() -> None:
+    """Load demo departments, staff and messages (once); prints the staff logins."""
+    from minyi.demo import load_demo  # noqa: PLC0415
+
+    with transaction(_factory()) as session:
+        result = load_demo(session)
+    if not result.created:
+        click.echo("demo data already loaded (staff passwords were printed the first time; "
+                   "use `minyi reset-password USERNAME` to set a new one)")
+        return
+    click.echo("\n=== staff logins (shown once; http://HOST:PORT/staff/login) ===")
+    for username, password, display in result.logins:
+        click.echo(f"  {username:<12} {password}   {display}")
+    click.echo("")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Display name")
+@click.option("--role", type=click.Choice(["coordinator", "handler", "supervisor", "admin"]), required=True)
+@click.option("--department-id", type=int, default=None, help="Required for handlers")
+def create_user(username: str, display_name: str, role: str, department_id: int | None) -> None:
+    """Create a staff account with a random password (printed once)."""
+    from minyi.accounts.services import create_user as create, generate_password  # noqa: PLC0415
+    from minyi.core.errors import DomainError  # noqa: PLC0415
+
+    password = generate_password()
+    try:
+        with transaction(_factory()) as session:
+            create(session, username=username, display_name=display_name, password=password, role=role,
+                   department_id=department_id)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"created {username} ({role}); password: {password}")
+
+
+@click.command("reset-password")
+@click.argument("username")
+def reset_password(username: str) -> None:
+    """Give a staff account a new random password (printed once)."""
+    from minyi.accounts.services import reset_password as reset  # noqa: PLC0415
+    from minyi.core.errors import DomainError  # noqa: PLC0415
+
+    try:
+        with transaction(_factory()) as session:
+            password = reset(session, username=username)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"new password for {username}: {password}")
+
+
+@click.command()
+@click.option("--host", default=None, help="Default MINYI_HOST or 127.0.0.1")
+@click.option("--port", type=int, default=None, help="Default MINYI_PORT or 8000")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the web app (uvicorn)."""
+    import uvicorn  # noqa: PLC0415
+
+    from minyi.web.app import create_app  # noqa: PLC0415
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@click.command("run-jobs")
+def run_jobs() -> None:
+    """Run the scheduled tasks once (auto-close unrated replies) and print what they did."""
+    from minyi.jobs.runner import run_scheduled_tasks  # noqa: PLC0415
+
+    click.echo(run_scheduled_tasks(_factory()))
+
+
+def register(group: click.Group) -> None:
+    """Add these commands to the CLI."""
+    for command in (migrate, demo_data, create_user, reset_password, serve, run_jobs):
+        group.add_command(command)

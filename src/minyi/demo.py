@@ -1,0 +1,114 @@
+"""Demo data written for minyi (not taken from any real platform): departments, staff, messages in every state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from minyi.accounts import services as accounts
+from minyi.departments import services as departments
+from minyi.departments.models import Department
+from minyi.messages.services import submit_message
+from minyi.workflow import services as workflow
+from minyi.workflow.actors import Actor
+
+DEPARTMENTS: list[tuple[str, str | None, list[str], str]] = [
+    ("示范市人民政府", None, [], ""),
+    ("市住房和城乡建设局", "示范市人民政府", ["城乡建设"], "物业,小区,房屋,施工,维修基金"),
+    ("市生态环境局", "示范市人民政府", ["环境保护"], "噪音,污染,排污,异味,油烟"),
+    ("市交通运输局", "示范市人民政府", ["交通运输"], "公交,出租车,道路,停车"),
+    ("市教育局", "示范市人民政府", ["教育文体"], "学校,入学,学位,培训"),
+    ("市人力资源和社会保障局", "示范市人民政府", ["劳动和社会保障"], "工资,社保,医保,养老"),
+    ("市卫生健康委员会", "示范市人民政府", ["卫生计生"], "医院,疫苗,诊所"),
+    ("市商务局", "示范市人民政府", ["商贸旅游"], "商场,景区,市场"),
+    ("东湖区人民政府", "示范市人民政府", ["其他"], ""),
+    ("东湖区青山街道办事处", "东湖区人民政府", [], "青山街道"),
+]
+
+STAFF: list[tuple[str, str, str, str | None]] = [
+    ("admin", "系统管理员", "admin", None),
+    ("coordinator", "受理员小王", "coordinator", None),
+    ("supervisor", "督办员老李", "supervisor", None),
+    ("zhujian", "住建局承办人", "handler", "市住房和城乡建设局"),
+    ("huanbao", "生态环境局承办人", "handler", "市生态环境局"),
+    ("jiaotong", "交通局承办人", "handler", "市交通运输局"),
+    ("jiaoyu", "教育局承办人", "handler", "市教育局"),
+]
+
+# (title, body, appeal kind, domain, place, department to assign or None, reply or None, rating or None)
+MESSAGES: list[tuple[str, str, str, str | None, str, str | None, str | None, str | None]] = [
+    ("建议在青山路口增设行人过街信号灯",
+     "青山路与文化路交叉口每天早晚高峰车流很大，附近有两所小学，孩子过马路非常危险。建议增设行人过街信号灯并施划斑马线。",
+     "suggestion", "交通运输", "东湖区青山路与文化路交叉口", "市交通运输局",
+     "感谢您的建议。经现场勘查，该路口已列入今年信号灯建设计划，预计下月底前完成安装并施划斑马线。如有疑问请拨打交通运输局咨询电话。",
+     "satisfied"),
+    ("夜间施工噪音扰民，影响休息",
+     "幸福里小区旁边的工地连续两周每天晚上十一点以后还在浇筑混凝土，噪音很大，老人孩子无法休息，希望有关部门尽快处理。",
+     "complaint", "环境保护", "东湖区幸福里小区", "市生态环境局",
+     "经查，该工地未办理夜间施工许可，我局已责令其立即停止夜间施工并立案处理。今后如发现违规夜间施工，可随时拨打环境投诉热线。",
+     None),
+    ("咨询小学入学需要准备哪些材料",
+     "孩子今年九月上小学，我们是外地户籍在本市居住三年，想咨询需要准备哪些材料、什么时候报名。",
+     "inquiry", "教育文体", "", "市教育局", None, None),
+    ("小区电梯经常故障困人",
+     "阳光花园小区3栋电梯本月已经故障三次，上周还困了一位老人半个小时。物业一直说在报修，请住建部门督促物业尽快维修。",
+     "complaint", "城乡建设", "东湖区阳光花园小区3栋", "市住房和城乡建设局", None, None),
+    ("表扬青山街道工作人员热心服务",
+     "上个月我去街道办理居住证，工作人员耐心细致，还主动帮我复印材料，特此表扬，感谢你们的辛勤付出。",
+     "praise", None, "东湖区青山街道", None, None, None),
+    ("失业后社保如何继续缴纳",
+     "我今年六月被公司裁员，目前还没有找到新工作，想问一下个人怎么继续缴纳社保，断缴会有什么影响？",
+     "inquiry", "劳动和社会保障", "", None, None, None),
+    ("公交12路发车间隔太长",
+     "12路公交早上七点到八点之间经常要等二十多分钟，车上非常拥挤，希望增加早高峰班次。",
+     "suggestion", "交通运输", "", None, None, None),
+    ("老旧小区加装电梯申请流程",
+     "我们是建于1995年的老旧小区，居民想加装电梯，请问申请流程是什么，政府有没有补贴？",
+     "inquiry", "城乡建设", "东湖区和平里小区", "市住房和城乡建设局",
+     "您好，既有住宅加装电梯需经本单元业主表决同意后，向所在街道提交申请材料，审批通过后可申请财政补贴。具体材料清单可到街道便民服务中心领取，咨询电话见住建局网站。",
+     "unsatisfied"),
+]
+
+
+@dataclass
+class DemoResult:
+    """What the loader created; passwords are shown once."""
+
+    created: bool
+    logins: list[tuple[str, str, str]]
+
+
+def load_demo(session: Session) -> DemoResult:
+    """Load the demo set once; a second call changes nothing."""
+    if session.scalar(select(func.count(Department.id))):
+        return DemoResult(created=False, logins=[])
+    by_name: dict[str, Department] = {}
+    for name, parent, domains, keywords in DEPARTMENTS:
+        parent_id = by_name[parent].id if parent else None
+        by_name[name] = departments.create_department(session, name=name, parent_id=parent_id, domains=domains,
+                                                      keywords=keywords)
+    logins: list[tuple[str, str, str]] = []
+    users = {}
+    for username, display, role, dept in STAFF:
+        password = accounts.generate_password()
+        users[username] = accounts.create_user(session, username=username, display_name=display, password=password,
+                                               role=role, department_id=by_name[dept].id if dept else None)
+        logins.append((username, password, display))
+    coordinator = Actor.from_user(users["coordinator"])
+    handlers = {u.department_id: Actor.from_user(u) for u in users.values() if u.department_id}
+    for title, body, kind, domain, place, dept, reply, rating in MESSAGES:
+        sub = submit_message(session, data={"title": title, "body": body, "appeal_kind": kind, "domain": domain,
+                                            "place_text": place, "is_public": True}, source="demo")
+        if dept is None:
+            continue
+        case = workflow.assign(session, actor=coordinator, case_id=sub.case.id, department_id=by_name[dept].id)
+        handler = handlers[by_name[dept].id]
+        workflow.accept(session, actor=handler, case_id=case.id)
+        if reply:
+            workflow.reply(session, actor=handler, case_id=case.id, body=reply)
+            if rating:
+                workflow.rate(session, case=case, level=rating, comment="" if rating != "unsatisfied"
+                              else "只说了流程，补贴标准没有说清楚。")
+    return DemoResult(created=True, logins=logins)

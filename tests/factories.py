@@ -1,0 +1,83 @@
+"""One factory per model, built through the services so that every object is valid and logged."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from minyi.accounts import services as accounts
+from minyi.accounts.models import User
+from minyi.departments import services as departments
+from minyi.departments.models import Department
+from minyi.messages.services import Submission, submit_message
+from minyi.workflow import services as workflow
+from minyi.workflow.actors import Actor
+from minyi.workflow.models import Case
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery"
+
+
+def department(db: Session, *, name: str | None = None, domains: list[str] | None = None, **kw: Any) -> Department:
+    """A department."""
+    return departments.create_department(db, name=name or f"测试部门{next(_seq)}", domains=domains or [], **kw)
+
+
+def user(db: Session, *, role: str, dept: Department | None = None, username: str | None = None) -> User:
+    """A staff user whose password is PASSWORD."""
+    return accounts.create_user(db, username=username or f"{role}{next(_seq)}", display_name=f"{role}测试",
+                                password=PASSWORD, role=role, department_id=dept.id if dept else None)
+
+
+def message(db: Session, **overrides: Any) -> Submission:
+    """A submitted message with its case."""
+    data = {"title": "小区门口路灯不亮", "body": "幸福路小区门口的路灯已经坏了两周，晚上出行很不安全，请尽快维修。",
+            "appeal_kind": "complaint", "domain": "城乡建设", "place_text": "幸福路小区",
+            "contact_name": "张三", "contact_phone": "13800138000", "is_public": True}
+    data.update(overrides)
+    return submit_message(db, data=data)
+
+
+def actor(u: User) -> Actor:
+    """The actor for a user."""
+    return Actor.from_user(u)
+
+
+def case_in_progress(db: Session, dept: Department, **overrides: Any) -> tuple[Submission, User, User]:
+    """A case assigned to `dept` and accepted; returns it with its coordinator and handler."""
+    sub = message(db, **overrides)
+    coordinator = user(db, role="coordinator")
+    handler = user(db, role="handler", dept=dept)
+    workflow.assign(db, actor=actor(coordinator), case_id=sub.case.id, department_id=dept.id)
+    workflow.accept(db, actor=actor(handler), case_id=sub.case.id)
+    return sub, coordinator, handler
+
+
+def replied_case(db: Session, dept: Department) -> tuple[Submission, User]:
+    """A case with a reply; returns it with its handler."""
+    sub, _coord, handler = case_in_progress(db, dept)
+    workflow.reply(db, actor=actor(handler), case_id=sub.case.id, body="经核实，路灯已于今日修复，感谢您的反映。")
+    return sub, handler
+
+
+def reload(db: Session, case: Case) -> Case:
+    """The case as stored."""
+    db.expire_all()
+    return db.get(Case, case.id)
+
+
+def csrf(client: TestClient) -> str:
+    """The browser's CSRF token (the cookie is set on the first page view)."""
+    if "minyi_csrf" not in client.cookies:
+        client.get("/staff/login")
+    return client.cookies["minyi_csrf"]
+
+
+def login(client: TestClient, u: User) -> None:
+    """Log a staff user in through the form."""
+    response = client.post("/staff/login", data={"username": u.username, "password": PASSWORD,
+                                                  "csrf_token": csrf(client)}, follow_redirects=False)
+    assert response.status_code == 303, response.text
