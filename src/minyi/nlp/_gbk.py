@@ -18,8 +18,11 @@ garbled span formed none.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +30,14 @@ from pathlib import Path
 _ASCII_TO_FULL = {ord(c): ord(c) + 0xFEE0 for c in "!,;:?()"}
 _MAX_LEFT = 6  # how far left of a cluster of suspicious characters a span may start
 _MAX_RIGHT = 6  # how far right of it the span may end
-_MAX_CLUSTERS = 200  # beyond this the text is noise, not a few garbled spans: flag, don't search
+_MAX_SPAN = 24  # longest span re-decoded at once; a longer garble is repaired piece by piece
+_MAX_CLUSTERS = 50  # beyond this the text is noise, not a few garbled spans: flag, don't search
+_CONTEXT = 8  # characters each side of a cluster over which a repair's reading is judged
 _MIN_COVERAGE = 0.6  # share of the repaired span's Han characters inside dictionary words
 _MIN_COVERAGE_GAIN = 0.4
+# and at least this many of them: two-character "words" happen by chance after a byte shift, but
+# a UTF-8 decoding of GBK bytes that succeeds at all is already strong evidence.
+_MIN_COVERED = {"gbk_shift": 4, "utf8_as_gbk": 2}
 _SYMBOL_PREFIXES = ("CJK UNIFIED", "HIRAGANA", "KATAKANA", "GREEK", "CYRILLIC", "BOX DRAWINGS")
 
 
@@ -76,7 +84,7 @@ def suspicious_chars() -> frozenset[str]:
 @functools.cache
 def _dictionary_words() -> frozenset[str]:
     """Words of 2 to 4 characters from jieba's dictionary (read once, ~0.5 s)."""
-    import jieba  # noqa: PLC0415  (only needed on this rare path)
+    import jieba  # only needed on this rare path
 
     words = set()
     path = Path(jieba.__file__).with_name("dict.txt")
@@ -89,42 +97,67 @@ def _dictionary_words() -> frozenset[str]:
 
 
 @functools.cache
-def _to_simplified():  # noqa: ANN202
-    import opencc  # noqa: PLC0415
+def _to_simplified() -> object:
+    import opencc
 
     return opencc.OpenCC("t2s")
 
 
+def char_class(chars: Iterable[str]) -> str:
+    """A regular-expression character class matching exactly `chars`, as compact ranges."""
+    points, parts = sorted(map(ord, chars)), []
+    start = 0
+    for i, point in enumerate(points):
+        if i + 1 == len(points) or points[i + 1] != point + 1:
+            low, high = re.escape(chr(points[start])), re.escape(chr(point))
+            parts.append(low if start == i else f"{low}-{high}")
+            start = i + 1
+    return "[" + "".join(parts) + "]"
+
+
+@functools.cache
+def _suspicious_pattern() -> re.Pattern[str]:
+    return re.compile(char_class(suspicious_chars()))
+
+
 def has_suspicious(text: str) -> bool:
-    """Cheap detector: does the text contain any character typical of garbled GBK?"""
-    return not suspicious_chars().isdisjoint(text)
+    """Cheap detector (a few µs): does the text contain a character typical of garbled GBK?"""
+    return _suspicious_pattern().search(text) is not None
 
 
-def word_coverage(text: str) -> float:
-    """Share of the Han characters of `text` (made Simplified) inside 2-4 character words."""
+def word_coverage(text: str) -> tuple[float, int]:
+    """(share, count) of the Han characters of `text` (made Simplified) inside 2-4 char words."""
     simple = _to_simplified().convert(text)
-    han = [c for c in simple if "\u4e00" <= c <= "\u9fff"]
+    han = sum(1 for c in simple if "\u4e00" <= c <= "\u9fff")
     if not han:
-        return 0.0
+        return 0.0, 0
     words, covered, i = _dictionary_words(), 0, 0
     while i < len(simple):
-        size = next((n for n in (4, 3, 2) if simple[i : i + n] in words), 1)
+        size = next((n for n in (4, 3, 2) if i + n <= len(simple) and simple[i : i + n] in words), 1)
         covered += size if size > 1 else 0
         i += size
-    return min(1.0, covered / len(han))
+    return covered / han, covered
 
 
-def _clusters(text: str) -> list[tuple[int, int]]:
-    """(first, last) index of groups of two or more suspicious characters at most 2 apart."""
-    suspicious = suspicious_chars()
-    found: list[list[int]] = []
-    for i, char in enumerate(text):
-        if char in suspicious:
-            if found and i - found[-1][1] <= 2:
-                found[-1][1] = i
-            else:
-                found.append([i, i])
-    return [(a, b) for a, b in found if b > a]
+def _next_cluster(text: str, pos: int) -> tuple[int, int] | None:
+    """(first, last) index of the next group of suspicious characters at most 2 apart.
+
+    Only groups with two or more different characters count: garbling seldom repeats a character,
+    while Chinese often does (咔咔, 嗲嗲, 鑫天鑫).
+    """
+    first = last = -1
+    group: set[str] = set()
+    for match in _suspicious_pattern().finditer(text, pos):
+        i = match.start()
+        if first >= 0 and i - last > 2:
+            if len(group) >= 2:
+                return first, last
+            first, group = -1, set()
+        if first < 0:
+            first = i
+        last = i
+        group.add(match.group(0))
+    return (first, last) if len(group) >= 2 else None
 
 
 def _redecodings(span: str) -> list[tuple[str, str, int | None]]:
@@ -142,21 +175,21 @@ def _redecodings(span: str) -> list[tuple[str, str, int | None]]:
             found.append(("gbk_shift", data.decode("gbk"), dangling))
         except UnicodeDecodeError:
             continue
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         found.append(("utf8_as_gbk", raw.decode("utf-8"), None))
-    except UnicodeDecodeError:
-        pass
     return found
 
 
-def _candidates(text: str, first: int, last: int):  # noqa: ANN202
-    """Yield (coverage gain, length, kind, start, end, decoded, completion) around one cluster.
+def _candidates(text: str, first: int, last: int) -> Iterator[tuple[tuple, GbkFix]]:
+    """Yield (rank, fix) for each clean re-decoding of a span around one cluster.
 
-    The completion is "" when no byte dangled, None when a dangling byte could not be completed.
+    Rank: suspicious characters removed, then how well the repaired text around the cluster reads
+    (Han characters inside words minus those outside), then the span's length.
     """
-    frequent = frequent_chars()
+    frequent, suspicious = frequent_chars(), suspicious_chars()
+    low, high = max(0, first - _CONTEXT), last + 1 + _CONTEXT
     for start in range(max(0, first - _MAX_LEFT), first + 1):
-        for end in range(last + 1, min(len(text), last + 1 + _MAX_RIGHT) + 1):
+        for end in range(first + 2, min(len(text), last + 1 + _MAX_RIGHT, start + _MAX_SPAN) + 1):
             span = text[start:end]
             if "\n" in span:
                 continue
@@ -164,19 +197,27 @@ def _candidates(text: str, first: int, last: int):  # noqa: ANN202
                 if not decoded or not frequent.issuperset(decoded):
                     continue
                 completed = _complete(decoded[-1], dangling) if dangling is not None else ""
-                coverage = word_coverage(decoded + (completed or ""))
-                if coverage >= _MIN_COVERAGE:
-                    gain = coverage - word_coverage(span)
-                    yield gain, len(span), kind, start, end, decoded, completed
+                after = decoded + (completed or "")
+                coverage, covered = word_coverage(after)
+                if coverage < _MIN_COVERAGE or covered < _MIN_COVERED[kind]:
+                    continue
+                if coverage - word_coverage(span)[0] >= _MIN_COVERAGE_GAIN:
+                    removed = sum(1 for c in span if c in suspicious)
+                    reads = _reads(text[low:start] + after + text[end:high])
+                    fix = GbkFix(kind, start, end, span, after, completed is None)
+                    yield (removed, reads, len(span), len(after)), fix
+
+
+def _reads(text: str) -> int:
+    """Han characters inside dictionary words minus Han characters outside them."""
+    coverage, covered = word_coverage(text)
+    return 2 * covered - round(covered / coverage) if covered else -len(text)
 
 
 def _best_fix(text: str, first: int, last: int) -> GbkFix | None:
-    """The candidate with the largest gain in dictionary-word coverage (then the longest)."""
-    best = max(_candidates(text, first, last), default=None, key=lambda c: c[:2])
-    if best is None or best[0] < _MIN_COVERAGE_GAIN:
-        return None
-    _, _, kind, start, end, after, completed = best
-    return GbkFix(kind, start, end, text[start:end], after + (completed or ""), completed is None)
+    """The best ranked candidate around one cluster, if any."""
+    best = max(_candidates(text, first, last), default=None, key=lambda ranked: ranked[0])
+    return None if best is None else best[1]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -198,23 +239,29 @@ def _complete(before: str, lead: int) -> str | None:
 
 
 def repair_gbk(text: str) -> tuple[str, list[GbkFix], list[str]]:
-    """Repair confident garbled spans; returns (text, fixes, flags)."""
-    clusters = _clusters(text)
-    if len(clusters) > _MAX_CLUSTERS:
-        return text, [], ["gbk_suspect_many"]
+    """Repair confident garbled spans, left to right; returns (text, fixes, flags)."""
     fixes: list[GbkFix] = []
     flags: set[str] = set()
-    for first, last in clusters:
-        if fixes and first < fixes[-1].end:
-            continue
+    pos = 0
+    while (cluster := _next_cluster(text, pos)) is not None:
+        if len(fixes) + len(flags) >= _MAX_CLUSTERS:
+            flags.add("gbk_suspect_many")
+            break
+        first, last = cluster
         fix = _best_fix(text, first, last)
         if fix is None:
-            if last - first >= 2 and word_coverage(text[first : last + 1]) == 0:
+            if _looks_garbled(text[first : last + 1]):
                 flags.add("gbk_suspect")
+            pos = last + 1
             continue
         fixes.append(fix)
-        if fix.truncated:
-            flags.add("gbk_shift_truncated")
-    for fix in reversed(fixes):
+        flags.update(["gbk_shift_truncated"] if fix.truncated else [])
         text = text[: fix.start] + fix.after + text[fix.end :]
+        pos = fix.start + len(fix.after)
     return text, fixes, sorted(flags)
+
+
+def _looks_garbled(cluster: str) -> bool:
+    """Three or more different rare characters close together that form no word."""
+    distinct = suspicious_chars().intersection(cluster)
+    return len(distinct) >= 3 and word_coverage(cluster)[1] == 0
