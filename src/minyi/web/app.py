@@ -22,6 +22,7 @@ from minyi.web.deps import CSRF_COOKIE, csrf_protect
 from minyi.web.routes import api, public, staff, staff_admin
 from minyi.web.templating import render
 
+MAX_BODY_BYTES = 1024 * 1024  # far above any valid form; refuses huge bodies before they are read
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -89,6 +90,9 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
 
     @app.middleware("http")
     async def csrf_cookie_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return _error_response(request, 413, "too_large", "请求内容过大（上限 1 MB）")
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         request.state.csrf_token = token
         request.state.user = None

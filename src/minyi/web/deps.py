@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -72,10 +73,22 @@ def client_hash(request: Request) -> str:
     return hmac.new(secret, host.encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class UserBadge:
+    """What templates show of the logged-in user; plain data, valid after the session has closed."""
+
+    display_name: str
+    role: str
+    role_name: str
+    department_name: str
+
+
 def optional_staff(request: Request, db: SessionDep) -> User | None:
-    """The logged-in staff user, if any (also exposed to templates)."""
+    """The logged-in staff user, if any (a badge of it is exposed to templates)."""
     user = accounts.user_for_token(db, request.cookies.get(SESSION_COOKIE), kind="browser")
-    request.state.user = user
+    if user is not None:
+        request.state.user = UserBadge(user.display_name, user.role.value, user.role_name,
+                                       user.department.name if user.department else "")
     return user
 
 
