@@ -41,7 +41,11 @@ class Normalized:
 
 # --- whitespace and width ------------------------------------------------------------------------
 
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200e\u200f\u2060\ufeff]")
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u200b\u200c\u200e\u200f\u2060\ufeff\ud800-\udfff]"
+)
+# lone surrogates (text decoded with errors="surrogateescape") cannot even be encoded: mark them lost
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAK = re.compile("\r\n?|[\u2028\u2029\x85]")
 # two or more ideographic spaces inside a line are a paragraph indent whose line break was lost
 _INDENT = re.compile("(?<=\\S)[ \t\xa0]*\u3000{2,}[ \t\xa0\u3000]*")
@@ -56,6 +60,8 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 # Chinese mark; after a digit or a Latin letter it stays ASCII (1,000; OK!).
 _NARROW_PUNCT = re.compile(f"([{_HAN}”’」』）》])([,;!?]) ?")
 _TO_FULL_WIDTH = {",": "，", ";": "；", "!": "！", "?": "？"}
+# a space after Chinese punctuation is a wrapped line or a typing habit, never meaningful
+_SPACE_AFTER_PUNCT = re.compile("([，。！？；：、]) +")
 
 
 def _clean_whitespace(text: str) -> tuple[str, int]:
@@ -65,7 +71,7 @@ def _clean_whitespace(text: str) -> tuple[str, int]:
     """
     invisible = 0
     if _INVISIBLE.search(text):
-        text, invisible = _INVISIBLE.subn("", text)
+        text, invisible = _INVISIBLE.subn("", _SURROGATE.sub("\ufffd", text))
     if "\r" in text or "\u2028" in text or "\u2029" in text or "\x85" in text:
         text = _LINE_BREAK.sub("\n", text)
     if "\u3000\u3000" in text:
@@ -83,6 +89,9 @@ def _fix_width(text: str) -> tuple[str, int]:
     if ("," in text or ";" in text or "!" in text or "?" in text) and _NARROW_PUNCT.search(text):
         text, widened = _NARROW_PUNCT.subn(lambda m: m.group(1) + _TO_FULL_WIDTH[m.group(2)], text)
         count += widened
+    if " " in text:
+        text, spaces = _SPACE_AFTER_PUNCT.subn(r"\1", text)
+        count += spaces
     return text, count
 
 
@@ -158,13 +167,20 @@ def _repair_gbk(text: str, out: _Log) -> str:
     return text
 
 
-def _check_losses(text: str, invisible: int, size: int, out: _Log) -> None:
+def _tidy(text: str, out: _Log) -> str:
+    cleaned, invisible = _clean_whitespace(text)
+    if cleaned != text:
+        out.repair("whitespace", f"{len(text) - len(cleaned)} spacing or invisible characters removed")
+    if invisible * 20 > len(text):
+        out.flag("binary_like")
+    return cleaned
+
+
+def _check_losses(text: str, out: _Log) -> None:
     if "\ufffd" in text:
         out.flag("replacement_char")
     if any(marker in text for marker in _LOST_FOR_GOOD):
         out.flag("mojibake_lost")
-    if invisible * 20 > size:
-        out.flag("binary_like")
 
 
 # --- web pages and links -------------------------------------------------------------------------
@@ -231,10 +247,7 @@ def normalize(text: str, *, is_html: bool | None = None) -> Normalized:
     _require_str(text)
     out = _Log()
     cleaned, page = _extract_page(text, is_html, out)
-    cleaned = _fix_latin_mojibake(cleaned, out)
-    cleaned, invisible = _clean_whitespace(cleaned)
-    if cleaned != text and not page:
-        out.repair("whitespace", f"{len(text) - len(cleaned)} characters of spacing removed")
+    cleaned = _tidy(_fix_latin_mojibake(cleaned, out), out)
     cleaned = _remove_pinyin(cleaned, out)
     cleaned = _repair_gbk(cleaned, out)
     cleaned = _to_simplified(cleaned, out)
@@ -245,5 +258,5 @@ def normalize(text: str, *, is_html: bool | None = None) -> Normalized:
     if page:
         cleaned = _strip_page(cleaned, out)
     cleaned = _remove_links(cleaned, page=page, out=out)
-    _check_losses(cleaned, invisible, len(text), out)
+    _check_losses(cleaned, out)
     return Normalized(cleaned, tuple(out.repairs), tuple(out.flags))
