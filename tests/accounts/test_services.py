@@ -1,0 +1,60 @@
+"""Accounts: argon2 hashes, login, sessions, roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.accounts import services as acc
+from minyi.accounts.models import LoginSession
+from minyi.core.clock import utcnow
+from minyi.core.errors import Conflict, NotAuthenticated, ValidationFailed
+from tests import factories as f
+
+
+def test_passwords_are_argon2_hashes(db: Session) -> None:
+    u = f.user(db, role="admin")
+    assert u.password_hash.startswith("$argon2") and f.PASSWORD not in u.password_hash
+
+
+def test_authenticate(db: Session) -> None:
+    u = f.user(db, role="coordinator", username="Login.Test")
+    assert acc.authenticate(db, username="LOGIN.test", password=f.PASSWORD).id == u.id
+    for name, pw in [("login.test", "wrong"), ("nobody", f.PASSWORD), (None, None), ("login.test", "x" * 500)]:
+        with pytest.raises(NotAuthenticated):
+            acc.authenticate(db, username=name, password=pw)
+    acc.set_user_active(db, user_id=u.id, active=False, acting_user=f.user(db, role="admin"))
+    with pytest.raises(NotAuthenticated):
+        acc.authenticate(db, username="login.test", password=f.PASSWORD)
+
+
+def test_user_rules(db: Session) -> None:
+    with pytest.raises(ValidationFailed, match="密码至少"):
+        acc.create_user(db, username="short.pw", display_name="甲", password="short", role="admin")
+    with pytest.raises(ValidationFailed, match="用户名"):
+        acc.create_user(db, username="bad name!", display_name="甲", password=f.PASSWORD, role="admin")
+    with pytest.raises(ValidationFailed, match="角色"):
+        acc.create_user(db, username="citizen1", display_name="甲", password=f.PASSWORD, role="citizen")
+    f.user(db, role="admin", username="taken")
+    with pytest.raises(Conflict):
+        f.user(db, role="admin", username="taken")
+    admin = f.user(db, role="admin")
+    with pytest.raises(ValidationFailed, match="自己"):
+        acc.set_user_active(db, user_id=admin.id, active=False, acting_user=admin)
+
+
+def test_sessions_expire_and_are_revoked(db: Session) -> None:
+    u = f.user(db, role="supervisor")
+    token = acc.start_session(db, user=u, hours=1)
+    assert acc.user_for_token(db, token, kind="browser").id == u.id
+    assert acc.user_for_token(db, token, kind="api") is None
+    row = db.scalar(select(LoginSession).where(LoginSession.user_id == u.id))
+    assert token not in row.token_hash
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    assert acc.user_for_token(db, token, kind="browser") is None
+    token2 = acc.start_session(db, user=u, hours=1)
+    acc.end_session(db, token2)
+    assert acc.user_for_token(db, token2, kind="browser") is None

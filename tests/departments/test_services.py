@@ -1,0 +1,42 @@
+"""Departments: the tree, domains and keywords."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from minyi.core.errors import Conflict, ValidationFailed
+from minyi.departments import services as ds
+
+
+def test_tree_is_depth_first(db: Session) -> None:
+    root = ds.create_department(db, name="测试市政府")
+    child = ds.create_department(db, name="测试市交通局", parent_id=root.id, domains=["交通运输"],
+                                 keywords="公交， 地铁,  ,出租车")
+    ds.create_department(db, name="测试市交通局运输科", parent_id=child.id)
+    tree = [(n.department.name, n.depth) for n in ds.department_tree(db) if n.department.name.startswith("测试市")]
+    assert tree == [("测试市政府", 0), ("测试市交通局", 1), ("测试市交通局运输科", 2)]
+    assert child.keywords == ["公交", "地铁", "出租车"]
+
+
+def test_department_rules(db: Session) -> None:
+    ds.create_department(db, name="唯一部门")
+    with pytest.raises(Conflict):
+        ds.create_department(db, name="唯一部门")
+    with pytest.raises(ValidationFailed, match="领域"):
+        ds.create_department(db, name="新部门甲", domains=["不存在的领域"])
+    with pytest.raises(ValidationFailed, match="上级"):
+        ds.create_department(db, name="新部门乙", parent_id=99999)
+    with pytest.raises(ValidationFailed):
+        ds.create_department(db, name="")
+
+
+def test_deactivated_departments_cannot_receive_cases(db: Session) -> None:
+    from tests import factories as f  # noqa: PLC0415
+    from minyi.workflow import services as wf  # noqa: PLC0415
+
+    dept = ds.create_department(db, name="将停用部门")
+    ds.update_department(db, department_id=dept.id, domains=[], keywords="", is_active=False)
+    sub = f.message(db)
+    with pytest.raises(ValidationFailed, match="承办部门"):
+        wf.assign(db, actor=f.actor(f.user(db, role="coordinator")), case_id=sub.case.id, department_id=dept.id)
