@@ -10,6 +10,7 @@ a card, an amount or a date is not a phone number.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -52,7 +53,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?![A-Za-z0-9])"
     ),
 }
-_LONG_NUMBER = re.compile(r"\d{5}")  # no number kind is shorter: skip them all when absent
+_LONG_NUMBER = re.compile(r"\d{3}")  # every number kind has a 3-digit group: skip them all when absent
+_FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
+_FULL_WIDTH_DIGIT = re.compile("[\uff10-\uff19]")
 _ORDER = ("email", "id_card", "bank_card", "mobile", "landline", "plate")  # wins on overlap
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -124,19 +127,43 @@ def find_pii(text: str) -> list[PiiMatch]:
     """
     if not isinstance(text, str):
         raise TypeError(f"find_pii() expects str, got {type(text).__name__}")
-    taken: list[PiiMatch] = []
+    original, text = text, _ascii_digits(text)  # same length: positions stay valid
     numeric = _LONG_NUMBER.search(text) is not None
+    taken = _Spans()
+    found: list[PiiMatch] = []
     for kind in _ORDER:
         if kind not in ("email", "plate") and not numeric:
             continue
         valid = _VALIDATORS.get(kind)
         for match in _PATTERNS[kind].finditer(text):
             start, end = match.span()
-            if any(start < m.end and m.start < end for m in taken):
-                continue
-            if valid is None or valid(text, match):
-                taken.append(PiiMatch(kind, start, end, match.group(0)))
-    return sorted(taken, key=lambda m: m.start)
+            if not taken.overlaps(start, end) and (valid is None or valid(text, match)):
+                taken.add(start, end)
+                found.append(PiiMatch(kind, start, end, original[start:end]))
+    return sorted(found, key=lambda m: m.start)
+
+
+class _Spans:
+    """Non-overlapping (start, end) spans kept sorted, for overlap checks in O(log n)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self._starts, start)
+        before = i > 0 and self._ends[i - 1] > start
+        return before or (i < len(self._starts) and self._starts[i] < end)
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_right(self._starts, start)
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+
+
+def _ascii_digits(text: str) -> str:
+    """Full-width digits (１３８) as ASCII, so that one set of patterns serves both."""
+    return text.translate(_FULL_WIDTH_DIGITS) if _FULL_WIDTH_DIGIT.search(text) else text
 
 
 
