@@ -28,9 +28,12 @@ demo: install ## Install, migrate, load demo data (prints staff logins once) and
 	$(BIN)/minyi demo-data
 	$(BIN)/minyi serve --host $(HOST) --port $(PORT)
 
-chromium: ## Install Debian's chromium for the browser tests, when missing
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
-	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+chromium: ## Install Debian's chromium (and CJK fonts) for the browser tests, when missing
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
 
 test: $(VENV)/.dev chromium ## Install the development dependencies and run the whole suite
 	$(BIN)/python -m pytest

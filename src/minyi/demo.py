@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
+from minyi.core.clock import travel, utcnow
 from minyi.departments import services as departments
 from minyi.departments.models import Department
 from minyi.messages.services import submit_message
@@ -35,41 +37,91 @@ STAFF: list[tuple[str, str, str, str | None]] = [
     ("huanbao", "生态环境局承办人", "handler", "市生态环境局"),
     ("jiaotong", "交通局承办人", "handler", "市交通运输局"),
     ("jiaoyu", "教育局承办人", "handler", "市教育局"),
+    ("renshe", "人社局承办人", "handler", "市人力资源和社会保障局"),
 ]
 
-# (title, body, appeal kind, domain, place, department to assign or None, reply or None, rating or None)
-MESSAGES: list[tuple[str, str, str, str | None, str, str | None, str | None, str | None]] = [
-    ("建议在青山路口增设行人过街信号灯",
-     "青山路与文化路交叉口每天早晚高峰车流很大，附近有两所小学，孩子过马路非常危险。建议增设行人过街信号灯并施划斑马线。",
-     "suggestion", "交通运输", "东湖区青山路与文化路交叉口", "市交通运输局",
-     "感谢您的建议。经现场勘查，该路口已列入今年信号灯建设计划，预计下月底前完成安装并施划斑马线。如有疑问请拨打交通运输局咨询电话。",
-     "satisfied"),
-    ("夜间施工噪音扰民，影响休息",
-     "幸福里小区旁边的工地连续两周每天晚上十一点以后还在浇筑混凝土，噪音很大，老人孩子无法休息，希望有关部门尽快处理。",
-     "complaint", "环境保护", "东湖区幸福里小区", "市生态环境局",
-     "经查，该工地未办理夜间施工许可，我局已责令其立即停止夜间施工并立案处理。今后如发现违规夜间施工，可随时拨打环境投诉热线。",
-     None),
-    ("咨询小学入学需要准备哪些材料",
-     "孩子今年九月上小学，我们是外地户籍在本市居住三年，想咨询需要准备哪些材料、什么时候报名。",
-     "inquiry", "教育文体", "", "市教育局", None, None),
-    ("小区电梯经常故障困人",
-     "阳光花园小区3栋电梯本月已经故障三次，上周还困了一位老人半个小时。物业一直说在报修，请住建部门督促物业尽快维修。",
-     "complaint", "城乡建设", "东湖区阳光花园小区3栋", "市住房和城乡建设局", None, None),
-    ("表扬青山街道工作人员热心服务",
-     "上个月我去街道办理居住证，工作人员耐心细致，还主动帮我复印材料，特此表扬，感谢你们的辛勤付出。",
-     "praise", None, "东湖区青山街道", None, None, None),
-    ("失业后社保如何继续缴纳",
-     "我今年六月被公司裁员，目前还没有找到新工作，想问一下个人怎么继续缴纳社保，断缴会有什么影响？",
-     "inquiry", "劳动和社会保障", "", None, None, None),
-    ("公交12路发车间隔太长",
-     "12路公交早上七点到八点之间经常要等二十多分钟，车上非常拥挤，希望增加早高峰班次。",
-     "suggestion", "交通运输", "", None, None, None),
-    ("老旧小区加装电梯申请流程",
-     "我们是建于1995年的老旧小区，居民想加装电梯，请问申请流程是什么，政府有没有补贴？",
-     "inquiry", "城乡建设", "东湖区和平里小区", "市住房和城乡建设局",
-     "您好，既有住宅加装电梯需经本单元业主表决同意后，向所在街道提交申请材料，审批通过后可申请财政补贴。具体材料清单可到街道便民服务中心领取，咨询电话见住建局网站。",
-     "unsatisfied"),
+@dataclass(frozen=True)
+class DemoMessage:
+    """A demo message and what happened to it, day by day from `days_ago`."""
+
+    title: str
+    body: str
+    kind: str
+    domain: str | None
+    place: str
+    days_ago: float
+    dept: str | None = None
+    steps: tuple[tuple[str, str], ...] = ()  # (action, text) after assign: accept, reply, rate, reopen
+
+
+_STREET_LIGHT = "感谢您的建议。经现场勘查，该路口已列入今年信号灯建设计划，预计下月底前完成安装并施划斑马线。如有疑问请拨打交通运输局咨询电话。"
+MESSAGES: list[DemoMessage] = [
+    DemoMessage("建议在青山路口增设行人过街信号灯",
+                "青山路与文化路交叉口每天早晚高峰车流很大，附近有两所小学，孩子过马路非常危险。建议增设行人过街信号灯并施划斑马线。",
+                "suggestion", "交通运输", "东湖区青山路与文化路交叉口", 30, "市交通运输局",
+                (("accept", ""), ("reply", _STREET_LIGHT), ("rate", "satisfied"))),
+    DemoMessage("夜间施工噪音扰民，影响休息",
+                "幸福里小区旁边的工地连续两周每天晚上十一点以后还在浇筑混凝土，噪音很大，老人孩子无法休息，希望有关部门尽快处理。",
+                "complaint", "环境保护", "东湖区幸福里小区", 12, "市生态环境局",
+                (("accept", ""), ("reply", "经查，该工地未办理夜间施工许可，我局已责令其立即停止夜间施工并立案处理。今后如发现违规夜间施工，可随时拨打环境投诉热线。"))),
+    DemoMessage("咨询小学入学需要准备哪些材料",
+                "孩子今年九月上小学，我们是外地户籍在本市居住三年，想咨询需要准备哪些材料、什么时候报名。",
+                "inquiry", "教育文体", "", 9, "市教育局", (("accept", ""),)),
+    DemoMessage("小区电梯经常故障困人",
+                "阳光花园小区3栋电梯本月已经故障三次，上周还困了一位老人半个小时。物业一直说在报修，请住建部门督促物业尽快维修。",
+                "complaint", "城乡建设", "东湖区阳光花园小区3栋", 20, "市住房和城乡建设局", (("accept", ""),)),
+    DemoMessage("物业维修基金使用不公开",
+                "我们小区去年动用了维修基金更换水泵，但业主一直看不到费用明细，请问维修基金的使用是否应当公示？",
+                "inquiry", "城乡建设", "东湖区和平里小区", 2, "市住房和城乡建设局", (("accept", ""),)),
+    DemoMessage("小区旁建筑垃圾长期堆放",
+                "锦绣家园小区北门外空地上堆放了大量建筑垃圾，已经半年没人清理，夏天蚊虫很多，下雨还会堵塞排水沟。",
+                "complaint", "城乡建设", "东湖区锦绣家园小区北门", 1, "市住房和城乡建设局"),
+    DemoMessage("表扬青山街道工作人员热心服务",
+                "上个月我去街道办理居住证，工作人员耐心细致，还主动帮我复印材料，特此表扬，感谢你们的辛勤付出。",
+                "praise", None, "东湖区青山街道", 0.5),
+    DemoMessage("失业后社保如何继续缴纳",
+                "我今年六月被公司裁员，目前还没有找到新工作，想问一下个人怎么继续缴纳社保，断缴会有什么影响？",
+                "inquiry", "劳动和社会保障", "", 0.3),
+    DemoMessage("公交12路发车间隔太长",
+                "12路公交早上七点到八点之间经常要等二十多分钟，车上非常拥挤，希望增加早高峰班次。",
+                "suggestion", "交通运输", "", 0.2),
+    DemoMessage("燃气管道有异味疑似泄漏",
+                "滨江小区5栋一楼楼道里这两天一直有很重的燃气味，已经打过燃气公司电话但还没人来，担心发生危险，请尽快处理！",
+                "help", "城乡建设", "东湖区滨江小区5栋", 0.1),
+    DemoMessage("老旧小区加装电梯申请流程",
+                "我们是建于1995年的老旧小区，居民想加装电梯，请问申请流程是什么，政府有没有补贴？",
+                "inquiry", "城乡建设", "东湖区和平里小区", 16, "市住房和城乡建设局",
+                (("accept", ""),
+                 ("reply", "您好，既有住宅加装电梯需经本单元业主表决同意后，向所在街道提交申请材料，审批通过后可申请财政补贴。具体材料清单可到街道便民服务中心领取。"),
+                 ("rate", "unsatisfied"))),
+    DemoMessage("拖欠农民工工资三个月",
+                "我们在东湖区某工地干活，包工头已经拖欠我们十几个人三个月工资，多次讨要都说没钱，请劳动部门帮帮我们。",
+                "help", "劳动和社会保障", "东湖区", 6, "市人力资源和社会保障局", (("accept", ""),)),
 ]
+
+
+
+def _replay(session: Session, item: DemoMessage, coordinator: Actor, handler: Actor | None,
+            dept_id: int | None) -> None:
+    """Submit the message `days_ago` and play its steps a day (or less) apart, with the clock set back."""
+    start = utcnow() - timedelta(days=item.days_ago)
+    gap = timedelta(days=min(1.0, item.days_ago / (len(item.steps) + 2)))
+    with travel(start):
+        sub = submit_message(session, data={"title": item.title, "body": item.body, "appeal_kind": item.kind,
+                                            "domain": item.domain, "place_text": item.place}, source="demo")
+    if dept_id is None or handler is None:
+        return
+    with travel(start + gap):
+        workflow.assign(session, actor=coordinator, case_id=sub.case.id, department_id=dept_id)
+    for number, (action, text) in enumerate(item.steps, start=2):
+        with travel(start + gap * number):
+            if action == "accept":
+                workflow.accept(session, actor=handler, case_id=sub.case.id)
+            elif action == "reply":
+                workflow.reply(session, actor=handler, case_id=sub.case.id, body=text)
+            elif action == "rate":
+                comment = "只说了流程，补贴标准没有说清楚。" if text == "unsatisfied" else ""
+                workflow.rate(session, case=sub.case, level=text, comment=comment)
 
 
 @dataclass
@@ -98,17 +150,7 @@ def load_demo(session: Session) -> DemoResult:
         logins.append((username, password, display))
     coordinator = Actor.from_user(users["coordinator"])
     handlers = {u.department_id: Actor.from_user(u) for u in users.values() if u.department_id}
-    for title, body, kind, domain, place, dept, reply, rating in MESSAGES:
-        sub = submit_message(session, data={"title": title, "body": body, "appeal_kind": kind, "domain": domain,
-                                            "place_text": place, "is_public": True}, source="demo")
-        if dept is None:
-            continue
-        case = workflow.assign(session, actor=coordinator, case_id=sub.case.id, department_id=by_name[dept].id)
-        handler = handlers[by_name[dept].id]
-        workflow.accept(session, actor=handler, case_id=case.id)
-        if reply:
-            workflow.reply(session, actor=handler, case_id=case.id, body=reply)
-            if rating:
-                workflow.rate(session, case=case, level=rating, comment="" if rating != "unsatisfied"
-                              else "只说了流程，补贴标准没有说清楚。")
+    for item in MESSAGES:
+        _replay(session, item, coordinator, handlers.get(by_name[item.dept].id) if item.dept else None,
+                by_name[item.dept].id if item.dept else None)
     return DemoResult(created=True, logins=logins)

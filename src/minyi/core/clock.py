@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
+_frozen: ContextVar[datetime | None] = ContextVar("minyi_frozen_now", default=None)
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware UTC (or the moment set by `travel`)."""
+    return _frozen.get() or datetime.now(UTC)
+
+
+@contextmanager
+def travel(moment: datetime) -> Iterator[None]:
+    """Let `utcnow()` return `moment` inside the block (demo histories, imports, tests)."""
+    token = _frozen.set(as_utc(moment))
+    try:
+        yield
+    finally:
+        _frozen.reset(token)
 
 
 def as_utc(moment: datetime) -> datetime:

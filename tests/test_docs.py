@@ -1,0 +1,47 @@
+"""Documentation stays true: every command, setting and make target is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from minyi.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _read(*names: str) -> str:
+    return "\n".join((ROOT / n).read_text(encoding="utf-8") for n in names)
+
+
+def test_every_cli_command_is_in_the_readme_or_docs() -> None:
+    text = _read("README.md", *[str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")])
+    missing = [name for name in main.commands if f"minyi {name}" not in text]
+    assert not missing, f"undocumented commands: {missing}"
+
+
+def test_every_setting_is_documented() -> None:
+    source = (ROOT / "src" / "minyi" / "core" / "settings.py").read_text(encoding="utf-8")
+    names = set(re.findall(r'"(MINYI_[A-Z_]+)"', source))
+    doc = _read("docs/settings.md")
+    assert names and not [n for n in names if n not in doc]
+
+
+def test_readme_shows_the_two_setup_commands_and_screenshots() -> None:
+    readme = _read("README.md")
+    assert "make demo" in readme and "make test" in readme
+    for image in re.findall(r"\((docs/screenshots/[^)]+)\)", readme):
+        assert (ROOT / image).exists(), image
+
+
+def test_every_make_target_documents_itself() -> None:
+    makefile = _read("Makefile")
+    targets = re.findall(r"^([a-z-]+):", makefile, flags=re.MULTILINE)
+    assert targets
+    assert all(re.search(rf"^{t}:.*## ", makefile, flags=re.MULTILINE) for t in targets)
+
+
+def test_every_package_is_in_the_architecture_map() -> None:
+    doc = _read("docs/architecture.md")
+    packages = [p.name for p in (ROOT / "src" / "minyi").iterdir() if (p / "__init__.py").exists()]
+    assert not [p for p in packages if f"minyi.{p}" not in doc]
