@@ -96,7 +96,23 @@ def run_jobs() -> None:
     click.echo(run_scheduled_tasks(_factory()))
 
 
+@click.command("export-labels")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def export_labels(out: str) -> None:
+    """Write coordinators' classifications as JSON lines for `minyi train --extra-labels`."""
+    import json  # noqa: PLC0415
+
+    from minyi.messages.analysis import export_labels as collect  # noqa: PLC0415
+
+    with transaction(_factory()) as session:
+        examples = collect(session)
+    with open(out, "w", encoding="utf-8") as handle:  # noqa: PTH123
+        for example in examples:
+            handle.write(json.dumps(example, ensure_ascii=False) + "\n")
+    click.echo(f"wrote {len(examples)} labelled messages to {out}")
+
+
 def register(group: click.Group) -> None:
     """Add these commands to the CLI."""
-    for command in (migrate, demo_data, create_user, reset_password, serve, run_jobs):
+    for command in (migrate, demo_data, create_user, reset_password, serve, run_jobs, export_labels):
         group.add_command(command)

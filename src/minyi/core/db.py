@@ -13,6 +13,7 @@ from sqlalchemy.types import TypeDecorator
 
 from minyi.core.clock import as_utc
 
+WRITE_OPTION = "minyi_write"
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -52,7 +53,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A writing transaction takes the write lock up front (BEGIN IMMEDIATE): a deferred one that reads and
+    # then writes fails at once with "database is locked" when another writer committed in between.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -71,10 +74,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writing one (BEGIN IMMEDIATE on SQLite; nothing elsewhere)."""
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error."""
     session = factory()
+    if write:
+        begin_write(session)
     try:
         yield session
         session.commit()

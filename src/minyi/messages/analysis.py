@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
-from minyi.messages.models import Message, MessageAnalysis
+from minyi.departments.models import Department
+from minyi.messages.models import Message, MessageAnalysis, MessageLabel
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,27 @@ def default_analyzer() -> Analyzer:
     return load_default_analyzer()
 
 
+def rank_departments(departments: list[Department], *, text: str, domain_scores: dict[str, float],
+                     k: int = 3) -> list[dict[str, Any]]:
+    """Our own departments ranked by the admin's rules: predicted-domain probability plus keyword hits."""
+    ranked = []
+    for dept in departments:
+        domain_part = sum(float(domain_scores.get(d, 0.0)) for d in dept.domains)
+        hits = [w for w in dept.keywords if w and w in text]
+        score = domain_part + min(1.0, 0.5 * len(hits))
+        if score > 0:
+            ranked.append({"id": dept.id, "name": dept.name, "score": round(score, 3), "keywords": hits})
+    ranked.sort(key=lambda r: (-r["score"], r["id"]))
+    return ranked[:k]
+
+
+def _domain_scores(result: dict[str, Any]) -> dict[str, float]:
+    scores = result.get("domain_scores") or {}
+    if isinstance(scores, dict):
+        return {str(k): float(v) for k, v in scores.items()}
+    return {str(result["domain"]): 1.0} if result.get("domain") else {}
+
+
 def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, version: str = "") -> MessageAnalysis:
     """Analyse one stored message and store (or replace) its suggestions; failures are recorded, not raised."""
     message = session.get(Message, message_id)
@@ -38,6 +60,9 @@ def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, ve
     row = session.get(MessageAnalysis, message_id) or MessageAnalysis(message_id=message_id)
     try:
         result = analyzer.analyze(message.title, message.body)
+        active = list(session.scalars(select(Department).where(Department.is_active.is_(True))))
+        result["suggested_departments"] = rank_departments(
+            active, text=f"{message.title}\n{message.body}", domain_scores=_domain_scores(result))
         row.result = {k: v for k, v in result.items() if k != "clean_text"}
         row.clean_text = str(result.get("clean_text", ""))
         row.urgent = bool(result.get("urgent"))
@@ -56,3 +81,26 @@ def unanalysed_message_ids(session: Session, limit: int = 500) -> list[int]:
     """Messages that have no analysis yet (catch-up after a restart)."""
     done = select(MessageAnalysis.message_id)
     return list(session.scalars(select(Message.id).where(Message.id.not_in(done)).order_by(Message.id).limit(limit)))
+
+
+def record_labels(session: Session, *, message: Message, values: dict[str, str | None], user_id: int | None) -> None:
+    """Store a coordinator's choices beside what was suggested; `minyi export-labels` turns them into training data."""
+    analysis = session.get(MessageAnalysis, message.id)
+    result = analysis.result if analysis is not None and not analysis.error else {}
+    suggested = {"domain": result.get("domain"), "appeal_kind": result.get("appeal_kind"),
+                 "department": (result.get("suggested_departments") or [{}])[0].get("name")}
+    for field, value in values.items():
+        if value:
+            session.add(MessageLabel(message_id=message.id, field=field, value=value,
+                                     suggested=str(suggested.get(field) or ""), user_id=user_id))
+
+
+def export_labels(session: Session) -> list[dict[str, Any]]:
+    """One training example per labelled message: its text and the latest label of each field."""
+    rows = session.execute(select(MessageLabel, Message).join(Message, Message.id == MessageLabel.message_id)
+                           .order_by(MessageLabel.id)).all()
+    examples: dict[int, dict[str, Any]] = {}
+    for label, message in rows:
+        example = examples.setdefault(message.id, {"id": message.id, "title": message.title, "body": message.body})
+        example[label.field] = label.value
+    return list(examples.values())

@@ -60,3 +60,17 @@ class MessageAnalysis(Base):
     model_version: Mapped[str] = mapped_column(String(64), default="")
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageLabel(Base):
+    """A coordinator's classification of a message (confirming or correcting a suggestion): training data."""
+
+    __tablename__ = "message_labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    field: Mapped[str] = mapped_column(String(16))  # domain | appeal_kind | department
+    value: Mapped[str] = mapped_column(String(100))
+    suggested: Mapped[str] = mapped_column(String(100), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

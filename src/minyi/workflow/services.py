@@ -14,6 +14,7 @@ from minyi.core.errors import InvalidTransition, NotFound, PermissionDenied, Val
 from minyi.core.validation import choice_field, int_field, text_field
 from minyi.core.workdays import add_workdays
 from minyi.departments.models import Department
+from minyi.messages.analysis import record_labels
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
@@ -102,6 +103,9 @@ def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, 
     if dom and dom != case.message.domain:
         data["domain"] = {"from": case.message.domain, "to": dom}
         case.message.domain = dom
+    record_labels(session, message=case.message, user_id=actor.user_id,
+                  values={"domain": case.message.domain, "appeal_kind": case.message.appeal_kind,
+                          "department": dept.name})
     case.department_id = dept.id
     case.assigned_at = utcnow()
     _set_deadline(session, case)

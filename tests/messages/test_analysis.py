@@ -1,0 +1,119 @@
+"""Storing analysis results, ranking our departments, coordinator labels, the background worker."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.core.db import make_engine, make_session_factory, transaction
+from minyi.core.migrate import upgrade
+from minyi.core.settings import Settings
+from minyi.jobs.runner import BackgroundJobs
+from minyi.messages import analysis
+from minyi.messages.models import MessageAnalysis, MessageLabel
+from minyi.workflow import services as wf
+from tests import factories as f
+
+
+class KeywordAnalyzer:
+    """A small, deterministic stand-in for the shipped model (the real one is tested in tests/nlp)."""
+
+    def analyze(self, title: str, body: str) -> dict[str, Any]:
+        text = title + body
+        urgent = "燃气" in text
+        return {"domain": "城乡建设" if urgent else "环境保护",
+                "domain_scores": {"城乡建设": 0.8, "环境保护": 0.2} if urgent else {"环境保护": 0.9},
+                "appeal_kind": "help" if urgent else "complaint", "urgent": urgent,
+                "urgent_reasons": ["燃气泄漏"] if urgent else [], "places": [{"level": "estate", "name": "滨江小区"}],
+                "clean_text": text}
+
+
+class BrokenAnalyzer:
+    def analyze(self, title: str, body: str) -> dict[str, Any]:
+        raise ValueError("model exploded")
+
+
+def test_rank_departments_by_domain_probability_and_keywords(db: Session) -> None:
+    housing = f.department(db, domains=["城乡建设"], keywords="燃气,物业")
+    env = f.department(db, domains=["环境保护"])
+    f.department(db)  # handles nothing: never suggested
+    ranked = analysis.rank_departments([housing, env], text="楼道燃气味很重", domain_scores={"城乡建设": 0.6,
+                                                                                        "环境保护": 0.3})
+    assert [r["id"] for r in ranked] == [housing.id, env.id]
+    assert ranked[0]["keywords"] == ["燃气"] and ranked[0]["score"] == 1.1
+
+
+def test_analyse_message_stores_suggestions_and_never_loses_the_message(db: Session) -> None:
+    f.department(db, name="城建部门", domains=["城乡建设"])
+    sub = f.message(db, title="楼道燃气泄漏", body="滨江小区5栋楼道燃气味很重，请马上处理！")
+    row = analysis.analyse_message(db, message_id=sub.message.id, analyzer=KeywordAnalyzer())
+    assert row.urgent and row.result["appeal_kind"] == "help"
+    assert row.result["suggested_departments"][0]["name"] == "城建部门"
+    assert "clean_text" not in row.result and row.clean_text
+    broken = analysis.analyse_message(db, message_id=sub.message.id, analyzer=BrokenAnalyzer())
+    assert "model exploded" in broken.error
+    assert sub.message.body == "滨江小区5栋楼道燃气味很重，请马上处理！"
+
+
+def test_urgent_messages_are_pinned_and_one_click_accept_assigns(client: TestClient, db: Session) -> None:
+    dept = f.department(db, name="住建部门", domains=["城乡建设"])
+    calm = f.message(db, title="建议增加绿化", body="希望在小区周边多种一些树木，改善环境。")
+    urgent = f.message(db, title="楼道燃气泄漏", body="滨江小区楼道燃气味很重，请马上处理！")
+    for sub in (calm, urgent):
+        analysis.analyse_message(db, message_id=sub.message.id, analyzer=KeywordAnalyzer())
+    db.flush()
+    f.login(client, f.user(db, role="coordinator"))
+    page = client.get("/staff/inbox").text
+    assert page.index("楼道燃气泄漏") < page.index("建议增加绿化")
+    assert 'class="urgent"' in page and "燃气泄漏" in page and "采纳建议，转办至住建部门" in page
+    response = client.post(f"/staff/cases/{urgent.case.id}/actions/assign",
+                           data={"department_id": str(dept.id), "domain": "城乡建设", "appeal_kind": "help",
+                                 "csrf_token": f.csrf(client)})
+    assert response.status_code == 200
+    case = f.reload(db, urgent.case)
+    assert (case.status, case.department_id, case.message.appeal_kind) == ("assigned", dept.id, "help")
+
+
+def test_coordinator_choices_become_labels_for_training(db: Session) -> None:
+    dept = f.department(db, name="环保部门", domains=["环境保护"])
+    sub = f.message(db, title="工地噪音扰民", body="工地夜间施工噪音很大，影响休息。", appeal_kind="complaint")
+    analysis.analyse_message(db, message_id=sub.message.id, analyzer=KeywordAnalyzer())
+    wf.assign(db, actor=f.actor(f.user(db, role="coordinator")), case_id=sub.case.id, department_id=dept.id,
+              domain="城乡建设", appeal_kind="complaint")
+    labels = {row.field: (row.value, row.suggested) for row in
+              db.scalars(select(MessageLabel).where(MessageLabel.message_id == sub.message.id))}
+    assert labels["domain"] == ("城乡建设", "环境保护")  # a correction of the suggestion
+    assert labels["appeal_kind"] == ("complaint", "complaint")  # a confirmation
+    assert labels["department"][0] == "环保部门"
+    exported = [e for e in analysis.export_labels(db) if e["id"] == sub.message.id]
+    assert exported == [{"id": sub.message.id, "title": "工地噪音扰民", "body": "工地夜间施工噪音很大，影响休息。",
+                         "domain": "城乡建设", "appeal_kind": "complaint", "department": "环保部门"}]
+
+
+def test_background_worker_analyses_queued_and_backlog_messages(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    upgrade(url)
+    factory = make_session_factory(make_engine(url))
+    with transaction(factory) as session:
+        backlog = f.message(session, title="旧留言未分析", submission_key=None).message.id
+    settings = Settings(data_dir=tmp_path, database_url=url, secret_key="k", scheduler_interval_seconds=3600)
+    jobs = BackgroundJobs(factory, settings, analyzer=KeywordAnalyzer())
+    jobs.start()
+    with transaction(factory) as session:
+        fresh = f.message(session, title="楼道燃气泄漏", body="楼道燃气味很重，请马上处理！").message.id
+    jobs.analyse(fresh)
+    deadline = time.monotonic() + 20
+    done: set[int] = set()
+    while time.monotonic() < deadline and done != {backlog, fresh}:
+        time.sleep(0.1)
+        with transaction(factory, write=False) as session:
+            done = set(session.scalars(select(MessageAnalysis.message_id)))
+    jobs.stop()
+    assert done == {backlog, fresh}
+    with transaction(factory) as session:
+        assert session.get(MessageAnalysis, fresh).urgent
