@@ -174,3 +174,13 @@ def test_rate_limit_on_public_submissions(client: TestClient, db: Session) -> No
     codes = [client.post("/messages", data=FORM | {"csrf_token": token, "submission_key": f"rate-key-{i:04d}"})
              .status_code for i in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_overdue_marks_show_on_the_public_board_and_case(client: TestClient, db: Session) -> None:
+    from datetime import date  # noqa: PLC0415
+
+    sub, _c, _h = f.case_in_progress(db, f.department(db), title="超期未办的留言")
+    sub.case.deadline = date(2026, 1, 5)
+    db.flush()
+    assert "已超期" in client.get("/board", params={"q": "超期未办"}).text
+    assert "已超期" in client.get(f"/cases/{sub.case.id}").text

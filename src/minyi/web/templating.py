@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.workflow.inbox import deadline_info
 from minyi.workflow.services import RATING_LEVELS
 from minyi.workflow.states import EVENT_LABELS, STATUS_NAMES
 
@@ -41,6 +42,7 @@ env.globals.update(
     EVENT_LABELS=EVENT_LABELS,
     RATING_LEVELS=RATING_LEVELS,
     ROLE_NAMES={str(k): v for k, v in ROLE_NAMES.items()},
+    deadline_of=deadline_info,
 )
 
 
