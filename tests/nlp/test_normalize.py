@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import random
 import re
+from collections import Counter
+from difflib import SequenceMatcher
 
 import opencc
 import pytest
@@ -78,6 +81,13 @@ def test_readme_gbk_example_is_repaired_as_far_as_its_bytes_go_and_flagged() -> 
     assert "gbk_shift_truncated" in result.flags
 
 
+def test_shifted_traditional_after_a_list_comma_is_repaired() -> None:
+    # 、 (0xA1A2) shifted turns into a list sign glued after Han; GBK trail bytes leave Latin letters
+    result = normalize("小区路面⑵桨咫娔X坏了")
+    assert result.text == "小区路面、平板电脑坏了"
+    assert Repair("gbk_shift", "'⑵桨咫娔X' -> '、平板電腦'") in result.repairs
+
+
 def test_utf8_read_as_gbk_is_repaired() -> None:
     result = normalize("鎴戜滑鐨勯棶棰樻槸")
     assert result.text == "我们的问题是"
@@ -97,8 +107,10 @@ def test_rare_but_real_characters_are_not_mojibake() -> None:
         assert not {"gbk_shift", "utf8_as_gbk"} & set(result.kinds)
 
 
-def test_garbled_span_that_cannot_be_repaired_is_flagged() -> None:
-    result = normalize("革命战争时期ブ焱は群笥行す夂＊ヅ砉墼频27位革命烈士")
+@pytest.mark.parametrize("text", ["革命战争时期ブ焱は群笥行す夂＊ヅ砉墼频27位", "大家都希望⒚さ酪琅f能修好。"])
+def test_garbled_span_that_cannot_be_repaired_is_flagged(text: str) -> None:
+    result = normalize(text)
+    assert result.text == clean_message_text(text)
     assert "gbk_suspect" in result.flags
 
 
@@ -272,3 +284,44 @@ def test_shared_messages_get_only_light_repairs(shared_data_dir) -> None:
         assert "\t" not in result.text
         kinds.update(result.kinds)
     assert kinds <= {"whitespace", "width", "t2s", "spam_link"}
+
+
+def _sentences(shared_data_dir, limit: int) -> list[str]:
+    path = shared_data_dir / "teddycup2020" / "messages_unlabeled.jsonl"
+    found: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        body = re.sub(r"\s+", "", json.loads(line)["body"])
+        found += [s for s in re.split(r"(?<=[。！？])", body) if 12 <= len(s) <= 60 and s.isprintable()]
+    random.Random(0).shuffle(found)
+    return found[:limit]
+
+
+def test_gbk_repair_on_synthetic_garbles_of_real_sentences(shared_data_dir) -> None:
+    """The README's garbling (drop the first GBK byte of a span) on Traditional sentences.
+
+    Spans of 6-12 characters start at a mark of GBK row 0xA1 (、。“”《》), like the seed's. Run with
+    ``pytest -s -k synthetic`` to see the shares. Clean sentences must come out untouched.
+    """
+    s2t, rng = opencc.OpenCC("s2t"), random.Random(1)
+    outcome: Counter[str] = Counter()
+    for sentence in _sentences(shared_data_dir, 3000):
+        clean = normalize(sentence)
+        assert not {"gbk_shift", "utf8_as_gbk"} & set(clean.kinds), sentence  # no false repair
+        assert not clean.flags, sentence
+        trad = s2t.convert(sentence)
+        starts = [i for i, c in enumerate(trad[:-6]) if c in "、。“”《》"]
+        if not starts:
+            continue
+        i, n = rng.choice(starts), rng.randint(6, 12)
+        span = trad[i : i + n].encode("gbk")[1:].decode("gbk", "ignore")
+        ops = SequenceMatcher(None, trad[i : i + n], span, autojunk=False).get_opcodes()
+        if sum(j2 - j1 for op, _, _, j1, j2 in ops if op != "equal") < 4:
+            continue  # the decoder soon fell back in step: too little garbled to tell from text
+        result = normalize(trad[:i] + span + trad[i + n :])
+        repaired = {"gbk_shift", "utf8_as_gbk"} & set(result.kinds)
+        exact = result.text == normalize(trad).text
+        outcome["exact" if exact else "flagged" if result.flags else "partly" if repaired else "missed"] += 1
+    total = sum(outcome.values())
+    print({k: f"{v / total:.0%}" for k, v in outcome.items()}, f"n={total}")
+    assert total > 100
+    assert (outcome["exact"] + outcome["partly"] + outcome["flagged"]) / total >= 0.5

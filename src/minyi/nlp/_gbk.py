@@ -38,7 +38,19 @@ _MIN_COVERAGE_GAIN = 0.4
 # and at least this many of them: two-character "words" happen by chance after a byte shift, but
 # a UTF-8 decoding of GBK bytes that succeeds at all is already strong evidence.
 _MIN_COVERED = {"gbk_shift": 4, "utf8_as_gbk": 2}
-_SYMBOL_PREFIXES = ("CJK UNIFIED", "HIRAGANA", "KATAKANA", "GREEK", "CYRILLIC", "BOX DRAWINGS")
+# what a shifted decoding produces: rare Han, kana, Greek, Cyrillic, box drawing, and the
+# "digit full stop" signs (⒈⒉) that a shifted 、 (0xA1A2) turns into
+_SYMBOL_PREFIXES = (
+    "CJK UNIFIED", "HIRAGANA", "KATAKANA", "GREEK", "CYRILLIC", "BOX DRAWINGS", "DIGIT ", "NUMBER "
+)
+# A GBK trail byte can be ASCII (0x40-0x7E): the shifted decoding of a Traditional text leaves a lone
+# Latin letter or symbol glued between Han characters (琅f, 栴}). Uppercase is left out: the shared
+# data writes anonymised places that way (西地省A市).
+_GLUED_ASCII = "(?<=[\u4e00-\u9fff])[a-z`@\\[\\]^_{|}~](?=[\u4e00-\u9fff，。、])"
+# A shifted 、 (0xA1A2) starts with a list sign of row 0xA2 (⑵ ① ㈥ Ⅲ): odd when glued after Han,
+# where a real list sign never stands.
+_GLUED_LIST_SIGN = "(?<=[\u4e00-\u9fff])[\u2160-\u216b\u2460-\u249b\u3220-\u3229]"
+_MAX_GAP = 3  # odd characters at most this far apart form one cluster
 
 
 @dataclass(frozen=True)
@@ -66,9 +78,16 @@ def _decode_pairs(codec: str, leads: range, trails: range) -> set[str]:
 
 @functools.cache
 def frequent_chars() -> frozenset[str]:
-    """Frequent Han (GB2312 level 1 ∪ Big5 level 1), CJK punctuation and printable ASCII."""
-    han = _decode_pairs("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
-    han |= _decode_pairs("big5", range(0xA4, 0xC6), range(0x40, 0xFF))
+    """Frequent Han, CJK punctuation and printable ASCII.
+
+    Frequent Han: GB2312 level 1, Big5 level 1, and every GBK character whose Simplified form is in
+    GB2312 level 1 (Traditional variants such as 爲 羣 衆 that Big5 level 1 lacks).
+    """
+    simplified = _decode_pairs("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
+    han = simplified | _decode_pairs("big5", range(0xA4, 0xC6), range(0x40, 0xFF))
+    every = sorted(_decode_pairs("gbk", range(0x81, 0xFF), range(0x40, 0xFF)) - han)
+    converted = _to_simplified().convert("\n".join(every)).split("\n")
+    han |= {c for c, s in zip(every, converted, strict=True) if s in simplified}
     punct = set("，。、；：？！“”‘’（）《》【】—…·～「」『』")
     return frozenset(han | punct | {chr(c) for c in range(0x20, 0x7F)})
 
@@ -120,6 +139,11 @@ def _suspicious_pattern() -> re.Pattern[str]:
     return re.compile(char_class(suspicious_chars()))
 
 
+@functools.cache
+def _odd_pattern() -> re.Pattern[str]:
+    return re.compile("|".join((char_class(suspicious_chars()), _GLUED_ASCII, _GLUED_LIST_SIGN)))
+
+
 def has_suspicious(text: str) -> bool:
     """Cheap detector (a few µs): does the text contain a character typical of garbled GBK?"""
     return _suspicious_pattern().search(text) is not None
@@ -140,16 +164,16 @@ def word_coverage(text: str) -> tuple[float, int]:
 
 
 def _next_cluster(text: str, pos: int) -> tuple[int, int] | None:
-    """(first, last) index of the next group of suspicious characters at most 2 apart.
+    """(first, last) index of the next group of odd characters close together.
 
     Only groups with two or more different characters count: garbling seldom repeats a character,
     while Chinese often does (咔咔, 嗲嗲, 鑫天鑫).
     """
     first = last = -1
     group: set[str] = set()
-    for match in _suspicious_pattern().finditer(text, pos):
+    for match in _odd_pattern().finditer(text, pos):
         i = match.start()
-        if first >= 0 and i - last > 2:
+        if first >= 0 and i - last > _MAX_GAP:
             if len(group) >= 2:
                 return first, last
             first, group = -1, set()
@@ -217,7 +241,17 @@ def _reads(text: str) -> int:
 def _best_fix(text: str, first: int, last: int) -> GbkFix | None:
     """The best ranked candidate around one cluster, if any."""
     best = max(_candidates(text, first, last), default=None, key=lambda ranked: ranked[0])
-    return None if best is None else best[1]
+    return None if best is None else _trimmed(best[1])
+
+
+def _trimmed(fix: GbkFix) -> GbkFix:
+    """Drop the characters a fix leaves as they were from both of its ends."""
+    before, after, start, end = fix.before, fix.after, fix.start, fix.end
+    while before and after and before[-1] == after[-1] and not fix.truncated:
+        before, after, end = before[:-1], after[:-1], end - 1
+    while before and after and before[0] == after[0]:
+        before, after, start = before[1:], after[1:], start + 1
+    return GbkFix(fix.kind, start, end, before, after, fix.truncated)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -250,7 +284,7 @@ def repair_gbk(text: str) -> tuple[str, list[GbkFix], list[str]]:
         first, last = cluster
         fix = _best_fix(text, first, last)
         if fix is None:
-            if _looks_garbled(text[first : last + 1]):
+            if _looks_garbled(text, first, last):
                 flags.add("gbk_suspect")
             pos = last + 1
             continue
@@ -261,7 +295,7 @@ def repair_gbk(text: str) -> tuple[str, list[GbkFix], list[str]]:
     return text, fixes, sorted(flags)
 
 
-def _looks_garbled(cluster: str) -> bool:
-    """Three or more different rare characters close together that form no word."""
-    distinct = suspicious_chars().intersection(cluster)
-    return len(distinct) >= 3 and word_coverage(cluster)[1] == 0
+def _looks_garbled(text: str, first: int, last: int) -> bool:
+    """Three or more different odd characters close together that form no word."""
+    distinct = {m.group(0) for m in _odd_pattern().finditer(text, first, last + 2) if m.start() <= last}
+    return len(distinct) >= 3 and word_coverage(text[first : last + 1])[1] == 0
