@@ -184,3 +184,17 @@ def test_overdue_marks_show_on_the_public_board_and_case(client: TestClient, db:
     db.flush()
     assert "已超期" in client.get("/board", params={"q": "超期未办"}).text
     assert "已超期" in client.get(f"/cases/{sub.case.id}").text
+
+
+def test_personal_data_typed_into_the_text_is_masked_in_public_but_kept_for_staff(
+    client: TestClient, db: Session
+) -> None:
+    body = "我家电话13912345678，邮箱zhangsan@example.com，楼下井盖坏了很久没人修。"
+    sub = f.message(db, title="井盖损坏 联系13912345678", body=body)
+    for text in (client.get(f"/cases/{sub.case.id}").text, client.get("/board").text,
+                 client.get(f"/api/v1/cases/{sub.case.id}").text, client.get("/api/v1/cases").text):
+        assert "13912345678" not in text and "zhangsan@example.com" not in text
+        assert "139****5678" in text
+    assert sub.message.body == body  # stored intact
+    f.login(client, f.user(db, role="coordinator"))
+    assert "13912345678" in client.get(f"/staff/cases/{sub.case.id}").text

@@ -7,34 +7,43 @@ from minyi.messages.services import CaseView
 from minyi.workflow.inbox import InboxRow, deadline_info
 from minyi.workflow.models import Case
 from minyi.workflow.schemas import Contact, InboxItem, StaffCase, StaffEvent
-from minyi.workflow.states import EVENT_LABELS, STATUS_NAMES
+from minyi.nlp.pii import mask_pii
+from minyi.workflow.states import CITIZEN_EVENTS, EVENT_LABELS, STATUS_NAMES
 
 
-def public_case(case: Case) -> PublicCase:
-    """A board row."""
+def _keep(text: str) -> str:
+    return text
+
+
+def public_case(case: Case, *, mask: bool = True) -> PublicCase:
+    """A board row; citizens' personal data in the text is masked unless `mask` is False (staff)."""
     msg = case.message
-    return PublicCase(id=case.id, title=msg.title, appeal_kind=msg.appeal_kind, domain=msg.domain,
-                      place_text=msg.place_text, status=case.status, status_name=STATUS_NAMES[case.status],
+    clean = mask_pii if mask else _keep
+    return PublicCase(id=case.id, title=clean(msg.title), appeal_kind=msg.appeal_kind, domain=msg.domain,
+                      place_text=clean(msg.place_text), status=case.status, status_name=STATUS_NAMES[case.status],
                       department=case.department.name if case.department else None, deadline=case.deadline,
                       created_at=msg.created_at, supports=case.supports)
 
 
-def _detail_fields(view: CaseView) -> dict:
-    return public_case(view.case).model_dump() | {
-        "body": view.case.message.body,
+def _detail_fields(view: CaseView, *, mask: bool) -> dict:
+    clean = mask_pii if mask else _keep
+    return public_case(view.case, mask=mask).model_dump() | {
+        "body": clean(view.case.message.body),
         "public_reason": view.case.public_reason,
         "merged_into_id": view.case.merged_into_id,
         "events": [PublicEvent(kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), status=e.to_status,
-                               reason=e.reason, created_at=e.created_at) for e in view.events if e.is_public],
+                               reason=clean(e.reason) if e.kind in CITIZEN_EVENTS else e.reason,
+                               created_at=e.created_at) for e in view.events if e.is_public],
         "replies": [PublicReply(department=r.department.name if r.department else None, body=r.body,
                                 created_at=r.created_at) for r in view.replies],
-        "ratings": [PublicRating(level=r.level, comment=r.comment, created_at=r.created_at) for r in view.ratings],
+        "ratings": [PublicRating(level=r.level, comment=clean(r.comment), created_at=r.created_at)
+                    for r in view.ratings],
     }
 
 
 def public_detail(view: CaseView) -> PublicCaseDetail:
     """A public case page."""
-    return PublicCaseDetail(**_detail_fields(view))
+    return PublicCaseDetail(**_detail_fields(view, mask=True))
 
 
 def staff_detail(view: CaseView, analysis: dict | None) -> StaffCase:
@@ -42,7 +51,7 @@ def staff_detail(view: CaseView, analysis: dict | None) -> StaffCase:
     msg = view.case.message
     contact = msg.contact
     return StaffCase(
-        **_detail_fields(view),
+        **_detail_fields(view, mask=False),
         is_public=msg.is_public, is_anonymous=msg.is_anonymous,
         contact=Contact(name=contact.name, phone=contact.phone, email=contact.email, address=contact.address)
         if contact else None,

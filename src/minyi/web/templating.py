@@ -13,9 +13,10 @@ from fastapi.templating import Jinja2Templates
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.nlp.pii import mask_pii
 from minyi.workflow.inbox import deadline_info
 from minyi.workflow.services import RATING_LEVELS
-from minyi.workflow.states import EVENT_LABELS, STATUS_NAMES
+from minyi.workflow.states import CITIZEN_EVENTS, EVENT_LABELS, STATUS_NAMES
 
 env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(files("minyi") / "web" / "templates")),
@@ -35,6 +36,8 @@ def with_page(params: Any, page: int) -> str:
 
 
 env.filters["with_page"] = with_page
+# Citizens' words on public pages: phone, ID, card numbers, e-mail and plates are masked (stored intact).
+env.filters["public_text"] = mask_pii
 env.globals.update(
     STATUS_NAMES=STATUS_NAMES,
     APPEAL_KINDS=APPEAL_KINDS,
@@ -43,6 +46,7 @@ env.globals.update(
     RATING_LEVELS=RATING_LEVELS,
     ROLE_NAMES={str(k): v for k, v in ROLE_NAMES.items()},
     deadline_of=deadline_info,
+    CITIZEN_EVENTS=CITIZEN_EVENTS,
 )
 
 

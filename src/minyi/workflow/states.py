@@ -76,6 +76,9 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
 )}
 
+# Events whose reason the citizen wrote (personal data is masked when they are shown in public).
+CITIZEN_EVENTS = frozenset({name for name, a in ACTIONS.items() if CITIZEN in a.actors})
+
 EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.items()} | {
     "transfer_requested": "申请改派",
     "supported": "附议",
