@@ -86,7 +86,7 @@ def frequent_chars() -> frozenset[str]:
     simplified = _decode_pairs("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
     han = simplified | _decode_pairs("big5", range(0xA4, 0xC6), range(0x40, 0xFF))
     every = sorted(_decode_pairs("gbk", range(0x81, 0xFF), range(0x40, 0xFF)) - han)
-    converted = _to_simplified().convert("\n".join(every)).split("\n")
+    converted = to_simplified().convert("\n".join(every)).split("\n")
     han |= {c for c, s in zip(every, converted, strict=True) if s in simplified}
     punct = set("，。、；：？！“”‘’（）《》【】—…·～「」『』")
     return frozenset(han | punct | {chr(c) for c in range(0x20, 0x7F)})
@@ -116,7 +116,8 @@ def _dictionary_words() -> frozenset[str]:
 
 
 @functools.cache
-def _to_simplified() -> object:
+def to_simplified():  # opencc ships no type stubs
+    """The OpenCC Traditional → Simplified converter (config ``t2s``), built once."""
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -151,7 +152,7 @@ def has_suspicious(text: str) -> bool:
 
 def word_coverage(text: str) -> tuple[float, int]:
     """(share, count) of the Han characters of `text` (made Simplified) inside 2-4 char words."""
-    simple = _to_simplified().convert(text)
+    simple = to_simplified().convert(text)
     han = sum(1 for c in simple if "\u4e00" <= c <= "\u9fff")
     if not han:
         return 0.0, 0
@@ -267,7 +268,7 @@ def _complete(before: str, lead: int) -> str | None:
             char = bytes((lead, trail)).decode("gbk")
         except UnicodeDecodeError:
             continue
-        if char in frequent and _to_simplified().convert(before + char) in words:
+        if char in frequent and to_simplified().convert(before + char) in words:
             found.append(char)
     return found[0] if len(found) == 1 else None
 
@@ -276,9 +277,10 @@ def repair_gbk(text: str) -> tuple[str, list[GbkFix], list[str]]:
     """Repair confident garbled spans, left to right; returns (text, fixes, flags)."""
     fixes: list[GbkFix] = []
     flags: set[str] = set()
-    pos = 0
+    pos = tried = 0
     while (cluster := _next_cluster(text, pos)) is not None:
-        if len(fixes) + len(flags) >= _MAX_CLUSTERS:
+        tried += 1
+        if tried > _MAX_CLUSTERS:
             flags.add("gbk_suspect_many")
             break
         first, last = cluster

@@ -81,7 +81,7 @@ def _clean_whitespace(text: str) -> tuple[str, int]:
 
 
 def _fix_width(text: str) -> tuple[str, int]:
-    """Full-width ASCII to ASCII, narrowed Chinese punctuation between Han back to full width."""
+    """Full-width ASCII to ASCII; narrowed Chinese punctuation after Han back to full width."""
     count = 0
     if _HALF_WIDTHABLE.search(text):
         count += len(_HALF_WIDTHABLE.findall(text))
@@ -112,11 +112,7 @@ _LATIN_MOJIBAKE = re.compile(
 _LOST_FOR_GOOD = ("锟斤拷", "烫烫烫", "屯屯屯")  # double-converted replacement characters
 
 
-@functools.cache
-def _t2s():  # opencc ships no type stubs
-    import opencc
-
-    return opencc.OpenCC("t2s")
+_t2s = _gbk.to_simplified  # one OpenCC converter ('t2s' config) for the whole package
 
 
 @functools.cache
