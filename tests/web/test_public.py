@@ -118,7 +118,7 @@ def test_board_filters_search_and_pagination(client: TestClient, db: Session) ->
     dept = f.department(db, name="园林局")
     for i in range(23):
         f.message(db, title=f"绿化带缺损第{i}处", domain="环境保护")
-    sub, _c, _h = f.case_in_progress(db, dept, title="园林局办理的事项", domain="城乡建设")
+    _sub, _c, _h = f.case_in_progress(db, dept, title="园林局办理的事项", domain="城乡建设")
     page1 = client.get("/board", params={"domain": "环境保护"})
     assert page1.status_code == 200 and "共 23 条" in page1.text and "第 1 / 2 页" in page1.text
     page2 = client.get("/board", params={"domain": "环境保护", "page": 2})
@@ -177,7 +177,7 @@ def test_rate_limit_on_public_submissions(client: TestClient, db: Session) -> No
 
 
 def test_overdue_marks_show_on_the_public_board_and_case(client: TestClient, db: Session) -> None:
-    from datetime import date  # noqa: PLC0415
+    from datetime import date
 
     sub, _c, _h = f.case_in_progress(db, f.department(db), title="超期未办的留言")
     sub.case.deadline = date(2026, 1, 5)

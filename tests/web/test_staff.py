@@ -105,10 +105,10 @@ def test_coordinator_assigns_and_handler_replies_through_forms(client: TestClien
 
 
 def test_supervisor_sees_overdue_cases_and_decides_extensions(client: TestClient, db: Session) -> None:
-    from datetime import date  # noqa: PLC0415
+    from datetime import date
 
     dept = f.department(db, name="市城管局")
-    sub, _c, handler = f.case_in_progress(db, dept, title="占道经营无人管")
+    sub, _c, _handler = f.case_in_progress(db, dept, title="占道经营无人管")
     sub.case.deadline = date(2026, 1, 5)
     db.flush()
     f.login(client, f.user(db, role="supervisor"))

@@ -24,7 +24,7 @@ def _events(db: Session, case_id: int) -> list[CaseEvent]:
 
 def test_full_loop_with_reopen_records_every_step(db: Session) -> None:
     dept = f.department(db)
-    sub, coordinator, handler = f.case_in_progress(db, dept)
+    sub, _coordinator, handler = f.case_in_progress(db, dept)
     case = sub.case
     assert case.status == "in_progress"
     assert case.deadline == add_workdays(china_today(), 13)
@@ -46,7 +46,7 @@ def test_full_loop_with_reopen_records_every_step(db: Session) -> None:
 
 def test_reopen_only_once_and_only_after_unsatisfied(db: Session) -> None:
     dept = f.department(db)
-    sub, handler = f.replied_case(db, dept)
+    sub, _handler = f.replied_case(db, dept)
     wf.rate(db, case=sub.case, level="satisfied")
     with pytest.raises(InvalidTransition, match="不满意"):
         wf.reopen(db, case=sub.case, reason="再看看")

@@ -12,16 +12,17 @@ from fastapi.responses import RedirectResponse
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
 from minyi.messages import services as messages
-from minyi.workflow import services as workflow
 from minyi.web.deps import SessionDep, SettingsDep, client_hash, optional_staff
 from minyi.web.templating import render
+from minyi.workflow import services as workflow
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
 SUBMIT_FIELDS = ("title", "body", "appeal_kind", "domain", "place_text", "is_public", "is_anonymous",
                  "contact_name", "contact_phone", "contact_email", "contact_address", "submission_key")
 
 
-def _home(request: Request, db: SessionDep, *, form: dict[str, Any] | None = None, error: ValidationFailed | None = None,
+def _home(request: Request, db: SessionDep, *, form: dict[str, Any] | None = None,
+          error: ValidationFailed | None = None,
           status_code: int = 200) -> Any:
     recent = messages.list_public_cases(db, filters=messages.BoardFilters(status="closed"), per_page=5).items
     values = form or {"is_public": "on", "submission_key": secrets.token_urlsafe(16)}
