@@ -14,7 +14,7 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def _login(page, base: str, user: str, password: str) -> None:  # noqa: ANN001
+def _login(page, base: str, user: str, password: str) -> None:
     page.goto(f"{base}/staff/login")
     page.fill("#username", user)
     page.fill("#password", password)

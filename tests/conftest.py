@@ -78,7 +78,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
     """An HTTP client talking to the app on the test's transaction."""
-    from minyi.web.app import create_app  # noqa: PLC0415
+    from minyi.web.app import create_app
 
     app = create_app(settings, session_factory, start_background=False)
     with TestClient(app) as test_client:

@@ -3,10 +3,11 @@
 from minyi.accounts.models import LoginSession, User
 from minyi.core.db import Base
 from minyi.departments.models import Department
+from minyi.hot.models import HotIssue, Support
 from minyi.messages.models import Message, MessageAnalysis, MessageContact, MessageLabel
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply, SystemSetting
 
 __all__ = [
-    "Base", "Case", "CaseEvent", "Department", "ExtensionRequest", "LoginSession", "Message",
+    "Base", "Case", "CaseEvent", "Department", "ExtensionRequest", "HotIssue", "Support", "LoginSession", "Message",
     "MessageAnalysis", "MessageContact", "MessageLabel", "Rating", "Reply", "SystemSetting", "User",
 ]

@@ -32,8 +32,8 @@ def test_department_rules(db: Session) -> None:
 
 
 def test_deactivated_departments_cannot_receive_cases(db: Session) -> None:
-    from tests import factories as f  # noqa: PLC0415
-    from minyi.workflow import services as wf  # noqa: PLC0415
+    from minyi.workflow import services as wf
+    from tests import factories as f
 
     dept = ds.create_department(db, name="将停用部门")
     ds.update_department(db, department_id=dept.id, domains=[], keywords="", is_active=False)

@@ -66,7 +66,7 @@ def browser() -> Iterator[object]:
     """Debian's chromium, headless; a clear failure when it is missing."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: run `make test` (installs it) or set MINYI_CHROMIUM")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
@@ -83,6 +83,6 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     return folder
 
 
-def with_db(server: LiveServer):  # noqa: ANN201 - a context manager over the server's database
+def with_db(server: LiveServer):
     """A transaction on the live server's database (to arrange staff accounts)."""
     return transaction(server.factory)

@@ -16,18 +16,18 @@ TITLE = "青年路夜市油烟和噪音扰民"
 BODY = "青年路夜市每天营业到凌晨两点，烧烤油烟直接飘进居民楼，噪音也很大，希望相关部门规范夜市经营时间和排烟设施。"
 
 
-def _login(page, server: LiveServer, username: str) -> None:  # noqa: ANN001
+def _login(page, server: LiveServer, username: str) -> None:
     page.goto(f"{server.url}/staff/login")
     page.fill("#username", username)
     page.fill("#password", f.PASSWORD)
     page.click("button[type=submit]")
 
 
-def _logout(page) -> None:  # noqa: ANN001
+def _logout(page) -> None:
     page.click("header button.link")
 
 
-def test_message_travels_the_whole_loop(live_server: LiveServer, browser, artifacts: Path) -> None:  # noqa: ANN001
+def test_message_travels_the_whole_loop(live_server: LiveServer, browser, artifacts: Path) -> None:
     with with_db(live_server) as db:
         dept = f.department(db, name="市生态环境局", domains=["环境保护"])
         f.user(db, role="coordinator", username="e2e.coord")

@@ -73,7 +73,7 @@ def test_public_case_hides_private_messages_and_internal_events(db: Session) -> 
         ms.public_case(db, private.case.id)
     dept, other = f.department(db), f.department(db)
     sub, _c, handler = f.case_in_progress(db, dept)
-    from minyi.workflow import services as wf  # noqa: PLC0415
+    from minyi.workflow import services as wf
 
     wf.return_case(db, actor=f.actor(handler), case_id=sub.case.id, reason="内部退回理由",
                    suggested_department_id=other.id)

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from minyi.web.routes import public, staff, staff_admin
+from minyi.web.routes import hot, public, staff, staff_admin
 from tests import factories as f
 
 PAGES = {  # route -> roles that may open it
@@ -142,7 +142,7 @@ def test_admin_creates_department_user_and_settings(client: TestClient, db: Sess
 
 def test_every_html_post_route_requires_csrf(client: TestClient, db: Session) -> None:
     f.login(client, f.user(db, role="admin"))
-    routers = (public.router, staff.router, staff_admin.router)
+    routers = (public.router, staff.router, staff_admin.router, hot.router)
     posts = [r.path for router in routers for r in router.routes if "POST" in r.methods]
     assert len(posts) >= 8
     for path in posts:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts.models import LoginSession, Role, User
 from minyi.core.clock import utcnow
-from minyi.core.security import hash_token
 from minyi.core.errors import Conflict, NotAuthenticated, ValidationFailed
+from minyi.core.security import hash_token
 from minyi.core.validation import choice_field, text_field
 from minyi.departments.models import Department
 

@@ -8,14 +8,14 @@ from minyi.core.db import make_engine, make_session_factory, transaction
 from minyi.core.settings import get_settings
 
 
-def _factory():  # noqa: ANN202 - sessionmaker
+def _factory():
     return make_session_factory(make_engine(get_settings().database_url))
 
 
 @click.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic)."""
-    from minyi.core.migrate import upgrade  # noqa: PLC0415
+    from minyi.core.migrate import upgrade
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -26,7 +26,7 @@ def migrate() -> None:
 @click.command("demo-data")
 def demo_data() -> None:
     """Load demo departments, staff and messages (once); prints the staff logins."""
-    from minyi.demo import load_demo  # noqa: PLC0415
+    from minyi.demo import load_demo
 
     with transaction(_factory()) as session:
         result = load_demo(session)
@@ -47,8 +47,9 @@ def demo_data() -> None:
 @click.option("--department-id", type=int, default=None, help="Required for handlers")
 def create_user(username: str, display_name: str, role: str, department_id: int | None) -> None:
     """Create a staff account with a random password (printed once)."""
-    from minyi.accounts.services import create_user as create, generate_password  # noqa: PLC0415
-    from minyi.core.errors import DomainError  # noqa: PLC0415
+    from minyi.accounts.services import create_user as create
+    from minyi.accounts.services import generate_password
+    from minyi.core.errors import DomainError
 
     password = generate_password()
     try:
@@ -64,8 +65,8 @@ def create_user(username: str, display_name: str, role: str, department_id: int 
 @click.argument("username")
 def reset_password(username: str) -> None:
     """Give a staff account a new random password (printed once)."""
-    from minyi.accounts.services import reset_password as reset  # noqa: PLC0415
-    from minyi.core.errors import DomainError  # noqa: PLC0415
+    from minyi.accounts.services import reset_password as reset
+    from minyi.core.errors import DomainError
 
     try:
         with transaction(_factory()) as session:
@@ -80,9 +81,9 @@ def reset_password(username: str) -> None:
 @click.option("--port", type=int, default=None, help="Default MINYI_PORT or 8000")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the web app (uvicorn)."""
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from minyi.web.app import create_app  # noqa: PLC0415
+    from minyi.web.app import create_app
 
     settings = get_settings()
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
@@ -91,7 +92,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.command("run-jobs")
 def run_jobs() -> None:
     """Run the scheduled tasks once (auto-close unrated replies) and print what they did."""
-    from minyi.jobs.runner import run_scheduled_tasks  # noqa: PLC0415
+    from minyi.jobs.runner import run_scheduled_tasks
 
     click.echo(run_scheduled_tasks(_factory()))
 
@@ -100,13 +101,13 @@ def run_jobs() -> None:
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 def export_labels(out: str) -> None:
     """Write coordinators' classifications as JSON lines for `minyi train --extra-labels`."""
-    import json  # noqa: PLC0415
+    import json
 
-    from minyi.messages.analysis import export_labels as collect  # noqa: PLC0415
+    from minyi.messages.analysis import export_labels as collect
 
     with transaction(_factory()) as session:
         examples = collect(session)
-    with open(out, "w", encoding="utf-8") as handle:  # noqa: PTH123
+    with open(out, "w", encoding="utf-8") as handle:
         for example in examples:
             handle.write(json.dumps(example, ensure_ascii=False) + "\n")
     click.echo(f"wrote {len(examples)} labelled messages to {out}")

@@ -22,4 +22,4 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 def upgrade(url: str | None = None, connection: Connection | None = None) -> None:
     """Bring the database to the newest schema."""
-    command.upgrade(alembic_config(url, connection), "head")
+    command.upgrade(alembic_config(url, connection), "heads")  # every branch (features add theirs in parallel)

@@ -25,7 +25,7 @@ class Analyzer(Protocol):
 
 def default_analyzer() -> Analyzer:
     """The model shipped inside the package."""
-    from minyi.nlp.pipeline import load_default_analyzer  # noqa: PLC0415 - heavy, load on first use
+    from minyi.nlp.pipeline import load_default_analyzer
 
     return load_default_analyzer()
 
@@ -67,7 +67,7 @@ def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, ve
         row.clean_text = str(result.get("clean_text", ""))
         row.urgent = bool(result.get("urgent"))
         row.error = ""
-    except Exception as exc:  # noqa: BLE001 - a failed analysis must never lose the message
+    except Exception as exc:
         log.exception("analysis of message %s failed", message_id)
         row.error = f"{type(exc).__name__}: {exc}"[:1000]
     row.model_version = version

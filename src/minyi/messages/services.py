@@ -12,8 +12,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
-from minyi.core.security import hash_token
 from minyi.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from minyi.core.security import hash_token
 from minyi.core.validation import bool_field, choice_field, text_field
 from minyi.messages.models import Message, MessageContact
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS

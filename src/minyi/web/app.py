@@ -19,7 +19,7 @@ from minyi.core.db import make_engine, make_session_factory
 from minyi.core.errors import DomainError, NotAuthenticated
 from minyi.core.settings import Settings, get_settings
 from minyi.web.deps import CSRF_COOKIE, csrf_protect
-from minyi.web.routes import api, public, staff, staff_admin
+from minyi.web.routes import api, hot, public, staff, staff_admin
 from minyi.web.templating import render
 
 MAX_BODY_BYTES = 1024 * 1024  # far above any valid form; refuses huge bodies before they are read
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from minyi.jobs.runner import BackgroundJobs  # noqa: PLC0415 - jobs only when serving
+        from minyi.jobs.runner import BackgroundJobs
 
         app.state.jobs = BackgroundJobs(session_factory, settings) if run_background else None
         if app.state.jobs:
@@ -112,5 +112,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.include_router(public.router, dependencies=html)
     app.include_router(staff.router, dependencies=html)
     app.include_router(staff_admin.router, dependencies=html)
+    app.include_router(hot.router)  # its POST route checks CSRF itself
     app.include_router(api.router)
+    app.include_router(hot.api)
     return app

@@ -62,7 +62,7 @@ async def csrf_protect(request: Request) -> None:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     try:
         form = await request.form()
-    except Exception:  # noqa: BLE001 - any unparseable body is a failed check, not a crash
+    except Exception:
         raise CsrfFailed("表单无法解析，请刷新页面后重试") from None
     sent = form.get(CSRF_FIELD, "")
     if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from minyi.messages.schemas import PublicCase, PublicCaseDetail, PublicEvent, PublicRating, PublicReply
 from minyi.messages.services import CaseView
+from minyi.nlp.pii import mask_pii
 from minyi.workflow.inbox import InboxRow, deadline_info
 from minyi.workflow.models import Case
 from minyi.workflow.schemas import Contact, InboxItem, StaffCase, StaffEvent
-from minyi.nlp.pii import mask_pii
 from minyi.workflow.states import CITIZEN_EVENTS, EVENT_LABELS, STATUS_NAMES
 
 

@@ -37,7 +37,7 @@ def with_page(params: Any, page: int) -> str:
 
 env.filters["with_page"] = with_page
 # Citizens' words on public pages: phone, ID, card numbers, e-mail and plates are masked (stored intact).
-env.filters["public_text"] = mask_pii
+env.filters["public_text"] = lambda text: mask_pii(text) if text else ""
 env.globals.update(
     STATUS_NAMES=STATUS_NAMES,
     APPEAL_KINDS=APPEAL_KINDS,

@@ -13,12 +13,12 @@ from minyi.departments.services import department_tree
 from minyi.messages import services as messages
 from minyi.messages.models import MessageAnalysis
 from minyi.messages.schemas import BoardOut, MessageIn, PublicCaseDetail, SubmittedOut
+from minyi.web import serializers
+from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
 from minyi.workflow import inbox, services
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import perform
 from minyi.workflow.schemas import ActionIn, InboxItem, StaffCase, TokenIn, TokenOut
-from minyi.web import serializers
-from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 

@@ -5,20 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
-from fastapi.concurrency import run_in_threadpool
-
 from minyi.core.errors import NotAuthenticated, PermissionDenied
 from minyi.departments.services import department_tree
 from minyi.messages import services as messages
 from minyi.messages.models import MessageAnalysis
-from minyi.workflow import inbox, states
-from minyi.workflow.actors import Actor
-from minyi.workflow.dispatch import perform
-from minyi.workflow.services import ensure_can_see, load_case
 from minyi.web.deps import (
     SESSION_COOKIE,
     CoordinatorUser,
@@ -29,6 +24,10 @@ from minyi.web.deps import (
     SupervisorUser,
 )
 from minyi.web.templating import render
+from minyi.workflow import inbox, states
+from minyi.workflow.actors import Actor
+from minyi.workflow.dispatch import perform
+from minyi.workflow.services import ensure_can_see, load_case
 
 router = APIRouter(prefix="/staff")
 HOME_BY_ROLE = {Role.COORDINATOR: "/staff/inbox", Role.HANDLER: "/staff/department",
@@ -40,14 +39,14 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/staff") -> Any:  # noqa: A002 - the query parameter's name
+def login_form(request: Request, next: str = "/staff") -> Any:
     """The login page."""
     return render(request, "staff/login.html", {"next": _safe_next(next)})
 
 
 @router.post("/login")
 def login(request: Request, db: SessionDep, settings: SettingsDep, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/staff") -> Any:  # noqa: A002
+          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/staff") -> Any:
     """Check the credentials and set the session cookie."""
     try:
         user = accounts.authenticate(db, username=username, password=password)
@@ -77,7 +76,7 @@ def staff_home(user: StaffUser) -> Any:
 
 
 @router.get("/inbox")
-def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Any:  # noqa: ARG001
+def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Any:
     """New and returned messages to triage."""
     return render(request, "staff/inbox.html", {"rows": inbox.coordinator_inbox(db),
                                                 "departments": department_tree(db, active_only=True)})
@@ -91,7 +90,7 @@ def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Any
 
 
 @router.get("/supervise")
-def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Any:  # noqa: ARG001
+def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
     """Overdue and near-deadline cases across departments, and pending extensions."""
     return render(request, "staff/supervise.html", {"rows": inbox.deadline_watch(db),
                                                     "extensions": inbox.pending_extensions(db)})

@@ -11,15 +11,15 @@ from minyi.accounts import services as accounts
 from minyi.core.validation import bool_field
 from minyi.departments import services as departments
 from minyi.nlp.labels import APPEAL_KINDS
-from minyi.workflow import config
 from minyi.web.deps import AdminUser, SessionDep
 from minyi.web.templating import render
+from minyi.workflow import config
 
 router = APIRouter(prefix="/staff/admin")
 
 
 @router.get("")
-def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str = "") -> Any:  # noqa: ARG001
+def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str = "") -> Any:
     """Departments, users and settings on one page."""
     return render(request, "staff/admin.html", {
         "tree": departments.department_tree(db), "users": accounts.list_users(db),
@@ -30,7 +30,7 @@ def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str =
 
 
 @router.post("/departments")
-async def create_department(request: Request, db: SessionDep, user: AdminUser) -> Any:  # noqa: ARG001
+async def create_department(request: Request, db: SessionDep, user: AdminUser) -> Any:
     """Add a department."""
     form = await request.form()
     departments.create_department(db, name=form.get("name"), parent_id=form.get("parent_id"),
@@ -39,7 +39,7 @@ async def create_department(request: Request, db: SessionDep, user: AdminUser) -
 
 
 @router.post("/departments/{department_id}")
-async def update_department(request: Request, db: SessionDep, user: AdminUser, department_id: str) -> Any:  # noqa: ARG001
+async def update_department(request: Request, db: SessionDep, user: AdminUser, department_id: str) -> Any:
     """Change a department's domains, keywords or activity."""
     form = await request.form()
     departments.update_department(db, department_id=department_id, domains=form.getlist("domains"),
@@ -48,7 +48,7 @@ async def update_department(request: Request, db: SessionDep, user: AdminUser, d
 
 
 @router.post("/users")
-def create_user(request: Request, db: SessionDep, user: AdminUser, username: Annotated[str, Form()] = "",  # noqa: ARG001
+def create_user(request: Request, db: SessionDep, user: AdminUser, username: Annotated[str, Form()] = "",
                 display_name: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "",
                 department_id: Annotated[str, Form()] = "") -> Any:
     """Add a staff account with a random password, shown once to the admin."""
@@ -66,7 +66,7 @@ def set_active(db: SessionDep, user: AdminUser, user_id: str, active: Annotated[
 
 
 @router.post("/settings")
-async def update_settings(request: Request, db: SessionDep, user: AdminUser) -> Any:  # noqa: ARG001
+async def update_settings(request: Request, db: SessionDep, user: AdminUser) -> Any:
     """Deadline days per appeal kind, auto-close and reopen windows."""
     form = await request.form()
     config.update_settings(db, deadline_days={k: form.get(f"deadline_{k}") for k in APPEAL_KINDS},

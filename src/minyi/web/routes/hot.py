@@ -1,0 +1,37 @@
+"""Hot issues and duplicate voices: 附议, similar cases while typing, the public 热点问题 page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+
+from minyi.hot import services as hot
+from minyi.web.deps import SessionDep, client_hash, csrf_protect, optional_staff
+from minyi.web.templating import render
+
+router = APIRouter(dependencies=[Depends(optional_staff)])
+api = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
+@router.post("/cases/{case_id}/support", dependencies=[Depends(csrf_protect)])
+def support(request: Request, db: SessionDep, case_id: str) -> Any:
+    """附议 from the public case page or the similar-cases list."""
+    case = hot.support_case(db, case_id=case_id, client_hash=client_hash(request))
+    return RedirectResponse(f"/cases/{case.id}?supported=1#support", status_code=303)
+
+
+@router.get("/hot")
+def hot_page(request: Request, db: SessionDep) -> Any:
+    """The current hot issues with their cases and status."""
+    issues = hot.current_hot_issues(db)
+    cases = hot.cases_by_id(db, [cid for issue in issues for cid in issue.case_ids])
+    return render(request, "public/hot.html", {"issues": issues, "cases": cases})
+
+
+@api.post("/cases/{case_id}/support")
+def support_api(request: Request, db: SessionDep, case_id: str) -> dict[str, int]:
+    """附议 a public case; answers the new number of supports."""
+    case = hot.support_case(db, case_id=case_id, client_hash=client_hash(request))
+    return {"id": case.id, "supports": case.supports}
