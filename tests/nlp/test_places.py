@@ -88,9 +88,9 @@ def test_bad_input_does_not_crash(text: object) -> None:
 @pytest.mark.shared_data
 def test_precision_and_recall_on_hand_labels(shared_data_dir, request) -> None:
     result = evaluate(shared_data_dir, request.config.rootpath / "gold")
-    assert result["n"] >= 100
-    assert result["strict"]["precision"] >= 0.90  # measured 0.967
-    assert result["strict"]["recall"] >= 0.90  # measured 0.948
+    assert result["n"] >= 160
+    assert result["strict"]["precision"] >= 0.90  # measured 0.941
+    assert result["strict"]["recall"] >= 0.88  # measured 0.917
     assert result["lenient"]["recall"] >= result["strict"]["recall"]
     for level in ("province", "city", "district"):
         assert result["per_level"][level]["recall"] >= 0.95, level

@@ -134,11 +134,15 @@ def _admin_spans(text: str) -> list[Span]:
 
 # -- named places with a generic suffix -----------------------------------------------------------
 _STRONG_ESTATE = _words("小区 花园 家园 苑 新城 公寓 山庄 华府 名城 公馆 庄园 花城 嘉园 雅郡 佳园 小镇")
-_WEAK_ESTATE = _words("园 城 湾 府 郡 庭 居 洲 国际 壹号 一号 广场 水岸 印象 天地 大厦 世家 首府 香缇 天下 "
+_WEAK_ESTATE = _words("园 城 湾 府 郡 庭 居 洲 岸 畔 国际 壹号 一号 广场 水岸 印象 天地 大厦 世家 首府 香缇 天下 "
                       "水郡 金城 都市")
 # After a weak estate suffix one of these must follow for it to count as an estate.
 _ESTATE_CONTEXT = (r"(?=小区|的?业主|的?住户|楼盘|物业|开发商|项目|的?居民|房产证|"
-                   r"[一二三四五六七八九十\d]+期|[A-Za-z]?\d+[栋幢号]|[A-Za-z一二三四五六七八九十]区)")
+                   r"[一二三四五六七八九十\d]+期|(?:[A-Za-z]?\d+|[一二三四五六七八九十]+)[栋幢号]|"
+                   r"[A-Za-z一二三四五六七八九十]区)")
+# A building number ("15栋", "六栋") right after a name makes that name an estate, suffix or not.
+_BUILDING = re.compile("[栋幢]")
+_BUILDING_NUMBER = re.compile(r"(?:[A-Za-z]?\d+|[一二三四五六七八九十]{1,3})$")
 # One regex per level (a single alternation with named groups defeats re's literal-prefix scan and
 # costs ten times more); matches are merged in text order, the earlier level winning at a position.
 _SUFFIX_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -163,9 +167,9 @@ _CUT = {level: re.compile(rf".*(?:[{chars}0-9]|办事处|开发区|管委会|工
 # Dictionary words with these parts of speech (jieba's tags) cannot start a place name: verbs,
 # adverbs, conjunctions, prepositions, pronouns, particles, measure and time words, idioms, places
 # and directions ("以南"); plus one-character words and a few nouns that introduce a request.
-_DROP_POS = _words("v vd vn vg d c p r u uj ul ud uz uv q l t f s y e o z i")
+_DROP_POS = _words("v vd vn vg a ad d c p r u uj ul ud uz uv q l t f s y e o z i")
 _DROP_CHARS = frozenset("在往至到从由经沿近临靠于把被给向对与及或的转接找去来是有让叫帮助待等为将要"
-                        "请问说看听打买住搬回据")
+                        "请问说看听打买住搬回据像")
 _DROP_WORDS = _words("建议 意见 情况 问题 全体 全国 中央 原名 名称 人民群众 业主 居民 村民 领导")
 # A grown name equal to one of these, or ending with one of the _GENERIC_END, is a common word.
 _GENERIC_EXACT: dict[str, frozenset[str]] = {
@@ -200,7 +204,8 @@ _GENERIC_END: dict[str, tuple[str, ...]] = {
         "最好 整个 重建"
     )),
     "road": tuple(_words(
-        "道 公 铁 马 线 电 交叉 城际 高速 市政 一条 这条 那条 修 活 段 里 右 左 台 毛 停 堵 道一 岔 叉 小"
+        "道 公 铁 马 线 电 交叉 城际 高速 市政 一条 这条 那条 修 活 段 里 右 左 台 毛 停 堵 道一 岔 叉 小 "
+        "跑 便民 快速 一些"
     )),
 }
 _ORGANISATION_END = re.compile(r"(小区|社区|公司|学校|医院|政府|中学|小学|大学|银行|工厂|工地|市场|部门)$")
@@ -210,9 +215,13 @@ def _suffixes(text: str) -> list[Span]:
     """Non-overlapping suffix occurrences (start, end, level, suffix) in text order."""
     found = [(m.start(), rank, m.end(), level, m.group())
              for rank, (level, rx) in enumerate(_SUFFIX_RES) for m in rx.finditer(text)]
+    for m in _BUILDING.finditer(text):  # the name before a building number: an estate
+        number = _BUILDING_NUMBER.search(text, max(0, m.start() - 5), m.start())
+        if number and number.start() and "\u4e00" <= text[number.start() - 1] <= "\u9fff":
+            found.append((number.start(), len(_SUFFIX_RES), number.start(), "estate", ""))
     out: list[Span] = []
     for start, _, end, level, suffix in sorted(found):
-        if not out or start >= out[-1][1]:
+        if not out or (start >= out[-1][1] and (start > out[-1][0] or end > start)):
             out.append((start, end, level, suffix))
     return out
 
@@ -240,19 +249,25 @@ def _droppable(word: str, tag: str) -> bool:
 
 
 def _pos_start(text: str, start: int, end: int, floor: int, level: str) -> int | None:
-    """Move the name start past leading words that cannot begin a name (by their part of speech).
+    """Move the name start past words that cannot be part of a name (by their part of speech).
 
     The stem is tagged with three characters of left context, so a word straddling the grown start
     (``原名`` in ``原名云海湾``) is seen whole. None when nothing name-like is left.
     """
     left = max(floor, start - 3)
-    new_start, pos = start, left
+    new_start, pos, kept = start, left, 0
     for word, tag in _tag(text[left:end]):
         w_end = pos + len(word)
         if w_end > end:
             break
-        if pos < start < w_end or (pos >= new_start and _droppable(word, tag)):
-            new_start = w_end  # a straddling word, or a run of droppable words at the start
+        # A word straddling the grown start, or a word that cannot be inside a name: the name starts
+        # after it. The last word (the head of the name) is exempt if a name-like word precedes it
+        # (泉塘安置, 海德公元), so a name is never made of such words alone (严重影响, 期间).
+        droppable = pos >= start and _droppable(word, tag)
+        if pos < start < w_end or (droppable and (w_end < end or not kept or len(word) == 1)):
+            new_start, kept = w_end, 0
+        elif pos >= start:
+            kept += not droppable
         pos = w_end
     if end - new_start >= _MIN_STEM:
         return new_start
@@ -315,7 +330,7 @@ def _named_spans(text: str, admin: list[Span], ratio: float) -> list[Span]:
         start = _grown_start(text, end, floor, level)
         if end - start < _MIN_STEM:
             continue
-        chosen = _repeat_start(text, start, end, suffix, ratio)
+        chosen = _repeat_start(text, start, end, suffix, ratio) if suffix else None
         if chosen is None:
             chosen = _pos_start(text, start, end, floor, level)
         if chosen is None or _is_generic(text[chosen:end], level):
