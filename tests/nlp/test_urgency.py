@@ -15,6 +15,7 @@ URGENT = [
     "业主维权\n现在业主们与开发商的矛盾日益尖锐，极有可能酿成大的群体性事件。",
     "沙场挖防洪堤\n采沙船在夜晚疯狂采挖防洪堤，河堤有垮塌危险。",
     "村民被打\n施工方纠集社会闲散人员几次殴打村民，扬言砍死几个没事。",
+    "邻居报复\n她被打成耳膜穿孔，只能拿把刀去他家寻死。",
 ]
 NOT_URGENT = [
     "投诉物业乱收停车费\n车辆乱停堵塞消防通道，物业只收费不管理。",
@@ -23,6 +24,7 @@ NOT_URGENT = [
     "违建塌方式发展\n小区违建现象已成塌方式地发展，请城管执法。",
     "咨询公积金\n请问公积金异地转移需要多久？",
     "咨询\n目前没有倒塌危险，只想问问危房改造补助政策。",
+    "办事难\n找了相关人员三次，都说不归他们管。",
 ]
 
 
@@ -89,6 +91,6 @@ def test_none_and_empty_list(detector: UrgencyDetector) -> None:
 def test_recall_and_precision_on_hand_labels(shared_data_dir, request) -> None:
     gold_dir = request.config.rootpath / "gold"
     result = evaluate(shared_data_dir, gold_dir)
-    assert result["n"] >= 300
-    assert result["recall"] >= 0.85  # measured 0.91
-    assert result["precision"] >= 0.45  # measured 0.52
+    assert result["n"] >= 400
+    assert result["recall"] >= 0.85  # measured 0.918
+    assert result["precision"] >= 0.45  # measured 0.508
