@@ -1,0 +1,164 @@
+"""Which department (部门) should handle a message: names found in official replies, a text model, admin rules.
+
+extract_department() finds the answering department in a reply (its signature, "经X调查", "转交X办理" …);
+canonical_department() strips the region (A7县/市/区 …) and unifies aliases (住房和城乡建设局 -> 住建局), so
+that the same kind of department across counties is one class. DepartmentSuggester learns text -> department
+with a linear SVM and ranks the top k, boosted by the admin's rules (department -> keywords or domains).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.svm import LinearSVC
+
+from minyi.nlp.domain import TextFeatures
+
+__all__ = ["DepartmentSuggester", "canonical_department", "extract_department"]
+
+_REGION = r"(?:中共)?(?:西地省|[A-Z]\d{0,2}(?:市|区|县)|[省市区县])?"
+_SUFFIX = (r"(?:管理委员会|委员会|办公室|街道办事处|街道办|街道|镇人民政府|乡人民政府|人民政府|镇政府|乡政府"
+           r"|管理处|大队|支队|分局|中心|局|委)")
+_ORG = rf"(?P<org>{_REGION}[\u4e00-\u9fa5]{{1,14}}?{_SUFFIX})"
+_DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?)"
+_SPACE = r"[\s\u3000\xa0]"
+_PATTERNS = (
+    # the signature at the end: "… A7县教育局 2018年8月27日"
+    re.compile(rf"{_ORG}{_SPACE}*{_DATE}?{_SPACE}*[。.]?{_SPACE}*$"),
+    # "经马望堆街道进行调查", "已转交县财政局核实", "由区城管局办理"
+    re.compile(rf"(?:经|由|转至|转交至|转交|转由|交由|责成|已转交至|已转交|已转至|已转|已交办|已交|交办){_ORG}"
+               rf"(?:进行|迅速|立即|对|调查|核实|办理|处理|核处|现场|组织|[。，、])"),
+    # "…，A7县交通运输局接到留言后…"
+    re.compile(rf"(?:^|[，。！：；\s]){_ORG}(?:迅速|立即|高度重视|接到|收到|对此|针对|进行了)"),
+)
+# a department named with its region at least twice in the reply
+_MENTION = re.compile(rf"(?:[A-Z]\d{{0,2}}(?:市|区|县)|(?<![\u4e00-\u9fa5])[市区县])[\u4e00-\u9fa5]{{1,10}}?{_SUFFIX}")
+_NOT_A_NAME = re.compile(r"[我您你的了对过被将已该此其]|^(?:有关|相关|上级|所在|当地|各)")
+_ALIASES = (
+    (re.compile(r"住房和城乡建设局|住房城乡建设局|城乡建设局|建设局"), "住建局"),
+    (re.compile(r"城市管理和行政执法局|城市管理局|城管执法局"), "城管局"),
+    (re.compile(r"人力资源和社会保障局|人力资源社会保障局"), "人社局"),
+    (re.compile(r"环境保护局|生态环境局"), "环保局"),
+    (re.compile(r"交通局$"), "交通运输局"),
+    (re.compile(r"卫生和计划生育委员会|卫生计生委|卫计委|卫计局|卫生局|卫健局"), "卫健委"),
+    (re.compile(r"公安局交警大队|公安局交通警察大队|交通警察大队"), "交警大队"),
+    (re.compile(r"街道办事处$|街道办$"), "街道"),
+    (re.compile(r"镇人民政府$|镇政府$"), "镇"),
+    (re.compile(r"乡人民政府$|乡政府$"), "乡"),
+)
+_STRIP_REGION = re.compile(r"^(?:中共)?(?:西地省|[A-Z]\d{0,2}(?:市|区|县)|[省市区县](?!场|政|委|民))+")
+
+
+def extract_department(reply: str) -> str | None:
+    """The department that answered, as the reply names it, or None when it names none."""
+    text = (reply or "").strip()[-5000:]
+    if not text:
+        return None
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            name = match.group("org")
+            core = _STRIP_REGION.sub("", name)
+            if len(core) >= 2 and not _NOT_A_NAME.search(core):
+                return name
+    mentions = Counter(m for m in _MENTION.findall(text) if not _NOT_A_NAME.search(_STRIP_REGION.sub("", m)))
+    if mentions:
+        name, count = mentions.most_common(1)[0]
+        if count >= 2:
+            return name
+    return None
+
+
+def canonical_department(name: str) -> str:
+    """The kind of department without its region.
+
+    "A7县住房和城乡建设局" -> "住建局"; "A7县泉塘街道办事处" -> "泉塘街道".
+    """
+    core = _STRIP_REGION.sub("", name.strip()) or name.strip()
+    for pattern, replacement in _ALIASES:
+        core = pattern.sub(replacement, core)
+    return core
+
+
+class DepartmentSuggester(BaseEstimator):
+    """Top-k departments for a message text: a linear SVM over TextFeatures, plus the admin's rules.
+
+    Departments with fewer than `min_examples` training texts are dropped (listed in dropped_).
+    """
+
+    def __init__(self, *, C: float = 0.5, min_examples: int = 3, temperature: float = 0.3,  # noqa: N803
+                 rule_boost: float = 0.5, features: TextFeatures | None = None) -> None:
+        self.C = C
+        self.min_examples = min_examples
+        self.temperature = temperature
+        self.rule_boost = rule_boost
+        self.features = features
+
+    def fit(self, X: Iterable[str], y: Sequence[str | None]) -> DepartmentSuggester:  # noqa: N803
+        texts = [str(t) for t in X]
+        labels = list(y)
+        counts = Counter(d for d in labels if d)
+        kept = {d for d, c in counts.items() if c >= self.min_examples}
+        self.dropped_ = sorted(d for d in counts if d not in kept)
+        rows = [i for i, d in enumerate(labels) if d in kept]
+        if self.features is not None and hasattr(self.features, "word_vocab_"):
+            self.features_ = self.features
+        else:
+            self.features_ = TextFeatures().fit(texts)
+        self.classes_ = np.array(sorted(kept), dtype=object)
+        n_features = self.features_.transform(texts[:1]).shape[1]
+        if len(self.classes_) < 2:
+            self.coef_ = np.zeros((len(self.classes_), n_features), dtype=np.float32)
+            self.intercept_ = np.zeros(len(self.classes_), dtype=np.float32)
+            return self
+        matrix = self.features_.transform([texts[i] for i in rows])
+        svm = LinearSVC(C=self.C, class_weight="balanced").fit(matrix, np.array([labels[i] for i in rows]))
+        coef, intercept = svm.coef_, svm.intercept_
+        if coef.shape[0] == 1:
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        self.coef_ = coef.astype(np.float32)
+        self.intercept_ = intercept.astype(np.float32)
+        return self
+
+    def decision_function(self, X: Iterable[str], *, base: sp.csr_matrix | None = None) -> np.ndarray:  # noqa: N803
+        """Margins per department; `base` = features_.transform(X) when already computed."""
+        if base is None:
+            base = self.features_.transform([str(t) for t in X])
+        return np.asarray(base @ self.coef_.T) + self.intercept_
+
+    def suggest(self, X: Iterable[str], k: int = 3, rules: Mapping[str, Iterable[str]] | None = None, *,  # noqa: N803
+                domains: Sequence[str | None] | None = None,
+                base: sp.csr_matrix | None = None) -> list[list[tuple[str, float]]]:
+        """Top-k (department, score) per text; a rule (department -> keywords or domain names) that matches the
+        text, or the text's predicted domain (`domains`), adds `rule_boost` to that department's score."""
+        texts = [str(t) for t in X]
+        if not texts:
+            return []
+        scores = self._scores(texts, base)
+        names = list(self.classes_)
+        rules = {str(d): [str(w) for w in words if w] for d, words in (rules or {}).items()}
+        extra = [d for d in rules if d not in set(names)]
+        if extra:
+            scores = np.hstack([scores, np.zeros((len(texts), len(extra)))])
+            names += extra
+        column = {name: j for j, name in enumerate(names)}
+        for dept, words in rules.items():
+            j = column[dept]
+            for i, text in enumerate(texts):
+                domain = domains[i] if domains is not None else None
+                if (domain and domain in words) or any(w in text for w in words):
+                    scores[i, j] += self.rule_boost
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return [[(names[j], round(float(scores[i, j]), 4)) for j in row] for i, row in enumerate(top)]
+
+    def _scores(self, texts: list[str], base: sp.csr_matrix | None) -> np.ndarray:
+        if len(self.classes_) == 0:
+            return np.zeros((len(texts), 0))
+        margins = self.decision_function(texts, base=base) / self.temperature
+        margins -= margins.max(axis=1, keepdims=True)
+        expd = np.exp(margins)
+        return expd / expd.sum(axis=1, keepdims=True)

@@ -1,0 +1,346 @@
+"""Domain (领域) classification: fast sparse text features + taxonomy keyword scores + a linear SVM.
+
+What makes it work on only 414 labelled messages (see docs/nlp.md for the figures):
+- TextFeatures: word (rjieba) and char 1-3-gram TF-IDF of the whole text and of the title, with the
+  vocabulary and IDF learned on all ~10k shared messages (label-free); computed with NumPy, not per-doc
+  Python loops, so that predict stays fast.
+- KeywordScorer: per-domain scores from the official taxonomy's level-2/level-3 terms (keyword seeds).
+- Distant supervision: messages whose official reply names a department of one domain (教育局 -> 教育文体 …)
+  are added to the training data with a small weight (see domain_from_reply).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.svm import LinearSVC
+
+from minyi.nlp.segment import tokenize
+
+__all__ = [
+    "DomainClassifier",
+    "KeywordScorer",
+    "TextFeatures",
+    "domain_from_reply",
+    "load_taxonomy_keywords",
+    "split_title",
+]
+
+_WS = re.compile(r"\s+")
+_SENTINEL = np.uint64(0x1FFFFF)  # above every Unicode code point: marks the empty slots of 1- and 2-grams
+_MAX_TITLE = 200
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """(title, body) of a message text written as title + "\\n" + body, whitespace collapsed."""
+    title, _, body = (text or "").partition("\n")
+    return _WS.sub(" ", title).strip(), _WS.sub(" ", body).strip()
+
+
+def _char_keys(texts: Sequence[str], max_chars: int) -> tuple[np.ndarray, np.ndarray]:
+    """(doc index, 63-bit key) of every char 1-, 2- and 3-gram of every text, without Python loops per char."""
+    parts = [t[:max_chars].replace("\x00", " ") for t in texts]
+    lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
+    codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + b"\x00\x00\x00\x00",
+                          dtype=np.uint32).astype(np.uint64)
+    doc = np.repeat(np.arange(len(parts)), lengths)
+    n = codes.size
+    nxt1 = np.concatenate([codes[1:], np.zeros(1, np.uint64)])
+    nxt2 = np.concatenate([codes[2:], np.zeros(2, np.uint64)])
+    valid1 = codes != 0
+    valid2 = valid1 & (nxt1 != 0)
+    valid3 = valid2 & (nxt2 != 0)
+    uni = codes | (_SENTINEL << np.uint64(21)) | (_SENTINEL << np.uint64(42))
+    bi = codes | (nxt1 << np.uint64(21)) | (_SENTINEL << np.uint64(42))
+    tri = codes | (nxt1 << np.uint64(21)) | (nxt2 << np.uint64(42))
+    keys = np.concatenate([uni[valid1], bi[valid2], tri[valid3]])
+    docs = np.concatenate([doc[:n][valid1], doc[:n][valid2], doc[:n][valid3]])
+    return docs, keys
+
+
+class _KeyTable:
+    """Vectorised open-addressing hash table: uint64 keys -> their index in a key array (-1 when absent).
+
+    Built lazily from the key array (not pickled), so that a model file stays small.
+    """
+
+    _MULT = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.bits = max(4, int(np.ceil(np.log2(max(2 * keys.size, 2)))))
+        self.mask = np.uint64((1 << self.bits) - 1)
+        self.slot_keys = np.zeros(1 << self.bits, dtype=np.uint64)
+        self.slot_vals = np.full(1 << self.bits, -1, dtype=np.int64)
+        pending = np.arange(keys.size)
+        probe = 0
+        while pending.size:
+            slots = self._slots(keys[pending], probe)
+            free = self.slot_vals[slots] < 0
+            cand_slots, cand = slots[free], pending[free]
+            uniq, first = np.unique(cand_slots, return_index=True)
+            self.slot_keys[uniq] = keys[cand[first]]
+            self.slot_vals[uniq] = cand[first]
+            placed = np.zeros(keys.size, dtype=bool)
+            placed[cand[first]] = True
+            pending = pending[~placed[pending]]
+            probe += 1
+        self.max_probe = probe
+
+    def _slots(self, keys: np.ndarray, probe: int) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            h = (keys * self._MULT) >> np.uint64(64 - self.bits)
+        return ((h + np.uint64(probe)) & self.mask).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        out = np.full(keys.size, -1, dtype=np.int64)
+        todo = np.arange(keys.size)
+        for probe in range(self.max_probe):
+            if not todo.size:
+                break
+            slots = self._slots(keys[todo], probe)
+            vals = self.slot_vals[slots]
+            hit = (vals >= 0) & (self.slot_keys[slots] == keys[todo])
+            out[todo[hit]] = vals[hit]
+            todo = todo[(vals >= 0) & ~hit]
+        return out
+
+
+def _tfidf(docs: np.ndarray, cols: np.ndarray, n_docs: int, n_cols: int, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear-tf TF-IDF rows, L2-normalised, from (doc, column) occurrence pairs."""
+    m = sp.csr_matrix((np.ones(cols.size, np.float32), (docs, cols)), shape=(n_docs, n_cols))
+    m.sum_duplicates()
+    m.data = (1.0 + np.log(m.data)) * idf[m.indices]
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    m.data /= np.repeat(norms, np.diff(m.indptr)).astype(np.float32)
+    return m
+
+
+def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+class TextFeatures(TransformerMixin, BaseEstimator):
+    """Word and char 1-3-gram TF-IDF of a message text and of its title, stacked in one sparse matrix.
+
+    fit() needs no labels: fit it on every text available (labelled or not).
+    """
+
+    def __init__(self, *, min_df: int = 2, max_chars: int = 3000, char_chars: int = 3000) -> None:
+        self.min_df = min_df
+        self.max_chars = max_chars
+        self.char_chars = char_chars
+
+    def fit(self, X: Iterable[str], y: object = None) -> TextFeatures:  # noqa: N803 - scikit-learn's name
+        texts = [str(t) for t in X]
+        words = [tokenize(t[: self.max_chars]) for t in texts]
+        n = len(texts)
+        df = Counter(w for ws in words for w in set(ws))
+        vocab = sorted(w for w, c in df.items() if c >= self.min_df)
+        self.word_vocab_ = {w: i for i, w in enumerate(vocab)}
+        self.word_idf_ = _idf(np.array([df[w] for w in vocab], dtype=np.float64), n)
+        docs, keys = _char_keys([_WS.sub(" ", t) for t in texts], self.char_chars)
+        order = np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order]
+        first = np.ones(keys.size, dtype=bool)
+        first[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+        uniq, counts = np.unique(keys[first], return_counts=True)
+        keep = counts >= self.min_df
+        self.char_keys_ = uniq[keep]
+        self.char_idf_ = _idf(counts[keep].astype(np.float64), n)
+        self.n_features_out_ = 2 * (len(vocab) + self.char_keys_.size)
+        return self
+
+    def _words(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        get = self.word_vocab_.get
+        ids = [[i for i in map(get, ws) if i is not None] for ws in token_lists]
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        cols = np.fromiter((i for x in ids for i in x), dtype=np.int64, count=int(lengths.sum()))
+        docs = np.repeat(np.arange(len(ids)), lengths)
+        return _tfidf(docs, cols, len(ids), len(self.word_vocab_), self.word_idf_)
+
+    def _chars(self, texts: Sequence[str], limit: int) -> sp.csr_matrix:
+        docs, keys = _char_keys(texts, limit)
+        cols = self._char_table().lookup(keys)
+        known = cols >= 0
+        return _tfidf(docs[known], cols[known], len(texts), self.char_keys_.size, self.char_idf_)
+
+    def _char_table(self) -> _KeyTable:
+        table = self.__dict__.get("_table")
+        if table is None:
+            table = self.__dict__["_table"] = _KeyTable(self.char_keys_)
+        return table
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_table", None)
+        return state
+
+    def transform(self, X: Iterable[str], tokens: Sequence[Sequence[str]] | None = None) -> sp.csr_matrix:  # noqa: N803
+        """Features of texts; pass `tokens` (tokenize() of each text) to reuse a segmentation already done."""
+        texts = [str(t) for t in X]
+        pairs = [split_title(t) for t in texts]
+        titles = [p[0][:_MAX_TITLE] for p in pairs]
+        full = [f"{p[0]} {p[1]}" for p in pairs]
+        if tokens is None:
+            tokens = [tokenize(t[: self.max_chars]) for t in texts]
+        title_tokens = [tokenize(t) for t in titles]
+        blocks = [self._words(tokens), self._chars(full, self.char_chars), self._words(title_tokens),
+                  self._chars(titles, _MAX_TITLE)]
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+
+def load_taxonomy_keywords(path: str | Path, *, full_term_weight: float = 2.0) -> dict[str, dict[str, float]]:
+    """Keyword seeds per level-1 domain from taxonomy.csv (level1, level2, level3), read at training time only.
+
+    Each level-2/level-3 term counts `full_term_weight`; its words of 2+ chars count 1.
+    """
+    seeds: dict[str, dict[str, float]] = defaultdict(dict)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for term in (row.get("level2", ""), row.get("level3", "")):
+                term = (term or "").strip()
+                if not term or term == "其他":
+                    continue
+                seeds[row["level1"]][term] = full_term_weight
+                for word in tokenize(term):
+                    if len(word) >= 2 and word not in _GENERIC and word != term:
+                        seeds[row["level1"]].setdefault(word, 1.0)
+    return {k: dict(v) for k, v in seeds.items()}
+
+
+_GENERIC = frozenset({"其他", "管理", "问题"})
+
+
+class KeywordScorer(TransformerMixin, BaseEstimator):
+    """log(1 + sum of matched keyword weights / number of domains sharing the keyword), one column per domain."""
+
+    def __init__(self, *, keywords: dict[str, dict[str, float]] | None = None) -> None:
+        self.keywords = keywords
+
+    def fit(self, X: object = None, y: object = None) -> KeywordScorer:  # noqa: N803
+        keywords = self.keywords or {}
+        self.domains_ = sorted(keywords)
+        df = Counter(term for d in self.domains_ for term in keywords[d])
+        terms = sorted(df)
+        self.terms_ = terms
+        weights = np.zeros((len(terms), len(self.domains_)), dtype=np.float32)
+        index = {t: i for i, t in enumerate(terms)}
+        for j, d in enumerate(self.domains_):
+            for term, w in keywords[d].items():
+                weights[index[term], j] = w / df[term]
+        self.weights_ = weights
+        by_first: dict[str, list[int]] = defaultdict(list)
+        for i, t in enumerate(terms):
+            by_first[t[0]].append(i)
+        self.by_first_char_ = {c: tuple(v) for c, v in by_first.items()}
+        return self
+
+    def transform(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
+        texts = [str(t) for t in X]
+        rows: list[int] = []
+        cols: list[int] = []
+        terms, by_first = self.terms_, self.by_first_char_
+        for r, text in enumerate(texts):
+            found: set[int] = set()
+            for c in set(text) & by_first.keys():
+                for i in by_first[c]:
+                    if terms[i] in text:
+                        found.add(i)
+            rows.extend([r] * len(found))
+            cols.extend(found)
+        hits = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(texts), len(terms)))
+        return np.log1p(np.asarray(hits @ self.weights_, dtype=np.float32))
+
+
+class DomainClassifier(ClassifierMixin, BaseEstimator):
+    """Linear SVM over TextFeatures + keyword scores of the whole text and of the title."""
+
+    def __init__(self, *, keywords: dict[str, dict[str, float]] | None = None, C: float = 1.0,  # noqa: N803
+                 keyword_weight: float = 0.5, title_keyword_weight: float = 1.0, min_df: int = 2,
+                 class_weight: str | None = "balanced", temperature: float = 0.3,
+                 features: TextFeatures | None = None) -> None:
+        self.keywords = keywords
+        self.C = C
+        self.keyword_weight = keyword_weight
+        self.title_keyword_weight = title_keyword_weight
+        self.min_df = min_df
+        self.class_weight = class_weight
+        self.temperature = temperature
+        self.features = features
+
+    def fit(self, X: Iterable[str], y: Sequence[str], *, sample_weight: Sequence[float] | None = None,  # noqa: N803
+            unlabeled: Iterable[str] | None = None) -> DomainClassifier:
+        """Learn from labelled texts; `unlabeled` texts only widen the vocabulary and IDF (no labels used).
+
+        A `features` parameter that is already fitted is used as it is (shared across CV folds).
+        """
+        texts = [str(t) for t in X]
+        if self.features is not None and hasattr(self.features, "word_vocab_"):
+            self.features_ = self.features
+        else:
+            self.features_ = TextFeatures(min_df=self.min_df).fit(texts + [str(t) for t in (unlabeled or [])])
+        self.keyword_scorer_ = KeywordScorer(keywords=self.keywords).fit()
+        matrix = self._matrix(texts)
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight).fit(matrix, np.asarray(y), sample_weight)
+        self.classes_ = svm.classes_
+        self.coef_ = svm.coef_.astype(np.float32)
+        self.intercept_ = svm.intercept_.astype(np.float32)
+        if self.coef_.shape[0] == 1:  # binary: LinearSVC keeps one row for the positive class
+            self.coef_ = np.vstack([-self.coef_, self.coef_])
+            self.intercept_ = np.concatenate([-self.intercept_, self.intercept_])
+        return self
+
+    def _matrix(self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None,
+                base: sp.csr_matrix | None = None) -> sp.csr_matrix:
+        if base is None:
+            base = self.features_.transform(texts, tokens=tokens)
+        titles = [split_title(t)[0] for t in texts]
+        full = self.keyword_scorer_.transform(texts)
+        title = self.keyword_scorer_.transform(titles)
+        extra = np.hstack([self.keyword_weight * full, self.title_keyword_weight * title])
+        return sp.hstack([base, sp.csr_matrix(extra)], format="csr", dtype=np.float32)
+
+    def decision_function(self, X: Iterable[str], *, tokens: Sequence[Sequence[str]] | None = None,  # noqa: N803
+                          base: sp.csr_matrix | None = None) -> np.ndarray:
+        """Margins, one column per class; `base` = features_.transform(X) when already computed."""
+        matrix = self._matrix([str(t) for t in X], tokens=tokens, base=base)
+        return np.asarray(matrix @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, X: Iterable[str], **kwargs: object) -> np.ndarray:  # noqa: N803
+        """Softmax of the margins (a score that sums to 1, not a calibrated probability)."""
+        margins = self.decision_function(X, **kwargs) / self.temperature
+        margins -= margins.max(axis=1, keepdims=True)
+        expd = np.exp(margins)
+        return expd / expd.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Iterable[str], **kwargs: object) -> np.ndarray:  # noqa: N803
+        return self.classes_[np.argmax(self.decision_function(X, **kwargs), axis=1)]
+
+
+# Departments named in official replies -> the domain they handle (distant supervision, label-free).
+_REPLY_DOMAIN_PATTERNS = {
+    "教育文体": r"教育局|教育厅|文体|文化|体育局|招生|学校",
+    "劳动和社会保障": r"人社局|人力资源和社会保障|社保|医保|社会保险|劳动监察|就业",
+    "卫生计生": r"卫生|卫计|卫健|计生|医院|食药监|食品药品|疾控",
+    "环境保护": r"环保局|环境保护局|生态环境|环境监测|环境执法",
+    "交通运输": r"交通运输局|交通局|运管|公路局|出租车|客运|邮政",
+    "城乡建设": r"住房和城乡建设|住建|城管|规划局|房产|城乡建设|住房保障|公积金|物业|街道",
+    "商贸旅游": r"商务局|旅游|市场监督管理|工商|质监|质量技术监督|物价",
+}
+_REPLY_DOMAIN_RES = {d: re.compile(p) for d, p in _REPLY_DOMAIN_PATTERNS.items()}
+
+
+def domain_from_reply(reply: str) -> str | None:
+    """The domain implied by the departments an official reply names, when exactly one domain is implied."""
+    if not reply:
+        return None
+    found = [d for d, pattern in _REPLY_DOMAIN_RES.items() if pattern.search(reply)]
+    return found[0] if len(found) == 1 else None

@@ -1,0 +1,47 @@
+"""Chinese word segmentation: rjieba (Rust) when installed, pure-Python jieba otherwise.
+
+Both use jieba's dictionary and HMM, so they cut text the same way; rjieba is ~15x faster.
+Whitespace tokens are dropped (the shared data is full of `\\n\\t` runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+__all__ = ["BACKEND", "jieba_tokenize", "tokenize", "tokenize_many"]
+
+
+def _load_backend() -> tuple[str, Callable[[str], list[str]]]:
+    try:
+        import rjieba
+    except ImportError:  # pragma: no cover - depends on the environment
+        return "jieba", _jieba_cut
+    return "rjieba", rjieba.cut
+
+
+def _jieba_cut(text: str) -> list[str]:
+    import jieba
+
+    return jieba.lcut(text)
+
+
+BACKEND, _cut = _load_backend()
+
+
+def tokenize(text: str) -> list[str]:
+    """Words of `text` in order, without whitespace tokens."""
+    if not text:
+        return []
+    return [t for t in _cut(text) if not t.isspace()]
+
+
+def jieba_tokenize(text: str) -> list[str]:
+    """Same as tokenize() but always with pure-Python jieba (the baseline in benchmarks)."""
+    if not text:
+        return []
+    return [t for t in _jieba_cut(text) if not t.isspace()]
+
+
+def tokenize_many(texts: Iterable[str]) -> list[list[str]]:
+    """tokenize() over many texts."""
+    return [tokenize(t) for t in texts]
