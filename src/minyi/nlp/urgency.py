@@ -245,19 +245,22 @@ class UrgencyDetector:
     learned: when True and ``fit`` gets labels, a logistic regression over the trigger hits is
         trained and a message is urgent when the rules or the model say so.
     model_threshold: probability at which the learned part flags a message.
+    C: inverse regularisation strength of the learned part.
+    max_chars: only the first ``max_chars`` characters are read (bounds the cost of hostile input).
     """
 
     def __init__(self, *, threshold: float = 0.8, learned: bool = False, model_threshold: float = 0.5,
-                 C: float = 1.0) -> None:  # noqa: N803 - scikit-learn's name for the regularisation
+                 C: float = 1.0, max_chars: int = 20_000) -> None:  # noqa: N803 - scikit-learn's name
         self.threshold = threshold
         self.learned = learned
         self.model_threshold = model_threshold
         self.C = C
+        self.max_chars = max_chars
 
     # -- scikit-learn contract -------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {"threshold": self.threshold, "learned": self.learned,
-                "model_threshold": self.model_threshold, "C": self.C}
+                "model_threshold": self.model_threshold, "C": self.C, "max_chars": self.max_chars}
 
     def set_params(self, **params: object) -> UrgencyDetector:
         for key, value in params.items():
@@ -278,10 +281,10 @@ class UrgencyDetector:
 
     def score(self, text: str) -> float:
         """The rule score of one message (title + "\\n" + body)."""
-        return sum(h.weight for h in _scan(*_split(_as_text(text))))
+        return sum(h.weight for h in _scan(*_split(self._text(text))))
 
     def predict(self, X: Sequence[str]) -> list[bool]:  # noqa: N803
-        texts = [_as_text(t) for t in X]
+        texts = [self._text(t) for t in X]
         rules = [self.score(t) >= self.threshold for t in texts]
         model = getattr(self, "model_", None)
         if model is None or not texts:
@@ -291,15 +294,18 @@ class UrgencyDetector:
 
     def explain(self, text: str) -> list[str]:
         """The trigger phrases that count (hedged ones marked), strongest first."""
-        hits = _scan(*_split(_as_text(text)))
+        hits = _scan(*_split(self._text(text)))
         return [h.phrase + ("（假设或否定语境）" if h.hedged else "") for h in hits if h.weight >= 0.05]
+
+    def _text(self, value: object) -> str:
+        return _as_text(value)[: getattr(self, "max_chars", 20_000)]
 
     # -- features for the learned part ------------------------------------------------------
     def _features(self, X: Sequence[str]) -> np.ndarray:  # noqa: N803
         rows = np.zeros((len(X), len(_PHRASES) * 2 + 4), dtype=float)
         kinds = {"danger": 0, "harm": 1, "mass": 2}
         for i, text in enumerate(X):
-            hits = _scan(*_split(_as_text(text)))
+            hits = _scan(*_split(self._text(text)))
             for h in hits:
                 j = _PHRASE_INDEX[h.phrase] * 2 + (1 if h.hedged else 0)
                 rows[i, j] = 1.0
