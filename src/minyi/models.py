@@ -4,10 +4,13 @@ from minyi.accounts.models import LoginSession, User
 from minyi.core.db import Base
 from minyi.departments.models import Department
 from minyi.hot.models import HotIssue, Support
+from minyi.ingest.models import ImportRecord
 from minyi.messages.models import Message, MessageAnalysis, MessageContact, MessageLabel
+from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply, SystemSetting
 
 __all__ = [
     "Base", "Case", "CaseEvent", "Department", "ExtensionRequest", "HotIssue", "Support", "LoginSession", "Message",
     "MessageAnalysis", "MessageContact", "MessageLabel", "Rating", "Reply", "SystemSetting", "User",
+    "Delivery", "ImportRecord", "Notice", "Notification", "NotificationPreference",
 ]

@@ -58,6 +58,19 @@ class Settings:
     run_scheduler: bool = True
     scheduler_interval_seconds: int = 300
     run_analysis: bool = True
+    public_url: str = ""  # e.g. https://minyi.example.gov.cn: makes links in e-mails and webhooks absolute
+    remind_workdays: int = 1  # deadline reminders this many working days before the deadline
+    auto_escalate: bool = True  # 督办 overdue open cases automatically
+    smtp_host: str = ""  # empty: no e-mail
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "minyi@localhost"
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False  # implicit TLS (port 465) instead of STARTTLS
+    webhook_url: str = ""  # empty: no webhook
+    webhook_secret: str = field(default="", repr=False)
+    stats_cache: int = 16  # statistics periods kept in memory per process (0 = no cache)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -78,6 +91,19 @@ def load_settings() -> Settings:
         run_scheduler=_env_bool("MINYI_RUN_SCHEDULER", default=True),
         scheduler_interval_seconds=_env_int("MINYI_SCHEDULER_INTERVAL", 300),
         run_analysis=_env_bool("MINYI_RUN_ANALYSIS", default=True),
+        public_url=os.environ.get("MINYI_PUBLIC_URL", "").rstrip("/"),
+        remind_workdays=_env_int("MINYI_REMIND_WORKDAYS", 1),
+        auto_escalate=_env_bool("MINYI_AUTO_ESCALATE", default=True),
+        smtp_host=os.environ.get("MINYI_SMTP_HOST", ""),
+        smtp_port=_env_int("MINYI_SMTP_PORT", 587),
+        smtp_user=os.environ.get("MINYI_SMTP_USER", ""),
+        smtp_password=os.environ.get("MINYI_SMTP_PASSWORD", ""),
+        smtp_from=os.environ.get("MINYI_SMTP_FROM", "minyi@localhost"),
+        smtp_starttls=_env_bool("MINYI_SMTP_STARTTLS", default=True),
+        smtp_ssl=_env_bool("MINYI_SMTP_SSL", default=False),
+        webhook_url=os.environ.get("MINYI_WEBHOOK_URL", ""),
+        webhook_secret=os.environ.get("MINYI_WEBHOOK_SECRET", ""),
+        stats_cache=_env_int("MINYI_STATS_CACHE", 16),
     )
 
 

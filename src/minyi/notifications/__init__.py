@@ -1,0 +1,1 @@
+"""Deadline reminders, automatic 督办 escalation, and the channels that carry notifications."""

@@ -1,0 +1,213 @@
+"""The figures of a set of cases: counts, rates, working days to reply. Pure Python, no database.
+
+Every definition is written out in docs/statistics.md; this module is its executable form.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from minyi.core.clock import to_china
+from minyi.core.workdays import is_workday
+from minyi.workflow import states
+
+SATISFIED_LEVELS = frozenset({"satisfied", "basically"})
+
+
+@dataclass(slots=True)
+class CaseFacts:
+    """What the event log says about one case (folded from its events in order)."""
+
+    case_id: int
+    received_at: datetime
+    domain: str | None = None
+    appeal_kind: str = ""
+    place: str = ""
+    is_public: bool = True
+    status: str = states.SUBMITTED
+    department_id: int | None = None
+    deadline: date | None = None  # the first round's deadline in force (until the first reply)
+    first_reply_at: datetime | None = None
+    deadline_at_reply: date | None = None
+    extensions: int = 0
+    escalations: int = 0
+    reopened: bool = False
+    rating: str | None = None  # the latest rating's level
+
+    @property
+    def received_on(self) -> date:
+        """The day the message arrived, in China."""
+        return to_china(self.received_at).date()
+
+
+class WorkdayCounter:
+    """`workdays_between` in O(1): a prefix count of working days over the dates seen so far (thread-safe)."""
+
+    def __init__(self) -> None:
+        # (ordinal of the first date covered, prefix) where prefix[i] = working days in (first, first + i].
+        # Readers take one snapshot of the tuple; writers replace it or append to its list under the lock.
+        self._table: tuple[int, list[int]] | None = None
+        self._lock = threading.Lock()
+
+    def _covered(self, low: int, high: int) -> tuple[int, list[int]]:
+        with self._lock:
+            table = self._table
+            if table is None or low < table[0]:
+                old_high = table[0] + len(table[1]) - 1 if table else high
+                table = (low, [0])
+                self._grow(table, max(high, old_high))
+                self._table = table
+            else:
+                self._grow(table, high)
+            return table
+
+    @staticmethod
+    def _grow(table: tuple[int, list[int]], high: int) -> None:
+        origin, prefix = table
+        while origin + len(prefix) - 1 < high:
+            day = date.fromordinal(origin + len(prefix))
+            prefix.append(prefix[-1] + (1 if is_workday(day) else 0))
+
+    def between(self, start: date, end: date) -> int:
+        """Working days in (start, end]; negative when end is before start (as core.workdays)."""
+        low, high = min(start, end).toordinal(), max(start, end).toordinal()
+        table = self._table
+        if table is None or low < table[0] or high > table[0] + len(table[1]) - 1:
+            table = self._covered(low, high)
+        origin, prefix = table
+        count = prefix[high - origin] - prefix[low - origin]
+        return count if end >= start else -count
+
+
+WORKDAYS = WorkdayCounter()
+
+
+def percentile(values: list[int], pct: float) -> int | None:
+    """Nearest-rank percentile: the smallest value with at least `pct`% of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """part / whole, or None when whole is 0 (shown as "—", never a division by zero)."""
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The public record of a set of cases."""
+
+    received: int = 0
+    rejected: int = 0
+    merged: int = 0
+    assigned: int = 0
+    replied: int = 0
+    due: int = 0
+    on_time: int = 0
+    overdue_open: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    reopened: int = 0
+    extensions: int = 0
+    extended_cases: int = 0
+    escalated: int = 0
+    avg_days: float | None = None
+    p90_days: int | None = None
+
+    @property
+    def answerable(self) -> int:
+        """Received minus rejected and merged: the messages that owe a reply of their own."""
+        return self.received - self.rejected - self.merged
+
+    @property
+    def reply_rate(self) -> float | None:
+        """回复率."""
+        return ratio(self.replied, self.answerable)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按时办结率."""
+        return ratio(self.on_time, self.due)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率 = (satisfied + basically satisfied) / rated."""
+        return ratio(self.satisfied, self.rated)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        """重办率 = reopened / replied."""
+        return ratio(self.reopened, self.replied)
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        """Counts and rates, for JSON and downloads."""
+        counts = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return counts | {"answerable": self.answerable, "reply_rate": self.reply_rate,
+                         "on_time_rate": self.on_time_rate, "satisfaction_rate": self.satisfaction_rate,
+                         "reopen_rate": self.reopen_rate}
+
+
+def figures_of(facts: Iterable[CaseFacts], *, today: date, counter: WorkdayCounter = WORKDAYS) -> Figures:
+    """Aggregate the facts of some cases in one pass."""
+    n = dict.fromkeys(("received", "rejected", "merged", "assigned", "replied", "due", "on_time",
+                       "overdue_open", "rated", "satisfied", "reopened", "extensions", "extended_cases",
+                       "escalated"), 0)
+    days: list[int] = []
+    for fact in facts:
+        n["received"] += 1
+        n["rejected"] += fact.status == states.REJECTED
+        n["merged"] += fact.status == states.MERGED
+        n["assigned"] += fact.department_id is not None
+        n["extensions"] += fact.extensions
+        n["extended_cases"] += fact.extensions > 0
+        n["escalated"] += fact.escalations > 0
+        if fact.first_reply_at is not None:
+            n["replied"] += 1
+            n["reopened"] += fact.reopened
+            days.append(counter.between(fact.received_on, to_china(fact.first_reply_at).date()))
+            if fact.deadline_at_reply is not None:
+                n["due"] += 1
+                n["on_time"] += to_china(fact.first_reply_at).date() <= fact.deadline_at_reply
+        elif fact.deadline is not None and today > fact.deadline:
+            n["due"] += 1
+            n["overdue_open"] += 1
+        if fact.rating is not None:
+            n["rated"] += 1
+            n["satisfied"] += fact.rating in SATISFIED_LEVELS
+    avg = sum(days) / len(days) if days else None
+    return Figures(**n, avg_days=avg, p90_days=percentile(days, 90))
+
+
+def month_key(day: date) -> str:
+    """`2024-05`."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def week_key(day: date) -> str:
+    """The ISO week, `2024-W19` (weeks start on Monday)."""
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def buckets(start: date, end: date, granularity: str) -> list[str]:
+    """Every month or ISO week touching [start, end], in order (empty ones too)."""
+    keys: list[str] = []
+    key_of = month_key if granularity == "month" else week_key
+    day = start
+    step = timedelta(days=1 if granularity == "month" else 7)
+    while day <= end:
+        key = key_of(day)
+        if not keys or keys[-1] != key:
+            keys.append(key)
+        day += step
+    last = key_of(end)
+    if keys[-1] != last:
+        keys.append(last)
+    return keys

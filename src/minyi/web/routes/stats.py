@@ -1,0 +1,80 @@
+"""Public statistics (透明度): the page, its CSV and XLSX downloads, and /api/v1/stats."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from minyi.core.clock import china_today
+from minyi.core.errors import ValidationFailed
+from minyi.departments.services import department_tree
+from minyi.stats import export
+from minyi.stats.services import GRANULARITIES, FactsCache, StatsReport, build_report, parse_query
+from minyi.web.deps import SessionDep, optional_staff
+from minyi.web.templating import render
+
+router = APIRouter(dependencies=[Depends(optional_staff)])
+api_router = APIRouter(prefix="/api/v1", tags=["v1"])
+_cache_lock = threading.Lock()
+
+
+def _cache(request: Request) -> FactsCache:
+    """One facts cache per app (sized by MINYI_STATS_CACHE)."""
+    with _cache_lock:
+        cache = getattr(request.app.state, "stats_cache", None)
+        if cache is None:
+            cache = request.app.state.stats_cache = FactsCache(request.app.state.settings.stats_cache)
+    return cache
+
+
+def _report(request: Request, db: SessionDep) -> StatsReport:
+    return build_report(db, query=parse_query(dict(request.query_params)), cache=_cache(request))
+
+
+@router.get("/stats")
+def stats_page(request: Request, db: SessionDep) -> Any:
+    """Messages, replies, timeliness and satisfaction per department and period, with charts and tables."""
+    params = dict(request.query_params)
+    context: dict[str, Any] = {"params": params, "departments": department_tree(db), "granularities": GRANULARITIES,
+                               "today": china_today()}
+    try:
+        report = _report(request, db)
+    except ValidationFailed as exc:  # the form comes back with the message; nothing to show yet
+        return render(request, "stats/index.html", context | {"error": exc, "report": None}, status_code=422)
+    return render(request, "stats/index.html", context | {"report": report, "error": None,
+                                                           "query_string": request.url.query})
+
+
+def _download(report: StatsReport, content: bytes, media_type: str, suffix: str) -> Response:
+    q = report.query
+    name = f"minyi-stats-{q.start.isoformat()}_{q.end.isoformat()}"
+    if q.department_id:
+        name += f"-dept{q.department_id}"
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{suffix}"'})
+
+
+@router.get("/stats.csv")
+def stats_csv(request: Request, db: SessionDep) -> Response:
+    """The page's tables as one CSV."""
+    report = _report(request, db)
+    return _download(report, export.to_csv(report), "text/csv; charset=utf-8", "csv")
+
+
+@router.get("/stats.xlsx")
+def stats_xlsx(request: Request, db: SessionDep) -> Response:
+    """The page's tables as a workbook, one sheet per table."""
+    report = _report(request, db)
+    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(report, export.to_xlsx(report), media, "xlsx")
+
+
+@api_router.get("/stats")
+def stats_api(request: Request, db: SessionDep) -> dict[str, Any]:
+    """Public statistics: `from`, `to` (YYYY-MM-DD, China dates), `by` (month|week), `department_id`.
+
+    Rates are fractions between 0 and 1, or null when their denominator is 0.
+    """
+    return export.to_json(_report(request, db))
