@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.svm import LinearSVC
 
-from minyi.nlp.domain import TextFeatures
+from minyi.nlp.domain import TextFeatures, sparsify
 
 __all__ = ["DepartmentSuggester", "canonical_department", "extract_department"]
 
@@ -91,11 +91,13 @@ class DepartmentSuggester(BaseEstimator):
     """
 
     def __init__(self, *, C: float = 0.5, min_examples: int = 3, temperature: float = 0.3,  # noqa: N803
-                 rule_boost: float = 0.5, features: TextFeatures | None = None) -> None:
+                 rule_boost: float = 0.5, max_weights: int | None = 3000,
+                 features: TextFeatures | None = None) -> None:
         self.C = C
         self.min_examples = min_examples
         self.temperature = temperature
         self.rule_boost = rule_boost
+        self.max_weights = max_weights
         self.features = features
 
     def fit(self, X: Iterable[str], y: Sequence[str | None]) -> DepartmentSuggester:  # noqa: N803
@@ -110,9 +112,8 @@ class DepartmentSuggester(BaseEstimator):
         else:
             self.features_ = TextFeatures().fit(texts)
         self.classes_ = np.array(sorted(kept), dtype=object)
-        n_features = self.features_.transform(texts[:1]).shape[1]
         if len(self.classes_) < 2:
-            self.coef_ = np.zeros((len(self.classes_), n_features), dtype=np.float32)
+            self.coef_ = sp.csr_matrix((len(self.classes_), self.features_.n_base_features), dtype=np.float32)
             self.intercept_ = np.zeros(len(self.classes_), dtype=np.float32)
             return self
         matrix = self.features_.transform([texts[i] for i in rows])
@@ -120,15 +121,21 @@ class DepartmentSuggester(BaseEstimator):
         coef, intercept = svm.coef_, svm.intercept_
         if coef.shape[0] == 1:
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-        self.coef_ = coef.astype(np.float32)
+        self.coef_ = sparsify(coef, self.max_weights)
         self.intercept_ = intercept.astype(np.float32)
+        return self
+
+    def use_features(self, features: TextFeatures, old_columns: np.ndarray) -> DepartmentSuggester:
+        """Switch to a restricted TextFeatures (see TextFeatures.restrict)."""
+        self.coef_ = self.coef_[:, old_columns].tocsr()
+        self.features_ = self.features = features
         return self
 
     def decision_function(self, X: Iterable[str], *, base: sp.csr_matrix | None = None) -> np.ndarray:  # noqa: N803
         """Margins per department; `base` = features_.transform(X) when already computed."""
         if base is None:
             base = self.features_.transform([str(t) for t in X])
-        return np.asarray(base @ self.coef_.T) + self.intercept_
+        return (base @ self.coef_.T).toarray() + self.intercept_
 
     def suggest(self, X: Iterable[str], k: int = 3, rules: Mapping[str, Iterable[str]] | None = None, *,  # noqa: N803
                 domains: Sequence[str | None] | None = None,

@@ -15,6 +15,7 @@ import csv
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ def split_title(text: str) -> tuple[str, str]:
     return _WS.sub(" ", title).strip(), _WS.sub(" ", body).strip()
 
 
-def _char_keys(texts: Sequence[str], max_chars: int) -> tuple[np.ndarray, np.ndarray]:
+def _char_keys(texts: Sequence[str], max_chars: int, *, unigrams: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(doc index, 63-bit key) of every char 1-, 2- and 3-gram of every text, without Python loops per char."""
     parts = [t[:max_chars].replace("\x00", " ") for t in texts]
     lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
@@ -60,6 +61,8 @@ def _char_keys(texts: Sequence[str], max_chars: int) -> tuple[np.ndarray, np.nda
     uni = codes | (_SENTINEL << np.uint64(21)) | (_SENTINEL << np.uint64(42))
     bi = codes | (nxt1 << np.uint64(21)) | (_SENTINEL << np.uint64(42))
     tri = codes | (nxt1 << np.uint64(21)) | (nxt2 << np.uint64(42))
+    if not unigrams:
+        valid1 = np.zeros_like(valid1)
     keys = np.concatenate([uni[valid1], bi[valid2], tri[valid3]])
     docs = np.concatenate([doc[:n][valid1], doc[:n][valid2], doc[:n][valid3]])
     return docs, keys
@@ -112,6 +115,12 @@ class _KeyTable:
         return out
 
 
+def _prefix_key(term: str) -> int:
+    """The _char_keys() key of the n-gram made of the first (up to) 3 chars of `term`."""
+    codes = [ord(c) for c in term[:3]] + [int(_SENTINEL)] * (3 - min(len(term), 3))
+    return codes[0] | (codes[1] << 21) | (codes[2] << 42)
+
+
 def _tfidf(docs: np.ndarray, cols: np.ndarray, n_docs: int, n_cols: int, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear-tf TF-IDF rows, L2-normalised, from (doc, column) occurrence pairs."""
     m = sp.csr_matrix((np.ones(cols.size, np.float32), (docs, cols)), shape=(n_docs, n_cols))
@@ -133,7 +142,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     fit() needs no labels: fit it on every text available (labelled or not).
     """
 
-    def __init__(self, *, min_df: int = 2, max_chars: int = 3000, char_chars: int = 3000) -> None:
+    def __init__(self, *, min_df: int = 2, max_chars: int = 3000, char_chars: int = 300) -> None:
         self.min_df = min_df
         self.max_chars = max_chars
         self.char_chars = char_chars
@@ -158,19 +167,44 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.n_features_out_ = 2 * (len(vocab) + self.char_keys_.size)
         return self
 
+    @property
+    def n_base_features(self) -> int:
+        """Number of columns transform() returns."""
+        return 2 * (len(self.word_vocab_) + self.char_keys_.size)
+
     def _words(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        get = self.word_vocab_.get
-        ids = [[i for i in map(get, ws) if i is not None] for ws in token_lists]
-        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-        cols = np.fromiter((i for x in ids for i in x), dtype=np.int64, count=int(lengths.sum()))
-        docs = np.repeat(np.arange(len(ids)), lengths)
-        return _tfidf(docs, cols, len(ids), len(self.word_vocab_), self.word_idf_)
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        flat = chain.from_iterable(token_lists)
+        cols = np.fromiter(map(self.word_vocab_.get, flat, repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
+        docs = np.repeat(np.arange(len(token_lists)), lengths)
+        known = cols >= 0
+        return _tfidf(docs[known], cols[known], len(token_lists), len(self.word_vocab_), self.word_idf_)
 
     def _chars(self, texts: Sequence[str], limit: int) -> sp.csr_matrix:
         docs, keys = _char_keys(texts, limit)
         cols = self._char_table().lookup(keys)
         known = cols >= 0
         return _tfidf(docs[known], cols[known], len(texts), self.char_keys_.size, self.char_idf_)
+
+    def restrict(self, used: np.ndarray) -> tuple[TextFeatures, np.ndarray]:
+        """A copy that only computes the columns in `used`, and the old index of each of its columns."""
+        n_words, n_chars = len(self.word_vocab_), self.char_keys_.size
+        used = np.asarray(used, dtype=np.int64)
+        blocks = np.searchsorted(np.cumsum([n_words, n_chars, n_words, n_chars]), used, side="right")
+        offsets = np.array([0, n_words, n_words + n_chars, 2 * n_words + n_chars])
+        local = used - offsets[np.minimum(blocks, 3)]
+        word_keep = np.unique(local[(blocks == 0) | (blocks == 2)])
+        char_keep = np.unique(local[(blocks == 1) | (blocks == 3)])
+        words = sorted(self.word_vocab_, key=self.word_vocab_.__getitem__)
+        new = TextFeatures(**self.get_params())
+        new.word_vocab_ = {words[i]: j for j, i in enumerate(word_keep)}
+        new.word_idf_ = self.word_idf_[word_keep]
+        new.char_keys_ = self.char_keys_[char_keep]
+        new.char_idf_ = self.char_idf_[char_keep]
+        new.n_features_out_ = 2 * (word_keep.size + char_keep.size)
+        old = np.concatenate([word_keep, n_words + char_keep, n_words + n_chars + word_keep,
+                              2 * n_words + n_chars + char_keep])
+        return new, old
 
     def _char_table(self) -> _KeyTable:
         table = self.__dict__.get("_table")
@@ -189,12 +223,21 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         pairs = [split_title(t) for t in texts]
         titles = [p[0][:_MAX_TITLE] for p in pairs]
         full = [f"{p[0]} {p[1]}" for p in pairs]
-        if tokens is None:
-            tokens = [tokenize(t[: self.max_chars]) for t in texts]
         title_tokens = [tokenize(t) for t in titles]
+        if tokens is None:
+            tokens = [tt + tokenize(p[1][: self.max_chars]) for tt, p in zip(title_tokens, pairs, strict=True)]
         blocks = [self._words(tokens), self._chars(full, self.char_chars), self._words(title_tokens),
                   self._chars(titles, _MAX_TITLE)]
         return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+
+def sparsify(coef: np.ndarray, max_weights: int | None) -> sp.csr_matrix:
+    """Keep each row's `max_weights` largest |weights| (all when None), as a float32 CSR matrix."""
+    coef = np.asarray(coef, dtype=np.float32)
+    if max_weights is not None and coef.shape[1] > max_weights:
+        cut = np.partition(np.abs(coef), coef.shape[1] - max_weights, axis=1)[:, coef.shape[1] - max_weights]
+        coef = np.where(np.abs(coef) >= cut[:, None], coef, np.float32(0))
+    return sp.csr_matrix(coef)
 
 
 def load_taxonomy_keywords(path: str | Path, *, full_term_weight: float = 2.0) -> dict[str, dict[str, float]]:
@@ -222,11 +265,12 @@ _GENERIC = frozenset({"其他", "管理", "问题"})
 class KeywordScorer(TransformerMixin, BaseEstimator):
     """log(1 + sum of matched keyword weights / number of domains sharing the keyword), one column per domain."""
 
-    def __init__(self, *, keywords: dict[str, dict[str, float]] | None = None) -> None:
+    def __init__(self, *, keywords: dict[str, dict[str, float]] | None = None, max_chars: int = 3000) -> None:
         self.keywords = keywords
+        self.max_chars = max_chars
 
     def fit(self, X: object = None, y: object = None) -> KeywordScorer:  # noqa: N803
-        keywords = self.keywords or {}
+        keywords = {d: {t: w for t, w in terms.items() if len(t) >= 2} for d, terms in (self.keywords or {}).items()}
         self.domains_ = sorted(keywords)
         df = Counter(term for d in self.domains_ for term in keywords[d])
         terms = sorted(df)
@@ -237,26 +281,46 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
             for term, w in keywords[d].items():
                 weights[index[term], j] = w / df[term]
         self.weights_ = weights
-        by_first: dict[str, list[int]] = defaultdict(list)
-        for i, t in enumerate(terms):
-            by_first[t[0]].append(i)
-        self.by_first_char_ = {c: tuple(v) for c, v in by_first.items()}
+        # Index the terms by the key of their first (up to) 3 chars: short terms match exactly on that key,
+        # longer ones are confirmed by a substring test, so only candidate terms are ever tested.
+        prefix = np.array([_prefix_key(t) for t in terms], dtype=np.uint64)
+        self.term_keys_, group = np.unique(prefix, return_inverse=True)
+        members: list[list[int]] = [[] for _ in range(self.term_keys_.size)]
+        for i, g in enumerate(group.tolist()):
+            members[g].append(i)
+        self.key_terms_ = [tuple(m) for m in members]
         return self
+
+    def _table(self) -> _KeyTable:
+        table = self.__dict__.get("_table_cache")
+        if table is None:
+            table = self.__dict__["_table_cache"] = _KeyTable(self.term_keys_)
+        return table
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_table_cache", None)
+        return state
 
     def transform(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
         texts = [str(t) for t in X]
+        n_terms = len(self.terms_)
+        if not texts or not n_terms:
+            return np.zeros((len(texts), len(getattr(self, "domains_", []))), dtype=np.float32)
+        docs, keys = _char_keys(texts, self.max_chars, unigrams=False)
+        found = self._table().lookup(keys)
+        hit = found >= 0
+        n_keys = self.term_keys_.size
+        pairs = np.unique(docs[hit] * n_keys + found[hit])
+        terms, key_terms = self.terms_, self.key_terms_
         rows: list[int] = []
         cols: list[int] = []
-        terms, by_first = self.terms_, self.by_first_char_
-        for r, text in enumerate(texts):
-            found: set[int] = set()
-            for c in set(text) & by_first.keys():
-                for i in by_first[c]:
-                    if terms[i] in text:
-                        found.add(i)
-            rows.extend([r] * len(found))
-            cols.extend(found)
-        hits = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(texts), len(terms)))
+        for r, g in zip(*(a.tolist() for a in np.divmod(pairs, n_keys)), strict=True):
+            for c in key_terms[g]:
+                if len(terms[c]) <= 3 or terms[c] in texts[r]:
+                    rows.append(r)
+                    cols.append(c)
+        hits = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(texts), n_terms))
         return np.log1p(np.asarray(hits @ self.weights_, dtype=np.float32))
 
 
@@ -266,6 +330,7 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, *, keywords: dict[str, dict[str, float]] | None = None, C: float = 1.0,  # noqa: N803
                  keyword_weight: float = 0.5, title_keyword_weight: float = 1.0, min_df: int = 2,
                  class_weight: str | None = "balanced", temperature: float = 0.3,
+                 max_weights: int | None = 50000, keyword_chars: int = 3000,
                  features: TextFeatures | None = None) -> None:
         self.keywords = keywords
         self.C = C
@@ -274,6 +339,8 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.class_weight = class_weight
         self.temperature = temperature
+        self.max_weights = max_weights
+        self.keyword_chars = keyword_chars
         self.features = features
 
     def fit(self, X: Iterable[str], y: Sequence[str], *, sample_weight: Sequence[float] | None = None,  # noqa: N803
@@ -286,16 +353,25 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         if self.features is not None and hasattr(self.features, "word_vocab_"):
             self.features_ = self.features
         else:
-            self.features_ = TextFeatures(min_df=self.min_df).fit(texts + [str(t) for t in (unlabeled or [])])
-        self.keyword_scorer_ = KeywordScorer(keywords=self.keywords).fit()
+            every_text = texts + [str(t) for t in (unlabeled or [])]
+            self.features_ = TextFeatures(min_df=self.min_df).fit(every_text)
+        self.keyword_scorer_ = KeywordScorer(keywords=self.keywords, max_chars=self.keyword_chars).fit()
         matrix = self._matrix(texts)
         svm = LinearSVC(C=self.C, class_weight=self.class_weight).fit(matrix, np.asarray(y), sample_weight)
         self.classes_ = svm.classes_
-        self.coef_ = svm.coef_.astype(np.float32)
-        self.intercept_ = svm.intercept_.astype(np.float32)
-        if self.coef_.shape[0] == 1:  # binary: LinearSVC keeps one row for the positive class
-            self.coef_ = np.vstack([-self.coef_, self.coef_])
-            self.intercept_ = np.concatenate([-self.intercept_, self.intercept_])
+        coef, intercept = svm.coef_, svm.intercept_
+        if coef.shape[0] == 1:  # binary: LinearSVC keeps one row for the positive class
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        self.coef_ = sparsify(coef, self.max_weights)
+        self.intercept_ = intercept.astype(np.float32)
+        return self
+
+    def use_features(self, features: TextFeatures, old_columns: np.ndarray) -> DomainClassifier:
+        """Switch to a restricted TextFeatures (see TextFeatures.restrict); keyword columns are kept."""
+        n_old = self.coef_.shape[1] - 2 * len(self.keyword_scorer_.domains_)
+        keep = np.concatenate([old_columns, np.arange(n_old, self.coef_.shape[1])])
+        self.coef_ = self.coef_[:, keep].tocsr()
+        self.features_ = self.features = features
         return self
 
     def _matrix(self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None,
@@ -312,7 +388,7 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
                           base: sp.csr_matrix | None = None) -> np.ndarray:
         """Margins, one column per class; `base` = features_.transform(X) when already computed."""
         matrix = self._matrix([str(t) for t in X], tokens=tokens, base=base)
-        return np.asarray(matrix @ self.coef_.T) + self.intercept_
+        return (matrix @ self.coef_.T).toarray() + self.intercept_
 
     def predict_proba(self, X: Iterable[str], **kwargs: object) -> np.ndarray:  # noqa: N803
         """Softmax of the margins (a score that sums to 1, not a calibrated probability)."""

@@ -32,14 +32,14 @@ def tokenize(text: str) -> list[str]:
     """Words of `text` in order, without whitespace tokens."""
     if not text:
         return []
-    return [t for t in _cut(text) if not t.isspace()]
+    return list(filter(str.strip, _cut(text)))
 
 
 def jieba_tokenize(text: str) -> list[str]:
     """Same as tokenize() but always with pure-Python jieba (the baseline in benchmarks)."""
     if not text:
         return []
-    return [t for t in _jieba_cut(text) if not t.isspace()]
+    return list(filter(str.strip, _jieba_cut(text)))
 
 
 def tokenize_many(texts: Iterable[str]) -> list[list[str]]:

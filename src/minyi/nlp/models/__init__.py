@@ -1,0 +1,1 @@
+"""The shipped model (default.pkl, a gzip-compressed pickle) and its provenance (default.json)."""
