@@ -1,0 +1,344 @@
+"""Same-issue grouping: different words, same problem, same place, overlapping period.
+
+Steps (``IssueGrouper.fit``):
+
+1. Near duplicates (reposts, small edits) are collapsed first (``NearDuplicateDetector``); the rest
+   works on one representative per duplicate cluster, with the cluster's time interval.
+2. Each representative gets its places (``PlaceExtractor`` on the title and the start of the body)
+   and a *problem* vector: TF-IDF of character bigrams of the text with the place names masked
+   out, so that two messages about the same estate but different problems do not look alike.
+3. Candidate pairs come from blocking: two messages are compared only when they share a fine place
+   (street, community, estate, road) or one of their few most distinctive problem bigrams.
+4. A candidate pair scores its problem cosine, plus ``place_bonus`` when a place named in one
+   message's title (or opening) appears in the other; it scores 0 when both name fine places and
+   none is shared, when both name districts and none is shared, or when their periods lie more
+   than ``max_days`` apart.
+5. Pairs scoring at least ``threshold`` link messages; each connected set of links is cut by
+   average linkage (so one chain of weak links cannot glue two problems together) at
+   ``threshold``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from minyi.nlp._textvec import HashedTfidf, split_title
+from minyi.nlp.dedup import NearDuplicateDetector
+
+FINE_LEVELS = ("street", "community", "estate", "road")
+STRONG_LEVELS = ("community", "estate")  # a shared estate says more than a shared (long) road or street
+_ANON_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
+_OPENING_CHARS = 300  # places are read from the title and this many characters of the body
+_MAX_LINKAGE = 3000  # bigger linked sets are cut by their links alone (average linkage is O(m^2))
+
+
+@dataclass(frozen=True)
+class MessagePlaces:
+    """Place names of one message: in its title or opening (primary), anywhere read (all)."""
+
+    primary_fine: frozenset[str]
+    all_fine: frozenset[str]
+    strong: frozenset[str]  # estate and community names among all_fine, and known place names
+    districts: frozenset[str]
+    cities: frozenset[str]
+    names: tuple[str, ...]  # every name found, longest first (for masking)
+
+
+def _extractor():
+    from minyi.nlp.places import PlaceExtractor
+
+    return PlaceExtractor()
+
+
+def _is_fine(place: dict[str, str]) -> bool:
+    """A street/community/estate/road that is not an anonymised district read as an estate (K9县)."""
+    return place["level"] in FINE_LEVELS and not _ANON_ADMIN.fullmatch(place["name"])
+
+
+def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> MessagePlaces:
+    """Places of ``title + "\\n" + body``; ``extra`` are known place names (e.g. a form field)."""
+    extractor = extractor or _extractor()
+    title, body = split_title(text)
+    in_title = extractor.extract(title)
+    in_opening = extractor.extract(body[:_OPENING_CHARS])
+    fine_title = {p["name"] for p in in_title if _is_fine(p)}
+    fine_opening = {p["name"] for p in in_opening if _is_fine(p)}
+    extra_names = {e.strip() for e in extra if e and e.strip()}
+    primary = (fine_title or fine_opening) | extra_names
+    everything = in_title + in_opening
+    districts = {p["name"] for p in in_title if p["level"] == "district"} or {
+        p["name"] for p in in_opening[:2] if p["level"] == "district"}
+    cities = {p["name"] for p in everything if p["level"] == "city"}
+    names = sorted({p["name"] for p in everything} | extra_names, key=len, reverse=True)
+    strong = {p["name"] for p in everything if _is_fine(p) and p["level"] in STRONG_LEVELS} | extra_names
+    return MessagePlaces(frozenset(primary), frozenset(fine_title | fine_opening | extra_names),
+                         frozenset(strong), frozenset(districts), frozenset(cities), tuple(names))
+
+
+def mask_places(text: str, places: MessagePlaces) -> str:
+    """The text with its place names (and anonymised admin names) replaced by a space."""
+    for name in places.names:
+        if len(name) >= 2:
+            text = text.replace(name, " ")
+    return _ANON_ADMIN.sub(" ", text)
+
+
+def _suffixes(names: Iterable[str]) -> frozenset[str]:
+    """The names and their suffixes of three characters or more (万科魅力之城 -> 魅力之城, 力之城 ...)."""
+    return frozenset(n[k:] for n in names for k in range(max(len(n) - 2, 1)))
+
+
+class _Sets:
+    """Rows of name sets as a sparse binary matrix, for vectorised overlap tests."""
+
+    def __init__(self, rows: Sequence[frozenset[str]], vocab: dict[str, int]) -> None:
+        ptr, idx = [0], []
+        for row in rows:
+            idx.extend(vocab.setdefault(name, len(vocab)) for name in row)
+            ptr.append(len(idx))
+        self.ptr, self.idx = np.asarray(ptr), np.asarray(idx, dtype=np.int64)
+        self.nonempty = np.diff(self.ptr) > 0
+
+    def matrix(self, n_cols: int) -> csr_matrix:
+        data = np.ones(len(self.idx), dtype=np.float32)
+        return csr_matrix((data, self.idx, self.ptr), shape=(len(self.ptr) - 1, n_cols))
+
+
+def _rowwise_dot(a: csr_matrix, b: csr_matrix, i: np.ndarray, j: np.ndarray, batch: int = 100_000) -> np.ndarray:
+    """a[i[k]] . b[j[k]] for every k."""
+    out = np.empty(len(i), dtype=np.float32)
+    for s in range(0, len(i), batch):
+        out[s : s + batch] = np.asarray(a[i[s : s + batch]].multiply(b[j[s : s + batch]]).sum(axis=1)).ravel()
+    return out
+
+
+class PairScorer:
+    """Scores pairs of representatives from their problem vectors, places and periods.
+
+    Two place names match when one ends with the other (万科魅力之城 and 魅力之城; the extractor
+    often glues a developer's or a road's name in front of an estate's).
+    """
+
+    def __init__(self, problem: csr_matrix, places: Sequence[MessagePlaces], start: np.ndarray,
+                 end: np.ndarray, *, place_bonus: float, max_days: float, weak_place_factor: float = 1 / 3) -> None:
+        self.problem, self.start, self.end = problem, start, end
+        self.place_bonus, self.max_days, self.weak_place_factor = place_bonus, max_days, weak_place_factor
+        vocab: dict[str, int] = {}
+        sets = {
+            "primary": _Sets([p.primary_fine for p in places], vocab),
+            "primary_suffixes": _Sets([_suffixes(p.primary_fine) for p in places], vocab),
+            "all": _Sets([p.all_fine for p in places], vocab),
+            "all_suffixes": _Sets([_suffixes(p.all_fine) for p in places], vocab),
+            "strong": _Sets([p.strong for p in places], vocab),
+            "strong_suffixes": _Sets([_suffixes(p.strong) for p in places], vocab),
+            "districts": _Sets([p.districts for p in places], vocab),
+        }
+        self.m = {name: s.matrix(len(vocab) + 1) for name, s in sets.items()}
+        self.has_primary, self.has_district = sets["primary"].nonempty, sets["districts"].nonempty
+
+    def _overlap(self, left: str, right: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return _rowwise_dot(self.m[left], self.m[right], i, j) > 0
+
+    def shared_place(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """A place named in the title/opening of one message matches a place named in the other."""
+        out = np.zeros(len(i), dtype=bool)
+        for a, b in ((i, j), (j, i)):
+            out |= self._overlap("primary", "all_suffixes", a, b) | self._overlap("primary_suffixes", "all", a, b)
+        return out
+
+    def shared_strong_place(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Both name the same estate or community."""
+        return self._overlap("strong", "strong_suffixes", i, j) | self._overlap("strong_suffixes", "strong", i, j)
+
+    def score(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        text = _rowwise_dot(self.problem, self.problem, i, j)
+        shared = self.shared_place(i, j)
+        both_fine = self.has_primary[i] & self.has_primary[j]
+        district_clash = self.has_district[i] & self.has_district[j] & ~self._overlap("districts", "districts", i, j)
+        gap = np.maximum(0.0, np.maximum(self.start[i] - self.end[j], self.start[j] - self.end[i]))
+        strong = shared & self.shared_strong_place(i, j)
+        out = text + self.place_bonus * np.where(strong, 1.0, self.weak_place_factor) * shared
+        out[(both_fine | district_clash) & ~shared] = 0.0
+        out[gap > self.max_days] = 0.0
+        return out
+
+
+def candidate_pairs(problem: csr_matrix, places: Sequence[MessagePlaces], *, keys_per_message: int,
+                    max_block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) sharing a fine place or one of their top problem bigrams, blocks <= max_block."""
+    n = problem.shape[0]
+    rows, cols = [], []
+    # top problem features of each row
+    for r in range(n):
+        lo, hi = problem.indptr[r], problem.indptr[r + 1]
+        if hi > lo:
+            top = np.argsort(problem.data[lo:hi])[::-1][:keys_per_message]
+            cols.append(problem.indices[lo:hi][top].astype(np.int64))
+            rows.append(np.full(len(top), r, dtype=np.int64))
+    offset = problem.shape[1]
+    vocab: dict[str, int] = {}
+    for r, p in enumerate(places):
+        ids = [offset + vocab.setdefault(name, len(vocab)) for name in _suffixes(p.all_fine)]
+        cols.append(np.asarray(ids, dtype=np.int64))
+        rows.append(np.full(len(ids), r, dtype=np.int64))
+    row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    col = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    _, col = np.unique(col, return_inverse=True)
+    keys = csr_matrix((np.ones(len(row), dtype=np.float32), (row, col)), shape=(n, int(col.max(initial=-1)) + 1))
+    df = np.bincount(keys.indices, minlength=keys.shape[1])
+    keys = keys[:, np.flatnonzero((df >= 2) & (df <= max_block))]
+    shared = (keys @ keys.T).tocoo()
+    upper = shared.row < shared.col
+    return shared.row[upper].astype(np.int64), shared.col[upper].astype(np.int64)
+
+
+def cluster_links(n: int, i: np.ndarray, j: np.ndarray, scorer: PairScorer, *, threshold: float) -> np.ndarray:
+    """Labels: connected sets of links, each cut by average linkage on its full score matrix."""
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    n_sets, sets = connected_components(graph, directed=False)
+    labels = sets.astype(np.int64)
+    next_label = n_sets
+    order = np.argsort(sets, kind="stable")
+    bounds = np.flatnonzero(np.diff(sets[order])) + 1
+    for members in np.split(order, bounds):
+        if len(members) <= 2 or len(members) > _MAX_LINKAGE:
+            continue
+        a, b = np.triu_indices(len(members), k=1)
+        sim = scorer.score(members[a], members[b])
+        tree = linkage(1.0 - np.clip(sim, 0.0, 1.0), method="average")
+        parts = fcluster(tree, t=1.0 - threshold, criterion="distance")
+        labels[members] = next_label + parts - 1
+        next_label += int(parts.max())
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels
+
+
+class IssueGrouper:
+    """Groups messages that raise the same problem at the same place in an overlapping period.
+
+    ``fit(texts, times=..., places=...)``: texts are ``title + "\\n" + body``; times are days as
+    floats (e.g. POSIX seconds / 86400) or None when unknown; places are optional known place names
+    per message (e.g. a form field). After fitting: ``labels_`` (one issue id per message),
+    ``duplicate_labels_`` (near-duplicate clusters) and ``n_candidate_pairs_``.
+    """
+
+    def __init__(self, *, threshold: float = 0.2, place_bonus: float = 0.15, max_days: float = 365.0,
+                 linkage_threshold: float | None = None, duplicate_threshold: float = 0.5,
+                 keys_per_message: int = 6, max_block: int = 400, progress: bool = False) -> None:
+        self.threshold = threshold
+        self.linkage_threshold = linkage_threshold
+        self.place_bonus = place_bonus
+        self.max_days = max_days
+        self.duplicate_threshold = duplicate_threshold
+        self.keys_per_message = keys_per_message
+        self.max_block = max_block
+        self.progress = progress
+
+    def get_params(self, deep: bool = True) -> dict[str, object]:
+        return {k: getattr(self, k) for k in ("threshold", "place_bonus", "max_days", "linkage_threshold",
+                                              "duplicate_threshold",
+                                              "keys_per_message", "max_block", "progress")}
+
+    def set_params(self, **params: object) -> IssueGrouper:
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def fit(self, X: Sequence[str], y: object = None, *, times: Sequence[float | None] | None = None,  # noqa: N803
+            places: Sequence[Iterable[str]] | None = None) -> IssueGrouper:
+        texts = list(X)
+        n = len(texts)
+        day = np.asarray([np.nan if t is None else float(t) for t in times], dtype=np.float64) if times \
+            is not None else np.full(n, np.nan)
+        if len(day) != n or (places is not None and len(places) != n):
+            raise ValueError("times and places must have one entry per text")
+        extractor = _extractor()
+        cache: dict[int, MessagePlaces] = {}
+
+        def places_of(k: int) -> MessagePlaces:
+            if k not in cache:
+                cache[k] = message_places(texts[k], places[k] if places is not None else (), extractor=extractor)
+            return cache[k]
+
+        dup = NearDuplicateDetector(threshold=self.duplicate_threshold).fit(texts).labels_
+        dup = _split_by_place(dup, places_of)
+        _, reps, rep_of = np.unique(dup, return_index=True, return_inverse=True)
+        start, end = _cluster_periods(day, rep_of, len(reps))
+        rep_places = [places_of(int(r)) for r in _progress(reps, self.progress, "places")]
+        masked = [mask_places(texts[r], p) for r, p in zip(reps, rep_places, strict=True)]
+        problem = HashedTfidf().fit_transform(masked)
+        i, j = candidate_pairs(problem, rep_places, keys_per_message=self.keys_per_message,
+                               max_block=self.max_block)
+        scorer = PairScorer(problem, rep_places, start, end, place_bonus=self.place_bonus,
+                            max_days=self.max_days)
+        linked = scorer.score(i, j) >= self.threshold
+        cut = self.threshold if self.linkage_threshold is None else self.linkage_threshold
+        rep_labels = cluster_links(len(reps), i[linked], j[linked], scorer, threshold=cut)
+        self.labels_ = rep_labels[rep_of]
+        self.duplicate_labels_ = dup
+        self.places_ = [places_of(k) for k in range(n)]  # every message's own places (cached above)
+        self.n_candidate_pairs_ = len(i)
+        self.n_representatives_ = len(reps)
+        return self
+
+    def fit_predict(self, X: Sequence[str], y: object = None, **fit_params: object) -> np.ndarray:  # noqa: N803
+        return self.fit(X, **fit_params).labels_
+
+
+def places_clash(a: MessagePlaces, b: MessagePlaces) -> bool:
+    """Both name fine places (or districts) and none of one matches the other (see PairScorer)."""
+    shared = any(bool(x.primary_fine & _suffixes(y.all_fine) or _suffixes(x.primary_fine) & y.all_fine)
+                 for x, y in ((a, b), (b, a)))
+    if shared:
+        return False
+    both_fine = bool(a.primary_fine and b.primary_fine)
+    return both_fine or bool(a.districts and b.districts and not a.districts & b.districts)
+
+
+def _split_by_place(dup: np.ndarray, places_of) -> np.ndarray:
+    """Split near-duplicate clusters whose members name clashing places (one letter, many estates)."""
+    out = dup.copy()
+    next_label = int(dup.max(initial=-1)) + 1
+    order = np.argsort(dup, kind="stable")
+    bounds = np.flatnonzero(np.diff(dup[order])) + 1
+    for members in np.split(order, bounds):
+        if len(members) < 2:
+            continue
+        anchors: list[tuple[MessagePlaces, int]] = [(places_of(int(members[0])), int(dup[members[0]]))]
+        for k in members[1:].tolist():
+            mine = places_of(k)
+            label = next((lab for anchor, lab in anchors if not places_clash(anchor, mine)), None)
+            if label is None:
+                label, next_label = next_label, next_label + 1
+                anchors.append((mine, label))
+            out[k] = label
+    return out
+
+
+def _cluster_periods(day: np.ndarray, cluster: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest day of each cluster (unknown days are ignored; all unknown -> NaN)."""
+    start = np.full(k, np.inf)
+    end = np.full(k, -np.inf)
+    known = ~np.isnan(day)
+    np.minimum.at(start, cluster[known], day[known])
+    np.maximum.at(end, cluster[known], day[known])
+    missing = ~np.isfinite(start)
+    start[missing] = np.nan
+    end[missing] = np.nan
+    return start, end
+
+
+def _progress(items: Sequence, enabled: bool, desc: str) -> Iterable:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, file=sys.stderr, leave=False)
