@@ -16,6 +16,8 @@ def main() -> None:
 # Each module below defines click commands and a `register(group)` function.
 _COMMAND_MODULES = (
     "minyi.commands.platform",
+    "minyi.commands.nlp",
+    "minyi.commands.hot",
 )
 
 for _name in _COMMAND_MODULES:

@@ -162,7 +162,8 @@ class MessageAnalyzer(BaseEstimator):
     def _clean_pair(self, title: str, body: str) -> tuple[str, list[dict[str, str]]]:
         clean_title, title_repairs = clean(title[:1000])
         clean_body, body_repairs = clean(body[: self.max_chars])
-        return f"{clean_title}\n{clean_body}", title_repairs + body_repairs
+        text = f"{clean_title}\n{clean_body}" if clean_title or clean_body else ""
+        return text, title_repairs + body_repairs
 
     def _domains(self, texts: list[str], base: Any, results: list[dict[str, Any]]) -> list[str | None]:
         model = getattr(self, "domain_", None)

@@ -1,0 +1,242 @@
+"""Text-understanding commands: train (the shipped model + provenance), classify (a message file), eval."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_DATA = Path("..") / "shared" / "data" / "teddycup2020"
+DEFAULT_GOLD = Path("gold")
+_DIR = click.Path(file_okay=False, path_type=Path)
+
+
+def _default_model_path() -> Path:
+    import minyi.nlp.models
+
+    return Path(minyi.nlp.models.__file__).parent / "default.pkl"
+
+
+def _progress(items: Any, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, leave=False, mininterval=0.5)
+
+
+def _say(step: str) -> None:
+    click.echo(f"  training: {step}", err=True)
+
+
+@click.command()
+@click.option("--data", "data_dir", type=_DIR, default=DEFAULT_DATA, show_default=True,
+              help="Folder of the shared message files (messages_*.jsonl, taxonomy.csv).")
+@click.option("--gold", "gold_dir", type=_DIR, default=DEFAULT_GOLD, show_default=True,
+              help="Folder of our hand labels (appeal_kind.csv, urgency.csv, places.csv).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model file to write [default: the package's nlp/models/default.pkl].")
+@click.option("--extra-labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Coordinators' labels (JSON lines from `minyi export-labels`) added to the training data.")
+@click.option("--cv/--no-cv", default=True, show_default=True, help="Cross-validate and record the scores.")
+def train(data_dir: Path, gold_dir: Path, out: Path | None, extra_labels: Path | None, cv: bool) -> None:
+    """Train the text-understanding model and write it with its provenance (.json beside it)."""
+    from minyi.nlp.pipeline import dumps_model, load_training_data, train_default
+
+    out = out or _default_model_path()
+    data = _load(data_dir, gold_dir, extra_labels, load_training_data)
+    analyzer = train_default(data, progress=_say)
+    blob = dumps_model(analyzer)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(blob)
+    scores = _cv_scores(data, data_dir, gold_dir) if cv else {}
+    provenance = _provenance(data, analyzer, blob, scores, extra_labels)
+    out.with_suffix(".json").write_text(json.dumps(provenance, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    click.echo(f"wrote {out} ({len(blob) / 1e6:.2f} MB) and {out.with_suffix('.json').name}")
+    if scores:
+        _print_scores(scores)
+
+
+def _load(data_dir: Path, gold_dir: Path, extra_labels: Path | None, loader: Any) -> Any:
+    from minyi.nlp.io import MessageFileError
+
+    if not data_dir.is_dir():
+        raise click.ClickException(f"data folder not found: {data_dir} (use --data)")
+    try:
+        return loader(data_dir, gold_dir if gold_dir.is_dir() else None, extra_labels=extra_labels,
+                      progress=_progress)
+    except (MessageFileError, ValueError, OSError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _cv_scores(data: Any, data_dir: Path, gold_dir: Path) -> dict[str, Any]:
+    from minyi.nlp.evaluation import cross_validate_departments, cross_validate_domain
+
+    click.echo("  cross-validating the domain classifier …", err=True)
+    scores: dict[str, Any] = {"domain": cross_validate_domain(data)}
+    click.echo("  cross-validating the department suggester …", err=True)
+    scores["departments"] = cross_validate_departments(data)
+    scores.update(_component_scores(data_dir, gold_dir))
+    return scores
+
+
+def _component_scores(data_dir: Path, gold_dir: Path) -> dict[str, Any]:
+    """appeal kind / urgency / places: each module's own evaluate(), or a note that it is missing."""
+    from minyi.nlp.pipeline import optional_module
+
+    scores: dict[str, Any] = {}
+    for key, name in (("appeal_kind", "appeal"), ("urgency", "urgency"), ("places", "places")):
+        module = optional_module(name)
+        if module is None or not hasattr(module, "evaluate"):
+            scores[key] = {"missing": f"minyi.nlp.{name} is not there yet"}
+            continue
+        if not gold_dir.is_dir():
+            scores[key] = {"missing": f"gold folder {gold_dir} not found"}
+            continue
+        click.echo(f"  evaluating {name} …", err=True)
+        try:
+            scores[key] = module.evaluate(data_dir, gold_dir)
+        except (OSError, KeyError, ValueError) as exc:
+            scores[key] = {"missing": f"{type(exc).__name__}: {exc}"}
+    return scores
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for dist in ("minyi", "numpy", "scipy", "scikit-learn", "rjieba", "jieba", "OpenCC"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    return versions
+
+
+def _provenance(data: Any, analyzer: Any, blob: bytes, scores: dict[str, Any],
+                extra_labels: Path | None) -> dict[str, Any]:
+    from minyi.nlp.pipeline import DISTANT_WEIGHT
+
+    inputs = [{"file": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size} for p in data.files if p.is_file()]
+    params: dict[str, Any] = {"distant_weight": DISTANT_WEIGHT, "features": analyzer.features_.get_params()}
+    for name in ("domain_", "departments_"):
+        model = getattr(analyzer, name, None)
+        if model is not None:
+            kept = {k: v for k, v in model.get_params().items() if k not in ("keywords", "features")}
+            params[name.rstrip("_")] = kept
+    return {
+        "model_sha256": hashlib.sha256(blob).hexdigest(),
+        "model_bytes": len(blob),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": inputs,
+        "extra_labels": str(extra_labels) if extra_labels else None,
+        "training_examples": {
+            "all_texts": len(data.all_texts), "domain": len(data.domain_texts),
+            "domain_labelled": sum(data.domain_gold), "departments_named": sum(1 for d in data.department_labels if d),
+            "appeal_kind": len(data.appeal_texts), "urgency": len(data.urgency_texts)},
+        "components": {k: type(getattr(analyzer, k)).__name__ if getattr(analyzer, k) is not None else None
+                       for k in ("domain_", "departments_", "appeal_", "urgency_", "places_")},
+        "parameters": params,
+        "cross_validation": scores,
+        "versions": _versions(),
+    }
+
+
+def _print_scores(scores: dict[str, Any]) -> None:
+    from minyi.nlp.evaluation import format_confusion
+
+    domain = scores.get("domain")
+    if domain:
+        click.echo(f"domain (领域): macro-F1 {domain['macro_f1']:.4f}, accuracy {domain['accuracy']:.4f}, "
+                   f"n={domain['n']} labelled (+{domain['extra_training_examples']} distant/extra in training), "
+                   "stratified 5-fold, random_state=0")
+        click.echo("  per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in domain["per_class_f1"].items()))
+        click.echo(format_confusion(domain["confusion"], domain["labels"]))
+    _print_component("appeal kind (诉求类型)", scores.get("appeal_kind"), ("macro_f1",))
+    _print_component("urgency (紧急)", scores.get("urgency"), ("precision", "recall", "f1"))
+    _print_component("places (地点)", scores.get("places"), ("precision", "recall", "f1"))
+    dept = scores.get("departments")
+    if dept:
+        click.echo(f"departments (部门): top-1 {dept['top1']:.4f}, top-3 {dept['top3']:.4f}, n={dept['n']} replies "
+                   f"naming one of {dept['departments']} departments ({dept['folds']}-fold stratified CV); "
+                   f"{dept['replies_naming_a_department']}/{dept['replies']} replies name a department; "
+                   f"{dept['dropped_departments']} departments with < {dept['min_examples']} replies dropped "
+                   f"({dept['dropped_examples']} replies)")
+
+
+def _print_component(title: str, result: dict[str, Any] | None, keys: tuple[str, ...]) -> None:
+    from minyi.nlp.evaluation import format_confusion
+
+    if result is None:
+        return
+    if "missing" in result:
+        click.echo(f"{title}: missing — {result['missing']}")
+        return
+    figures = ", ".join(f"{k} {float(result[k]):.4f}" for k in keys if k in result)
+    click.echo(f"{title}: {figures}, n={result.get('n', '?')}")
+    if "confusion" in result and "labels" in result:
+        click.echo(format_confusion(result["confusion"], result["labels"]))
+
+
+@click.command()
+@click.option("--data", "data_dir", type=_DIR, default=DEFAULT_DATA, show_default=True,
+              help="Folder of the shared message files.")
+@click.option("--gold", "gold_dir", type=_DIR, default=DEFAULT_GOLD, show_default=True,
+              help="Folder of our hand labels.")
+def eval(data_dir: Path, gold_dir: Path) -> None:
+    """Print every cross-validated figure: domain, appeal kind, urgency, places, departments."""
+    from minyi.nlp.pipeline import load_training_data
+
+    data = _load(data_dir, gold_dir, None, load_training_data)
+    _print_scores(_cv_scores(data, data_dir, gold_dir))
+
+
+@click.command()
+@click.argument("infile", metavar="IN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="JSON lines to write: one {id, domain, appeal_kind, urgent, places, departments} per message.")
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Model file [default: the shipped one].")
+def classify(infile: Path, out: Path, model_path: Path | None) -> None:
+    """Classify the messages of IN (.xlsx/.csv/.jsonl with id, title, body)."""
+    from minyi.nlp.io import MessageFileError, read_messages
+    from minyi.nlp.pipeline import load_default_analyzer, loads_model
+
+    try:
+        messages = read_messages(infile)
+    except MessageFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        analyzer = loads_model(model_path.read_bytes()) if model_path else load_default_analyzer()
+    except (OSError, FileNotFoundError) as exc:
+        raise click.ClickException(f"no model ({exc}); run `minyi train` first") from exc
+    batch = 512
+    with open(out, "w", encoding="utf-8") as handle:
+        for start in _progress(range(0, len(messages), batch), "classifying"):
+            chunk = messages[start:start + batch]
+            results = analyzer.analyze_many([(m["title"], m["body"]) for m in chunk])
+            for message, result in zip(chunk, results, strict=True):
+                handle.write(json.dumps(_classify_row(message, result), ensure_ascii=False) + "\n")
+    click.echo(f"classified {len(messages)} messages into {out}")
+
+
+def _classify_row(message: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    return {"id": message["id"], "domain": result["domain"], "appeal_kind": result["appeal_kind"],
+            "urgent": result["urgent"], "places": result["places"],
+            "departments": [name for name, _ in result["departments"]]}
+
+
+def register(group: click.Group) -> None:
+    """Add these commands to the CLI."""
+    for command in (train, classify, eval):
+        group.add_command(command)
