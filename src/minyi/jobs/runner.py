@@ -23,9 +23,13 @@ log = logging.getLogger(__name__)
 
 def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
     """Everything that runs on the schedule, each in its own transaction."""
+    from minyi.core.settings import get_settings  # imported here: read when the tasks run
+    from minyi.notifications.services import run_deadline_tasks
+
     with transaction(factory) as session:
         closed = auto_close_due(session)
-    return {"auto_closed": closed}
+    # Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries.
+    return {"auto_closed": closed, **run_deadline_tasks(factory, get_settings())}
 
 
 class BackgroundJobs:

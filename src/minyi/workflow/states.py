@@ -70,7 +70,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
     _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
     _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER),
-    _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE, needs_reason=True),
+    _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE | {SYSTEM}, needs_reason=True),
     _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
     _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
     _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),

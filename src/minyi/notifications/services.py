@@ -1,0 +1,264 @@
+"""Deadlines enforced: reminders before a deadline, automatic 督办 after it, and the staff inbox.
+
+Each reminder and escalation happens once per case and deadline: its notice carries a unique
+`dedup_key` (`deadline_reminder:<case>:<deadline>`, `escalation:<case>:<deadline>`), so running the
+scheduler again, or in two processes at once, sends nothing twice. An approved extension or a reopen
+gives the case a new deadline, and with it a new reminder and, if missed, a new escalation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from minyi.accounts.models import Role, User
+from minyi.core.clock import china_today, utcnow
+from minyi.core.db import transaction
+from minyi.core.errors import NotFound, ValidationFailed
+from minyi.core.settings import Settings
+from minyi.core.validation import bool_field, text_field
+from minyi.core.workdays import add_workdays, workdays_between
+from minyi.notifications.channels import Channel, DeliveryError, InboxChannel, OutgoingNotice, outbound_channels
+from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
+from minyi.workflow import services as workflow
+from minyi.workflow.actors import Actor
+from minyi.workflow.models import Case
+from minyi.workflow.states import OPEN_STATUSES
+
+log = logging.getLogger(__name__)
+REMINDER, ESCALATION = "deadline_reminder", "escalation"
+KIND_NAMES = {REMINDER: "时限提醒", ESCALATION: "督办"}
+MAX_ATTEMPTS = 5
+INBOX_LIMIT = 200
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}$")
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """Which outbound channels are configured: deliveries are queued only for those."""
+
+    email: bool = False
+    webhook_url: str = ""
+
+    @classmethod
+    def of(cls, settings: Settings) -> Outbound:
+        """From the settings."""
+        return cls(email=bool(settings.smtp_host), webhook_url=settings.webhook_url)
+
+
+def _active(session: Session, *conditions: Any) -> list[User]:
+    return list(session.scalars(select(User).where(User.is_active.is_(True), *conditions).order_by(User.id)))
+
+
+def department_handlers(session: Session, department_id: int | None) -> list[User]:
+    """The active handlers of a department."""
+    if department_id is None:
+        return []
+    return _active(session, User.role == Role.HANDLER, User.department_id == department_id)
+
+
+def supervisors(session: Session) -> list[User]:
+    """The active supervisors (the admins when there is none)."""
+    return _active(session, User.role == Role.SUPERVISOR) or _active(session, User.role == Role.ADMIN)
+
+
+def notify(session: Session, *, kind: str, case: Case | None, dedup_key: str, title: str, body: str,
+           users: Iterable[User], outbound: Outbound) -> Notice | None:
+    """Store a notice once: in each user's inbox, and queued for e-mail and webhook; None if already sent."""
+    if session.scalar(select(Notice.id).where(Notice.dedup_key == dedup_key)) is not None:
+        return None
+    users = list(users)
+    notice = Notice(kind=kind, case_id=case.id if case else None, dedup_key=dedup_key, title=title[:200],
+                    body=body, link=f"/staff/cases/{case.id}" if case else "/staff/notifications",
+                    created_at=utcnow())
+    session.add(notice)
+    session.flush()
+    InboxChannel().add(session, notice=notice, user_ids=[u.id for u in users])
+    if outbound.email and users:
+        prefs = session.scalars(select(NotificationPreference).where(
+            NotificationPreference.user_id.in_([u.id for u in users]),
+            NotificationPreference.email_enabled.is_(True), NotificationPreference.email != ""))
+        for email in dict.fromkeys(p.email for p in prefs):
+            session.add(Delivery(notice_id=notice.id, channel="email", recipient=email, created_at=notice.created_at))
+    if outbound.webhook_url:
+        session.add(Delivery(notice_id=notice.id, channel="webhook", recipient=outbound.webhook_url,
+                             created_at=notice.created_at))
+    session.flush()
+    return notice
+
+
+def _due_cases(session: Session, *conditions: Any) -> list[Case]:
+    return list(session.scalars(select(Case).where(Case.status.in_(list(OPEN_STATUSES)), Case.deadline.is_not(None),
+                                                   *conditions).order_by(Case.deadline, Case.id)).unique())
+
+
+def _already_sent(session: Session, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(session.scalars(select(Notice.dedup_key).where(Notice.dedup_key.in_(keys))))
+
+
+def _describe(case: Case) -> str:
+    dept = case.department.name if case.department else "承办部门"
+    return f"办件 {case.id}「{case.message.title}」由{dept}承办，办理时限为 {case.deadline.isoformat()}"
+
+
+def send_deadline_reminders(session: Session, *, remind_workdays: int, outbound: Outbound,
+                            today: date | None = None) -> int:
+    """Remind the department's handlers of open cases due within `remind_workdays` working days."""
+    today = today or china_today()
+    horizon = add_workdays(today, max(0, remind_workdays))
+    cases = _due_cases(session, Case.deadline >= today, Case.deadline <= horizon)
+    keys = {c.id: f"{REMINDER}:{c.id}:{c.deadline.isoformat()}" for c in cases}
+    done = _already_sent(session, list(keys.values()))
+    sent = 0
+    for case in cases:
+        if keys[case.id] in done:
+            continue
+        left = workdays_between(today, case.deadline)
+        when = "今天到期" if left == 0 else f"还剩 {left} 个工作日"
+        notice = notify(session, kind=REMINDER, case=case, dedup_key=keys[case.id],
+                        title=f"【时限提醒】办件 {case.id} {when}",
+                        body=f"{_describe(case)}，{when}。请按时答复；确需更多时间的，请在到期前申请延期。",
+                        users=department_handlers(session, case.department_id), outbound=outbound)
+        sent += notice is not None
+    return sent
+
+
+def escalate_overdue(session: Session, *, outbound: Outbound, today: date | None = None) -> int:
+    """督办 every open case past its deadline (an 'escalate' event by the system), and tell supervisors and handlers."""
+    today = today or china_today()
+    cases = _due_cases(session, Case.deadline < today)
+    keys = {c.id: f"{ESCALATION}:{c.id}:{c.deadline.isoformat()}" for c in cases}
+    done = _already_sent(session, list(keys.values()))
+    escalated = 0
+    for case in cases:
+        if keys[case.id] in done:
+            continue
+        late = workdays_between(case.deadline, today)
+        reason = f"超过办理时限（{case.deadline.isoformat()}）{late} 个工作日仍未答复，系统自动督办"
+        workflow.escalate(session, actor=Actor.system(), case_id=case.id, reason=reason)
+        users = supervisors(session) + department_handlers(session, case.department_id)
+        notify(session, kind=ESCALATION, case=case, dedup_key=keys[case.id],
+               title=f"【督办】办件 {case.id} 已超过办理时限",
+               body=f"{_describe(case)}，已超期 {late} 个工作日，系统已自动督办。请承办部门尽快答复。",
+               users=users, outbound=outbound)
+        escalated += 1
+    return escalated
+
+
+Job = tuple[int, str, str, OutgoingNotice]  # delivery id, channel, recipient, what to send
+
+
+def _pending_jobs(factory: sessionmaker[Session], *, public_url: str, limit: int) -> list[Job]:
+    with transaction(factory, write=False) as session:
+        rows = session.scalars(select(Delivery).where(Delivery.status.in_(["pending", "failed"]),
+                                                      Delivery.attempts < MAX_ATTEMPTS)
+                               .order_by(Delivery.id).limit(limit)).unique()
+        return [(d.id, d.channel, d.recipient, OutgoingNotice.of(d.notice, public_url=public_url)) for d in rows]
+
+
+def deliver_pending(factory: sessionmaker[Session], *, channels: dict[str, Channel], public_url: str = "",
+                    limit: int = 200) -> dict[str, int]:
+    """Send queued e-mails and webhook calls outside any transaction, then record each outcome."""
+    outcomes: list[tuple[int, str]] = []  # (delivery id, error or "")
+    for delivery_id, channel_name, recipient, notice in _pending_jobs(factory, public_url=public_url, limit=limit):
+        channel = channels.get(channel_name)
+        try:
+            if channel is None:
+                msg = f"channel {channel_name!r} is not configured"
+                raise DeliveryError(msg)
+            channel.send(recipient, notice)
+            outcomes.append((delivery_id, ""))
+        except Exception as exc:  # one broken delivery must not stop the others
+            log.warning("delivery %s over %s failed: %s", delivery_id, channel_name, exc)
+            outcomes.append((delivery_id, str(exc)[:1000] or type(exc).__name__))
+    if outcomes:
+        with transaction(factory) as session:
+            now = utcnow()
+            for delivery_id, error in outcomes:
+                values: dict[str, Any] = {"attempts": Delivery.attempts + 1, "last_error": error,
+                                          "status": "failed" if error else "sent"}
+                if not error:
+                    values["sent_at"] = now
+                session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+    failed = sum(1 for _id, error in outcomes if error)
+    return {"delivered": len(outcomes) - failed, "delivery_failures": failed}
+
+
+def run_deadline_tasks(factory: sessionmaker[Session], settings: Settings) -> dict[str, int]:
+    """The scheduler's deadline work: reminders, escalations (each in its own transaction), then deliveries."""
+    outbound = Outbound.of(settings)
+    with transaction(factory) as session:
+        reminded = send_deadline_reminders(session, remind_workdays=settings.remind_workdays, outbound=outbound)
+    escalated = 0
+    if settings.auto_escalate:
+        with transaction(factory) as session:
+            escalated = escalate_overdue(session, outbound=outbound)
+    sent = deliver_pending(factory, channels=outbound_channels(settings), public_url=settings.public_url)
+    return {"reminders": reminded, "escalations": escalated, **sent}
+
+
+# --- the staff inbox ------------------------------------------------------------------------------------
+
+def list_notifications(session: Session, *, user_id: int, limit: int = INBOX_LIMIT) -> list[Notification]:
+    """A staff member's notifications, unread first, newest first."""
+    return list(session.scalars(select(Notification).where(Notification.user_id == user_id)
+                                .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(),
+                                          Notification.id.desc()).limit(limit)).unique())
+
+
+def unread_count(session: Session, *, user_id: int) -> int:
+    """How many notifications the user has not read."""
+    return session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, *, user_id: int, notification_id: Any) -> Notification:
+    """Mark one of the user's own notifications read (someone else's is 'not found')."""
+    try:
+        row = session.get(Notification, int(notification_id))
+    except (TypeError, ValueError):
+        row = None
+    if row is None or row.user_id != user_id:
+        raise NotFound("通知不存在")
+    if row.read_at is None:
+        row.read_at = utcnow()
+    return row
+
+
+def mark_all_read(session: Session, *, user_id: int) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    result = session.execute(update(Notification).where(Notification.user_id == user_id,
+                                                        Notification.read_at.is_(None)).values(read_at=utcnow()))
+    return result.rowcount or 0
+
+
+def preferences(session: Session, *, user_id: int) -> NotificationPreference:
+    """The user's e-mail preference (not stored until changed)."""
+    return session.get(NotificationPreference, user_id) or NotificationPreference(
+        user_id=user_id, email="", email_enabled=False)
+
+
+def update_preferences(session: Session, *, user_id: int, email: Any, email_enabled: Any) -> NotificationPreference:
+    """Set where e-mail copies go; enabling needs a valid address."""
+    address = text_field(email, field="email", label="电子邮箱", max_len=254, required=False).strip()
+    enabled = bool_field(email_enabled)
+    if address and not _EMAIL.match(address):
+        raise ValidationFailed("电子邮箱格式不正确", field="email")
+    if enabled and not address:
+        raise ValidationFailed("开启邮件通知前请填写电子邮箱", field="email")
+    row = session.get(NotificationPreference, user_id)
+    if row is None:
+        row = NotificationPreference(user_id=user_id)
+        session.add(row)
+    row.email, row.email_enabled, row.updated_at = address, enabled, utcnow()
+    session.flush()
+    return row
