@@ -201,16 +201,17 @@ class SimilarIndex:
         if ids is not None and len(ids) != len(texts):
             raise ValueError("ids must have one entry per text")
         self.vectorizer_ = HashedTfidf(n_features=2**20)
-        self.matrix_ = self.vectorizer_.fit_transform(texts).tocsr()
+        # feature -> cases (an inverted index): a query reads only the postings of its own n-grams
+        self.postings_ = self.vectorizer_.fit_transform(texts).T.tocsr()
         self.ids_ = list(ids) if ids is not None else list(range(len(texts)))
         self.places_ = [message_places(t) for t in texts] if self.place_aware else None
         return self
 
     def query(self, text: str, k: int = 5) -> list[tuple[Any, float]]:
-        if not isinstance(text, str) or not text.strip() or self.matrix_.shape[0] == 0 or k < 1:
+        if not isinstance(text, str) or not text.strip() or not self.ids_ or k < 1:
             return []
         vector = self.vectorizer_.transform([text])
-        scores = (self.matrix_ @ vector.T).toarray().ravel()
+        scores = np.asarray(self.postings_[vector.indices].T @ vector.data, dtype=np.float64).ravel()
         candidates = np.flatnonzero(scores >= self.min_score * (self.clash_factor if self.place_aware else 1))
         if self.places_ is not None and len(candidates):
             mine = message_places(text)
