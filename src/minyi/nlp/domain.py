@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.svm import LinearSVC
 
-from minyi.nlp.segment import tokenize
+from minyi.nlp.segment import cut, tokenize
 
 __all__ = [
     "DomainClassifier",
@@ -45,8 +45,9 @@ def split_title(text: str) -> tuple[str, str]:
     return _WS.sub(" ", title).strip(), _WS.sub(" ", body).strip()
 
 
-def _char_keys(texts: Sequence[str], max_chars: int, *, unigrams: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(doc index, 63-bit key) of every char 1-, 2- and 3-gram of every text, without Python loops per char."""
+def _char_keys(texts: Sequence[str], max_chars: int,
+               orders: tuple[int, ...] = (1, 2, 3)) -> tuple[np.ndarray, np.ndarray]:
+    """(doc index, 63-bit key) of every char n-gram (n in `orders`) of every text, without Python loops per char."""
     parts = [t[:max_chars].replace("\x00", " ") for t in texts]
     lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
     codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + b"\x00\x00\x00\x00",
@@ -57,15 +58,19 @@ def _char_keys(texts: Sequence[str], max_chars: int, *, unigrams: bool = True) -
     nxt2 = np.concatenate([codes[2:], np.zeros(2, np.uint64)])
     valid1 = codes != 0
     valid2 = valid1 & (nxt1 != 0)
-    valid3 = valid2 & (nxt2 != 0)
-    uni = codes | (_SENTINEL << np.uint64(21)) | (_SENTINEL << np.uint64(42))
-    bi = codes | (nxt1 << np.uint64(21)) | (_SENTINEL << np.uint64(42))
-    tri = codes | (nxt1 << np.uint64(21)) | (nxt2 << np.uint64(42))
-    if not unigrams:
-        valid1 = np.zeros_like(valid1)
-    keys = np.concatenate([uni[valid1], bi[valid2], tri[valid3]])
-    docs = np.concatenate([doc[:n][valid1], doc[:n][valid2], doc[:n][valid3]])
-    return docs, keys
+    empty = _SENTINEL << np.uint64(42)
+    keys, docs = [], []
+    if 1 in orders:
+        keys.append(codes[valid1] | (_SENTINEL << np.uint64(21)) | empty)
+        docs.append(doc[:n][valid1])
+    if 2 in orders:
+        keys.append(codes[valid2] | (nxt1[valid2] << np.uint64(21)) | empty)
+        docs.append(doc[:n][valid2])
+    if 3 in orders:
+        valid3 = valid2 & (nxt2 != 0)
+        keys.append(codes[valid3] | (nxt1[valid3] << np.uint64(21)) | (nxt2[valid3] << np.uint64(42)))
+        docs.append(doc[:n][valid3])
+    return np.concatenate(docs), np.concatenate(keys)
 
 
 class _KeyTable:
@@ -77,10 +82,10 @@ class _KeyTable:
     _MULT = np.uint64(0x9E3779B97F4A7C15)
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.bits = max(4, int(np.ceil(np.log2(max(2 * keys.size, 2)))))
+        self.bits = max(4, int(np.ceil(np.log2(max(4 * keys.size, 2)))))
         self.mask = np.uint64((1 << self.bits) - 1)
         self.slot_keys = np.zeros(1 << self.bits, dtype=np.uint64)
-        self.slot_vals = np.full(1 << self.bits, -1, dtype=np.int64)
+        self.slot_vals = np.full(1 << self.bits, -1, dtype=np.int32)
         pending = np.arange(keys.size)
         probe = 0
         while pending.size:
@@ -99,7 +104,9 @@ class _KeyTable:
     def _slots(self, keys: np.ndarray, probe: int) -> np.ndarray:
         with np.errstate(over="ignore"):
             h = (keys * self._MULT) >> np.uint64(64 - self.bits)
-        return ((h + np.uint64(probe)) & self.mask).astype(np.int64)
+        if probe:
+            h = (h + np.uint64(probe)) & self.mask
+        return h.astype(np.intp)
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         out = np.full(keys.size, -1, dtype=np.int64)
@@ -116,9 +123,8 @@ class _KeyTable:
 
 
 def _prefix_key(term: str) -> int:
-    """The _char_keys() key of the n-gram made of the first (up to) 3 chars of `term`."""
-    codes = [ord(c) for c in term[:3]] + [int(_SENTINEL)] * (3 - min(len(term), 3))
-    return codes[0] | (codes[1] << 21) | (codes[2] << 42)
+    """The _char_keys() key of the bigram made of the first 2 chars of `term` (2+ chars long)."""
+    return ord(term[0]) | (ord(term[1]) << 21) | (int(_SENTINEL) << 42)
 
 
 def _tfidf(docs: np.ndarray, cols: np.ndarray, n_docs: int, n_cols: int, idf: np.ndarray) -> sp.csr_matrix:
@@ -220,12 +226,14 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Iterable[str], tokens: Sequence[Sequence[str]] | None = None) -> sp.csr_matrix:  # noqa: N803
         """Features of texts; pass `tokens` (tokenize() of each text) to reuse a segmentation already done."""
         texts = [str(t) for t in X]
-        pairs = [split_title(t) for t in texts]
-        titles = [p[0][:_MAX_TITLE] for p in pairs]
-        full = [f"{p[0]} {p[1]}" for p in pairs]
-        title_tokens = [tokenize(t) for t in titles]
+        pairs = [t.partition("\n")[::2] for t in texts]
+        titles = [_WS.sub(" ", p[0][:_MAX_TITLE]).strip() for p in pairs]
+        window = 4 * self.char_chars
+        full = [f"{t} {_WS.sub(' ', p[1][:window]).strip()}" for t, p in zip(titles, pairs, strict=True)]
+        # whitespace tokens are not in the vocabulary, so the raw cut needs no filtering here
+        title_tokens = [cut(t) for t in titles]
         if tokens is None:
-            tokens = [tt + tokenize(p[1][: self.max_chars]) for tt, p in zip(title_tokens, pairs, strict=True)]
+            tokens = [tt + cut(p[1][: self.max_chars]) for tt, p in zip(title_tokens, pairs, strict=True)]
         blocks = [self._words(tokens), self._chars(full, self.char_chars), self._words(title_tokens),
                   self._chars(titles, _MAX_TITLE)]
         return sp.hstack(blocks, format="csr", dtype=np.float32)
@@ -281,7 +289,7 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
             for term, w in keywords[d].items():
                 weights[index[term], j] = w / df[term]
         self.weights_ = weights
-        # Index the terms by the key of their first (up to) 3 chars: short terms match exactly on that key,
+        # Index the terms by the key of their first 2 chars: 2-char terms match exactly on that key,
         # longer ones are confirmed by a substring test, so only candidate terms are ever tested.
         prefix = np.array([_prefix_key(t) for t in terms], dtype=np.uint64)
         self.term_keys_, group = np.unique(prefix, return_inverse=True)
@@ -307,7 +315,8 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
         n_terms = len(self.terms_)
         if not texts or not n_terms:
             return np.zeros((len(texts), len(getattr(self, "domains_", []))), dtype=np.float32)
-        docs, keys = _char_keys(texts, self.max_chars, unigrams=False)
+        texts = [t[: self.max_chars] for t in texts]
+        docs, keys = _char_keys(texts, self.max_chars, orders=(2,))
         found = self._table().lookup(keys)
         hit = found >= 0
         n_keys = self.term_keys_.size
@@ -317,7 +326,7 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
         cols: list[int] = []
         for r, g in zip(*(a.tolist() for a in np.divmod(pairs, n_keys)), strict=True):
             for c in key_terms[g]:
-                if len(terms[c]) <= 3 or terms[c] in texts[r]:
+                if len(terms[c]) == 2 or terms[c] in texts[r]:
                     rows.append(r)
                     cols.append(c)
         hits = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(texts), n_terms))
@@ -378,7 +387,7 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
                 base: sp.csr_matrix | None = None) -> sp.csr_matrix:
         if base is None:
             base = self.features_.transform(texts, tokens=tokens)
-        titles = [split_title(t)[0] for t in texts]
+        titles = [t.partition("\n")[0] for t in texts]
         full = self.keyword_scorer_.transform(texts)
         title = self.keyword_scorer_.transform(titles)
         extra = np.hstack([self.keyword_weight * full, self.title_keyword_weight * title])
@@ -388,7 +397,15 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
                           base: sp.csr_matrix | None = None) -> np.ndarray:
         """Margins, one column per class; `base` = features_.transform(X) when already computed."""
         matrix = self._matrix([str(t) for t in X], tokens=tokens, base=base)
-        return (matrix @ self.coef_.T).toarray() + self.intercept_
+        dense = self.__dict__.get("_dense_coef")
+        if dense is None or dense.shape[0] != self.coef_.shape[1]:
+            dense = self.__dict__["_dense_coef"] = self.coef_.T.toarray()
+        return np.asarray(matrix @ dense) + self.intercept_
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_dense_coef", None)
+        return state
 
     def predict_proba(self, X: Iterable[str], **kwargs: object) -> np.ndarray:  # noqa: N803
         """Softmax of the margins (a score that sums to 1, not a calibrated probability)."""
