@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from minyi.core.errors import Conflict, InvalidTransition, NotFound
 from minyi.hot import services as hot
 from minyi.workflow import services as wf
+from minyi.workflow.models import Case
 from tests import factories as f
 
 
@@ -46,3 +47,52 @@ def test_support_button_on_the_public_case_page(client: TestClient, db: Session)
 def test_hot_page_is_empty_before_the_first_computation(client: TestClient) -> None:
     page = client.get("/hot")
     assert page.status_code == 200 and "暂无热点问题" in page.text
+
+
+NOISE = [("小学入学材料咨询", "孩子明年上小学需要准备哪些材料，外地户籍可以入学吗？"),
+         ("公交线路调整建议", "建议12路公交延长到新区，方便上班族通勤。"),
+         ("社保断缴怎么办", "失业以后社保断缴了，个人怎么继续缴纳？")]
+MIXER = ("丽发新城小区旁搅拌站夜间噪音扰民", "丽发新城小区附近的搅拌站每天夜里施工，噪音很大，粉尘也多，居民无法休息。")
+
+
+def _mixer_complaints(db: Session, n: int) -> list[int]:
+    ids = []
+    for i in range(n):
+        sub = f.message(db, title=MIXER[0] + ("！" * (i % 3)), body=MIXER[1] + f"第{i + 1}次反映了，请尽快处理。")
+        ids.append(sub.case.id)
+    for title, body in NOISE:
+        f.message(db, title=title, body=body)
+    return ids
+
+
+def test_similar_cases_find_the_same_problem(db: Session) -> None:
+    ids = _mixer_complaints(db, 3)
+    hits = hot.similar_cases(db, text="丽发新城搅拌站晚上噪音太大，吵得睡不着", k=5)
+    assert hits and {c.id for c, _ in hits} <= set(ids)
+    assert hot.similar_cases(db, text="", k=5) == []
+
+
+def test_similar_api_masks_titles_and_refuses_huge_queries(client: TestClient, db: Session) -> None:
+    sub = f.message(db, title="搅拌站噪音扰民 电话13912345678", body="丽发新城小区旁搅拌站夜间施工噪音扰民，请处理。")
+    found = client.get("/api/v1/similar", params={"text": "丽发新城搅拌站夜间施工噪音"}).json()
+    assert found and found[0]["id"] == sub.case.id and "13912345678" not in found[0]["title"]
+    assert client.get("/api/v1/similar", params={"text": "长" * 2001}).status_code == 422
+
+
+def test_recomputed_hot_issues_show_in_public_and_to_the_coordinator(client: TestClient, db: Session) -> None:
+    ids = _mixer_complaints(db, 5)
+    issues = hot.recompute_hot_issues(db)
+    top = issues[0]
+    assert set(ids) <= set(top.case_ids) and "搅拌站" in top.description + top.explanation
+    assert hot.recompute_hot_issues(db)[0].case_ids == top.case_ids  # replaced, not duplicated
+    assert len(hot.current_hot_issues(db)) == len(issues)
+    page = client.get("/hot").text
+    assert "丽发新城小区旁搅拌站夜间噪音扰民" in page and "#1" in page
+    f.login(client, f.user(db, role="coordinator"))
+    detail = client.get(f"/staff/cases/{ids[0]}").text
+    assert "所属热点问题" in detail and "可能相同的问题" in detail and "合并到此件" in detail
+    merged = client.post(f"/staff/cases/{ids[0]}/actions/merge", data={"into_case_id": str(ids[1]),
+                                                                        "csrf_token": f.csrf(client)})
+    assert merged.status_code == 200
+    db.expire_all()
+    assert db.get(Case, ids[0]).status == "merged"

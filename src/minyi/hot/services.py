@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -44,6 +47,60 @@ def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
                  from_status=case.status, to_status=case.status, data={"supports": case.supports})
     session.flush()
     return case
+
+
+@dataclass
+class _IndexCache:
+    key: tuple[Any, ...] = ()
+    built_at: float = 0.0
+    index: Any = None
+
+
+_cache_lock = threading.Lock()
+INDEX_TTL_SECONDS = 60.0
+SIMILAR_WINDOW_DAYS = 365
+
+
+def _candidate_query(*, public_only: bool) -> Any:
+    since = utcnow() - timedelta(days=SIMILAR_WINDOW_DAYS)
+    query = select(Case.id, Message.title, Message.body).join(Message, Message.id == Case.message_id) \
+        .where(Message.created_at >= since)
+    if public_only:  # what a citizen may support
+        return query.where(Message.is_public.is_(True), Case.status.in_(list(_SUPPORTABLE)))
+    return query.where(Case.status.not_in([states.MERGED, states.REJECTED]))  # what a coordinator may merge into
+
+
+def _similar_index(session: Session, *, public_only: bool) -> Any:
+    """A fitted SimilarIndex over the open cases, rebuilt when cases change or after a minute."""
+    from minyi.nlp.hot import SimilarIndex  # noqa: PLC0415 - NumPy/SciPy only when first needed
+
+    stamp = session.execute(select(func.count(Case.id), func.max(Case.id), func.max(Case.updated_at))).one()
+    key = (session.get_bind().engine.url.render_as_string(), public_only, *stamp)
+    with _cache_lock:
+        cache = _caches.setdefault(public_only, _IndexCache())
+        if cache.key != key or time.monotonic() - cache.built_at > INDEX_TTL_SECONDS:
+            rows = session.execute(_candidate_query(public_only=public_only)).all()
+            cache.index = SimilarIndex().fit([f"{r.title}\n{r.body}" for r in rows], ids=[r.id for r in rows])
+            cache.key, cache.built_at = key, time.monotonic()
+        return cache.index
+
+
+_caches: dict[bool, _IndexCache] = {}
+
+
+def similar_cases(session: Session, *, text: Any, k: int = 5, public_only: bool = True,
+                  exclude: int | None = None) -> list[tuple[Case, float]]:
+    """Open cases that look like the same problem as `text` (可能相同的问题), best first."""
+    if not isinstance(text, str) or len(text.strip()) < 4:
+        return []
+    hits = _similar_index(session, public_only=public_only).query(text[:2000], k + 1)
+    cases = cases_by_id(session, [cid for cid, _ in hits])
+    return [(cases[cid], score) for cid, score in hits if cid in cases and cid != exclude][:k]
+
+
+def hot_issue_of(session: Session, case_id: int) -> HotIssue | None:
+    """The current hot issue this case belongs to, if any."""
+    return next((i for i in current_hot_issues(session) if case_id in i.case_ids), None)
 
 
 def current_hot_issues(session: Session) -> list[HotIssue]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.core.db import transaction
 from minyi.core.settings import Settings
+from minyi.hot.services import recompute_hot_issues
 from minyi.messages.analysis import Analyzer, analyse_message, default_analyzer, unanalysed_message_ids
 from minyi.workflow.services import auto_close_due
 
@@ -28,8 +29,10 @@ def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
 
     with transaction(factory) as session:
         closed = auto_close_due(session)
+    with transaction(factory) as session:
+        hot_issues = len(recompute_hot_issues(session))
     # Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries.
-    return {"auto_closed": closed, **run_deadline_tasks(factory, get_settings())}
+    return {"auto_closed": closed, "hot_issues": hot_issues, **run_deadline_tasks(factory, get_settings())}
 
 
 class BackgroundJobs:

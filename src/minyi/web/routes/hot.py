@@ -7,10 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from minyi.core.errors import ValidationFailed
 from minyi.hot import services as hot
+from minyi.nlp.pii import mask_pii
+from minyi.workflow.states import STATUS_NAMES
 from minyi.web.deps import SessionDep, client_hash, csrf_protect, optional_staff
 from minyi.web.templating import render
 
+MAX_QUERY = 2000
 router = APIRouter(dependencies=[Depends(optional_staff)])
 api = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -28,6 +32,16 @@ def hot_page(request: Request, db: SessionDep) -> Any:
     issues = hot.current_hot_issues(db)
     cases = hot.cases_by_id(db, [cid for issue in issues for cid in issue.case_ids])
     return render(request, "public/hot.html", {"issues": issues, "cases": cases})
+
+
+@api.get("/similar")
+def similar(db: SessionDep, text: str = "") -> list[dict[str, Any]]:
+    """Open public cases that look like the same problem as `text` (for the submission form)."""
+    if len(text) > MAX_QUERY:
+        raise ValidationFailed(f"查询文本最多 {MAX_QUERY} 个字", field="text")
+    return [{"id": c.id, "title": mask_pii(c.message.title), "status": c.status,
+             "status_name": STATUS_NAMES[c.status], "supports": c.supports, "score": score}
+            for c, score in hot.similar_cases(db, text=text, k=5)]
 
 
 @api.post("/cases/{case_id}/support")

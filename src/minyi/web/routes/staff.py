@@ -12,6 +12,7 @@ from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
 from minyi.core.errors import NotAuthenticated, PermissionDenied
 from minyi.departments.services import department_tree
+from minyi.hot import services as hot
 from minyi.messages import services as messages
 from minyi.messages.models import MessageAnalysis
 from minyi.web.deps import (
@@ -102,7 +103,10 @@ def case_detail(request: Request, db: SessionDep, user: StaffUser, case_id: str)
     actor = Actor.from_user(user)
     case = load_case(db, case_id)
     ensure_can_see(case, actor)
+    text = f"{case.message.title}\n{case.message.body}"
     return render(request, "staff/case.html", {
+        "similar": hot.similar_cases(db, text=text, public_only=False, exclude=case.id),
+        "hot_issue": hot.hot_issue_of(db, case.id),
         "view": messages.case_view(db, case, public_only=False),
         "analysis": db.get(MessageAnalysis, case.message_id),
         "deadline": inbox.deadline_info(case),
