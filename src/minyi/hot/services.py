@@ -20,6 +20,7 @@ from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case
 from minyi.workflow.services import record_event
 
+MIN_MEMBERS = 2
 SUPPORT_LIMIT, SUPPORT_WINDOW = 30, timedelta(minutes=10)
 _SUPPORTABLE = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS, states.REPLIED, states.RETURNED})
 
@@ -133,12 +134,13 @@ def recompute_hot_issues(session: Session, *, since_days: int = 365, top: int = 
     """Group the recent public cases into hot issues and replace the stored set (one transaction)."""
     from minyi.nlp.hot import rank_hot_issues
 
-    issues = rank_hot_issues(_records(session, since_days=since_days), now=utcnow(), top=top)
+    ranked = rank_hot_issues(_records(session, since_days=since_days), now=utcnow(), top=top * 3)
+    issues = [i for i in ranked if len(i.members) >= MIN_MEMBERS][:top]  # one lone message is not a hot issue
     session.execute(delete(HotIssue))
     now = utcnow()
-    stored = [HotIssue(rank=i.rank, score=float(i.score), description=i.description[:200],
+    stored = [HotIssue(rank=rank, score=float(i.score), description=i.description[:200],
                        explanation=i.explanation, start=i.start, end=i.end,
-                       case_ids=[int(m) for m in i.members], computed_at=now) for i in issues]
+                       case_ids=[int(m) for m in i.members], computed_at=now) for rank, i in enumerate(issues, 1)]
     session.add_all(stored)
     session.flush()
     return stored
