@@ -18,32 +18,6 @@ from minyi.workflow import states
 SATISFIED_LEVELS = frozenset({"satisfied", "basically"})
 
 
-@dataclass(slots=True)
-class CaseFacts:
-    """What the event log says about one case (folded from its events in order)."""
-
-    case_id: int
-    received_at: datetime
-    domain: str | None = None
-    appeal_kind: str = ""
-    place: str = ""
-    is_public: bool = True
-    status: str = states.SUBMITTED
-    department_id: int | None = None
-    deadline: date | None = None  # the first round's deadline in force (until the first reply)
-    first_reply_at: datetime | None = None
-    deadline_at_reply: date | None = None
-    extensions: int = 0
-    escalations: int = 0
-    reopened: bool = False
-    rating: str | None = None  # the latest rating's level
-
-    @property
-    def received_on(self) -> date:
-        """The day the message arrived, in China."""
-        return to_china(self.received_at).date()
-
-
 class WorkdayCounter:
     """`workdays_between` in O(1): a prefix count of working days over the dates seen so far (thread-safe)."""
 
@@ -58,6 +32,8 @@ class WorkdayCounter:
             table = self._table
             if table is None or low < table[0]:
                 old_high = table[0] + len(table[1]) - 1 if table else high
+                if table is not None:  # grow downwards by at least a year: a rebuild stays rare
+                    low = min(low, table[0] - 366)
                 table = (low, [0])
                 self._grow(table, max(high, old_high))
                 self._table = table
@@ -84,6 +60,39 @@ class WorkdayCounter:
 
 
 WORKDAYS = WorkdayCounter()
+
+
+@dataclass(slots=True)
+class CaseFacts:
+    """What the event log says about one case (folded from its events in order)."""
+
+    case_id: int
+    received_at: datetime
+    domain: str | None = None
+    appeal_kind: str = ""
+    place: str = ""
+    is_public: bool = True
+    status: str = states.SUBMITTED
+    department_id: int | None = None
+    deadline: date | None = None  # the first round's deadline in force (until the first reply)
+    first_reply_at: datetime | None = None
+    deadline_at_reply: date | None = None
+    extensions: int = 0
+    escalations: int = 0
+    reopened: bool = False
+    rating: str | None = None  # the latest rating's level
+    # Derived once by `settle()` after the events are folded (figures_of reads them many times).
+    received_on: date = date.min  # the day the message arrived, in China
+    replied_on: date | None = None  # the day of the first reply, in China
+    reply_days: int | None = None  # working days from received_on to replied_on
+
+    def settle(self, counter: WorkdayCounter | None = None) -> CaseFacts:
+        """Compute the China dates and the working days to the first reply."""
+        self.received_on = to_china(self.received_at).date()
+        if self.first_reply_at is not None:
+            self.replied_on = to_china(self.first_reply_at).date()
+            self.reply_days = (counter or WORKDAYS).between(self.received_on, self.replied_on)
+        return self
 
 
 def percentile(values: list[int], pct: float) -> int | None:
@@ -154,8 +163,8 @@ class Figures:
                          "reopen_rate": self.reopen_rate}
 
 
-def figures_of(facts: Iterable[CaseFacts], *, today: date, counter: WorkdayCounter = WORKDAYS) -> Figures:
-    """Aggregate the facts of some cases in one pass."""
+def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
+    """Aggregate the facts of some (settled) cases in one pass."""
     n = dict.fromkeys(("received", "rejected", "merged", "assigned", "replied", "due", "on_time",
                        "overdue_open", "rated", "satisfied", "reopened", "extensions", "extended_cases",
                        "escalated"), 0)
@@ -168,13 +177,13 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date, counter: WorkdayCount
         n["extensions"] += fact.extensions
         n["extended_cases"] += fact.extensions > 0
         n["escalated"] += fact.escalations > 0
-        if fact.first_reply_at is not None:
+        if fact.replied_on is not None:
             n["replied"] += 1
             n["reopened"] += fact.reopened
-            days.append(counter.between(fact.received_on, to_china(fact.first_reply_at).date()))
+            days.append(fact.reply_days or 0)
             if fact.deadline_at_reply is not None:
                 n["due"] += 1
-                n["on_time"] += to_china(fact.first_reply_at).date() <= fact.deadline_at_reply
+                n["on_time"] += fact.replied_on <= fact.deadline_at_reply
         elif fact.deadline is not None and today > fact.deadline:
             n["due"] += 1
             n["overdue_open"] += 1

@@ -161,7 +161,7 @@ def load_facts(session: Session, *, start: date, end: date) -> list[CaseFacts]:
         if kind == "submit":
             fact.received_at = created_at
         _fold(fact, kind, to_status, created_at, data or {})
-    return list(facts.values())
+    return [fact.settle() for fact in facts.values()]
 
 
 class FactsCache:

@@ -1,0 +1,356 @@
+"""The statistics agree exactly with the event log: generated histories with known answers, edges, bad input."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from minyi.core.clock import CHINA_TZ, travel
+from minyi.core.errors import NotFound, ValidationFailed
+from minyi.core.workdays import add_workdays, workdays_between
+from minyi.stats.figures import Figures, WorkdayCounter, buckets, percentile
+from minyi.stats.services import FactsCache, StatsQuery, build_report, load_facts, parse_query
+from minyi.workflow import services as workflow
+from tests import factories as f
+
+PERIOD = (date(2024, 1, 1), date(2024, 6, 30))
+TODAY = date(2024, 9, 30)  # after every generated event
+KINDS = ("complaint", "inquiry", "suggestion")  # 13, 3 and 13 working days
+DOMAINS = ("城乡建设", "环境保护", None)
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), CHINA_TZ)
+
+
+@dataclass
+class Known:
+    """What the generator did to one case: the answers the statistics must give."""
+
+    day: date
+    domain: str | None
+    kind: str
+    dept: int | None = None
+    rejected: bool = False
+    merged: bool = False
+    deadline: date | None = None  # in force at the first reply (or now, when unreplied)
+    replied_on: date | None = None
+    extensions: int = 0
+    escalated: bool = False
+    reopened: bool = False
+    rating: str | None = None
+
+
+@dataclass
+class World:
+    db: Session
+    coordinator: object
+    supervisor: object
+    depts: list = field(default_factory=list)
+    handlers: list = field(default_factory=list)
+
+
+def _history(w: World, rng: random.Random, day: date) -> list[Known]:
+    """One case through a random path of the real services, at real (travelled) times (plus a merge target)."""
+    kind, domain = rng.choice(KINDS), rng.choice(DOMAINS)
+    known = Known(day=day, domain=domain, kind=kind)
+    coord, sup = f.actor(w.coordinator), f.actor(w.supervisor)
+    with travel(_at(day, 9, rng.randrange(60))):
+        sub = f.message(w.db, appeal_kind=kind, domain=domain or "", title=f"测试留言{rng.randrange(10**6)}")
+    cid = sub.case.id
+    path = rng.choice(["pending", "rejected", "merged", "open", "replied", "replied", "replied", "replied"])
+    if path == "pending":
+        return [known]
+    with travel(_at(day, 10)):
+        if path == "rejected":
+            workflow.reject(w.db, actor=coord, case_id=cid, reason="不属于受理范围的事项")
+            known.rejected = True
+            return [known]
+        if path == "merged":
+            target = f.message(w.db)  # a 城乡建设 complaint, left pending
+            workflow.merge(w.db, actor=coord, case_id=cid, into_case_id=target.case.id)
+            known.merged = True
+            return [known, Known(day=day, domain="城乡建设", kind="complaint")]
+        d = rng.randrange(len(w.depts))
+        if rng.random() < 0.2:  # first to another department, which returns it
+            other = (d + 1) % len(w.depts)
+            workflow.assign(w.db, actor=coord, case_id=cid, department_id=w.depts[other].id)
+            workflow.return_case(w.db, actor=f.actor(w.handlers[other]), case_id=cid, reason="不属于本部门职责")
+        workflow.assign(w.db, actor=coord, case_id=cid, department_id=w.depts[d].id)
+        known.dept, known.deadline = w.depts[d].id, add_workdays(day, 13 if kind != "inquiry" else 3)
+        if rng.random() < 0.2:  # transferred: the deadline keeps running
+            d = (d + 1) % len(w.depts)
+            workflow.transfer(w.db, actor=coord, case_id=cid, department_id=w.depts[d].id, reason="职责调整")
+            known.dept = w.depts[d].id
+        handler = f.actor(w.handlers[d])
+        workflow.accept(w.db, actor=handler, case_id=cid)
+        if rng.random() < 0.3:
+            ext = rng.randrange(1, 6)
+            request = workflow.request_extension(w.db, actor=handler, case_id=cid, days=ext, reason="需要现场核查")
+            approve = rng.random() < 0.7
+            workflow.decide_extension(w.db, actor=sup, extension_id=request.id, approve=approve, note="理由充分")
+            if approve:
+                known.extensions += 1
+                known.deadline = add_workdays(known.deadline, ext)
+    if rng.random() < 0.3:
+        with travel(_at(day + timedelta(days=1), 11)):
+            workflow.escalate(w.db, actor=sup, case_id=cid, reason="请加快办理")
+            known.escalated = True
+    w.db.flush()
+    if path == "open":
+        return [known]
+    reply_day = day + timedelta(days=rng.randrange(2 if known.escalated else 0, 30))
+    with travel(_at(reply_day, 23 if reply_day == day else rng.choice([8, 15, 23]), 59)):
+        workflow.reply(w.db, actor=handler, case_id=cid, body="经核实，相关问题已经处理完毕，感谢您的监督。")
+        w.db.flush()
+        known.replied_on = reply_day
+    if rng.random() < 0.6:
+        level = rng.choice(["satisfied", "basically", "unsatisfied"])
+        with travel(_at(reply_day + timedelta(days=1), 12)):
+            workflow.rate(w.db, case=f.reload(w.db, sub.case), level=level)
+            w.db.flush()
+            known.rating = level
+        if level == "unsatisfied" and rng.random() < 0.7:
+            with travel(_at(reply_day + timedelta(days=2), 12)):
+                workflow.reopen(w.db, case=f.reload(w.db, sub.case), reason="问题没有解决")
+                w.db.flush()
+                known.reopened = True
+            with travel(_at(reply_day + timedelta(days=5), 12)):
+                workflow.reply(w.db, actor=handler, case_id=cid, body="再次核查后已彻底整改，请您监督。")
+                w.db.flush()
+                if rng.random() < 0.5:
+                    workflow.rate(w.db, case=f.reload(w.db, sub.case), level="satisfied")
+                    known.rating = "satisfied"
+    return [known]
+
+
+def _expected(cases: list[Known], today: date = TODAY) -> Figures:
+    """The figures, counted directly from what the generator did."""
+    replied = [k for k in cases if k.replied_on]
+    due = [k for k in cases if k.deadline and (k.replied_on or today > k.deadline)]
+    days = [workdays_between(k.day, k.replied_on) for k in replied]
+    return Figures(
+        received=len(cases), rejected=sum(k.rejected for k in cases), merged=sum(k.merged for k in cases),
+        assigned=sum(k.dept is not None for k in cases), replied=len(replied), due=len(due),
+        on_time=sum(1 for k in due if k.replied_on and k.replied_on <= k.deadline),
+        overdue_open=sum(1 for k in due if not k.replied_on), rated=sum(k.rating is not None for k in cases),
+        satisfied=sum(k.rating in {"satisfied", "basically"} for k in cases),
+        reopened=sum(k.reopened for k in replied), extensions=sum(k.extensions for k in cases),
+        extended_cases=sum(k.extensions > 0 for k in cases), escalated=sum(k.escalated for k in cases),
+        avg_days=sum(days) / len(days) if days else None, p90_days=percentile(days, 90))
+
+
+@pytest.fixture(scope="module")
+def _seed() -> int:
+    return 20240101
+
+
+@pytest.fixture
+def history(db: Session, _seed: int) -> tuple[World, list[Known]]:
+    """About 60 cases over eight months (some before and after the period)."""
+    w = World(db=db, coordinator=f.user(db, role="coordinator"), supervisor=f.user(db, role="supervisor"))
+    for name in ("市城管局", "市生态环境局", "市交通运输局"):
+        dept = f.department(db, name=name)
+        w.depts.append(dept)
+        w.handlers.append(f.user(db, role="handler", dept=dept))
+    rng = random.Random(_seed)
+    days = sorted(date(2023, 12, 1) + timedelta(days=rng.randrange(240)) for _ in range(60))
+    return w, [k for day in days for k in _history(w, rng, day)] + _edges(w)
+
+
+def _edges(w: World) -> list[Known]:
+    """Replies at 23:59 on the deadline day (on time) and at 00:01 the day after (late), in China's time."""
+    cases = []
+    for late in (False, True):
+        day = date(2024, 4, 8)
+        with travel(_at(day, 9)):
+            sub = f.message(w.db, appeal_kind="inquiry", domain="环境保护")
+            workflow.assign(w.db, actor=f.actor(w.coordinator), case_id=sub.case.id, department_id=w.depts[0].id)
+            workflow.accept(w.db, actor=f.actor(w.handlers[0]), case_id=sub.case.id)
+        deadline = add_workdays(day, 3)
+        moment = _at(deadline + timedelta(days=1), 0, 1) if late else _at(deadline, 23, 59)
+        with travel(moment):
+            workflow.reply(w.db, actor=f.actor(w.handlers[0]), case_id=sub.case.id, body="已经答复，感谢您的反映。")
+        cases.append(Known(day=day, domain="环境保护", kind="inquiry", dept=w.depts[0].id, deadline=deadline,
+                           replied_on=moment.date()))
+    return cases
+
+
+def test_figures_agree_with_the_generated_history(db: Session, history: tuple[World, list[Known]]) -> None:
+    w, cases = history
+    in_period = [k for k in cases if PERIOD[0] <= k.day <= PERIOD[1]]
+    assert 30 < len(in_period) < len(cases)  # the period really cuts the history
+    report = build_report(db, query=StatsQuery(*PERIOD), today=TODAY)
+    expected = _expected(in_period)
+    assert report.overall == expected
+    assert expected.replied and expected.rated and expected.due and expected.extensions and expected.escalated
+    by_dept = {r.department_id: r.figures for r in report.departments}
+    for dept in w.depts:
+        assert by_dept[dept.id] == _expected([k for k in in_period if k.dept == dept.id]), dept.name
+    unassigned = [r for r in report.departments if r.department_id is None]
+    assert unassigned[0].figures == _expected([k for k in in_period if k.dept is None])
+    months = {r.key: r.figures for r in report.trend}
+    assert list(months) == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    for key, figures in months.items():
+        assert figures == _expected([k for k in in_period if f"{k.day:%Y-%m}" == key]), key
+    domains = {r.key: r.figures for r in report.by_domain}
+    assert domains["城乡建设"] == _expected([k for k in in_period if k.domain == "城乡建设"])
+    assert domains["未分类"] == _expected([k for k in in_period if k.domain is None])
+    kinds = {r.key: r.figures for r in report.by_appeal_kind}
+    assert kinds["inquiry"] == _expected([k for k in in_period if k.kind == "inquiry"])
+    assert kinds["praise"] == Figures()
+
+
+def test_one_department_scopes_every_table_but_the_department_list(db: Session,
+                                                                  history: tuple[World, list[Known]]) -> None:
+    w, cases = history
+    dept = w.depts[1]
+    report = build_report(db, query=StatsQuery(*PERIOD, department_id=dept.id), today=TODAY)
+    mine = [k for k in cases if PERIOD[0] <= k.day <= PERIOD[1] and k.dept == dept.id]
+    assert report.department_name == "市生态环境局" and report.overall == _expected(mine)
+    assert sum(r.figures.received for r in report.trend) == len(mine)
+    assert len(report.departments) == 4  # three departments and 未分派, for comparison
+
+
+def test_weekly_trend_covers_every_iso_week(db: Session, history: tuple[World, list[Known]]) -> None:
+    _w, cases = history
+    report = build_report(db, query=StatsQuery(date(2024, 1, 1), date(2024, 3, 31), granularity="week"), today=TODAY)
+    assert [r.key for r in report.trend][:2] == ["2024-W01", "2024-W02"] and report.trend[-1].key == "2024-W13"
+    for row in report.trend:
+        year, week = int(row.key[:4]), int(row.key[-2:])
+        mine = [k for k in cases if k.day <= date(2024, 3, 31) and k.day.isocalendar()[:2] == (year, week)]
+        assert row.figures.received == len(mine), row.key
+
+
+def test_the_period_is_counted_in_china_days(db: Session) -> None:
+    last = date(2024, 6, 30)
+    for moment in (_at(last, 23, 59), _at(last + timedelta(days=1), 0, 0), _at(PERIOD[0], 0, 0)):
+        with travel(moment):
+            f.message(db)
+    # 2024-06-30 23:59 in China is 15:59 UTC: inside; 2024-07-01 00:00 in China is 2024-06-30 16:00 UTC: outside.
+    assert build_report(db, query=StatsQuery(*PERIOD), today=TODAY).overall.received == 2
+    assert build_report(db, query=StatsQuery(date(2024, 7, 1), date(2024, 7, 1)), today=TODAY).overall.received == 1
+
+
+def test_no_data_no_division_by_zero(db: Session) -> None:
+    dept = f.department(db, name="无留言的部门")
+    report = build_report(db, query=StatsQuery(date(2024, 1, 1), date(2024, 1, 31)), today=TODAY)
+    assert report.overall == Figures() and "所选时间段内没有留言" in report.notices
+    for rate in ("reply_rate", "on_time_rate", "satisfaction_rate", "reopen_rate"):
+        assert getattr(report.overall, rate) is None
+    assert report.overall.avg_days is None and report.overall.p90_days is None
+    [row] = [r for r in report.departments if r.department_id == dept.id]
+    assert row.figures == Figures()
+    scoped = build_report(db, query=StatsQuery(date(2024, 1, 1), date(2024, 1, 31), department_id=dept.id),
+                          today=TODAY)
+    assert scoped.overall == Figures() and [r.key for r in scoped.trend] == ["2024-01"]
+
+
+def test_unknown_department_is_not_found(db: Session) -> None:
+    with pytest.raises(NotFound, match="部门不存在"):
+        build_report(db, query=StatsQuery(*PERIOD, department_id=987654), today=TODAY)
+
+
+@pytest.mark.parametrize(("params", "field", "message"), [
+    ({"from": "2024-07-01", "to": "2024-06-30"}, "from", "不能晚于结束日期"),
+    ({"from": "2024-13-01"}, "from", "格式不正确"),
+    ({"from": "2024-02-30"}, "from", "格式不正确"),
+    ({"to": "20240101"}, "to", "格式不正确"),
+    ({"to": "2024-01-01T00:00"}, "to", "格式不正确"),
+    ({"from": "x" * 5000}, "from", "格式不正确"),
+    ({"from": "<script>alert(1)</script>"}, "from", "格式不正确"),
+    ({"from": "1999-12-31"}, "from", "不能早于"),
+    ({"from": "2030-01-01", "to": "2030-12-31"}, "from", "尚未开始"),
+    ({"by": "day"}, "by", "month"),
+    ({"from": "2020-01-01", "by": "week"}, "by", "不能超过"),
+    ({"department_id": "abc"}, "department_id", "部门参数无效"),
+    ({"department_id": "-1"}, "department_id", "部门参数无效"),
+    ({"department_id": "9" * 40}, "department_id", "部门参数无效"),
+])
+def test_malformed_queries_are_clear_errors(params: dict, field: str, message: str) -> None:
+    with pytest.raises(ValidationFailed, match=message) as caught:
+        parse_query(params, today=date(2024, 9, 30))
+    assert caught.value.field == field
+
+
+def test_defaults_and_a_future_end() -> None:
+    today = date(2024, 9, 30)
+    assert parse_query({}, today=today) == StatsQuery(date(2023, 10, 1), today, "month", None, None)
+    future = parse_query({"from": "2024-09-01", "to": "2025-03-31", "department_id": " 7 "}, today=today)
+    assert (future.end, future.requested_end, future.department_id) == (today, date(2025, 3, 31), 7)
+
+
+def test_workday_counter_agrees_with_the_official_calendar() -> None:
+    counter = WorkdayCounter()
+    rng = random.Random(7)
+    edges = [date(2024, 10, 1), date(2024, 9, 29), date(2024, 2, 10), date(2024, 2, 18), date(2023, 12, 31)]
+    pairs = [(a, b) for a in edges for b in edges]
+    pairs += [(date(2024, 6, 15) - timedelta(days=rng.randrange(900)), date(2024, 6, 15) + timedelta(
+        days=rng.randrange(400))) for _ in range(200)]
+    for a, b in pairs:
+        assert counter.between(a, b) == workdays_between(a, b), (a, b)
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert percentile([], 90) is None
+    assert percentile([5], 90) == 5
+    assert percentile(list(range(1, 11)), 90) == 9 and percentile(list(range(1, 12)), 90) == 10
+    assert percentile([3, 1, 2], 50) == 2
+
+
+def test_buckets_include_empty_months_and_split_weeks() -> None:
+    assert buckets(date(2024, 1, 31), date(2024, 4, 1), "month") == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert buckets(date(2024, 12, 30), date(2025, 1, 6), "week") == ["2025-W01", "2025-W02"]
+
+
+def _count_queries(db: Session) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_loading_takes_two_queries_whatever_the_number_of_cases(db: Session,
+                                                                history: tuple[World, list[Known]]) -> None:
+    counter = _count_queries(db)
+    seen = next(counter)
+    facts = load_facts(db, start=date(2023, 1, 1), end=TODAY)
+    next(counter, None)
+    assert len(facts) > 60 and len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 2
+
+
+def test_the_cache_follows_the_event_log(db: Session) -> None:
+    cache = FactsCache(4)
+    query = StatsQuery(date(2024, 1, 1), date(2024, 12, 31))
+    with travel(_at(date(2024, 3, 1), 9)):
+        f.message(db)
+    assert build_report(db, query=query, today=TODAY, cache=cache).overall.received == 1
+    with travel(_at(date(2024, 3, 2), 9)):
+        f.message(db)  # a new submit event: the cached facts are stale
+    assert build_report(db, query=query, today=TODAY, cache=cache).overall.received == 2
+    assert build_report(db, query=query, today=TODAY, cache=FactsCache(0)).overall.received == 2
+
+
+def test_places_are_public_only_and_masked(db: Session) -> None:
+    with travel(_at(date(2024, 3, 1), 9)):
+        f.message(db, place_text="幸福路小区")
+        f.message(db, place_text="幸福路小区")
+        f.message(db, place_text="秘密地点", is_public=False)
+        f.message(db, place_text="")
+        f.message(db, place_text="联系13812345678的门口")
+    rows = {r.label: r.figures.received for r in build_report(db, query=StatsQuery(*PERIOD), today=TODAY).by_place}
+    assert rows["幸福路小区"] == 2 and rows["未公开"] == 1 and rows["未填写"] == 1
+    assert "秘密地点" not in rows and not any("13812345678" in label for label in rows)

@@ -1,0 +1,126 @@
+"""/stats, its downloads and /api/v1/stats over HTTP: the same figures everywhere, bad input answered clearly."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from minyi.core.clock import CHINA_TZ, china_today, travel
+from minyi.workflow import services as workflow
+from tests import factories as f
+
+PERIOD = "from=2024-03-01&to=2024-03-31"
+
+
+@pytest.fixture
+def data(db: Session) -> dict:
+    """Two departments: one answered on time and rated 满意, one with a case still open; a private message."""
+    water, parks = f.department(db, name="市水务局"), f.department(db, name="=HYPERLINK(\"http://x\")园林局")
+    idle = f.department(db, name="无留言的部门")
+    with travel(datetime(2024, 3, 4, 9, tzinfo=CHINA_TZ)):
+        sub, _handler = f.replied_case(db, water)
+        workflow.rate(db, case=f.reload(db, sub.case), level="satisfied")
+        open_case, _c, _h = f.case_in_progress(db, parks, contact_phone="13912345678", place_text="人民公园北门")
+        f.message(db, is_public=False, place_text="我家楼下", contact_email="secret@example.org")
+    db.flush()
+    return {"water": water, "parks": parks, "idle": idle, "open": open_case}
+
+
+def test_the_page_shows_figures_tables_and_charts(client: TestClient, data: dict) -> None:
+    page = client.get(f"/stats?{PERIOD}")
+    assert page.status_code == 200
+    html = page.text
+    assert "统计公开" in html and 'data-figure="received">3<' in html
+    assert 'data-figure="reply_rate">33.3%<' in html  # 1 replied of 3 (the private message counts too)
+    assert 'data-figure="satisfaction_rate">100.0%<' in html
+    for table in ("t-trend", "t-departments", "t-domain", "t-kind", "t-place"):
+        assert f'<table id="{table}"' in html and f'data-table="{table}"' in html
+    assert '<script src="/static/charts.js" defer></script>' in html
+    assert "无留言的部门" in html and "未分派" in html
+    assert "13912345678" not in html and "secret@example.org" not in html and "我家楼下" not in html
+    assert "人民公园北门" in html and "未公开" in html
+    assert client.get("/static/charts.js").status_code == 200
+
+
+def test_rates_without_data_show_a_dash(client: TestClient, data: dict) -> None:
+    page = client.get(f"/stats?{PERIOD}&department_id={data['idle'].id}")
+    assert page.status_code == 200 and "所选时间段内没有留言" in page.text
+    assert 'data-figure="reply_rate">—<' in page.text and 'data-figure="avg_days">—<' in page.text
+
+
+def test_json_api_agrees_with_the_downloads(client: TestClient, data: dict) -> None:
+    api = client.get(f"/api/v1/stats?{PERIOD}").json()
+    assert api["overall"]["received"] == 3 and api["overall"]["replied"] == 1
+    assert api["overall"]["satisfaction_rate"] == 1.0 and api["overall"]["reopen_rate"] == 0.0
+    assert api["period"] == {"from": "2024-03-01", "to": "2024-03-31", "by": "month", "requested_to": None}
+    rows = list(csv.reader(io.StringIO(client.get(f"/stats.csv?{PERIOD}").content.decode("utf-8-sig"))))
+    header = rows[1]
+    overall = dict(zip(header, rows[2], strict=True))
+    assert overall["分类"] == "总体" and overall["留言数"] == "3" and overall["满意率（%）"] == "100.0"
+    departments = {r[1]: dict(zip(header, r, strict=True)) for r in rows if r[0] == "部门"}
+    assert departments["市水务局"]["按时办结率（%）"] == "100.0"
+    assert departments["无留言的部门"]["回复率（%）"] == ""  # undefined, not 0
+    assert "'=HYPERLINK(\"http://x\")园林局" in departments  # a name is never run as a spreadsheet formula
+    response = client.get(f"/stats.xlsx?{PERIOD}")
+    assert response.headers["content-disposition"].endswith('.xlsx"')
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames[:3] == ["说明", "总体", "部门"]
+    sheet = book["部门"]
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "市水务局" in names and all(not str(n).startswith("=") for n in names)
+    text = response.content + client.get(f"/stats.csv?{PERIOD}").content
+    assert b"13912345678" not in text and "我家楼下".encode() not in text
+
+
+def test_one_department_page(client: TestClient, data: dict) -> None:
+    page = client.get(f"/stats?{PERIOD}&department_id={data['water'].id}")
+    assert page.status_code == 200 and "统计公开 · 市水务局" in page.text
+    api = client.get(f"/api/v1/stats?{PERIOD}&department_id={data['water'].id}").json()
+    assert api["department"] == {"id": data["water"].id, "name": "市水务局"}
+    assert api["overall"]["received"] == 1 and api["overall"]["on_time_rate"] == 1.0
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("from=2024-04-01&to=2024-03-01", "开始日期不能晚于结束日期"),
+    ("from=2024-02-30", "格式不正确"),
+    ("from=yesterday", "格式不正确"),
+    ("from=2099-01-01&to=2099-12-31", "尚未开始"),
+    ("by=hour", "统计粒度"),
+    ("department_id=abc", "部门参数无效"),
+    ("from=%3Cscript%3Ealert(1)%3C/script%3E", "格式不正确"),
+])
+def test_bad_queries_get_a_chinese_page_and_a_json_error(client: TestClient, query: str, message: str) -> None:
+    page = client.get(f"/stats?{query}")
+    assert page.status_code == 422 and message in page.text and 'id="stats-error"' in page.text
+    assert "<script>alert(1)</script>" not in page.text and '<form class="card filters"' in page.text
+    api = client.get(f"/api/v1/stats?{query}")
+    assert api.status_code == 422 and message in api.json()["error"]["message"]
+    assert client.get(f"/stats.csv?{query}").status_code == 422
+
+
+def test_unknown_department_is_404(client: TestClient) -> None:
+    assert client.get("/stats?department_id=999999").status_code == 404
+    response = client.get("/api/v1/stats?department_id=999999")
+    assert response.status_code == 404 and response.json()["error"]["message"] == "部门不存在"
+
+
+def test_a_future_end_is_cut_at_today(client: TestClient) -> None:
+    today = china_today()
+    page = client.get(f"/stats?from={today.year}-01-01&to={today.year + 1}-12-31")
+    assert page.status_code == 200 and "统计截至今天" in page.text
+    api = client.get(f"/api/v1/stats?from={today.year}-01-01&to={today.year + 1}-12-31").json()
+    assert api["period"]["to"] == today.isoformat() and api["period"]["requested_to"] == f"{today.year + 1}-12-31"
+
+
+def test_default_page_covers_twelve_months(client: TestClient) -> None:
+    page = client.get("/stats")
+    assert page.status_code == 200
+    api = client.get("/api/v1/stats").json()
+    assert len(api["trend"]) == 12 and api["period"]["to"] == china_today().isoformat()
+    assert date.fromisoformat(api["period"]["from"]).day == 1
