@@ -94,3 +94,10 @@ def test_recall_and_precision_on_hand_labels(shared_data_dir, request) -> None:
     assert result["n"] >= 400
     assert result["recall"] >= 0.85  # measured 0.918
     assert result["precision"] >= 0.45  # measured 0.508
+
+
+def test_a_smell_of_gas_is_urgent() -> None:
+    detector = UrgencyDetector().fit([])
+    text = "燃气管道有异味疑似泄漏\n滨江小区5栋一楼楼道里这两天一直有很重的燃气味，担心发生危险，请尽快处理！"
+    assert detector.predict([text]) == [True]
+    assert any("燃气味" in reason for reason in detector.explain(text))
