@@ -91,7 +91,7 @@ class DepartmentSuggester(BaseEstimator):
     """
 
     def __init__(self, *, C: float = 0.5, min_examples: int = 3, temperature: float = 0.3,  # noqa: N803
-                 rule_boost: float = 0.5, max_weights: int | None = 3000,
+                 rule_boost: float = 1.0, max_weights: int | None = 3000,
                  features: TextFeatures | None = None) -> None:
         self.C = C
         self.min_examples = min_examples

@@ -353,10 +353,11 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         self.features = features
 
     def fit(self, X: Iterable[str], y: Sequence[str], *, sample_weight: Sequence[float] | None = None,  # noqa: N803
-            unlabeled: Iterable[str] | None = None) -> DomainClassifier:
+            unlabeled: Iterable[str] | None = None, base: sp.csr_matrix | None = None) -> DomainClassifier:
         """Learn from labelled texts; `unlabeled` texts only widen the vocabulary and IDF (no labels used).
 
-        A `features` parameter that is already fitted is used as it is (shared across CV folds).
+        A `features` parameter that is already fitted is used as it is (shared across CV folds), and then
+        `base` may hold its transform of X.
         """
         texts = [str(t) for t in X]
         if self.features is not None and hasattr(self.features, "word_vocab_"):
@@ -365,7 +366,7 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
             every_text = texts + [str(t) for t in (unlabeled or [])]
             self.features_ = TextFeatures(min_df=self.min_df).fit(every_text)
         self.keyword_scorer_ = KeywordScorer(keywords=self.keywords, max_chars=self.keyword_chars).fit()
-        matrix = self._matrix(texts)
+        matrix = self._matrix(texts, base=base if self.features_ is self.features else None)
         svm = LinearSVC(C=self.C, class_weight=self.class_weight).fit(matrix, np.asarray(y), sample_weight)
         self.classes_ = svm.classes_
         coef, intercept = svm.coef_, svm.intercept_
