@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "minyi.commands.platform",
     "minyi.commands.nlp",
     "minyi.commands.hot",
+    "minyi.commands.ingest",
 )
 
 for _name in _COMMAND_MODULES:

@@ -1,0 +1,94 @@
+"""`minyi import`: load historical messages from .jsonl/.csv/.xlsx files (see docs/import.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from minyi.core.db import begin_write, make_engine, make_session_factory
+from minyi.core.settings import get_settings
+from minyi.nlp.labels import APPEAL_KINDS
+
+if TYPE_CHECKING:
+    from minyi.ingest.services import FileReport
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+def _summary(report: FileReport) -> str:
+    parts = [f"{report.rows} rows", f"{report.imported} imported ({report.replied} with a reply)",
+             f"{report.already_present} already present"]
+    if report.duplicates:
+        parts.append(f"{report.duplicates} identical duplicate rows skipped")
+    if report.skipped_bad:
+        parts.append(f"{report.skipped_bad} bad rows skipped")
+    if report.departments_created:
+        parts.append(f"{len(report.departments_created)} departments created (inactive)")
+    return ", ".join(parts)
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+@click.option("--source", default=None,
+              help="Name of the source system; rows are keyed by (source, id). Default: each file's name without "
+                   "extension. Give one name to files that share an id space (so overlaps are imported once).")
+@click.option("--appeal-kind", default="complaint", show_default=True, type=click.Choice(list(APPEAL_KINDS)),
+              help="Appeal kind given to every imported message (it sets the deadline).")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Rows per multi-row INSERT (one transaction per file).")
+@click.option("--skip-bad-rows", is_flag=True, help="Import the good rows of a file that has bad ones (listed).")
+@click.option("--dry-run", is_flag=True, help="Check and count everything, then roll back.")
+def import_messages(paths: tuple[Path, ...], source: str | None, appeal_kind: str, batch_size: int,
+                    skip_bad_rows: bool, dry_run: bool) -> None:
+    """Import historical messages (with replies, votes and categories) from IN files as cases with their events."""
+    from tqdm import tqdm  # imported here: only this command draws a progress bar
+
+    from minyi.ingest.services import import_file
+
+    factory = make_session_factory(make_engine(get_settings().database_url))
+    failed = False
+    for path in paths:
+        with tqdm(desc=path.name, unit="msg", file=sys.stderr, leave=False, disable=None) as bar:
+            def progress(done: int, total: int, bar: tqdm = bar) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            session = factory()
+            try:
+                begin_write(session)
+                report = import_file(session, path=path, source=source, appeal_kind=appeal_kind,
+                                     batch_size=batch_size, skip_bad_rows=skip_bad_rows, progress=progress)
+                if dry_run:
+                    session.rollback()
+                else:
+                    session.commit()
+            except Exception as exc:
+                session.rollback()
+                raise click.ClickException(f"{path}: nothing imported ({type(exc).__name__}: {exc})") from exc
+            finally:
+                session.close()
+        if report.unreadable:
+            failed = True
+            click.echo(f"{path}: cannot be read, nothing written:", err=True)
+        elif report.problems and not report.written:
+            failed = True
+            click.echo(f"{path}: {len({p.row for p in report.problems})} bad rows, nothing written "
+                       "(fix them, or import the others with --skip-bad-rows):", err=True)
+        else:
+            note = " (dry run: nothing written)" if dry_run else ""
+            click.echo(f"{path} [{report.source}]: {_summary(report)}{note}")
+        for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+            click.echo(f"  {problem}", err=True)
+        if len(report.problems) > MAX_PROBLEMS_SHOWN:
+            click.echo(f"  … and {len(report.problems) - MAX_PROBLEMS_SHOWN} more", err=True)
+    if failed:
+        sys.exit(1)
+
+
+def register(group: click.Group) -> None:
+    """Add these commands to the CLI."""
+    group.add_command(import_messages)
