@@ -127,14 +127,21 @@ def _prefix_key(term: str) -> int:
     return ord(term[0]) | (ord(term[1]) << 21) | (int(_SENTINEL) << 42)
 
 
-def _tfidf(docs: np.ndarray, cols: np.ndarray, n_docs: int, n_cols: int, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear-tf TF-IDF rows, L2-normalised, from (doc, column) occurrence pairs."""
-    m = sp.csr_matrix((np.ones(cols.size, np.float32), (docs, cols)), shape=(n_docs, n_cols))
+def _tfidf_blocks(blocks: list[tuple[np.ndarray, np.ndarray]], n_docs: int, widths: list[int],
+                  idfs: list[np.ndarray]) -> sp.csr_matrix:
+    """Several TF-IDF blocks side by side, each row of each block L2-normalised, built as one matrix."""
+    offsets = np.cumsum([0, *widths])
+    docs = np.concatenate([d for d, _ in blocks])
+    cols = np.concatenate([c + offsets[i] for i, (_, c) in enumerate(blocks)])
+    m = sp.csr_matrix((np.ones(cols.size, np.float32), (docs, cols)), shape=(n_docs, int(offsets[-1])))
     m.sum_duplicates()
-    m.data = (1.0 + np.log(m.data)) * idf[m.indices]
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    m.data = (1.0 + np.log(m.data)) * np.concatenate(idfs)[m.indices]
+    block = np.searchsorted(offsets[1:], m.indices, side="right")
+    rows = np.repeat(np.arange(n_docs), np.diff(m.indptr))
+    cell = rows * len(blocks) + block
+    norms = np.sqrt(np.bincount(cell, weights=np.square(m.data, dtype=np.float64), minlength=n_docs * len(blocks)))
     norms[norms == 0] = 1.0
-    m.data /= np.repeat(norms, np.diff(m.indptr)).astype(np.float32)
+    m.data /= norms[cell].astype(np.float32)
     return m
 
 
@@ -148,10 +155,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     fit() needs no labels: fit it on every text available (labelled or not).
     """
 
-    def __init__(self, *, min_df: int = 2, max_chars: int = 3000, char_chars: int = 300) -> None:
+    def __init__(self, *, min_df: int = 2, max_chars: int = 3000, char_chars: int = 300,
+                 char_orders: tuple[int, ...] = (1, 2, 3)) -> None:
         self.min_df = min_df
         self.max_chars = max_chars
         self.char_chars = char_chars
+        self.char_orders = char_orders
 
     def fit(self, X: Iterable[str], y: object = None) -> TextFeatures:  # noqa: N803 - scikit-learn's name
         texts = [str(t) for t in X]
@@ -161,7 +170,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         vocab = sorted(w for w, c in df.items() if c >= self.min_df)
         self.word_vocab_ = {w: i for i, w in enumerate(vocab)}
         self.word_idf_ = _idf(np.array([df[w] for w in vocab], dtype=np.float64), n)
-        docs, keys = _char_keys([_WS.sub(" ", t) for t in texts], self.char_chars)
+        docs, keys = _char_keys([_WS.sub(" ", t) for t in texts], self.char_chars, tuple(self.char_orders))
         order = np.lexsort((docs, keys))
         keys, docs = keys[order], docs[order]
         first = np.ones(keys.size, dtype=bool)
@@ -178,19 +187,21 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         """Number of columns transform() returns."""
         return 2 * (len(self.word_vocab_) + self.char_keys_.size)
 
-    def _words(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    def _words(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(doc, column) pairs of the known words."""
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         flat = chain.from_iterable(token_lists)
         cols = np.fromiter(map(self.word_vocab_.get, flat, repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
         docs = np.repeat(np.arange(len(token_lists)), lengths)
         known = cols >= 0
-        return _tfidf(docs[known], cols[known], len(token_lists), len(self.word_vocab_), self.word_idf_)
+        return docs[known], cols[known]
 
-    def _chars(self, texts: Sequence[str], limit: int) -> sp.csr_matrix:
-        docs, keys = _char_keys(texts, limit)
+    def _chars(self, texts: Sequence[str], limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """(doc, column) pairs of the known char n-grams."""
+        docs, keys = _char_keys(texts, limit, tuple(self.char_orders))
         cols = self._char_table().lookup(keys)
         known = cols >= 0
-        return _tfidf(docs[known], cols[known], len(texts), self.char_keys_.size, self.char_idf_)
+        return docs[known], cols[known]
 
     def restrict(self, used: np.ndarray) -> tuple[TextFeatures, np.ndarray]:
         """A copy that only computes the columns in `used`, and the old index of each of its columns."""
@@ -236,7 +247,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             tokens = [tt + cut(p[1][: self.max_chars]) for tt, p in zip(title_tokens, pairs, strict=True)]
         blocks = [self._words(tokens), self._chars(full, self.char_chars), self._words(title_tokens),
                   self._chars(titles, _MAX_TITLE)]
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        n_words, n_chars = len(self.word_vocab_), self.char_keys_.size
+        return _tfidf_blocks(blocks, len(texts), [n_words, n_chars, n_words, n_chars],
+                             [self.word_idf_, self.char_idf_, self.word_idf_, self.char_idf_])
 
 
 def sparsify(coef: np.ndarray, max_weights: int | None) -> sp.csr_matrix:
@@ -388,20 +401,25 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
                 base: sp.csr_matrix | None = None) -> sp.csr_matrix:
         if base is None:
             base = self.features_.transform(texts, tokens=tokens)
+        return sp.hstack([base, sp.csr_matrix(self._keyword_block(texts))], format="csr", dtype=np.float32)
+
+    def _keyword_block(self, texts: Sequence[str]) -> np.ndarray:
         titles = [t.partition("\n")[0] for t in texts]
         full = self.keyword_scorer_.transform(texts)
         title = self.keyword_scorer_.transform(titles)
-        extra = np.hstack([self.keyword_weight * full, self.title_keyword_weight * title])
-        return sp.hstack([base, sp.csr_matrix(extra)], format="csr", dtype=np.float32)
+        return np.hstack([self.keyword_weight * full, self.title_keyword_weight * title])
 
     def decision_function(self, X: Iterable[str], *, tokens: Sequence[Sequence[str]] | None = None,  # noqa: N803
                           base: sp.csr_matrix | None = None) -> np.ndarray:
         """Margins, one column per class; `base` = features_.transform(X) when already computed."""
-        matrix = self._matrix([str(t) for t in X], tokens=tokens, base=base)
+        texts = [str(t) for t in X]
+        if base is None:
+            base = self.features_.transform(texts, tokens=tokens)
         dense = self.__dict__.get("_dense_coef")
         if dense is None or dense.shape[0] != self.coef_.shape[1]:
             dense = self.__dict__["_dense_coef"] = self.coef_.T.toarray()
-        return np.asarray(matrix @ dense) + self.intercept_
+        n_base = base.shape[1]
+        return np.asarray(base @ dense[:n_base]) + self._keyword_block(texts) @ dense[n_base:] + self.intercept_
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
