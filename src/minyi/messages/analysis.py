@@ -30,6 +30,9 @@ def default_analyzer() -> Analyzer:
     return load_default_analyzer()
 
 
+MIN_DEPARTMENT_SCORE = 0.05  # below this a department is noise, not a suggestion
+
+
 def rank_departments(departments: list[Department], *, text: str, domain_scores: dict[str, float],
                      k: int = 3) -> list[dict[str, Any]]:
     """Our own departments ranked by the admin's rules: predicted-domain probability plus keyword hits."""
@@ -38,7 +41,7 @@ def rank_departments(departments: list[Department], *, text: str, domain_scores:
         domain_part = sum(float(domain_scores.get(d, 0.0)) for d in dept.domains)
         hits = [w for w in dept.keywords if w and w in text]
         score = domain_part + min(1.0, 0.5 * len(hits))
-        if score > 0:
+        if score >= MIN_DEPARTMENT_SCORE:
             ranked.append({"id": dept.id, "name": dept.name, "score": round(score, 3), "keywords": hits})
     ranked.sort(key=lambda r: (-r["score"], r["id"]))
     return ranked[:k]
