@@ -187,12 +187,11 @@ def read_file(path: Path, *, now: datetime | None = None) -> tuple[list[ImportRo
 
 
 def _place(title: str, body: str) -> str:
-    """The city and district the message names (title first), e.g. `A市A2区`; '' when none."""
+    """The district the message names (else its city), title first: `A2区`, `K7县`, `A市`; '' when none."""
     for text in (title, body[:300]):
-        found = _PLACES.extract(text)
+        found = {p["level"]: p["name"] for p in reversed(_PLACES.extract(text))}  # the first of each level wins
         if found:
-            by_level = {p["level"]: p["name"] for p in found}
-            return "".join(by_level[level] for level in ("city", "district") if level in by_level)[:200]
+            return (found.get("district") or found["city"])[:200]
     return ""
 
 

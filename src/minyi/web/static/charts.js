@@ -81,7 +81,7 @@
   }
 
   function drawLines(data, percent) {
-    var height = 280, top = 36, bottom = height - 36, left = 56, right = WIDTH - 16;
+    var height = 280, top = 36, bottom = height - 36, left = 56, right = WIDTH - 36;
     var svg = el("svg", { viewBox: "0 0 " + WIDTH + " " + height, width: "100%", role: "img" });
     var all = [];
     data.series.forEach(function (s) { s.values.forEach(function (v) { if (v !== null) { all.push(v); } }); });
