@@ -204,3 +204,13 @@ def test_cross_validated_macro_f1_on_gold(shared_data_dir: Path) -> None:
     # measured 0.717 on 674 messages (5-fold stratified, random_state=0); the floor catches regressions
     assert result["macro_f1"] >= 0.68
     assert min(result["f1"].values()) >= 0.3
+
+
+def test_two_kinds_only() -> None:
+    texts = [t for t, k in TRAIN if k in {"complaint", "praise"}]
+    kinds = [k for _, k in TRAIN if k in {"complaint", "praise"}]
+    model = AppealKindClassifier().fit(texts, kinds)
+    assert list(model.classes_) == ["complaint", "praise"]
+    proba = model.predict_proba(["投诉噪音扰民\n请查处", "感谢\n点赞"])
+    assert proba.shape == (2, 2)
+    assert model.predict(["投诉噪音扰民\n请查处", "感谢民警\n点赞，谢谢"]).tolist() == ["complaint", "praise"]
