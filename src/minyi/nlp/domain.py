@@ -155,16 +155,17 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     fit() needs no labels: fit it on every text available (labelled or not).
     """
 
-    def __init__(self, *, min_df: int = 2, max_chars: int = 3000, char_chars: int = 300,
-                 char_orders: tuple[int, ...] = (1, 2, 3)) -> None:
+    def __init__(self, *, min_df: int = 2, max_chars: int = 1000, char_chars: int = 300,
+                 char_orders: tuple[int, ...] = (1, 2, 3), words: bool = True) -> None:
         self.min_df = min_df
+        self.words = words
         self.max_chars = max_chars
         self.char_chars = char_chars
         self.char_orders = char_orders
 
     def fit(self, X: Iterable[str], y: object = None) -> TextFeatures:  # noqa: N803 - scikit-learn's name
         texts = [str(t) for t in X]
-        words = [tokenize(t[: self.max_chars]) for t in texts]
+        words = [tokenize(t[: self.max_chars]) for t in texts] if self.words else []
         n = len(texts)
         df = Counter(w for ws in words for w in set(ws))
         vocab = sorted(w for w, c in df.items() if c >= self.min_df)
@@ -242,8 +243,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         window = 4 * self.char_chars
         full = [f"{t} {_WS.sub(' ', p[1][:window]).strip()}" for t, p in zip(titles, pairs, strict=True)]
         # whitespace tokens are not in the vocabulary, so the raw cut needs no filtering here
-        title_tokens = [cut(t) for t in titles]
-        if tokens is None:
+        title_tokens = [cut(t) for t in titles] if self.word_vocab_ else [[] for _ in titles]
+        if not self.word_vocab_:
+            tokens = title_tokens
+        elif tokens is None:
             tokens = [tt + cut(p[1][: self.max_chars]) for tt, p in zip(title_tokens, pairs, strict=True)]
         blocks = [self._words(tokens), self._chars(full, self.char_chars), self._words(title_tokens),
                   self._chars(titles, _MAX_TITLE)]

@@ -50,21 +50,26 @@ log = logging.getLogger(__name__)
 MODEL_PACKAGE = "minyi.nlp.models"
 MODEL_FILE = "default.pkl"
 _WS = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r" ?\n[\s]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]+")
 
 
-def clean(text: str) -> tuple[str, list[dict[str, str]]]:
-    """Cleaned text and the repairs made (H1's normalize() when available)."""
+def clean(text: str, *, one_line: bool = False) -> tuple[str, list[dict[str, str]]]:
+    """Cleaned text and the repairs made (H1's normalize() when available); `one_line` for a title."""
     text = _CONTROL.sub(" ", text or "")
+    repairs: list[dict[str, str]] = []
     if _normalize is not None:
         try:
             result = _normalize(text)
         except Exception:  # a cleaning bug must not lose the message: fall back to whitespace cleanup
             log.exception("normalize() failed; using whitespace cleanup")
         else:
+            text = result.text
             repairs = [{"kind": r.kind, "detail": r.detail} for r in result.repairs]
-            return _WS.sub(" ", result.text).strip(), repairs
-    return _WS.sub(" ", text).strip(), []
+    if one_line:
+        return _WS.sub(" ", text).strip(), repairs
+    return _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip(), repairs
 
 
 class MessageAnalyzer(BaseEstimator):
@@ -160,7 +165,7 @@ class MessageAnalyzer(BaseEstimator):
         return getattr(self, "domain_", None) is not None or getattr(self, "departments_", None) is not None
 
     def _clean_pair(self, title: str, body: str) -> tuple[str, list[dict[str, str]]]:
-        clean_title, title_repairs = clean(title[:1000])
+        clean_title, title_repairs = clean(title[:1000], one_line=True)
         clean_body, body_repairs = clean(body[: self.max_chars])
         text = f"{clean_title}\n{clean_body}" if clean_title or clean_body else ""
         return text, title_repairs + body_repairs
@@ -300,7 +305,7 @@ def optional_module(name: str) -> Any:
 
 
 def _clean_message(title: str, body: str) -> str:
-    return f"{clean(title)[0]}\n{clean(body)[0]}"
+    return f"{clean(title, one_line=True)[0]}\n{clean(body)[0]}"
 
 
 def load_training_data(data_dir: str | Path, gold_dir: str | Path | None = None, *,
