@@ -15,7 +15,7 @@ from minyi.core.clock import CHINA_TZ, travel
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.workdays import add_workdays, workdays_between
 from minyi.stats.figures import Figures, WorkdayCounter, buckets, percentile
-from minyi.stats.services import FactsCache, StatsQuery, build_report, load_facts, parse_query
+from minyi.stats.services import StatsCache, StatsQuery, build_report, load_facts, parse_query
 from minyi.workflow import services as workflow
 from tests import factories as f
 
@@ -333,7 +333,7 @@ def test_loading_takes_two_queries_whatever_the_number_of_cases(db: Session,
 
 
 def test_the_cache_follows_the_event_log(db: Session) -> None:
-    cache = FactsCache(4)
+    cache = StatsCache(4)
     query = StatsQuery(date(2024, 1, 1), date(2024, 12, 31))
     with travel(_at(date(2024, 3, 1), 9)):
         f.message(db)
@@ -341,7 +341,7 @@ def test_the_cache_follows_the_event_log(db: Session) -> None:
     with travel(_at(date(2024, 3, 2), 9)):
         f.message(db)  # a new submit event: the cached facts are stale
     assert build_report(db, query=query, today=TODAY, cache=cache).overall.received == 2
-    assert build_report(db, query=query, today=TODAY, cache=FactsCache(0)).overall.received == 2
+    assert build_report(db, query=query, today=TODAY, cache=StatsCache(0)).overall.received == 2
 
 
 def test_places_are_public_only_and_masked(db: Session) -> None:

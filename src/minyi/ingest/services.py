@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -202,9 +203,9 @@ def _departments(session: Session, rows: Sequence[ImportRow]) -> tuple[dict[str,
     existing = {d.name: d.id for d in session.scalars(select(Department).where(Department.name.in_(names)))}
     created = sorted(names - set(existing))
     if created:
-        ids = session.scalars(insert(Department).returning(Department.id, sort_by_parameter_order=True),
-                              [{"name": name, "parent_id": None, "domains": [], "keywords": [], "is_active": False,
-                                "created_at": utcnow()} for name in created]).all()
+        ids = _insert(session, Department, "name", [
+            {"name": name, "parent_id": None, "domains": [], "keywords": [], "is_active": False, "created_at": utcnow()}
+            for name in created])
         existing |= dict(zip(created, ids, strict=True))
     return {key: existing[name] for key, name in wanted.items()}, {v: k for k, v in existing.items()}, created
 
@@ -227,18 +228,40 @@ class _Context:
     department_names: dict[int, str]
 
 
+@lru_cache(maxsize=8192)
+def _deadline_from(day: date, days: int) -> date:
+    return add_workdays(day, days)  # cached: the holiday calendar costs ~40 µs a day, and many rows share a day
+
+
 def _deadline(sent: datetime, days: int) -> date:
-    return add_workdays(to_china(sent).date(), days)
+    return _deadline_from(to_china(sent).date(), days)
+
+
+def _insert(session: Session, model: type, key: str, rows: list[dict[str, Any]]) -> list[int]:
+    """One multi-row INSERT, then the new ids read back by a column unique within the batch.
+
+    Portable and fast: RETURNING with a guaranteed row order is not available for multi-row inserts on
+    every database (SQLAlchemy falls back to one statement per row on SQLite).
+    """
+    if not rows:
+        return []
+    table = model.__table__
+    session.execute(insert(table), rows)
+    column, ids = table.c[key], {}
+    values = [r[key] for r in rows]
+    for start in range(0, len(values), 900):  # stay under every database's bound-parameter limit
+        ids |= dict(session.execute(select(column, table.c.id).where(column.in_(values[start:start + 900]))).all())
+    return [ids[value] for value in values]
 
 
 def _write_batch(session: Session, rows: Sequence[ImportRow], ctx: _Context) -> int:
     """Write one batch: messages, cases, replies, events, import records; returns how many were replied."""
-    message_ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), [{
+    message_ids = _insert(session, Message, "tracking_hash", [{
         "title": r.title, "body": r.body, "appeal_kind": ctx.appeal_kind, "domain": r.category,
         "place_text": _place(r.title, r.body), "is_public": True, "is_anonymous": False, "source": "import",
         "external_id": r.external_id, "submission_key": None, "client_hash": "", "created_at": r.time,
         "tracking_hash": hash_token(secrets.token_urlsafe(24)),  # nobody holds the link: history is not rated
-    } for r in rows]).all()
+    } for r in rows])
     cases: list[dict[str, Any]] = []
     for r, message_id in zip(rows, message_ids, strict=True):
         replied = r.reply_time is not None
@@ -250,16 +273,16 @@ def _write_batch(session: Session, rows: Sequence[ImportRow], ctx: _Context) -> 
             "assigned_at": r.time if replied else None, "replied_at": r.reply_time, "closed_at": closed_at,
             "merged_into_id": None, "reopen_count": 0, "escalated": False, "public_reason": "", "supports": r.likes,
             "updated_at": closed_at or r.reply_time or r.time})
-    case_ids = session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), cases).all()
+    case_ids = _insert(session, Case, "message_id", cases)
     replied_rows = [(r, c, case) for r, c, case in zip(rows, case_ids, cases, strict=True) if r.reply_time]
-    reply_ids = session.scalars(insert(Reply).returning(Reply.id, sort_by_parameter_order=True), [
+    reply_ids = _insert(session, Reply, "case_id", [  # one reply per new case
         {"case_id": c, "department_id": case["department_id"], "author_id": None, "body": r.reply,
-         "created_at": r.reply_time} for r, c, case in replied_rows]).all() if replied_rows else []
+         "created_at": r.reply_time} for r, c, case in replied_rows])
     replies = {c: reply_id for (_r, c, _case), reply_id in zip(replied_rows, reply_ids, strict=True)}
     events = [e for r, case_id, case in zip(rows, case_ids, cases, strict=True)
               for e in _events(r, case_id, case, replies.get(case_id), ctx)]
-    session.execute(insert(CaseEvent), events)
-    session.execute(insert(ImportRecord), [
+    session.execute(insert(CaseEvent.__table__), events)  # Core executemany: one statement for the batch
+    session.execute(insert(ImportRecord.__table__), [
         {"source": ctx.source, "external_id": r.external_id, "message_id": m, "source_user": r.user[:USER_MAX],
          "imported_at": ctx.now} for r, m in zip(rows, message_ids, strict=True)])
     return len(replied_rows)

@@ -2,8 +2,8 @@
 
 Two queries per period, whatever the number of cases: the cases received in the period (their `submit`
 event) with their message's public attributes, and those cases' events in order. The folded facts are
-cached per process, keyed by the newest event id: the log is append-only, so an unchanged newest id
-means unchanged figures.
+cached per process (and so are finished reports), keyed by the newest event id: the log is append-only,
+so an unchanged newest id means unchanged figures.
 """
 
 from __future__ import annotations
@@ -164,29 +164,40 @@ def load_facts(session: Session, *, start: date, end: date) -> list[CaseFacts]:
     return [fact.settle() for fact in facts.values()]
 
 
-class FactsCache:
-    """Folded facts per period, valid while the event log's newest id is unchanged (LRU, thread-safe)."""
+class StatsCache:
+    """Folded facts per period and finished reports per query, valid while nothing changed (LRU, thread-safe).
+
+    The version is (newest event id, newest department id): the event log is append-only and every
+    change to a case appends an event, so an unchanged version means unchanged figures. (A department
+    deactivated since shows with the next event.) Size 0 caches nothing.
+    """
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple[Any, ...], list[CaseFacts]] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, *, start: date, end: date) -> list[CaseFacts]:
-        """Cached facts, or load them."""
+    @staticmethod
+    def version(session: Session) -> tuple[Any, Any]:
+        """What the cached values depend on, in one query."""
+        row = session.execute(select(select(func.max(CaseEvent.id)).scalar_subquery(),
+                                     select(func.max(Department.id)).scalar_subquery())).one()
+        return row[0], row[1]
+
+    def get_or_build(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """The cached value of `key`, or build and keep it."""
         if self.size <= 0:
-            return load_facts(session, start=start, end=end)
-        key = (start, end, session.scalar(select(func.max(CaseEvent.id))))
+            return build()
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        facts = load_facts(session, start=start, end=end)
+        value = build()
         with self._lock:
-            self._entries[key] = facts
+            self._entries[key] = value
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-        return facts
+        return value
 
 
 @dataclass(frozen=True)
@@ -271,9 +282,16 @@ def _breakdown_rows(facts: list[CaseFacts], today: date) -> tuple[list[GroupRow]
 
 
 def build_report(session: Session, *, query: StatsQuery, today: date | None = None,
-                 cache: FactsCache | None = None) -> StatsReport:
+                 cache: StatsCache | None = None) -> StatsReport:
     """The public statistics of a period, overall or for one department."""
     today = today or china_today()
+    cache = cache or StatsCache(0)
+    version = cache.version(session) if cache.size > 0 else None
+    return cache.get_or_build(("report", query, today, version),
+                              lambda: _build(session, query=query, today=today, cache=cache, version=version))
+
+
+def _build(session: Session, *, query: StatsQuery, today: date, cache: StatsCache, version: Any) -> StatsReport:
     departments = list(session.scalars(select(Department).order_by(Department.name)))
     department_name = None
     if query.department_id is not None:
@@ -281,7 +299,8 @@ def build_report(session: Session, *, query: StatsQuery, today: date | None = No
         if match is None:
             raise NotFound("部门不存在")
         department_name = match.name
-    facts = (cache or FactsCache(0)).get(session, start=query.start, end=query.end)
+    facts = cache.get_or_build(("facts", query.start, query.end, version),
+                               lambda: load_facts(session, start=query.start, end=query.end))
     scoped = facts if query.department_id is None else [f for f in facts if f.department_id == query.department_id]
     by_domain, by_kind, by_place = _breakdown_rows(scoped, today)
     notices = []
@@ -294,4 +313,3 @@ def build_report(session: Session, *, query: StatsQuery, today: date | None = No
                        departments=_department_rows(facts, departments, today),
                        trend=_trend_rows(scoped, query, today), by_domain=by_domain, by_appeal_kind=by_kind,
                        by_place=by_place, notices=notices)
-

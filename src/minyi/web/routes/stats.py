@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -11,7 +12,8 @@ from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
 from minyi.stats import export
-from minyi.stats.services import GRANULARITIES, FactsCache, StatsReport, build_report, parse_query
+from minyi.stats.figures import Figures
+from minyi.stats.services import GRANULARITIES, StatsCache, StatsReport, build_report, parse_query
 from minyi.web.deps import SessionDep, optional_staff
 from minyi.web.templating import render
 
@@ -20,13 +22,34 @@ api_router = APIRouter(prefix="/api/v1", tags=["v1"])
 _cache_lock = threading.Lock()
 
 
-def _cache(request: Request) -> FactsCache:
+def _cache(request: Request) -> StatsCache:
     """One facts cache per app (sized by MINYI_STATS_CACHE)."""
     with _cache_lock:
         cache = getattr(request.app.state, "stats_cache", None)
         if cache is None:
-            cache = request.app.state.stats_cache = FactsCache(request.app.state.settings.stats_cache)
+            cache = request.app.state.stats_cache = StatsCache(request.app.state.settings.stats_cache)
     return cache
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}"
+
+
+# The columns of stats/_macros.html's figure_table, in order, with how each is shown.
+_COLUMNS: tuple[tuple[str, Callable[[Any], str]], ...] = (
+    ("received", str), ("replied", str), ("reply_rate", _pct), ("on_time_rate", _pct), ("avg_days", _one_decimal),
+    ("p90_days", str), ("satisfaction_rate", _pct), ("reopen_rate", _pct), ("extensions", str), ("escalated", str),
+    ("overdue_open", str))
+
+
+def cells(figures: Figures) -> list[tuple[str, str]]:
+    """A table row's (raw value, shown text) in the columns' order; "—" where a figure is undefined."""
+    return [("", "—") if (value := getattr(figures, key)) is None else (str(value), show(value))
+            for key, show in _COLUMNS]
 
 
 def _report(request: Request, db: SessionDep) -> StatsReport:
@@ -38,7 +61,7 @@ def stats_page(request: Request, db: SessionDep) -> Any:
     """Messages, replies, timeliness and satisfaction per department and period, with charts and tables."""
     params = dict(request.query_params)
     context: dict[str, Any] = {"params": params, "departments": department_tree(db), "granularities": GRANULARITIES,
-                               "today": china_today()}
+                               "today": china_today(), "cells": cells}
     try:
         report = _report(request, db)
     except ValidationFailed as exc:  # the form comes back with the message; nothing to show yet
