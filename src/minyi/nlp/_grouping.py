@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -97,27 +98,43 @@ def _suffixes(names: Iterable[str]) -> frozenset[str]:
 
 
 class _Sets:
-    """Rows of name sets as a sparse binary matrix, for vectorised overlap tests."""
+    """Rows of name sets as a padded integer matrix (one id per name), for vectorised overlap tests.
+
+    Padding differs between the two sides of a test (-1 left, -2 right) so that it never matches.
+    """
+
+    _MAX_WIDTH = 24  # a message naming more places than this is junk; keep some of its names
 
     def __init__(self, rows: Sequence[frozenset[str]], vocab: dict[str, int]) -> None:
-        ptr, idx = [0], []
-        for row in rows:
-            idx.extend(vocab.setdefault(name, len(vocab)) for name in row)
-            ptr.append(len(idx))
-        self.ptr, self.idx = np.asarray(ptr), np.asarray(idx, dtype=np.int64)
-        self.nonempty = np.diff(self.ptr) > 0
+        width = min(max((len(r) for r in rows), default=0), self._MAX_WIDTH)
+        self.ids = np.full((len(rows), max(width, 1)), -1, dtype=np.int32)
+        for k, row in enumerate(rows):
+            ids = sorted(vocab.setdefault(name, len(vocab)) for name in row)[:width]
+            self.ids[k, : len(ids)] = ids
+        self.nonempty = self.ids[:, 0] >= 0
+        self.width = (self.ids >= 0).sum(axis=1)
 
-    def matrix(self, n_cols: int) -> csr_matrix:
-        data = np.ones(len(self.idx), dtype=np.float32)
-        return csr_matrix((data, self.idx, self.ptr), shape=(len(self.ptr) - 1, n_cols))
+    def right(self) -> np.ndarray:
+        return np.where(self.ids >= 0, self.ids, -2)
 
 
-def _rowwise_dot(a: csr_matrix, b: csr_matrix, i: np.ndarray, j: np.ndarray, batch: int = 100_000) -> np.ndarray:
+def _overlap(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Row-wise: does left[k] share an id with right[k]? (right padded with -2)."""
+    return (left[:, :, None] == right[:, None, :]).any(axis=(1, 2))
+
+
+def _rowwise_dot(a: csr_matrix, b: csr_matrix, i: np.ndarray, j: np.ndarray, batch: int = 20_000) -> np.ndarray:
     """a[i[k]] . b[j[k]] for every k."""
     out = np.empty(len(i), dtype=np.float32)
     for s in range(0, len(i), batch):
         out[s : s + batch] = np.asarray(a[i[s : s + batch]].multiply(b[j[s : s + batch]]).sum(axis=1)).ravel()
     return out
+
+
+def _compact_columns(rows: csr_matrix) -> csr_matrix:
+    """The same rows over only the columns they use (a product then never touches 2**20 columns)."""
+    used, local = np.unique(rows.indices, return_inverse=True)
+    return csr_matrix((rows.data, local.astype(np.int32), rows.indptr), shape=(rows.shape[0], len(used)))
 
 
 class PairScorer:
@@ -127,12 +144,14 @@ class PairScorer:
     often glues a developer's or a road's name in front of an estate's).
     """
 
+    _BATCH = 50_000
+
     def __init__(self, problem: csr_matrix, places: Sequence[MessagePlaces], start: np.ndarray,
                  end: np.ndarray, *, place_bonus: float, max_days: float, weak_place_factor: float = 1 / 3) -> None:
         self.problem, self.start, self.end = problem, start, end
         self.place_bonus, self.max_days, self.weak_place_factor = place_bonus, max_days, weak_place_factor
         vocab: dict[str, int] = {}
-        sets = {
+        self.sets = {
             "primary": _Sets([p.primary_fine for p in places], vocab),
             "primary_suffixes": _Sets([_suffixes(p.primary_fine) for p in places], vocab),
             "all": _Sets([p.all_fine for p in places], vocab),
@@ -141,11 +160,17 @@ class PairScorer:
             "strong_suffixes": _Sets([_suffixes(p.strong) for p in places], vocab),
             "districts": _Sets([p.districts for p in places], vocab),
         }
-        self.m = {name: s.matrix(len(vocab) + 1) for name, s in sets.items()}
-        self.has_primary, self.has_district = sets["primary"].nonempty, sets["districts"].nonempty
+        self.right = {name: s.right() for name, s in self.sets.items()}
+        self.has_primary, self.has_district = self.sets["primary"].nonempty, self.sets["districts"].nonempty
 
     def _overlap(self, left: str, right: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        return _rowwise_dot(self.m[left], self.m[right], i, j) > 0
+        out = np.zeros(len(i), dtype=bool)
+        lefts, rights = self.sets[left], self.sets[right]
+        both = np.flatnonzero(lefts.nonempty[i] & rights.nonempty[j])
+        if len(both):  # most pairs name no place on one side: only the others are compared
+            a, b = i[both], j[both]
+            out[both] = _overlap(lefts.ids[a, : lefts.width[a].max()], self.right[right][b, : rights.width[b].max()])
+        return out
 
     def shared_place(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """A place named in the title/opening of one message matches a place named in the other."""
@@ -158,31 +183,53 @@ class PairScorer:
         """Both name the same estate or community."""
         return self._overlap("strong", "strong_suffixes", i, j) | self._overlap("strong_suffixes", "strong", i, j)
 
-    def score(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        text = _rowwise_dot(self.problem, self.problem, i, j)
+    def _adjust(self, text: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Add the place bonus, zero the pairs whose places clash or whose periods lie too far apart."""
         shared = self.shared_place(i, j)
+        strong = np.zeros(len(i), dtype=bool)
+        strong[shared] = self.shared_strong_place(i[shared], j[shared])
         both_fine = self.has_primary[i] & self.has_primary[j]
         district_clash = self.has_district[i] & self.has_district[j] & ~self._overlap("districts", "districts", i, j)
         gap = np.maximum(0.0, np.maximum(self.start[i] - self.end[j], self.start[j] - self.end[i]))
-        strong = shared & self.shared_strong_place(i, j)
         out = text + self.place_bonus * np.where(strong, 1.0, self.weak_place_factor) * shared
         out[(both_fine | district_clash) & ~shared] = 0.0
         out[gap > self.max_days] = 0.0
         return out
 
+    def score(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Scores of the pairs (i[k], j[k])."""
+        out = np.empty(len(i), dtype=np.float64)
+        for s in range(0, len(i), self._BATCH):
+            a, b = i[s : s + self._BATCH], j[s : s + self._BATCH]
+            out[s : s + self._BATCH] = self._adjust(_rowwise_dot(self.problem, self.problem, a, b), a, b)
+        return out
+
+    def score_all_pairs(self, members: np.ndarray) -> np.ndarray:
+        """Condensed scores (scipy's pdist order) of every pair among ``members``."""
+        a, b = np.triu_indices(len(members), k=1)
+        block = _compact_columns(self.problem[members])
+        text = (block @ block.T).toarray()[a, b]
+        out = np.empty(len(a), dtype=np.float64)
+        for s in range(0, len(a), self._BATCH):
+            out[s : s + self._BATCH] = self._adjust(text[s : s + self._BATCH], members[a[s : s + self._BATCH]],
+                                                    members[b[s : s + self._BATCH]])
+        return out
+
 
 def candidate_pairs(problem: csr_matrix, places: Sequence[MessagePlaces], *, keys_per_message: int,
-                    max_block: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) sharing a fine place or one of their top problem bigrams, blocks <= max_block."""
+                    max_block: int, min_shared: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) sharing a fine place, or ``min_shared`` of their top problem bigrams.
+
+    Keys shared by more than ``max_block`` messages are ignored (they would make quadratic blocks).
+    """
     n = problem.shape[0]
-    rows, cols = [], []
-    # top problem features of each row
-    for r in range(n):
-        lo, hi = problem.indptr[r], problem.indptr[r + 1]
-        if hi > lo:
-            top = np.argsort(problem.data[lo:hi])[::-1][:keys_per_message]
-            cols.append(problem.indices[lo:hi][top].astype(np.int64))
-            rows.append(np.full(len(top), r, dtype=np.int64))
+    # the top problem features of each row: sort by (row, -weight), keep the first few of each row
+    lengths = np.diff(problem.indptr)
+    row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    order = np.argsort(row_of - problem.data.astype(np.float64))  # by row, then by weight descending
+    rank = np.arange(len(order)) - np.repeat(problem.indptr[:-1], lengths)
+    top = order[rank < keys_per_message]
+    rows, cols = [row_of[top]], [problem.indices[top].astype(np.int64)]
     offset = problem.shape[1]
     vocab: dict[str, int] = {}
     for r, p in enumerate(places):
@@ -191,28 +238,35 @@ def candidate_pairs(problem: csr_matrix, places: Sequence[MessagePlaces], *, key
         rows.append(np.full(len(ids), r, dtype=np.int64))
     row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
     col = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    weight = np.where(col >= offset, float(min_shared), 1.0).astype(np.float32)  # one shared place suffices
     _, col = np.unique(col, return_inverse=True)
-    keys = csr_matrix((np.ones(len(row), dtype=np.float32), (row, col)), shape=(n, int(col.max(initial=-1)) + 1))
+    keys = csr_matrix((weight, (row, col)), shape=(n, int(col.max(initial=-1)) + 1))
     df = np.bincount(keys.indices, minlength=keys.shape[1])
     keys = keys[:, np.flatnonzero((df >= 2) & (df <= max_block))]
-    shared = (keys @ keys.T).tocoo()
-    upper = shared.row < shared.col
-    return shared.row[upper].astype(np.int64), shared.col[upper].astype(np.int64)
+    shared = (keys @ (keys > 0).T.astype(np.float32)).tocoo()
+    keep = (shared.row < shared.col) & (shared.data >= min_shared)
+    return shared.row[keep].astype(np.int64), shared.col[keep].astype(np.int64)
 
 
-def cluster_links(n: int, i: np.ndarray, j: np.ndarray, scorer: PairScorer, *, threshold: float) -> np.ndarray:
-    """Labels: connected sets of links, each cut by average linkage on its full score matrix."""
-    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
-    n_sets, sets = connected_components(graph, directed=False)
+def cluster_links(n: int, i: np.ndarray, j: np.ndarray, scorer: PairScorer, *, threshold: float,
+                  edge_scores: np.ndarray | None = None) -> np.ndarray:
+    """Labels: connected sets of links, each cut by average linkage on its full score matrix.
+
+    Sets of up to ``_SMALL_SET`` members are scored in one vectorised call; bigger ones one by one
+    (a sparse block product); a set of more than ``_MAX_LINKAGE`` members is first split by
+    dropping its weakest links (average linkage is quadratic in memory).
+    """
+    sets = _components(n, i, j)
+    if edge_scores is not None:
+        sets = _split_big_sets(sets, i, j, edge_scores, threshold)
     labels = sets.astype(np.int64)
-    next_label = n_sets
+    next_label = int(labels.max(initial=-1)) + 1
     order = np.argsort(sets, kind="stable")
-    bounds = np.flatnonzero(np.diff(sets[order])) + 1
-    for members in np.split(order, bounds):
-        if len(members) <= 2 or len(members) > _MAX_LINKAGE:
-            continue
-        a, b = np.triu_indices(len(members), k=1)
-        sim = scorer.score(members[a], members[b])
+    groups = [m for m in np.split(order, np.flatnonzero(np.diff(sets[order])) + 1) if len(m) > 2]
+    small = [m for m in groups if len(m) <= _SMALL_SET]
+    condensed = _small_set_scores(small, scorer)
+    for members, sim in [*zip(small, condensed, strict=True),
+                         *((m, scorer.score_all_pairs(m)) for m in groups if len(m) > _SMALL_SET)]:
         tree = linkage(1.0 - np.clip(sim, 0.0, 1.0), method="average")
         parts = fcluster(tree, t=1.0 - threshold, criterion="distance")
         labels[members] = next_label + parts - 1
@@ -221,30 +275,69 @@ def cluster_links(n: int, i: np.ndarray, j: np.ndarray, scorer: PairScorer, *, t
     return labels
 
 
+_SMALL_SET = 40
+
+
+def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _split_big_sets(sets: np.ndarray, i: np.ndarray, j: np.ndarray, scores: np.ndarray,
+                    threshold: float) -> np.ndarray:
+    """Raise the link threshold inside sets bigger than ``_MAX_LINKAGE`` until none is."""
+    cut = threshold
+    while (sizes := np.bincount(sets)).max(initial=0) > _MAX_LINKAGE and cut < 1.0:
+        cut += 0.05
+        big = sizes[sets] > _MAX_LINKAGE
+        keep = ~big[i] | (scores >= cut)
+        sets = _components(len(sets), i[keep], j[keep])
+        scores, i, j = scores[keep], i[keep], j[keep]
+    return sets
+
+
+def _small_set_scores(groups: list[np.ndarray], scorer: PairScorer) -> list[np.ndarray]:
+    """Condensed score vectors of every pair within each small set, from one scoring call."""
+    if not groups:
+        return []
+    lefts, rights, bounds = [], [], [0]
+    for members in groups:
+        a, b = np.triu_indices(len(members), k=1)
+        lefts.append(members[a])
+        rights.append(members[b])
+        bounds.append(bounds[-1] + len(a))
+    scores = scorer.score(np.concatenate(lefts), np.concatenate(rights))
+    return [scores[bounds[k] : bounds[k + 1]] for k in range(len(groups))]
+
+
 class IssueGrouper:
     """Groups messages that raise the same problem at the same place in an overlapping period.
 
     ``fit(texts, times=..., places=...)``: texts are ``title + "\\n" + body``; times are days as
     floats (e.g. POSIX seconds / 86400) or None when unknown; places are optional known place names
     per message (e.g. a form field). After fitting: ``labels_`` (one issue id per message),
-    ``duplicate_labels_`` (near-duplicate clusters) and ``n_candidate_pairs_``.
+    ``duplicate_labels_`` (near-duplicate clusters), ``representatives_`` (one message index per
+    near-duplicate cluster) with ``representative_places_``, ``n_candidate_pairs_`` and ``timings_``
+    (seconds per step).
     """
 
     def __init__(self, *, threshold: float = 0.2, place_bonus: float = 0.15, max_days: float = 365.0,
                  linkage_threshold: float | None = None, duplicate_threshold: float = 0.5,
-                 keys_per_message: int = 6, max_block: int = 400, progress: bool = False) -> None:
+                 keys_per_message: int = 6, min_shared_keys: int = 2, max_block: int = 400,
+                 progress: bool = False) -> None:
         self.threshold = threshold
         self.linkage_threshold = linkage_threshold
         self.place_bonus = place_bonus
         self.max_days = max_days
         self.duplicate_threshold = duplicate_threshold
         self.keys_per_message = keys_per_message
+        self.min_shared_keys = min_shared_keys
         self.max_block = max_block
         self.progress = progress
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {k: getattr(self, k) for k in ("threshold", "place_bonus", "max_days", "linkage_threshold",
-                                              "duplicate_threshold",
+                                              "duplicate_threshold", "min_shared_keys",
                                               "keys_per_message", "max_block", "progress")}
 
     def set_params(self, **params: object) -> IssueGrouper:
@@ -261,36 +354,69 @@ class IssueGrouper:
         if len(day) != n or (places is not None and len(places) != n):
             raise ValueError("times and places must have one entry per text")
         extractor = _extractor()
-        cache: dict[int, MessagePlaces] = {}
-
-        def places_of(k: int) -> MessagePlaces:
-            if k not in cache:
-                cache[k] = message_places(texts[k], places[k] if places is not None else (), extractor=extractor)
-            return cache[k]
-
+        known = places if places is not None else [()] * n
+        timings: dict[str, float] = {}
+        clock = _Clock(timings)
         dup = NearDuplicateDetector(threshold=self.duplicate_threshold).fit(texts).labels_
-        dup = _split_by_place(dup, places_of)
+        clock.lap("duplicates")
+        title_places = _title_places_cache(texts, known, extractor)
+        dup = _split_by_place(dup, title_places)
         _, reps, rep_of = np.unique(dup, return_index=True, return_inverse=True)
+        clock.lap("split duplicates by place")
         start, end = _cluster_periods(day, rep_of, len(reps))
-        rep_places = [places_of(int(r)) for r in _progress(reps, self.progress, "places")]
-        masked = [mask_places(texts[r], p) for r, p in zip(reps, rep_places, strict=True)]
-        problem = HashedTfidf().fit_transform(masked)
+        rep_places = [message_places(texts[r], known[r], extractor=extractor)
+                      for r in _progress(reps, self.progress, "places")]
+        clock.lap("places")
+        problem = HashedTfidf().fit_transform([mask_places(texts[r], p) for r, p in zip(reps, rep_places,
+                                                                                          strict=True)])
+        clock.lap("problem vectors")
         i, j = candidate_pairs(problem, rep_places, keys_per_message=self.keys_per_message,
-                               max_block=self.max_block)
+                               max_block=self.max_block, min_shared=self.min_shared_keys)
+        clock.lap("candidate pairs")
         scorer = PairScorer(problem, rep_places, start, end, place_bonus=self.place_bonus,
                             max_days=self.max_days)
-        linked = scorer.score(i, j) >= self.threshold
+        scores = scorer.score(i, j)
+        linked = scores >= self.threshold
+        clock.lap("pair scores")
         cut = self.threshold if self.linkage_threshold is None else self.linkage_threshold
-        rep_labels = cluster_links(len(reps), i[linked], j[linked], scorer, threshold=cut)
+        rep_labels = cluster_links(len(reps), i[linked], j[linked], scorer, threshold=cut,
+                                   edge_scores=scores[linked])
+        clock.lap("clusters")
         self.labels_ = rep_labels[rep_of]
         self.duplicate_labels_ = dup
-        self.places_ = [places_of(k) for k in range(n)]  # every message's own places (cached above)
+        self.representatives_ = reps
+        self.representative_places_ = rep_places
         self.n_candidate_pairs_ = len(i)
-        self.n_representatives_ = len(reps)
+        self.timings_ = timings
         return self
 
     def fit_predict(self, X: Sequence[str], y: object = None, **fit_params: object) -> np.ndarray:  # noqa: N803
         return self.fit(X, **fit_params).labels_
+
+
+class _Clock:
+    """Records the seconds each step of ``fit`` takes (``timings_``)."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = round(now - self.last, 3)
+        self.last = now
+
+
+def _title_places_cache(texts: Sequence[str], known: Sequence[Iterable[str]], extractor):
+    """k -> places of message k's title (and known places), cached by title: cheap enough for every copy."""
+    cache: dict[tuple[str, tuple[str, ...]], MessagePlaces] = {}
+
+    def places_of(k: int) -> MessagePlaces:
+        key = (split_title(texts[k])[0], tuple(known[k]))
+        if key not in cache:
+            cache[key] = message_places(key[0] + "\n", key[1], extractor=extractor)
+        return cache[key]
+
+    return places_of
 
 
 def places_clash(a: MessagePlaces, b: MessagePlaces) -> bool:
@@ -304,7 +430,7 @@ def places_clash(a: MessagePlaces, b: MessagePlaces) -> bool:
 
 
 def _split_by_place(dup: np.ndarray, places_of) -> np.ndarray:
-    """Split near-duplicate clusters whose members name clashing places (one letter, many estates)."""
+    """Split near-duplicate clusters whose members' titles name clashing places (one letter, many estates)."""
     out = dup.copy()
     next_label = int(dup.max(initial=-1)) + 1
     order = np.argsort(dup, kind="stable")

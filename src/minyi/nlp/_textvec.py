@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 from minyi.nlp._ngrams import codepoints, ngram_hashes
 
@@ -23,9 +23,21 @@ def split_title(text: str) -> tuple[str, str]:
 
 
 def hashed_counts(texts: Sequence[str], *, ngram_range: tuple[int, int], n_features: int,
+                  title_weight: float, chunk_size: int = 5_000) -> csr_matrix:
+    """(len(texts), n_features) weighted n-gram counts, title n-grams weighted ``title_weight``.
+
+    Built chunk by chunk (COO -> CSR sums repeated n-grams without a global sort).
+    """
+    parts = [_chunk_counts(texts[s : s + chunk_size], ngram_range, n_features, title_weight)
+             for s in range(0, len(texts), chunk_size)]
+    if not parts:
+        return csr_matrix((0, n_features), dtype=np.float32)
+    return vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+
+def _chunk_counts(texts: Sequence[str], ngram_range: tuple[int, int], n_features: int,
                   title_weight: float) -> csr_matrix:
-    """(len(texts), n_features) weighted n-gram counts, title n-grams weighted ``title_weight``."""
-    titles, bodies = zip(*map(split_title, texts), strict=True) if texts else ((), ())
+    titles, bodies = zip(*map(split_title, texts), strict=True)
     docs: list[np.ndarray] = []
     feats: list[np.ndarray] = []
     weights: list[np.ndarray] = []
@@ -34,16 +46,12 @@ def hashed_counts(texts: Sequence[str], *, ngram_range: tuple[int, int], n_featu
         for n in range(ngram_range[0], ngram_range[1] + 1):
             h, doc = ngram_hashes(cps, offsets, n)
             docs.append(doc)
-            feats.append((h % np.uint64(n_features)).astype(np.int64))
+            feats.append((h % np.uint64(n_features)).astype(np.int32))
             weights.append(np.full(len(h), weight, dtype=np.float32))
-    doc = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
-    feat = np.concatenate(feats) if feats else np.empty(0, dtype=np.int64)
-    weight = np.concatenate(weights) if weights else np.empty(0, dtype=np.float32)
-    keys, inverse = np.unique(doc * n_features + feat, return_inverse=True)
-    values = np.bincount(inverse, weights=weight).astype(np.float32)
-    rows = keys // n_features
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(texts)))))
-    return csr_matrix((values, (keys % n_features).astype(np.int32), indptr), shape=(len(texts), n_features))
+    matrix = coo_matrix((np.concatenate(weights), (np.concatenate(docs), np.concatenate(feats))),
+                        shape=(len(texts), n_features)).tocsr()
+    matrix.sum_duplicates()
+    return matrix
 
 
 class HashedTfidf:

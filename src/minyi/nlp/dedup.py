@@ -126,11 +126,12 @@ class NearDuplicateDetector:
     def fit_predict(self, X: Iterable[str], y: object = None) -> np.ndarray:  # noqa: N803
         return self.fit(X).labels_
 
-    def _band_keys(self, sig: np.ndarray, band: int) -> np.ndarray:
-        """A 64-bit key per row for one band (equal rows -> equal keys)."""
+    def _band_keys(self, sig: np.ndarray, band: int, which: np.ndarray | None = None) -> np.ndarray:
+        """A 64-bit key per row (of ``which`` rows, default all) for one band (equal rows -> equal keys)."""
         rows = self.num_bins // self.bands
-        part = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
-        key = np.full(len(sig), np.uint64(band + 1), dtype=np.uint64)
+        columns = slice(band * rows, (band + 1) * rows)
+        part = (sig[:, columns] if which is None else sig[which, columns]).astype(np.uint64)
+        key = np.full(len(part), np.uint64(band + 1), dtype=np.uint64)
         for j in range(rows):
             key += part[:, j] * _BAND_MULTIPLIERS[j]
             key ^= key >> np.uint64(29)
@@ -142,7 +143,7 @@ class NearDuplicateDetector:
         keys = np.empty((self.bands, len(valid)), dtype=np.uint64)
         orders = np.empty((self.bands, len(valid)), dtype=np.int32 if len(sig) < 2**31 else np.int64)
         for band in range(self.bands):
-            k = self._band_keys(sig[valid], band)
+            k = self._band_keys(sig, band, valid)  # only this band's columns are copied
             order = np.argsort(k, kind="stable")
             keys[band] = k[order]
             orders[band] = valid[order]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from minyi.nlp._describe import explanation, people_label, problem_phrase, where_label
-from minyi.nlp._grouping import IssueGrouper, MessagePlaces, message_places, places_clash
+from minyi.nlp._grouping import IssueGrouper, message_places, places_clash
 from minyi.nlp._textvec import HashedTfidf
 
 __all__ = ["HotIndex", "HotIssue", "IssueGrouper", "SimilarIndex", "rank_hot_issues", "similar",
@@ -136,10 +136,9 @@ def rank_hot_issues(records: Sequence[dict[str, Any]], *, now: datetime | None =
     texts = [_text(r) for r in records]
     labels = grouper.fit(texts, times=seconds / _DAY, places=places).labels_
     reference = now.timestamp() if now else float(seconds.max())
-    issues = [_issue(records, members, seconds, reference, index, grouper.places_, texts)
-              for members in _groups(labels)]
-    issues.sort(key=lambda it: (-it.score, -it.people, -it.messages, it.start))
-    return [_with_rank(it, k) for k, it in enumerate(issues[:top], start=1)]
+    tallies = [_tally(records, members, seconds, reference, index) for members in _groups(labels)]
+    tallies.sort(key=lambda t: (-t.score, -t.people, -len(t.members), seconds[t.members[0]]))
+    return [_issue(t, rank, records, texts, places, index) for rank, t in enumerate(tallies[:top], start=1)]
 
 
 def _groups(labels: np.ndarray) -> list[np.ndarray]:
@@ -147,36 +146,52 @@ def _groups(labels: np.ndarray) -> list[np.ndarray]:
     return np.split(order, np.flatnonzero(np.diff(labels[order])) + 1) if len(order) else []
 
 
-def _issue(records: Sequence[dict[str, Any]], members: np.ndarray, seconds: np.ndarray, reference: float,
-           index: HotIndex, places: Sequence[MessagePlaces], texts: Sequence[str]) -> HotIssue:
+@dataclass(frozen=True)
+class _Tally:
+    """The numbers of one group (its members sorted by time) and its score."""
+
+    members: np.ndarray
+    people: int
+    supports: int
+    opposes: int
+    span_days: float
+    recent: int
+    score: float
+
+
+def _tally(records: Sequence[dict[str, Any]], members: np.ndarray, seconds: np.ndarray, reference: float,
+           index: HotIndex) -> _Tally:
     members = members[np.argsort(seconds[members], kind="stable")]
-    chosen = [records[k] for k in members]
-    people = len({_person(r, int(k)) for r, k in zip(chosen, members, strict=True)})
+    people = len({_person(records[k], k) for k in members.tolist()})
     recent_window = reference - index.window_days * _DAY
-    recent_members = [int(k) for k in members if recent_window < seconds[k] <= reference]
-    recent_people = len({_person(records[k], k) for k in recent_members})
-    supports = sum(int(r.get("supports") or 0) for r in chosen)
-    opposes = sum(int(r.get("opposes") or 0) for r in chosen)
+    recent = [k for k in members.tolist() if recent_window < seconds[k] <= reference]
+    recent_people = len({_person(records[k], k) for k in recent})
+    supports = sum(int(records[k].get("supports") or 0) for k in members.tolist())
+    opposes = sum(int(records[k].get("opposes") or 0) for k in members.tolist())
     span_days = float(seconds[members[-1]] - seconds[members[0]]) / _DAY
+    score = index.score(people=people, supports=supports, span_days=span_days, recent_people=recent_people)
+    return _Tally(members, people, supports, opposes, span_days, len(recent), score)
+
+
+def _issue(tally: _Tally, rank: int, records: Sequence[dict[str, Any]], texts: Sequence[str],
+           known: Sequence[list[str]], index: HotIndex) -> HotIssue:
+    """A ranked issue with its description (places are read only for the issues shown)."""
+    members = tally.members.tolist()
     titles = [texts[k].partition("\n")[0].strip() for k in members]
-    member_places = [places[k] for k in members]
+    member_places = [message_places(texts[k], known[k]) for k in members]
     where, fine_place = where_label(member_places, titles)
     group = "" if fine_place else people_label(titles)
     problem = problem_phrase(titles, member_places, fine_place)
     head = "".join(x for x in (where, group) if x)
     return HotIssue(
-        rank=0, score=index.score(people=people, supports=supports, span_days=span_days,
-                                  recent_people=recent_people),
-        description=f"{head} / {problem}" if head else problem,
-        start=chosen[0]["time"], end=chosen[-1]["time"], members=[r["id"] for r in chosen],
-        explanation=explanation(people=people, messages=len(chosen), supports=supports, opposes=opposes,
-                                span_days=span_days, recent=len(recent_members), window_days=index.window_days),
-        people=people, messages=len(chosen), supports=supports, opposes=opposes, recent=len(recent_members),
-        place=where, problem=problem)
-
-
-def _with_rank(issue: HotIssue, rank: int) -> HotIssue:
-    return HotIssue(**{**issue.__dict__, "rank": rank})
+        rank=rank, score=tally.score, description=f"{head} / {problem}" if head else problem,
+        start=records[members[0]]["time"], end=records[members[-1]]["time"],
+        members=[records[k]["id"] for k in members],
+        explanation=explanation(people=tally.people, messages=len(members), supports=tally.supports,
+                                opposes=tally.opposes, span_days=tally.span_days, recent=tally.recent,
+                                window_days=index.window_days),
+        people=tally.people, messages=len(members), supports=tally.supports, opposes=tally.opposes,
+        recent=tally.recent, place=where, problem=problem)
 
 
 # -- "可能相同的问题" while a citizen types ---------------------------------------------------------
