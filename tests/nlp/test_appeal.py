@@ -203,7 +203,8 @@ def test_cross_validated_macro_f1_on_gold(shared_data_dir: Path) -> None:
     np.testing.assert_array_equal(matrix.sum(axis=1), [result["support"][label] for label in LABELS])
     # measured 0.717 on 674 messages (5-fold stratified, random_state=0); the floor catches regressions
     assert result["macro_f1"] >= 0.68
-    assert min(result["f1"].values()) >= 0.3
+    assert min(result["per_class_f1"].values()) >= 0.3
+    assert result["accuracy"] >= 0.74  # measured 0.782
 
 
 def test_two_kinds_only() -> None:
@@ -214,3 +215,11 @@ def test_two_kinds_only() -> None:
     proba = model.predict_proba(["投诉噪音扰民\n请查处", "感谢\n点赞"])
     assert proba.shape == (2, 2)
     assert model.predict(["投诉噪音扰民\n请查处", "感谢民警\n点赞，谢谢"]).tolist() == ["complaint", "praise"]
+
+
+def test_empty_title_keeps_the_body_as_body() -> None:
+    from minyi.nlp.appeal import split_title_body
+
+    assert split_title_body("\n正文第一行\n第二行") == ("", "正文第一行\n第二行")
+    assert split_title_body("  标题 \n正文") == ("标题", "正文")
+    assert split_title_body("只有标题") == ("只有标题", "")

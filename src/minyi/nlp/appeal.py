@@ -69,8 +69,8 @@ _SEPARATOR = 0  # U+0000 separates the texts of a joined batch; n-grams never sp
 
 def split_title_body(text: str) -> tuple[str, str]:
     """Title = first line of ``title + "\\n" + body``; the rest is the body."""
-    title, _, body = text.strip().partition("\n")
-    return title, body
+    title, _, body = text.partition("\n")
+    return title.strip(), body
 
 
 def ngram_keys(texts: Sequence[str], salts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -367,8 +367,9 @@ def load_gold(data_dir: Path, gold_dir: Path) -> tuple[list[str], list[str], lis
 def evaluate(data_dir: Path, gold_dir: Path, *, n_splits: int = 5, random_state: int = 0, **params: object) -> dict:
     """Stratified k-fold cross-validation of :class:`AppealKindClassifier` on the gold labels.
 
-    Returns macro_f1, per-class ``f1``, ``confusion`` (rows = true, columns = predicted, both in
-    ``labels`` order), ``labels``, ``n`` and ``support`` (gold messages per kind).
+    Returns ``macro_f1``, ``accuracy``, ``per_class_f1``, ``confusion`` (rows = true, columns =
+    predicted, both in ``labels`` order), ``labels``, ``n`` and ``support`` (gold messages per kind):
+    the keys of ``evaluation.classification_report_dict``, plus ``support``.
     """
     texts, labels, _ = load_gold(data_dir, gold_dir)
     y = np.asarray(labels)
@@ -380,7 +381,8 @@ def evaluate(data_dir: Path, gold_dir: Path, *, n_splits: int = 5, random_state:
     per_class = f1_score(y, pred, labels=list(LABELS), average=None, zero_division=0)
     return {
         "macro_f1": float(f1_score(y, pred, labels=list(LABELS), average="macro", zero_division=0)),
-        "f1": {label: float(v) for label, v in zip(LABELS, per_class, strict=True)},
+        "accuracy": float(np.mean(y == pred)),
+        "per_class_f1": {label: float(v) for label, v in zip(LABELS, per_class, strict=True)},
         "confusion": confusion_matrix(y, pred, labels=list(LABELS)).tolist(),
         "labels": list(LABELS),
         "n": len(y),
@@ -395,9 +397,12 @@ def main() -> None:  # pragma: no cover - python -m minyi.nlp.appeal [data_dir] 
     data_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else root.parent / "shared" / "data"
     gold_dir = Path(sys.argv[2]) if len(sys.argv) > 2 else root / "gold"
     result = evaluate(data_dir, gold_dir)
-    print(f"n={result['n']}  5-fold stratified CV (random_state=0)  macro-F1={result['macro_f1']:.3f}")
+    print(
+        f"n={result['n']}  5-fold stratified CV (random_state=0)  macro-F1={result['macro_f1']:.3f}"
+        f"  accuracy={result['accuracy']:.3f}"
+    )
     for label in LABELS:
-        print(f"  {label:<14} F1={result['f1'][label]:.3f}  support={result['support'][label]}")
+        print(f"  {label:<14} F1={result['per_class_f1'][label]:.3f}  support={result['support'][label]}")
     print("confusion matrix (rows = true, columns = predicted):")
     print(" " * 16 + " ".join(f"{label[:6]:>6}" for label in LABELS))
     for label, row in zip(LABELS, result["confusion"], strict=True):
