@@ -86,13 +86,15 @@
     var all = [];
     data.series.forEach(function (s) { s.values.forEach(function (v) { if (v !== null) { all.push(v); } }); });
     var max = percent ? 1 : niceMax(Math.max.apply(null, all.concat([0])));
+    if (!percent && max <= 8) { max = Math.max(4, Math.ceil(max / 4) * 4); }  // whole-number ticks for counts
     axisY(svg, top, bottom, left, right, max, percent);
     var n = data.labels.length;
     var xOf = function (i) { return n === 1 ? (left + right) / 2 : left + (right - left) * i / (n - 1); };
     var yOf = function (v) { return bottom - (bottom - top) * v / max; };
     var every = Math.max(1, Math.ceil(n / 12));
     data.labels.forEach(function (label, i) {
-      if (i % every === 0 || i === n - 1) {
+      var last = i === n - 1 && (n - 1) % every >= every * 0.75;  // the last label, unless it would overlap
+      if (i % every === 0 || last) {
         svg.appendChild(el("text", { x: xOf(i), y: bottom + 18, "font-size": 12, "text-anchor": "middle",
           fill: "#5b636e" }, label));
       }
