@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role, User
-from minyi.core.db import begin_write
+from minyi.core.db import transaction
 from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
 from minyi.core.settings import Settings
 
@@ -24,17 +24,9 @@ CSRF_FIELD = "csrf_token"
 
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on any error."""
-    session = request.app.state.session_factory()
-    if request.method not in {"GET", "HEAD", "OPTIONS"}:
-        begin_write(session)
-    try:
+    writes = request.method not in {"GET", "HEAD", "OPTIONS"}
+    with transaction(request.app.state.session_factory, write=writes) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
