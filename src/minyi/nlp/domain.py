@@ -188,12 +188,14 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         """Number of columns transform() returns."""
         return 2 * (len(self.word_vocab_) + self.char_keys_.size)
 
-    def _words(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """(doc, column) pairs of the known words."""
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    def _words(self, token_lists: Sequence[Sequence[str]], n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+        """(doc, column) pairs of the known words (no token lists at all: none)."""
+        if not token_lists:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=n_docs)
         flat = chain.from_iterable(token_lists)
         cols = np.fromiter(map(self.word_vocab_.get, flat, repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
-        docs = np.repeat(np.arange(len(token_lists)), lengths)
+        docs = np.repeat(np.arange(n_docs), lengths)
         known = cols >= 0
         return docs[known], cols[known]
 
@@ -243,13 +245,15 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         window = 4 * self.char_chars
         full = [f"{t} {_WS.sub(' ', p[1][:window]).strip()}" for t, p in zip(titles, pairs, strict=True)]
         # whitespace tokens are not in the vocabulary, so the raw cut needs no filtering here
-        title_tokens = [cut(t) for t in titles] if self.word_vocab_ else [[] for _ in titles]
-        if not self.word_vocab_:
-            tokens = title_tokens
-        elif tokens is None:
-            tokens = [tt + cut(p[1][: self.max_chars]) for tt, p in zip(title_tokens, pairs, strict=True)]
-        blocks = [self._words(tokens), self._chars(full, self.char_chars), self._words(title_tokens),
-                  self._chars(titles, _MAX_TITLE)]
+        no_words = not self.word_vocab_
+        title_words = self._words([] if no_words else [cut(t) for t in titles], len(texts))
+        if tokens is not None:
+            full_words = self._words(tokens, len(texts))
+        else:  # the title's words are looked up once and counted in both blocks
+            body_words = self._words([] if no_words else [cut(p[1][: self.max_chars]) for p in pairs], len(texts))
+            full_words = (np.concatenate([title_words[0], body_words[0]]),
+                          np.concatenate([title_words[1], body_words[1]]))
+        blocks = [full_words, self._chars(full, self.char_chars), title_words, self._chars(titles, _MAX_TITLE)]
         n_words, n_chars = len(self.word_vocab_), self.char_keys_.size
         return _tfidf_blocks(blocks, len(texts), [n_words, n_chars, n_words, n_chars],
                              [self.word_idf_, self.char_idf_, self.word_idf_, self.char_idf_])
