@@ -36,7 +36,7 @@ _GLUED_ROAD = re.compile(r"^.{0,3}?(?:路|街|大道)(?P<rest>.{3,})$")
 def where_label(places: Sequence[MessagePlaces], titles: Sequence[str]) -> tuple[str, str]:
     """The place most members name, with its city (and 小区 when members write it), or ''.
 
-    Also returns the shared place finer than a district ('' when there is none).
+    Also returns the shared place finer than a district, or the shared organisation (58车贷), or ''.
     """
     n = len(places)
     city = _most_common([c for p in places for c in p.cities], n, share=0.3)
@@ -45,9 +45,25 @@ def where_label(places: Sequence[MessagePlaces], titles: Sequence[str]) -> tuple
     if fine:
         suffix = "小区" if _estate_written_with_xiaoqu(fine, titles) else ""
         return f"{city or district or ''}{fine}{suffix}", fine
+    organisation = _shared_organisation(places)
+    if organisation:
+        return f"{city or district or ''}{organisation}", organisation
     if district:
         return f"{city or ''}{district}", ""
     return city or "", ""
+
+
+def _shared_organisation(places: Sequence[MessagePlaces]) -> str | None:
+    """The company, platform or school named in the most titles (at least a third, at least two)."""
+    counts = Counter(name for p in places for name in p.organisations)
+    if not counts:
+        return None
+
+    def support(name: str) -> int:
+        return sum(any(n.endswith(name) or name.endswith(n) for n in p.organisations) for p in places)
+
+    best = min(counts, key=lambda c: (-support(c), -counts[c], len(c), c))
+    return best if support(best) >= max(2, math.ceil(len(places) / 3)) else None
 
 
 def people_label(titles: Sequence[str]) -> str:
@@ -126,7 +142,7 @@ def _clean_title(title: str, names: Sequence[str], place: str) -> str:
             text = text.replace(name, "")
     text = _ANON_ADMIN.sub("", text)
     text = _strip_trailing(_LEADING.sub("", text.strip(" ：:，,、")))
-    return _LEADING.sub("", text.lstrip("的在和与、，, "))
+    return _LEADING.sub("", text.lstrip("的在和与及、，, "))
 
 
 def _strip_trailing(text: str) -> str:

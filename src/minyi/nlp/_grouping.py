@@ -51,6 +51,7 @@ class MessagePlaces:
     districts: frozenset[str]
     cities: frozenset[str]
     names: tuple[str, ...]  # every name found, longest first (for masking)
+    organisations: frozenset[str] = frozenset()  # companies, platforms, schools named in the title
 
 
 def _extractor():
@@ -60,8 +61,12 @@ def _extractor():
 
 
 def _is_fine(place: dict[str, str]) -> bool:
-    """A street/community/estate/road that is not an anonymised district read as an estate (K9县)."""
-    return place["level"] in FINE_LEVELS and not _ANON_ADMIN.fullmatch(place["name"])
+    """A street/community/estate/road, not an anonymised district read as (part of) one.
+
+    The extractor sometimes returns "K9县" or "A6区新城" (for A6区新城国际花都) as an estate: such a
+    name names no place precisely and would glue unrelated messages together.
+    """
+    return place["level"] in FINE_LEVELS and not _ANON_ADMIN.match(place["name"])
 
 
 def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> MessagePlaces:
@@ -74,14 +79,27 @@ def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> M
     fine_opening = {p["name"] for p in in_opening if _is_fine(p)}
     extra_names = {e.strip() for e in extra if e and e.strip()}
     primary = (fine_title or fine_opening) | extra_names
+    orgs = organisations(title)
     everything = in_title + in_opening
     districts = {p["name"] for p in in_title if p["level"] == "district"} or {
         p["name"] for p in in_opening[:2] if p["level"] == "district"}
     cities = {p["name"] for p in everything if p["level"] == "city"}
-    names = sorted({p["name"] for p in everything} | extra_names, key=len, reverse=True)
+    names = sorted({p["name"] for p in everything} | extra_names | orgs, key=len, reverse=True)
     strong = {p["name"] for p in everything if _is_fine(p) and p["level"] in STRONG_LEVELS} | extra_names
     return MessagePlaces(frozenset(primary), frozenset(fine_title | fine_opening | extra_names),
-                         frozenset(strong), frozenset(districts), frozenset(cities), tuple(names))
+                         frozenset(strong), frozenset(districts), frozenset(cities), tuple(names),
+                         frozenset(orgs))
+
+
+_ORGANISATION = re.compile(
+    r"(?:[A-Za-z0-9]{1,6}|[\u4e00-\u9fff]{2,6}?)(?:车贷|财富|金服|有限公司|公司|集团|学院|大学|中学|小学|幼儿园|医院|驾校)"
+)
+
+
+def organisations(title: str) -> set[str]:
+    """Names of companies, platforms, schools and hospitals in a title (58车贷, 涉外经济学院 …)."""
+    title = _ANON_ADMIN.sub(" ", title)
+    return {m.group(0) for m in _ORGANISATION.finditer(title) if len(m.group(0)) >= 4}
 
 
 def mask_places(text: str, places: MessagePlaces) -> str:
@@ -159,6 +177,8 @@ class PairScorer:
             "strong": _Sets([p.strong for p in places], vocab),
             "strong_suffixes": _Sets([_suffixes(p.strong) for p in places], vocab),
             "districts": _Sets([p.districts for p in places], vocab),
+            "orgs": _Sets([p.organisations for p in places], vocab),
+            "orgs_suffixes": _Sets([_suffixes(p.organisations) for p in places], vocab),
         }
         self.right = {name: s.right() for name, s in self.sets.items()}
         self.has_primary, self.has_district = self.sets["primary"].nonempty, self.sets["districts"].nonempty
@@ -183,14 +203,21 @@ class PairScorer:
         """Both name the same estate or community."""
         return self._overlap("strong", "strong_suffixes", i, j) | self._overlap("strong_suffixes", "strong", i, j)
 
+    def shared_organisation(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Both titles name the same company, platform, school or hospital (58车贷, 涉外经济学院)."""
+        return self._overlap("orgs", "orgs_suffixes", i, j) | self._overlap("orgs_suffixes", "orgs", i, j)
+
     def _adjust(self, text: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Add the place bonus, zero the pairs whose places clash or whose periods lie too far apart."""
         shared = self.shared_place(i, j)
         strong = np.zeros(len(i), dtype=bool)
         strong[shared] = self.shared_strong_place(i[shared], j[shared])
+        organisation = self.shared_organisation(i, j)  # counts like an estate, never clashes
+        strong |= organisation
         both_fine = self.has_primary[i] & self.has_primary[j]
         district_clash = self.has_district[i] & self.has_district[j] & ~self._overlap("districts", "districts", i, j)
         gap = np.maximum(0.0, np.maximum(self.start[i] - self.end[j], self.start[j] - self.end[i]))
+        shared |= organisation
         out = text + self.place_bonus * np.where(strong, 1.0, self.weak_place_factor) * shared
         out[(both_fine | district_clash) & ~shared] = 0.0
         out[gap > self.max_days] = 0.0
@@ -233,7 +260,7 @@ def candidate_pairs(problem: csr_matrix, places: Sequence[MessagePlaces], *, key
     offset = problem.shape[1]
     vocab: dict[str, int] = {}
     for r, p in enumerate(places):
-        ids = [offset + vocab.setdefault(name, len(vocab)) for name in _suffixes(p.all_fine)]
+        ids = [offset + vocab.setdefault(name, len(vocab)) for name in _suffixes(p.all_fine | p.organisations)]
         cols.append(np.asarray(ids, dtype=np.int64))
         rows.append(np.full(len(ids), r, dtype=np.int64))
     row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from minyi.nlp._describe import explanation, people_label, problem_phrase, where_label
-from minyi.nlp._grouping import IssueGrouper, message_places, places_clash
+from minyi.nlp._grouping import IssueGrouper, _extractor, message_places, places_clash
 from minyi.nlp._textvec import HashedTfidf
 
 __all__ = ["HotIndex", "HotIssue", "IssueGrouper", "SimilarIndex", "rank_hot_issues", "similar",
@@ -178,7 +178,8 @@ def _issue(tally: _Tally, rank: int, records: Sequence[dict[str, Any]], texts: S
     """A ranked issue with its description (places are read only for the issues shown)."""
     members = tally.members.tolist()
     titles = [texts[k].partition("\n")[0].strip() for k in members]
-    member_places = [message_places(texts[k], known[k]) for k in members]
+    extractor = _extractor()
+    member_places = [message_places(texts[k], known[k], extractor=extractor) for k in members]
     where, fine_place = where_label(member_places, titles)
     group = "" if fine_place else people_label(titles)
     problem = problem_phrase(titles, member_places, fine_place)
