@@ -131,3 +131,12 @@ def training_data(shared_data_dir: Path) -> dict:
 
     data = load_training_data(shared_data_dir / "teddycup2020")
     return {"data": data, "features": TextFeatures().fit(data.all_texts)}
+
+
+def test_empty_batches_and_empty_vocabularies() -> None:
+    model = _fitted()
+    assert model.features_.transform([]).shape[0] == 0
+    assert list(model.predict([])) == []
+    assert model.predict_proba([""]).shape == (1, 3)
+    assert TextFeatures(min_df=1).fit([""]).transform(["", "字"]).shape[0] == 2
+    assert KeywordScorer(keywords={}).fit().transform(["abc"]).shape == (1, 0)

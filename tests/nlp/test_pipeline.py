@@ -150,3 +150,9 @@ def test_shipped_model_on_the_shared_messages(shared_data_dir: Path) -> None:
     assert sum(bool(res["places"]) for res in results) > 100
     provenance = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     assert provenance["model_sha256"] and provenance["inputs"]
+
+
+def test_fit_on_nothing_still_analyses() -> None:
+    analyzer = MessageAnalyzer().fit([])
+    assert analyzer.analyze("学校", "收费")["domain"] is None
+    assert analyzer.analyze_many([]) == []

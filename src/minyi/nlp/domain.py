@@ -50,10 +50,10 @@ def _char_keys(texts: Sequence[str], max_chars: int,
     """(doc index, 63-bit key) of every char n-gram (n in `orders`) of every text, without Python loops per char."""
     parts = [t[:max_chars].replace("\x00", " ") for t in texts]
     lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
-    codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + b"\x00\x00\x00\x00",
+    codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + bytes(8),
                           dtype=np.uint32).astype(np.uint64)
     doc = np.repeat(np.arange(len(parts)), lengths)
-    n = codes.size
+    doc = np.concatenate([doc, np.zeros(codes.size - doc.size, np.int64)])  # the padding is never valid
     nxt1 = np.concatenate([codes[1:], np.zeros(1, np.uint64)])
     nxt2 = np.concatenate([codes[2:], np.zeros(2, np.uint64)])
     valid1 = codes != 0
@@ -62,14 +62,14 @@ def _char_keys(texts: Sequence[str], max_chars: int,
     keys, docs = [], []
     if 1 in orders:
         keys.append(codes[valid1] | (_SENTINEL << np.uint64(21)) | empty)
-        docs.append(doc[:n][valid1])
+        docs.append(doc[valid1])
     if 2 in orders:
         keys.append(codes[valid2] | (nxt1[valid2] << np.uint64(21)) | empty)
-        docs.append(doc[:n][valid2])
+        docs.append(doc[valid2])
     if 3 in orders:
         valid3 = valid2 & (nxt2 != 0)
         keys.append(codes[valid3] | (nxt1[valid3] << np.uint64(21)) | (nxt2[valid3] << np.uint64(42)))
-        docs.append(doc[:n][valid3])
+        docs.append(doc[valid3])
     return np.concatenate(docs), np.concatenate(keys)
 
 
