@@ -139,3 +139,6 @@ def test_bad_options(tmp_path: Path) -> None:
     assert result.exit_code != 0 and "--now" in result.output
     later = _invoke(str(source), "--top", "1", "--now", "2021-01-01")
     assert later.exit_code == 0 and "近 30 天无新增" in later.output
+    listed = _invoke(str(source), "--top", "1", "--members", "2")
+    assert listed.exit_code == 0 and "500  2019-11-01  U0  丽景花园" in listed.output
+    assert "502" not in listed.output.split("\n", 1)[1]

@@ -25,9 +25,11 @@ _XLSX_CELL_LIMIT = 32_767  # Excel's limit on the characters of one cell
               help="Write the issues as a JSON list here")
 @click.option("--now", "now_text", default=None, metavar="'YYYY-MM-DD HH:MM:SS'",
               help="Reference time of 'recent growth' (default: the latest message)")
+@click.option("--members", "show_members", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Also print the titles of up to this many members of each issue")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars on stderr")
 def hot(path: Path, top: int, xlsx_path: Path | None, json_path: Path | None, now_text: str | None,
-        progress: bool) -> None:
+        show_members: int, progress: bool) -> None:
     """Rank the hot issues (热点问题) of a .jsonl/.csv/.xlsx message file (the shared data's schema)."""
     from minyi.nlp.hot import rank_hot_issues
 
@@ -48,6 +50,9 @@ def hot(path: Path, top: int, xlsx_path: Path | None, json_path: Path | None, no
     for issue in issues:
         click.echo(f"{issue.rank:>3}  {issue.score:>5.1f}  {issue.description}  "
                    f"[{issue.start:%Y-%m-%d} ~ {issue.end:%Y-%m-%d}]  {issue.messages} 条  {issue.explanation}")
+        for member in issue.members[:show_members]:
+            m = by_id[member]
+            click.echo(f"       {m['id']}  {m.get('time', '')[:10]}  {m.get('user') or '-'}  {m.get('title', '')}")
 
 
 def _read(path: Path) -> list[dict[str, Any]]:

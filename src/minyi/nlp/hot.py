@@ -13,10 +13,13 @@ last 30 days. ``SimilarIndex`` answers "可能相同的问题" while a citizen t
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +28,7 @@ from minyi.nlp._describe import explanation, people_label, problem_phrase, where
 from minyi.nlp._grouping import IssueGrouper, _extractor, message_places, places_clash
 from minyi.nlp._textvec import HashedTfidf
 
-__all__ = ["HotIndex", "HotIssue", "IssueGrouper", "SimilarIndex", "rank_hot_issues", "similar",
+__all__ = ["HotIndex", "HotIssue", "IssueGrouper", "SimilarIndex", "evaluate", "rank_hot_issues", "similar",
            "validate_records"]
 
 _DAY = 86_400.0
@@ -248,3 +251,34 @@ def similar(query_title_body: str, candidates: Iterable[tuple[Any, str]], k: int
     pairs = list(candidates)
     index = SimilarIndex(place_aware=False).fit([t for _, t in pairs], ids=[i for i, _ in pairs])
     return index.query(query_title_body, k)
+
+
+# -- evaluation on the hand-labelled pairs ----------------------------------------------------------
+def evaluate(data_dir: Path, gold_dir: Path, *, grouper: IssueGrouper | None = None) -> dict[str, float]:
+    """Pairwise precision/recall of the grouping on gold/hot_pairs.csv (source,id_a,id_b,same).
+
+    Every source file named in the gold file is grouped whole (times included); a pair counts as
+    predicted "same" when both messages end in one issue.
+    """
+    data_dir = Path(data_dir)
+    messages_dir = data_dir / "teddycup2020" if (data_dir / "teddycup2020").is_dir() else data_dir
+    with open(Path(gold_dir) / "hot_pairs.csv", encoding="utf-8", newline="") as f:
+        gold = list(csv.DictReader(f))
+    same_pred, same_true = [], []
+    for source in sorted({row["source"] for row in gold}):
+        with open(messages_dir / f"{source}.jsonl", encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f]
+        position = {row["id"]: k for k, row in enumerate(rows)}
+        days = [datetime.strptime(r["time"], "%Y-%m-%d %H:%M:%S").timestamp() / _DAY for r in rows]
+        labels = (grouper or IssueGrouper()).fit([f"{r['title']}\n{r['body']}" for r in rows], times=days).labels_
+        for row in (r for r in gold if r["source"] == source):
+            a, b = position[int(row["id_a"])], position[int(row["id_b"])]
+            same_pred.append(bool(labels[a] == labels[b]))
+            same_true.append(row["same"].strip() == "1")
+    predicted, truth = np.array(same_pred), np.array(same_true)
+    hits = int((predicted & truth).sum())
+    precision = hits / max(int(predicted.sum()), 1)
+    recall = hits / max(int(truth.sum()), 1)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "n": len(truth),
+            "same": int(truth.sum())}
