@@ -65,8 +65,9 @@ def clean(text: str, *, one_line: bool = False) -> tuple[str, list[dict[str, str
         except Exception:  # a cleaning bug must not lose the message: fall back to whitespace cleanup
             log.exception("normalize() failed; using whitespace cleanup")
         else:
-            text = result.text
             repairs = [{"kind": r.kind, "detail": r.detail} for r in result.repairs]
+            text = result.text.strip()  # normalize() already collapses whitespace runs
+            return (_WS.sub(" ", text) if one_line and "\n" in text else text), repairs
     if one_line:
         return _WS.sub(" ", text).strip(), repairs
     return _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip(), repairs
