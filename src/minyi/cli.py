@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "minyi.commands.nlp",
     "minyi.commands.hot",
     "minyi.commands.ingest",
+    "minyi.commands.reports",
 )
 
 for _name in _COMMAND_MODULES:

@@ -17,6 +17,7 @@ from minyi.core.db import transaction
 from minyi.core.settings import Settings
 from minyi.hot.services import recompute_hot_issues
 from minyi.messages.analysis import Analyzer, analyse_message, default_analyzer, unanalysed_message_ids
+from minyi.reports.services import generate_due_reports
 from minyi.workflow.services import auto_close_due
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,11 @@ def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
         closed = auto_close_due(session)
     with transaction(factory) as session:
         hot_issues = len(recompute_hot_issues(session))
+    with transaction(factory) as session:  # last week's and last month's 民意 reports, each once
+        reports = len(generate_due_reports(session))
     # Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries.
-    return {"auto_closed": closed, "hot_issues": hot_issues, **run_deadline_tasks(factory, get_settings())}
+    return {"auto_closed": closed, "hot_issues": hot_issues, "reports": reports,
+            **run_deadline_tasks(factory, get_settings())}
 
 
 class BackgroundJobs:

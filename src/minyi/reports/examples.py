@@ -1,0 +1,88 @@
+"""The best and the weakest replies of a period, with the reasons behind each choice.
+
+Without a reply-quality model the ranking uses what the record says: the citizen's rating, a reopen,
+whether the first reply met its deadline, the working days it took, and whether it says anything of
+substance (a very short reply is weak). The report states which method it used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.departments.models import Department
+from minyi.messages.models import Message
+from minyi.nlp.pii import mask_pii
+from minyi.stats.figures import CaseFacts
+from minyi.stats.services import load_facts
+from minyi.workflow.models import Case, Reply
+
+if TYPE_CHECKING:
+    from minyi.reports.services import Period, ReplyExample
+
+METHOD = ("按记录排序：群众评价（满意 / 不满意）、是否重办、是否按时答复、答复用时（工作日）、答复篇幅"
+          "（尚无答复质量检查模型可用）。")
+SHORT_REPLY = 30  # characters: shorter than this rarely says what was done
+FULL_REPLY = 100  # characters: room to say what was done, by whom and on what grounds
+RATING_NAMES = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
+RATING_POINTS = {"satisfied": 3.0, "basically": 1.5, "unsatisfied": -3.0}
+
+
+def _score(fact: CaseFacts, length: int) -> tuple[float, list[str]]:
+    """Higher is better; the reasons are shown next to the example."""
+    score, reasons = 0.0, []
+    if fact.rating in RATING_POINTS:
+        score += RATING_POINTS[fact.rating]
+        reasons.append(f"群众评价：{RATING_NAMES[fact.rating]}")
+    if fact.reopened:
+        score -= 2
+        reasons.append("群众不满意后重办")
+    if fact.deadline_at_reply is not None and fact.replied_on is not None:
+        on_time = fact.replied_on <= fact.deadline_at_reply
+        score += 1 if on_time else -1.5
+        reasons.append("按时答复" if on_time else f"超过办理时限（{fact.deadline_at_reply.isoformat()}）才答复")
+    if fact.reply_days is not None:
+        score -= min(fact.reply_days, 60) / 10
+        reasons.append(f"用时 {fact.reply_days} 个工作日")
+    if length < SHORT_REPLY:
+        score -= 2
+        reasons.append(f"答复只有 {length} 字")
+    elif length >= FULL_REPLY:
+        score += 0.8
+        reasons.append(f"答复 {length} 字")
+    return score, reasons
+
+
+def reply_examples(session: Session, *, period: Period,
+                   count: int) -> tuple[list[ReplyExample], list[ReplyExample], str]:
+    """(best, weakest, how they were chosen) among the public messages of the period that were replied."""
+    from minyi.reports.services import ReplyExample
+
+    facts = {f.case_id: f for f in load_facts(session, start=period.start, end=period.end)
+             if f.first_reply_at is not None and f.is_public}
+    if not facts:
+        return [], [], METHOD
+    rows = session.execute(
+        select(Reply.case_id, Reply.body, Reply.created_at, Reply.id, Message.title, Department.name)
+        .join(Case, Case.id == Reply.case_id).join(Message, Message.id == Case.message_id)
+        .outerjoin(Department, Department.id == Reply.department_id)
+        .where(Reply.case_id.in_(list(facts)))
+        .order_by(Reply.case_id, Reply.created_at, Reply.id)).all()
+    first: dict[int, tuple[str, str, str]] = {}
+    for case_id, body, _at, _id, title, department in rows:
+        first.setdefault(case_id, (body or "", title, department or "未注明部门"))
+    scored = []
+    for case_id, (body, title, department) in first.items():
+        fact = facts[case_id]
+        score, reasons = _score(fact, len(body.strip()))
+        on_time = None if fact.deadline_at_reply is None or fact.replied_on is None else \
+            fact.replied_on <= fact.deadline_at_reply
+        scored.append((score, case_id, ReplyExample(
+            case_id=case_id, title=mask_pii(title), department=department, reply=mask_pii(body.strip())[:600],
+            days=fact.reply_days, on_time=on_time, rating=RATING_NAMES.get(fact.rating or ""), reasons=reasons)))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    best = [s[2] for s in scored[:count]]
+    weakest = [s[2] for s in sorted(scored[count:], key=lambda s: (s[0], s[1]))[:count]]
+    return best, weakest, METHOD
