@@ -1,0 +1,263 @@
+"""The leaders' dashboard (上网看看) and the staff case list each of its items links to.
+
+Figures come from `minyi.stats` (the event log) and the stored hot-issue snapshot; the lists are plain
+queries on cases. Every item carries the filters of the case list that shows the cases behind it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from minyi.core.clock import china_today, to_china
+from minyi.core.errors import ValidationFailed
+from minyi.departments.models import Department
+from minyi.hot.models import HotIssue
+from minyi.hot.services import current_hot_issues
+from minyi.messages.models import Message, MessageAnalysis
+from minyi.nlp.labels import APPEAL_KINDS
+from minyi.stats.figures import figures_of, month_key
+from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, _utc_bounds, build_report, load_facts
+from minyi.workflow import states
+from minyi.workflow.models import Case
+
+TREND_MONTHS = 12
+TOP = 10
+LIST_LIMIT = 200
+COMPLAINT = "complaint"
+# Cases that still owe something: not closed, rejected or merged.
+UNFINISHED = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS, states.RETURNED})
+STATUS_GROUPS = {"open": "未办结", "urgent": "紧急未办结", "overdue": "超期未答复"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One month of the trend: messages, complaints, satisfaction."""
+
+    month: str
+    start: date
+    end: date
+    received: int
+    complaints: int
+    satisfaction_rate: float | None
+    rated: int
+
+
+@dataclass(frozen=True)
+class Count:
+    """A label, a number and the case-list filters behind it."""
+
+    label: str
+    count: int
+    filters: dict[str, Any]
+
+
+@dataclass
+class Dashboard:
+    """Everything /staff/dashboard shows."""
+
+    today: date
+    week_start: date
+    received_today: int
+    received_week: int
+    urgent: list[Case]
+    urgent_total: int
+    hot_issues: list[HotIssue]
+    overdue: list[Count]
+    trend: list[TrendPoint]
+    places: list[Count]
+    window: tuple[date, date]
+    notices: list[str] = field(default_factory=list)
+
+
+def _count_received(session: Session, start: date, end: date) -> int:
+    low, high = _utc_bounds(start, end)
+    return session.scalar(select(func.count(Message.id)).where(Message.created_at >= low,
+                                                               Message.created_at < high)) or 0
+
+
+def _latest_day(session: Session, today: date) -> date:
+    newest = session.scalar(select(func.max(Message.created_at)))
+    return min(today, to_china(newest).date()) if newest else today
+
+
+def _window(anchor: date) -> tuple[date, date]:
+    months = anchor.year * 12 + anchor.month - 1 - (TREND_MONTHS - 1)
+    return date(months // 12, months % 12 + 1, 1), anchor
+
+
+def _month_end(start: date) -> date:
+    return (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _trend(session: Session, window: tuple[date, date], today: date, cache: StatsCache) -> list[TrendPoint]:
+    version = cache.version(session) if cache.size > 0 else None
+    facts = cache.get_or_build(("facts", window[0], window[1], version),
+                               lambda: load_facts(session, start=window[0], end=window[1]))
+    by_month: dict[str, list[Any]] = {}
+    for fact in facts:
+        by_month.setdefault(month_key(fact.received_on), []).append(fact)
+    points, day = [], window[0]
+    while day <= window[1]:
+        group = by_month.get(month_key(day), [])
+        fig = figures_of(group, today=today)
+        points.append(TrendPoint(month=month_key(day), start=day, end=_month_end(day), received=fig.received,
+                                 complaints=sum(f.appeal_kind == COMPLAINT for f in group),
+                                 satisfaction_rate=fig.satisfaction_rate, rated=fig.rated))
+        day = _month_end(day) + timedelta(days=1)
+    return points
+
+
+def _overdue(session: Session, today: date) -> list[Count]:
+    rows = session.execute(select(Case.department_id, Department.name, func.count(Case.id))
+                           .outerjoin(Department, Department.id == Case.department_id)
+                           .where(Case.status.in_(list(states.OPEN_STATUSES)), Case.deadline < today)
+                           .group_by(Case.department_id, Department.name)).all()
+    counts = [Count(name or "未分派", n, {"status": "overdue", "department_id": dept_id or "none"})
+              for dept_id, name, n in rows]
+    return sorted(counts, key=lambda c: (-c.count, c.label))[:TOP]
+
+
+def _urgent_query() -> Select[Any]:
+    return (select(Case).join(Message, Message.id == Case.message_id)
+            .join(MessageAnalysis, MessageAnalysis.message_id == Message.id)
+            .where(MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED))))
+
+
+def build_dashboard(session: Session, *, today: date | None = None, cache: StatsCache | None = None) -> Dashboard:
+    """Today and this week, urgent open cases, hot issues, overdue by department, trends and places."""
+    today = today or china_today()
+    cache = cache or StatsCache(0)
+    week_start = today - timedelta(days=today.weekday())
+    anchor = _latest_day(session, today)
+    window = _window(anchor)
+    notices = []
+    if anchor < today - timedelta(days=31):
+        notices.append(f"最近一个月没有新留言：趋势和地点显示截至最后一条留言（{anchor.isoformat()}）的 12 个月。")
+    urgent_total = session.scalar(select(func.count()).select_from(_urgent_query().subquery())) or 0
+    urgent = list(session.scalars(_urgent_query().order_by(Message.created_at.desc()).limit(TOP)).unique())
+    stats = build_report(session, query=StatsQuery(start=window[0], end=window[1]), today=today, cache=cache)
+    places = [Count(row.label, row.figures.received,
+                    {"place": row.key, "from": window[0].isoformat(), "to": window[1].isoformat()})
+              for row in stats.by_place if row.key not in {"未填写", "未公开", "其他地点"}][:TOP]
+    return Dashboard(today=today, week_start=week_start, received_today=_count_received(session, today, today),
+                     received_week=_count_received(session, week_start, today), urgent=urgent,
+                     urgent_total=urgent_total, hot_issues=current_hot_issues(session)[:TOP],
+                     overdue=_overdue(session, today), trend=_trend(session, window, today, cache), places=places,
+                     window=window, notices=notices)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """The staff case list's filters (every one optional)."""
+
+    start: date | None = None
+    end: date | None = None
+    status: str = ""
+    department_id: int | None = None
+    unassigned: bool = False
+    place: str = ""
+    domain: str = ""
+    appeal_kind: str = ""
+    hot: int | None = None
+
+    def describe(self) -> list[str]:
+        """The filters in words, for the page's heading."""
+        words = []
+        if self.start or self.end:
+            words.append(f"{self.start or '…'} 至 {self.end or '…'}")
+        if self.status:
+            words.append(STATUS_GROUPS[self.status])
+        if self.unassigned:
+            words.append("未分派")
+        words += [w for w in (self.place, self.domain, APPEAL_KINDS.get(self.appeal_kind, "")) if w]
+        if self.hot:
+            words.append(f"热点问题第 {self.hot} 名")
+        return words
+
+
+def _date(raw: Any, name: str) -> date | None:
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    try:
+        if not _DATE.match(text):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"日期格式不正确：应为 YYYY-MM-DD（{name}）", field=name) from None
+    if day < EARLIEST:
+        raise ValidationFailed(f"日期不能早于 {EARLIEST.isoformat()}", field=name)
+    return day
+
+
+def _small_int(raw: Any, name: str, label: str) -> int | None:
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 9:
+        raise ValidationFailed(f"{label}参数无效", field=name)
+    return int(text)
+
+
+def parse_case_filters(params: Mapping[str, Any]) -> CaseFilters:
+    """Check the case list's query parameters; each problem is a clear error."""
+    status = str(params.get("status") or "")
+    if status and status not in STATUS_GROUPS:
+        raise ValidationFailed("状态参数只能是 open、urgent 或 overdue", field="status")
+    appeal_kind = str(params.get("appeal_kind") or "")
+    if appeal_kind and appeal_kind not in APPEAL_KINDS:
+        raise ValidationFailed("诉求类型参数无效", field="appeal_kind")
+    start, end = _date(params.get("from"), "from"), _date(params.get("to"), "to")
+    if start and end and start > end:
+        raise ValidationFailed("开始日期不能晚于结束日期", field="from")
+    department = str(params.get("department_id") or "").strip()
+    return CaseFilters(start=start, end=end, status=status,
+                       department_id=None if department == "none" else _small_int(department, "department_id", "部门"),
+                       unassigned=department == "none", place=str(params.get("place") or "")[:200],
+                       domain=str(params.get("domain") or "")[:32], appeal_kind=appeal_kind,
+                       hot=_small_int(params.get("hot"), "hot", "热点问题"))
+
+
+def _filtered(filters: CaseFilters, session: Session, today: date) -> Select[Any]:
+    query = select(Case).join(Message, Message.id == Case.message_id)
+    if filters.start or filters.end:
+        low, high = _utc_bounds(filters.start or EARLIEST, filters.end or today)
+        query = query.where(Message.created_at >= low, Message.created_at < high)
+    if filters.status == "open":
+        query = query.where(Case.status.in_(list(UNFINISHED)))
+    elif filters.status == "urgent":
+        query = query.join(MessageAnalysis, MessageAnalysis.message_id == Message.id).where(
+            MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
+    elif filters.status == "overdue":
+        query = query.where(Case.status.in_(list(states.OPEN_STATUSES)), Case.deadline < today)
+    if filters.department_id is not None:
+        query = query.where(Case.department_id == filters.department_id)
+    elif filters.unassigned:
+        query = query.where(Case.department_id.is_(None))
+    if filters.place:
+        query = query.where(func.trim(Message.place_text) == filters.place)
+    if filters.domain:
+        query = query.where(Message.domain == filters.domain)
+    if filters.appeal_kind:
+        query = query.where(Message.appeal_kind == filters.appeal_kind)
+    if filters.hot is not None:
+        issue = next((i for i in current_hot_issues(session) if i.rank == filters.hot), None)
+        query = query.where(Case.id.in_([int(c) for c in (issue.case_ids if issue else [])]))
+    return query
+
+
+def list_cases(session: Session, *, filters: CaseFilters, today: date | None = None) -> tuple[list[Case], int]:
+    """The newest cases matching the filters (at most LIST_LIMIT) and how many match in all."""
+    today = today or china_today()
+    query = _filtered(filters, session, today)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    cases = list(session.scalars(query.order_by(Message.created_at.desc(), Case.id.desc()).limit(LIST_LIMIT)).unique())
+    return cases, total
