@@ -38,7 +38,8 @@ FINE_LEVELS = ("street", "community", "estate", "road")
 STRONG_LEVELS = ("community", "estate")  # a shared estate says more than a shared (long) road or street
 _ANON_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
 _OPENING_CHARS = 300  # places are read from the title and this many characters of the body
-_MAX_LINKAGE = 3000  # bigger linked sets are cut by their links alone (average linkage is O(m^2))
+_MAX_LINKAGE = 3000  # bigger linked sets are first split by their weakest links (linkage is O(m^2))
+_PAIR_ROWS = 5_000  # rows per block when counting shared keys
 
 
 @dataclass(frozen=True)
@@ -269,10 +270,17 @@ def candidate_pairs(problem: csr_matrix, places: Sequence[MessagePlaces], *, key
     _, col = np.unique(col, return_inverse=True)
     keys = csr_matrix((weight, (row, col)), shape=(n, int(col.max(initial=-1)) + 1))
     df = np.bincount(keys.indices, minlength=keys.shape[1])
-    keys = keys[:, np.flatnonzero((df >= 2) & (df <= max_block))]
-    shared = (keys @ (keys > 0).T.astype(np.float32)).tocoo()
-    keep = (shared.row < shared.col) & (shared.data >= min_shared)
-    return shared.row[keep].astype(np.int64), shared.col[keep].astype(np.int64)
+    keys = keys[:, np.flatnonzero((df >= 2) & (df <= max_block))].tocsr()
+    present = (keys > 0).T.astype(np.float32).tocsr()
+    lefts, rights = [], []
+    for start in range(0, n, _PAIR_ROWS):  # row blocks bound the memory of the co-occurrence counts
+        shared = (keys[start : start + _PAIR_ROWS] @ present).tocoo()
+        keep = (shared.row + start < shared.col) & (shared.data >= min_shared)
+        lefts.append(shared.row[keep].astype(np.int64) + start)
+        rights.append(shared.col[keep].astype(np.int64))
+    if not lefts:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(lefts), np.concatenate(rights)
 
 
 def cluster_links(n: int, i: np.ndarray, j: np.ndarray, scorer: PairScorer, *, threshold: float,
