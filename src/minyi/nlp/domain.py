@@ -240,9 +240,14 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Iterable[str], tokens: Sequence[Sequence[str]] | None = None) -> sp.csr_matrix:  # noqa: N803
         """Features of texts; pass `tokens` (tokenize() of each text) to reuse a segmentation already done."""
         texts = [str(t) for t in X]
-        pairs = [t.partition("\n")[::2] for t in texts]
-        titles = [_WS.sub(" ", p[0][:_MAX_TITLE]).strip() for p in pairs]
+        # slice, never copy a whole (possibly huge) body: only its first max(max_chars, 4 * char_chars) chars
         window = 4 * self.char_chars
+        head = max(self.max_chars, window)
+        cuts = [t.find("\n") for t in texts]
+        titles = [_WS.sub(" ", t[: min(i, _MAX_TITLE) if i >= 0 else _MAX_TITLE]).strip()
+                  for t, i in zip(texts, cuts, strict=True)]
+        pairs = [(title, t[i + 1: i + 1 + head] if i >= 0 else "")
+                 for title, t, i in zip(titles, texts, cuts, strict=True)]
         full = [f"{t} {_WS.sub(' ', p[1][:window]).strip()}" for t, p in zip(titles, pairs, strict=True)]
         # whitespace tokens are not in the vocabulary, so the raw cut needs no filtering here
         no_words = not self.word_vocab_
