@@ -17,7 +17,7 @@ import csv
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,6 @@ class HotIssue:
     recent: int = 0
     place: str = ""
     problem: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: times as "YYYY-MM-DD HH:MM:SS"."""
