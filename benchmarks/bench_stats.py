@@ -49,8 +49,6 @@ def _naive_load_facts(session, *, start, end):
                                .where(CaseEvent.case_id == fact.case_id, CaseEvent.kind.in_(services.FOLDED_KINDS))
                                .order_by(CaseEvent.created_at, CaseEvent.id))
         for kind, to_status, created_at, data in rows:
-            if kind == "submit":
-                fact.received_at = created_at
             services._fold(fact, kind, to_status, created_at, data or {})
     return [fact.settle() for fact in facts]
 

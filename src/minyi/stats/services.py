@@ -115,7 +115,9 @@ def _fold(fact: CaseFacts, kind: str, to_status: str | None, created_at: datetim
     if to_status:
         fact.status = to_status
     first_round = fact.first_reply_at is None
-    if kind in {"assign", "transfer"}:
+    if kind == "submit":
+        fact.received_at = created_at
+    elif kind in {"assign", "transfer"}:
         fact.department_id = data.get("department_id")
         if kind == "assign" and first_round:
             fact.deadline = _parse_deadline(data.get("deadline"))
@@ -156,11 +158,8 @@ def load_facts(session: Session, *, start: date, end: date) -> list[CaseFacts]:
         .order_by(CaseEvent.case_id, CaseEvent.created_at, CaseEvent.id))
     for case_id, kind, to_status, created_at, data in events:
         fact = facts.get(case_id)
-        if fact is None:
-            continue
-        if kind == "submit":
-            fact.received_at = created_at
-        _fold(fact, kind, to_status, created_at, data or {})
+        if fact is not None:
+            _fold(fact, kind, to_status, created_at, data or {})
     return [fact.settle() for fact in facts.values()]
 
 
