@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
     """Everything that runs on the schedule, each in its own transaction."""
     from minyi.core.settings import get_settings  # imported here: read when the tasks run
-    from minyi.notifications.services import run_deadline_tasks
+    from minyi.notifications.services import Outbound, run_deadline_tasks
+    from minyi.watches.services import scan_watches
 
     with transaction(factory) as session:
         closed = auto_close_due(session)
@@ -34,8 +35,10 @@ def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
         hot_issues = len(recompute_hot_issues(session))
     with transaction(factory) as session:  # last week's and last month's 民意 reports, each once
         reports = len(generate_due_reports(session))
+    with transaction(factory) as session:  # 网上蹲点: new and urgent messages, once per watch and message
+        watch_alerts = scan_watches(session, outbound=Outbound.of(get_settings()))
     # Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries.
-    return {"auto_closed": closed, "hot_issues": hot_issues, "reports": reports,
+    return {"auto_closed": closed, "hot_issues": hot_issues, "reports": reports, "watch_alerts": watch_alerts,
             **run_deadline_tasks(factory, get_settings())}
 
 

@@ -1,0 +1,204 @@
+"""Watches (网上蹲点): save one, see its messages and figures over time, be told when something arrives.
+
+A watch matches messages by place (the place field or the title names it), keyword (title or body),
+domain (领域), or hot issue (its cases when saved, plus the cases of the current hot issue with the
+same description). `scan_watches` (scheduled) looks only at messages newer than the watch's last scan,
+so each message alerts a watch at most once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from minyi.accounts.models import Role, User
+from minyi.core.clock import to_china, utcnow
+from minyi.core.errors import Conflict, NotFound, ValidationFailed
+from minyi.core.validation import text_field
+from minyi.hot.services import current_hot_issues
+from minyi.messages.models import Message, MessageAnalysis
+from minyi.nlp.labels import DOMAINS
+from minyi.notifications.services import Outbound, notify
+from minyi.stats.figures import Figures, figures_of, month_key
+from minyi.stats.services import load_facts
+from minyi.watches.models import Watch
+from minyi.workflow.models import Case
+
+KINDS = {"place": "地点", "keyword": "关键词", "domain": "领域", "hot_issue": "热点问题"}
+MAX_WATCHES = 50  # per user
+MAX_VALUE = 100
+SHOWN = 50  # messages listed on a watch's page
+TREND_MONTHS = 24
+ALERT_TITLES = 5
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _hot_case_ids(session: Session, watch: Watch) -> list[int]:
+    ids = {int(c) for c in watch.case_ids or []}
+    for issue in current_hot_issues(session):
+        if issue.description == watch.value:
+            ids.update(int(c) for c in issue.case_ids)
+    return sorted(ids)
+
+
+def _condition(session: Session, watch: Watch) -> ColumnElement[bool]:
+    if watch.kind == "place":
+        return or_(Message.place_text.like(_like(watch.value), escape="\\"),
+                   Message.title.like(_like(watch.value), escape="\\"))
+    if watch.kind == "keyword":
+        return or_(Message.title.like(_like(watch.value), escape="\\"),
+                   Message.body.like(_like(watch.value), escape="\\"))
+    if watch.kind == "domain":
+        return Message.domain == watch.value
+    ids = _hot_case_ids(session, watch)
+    return Case.id.in_(ids) if ids else false()
+
+
+def _matches(session: Session, watch: Watch, user: User) -> Select[Any]:
+    """The watch's cases that its owner may see (a handler: public messages and their own department's)."""
+    query = select(Case).join(Message, Message.id == Case.message_id).where(_condition(session, watch))
+    if user.role is Role.HANDLER:
+        query = query.where(or_(Message.is_public.is_(True), Case.department_id == user.department_id))
+    return query
+
+
+def create_watch(session: Session, *, user: User, kind: Any, value: Any) -> Watch:
+    """Save a watch; it alerts on messages that arrive after this moment."""
+    kind = str(kind or "")
+    if kind not in KINDS:
+        raise ValidationFailed("请选择蹲点类型：地点、关键词、领域或热点问题", field="kind")
+    text = text_field(value, field="value", label=KINDS[kind], max_len=MAX_VALUE).strip()
+    case_ids: list[int] = []
+    if kind == "domain" and text not in DOMAINS:
+        raise ValidationFailed(f"没有这个领域：{text}", field="value")
+    if kind == "hot_issue":
+        issue = next((i for i in current_hot_issues(session) if str(i.id) == text or i.description == text), None)
+        if issue is None:
+            raise ValidationFailed("这个热点问题已不在当前热点中，请重新选择", field="value")
+        text, case_ids = issue.description, [int(c) for c in issue.case_ids]
+    mine = list(session.scalars(select(Watch).where(Watch.user_id == user.id, Watch.deleted_at.is_(None))))
+    if any(w.kind == kind and w.value == text for w in mine):
+        raise Conflict("您已经在蹲点这一项")
+    if len(mine) >= MAX_WATCHES:
+        raise ValidationFailed(f"每人最多保存 {MAX_WATCHES} 个蹲点，请先删除不再需要的", field="value")
+    newest = session.scalar(select(func.max(Message.id))) or 0
+    watch = Watch(user_id=user.id, kind=kind, value=text, case_ids=case_ids, last_message_id=newest,
+                  last_scan_at=utcnow(), created_at=utcnow())
+    session.add(watch)
+    session.flush()
+    return watch
+
+
+def get_watch(session: Session, *, user: User, watch_id: Any) -> Watch:
+    """One of the user's own watches, else NotFound."""
+    text = str(watch_id)
+    watch = session.get(Watch, int(text)) if text.isdigit() and len(text) < 10 else None
+    if watch is None or watch.user_id != user.id or watch.deleted_at is not None:
+        raise NotFound("蹲点不存在")
+    return watch
+
+
+def delete_watch(session: Session, *, user: User, watch_id: Any) -> Watch:
+    """Stop watching (kept, marked deleted)."""
+    watch = get_watch(session, user=user, watch_id=watch_id)
+    watch.deleted_at = utcnow()
+    session.flush()
+    return watch
+
+
+def list_watches(session: Session, *, user: User) -> list[tuple[Watch, int]]:
+    """The user's watches with how many messages each matches."""
+    watches = list(session.scalars(select(Watch).where(Watch.user_id == user.id, Watch.deleted_at.is_(None))
+                                   .order_by(Watch.created_at.desc(), Watch.id.desc())))
+    return [(w, session.scalar(select(func.count()).select_from(_matches(session, w, user).subquery())) or 0)
+            for w in watches]
+
+
+@dataclass(frozen=True)
+class WatchMonth:
+    """One month of a watch's figures (the public statistics' definitions)."""
+
+    month: str
+    figures: Figures
+
+
+@dataclass
+class WatchView:
+    """A watch's page: its newest messages, how many in all, its figures month by month."""
+
+    watch: Watch
+    cases: list[Case]
+    total: int
+    months: list[WatchMonth]
+    new_since_scan: int
+
+
+def _months(session: Session, ids: set[int], first: date, last: date) -> list[WatchMonth]:
+    start_index = max(first.year * 12 + first.month - 1, last.year * 12 + last.month - TREND_MONTHS)
+    start = date(start_index // 12, start_index % 12 + 1, 1)
+    facts = [f for f in load_facts(session, start=start, end=last) if f.case_id in ids]
+    groups: dict[str, list[Any]] = {}
+    for fact in facts:
+        groups.setdefault(month_key(fact.received_on), []).append(fact)
+    today = to_china(utcnow()).date()
+    return [WatchMonth(k, figures_of(groups[k], today=today)) for k in sorted(groups)]
+
+
+def watch_view(session: Session, *, user: User, watch_id: Any) -> WatchView:
+    """The newest messages of a watch and its figures over time."""
+    watch = get_watch(session, user=user, watch_id=watch_id)
+    query = _matches(session, watch, user)
+    rows = session.execute(query.with_only_columns(Case.id, Message.created_at, Message.id)).all()
+    cases = list(session.scalars(query.order_by(Message.created_at.desc(), Case.id.desc()).limit(SHOWN)).unique())
+    months: list[WatchMonth] = []
+    if rows:
+        days = [to_china(r[1]).date() for r in rows]
+        months = _months(session, {r[0] for r in rows}, min(days), max(days))
+    new = sum(r[2] > watch.last_message_id for r in rows)
+    return WatchView(watch=watch, cases=cases, total=len(rows), months=months, new_since_scan=new)
+
+
+def _alert(session: Session, watch: Watch, owner: User, new: list[tuple[Case, str, bool]],
+           outbound: Outbound, newest: int) -> bool:
+    urgent = [c for c in new if c[2]]
+    label = f"{KINDS[watch.kind]}「{watch.value[:30]}」"
+    title = f"网上蹲点 {label}：{len(new)} 条新留言" + (f"，其中 {len(urgent)} 条紧急" if urgent else "")
+    shown = (urgent + [c for c in new if not c[2]])[:ALERT_TITLES]
+    body = "\n".join(f"{'【紧急】' if u else ''}办件 {c.id}「{t}」" for c, t, u in shown)
+    if len(new) > len(shown):
+        body += f"\n…… 共 {len(new)} 条，见 /staff/watches/{watch.id}"
+    notice = notify(session, kind="watch", case=shown[0][0], dedup_key=f"watch:{watch.id}:{newest}",
+                    title=title, body=body, users=[owner], outbound=outbound)
+    if notice is not None:
+        notice.link = f"/staff/watches/{watch.id}"
+    return notice is not None
+
+
+def scan_watches(session: Session, *, outbound: Outbound | None = None) -> int:
+    """Tell each watch's owner about messages newer than its last scan (once); the number of notices sent."""
+    outbound = outbound or Outbound()
+    newest = session.scalar(select(func.max(Message.id))) or 0
+    sent = 0
+    watches = list(session.scalars(select(Watch).where(Watch.deleted_at.is_(None), Watch.last_message_id < newest)))
+    for watch in watches:
+        owner = session.get(User, watch.user_id)
+        if owner is not None and owner.is_active:
+            query = _matches(session, watch, owner).where(Message.id > watch.last_message_id,
+                                                          Message.id <= newest)
+            query = query.outerjoin(MessageAnalysis, MessageAnalysis.message_id == Message.id)
+            rows = session.execute(query.with_only_columns(Case, Message.title, MessageAnalysis.urgent)
+                                   .order_by(Message.id)).all()
+            new = [(case, title, bool(urgent)) for case, title, urgent in rows]
+            if new and _alert(session, watch, owner, new, outbound, newest):
+                sent += 1
+        watch.last_message_id, watch.last_scan_at = newest, utcnow()
+    session.flush()
+    return sent
