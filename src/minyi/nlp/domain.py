@@ -48,6 +48,20 @@ def split_title(text: str) -> tuple[str, str]:
 def _char_keys(texts: Sequence[str], max_chars: int,
                orders: tuple[int, ...] = (1, 2, 3)) -> tuple[np.ndarray, np.ndarray]:
     """(doc index, 63-bit key) of every char n-gram (n in `orders`) of every text, without Python loops per char."""
+    uni_docs, uni_codes, docs, keys = _char_keys_split(texts, max_chars, orders)
+    if uni_codes.size:
+        docs = np.concatenate([uni_docs, docs])
+        keys = np.concatenate([_unigram_keys(uni_codes), keys])
+    return docs, keys
+
+
+def _unigram_keys(codes: np.ndarray) -> np.ndarray:
+    return codes | (_SENTINEL << np.uint64(21)) | (_SENTINEL << np.uint64(42))
+
+
+def _char_keys_split(texts: Sequence[str], max_chars: int,
+                     orders: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(doc, code point) of every char when 1 is in `orders`, then (doc, key) of the longer n-grams."""
     parts = [t[:max_chars].replace("\x00", " ") for t in texts]
     lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
     codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + bytes(8),
@@ -59,10 +73,8 @@ def _char_keys(texts: Sequence[str], max_chars: int,
     valid1 = codes != 0
     valid2 = valid1 & (nxt1 != 0)
     empty = _SENTINEL << np.uint64(42)
-    keys, docs = [], []
-    if 1 in orders:
-        keys.append(codes[valid1] | (_SENTINEL << np.uint64(21)) | empty)
-        docs.append(doc[valid1])
+    keys, docs = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+    uni_docs, uni_codes = (doc[valid1], codes[valid1]) if 1 in orders else (docs[0], keys[0])
     if 2 in orders:
         keys.append(codes[valid2] | (nxt1[valid2] << np.uint64(21)) | empty)
         docs.append(doc[valid2])
@@ -70,7 +82,7 @@ def _char_keys(texts: Sequence[str], max_chars: int,
         valid3 = valid2 & (nxt2 != 0)
         keys.append(codes[valid3] | (nxt1[valid3] << np.uint64(21)) | (nxt2[valid3] << np.uint64(42)))
         docs.append(doc[valid3])
-    return np.concatenate(docs), np.concatenate(keys)
+    return uni_docs, uni_codes, np.concatenate(docs), np.concatenate(keys)
 
 
 class _KeyTable:
@@ -100,6 +112,22 @@ class _KeyTable:
             pending = pending[~placed[pending]]
             probe += 1
         self.max_probe = probe
+        # direct-address table for the unigrams of the Basic Multilingual Plane (most lookups, no hashing)
+        self.direct = np.full(1 << 16, -1, dtype=np.int32)
+        unigram = (keys >> np.uint64(21)) == (_SENTINEL | (_SENTINEL << np.uint64(21)))
+        code = keys & _SENTINEL
+        bmp = np.flatnonzero(unigram & (code < np.uint64(1 << 16)))
+        self.direct[code[bmp].astype(np.intp)] = bmp
+
+    def lookup_unigrams(self, codes: np.ndarray) -> np.ndarray:
+        """lookup() of the unigram keys of these code points."""
+        small = codes < np.uint64(1 << 16)
+        if small.all():
+            return self.direct[codes.astype(np.intp)].astype(np.int64)
+        out = np.full(codes.size, -1, dtype=np.int64)
+        out[small] = self.direct[codes[small].astype(np.intp)]
+        out[~small] = self.lookup(_unigram_keys(codes[~small]))
+        return out
 
     def _slots(self, keys: np.ndarray, probe: int) -> np.ndarray:
         with np.errstate(over="ignore"):
@@ -201,8 +229,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
     def _chars(self, texts: Sequence[str], limit: int) -> tuple[np.ndarray, np.ndarray]:
         """(doc, column) pairs of the known char n-grams."""
-        docs, keys = _char_keys(texts, limit, tuple(self.char_orders))
-        cols = self._char_table().lookup(keys)
+        uni_docs, uni_codes, docs, keys = _char_keys_split(texts, limit, tuple(self.char_orders))
+        table = self._char_table()
+        docs = np.concatenate([uni_docs, docs])
+        cols = np.concatenate([table.lookup_unigrams(uni_codes), table.lookup(keys)])
         known = cols >= 0
         return docs[known], cols[known]
 
