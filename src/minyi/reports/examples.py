@@ -1,8 +1,8 @@
 """The best and the weakest replies of a period, with the reasons behind each choice.
 
-Without a reply-quality model the ranking uses what the record says: the citizen's rating, a reopen,
-whether the first reply met its deadline, the working days it took, and whether it says anything of
-substance (a very short reply is weak). The report states which method it used.
+Each first reply is scored by the reply quality check (`minyi.nlp.reply_quality`: relevance,
+completeness, explanation, tone, timeliness — each 0 to 1) plus what the record says: the citizen's
+rating, a reopen, whether the reply met its deadline, and a very short reply. The report states the method.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from minyi.departments.models import Department
 from minyi.messages.models import Message
 from minyi.nlp.pii import mask_pii
+from minyi.nlp.reply_quality import ReplyChecker
 from minyi.stats.figures import CaseFacts
 from minyi.stats.services import load_facts
 from minyi.workflow.models import Case, Reply
@@ -22,10 +23,10 @@ from minyi.workflow.models import Case, Reply
 if TYPE_CHECKING:
     from minyi.reports.services import Period, ReplyExample
 
-METHOD = ("按记录排序：群众评价（满意 / 不满意）、是否重办、是否按时答复、答复用时（工作日）、答复篇幅"
-          "（尚无答复质量检查模型可用）。")
+METHOD = ("答复质量检查（相关性、完整性、解释依据、语气、及时性，各 0–1 分）之和，加上办理记录："
+          "群众评价（满意 / 不满意）、是否重办、是否按时答复、答复是否过短。")
+QUALITY_WEIGHT = 2.0
 SHORT_REPLY = 30  # characters: shorter than this rarely says what was done
-FULL_REPLY = 100  # characters: room to say what was done, by whom and on what grounds
 RATING_NAMES = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
 RATING_POINTS = {"satisfied": 3.0, "basically": 1.5, "unsatisfied": -3.0}
 
@@ -44,14 +45,10 @@ def _score(fact: CaseFacts, length: int) -> tuple[float, list[str]]:
         score += 1 if on_time else -1.5
         reasons.append("按时答复" if on_time else f"超过办理时限（{fact.deadline_at_reply.isoformat()}）才答复")
     if fact.reply_days is not None:
-        score -= min(fact.reply_days, 60) / 10
         reasons.append(f"用时 {fact.reply_days} 个工作日")
     if length < SHORT_REPLY:
         score -= 2
         reasons.append(f"答复只有 {length} 字")
-    elif length >= FULL_REPLY:
-        score += 0.8
-        reasons.append(f"答复 {length} 字")
     return score, reasons
 
 
@@ -65,18 +62,23 @@ def reply_examples(session: Session, *, period: Period,
     if not facts:
         return [], [], METHOD
     rows = session.execute(
-        select(Reply.case_id, Reply.body, Reply.created_at, Reply.id, Message.title, Department.name)
+        select(Reply.case_id, Reply.body, Reply.created_at, Reply.id, Message.title, Message.body, Department.name)
         .join(Case, Case.id == Reply.case_id).join(Message, Message.id == Case.message_id)
         .outerjoin(Department, Department.id == Reply.department_id)
         .where(Reply.case_id.in_(list(facts)))
         .order_by(Reply.case_id, Reply.created_at, Reply.id)).all()
-    first: dict[int, tuple[str, str, str]] = {}
-    for case_id, body, _at, _id, title, department in rows:
-        first.setdefault(case_id, (body or "", title, department or "未注明部门"))
+    first: dict[int, tuple[str, str, str, str]] = {}
+    for case_id, body, _at, _id, title, text, department in rows:
+        first.setdefault(case_id, (body or "", title, text or "", department or "未注明部门"))
+    checker = ReplyChecker()
     scored = []
-    for case_id, (body, title, department) in first.items():
+    for case_id, (body, title, text, department) in first.items():
         fact = facts[case_id]
         score, reasons = _score(fact, len(body.strip()))
+        check = checker.check(f"{title}\n{text}", body, workdays=fact.reply_days)
+        score += QUALITY_WEIGHT * sum(f.score for f in check.findings)
+        reasons = [f"{f.name}：{f.verdict_name}（{f.summary}）" for f in check.findings
+                   if f.criterion != "timeliness"] + reasons
         on_time = None if fact.deadline_at_reply is None or fact.replied_on is None else \
             fact.replied_on <= fact.deadline_at_reply
         scored.append((score, case_id, ReplyExample(
