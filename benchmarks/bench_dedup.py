@@ -187,7 +187,7 @@ def main() -> None:
     learned_mb = sum(getattr(detector, k).nbytes for k in ("signatures_", "band_keys_", "band_order_", "labels_"))
     quality = cluster_quality(detector.labels_, corpus.sources)
     print(f"ours: {ours:.1f} s wall, {ours_cpu:.1f} s CPU for {args.n:,} messages ({args.n / ours:,.0f} msg/s; "
-          f"generation {corpus.generation_seconds:.1f} s excluded); verified pairs {detector.n_pairs_:,}")
+          f"generation {corpus.generation_seconds:.1f} s excluded); near duplicates {detector.n_duplicates_:,}")
     print(f"memory: peak RSS {peak_rss_mb():.0f} MB (before fit {rss_before:.0f} MB); learned arrays "
           f"{learned_mb / 2**20:.0f} MB (signatures {detector.signatures_.nbytes / 2**20:.0f} MB)")
     print("quality: " + ", ".join(f"{k} {v:,.3f}" if v < 10 else f"{k} {v:,.0f}" for k, v in quality.items()))
@@ -199,7 +199,7 @@ def main() -> None:
     ours_subset = NearDuplicateDetector().fit(subset)
     ours_subset_seconds = time.perf_counter() - began
     print(f"naive baseline (pairwise TF-IDF cosine >= 0.7, char 3-grams): {naive:.1f} s on {args.baseline_n:,} "
-          f"({naive_pairs:,} pairs; ours {ours_subset_seconds:.2f} s, {ours_subset.n_pairs_:,} pairs) "
+          f"({naive_pairs:,} pairs; ours {ours_subset_seconds:.2f} s, {ours_subset.n_duplicates_:,} near duplicates) "
           f"-> extrapolated {extrapolated:,.0f} s ({extrapolated / 3600:.1f} h) for {args.n:,}; "
           f"ratio naive/ours {extrapolated / ours:,.0f}x")
     small = subset[: args.datasketch_n]

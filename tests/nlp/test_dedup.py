@@ -38,7 +38,7 @@ def test_repost_with_small_edits_is_a_near_duplicate() -> None:
 def test_unrelated_messages_are_not_duplicates() -> None:
     detector = NearDuplicateDetector().fit(UNRELATED)
     assert len(set(detector.labels_.tolist())) == len(UNRELATED)
-    assert detector.n_pairs_ == 0
+    assert detector.n_duplicates_ == 0
     assert detector.groups() == []
 
 
@@ -96,7 +96,7 @@ def test_chunking_and_generators_give_the_same_clusters() -> None:
 
 def test_bad_input_and_parameters() -> None:
     assert NearDuplicateDetector().fit([]).labels_.shape == (0,)
-    assert NearDuplicateDetector().fit(["", "", "x"]).n_pairs_ == 0, "empty texts are nobody's duplicates"
+    assert NearDuplicateDetector().fit(["", "", "x"]).n_duplicates_ == 0, "empty texts are nobody's duplicates"
     with pytest.raises(TypeError, match="str"):
         NearDuplicateDetector().fit(["ok", None])
     with pytest.raises(ValueError, match="bands"):
@@ -106,7 +106,7 @@ def test_bad_input_and_parameters() -> None:
     with pytest.raises(ValueError, match="power of two"):
         signatures(["a"], num_bins=48)
     huge = "噪音扰民" * 50_000
-    assert NearDuplicateDetector().fit([huge, huge + "。"]).n_pairs_ == 1
+    assert NearDuplicateDetector().fit([huge, huge + "。"]).n_duplicates_ == 1
 
 
 def test_recall_of_near_duplicate_pairs_on_the_shared_data(shared_data_dir: Path) -> None:

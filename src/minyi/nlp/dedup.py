@@ -30,7 +30,7 @@ _BAND_MULTIPLIERS = np.array(
      0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63],
     dtype=np.uint64,
 )
-_VERIFY_BATCH = 200_000  # candidate pairs compared at once (bounds the temporary arrays)
+_VERIFY_BATCH = 100_000  # candidate pairs compared at once (bounds the temporary arrays)
 _MAX_QUERY_CANDIDATES = 64  # per band and query text in `query`/`predict`
 
 
@@ -55,7 +55,8 @@ class NearDuplicateDetector:
     """MinHash/LSH near-duplicate clusters over character shingles (see the module docstring).
 
     After ``fit(texts)``: ``labels_`` (one cluster id per text; texts without a near duplicate are
-    clusters of one), ``signatures_`` ((n, num_bins) uint32), ``n_pairs_`` (verified pairs) and the
+    clusters of one), ``signatures_`` ((n, num_bins) uint32), ``n_duplicates_`` (texts that belong to
+    a cluster of an earlier text: n minus the number of clusters) and the
     band index that ``predict``/``query`` use to find the fitted texts a new text duplicates.
     """
 
@@ -112,14 +113,12 @@ class NearDuplicateDetector:
         sig = self.transform(X)
         n = len(sig)
         keys, orders = self._band_index(sig)
-        pairs = self._verified_pairs(sig, keys, orders)
-        graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-        _, labels = connected_components(graph, directed=False)
+        labels = self._clusters(sig, keys, orders)
         self.signatures_ = sig
         self.band_keys_ = keys
         self.band_order_ = orders
-        self.labels_ = labels.astype(np.int64)
-        self.n_pairs_ = len(pairs)
+        self.labels_ = labels
+        self.n_duplicates_ = n - len(np.unique(labels))
         self.n_samples_ = n
         return self
 
@@ -149,21 +148,27 @@ class NearDuplicateDetector:
             orders[band] = valid[order]
         return keys, orders
 
-    def _verified_pairs(self, sig: np.ndarray, keys: np.ndarray, orders: np.ndarray) -> np.ndarray:
-        """Unique (i, j) pairs, i < j, that share a band and reach the threshold."""
-        found: list[np.ndarray] = []
+    def _clusters(self, sig: np.ndarray, keys: np.ndarray, orders: np.ndarray) -> np.ndarray:
+        """Connected components of the verified pairs (pairs that share a band and reach the threshold).
+
+        Links are kept as a spanning forest (each text -> the first text of its component), compacted
+        whenever they outnumber the texts: memory stays O(n) whatever the number of pairs.
+        """
+        n = len(sig)
+        left, right = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         bands = _progress(range(self.bands), enabled=self.progress, total=self.bands, desc="lsh bands")
         for band in bands:
             a, b = _star_pairs(keys[band], orders[band])
+            kept_a, kept_b = [left], [right]
             for start in range(0, len(a), _VERIFY_BATCH):
                 pa, pb = a[start : start + _VERIFY_BATCH], b[start : start + _VERIFY_BATCH]
                 same = (sig[pa] == sig[pb]).mean(axis=1) >= self.threshold
-                lo, hi = np.minimum(pa[same], pb[same]), np.maximum(pa[same], pb[same])
-                found.append(lo.astype(np.int64) * len(sig) + hi)
-        if not found:
-            return np.empty((0, 2), dtype=np.int64)
-        codes = np.unique(np.concatenate(found))
-        return np.stack((codes // max(len(sig), 1), codes % max(len(sig), 1)), axis=1)
+                kept_a.append(pa[same])
+                kept_b.append(pb[same])
+            left, right = np.concatenate(kept_a), np.concatenate(kept_b)
+            if len(left) > n:
+                left, right = _spanning_forest(n, left, right)
+        return _components(n, left, right)
 
     # -- new texts -------------------------------------------------------------------------------
     def query(self, text: str, *, signature: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -202,6 +207,21 @@ class NearDuplicateDetector:
         bounds = np.flatnonzero(np.diff(self.labels_[order])) + 1
         parts = [p for p in np.split(order, bounds) if len(p) >= min_size]
         return sorted(parts, key=lambda p: (-len(p), int(p[0])))
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
+def _spanning_forest(n: int, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Links with the same components: every clustered text -> the first text of its component."""
+    labels = _components(n, left, right)
+    first = np.full(labels.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(n, dtype=np.int64))
+    root = first[labels]
+    linked = np.flatnonzero(root != np.arange(n))
+    return linked, root[linked]
 
 
 def _star_pairs(sorted_keys: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
