@@ -7,6 +7,7 @@ from minyi.hot.models import HotIssue, Support
 from minyi.ingest.models import ImportRecord
 from minyi.messages.models import Message, MessageAnalysis, MessageContact, MessageLabel
 from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
+from minyi.replies.models import ReplyTemplate
 from minyi.reports.models import StoredReport
 from minyi.watches.models import Watch
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply, SystemSetting
@@ -15,4 +16,5 @@ __all__ = [
     "Base", "Case", "CaseEvent", "Department", "ExtensionRequest", "HotIssue", "Support", "LoginSession", "Message",
     "MessageAnalysis", "MessageContact", "MessageLabel", "Rating", "Reply", "SystemSetting", "User",
     "Delivery", "ImportRecord", "Notice", "Notification", "NotificationPreference", "StoredReport", "Watch",
+    "ReplyTemplate",
 ]

@@ -124,8 +124,9 @@ def test_agreement_with_the_hand_labels(shared_data_dir: Path) -> None:
     result = evaluate(shared_data_dir / "teddycup2020", gold, gold_only=True)
     agreement = result["agreement"]
     assert all(agreement[c]["n"] == 50 for c in CRITERIA)
-    floors = {"relevance": 0.65, "completeness": 0.62, "explanation": 0.6, "tone": 0.85, "timeliness": 0.95}
+    floors = {"relevance": 0.9, "completeness": 0.66, "explanation": 0.6, "tone": 0.85, "timeliness": 0.95}
     for criterion, floor in floors.items():
         assert agreement[criterion]["accuracy"] >= floor, (criterion, agreement[criterion])
-    assert agreement["completeness"]["kappa"] >= 0.35 and agreement["explanation"]["kappa"] >= 0.35
+    assert agreement["relevance"]["kappa"] >= 0.75
+    assert agreement["completeness"]["kappa"] >= 0.4 and agreement["explanation"]["kappa"] >= 0.4
     assert "kappa" in format_evaluation(result)

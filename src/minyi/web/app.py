@@ -19,7 +19,19 @@ from minyi.core.db import make_engine, make_session_factory
 from minyi.core.errors import DomainError, NotAuthenticated
 from minyi.core.settings import Settings, get_settings
 from minyi.web.deps import CSRF_COOKIE, csrf_protect
-from minyi.web.routes import api, dashboard, hot, notifications, public, reports, staff, staff_admin, stats, watches
+from minyi.web.routes import (
+    api,
+    dashboard,
+    hot,
+    notifications,
+    public,
+    replies,
+    reports,
+    staff,
+    staff_admin,
+    stats,
+    watches,
+)
 from minyi.web.templating import render
 
 MAX_BODY_BYTES = 1024 * 1024  # far above any valid form; refuses huge bodies before they are read
@@ -118,6 +130,8 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.include_router(stats.router, dependencies=html)
     app.include_router(stats.api_router)
     app.include_router(notifications.router, dependencies=html)
+    app.include_router(replies.router, dependencies=html)
+    app.include_router(replies.api)
     app.include_router(reports.router, dependencies=html)
     app.include_router(dashboard.router, dependencies=html)
     app.include_router(watches.router, dependencies=html)
