@@ -43,7 +43,7 @@ def load_case(session: Session, case_id: Any) -> Case:
         key = int(case_id)
     except (TypeError, ValueError):
         raise NotFound("办件不存在") from None
-    case = session.execute(select(Case).where(Case.id == key).with_for_update()).unique().scalar_one_or_none()
+    case = session.execute(select(Case).where(Case.id == key).with_for_update(of=Case)).unique().scalar_one_or_none()
     if case is None:
         raise NotFound("办件不存在")
     return case
