@@ -44,12 +44,12 @@ def window(originals: list[str], days: list[float], n: int, seed: int, *, edit: 
 
 
 def naive_baseline(texts: list[str], *, threshold: float = 0.3) -> tuple[float, int]:
-    """All-pairs TF-IDF cosine (character bigrams) + connected components: seconds and groups of 2+."""
+    """All-pairs TF-IDF cosine (character bigrams) + connected components: CPU seconds, groups of 2+."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    began = time.perf_counter()
+    began = time.process_time()
     matrix = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True).fit_transform(texts)
     rows, cols = [], []
     for start in range(0, matrix.shape[0], 2000):
@@ -62,7 +62,7 @@ def naive_baseline(texts: list[str], *, threshold: float = 0.3) -> tuple[float, 
                        shape=(len(texts), len(texts)))
     _, labels = connected_components(graph, directed=False)
     groups = int((np.bincount(labels) >= 2).sum())
-    return time.perf_counter() - began, groups
+    return time.process_time() - began, groups
 
 
 def main() -> None:
@@ -96,12 +96,12 @@ def main() -> None:
     subset = texts[: args.baseline_n]
     naive, naive_groups = naive_baseline(subset)
     extrapolated = naive * (len(texts) / len(subset)) ** 2
-    began = time.perf_counter()
+    began = time.process_time()
     IssueGrouper().fit(subset, times=times[: args.baseline_n])
-    ours_subset = time.perf_counter() - began
-    print(f"naive baseline (all-pairs TF-IDF cosine >= 0.3, char bigrams): {naive:.1f} s on {len(subset):,} "
-          f"({naive_groups:,} groups of 2+; ours {ours_subset:.1f} s on the same) -> extrapolated "
-          f"{extrapolated:,.0f} s for {len(texts):,}; ratio naive/ours {extrapolated / ours:,.0f}x")
+    ours_subset = time.process_time() - began
+    print(f"naive baseline (all-pairs TF-IDF cosine >= 0.3, char bigrams): {naive:.1f} s CPU on {len(subset):,} "
+          f"({naive_groups:,} groups of 2+; ours {ours_subset:.1f} s CPU on the same) -> extrapolated "
+          f"{extrapolated:,.0f} s for {len(texts):,}; ratio naive/ours (CPU) {extrapolated / ours_cpu:,.0f}x")
 
 
 if __name__ == "__main__":
