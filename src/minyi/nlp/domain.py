@@ -358,11 +358,24 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
         table = self.__dict__.get("_table_cache")
         if table is None:
             table = self.__dict__["_table_cache"] = _KeyTable(self.term_keys_)
+            sizes = np.array([len(m) for m in self.key_terms_], dtype=np.int64)
+            self.__dict__["_indptr"] = np.concatenate([[0], np.cumsum(sizes)])
+            self.__dict__["_ids"] = np.array([c for m in self.key_terms_ for c in m], dtype=np.int64)
+            self.__dict__["_short"] = np.array([len(t) == 2 for t in self.terms_], dtype=bool)
         return table
+
+    def _candidates(self, docs: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(doc, term) for every term indexed under each (doc, key) hit, without a Python loop."""
+        indptr, ids = self.__dict__["_indptr"], self.__dict__["_ids"]
+        counts = indptr[groups + 1] - indptr[groups]
+        rows = np.repeat(docs, counts)
+        first = np.repeat(indptr[groups] - (np.cumsum(counts) - counts), counts)
+        return rows, ids[first + np.arange(rows.size)]
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state.pop("_table_cache", None)
+        for cache in ("_table_cache", "_indptr", "_ids", "_short"):
+            state.pop(cache, None)
         return state
 
     def transform(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
@@ -376,15 +389,14 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
         hit = found >= 0
         n_keys = self.term_keys_.size
         pairs = np.unique(docs[hit] * n_keys + found[hit])
-        terms, key_terms = self.terms_, self.key_terms_
-        rows: list[int] = []
-        cols: list[int] = []
-        for r, g in zip(*(a.tolist() for a in np.divmod(pairs, n_keys)), strict=True):
-            for c in key_terms[g]:
-                if len(terms[c]) == 2 or terms[c] in texts[r]:
-                    rows.append(r)
-                    cols.append(c)
-        hits = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(texts), n_terms))
+        rows, cols = self._candidates(*np.divmod(pairs, n_keys))
+        ok = self.__dict__["_short"][cols] if cols.size else np.zeros(0, dtype=bool)
+        longer = np.flatnonzero(~ok)
+        if longer.size:  # terms of 3+ chars: confirm the candidates with a substring test
+            terms = self.terms_
+            ok[longer] = [terms[c] in texts[r] for r, c in zip(rows[longer].tolist(), cols[longer].tolist(),
+                                                                 strict=True)]
+        hits = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (rows[ok], cols[ok])), shape=(len(texts), n_terms))
         return np.log1p(np.asarray(hits @ self.weights_, dtype=np.float32))
 
 
