@@ -147,6 +147,9 @@ def test_shipped_model_on_the_shared_messages(shared_data_dir: Path) -> None:
     hits = sum(res["domain"] == r["category"] for res, r in zip(results, rows, strict=True))
     assert hits / len(rows) >= 0.9  # messages it was trained on
     assert all(set(res) == KEYS and len(res["departments"]) == 3 for res in results)
+    # every component of the shipped model still works with today's code (else: retrain with `minyi train`)
+    assert all(res["appeal_kind"] for res in results), "appeal-kind model no longer runs: retrain"
+    assert analyzer.urgency_ is not None and analyzer.places_ is not None
     assert sum(bool(res["places"]) for res in results) > 100
     provenance = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     assert provenance["model_sha256"] and provenance["inputs"]

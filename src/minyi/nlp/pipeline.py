@@ -262,7 +262,21 @@ def loads_model(data: bytes) -> MessageAnalyzer:
     if not isinstance(analyzer, MessageAnalyzer):
         msg = "the model file does not hold a MessageAnalyzer"
         raise TypeError(msg)
+    _rebuild_rule_components(analyzer)
     return analyzer
+
+
+def _rebuild_rule_components(analyzer: MessageAnalyzer) -> None:
+    """Rule-based parts (urgency without a learned model, places) are rebuilt from the current code with
+    their saved parameters, so that a model file never freezes old rules."""
+    for name in ("urgency_", "places_"):
+        component = getattr(analyzer, name, None)
+        if component is None or getattr(component, "model_", None) is not None:
+            continue
+        try:
+            setattr(analyzer, name, type(component)(**component.get_params()).fit([]))
+        except Exception:  # keep the saved one: it worked when the model was trained
+            log.exception("could not rebuild %s; using the saved one", name)
 
 
 @lru_cache(maxsize=1)
