@@ -15,10 +15,17 @@ from minyi.core import settings as settings_module
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def empty_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MINYI_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("MINYI_DATABASE_URL", raising=False)
     settings_module.get_settings.cache_clear()
+    yield tmp_path
+    settings_module.get_settings.cache_clear()
+
+
+@pytest.fixture
+def data_dir(empty_dir: Path) -> Path:
+    tmp_path = empty_dir
     runner = CliRunner()
     assert runner.invoke(main, ["migrate"]).exit_code == 0
     rows = [{"id": i, "title": f"幸福路{i}号路灯不亮", "body": "路灯坏了很久，晚上出行不安全。",
@@ -27,8 +34,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "history.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     assert runner.invoke(main, ["import", str(path)]).exit_code == 0
-    yield tmp_path
-    settings_module.get_settings.cache_clear()
+    return tmp_path
 
 
 def test_monthly_and_weekly_reports(data_dir: Path) -> None:
@@ -51,7 +57,7 @@ def test_empty_period_is_a_clear_report(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("period", ["2024-13", "2024-W54", "March", "", "2999-01"])
-def test_malformed_periods_are_clear_cli_errors(data_dir: Path, period: str) -> None:
-    result = CliRunner().invoke(main, ["report", "--period", period, "--out", str(data_dir / "x")])
+def test_malformed_periods_are_clear_cli_errors(empty_dir: Path, period: str) -> None:
+    result = CliRunner().invoke(main, ["report", "--period", period, "--out", str(empty_dir / "x")])
     assert result.exit_code == 2 and "Invalid value for --period" in result.output
-    assert not (data_dir / "x").exists()
+    assert not (empty_dir / "x").exists()

@@ -111,7 +111,7 @@ def test_a_period_without_data_says_so(db: Session, history: dict) -> None:
     assert load_workbook(io.BytesIO(render_xlsx(report))).sheetnames[0] == "概要"
 
 
-def test_a_running_period_says_it_is_not_over(db: Session, history: dict) -> None:
+def test_a_running_period_says_it_is_not_over(db: Session) -> None:
     report = reports.build_period_report(db, period=reports.parse_period("2024-06", today=TODAY), today=TODAY)
     assert any("本期尚未结束" in n for n in report.notices)
 
