@@ -36,8 +36,12 @@ from minyi.core.settings import Settings  # noqa: E402
 
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """One real SQLite database for the session, created by the Alembic migrations."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    """One real database for the session, created by the Alembic migrations.
+
+    SQLite in a temporary folder, or the (empty) database named by MINYI_TEST_DATABASE_URL, which
+    `make test-postgres` points at a throwaway PostgreSQL server.
+    """
+    url = os.environ.get("MINYI_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     upgrade(url)
     eng = make_engine(url)
     yield eng
