@@ -38,6 +38,7 @@ def test_the_supervisor_sees_the_dashboard_and_follows_its_links(client: TestCli
     assert listed.status_code == 200 and "公园厕所无人打扫" in listed.text
     assert f'data-case="{late.case.id}"' in listed.text
     assert "/staff/dashboard/cases?place=" in page.text
+    assert "/staff/watches?kind=place&amp;value=" in page.text  # follow a place from the dashboard
 
 
 def test_bad_case_list_filters_answer_422(client: TestClient, db: Session) -> None:
