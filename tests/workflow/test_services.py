@@ -203,3 +203,13 @@ def test_unknown_case_and_bad_ids(db: Session) -> None:
     for bad in (999999, "abc", None):
         with pytest.raises(Exception, match="不存在"):
             wf.accept(db, actor=Actor.from_user(coordinator), case_id=bad)
+
+
+def test_deadline_label_only_for_running_deadlines(db: Session) -> None:
+    from minyi.workflow.inbox import deadline_info  # noqa: PLC0415
+
+    sub, _handler = f.replied_case(db, f.department(db))
+    info = deadline_info(sub.case)
+    assert info.deadline is not None and info.label == "" and not info.overdue
+    open_sub, _c, _h = f.case_in_progress(db, f.department(db))
+    assert deadline_info(open_sub.case).label.startswith("剩 ")

@@ -30,7 +30,7 @@ class DeadlineInfo:
     @property
     def label(self) -> str:
         """Short Chinese text for lists."""
-        if self.deadline is None:
+        if self.deadline is None or self.workdays_left is None:  # no deadline, or no longer running
             return ""
         if self.overdue:
             return f"已超期 {-self.workdays_left} 个工作日" if self.workdays_left else "已超期"
