@@ -12,6 +12,7 @@ from minyi.accounts import services as accounts
 from minyi.core.clock import travel, utcnow
 from minyi.departments import services as departments
 from minyi.departments.models import Department
+from minyi.hot.services import recompute_hot_issues
 from minyi.messages.services import submit_message
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
@@ -94,6 +95,12 @@ MESSAGES: list[DemoMessage] = [
                 (("accept", ""),
                  ("reply", "您好，既有住宅加装电梯需经本单元业主表决同意后，向所在街道提交申请材料，审批通过后可申请财政补贴。具体材料清单可到街道便民服务中心领取。"),
                  ("rate", "unsatisfied"))),
+    DemoMessage("幸福里小区旁工地半夜还在施工",
+                "幸福里小区东侧的工地这几天夜里十二点还在打桩，噪音震得窗户响，孩子第二天还要上学，请管一管。",
+                "complaint", "环境保护", "东湖区幸福里小区", 4),
+    DemoMessage("工地夜间施工噪音大，投诉多次无果",
+                "幸福里小区附近工地夜间施工的噪音问题已经反映过，最近又开始了，晚上根本睡不着，希望彻底解决。",
+                "complaint", "环境保护", "东湖区幸福里小区", 1.5),
     DemoMessage("拖欠农民工工资三个月",
                 "我们在东湖区某工地干活，包工头已经拖欠我们十几个人三个月工资，多次讨要都说没钱，请劳动部门帮帮我们。",
                 "help", "劳动和社会保障", "东湖区", 6, "市人力资源和社会保障局", (("accept", ""),)),
@@ -153,4 +160,5 @@ def load_demo(session: Session) -> DemoResult:
     for item in MESSAGES:
         _replay(session, item, coordinator, handlers.get(by_name[item.dept].id) if item.dept else None,
                 by_name[item.dept].id if item.dept else None)
+    recompute_hot_issues(session)  # the 热点问题 page has something to show from the first minute
     return DemoResult(created=True, logins=logins)

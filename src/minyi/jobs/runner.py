@@ -42,6 +42,9 @@ def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
             **run_deadline_tasks(factory, get_settings())}
 
 
+FIRST_RUN_AFTER_SECONDS = 10  # soon after start, then every scheduler interval
+
+
 class BackgroundJobs:
     """A queue of messages to analyse plus a periodic scheduler, in one daemon thread."""
 
@@ -91,7 +94,7 @@ class BackgroundJobs:
                 for message_id in unanalysed_message_ids(session):
                     self._queue.put(message_id)
         interval = self.settings.scheduler_interval_seconds
-        next_run = time.monotonic() + interval
+        next_run = time.monotonic() + min(interval, FIRST_RUN_AFTER_SECONDS)
         while not self._stop.is_set():
             try:
                 item = self._queue.get(timeout=max(0.0, next_run - time.monotonic()))
