@@ -117,7 +117,8 @@ class DepartmentSuggester(BaseEstimator):
             self.intercept_ = np.zeros(len(self.classes_), dtype=np.float32)
             return self
         matrix = self.features_.transform([texts[i] for i in rows])
-        svm = LinearSVC(C=self.C, class_weight="balanced").fit(matrix, np.array([labels[i] for i in rows]))
+        svm = LinearSVC(C=self.C, class_weight="balanced", random_state=0)
+        svm.fit(matrix, np.array([labels[i] for i in rows]))
         coef, intercept = svm.coef_, svm.intercept_
         if coef.shape[0] == 1:
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])

@@ -434,7 +434,8 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
             self.features_ = TextFeatures(min_df=self.min_df).fit(every_text)
         self.keyword_scorer_ = KeywordScorer(keywords=self.keywords, max_chars=self.keyword_chars).fit()
         matrix = self._matrix(texts, base=base if self.features_ is self.features else None)
-        svm = LinearSVC(C=self.C, class_weight=self.class_weight).fit(matrix, np.asarray(y), sample_weight)
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=0)
+        svm.fit(matrix, np.asarray(y), sample_weight)
         self.classes_ = svm.classes_
         coef, intercept = svm.coef_, svm.intercept_
         if coef.shape[0] == 1:  # binary: LinearSVC keeps one row for the positive class
