@@ -34,7 +34,7 @@ from minyi.workflow.states import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 REMINDER, ESCALATION = "deadline_reminder", "escalation"
-KIND_NAMES = {REMINDER: "时限提醒", ESCALATION: "督办"}
+KIND_NAMES = {REMINDER: "时限提醒", ESCALATION: "督办", "watch": "网上蹲点"}
 MAX_ATTEMPTS = 5
 INBOX_LIMIT = 200
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}$")
