@@ -96,3 +96,16 @@ def test_recomputed_hot_issues_show_in_public_and_to_the_coordinator(client: Tes
     assert merged.status_code == 200
     db.expire_all()
     assert db.get(Case, ids[0]).status == "merged"
+
+
+def test_hot_issues_of_an_imported_history_end_at_its_newest_message(db: Session) -> None:
+    from datetime import datetime, timedelta  # noqa: PLC0415
+
+    from minyi.core.clock import travel  # noqa: PLC0415
+
+    start = datetime(2019, 3, 1, 8, 0)
+    for i in range(4):
+        with travel(start + timedelta(days=3 * i)):
+            f.message(db, title=MIXER[0], body=MIXER[1] + f"（{i + 1}）")
+    issues = hot.recompute_hot_issues(db)
+    assert issues and len(issues[0].case_ids) == 4

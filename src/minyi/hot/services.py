@@ -120,7 +120,9 @@ def cases_by_id(session: Session, ids: list[int]) -> dict[int, Case]:
 
 
 def _records(session: Session, *, since_days: int) -> list[dict[str, Any]]:
-    since = utcnow() - timedelta(days=since_days)
+    # The window ends at the newest public message (today on a live platform; the end of an imported history).
+    newest = session.scalar(select(func.max(Message.created_at)).where(Message.is_public.is_(True)))
+    since = (newest or utcnow()) - timedelta(days=since_days)
     rows = session.execute(select(Case.id, Message.title, Message.body, Message.place_text, Message.created_at,
                                   Message.client_hash, Case.supports)
                            .join(Message, Message.id == Case.message_id)
@@ -134,7 +136,7 @@ def recompute_hot_issues(session: Session, *, since_days: int = 365, top: int = 
     """Group the recent public cases into hot issues and replace the stored set (one transaction)."""
     from minyi.nlp.hot import rank_hot_issues
 
-    ranked = rank_hot_issues(_records(session, since_days=since_days), now=utcnow(), top=top * 3)
+    ranked = rank_hot_issues(_records(session, since_days=since_days), top=top * 3)  # "recent" = before the newest
     issues = [i for i in ranked if len(i.members) >= MIN_MEMBERS][:top]  # one lone message is not a hot issue
     session.execute(delete(HotIssue))
     now = utcnow()
