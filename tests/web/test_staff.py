@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from minyi.web.routes import hot, public, staff, staff_admin
+from minyi.web.routes import dashboard, hot, notifications, public, replies, reports, staff, staff_admin, stats, watches
 from tests import factories as f
 
 PAGES = {  # route -> roles that may open it
@@ -142,11 +144,11 @@ def test_admin_creates_department_user_and_settings(client: TestClient, db: Sess
 
 def test_every_html_post_route_requires_csrf(client: TestClient, db: Session) -> None:
     f.login(client, f.user(db, role="admin"))
-    routers = (public.router, staff.router, staff_admin.router, hot.router)
+    routers = (public.router, staff.router, staff_admin.router, hot.router, stats.router, notifications.router,
+               replies.router, reports.router, dashboard.router, watches.router)
     posts = [r.path for router in routers for r in router.routes if "POST" in r.methods]
-    assert len(posts) >= 8
+    assert len(posts) >= 20
     for path in posts:
-        url = path.replace("{case_id}", "1").replace("{action}", "accept").replace("{token}", "x" * 32) \
-            .replace("{department_id}", "1").replace("{user_id}", "1")
+        url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{action}", "accept").replace("{token}", "x" * 32))
         response = client.post(url, data={"csrf_token": "wrong"})
         assert response.status_code == 403, path
