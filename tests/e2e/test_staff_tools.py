@@ -1,0 +1,59 @@
+"""End to end in a real browser: the reply check before publishing, the leaders' dashboard and reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import factories as f
+from tests.e2e.conftest import LiveServer, with_db
+
+pytestmark = pytest.mark.e2e
+
+
+def _login(page, server: LiveServer, username: str) -> None:
+    page.goto(f"{server.url}/staff/login")
+    page.fill("#username", username)
+    page.fill("#password", f.PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_handler_checks_a_draft_reply_then_publishes(live_server: LiveServer, browser, artifacts: Path) -> None:
+    with with_db(live_server) as db:
+        dept = f.department(db, name="市城管局", domains=["城乡建设"])
+        sub, _coord, _handler = f.case_in_progress(db, dept, title="人行道被占用无法通行",
+                                                   body="和平路人行道长期被商户占用摆摊，行人只能走机动车道，请问什么时候能清理？")
+        f.user(db, role="handler", dept=dept, username="tools.handler")
+        case_id = sub.case.id
+    page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()
+    _login(page, live_server, "tools.handler")
+    page.goto(f"{live_server.url}/staff/cases/{case_id}")
+    page.fill("#reply-body", "已转交。")
+    page.click("#reply-check-button")
+    page.wait_for_selector("#reply-check-result :text('完整')", timeout=10000)
+    page.screenshot(path=str(artifacts / "01-weak-draft-checked.png"), full_page=True)
+    result = page.inner_text("#reply-check-result")
+    assert "差" in result or "一般" in result
+    page.fill("#reply-body", "您好，感谢您的反映。根据《城市市容和环境卫生管理条例》，我局已于本周对和平路占道摆摊进行清理，"
+                             "并安排每日巡查，预计本月底前完成整治。如有问题请拨打城管热线12319。")
+    page.click("#form-reply button[type=submit]:not(#reply-check-button)")
+    assert "已答复" in page.inner_text("#status")
+    page.context.close()
+
+
+def test_supervisor_reads_the_dashboard_and_builds_a_report(live_server: LiveServer, browser, artifacts: Path) -> None:
+    with with_db(live_server) as db:
+        f.user(db, role="supervisor", username="tools.super")
+        dept = f.department(db, name="市环保局", domains=["环境保护"])
+        f.replied_case(db, dept)
+    page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()
+    _login(page, live_server, "tools.super")
+    page.goto(f"{live_server.url}/staff/dashboard")
+    text = page.inner_text("main")
+    assert "今天" in text and "超期未答复" in text and "当前热点问题" in text
+    page.screenshot(path=str(artifacts / "01-dashboard.png"), full_page=True)
+    page.goto(f"{live_server.url}/staff/reports")
+    assert "报告" in page.inner_text("main")
+    page.screenshot(path=str(artifacts / "02-reports.png"), full_page=True)
+    page.context.close()
