@@ -35,8 +35,9 @@ def test_handler_checks_a_draft_reply_then_publishes(live_server: LiveServer, br
     page.screenshot(path=str(artifacts / "01-weak-draft-checked.png"), full_page=True)
     result = page.inner_text("#reply-check-result")
     assert "差" in result or "一般" in result
-    page.fill("#reply-body", "您好，感谢您的反映。根据《城市市容和环境卫生管理条例》，我局已于本周对和平路占道摆摊进行清理，"
-                             "并安排每日巡查，预计本月底前完成整治。如有问题请拨打城管热线12319。")
+    good = ("您好，感谢您的反映。根据《城市市容和环境卫生管理条例》，我局已于本周对和平路占道摆摊进行清理，"
+            "并安排每日巡查，预计本月底前完成整治。如有问题请拨打城管热线12319。")
+    page.fill("#reply-body", good)
     page.click("#form-reply button[type=submit]:not(#reply-check-button)")
     assert "已答复" in page.inner_text("#status")
     page.context.close()
