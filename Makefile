@@ -6,7 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MINYI_DATA_DIR ?= $(CURDIR)/data
 
-.DEFAULT_GOAL := help
+.DEFAULT_GOAL := check
+
+check: lint test ## Lint and run the whole suite (the default target)
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,4 +51,4 @@ lint: $(VENV)/.dev ## Lint with ruff
 bench: $(VENV)/.dev ## Run the benchmarks (prints ours, the baseline and the ratio)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-.PHONY: help install demo chromium test test-postgres lint bench
+.PHONY: check help install demo chromium test test-postgres lint bench

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_citizen_finds_the_same_problem_supports_it_and_sees_it_hot(
-    live_server: LiveServer, browser, artifacts: Path  # noqa: ANN001
+    live_server: LiveServer, browser, artifacts: Path
 ) -> None:
     with with_db(live_server) as db:
         for i in range(4):

@@ -23,7 +23,8 @@ def test_support_once_per_client_and_only_open_public_cases(db: Session) -> None
     with pytest.raises(NotFound):
         hot.support_case(db, case_id=private.case.id, client_hash="a")
     rejected = f.message(db)
-    wf.reject(db, actor=f.actor(f.user(db, role="coordinator")), case_id=rejected.case.id, reason="不属于受理范围的事项")
+    coordinator = f.actor(f.user(db, role="coordinator"))
+    wf.reject(db, actor=coordinator, case_id=rejected.case.id, reason="不属于受理范围的事项")
     with pytest.raises(InvalidTransition, match="不能附议"):
         hot.support_case(db, case_id=rejected.case.id, client_hash="a")
     with pytest.raises(NotFound):
@@ -99,9 +100,9 @@ def test_recomputed_hot_issues_show_in_public_and_to_the_coordinator(client: Tes
 
 
 def test_hot_issues_of_an_imported_history_end_at_its_newest_message(db: Session) -> None:
-    from datetime import datetime, timedelta  # noqa: PLC0415
+    from datetime import datetime, timedelta
 
-    from minyi.core.clock import travel  # noqa: PLC0415
+    from minyi.core.clock import travel
 
     start = datetime(2019, 3, 1, 8, 0)
     for i in range(4):

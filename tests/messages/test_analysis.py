@@ -122,8 +122,8 @@ def test_background_worker_analyses_queued_and_backlog_messages(tmp_path: Path) 
 def test_the_shipped_model_flags_a_gas_leak_and_suggests_our_department(db: Session) -> None:
     housing = f.department(db, name="住房和城乡建设部门", domains=["城乡建设"], keywords="燃气")
     f.department(db, name="教育部门", domains=["教育文体"])
-    sub = f.message(db, title="楼道燃气泄漏味道很重", body="滨江小区5栋一楼楼道这两天燃气味很重，担心爆炸，请马上派人处理！",
-                    appeal_kind="help")
+    sub = f.message(db, title="楼道燃气泄漏味道很重", appeal_kind="help",
+                    body="滨江小区5栋一楼楼道这两天燃气味很重，担心爆炸，请马上派人处理！")
     row = analysis.analyse_message(db, message_id=sub.message.id, analyzer=analysis.default_analyzer())
     assert not row.error
     assert row.urgent and row.result["urgent_reasons"]

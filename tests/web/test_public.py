@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minyi.messages.models import Message
-from minyi.workflow.models import Case
 from minyi.workflow import services as wf
+from minyi.workflow.models import Case
 from tests import factories as f
 
 FORM = {"title": "公园健身器材损坏", "body": "人民公园东门附近的健身器材有几件已经损坏，存在安全隐患，请尽快维修。",

@@ -73,7 +73,7 @@ def _candidate_query(*, public_only: bool) -> Any:
 
 def _similar_index(session: Session, *, public_only: bool) -> Any:
     """A fitted SimilarIndex over the open cases, rebuilt when cases change or after a minute."""
-    from minyi.nlp.hot import SimilarIndex  # noqa: PLC0415 - NumPy/SciPy only when first needed
+    from minyi.nlp.hot import SimilarIndex
 
     stamp = session.execute(select(func.count(Case.id), func.max(Case.id), func.max(Case.updated_at))).one()
     key = (session.get_bind().engine.url.render_as_string(), public_only, *stamp)

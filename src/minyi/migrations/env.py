@@ -15,7 +15,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from minyi.core.settings import get_settings  # noqa: PLC0415 - only when run without a URL
+    from minyi.core.settings import get_settings
 
     return get_settings().database_url
 

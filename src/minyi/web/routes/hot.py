@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse
 from minyi.core.errors import ValidationFailed
 from minyi.hot import services as hot
 from minyi.nlp.pii import mask_pii
-from minyi.workflow.states import STATUS_NAMES
 from minyi.web.deps import SessionDep, client_hash, csrf_protect, optional_staff
 from minyi.web.templating import render
+from minyi.workflow.states import STATUS_NAMES
 
 MAX_QUERY = 2000
 router = APIRouter(dependencies=[Depends(optional_staff)])
