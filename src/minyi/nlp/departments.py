@@ -161,7 +161,9 @@ class DepartmentSuggester(BaseEstimator):
                 if (domain and domain in words) or any(w in text for w in words):
                     scores[i, j] += self.rule_boost
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return [[(names[j], round(float(scores[i, j]), 4)) for j in row] for i, row in enumerate(top)]
+        best = np.round(np.take_along_axis(scores, top, axis=1), 4).tolist()
+        return [[(names[j], v) for j, v in zip(row, values, strict=True)]
+                for row, values in zip(top.tolist(), best, strict=True)]
 
     def _scores(self, texts: list[str], base: sp.csr_matrix | None) -> np.ndarray:
         if len(self.classes_) == 0:

@@ -177,11 +177,11 @@ class MessageAnalyzer(BaseEstimator):
             return [None] * len(texts)
         proba = model.predict_proba(texts, base=base)
         names = [str(c) for c in model.classes_]
-        best = proba.argmax(axis=1)
-        for r, row, j in zip(results, proba, best, strict=True):
-            r["domain"] = names[j]
-            r["domain_scores"] = {n: round(float(p), 4) for n, p in zip(names, row, strict=True)}
-        return [names[j] for j in best]
+        chosen = [names[j] for j in proba.argmax(axis=1).tolist()]
+        for r, row, name in zip(results, np.round(proba, 4).tolist(), chosen, strict=True):
+            r["domain"] = name
+            r["domain_scores"] = dict(zip(names, row, strict=True))
+        return chosen
 
     def _departments(self, texts: list[str], base: Any, domains: list[str | None],
                      rules: Mapping[str, Iterable[str]] | None, results: list[dict[str, Any]]) -> None:
@@ -200,9 +200,10 @@ class MessageAnalyzer(BaseEstimator):
         if proba is None:
             return
         names = [str(c) for c in model.classes_]
-        for r, row in zip(results, proba, strict=True):
-            r["appeal_kind"] = names[int(row.argmax())]
-            r["appeal_scores"] = {n: round(float(p), 4) for n, p in zip(names, row, strict=True)}
+        best = proba.argmax(axis=1).tolist()
+        for r, row, j in zip(results, np.round(proba, 4).tolist(), best, strict=True):
+            r["appeal_kind"] = names[j]
+            r["appeal_scores"] = dict(zip(names, row, strict=True))
 
     def _urgency(self, texts: list[str], results: list[dict[str, Any]]) -> None:
         model = getattr(self, "urgency_", None)
