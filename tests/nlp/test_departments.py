@@ -19,6 +19,7 @@ REPLIES = [
     ("请您与C4市教育局联系。C4市教育局将于近期公布招生方案。", "C4市教育局"),
     ("网友：您好！留言已收悉", None),
     ("感谢您对我局工作的支持！2019年9月17日", None),
+    ("此事已由A2分局处理。", None),  # a bare suffix is not a name
     ("", None),
 ]
 
@@ -100,6 +101,6 @@ def test_department_top3_on_the_shared_replies(shared_data_dir: Path) -> None:
             data.department_labels.append(canonical_department(name) if name else None)
     features = TextFeatures().fit(data.department_texts)
     report = cross_validate_departments(data, features=features)
-    assert report["replies_naming_a_department"] >= 650  # measured 696 of 2816
+    assert report["replies_naming_a_department"] >= 650  # measured 692 of 2816
     assert report["top1"] >= 0.38 and report["top3"] >= 0.57  # measured ~0.45 / ~0.64 (3-fold, random_state=0)
     assert np.isclose(report["n"] + report["dropped_examples"], report["replies_naming_a_department"])

@@ -38,6 +38,7 @@ _PATTERNS = (
 )
 # a department named with its region at least twice in the reply
 _MENTION = re.compile(rf"(?:[A-Z]\d{{0,2}}(?:市|区|县)|(?<![\u4e00-\u9fa5])[市区县])[\u4e00-\u9fa5]{{1,10}}?{_SUFFIX}")
+_BARE_SUFFIXES = frozenset({"分局", "中心", "大队", "支队", "管理处", "办公室", "委员会", "管理委员会", "街道办"})
 _NOT_A_NAME = re.compile(r"[我您你的了对过被将已该此其]|^(?:有关|相关|上级|所在|当地|各)")
 _ALIASES = (
     (re.compile(r"住房和城乡建设局|住房城乡建设局|城乡建设局|建设局"), "住建局"),
@@ -62,15 +63,20 @@ def extract_department(reply: str) -> str | None:
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):
             name = match.group("org")
-            core = _STRIP_REGION.sub("", name)
-            if len(core) >= 2 and not _NOT_A_NAME.search(core):
+            if _is_name(name):
                 return name
-    mentions = Counter(m for m in _MENTION.findall(text) if not _NOT_A_NAME.search(_STRIP_REGION.sub("", m)))
+    mentions = Counter(m for m in _MENTION.findall(text) if _is_name(m))
     if mentions:
         name, count = mentions.most_common(1)[0]
         if count >= 2:
             return name
     return None
+
+
+def _is_name(name: str) -> bool:
+    """A department's name, not a bare suffix ("分局") nor a phrase ("我局", "对您反映的问题我局")."""
+    core = _STRIP_REGION.sub("", name)
+    return len(core) >= 2 and core not in _BARE_SUFFIXES and not _NOT_A_NAME.search(core)
 
 
 def canonical_department(name: str) -> str:
@@ -161,7 +167,7 @@ class DepartmentSuggester(BaseEstimator):
                 if (domain and domain in words) or any(w in text for w in words):
                     scores[i, j] += self.rule_boost
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        best = np.round(np.take_along_axis(scores, top, axis=1), 4).tolist()
+        best = np.round(np.take_along_axis(scores, top, axis=1).astype(np.float64), 4).tolist()
         return [[(names[j], v) for j, v in zip(row, values, strict=True)]
                 for row, values in zip(top.tolist(), best, strict=True)]
 

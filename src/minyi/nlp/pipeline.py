@@ -178,7 +178,8 @@ class MessageAnalyzer(BaseEstimator):
         proba = model.predict_proba(texts, base=base)
         names = [str(c) for c in model.classes_]
         chosen = [names[j] for j in proba.argmax(axis=1).tolist()]
-        for r, row, name in zip(results, np.round(proba, 4).tolist(), chosen, strict=True):
+        rounded = np.round(np.asarray(proba, dtype=np.float64), 4).tolist()
+        for r, row, name in zip(results, rounded, chosen, strict=True):
             r["domain"] = name
             r["domain_scores"] = dict(zip(names, row, strict=True))
         return chosen
@@ -201,7 +202,7 @@ class MessageAnalyzer(BaseEstimator):
             return
         names = [str(c) for c in model.classes_]
         best = proba.argmax(axis=1).tolist()
-        for r, row, j in zip(results, np.round(proba, 4).tolist(), best, strict=True):
+        for r, row, j in zip(results, np.round(np.asarray(proba, dtype=np.float64), 4).tolist(), best, strict=True):
             r["appeal_kind"] = names[j]
             r["appeal_scores"] = dict(zip(names, row, strict=True))
 
