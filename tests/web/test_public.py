@@ -199,3 +199,8 @@ def test_personal_data_typed_into_the_text_is_masked_in_public_but_kept_for_staf
     assert sub.message.body == body  # stored intact
     f.login(client, f.user(db, role="coordinator"))
     assert "13912345678" in client.get(f"/staff/cases/{sub.case.id}").text
+
+
+def test_ids_too_large_for_the_database_are_not_found(client: TestClient) -> None:
+    assert client.get("/cases/" + "9" * 30).status_code == 404
+    assert client.get("/api/v1/cases/" + "9" * 30).status_code == 404

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts.models import LoginSession, Role, User
 from minyi.core.clock import utcnow
+from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, NotAuthenticated, ValidationFailed
 from minyi.core.security import hash_token
 from minyi.core.validation import choice_field, text_field
@@ -45,10 +46,7 @@ def create_user(session: Session, *, username: Any, display_name: Any, password:
     role_value = Role(choice_field(role, field="role", label="角色", choices=STAFF_ROLES))
     dept_id = None
     if department_id not in (None, ""):
-        try:
-            dept = session.get(Department, int(department_id))
-        except (TypeError, ValueError):
-            dept = None
+        dept = get_by_id(session, Department, department_id)
         if dept is None:
             raise ValidationFailed("请选择有效的部门", field="department_id")
         dept_id = dept.id
@@ -114,10 +112,7 @@ def list_users(session: Session) -> list[User]:
 
 def set_user_active(session: Session, *, user_id: Any, active: bool, acting_user: User) -> User:
     """Deactivate or reactivate an account (never delete: the event log refers to it)."""
-    try:
-        user = session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        user = None
+    user = get_by_id(session, User, user_id)
     if user is None:
         raise ValidationFailed("用户不存在", field="user_id")
     if user.id == acting_user.id and not active:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -13,6 +13,7 @@ from sqlalchemy.types import TypeDecorator
 
 from minyi.core.clock import as_utc
 
+T = TypeVar("T")
 WRITE_OPTION = "minyi_write"
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -72,6 +73,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+_MAX_ID = 2**63 - 1  # the largest id any of our databases can store
+
+
+def parse_id(raw: Any) -> int | None:
+    """A positive integer id from user input, or None (bad text, wrong type, or too large to exist)."""
+    try:
+        key = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return key if 0 < key <= _MAX_ID else None
+
+
+def get_by_id(session: Session, model: type[T], raw: Any) -> T | None:
+    """`session.get` for an id that came from a user: None instead of an error for any bad id."""
+    key = parse_id(raw)
+    return None if key is None else session.get(model, key)
 
 
 def begin_write(session: Session) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, ValidationFailed
 from minyi.core.validation import text_field
 from minyi.departments.models import Department
@@ -40,10 +41,7 @@ def create_department(session: Session, *, name: Any, parent_id: Any = None, dom
         raise Conflict(f"部门“{title}”已存在")
     parent = None
     if parent_id not in (None, ""):
-        try:
-            parent = session.get(Department, int(parent_id))
-        except (TypeError, ValueError):
-            parent = None
+        parent = get_by_id(session, Department, parent_id)
         if parent is None:
             raise ValidationFailed("上级部门不存在", field="parent_id")
     dept = Department(name=title, parent_id=parent.id if parent else None, domains=_domains(domains),
@@ -56,10 +54,7 @@ def create_department(session: Session, *, name: Any, parent_id: Any = None, dom
 def update_department(session: Session, *, department_id: Any, domains: Any, keywords: Any,
                       is_active: bool) -> Department:
     """Change what a department handles, or (de)activate it."""
-    try:
-        dept = session.get(Department, int(department_id))
-    except (TypeError, ValueError):
-        dept = None
+    dept = get_by_id(session, Department, department_id)
     if dept is None:
         raise ValidationFailed("部门不存在", field="department_id")
     dept.domains = _domains(domains)

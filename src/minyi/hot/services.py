@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
+from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, InvalidTransition, NotFound, RateLimited
 from minyi.hot.models import HotIssue, Support
 from minyi.messages.models import Message
@@ -27,10 +28,7 @@ _SUPPORTABLE = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS,
 
 def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
     """附议: add one client's voice to an open public case instead of opening a new one."""
-    try:
-        case = session.get(Case, int(case_id))
-    except (TypeError, ValueError):
-        case = None
+    case = get_by_id(session, Case, case_id)
     if case is None or not case.message.is_public:
         raise NotFound("办件不存在或未公开")
     if case.status not in _SUPPORTABLE:

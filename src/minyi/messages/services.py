@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
+from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from minyi.core.security import hash_token
 from minyi.core.validation import bool_field, choice_field, text_field
@@ -240,11 +241,7 @@ def case_view(session: Session, case: Case, *, public_only: bool) -> CaseView:
 
 def public_case(session: Session, case_id: Any) -> CaseView:
     """A public case page; private and unknown cases are both 'not found'."""
-    try:
-        key = int(case_id)
-    except (TypeError, ValueError):
-        raise NotFound("办件不存在") from None
-    case = session.get(Case, key)
+    case = get_by_id(session, Case, case_id)
     if case is None or not case.message.is_public:
         raise NotFound("办件不存在或未公开")
     return case_view(session, case, public_only=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.accounts.models import Role, User
 from minyi.core.clock import china_today, utcnow
-from minyi.core.db import transaction
+from minyi.core.db import get_by_id, transaction
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.settings import Settings
 from minyi.core.validation import bool_field, text_field
@@ -223,10 +223,7 @@ def unread_count(session: Session, *, user_id: int) -> int:
 
 def mark_read(session: Session, *, user_id: int, notification_id: Any) -> Notification:
     """Mark one of the user's own notifications read (someone else's is 'not found')."""
-    try:
-        row = session.get(Notification, int(notification_id))
-    except (TypeError, ValueError):
-        row = None
+    row = get_by_id(session, Notification, notification_id)
     if row is None or row.user_id != user_id:
         raise NotFound("通知不存在")
     if row.read_at is None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role
 from minyi.core.clock import china_today, utcnow
+from minyi.core.db import get_by_id
 from minyi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from minyi.core.validation import choice_field, int_field, text_field
 from minyi.core.workdays import workdays_between
@@ -114,10 +115,7 @@ def create_template(session: Session, *, actor: Actor, department_id: Any, appea
 
 def load_template(session: Session, template_id: Any) -> ReplyTemplate:
     """The template with this id."""
-    try:
-        template = session.get(ReplyTemplate, int(template_id))
-    except (TypeError, ValueError):
-        template = None
+    template = get_by_id(session, ReplyTemplate, template_id)
     if template is None:
         raise NotFound("答复模板不存在")
     return template

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role, User
 from minyi.core.clock import to_china, utcnow
+from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, NotFound, ValidationFailed
 from minyi.core.validation import text_field
 from minyi.hot.services import current_hot_issues
@@ -99,8 +100,7 @@ def create_watch(session: Session, *, user: User, kind: Any, value: Any) -> Watc
 
 def get_watch(session: Session, *, user: User, watch_id: Any) -> Watch:
     """One of the user's own watches, else NotFound."""
-    text = str(watch_id)
-    watch = session.get(Watch, int(text)) if text.isdigit() and len(text) < 10 else None
+    watch = get_by_id(session, Watch, watch_id)
     if watch is None or watch.user_id != user.id or watch.deleted_at is not None:
         raise NotFound("蹲点不存在")
     return watch

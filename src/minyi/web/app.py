@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from minyi.core.db import make_engine, make_session_factory
 from minyi.core.errors import DomainError, NotAuthenticated
 from minyi.core.settings import Settings, get_settings
+from minyi.stats.services import StatsCache
 from minyi.web.deps import CSRF_COOKIE, csrf_protect
 from minyi.web.routes import (
     api,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.jobs = None
+    app.state.stats_cache = StatsCache(settings.stats_cache)  # one per app, shared by /stats and the dashboard
 
     @app.middleware("http")
     async def csrf_cookie_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:

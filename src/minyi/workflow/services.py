@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role
 from minyi.core.clock import china_today, utcnow
+from minyi.core.db import get_by_id, parse_id
 from minyi.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from minyi.core.validation import choice_field, int_field, text_field
 from minyi.core.workdays import add_workdays
@@ -39,10 +40,9 @@ def record_event(session: Session, *, case: Case, kind: str, actor: Actor, from_
 
 def load_case(session: Session, case_id: Any) -> Case:
     """The case with this id, locked for update where the database supports it."""
-    try:
-        key = int(case_id)
-    except (TypeError, ValueError):
-        raise NotFound("办件不存在") from None
+    key = parse_id(case_id)
+    if key is None:
+        raise NotFound("办件不存在")
     case = session.execute(select(Case).where(Case.id == key).with_for_update(of=Case)).unique().scalar_one_or_none()
     if case is None:
         raise NotFound("办件不存在")
@@ -73,10 +73,7 @@ def _transition(session: Session, *, case: Case, action_name: str, actor: Actor,
 
 
 def _department(session: Session, department_id: Any) -> Department:
-    try:
-        dept = session.get(Department, int(department_id))
-    except (TypeError, ValueError):
-        dept = None
+    dept = get_by_id(session, Department, department_id)
     if dept is None or not dept.is_active:
         raise ValidationFailed("请选择有效的承办部门", field="department_id")
     return dept
@@ -193,10 +190,7 @@ def request_extension(session: Session, *, actor: Actor, case_id: Any, days: Any
 def decide_extension(session: Session, *, actor: Actor, extension_id: Any, approve: bool,
                      note: str = "") -> ExtensionRequest:
     """Approve (deadline moves by the requested working days) or refuse (reason required)."""
-    try:
-        request = session.get(ExtensionRequest, int(extension_id))
-    except (TypeError, ValueError):
-        request = None
+    request = get_by_id(session, ExtensionRequest, extension_id)
     if request is None:
         raise NotFound("延期申请不存在")
     if request.status != "pending":

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from minyi.core.errors import ValidationFailed
 from minyi.dashboard import services as dashboard
-from minyi.stats.services import StatsCache
 from minyi.web.deps import SessionDep, SupervisorUser
 from minyi.web.templating import render
 
 router = APIRouter(prefix="/staff/dashboard")
-_cache_lock = threading.Lock()
-
-
-def _cache(request: Request) -> StatsCache:
-    """The app's statistics cache (shared with /stats: the same folded facts)."""
-    with _cache_lock:
-        cache = getattr(request.app.state, "stats_cache", None)
-        if cache is None:
-            cache = request.app.state.stats_cache = StatsCache(request.app.state.settings.stats_cache)
-    return cache
-
-
 @router.get("")
 def dashboard_page(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
     """What came in, what is urgent, hot, late, and where — each one click from its cases."""
-    return render(request, "dashboard/index.html", {"d": dashboard.build_dashboard(db, cache=_cache(request))})
+    summary = dashboard.build_dashboard(db, cache=request.app.state.stats_cache)
+    return render(request, "dashboard/index.html", {"d": summary})
 
 
 @router.get("/cases")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -13,24 +12,12 @@ from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
 from minyi.stats import export
 from minyi.stats.figures import Figures
-from minyi.stats.services import GRANULARITIES, StatsCache, StatsReport, build_report, parse_query
+from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
 from minyi.web.deps import SessionDep, optional_staff
 from minyi.web.templating import render
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
 api_router = APIRouter(prefix="/api/v1", tags=["v1"])
-_cache_lock = threading.Lock()
-
-
-def _cache(request: Request) -> StatsCache:
-    """One facts cache per app (sized by MINYI_STATS_CACHE)."""
-    with _cache_lock:
-        cache = getattr(request.app.state, "stats_cache", None)
-        if cache is None:
-            cache = request.app.state.stats_cache = StatsCache(request.app.state.settings.stats_cache)
-    return cache
-
-
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
@@ -53,7 +40,7 @@ def cells(figures: Figures) -> list[tuple[str, str]]:
 
 
 def _report(request: Request, db: SessionDep) -> StatsReport:
-    return build_report(db, query=parse_query(dict(request.query_params)), cache=_cache(request))
+    return build_report(db, query=parse_query(dict(request.query_params)), cache=request.app.state.stats_cache)
 
 
 @router.get("/stats")
