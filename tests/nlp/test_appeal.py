@@ -196,15 +196,55 @@ def test_cross_validated_macro_f1_on_gold(shared_data_dir: Path) -> None:
     result = evaluate(shared_data_dir, GOLD_DIR)
     assert result["labels"] == list(LABELS)
     assert result["n"] >= 300
-    assert all(result["support"][label] >= 15 for label in LABELS)
+    assert all(result["support"][label] >= 10 for label in LABELS)
     matrix = np.asarray(result["confusion"])
     assert matrix.shape == (len(LABELS), len(LABELS))
     assert matrix.sum() == result["n"]
     np.testing.assert_array_equal(matrix.sum(axis=1), [result["support"][label] for label in LABELS])
-    # measured 0.717 on 674 messages (5-fold stratified, random_state=0); the floor catches regressions
-    assert result["macro_f1"] >= 0.68
+    # measured 0.693 on 1,267 messages (5-fold stratified, near-duplicates grouped, random_state=0);
+    # the floor catches regressions
+    assert result["macro_f1"] >= 0.66
     assert min(result["per_class_f1"].values()) >= 0.3
-    assert result["accuracy"] >= 0.74  # measured 0.782
+    assert result["accuracy"] >= 0.76  # measured 0.800
+
+
+def test_near_duplicates_share_a_group() -> None:
+    from minyi.nlp.appeal import duplicate_groups
+
+    petition = "反对在小区门口建设变电站\n" + "我们小区居民强烈反对在小区门口建设变电站，该项目未经环评，也没有公示。" * 3
+    texts = [petition, "咨询公积金提取\n请问公积金提取需要哪些材料？", petition + "业主王某", "感谢民警\n点赞"]
+    groups = duplicate_groups(texts)
+    assert groups[0] == groups[2]
+    assert len({groups[0], groups[1], groups[3]}) == 3
+
+
+def test_agreement_of_two_passes(tmp_path: Path) -> None:
+    from minyi.nlp.appeal import agreement
+
+    rows = ["source,id,pass_a,pass_b,adjudicated", "f,1,complaint,complaint,", "f,2,help,complaint,help",
+            "f,3,inquiry,inquiry,", "f,4,praise,praise,"]
+    (tmp_path / "appeal_kind_passes.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = agreement(tmp_path)
+    assert result["n"] == 4
+    assert result["accuracy"] == 0.75
+    assert result["adjudicated"] == 1
+    assert 0 < result["kappa"] < 1
+
+
+def test_gold_passes_match_the_gold_labels() -> None:
+    import csv
+
+    with open(GOLD_DIR / "appeal_kind.csv", encoding="utf-8") as f:
+        final = {(r["source"], r["id"]): r for r in csv.DictReader(f)}
+    with open(GOLD_DIR / "appeal_kind_passes.csv", encoding="utf-8") as f:
+        passes = {(r["source"], r["id"]): r for r in csv.DictReader(f)}
+    assert final.keys() == passes.keys()
+    for key, row in final.items():
+        p = passes[key]
+        if p["pass_a"] == p["pass_b"]:
+            assert (row["label"], row["agreement"], p["adjudicated"]) == (p["pass_a"], "agreed", ""), key
+        else:
+            assert (row["label"], row["agreement"]) == (p["adjudicated"], "adjudicated"), key
 
 
 def test_two_kinds_only() -> None:
