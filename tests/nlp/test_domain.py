@@ -140,3 +140,31 @@ def test_empty_batches_and_empty_vocabularies() -> None:
     assert model.predict_proba([""]).shape == (1, 3)
     assert TextFeatures(min_df=1).fit([""]).transform(["", "字"]).shape[0] == 2
     assert KeywordScorer(keywords={}).fit().transform(["abc"]).shape == (1, 0)
+
+
+def test_word_hashes_match_wherever_the_word_stands() -> None:
+    from minyi.nlp.domain import _word_hashes
+
+    docs, hashes = _word_hashes([["我们", "小区", "噪音"], [], ["噪音", "小区"], ["", "我们"]])
+    assert docs.tolist() == [0, 0, 0, 2, 2, 3]  # empty lists and empty tokens give nothing
+    h = dict(zip(["我们", "小区", "噪音"], hashes[:3].tolist(), strict=True))
+    assert len(set(h.values())) == 3
+    assert hashes[3:].tolist() == [h["噪音"], h["小区"], h["我们"]]
+
+
+def test_word_hashes_survive_separator_characters_inside_tokens() -> None:
+    from minyi.nlp.domain import _word_hashes
+
+    docs, hashes = _word_hashes([["小\x00区", "a\x01b"], ["小区", "ab"]])
+    assert docs.tolist() == [0, 0, 1, 1]
+    assert hashes[:2].tolist() == hashes[2:].tolist()
+
+
+def test_word_lookup_by_hash_equals_lookup_by_dict() -> None:
+    texts = ["小区噪音扰民\n晚上施工噪音太大，影响休息", "学校招生\n请问招生政策", "公交线路\n建议增开公交线路"] * 3
+    features = TextFeatures(min_df=1).fit(texts)
+    fast = features.transform(texts)
+    features.__dict__["_words_table"] = None  # the per-token dict lookup (used when two words collide)
+    slow = features.transform(texts)
+    assert (fast != slow).nnz == 0
+    assert fast.nnz > 0
