@@ -168,3 +168,16 @@ def test_word_lookup_by_hash_equals_lookup_by_dict() -> None:
     slow = features.transform(texts)
     assert (fast != slow).nnz == 0
     assert fast.nnz > 0
+
+
+def test_keyword_terms_match_whole_terms_once_per_text() -> None:
+    keywords = {"环境保护": {"噪音污染": 2.0, "噪音": 1.0}, "城乡建设": {"违章建筑物": 2.0}}
+    scorer = KeywordScorer(keywords=keywords).fit()
+    env, city = scorer.domains_.index("环境保护"), scorer.domains_.index("城乡建设")
+    texts = ["噪音很大", "噪音污染严重，噪音污染", "噪音污", "违章建筑", "有违章建筑物", "a\x00噪音污染"]
+    scores = scorer.transform(texts)
+    assert np.isclose(scores[0, env], np.log1p(1.0))  # the 2-char term only
+    assert np.isclose(scores[1, env], np.log1p(3.0))  # both terms, each counted once
+    assert np.isclose(scores[2, env], np.log1p(1.0))  # a cut-off 4-char term does not count
+    assert scores[3, city] == 0 and np.isclose(scores[4, city], np.log1p(2.0))
+    assert np.isclose(scores[5, env], np.log1p(3.0))  # a NUL inside a text does not split it into two

@@ -413,7 +413,7 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
                 weights[index[term], j] = w / df[term]
         self.weights_ = weights
         # Index the terms by the key of their first 2 chars: 2-char terms match exactly on that key,
-        # longer ones are confirmed by a substring test, so only candidate terms are ever tested.
+        # longer ones are confirmed by comparing the characters after the match, all in NumPy.
         prefix = np.array([_prefix_key(t) for t in terms], dtype=np.uint64)
         self.term_keys_, group = np.unique(prefix, return_inverse=True)
         members: list[list[int]] = [[] for _ in range(self.term_keys_.size)]
@@ -429,20 +429,24 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
             sizes = np.array([len(m) for m in self.key_terms_], dtype=np.int64)
             self.__dict__["_indptr"] = np.concatenate([[0], np.cumsum(sizes)])
             self.__dict__["_ids"] = np.array([c for m in self.key_terms_ for c in m], dtype=np.int64)
-            self.__dict__["_short"] = np.array([len(t) == 2 for t in self.terms_], dtype=bool)
+            lengths = np.array([len(t) for t in self.terms_], dtype=np.int64)
+            codes = np.zeros((len(self.terms_), int(lengths.max(initial=2))), dtype=np.uint64)
+            for i, term in enumerate(self.terms_):
+                codes[i, : len(term)] = [ord(c) for c in term]
+            self.__dict__["_lengths"], self.__dict__["_term_codes"] = lengths, codes
         return table
 
-    def _candidates(self, docs: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(doc, term) for every term indexed under each (doc, key) hit, without a Python loop."""
+    def _candidates(self, where: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position, term) for every term indexed under the key found at each position, without a Python loop."""
         indptr, ids = self.__dict__["_indptr"], self.__dict__["_ids"]
         counts = indptr[groups + 1] - indptr[groups]
-        rows = np.repeat(docs, counts)
+        at = np.repeat(where, counts)
         first = np.repeat(indptr[groups] - (np.cumsum(counts) - counts), counts)
-        return rows, ids[first + np.arange(rows.size)]
+        return at, ids[first + np.arange(at.size)]
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        for cache in ("_table_cache", "_indptr", "_ids", "_short"):
+        for cache in ("_table_cache", "_indptr", "_ids", "_lengths", "_term_codes"):
             state.pop(cache, None)
         return state
 
@@ -451,20 +455,26 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
         n_terms = len(self.terms_)
         if not texts or not n_terms:
             return np.zeros((len(texts), len(getattr(self, "domains_", []))), dtype=np.float32)
-        texts = [t[: self.max_chars] for t in texts]
-        docs, keys = _char_keys(texts, self.max_chars, orders=(2,))
-        found = self._table().lookup(keys)
+        table = self._table()
+        lengths, term_codes = self.__dict__["_lengths"], self.__dict__["_term_codes"]
+        width = term_codes.shape[1]
+        parts = [t[: self.max_chars].replace("\x00", " ") for t in texts]
+        codes = np.frombuffer(("\x00".join(parts) + "\x00" * (width + 1)).encode("utf-32-le", "surrogatepass"),
+                              dtype=np.uint32).astype(np.uint64)
+        starts = np.flatnonzero((codes[:-1] != 0) & (codes[1:] != 0))  # every bigram inside one text
+        keys = codes[starts] | (codes[starts + 1] << np.uint64(21)) | (_SENTINEL << np.uint64(42))
+        found = table.lookup(keys)
         hit = found >= 0
-        n_keys = self.term_keys_.size
-        pairs = np.unique(docs[hit] * n_keys + found[hit])
-        rows, cols = self._candidates(*np.divmod(pairs, n_keys))
-        ok = self.__dict__["_short"][cols] if cols.size else np.zeros(0, dtype=bool)
+        at, cols = self._candidates(starts[hit], found[hit])
+        ok = lengths[cols] == 2
         longer = np.flatnonzero(~ok)
-        if longer.size:  # terms of 3+ chars: confirm the candidates with a substring test
-            terms = self.terms_
-            ok[longer] = [terms[c] in texts[r] for r, c in zip(rows[longer].tolist(), cols[longer].tolist(),
-                                                                 strict=True)]
-        hits = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (rows[ok], cols[ok])), shape=(len(texts), n_terms))
+        if longer.size:  # terms of 3+ chars: compare the characters that follow the matched bigram
+            window = codes[at[longer, None] + np.arange(width)]
+            needed = np.arange(width) < lengths[cols[longer], None]
+            ok[longer] = ((window == term_codes[cols[longer]]) | ~needed).all(axis=1)
+        docs = np.searchsorted(np.flatnonzero(codes == 0), at[ok])  # separators before = the text it is in
+        rows, cols = np.divmod(np.unique(docs * n_terms + cols[ok]), n_terms)  # a term counts once per text
+        hits = sp.csr_matrix((np.ones(rows.size, np.float32), (rows, cols)), shape=(len(texts), n_terms))
         return np.log1p(np.asarray(hits @ self.weights_, dtype=np.float32))
 
 
