@@ -325,3 +325,39 @@ def test_gbk_repair_on_synthetic_garbles_of_real_sentences(shared_data_dir) -> N
     print({k: f"{v / total:.0%}" for k, v in outcome.items()}, f"n={total}")
     assert total > 100
     assert (outcome["exact"] + outcome["partly"] + outcome["flagged"]) / total >= 0.5
+
+
+NEAR_PLAIN = [
+    "小区门口路灯坏了",
+    "关于A市西地省K8县道路维修的建议",
+    "噪音扰民，请尽快处理！谢谢。",
+    "第一行\n第二行",
+    "當前小区路灯坏了",  # Traditional
+    "当(dāng)前小区",  # injected pinyin
+    "详见www.spam-example.com小区",  # a link
+    "ＡＢＣ小区１２３",  # full-width letters and digits
+    "小区,路灯坏了!",  # narrowed Chinese punctuation
+    "锟斤拷小区",  # lost encoding
+    "小区\u200b路灯",  # invisible character
+    "  小区路灯  \n\n\t坏了 ",  # spacing only
+    "首页\n新闻中心\n扫一扫分享\n小区路灯坏了，请处理。",  # page boilerplate lines
+    "<p>小区路灯坏了</p>",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_PLAIN)
+def test_plain_fast_path_gives_what_the_full_pass_gives(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from minyi.nlp import normalize as module
+
+    fast = module.normalize(text)
+    monkeypatch.setattr(module, "_plain_pattern", lambda: re.compile("(?!)"))  # never plain: every step runs
+    assert module.normalize(text) == fast
+
+
+def test_plain_text_comes_back_unchanged_without_repairs() -> None:
+    result = normalize("关于小区路灯维修的建议，谢谢。")
+    assert result.text == "关于小区路灯维修的建议，谢谢。"
+    assert result.repairs == () and result.flags == ()

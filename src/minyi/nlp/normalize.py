@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from dataclasses import dataclass
 
 from minyi.nlp import _gbk, _html, _pinyin
@@ -121,6 +122,23 @@ def _traditional_pattern() -> re.Pattern[str]:
     chars = [chr(c) for r in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)) for c in range(*r)]
     converted = _t2s().convert("\n".join(chars)).split("\n")
     return re.compile(_gbk.char_class(c for c, s in zip(chars, converted, strict=True) if c != s))
+
+
+# Characters no cleaning step changes or reacts to: frequent Simplified Han (GB2312 level 1, which t2s
+# leaves alone and the GBK check does not suspect), ASCII letters and digits, and the Chinese
+# punctuation that stays as it is. Parentheses (pinyin), dots (links), spaces, "<" (HTML) and the
+# characters of the lost-encoding markers are left out on purpose.
+_PLAIN_PUNCT = "，。！？：；～、“”‘’《》…—【】"
+
+
+@functools.cache
+def _plain_pattern() -> re.Pattern[str]:
+    """Texts made only of plain characters, in non-empty lines: normalize() leaves them as they are."""
+    han = {c for c in _gbk.frequent_chars() if "\u4e00" <= c <= "\u9fff"}
+    han = {c for c in han if c.encode("gb2312", "ignore") and not _traditional_pattern().match(c)}
+    han -= set("".join(_LOST_FOR_GOOD))
+    plain = _gbk.char_class(han | set(_PLAIN_PUNCT) | set(string.ascii_letters + string.digits))
+    return re.compile(f"(?:{plain}+\n)*{plain}+")
 
 
 def _fix_latin_mojibake(text: str, out: _Log) -> str:
@@ -241,9 +259,14 @@ def normalize(text: str, *, is_html: bool | None = None) -> Normalized:
     Raises TypeError when ``text`` is not a str. The input is never modified.
     """
     _require_str(text)
+    if not is_html and _plain_pattern().fullmatch(text) and not _html.looks_like_page(text):
+        return Normalized(text)  # the common case (a plain title, a tidy message): nothing to do
     out = _Log()
     cleaned, page = _extract_page(text, is_html, out)
     cleaned = _tidy(_fix_latin_mojibake(cleaned, out), out)
+    if not page and _plain_pattern().fullmatch(cleaned) and not _html.looks_like_page(cleaned):
+        _check_losses(cleaned, out)
+        return Normalized(cleaned, tuple(out.repairs), tuple(out.flags))  # only spacing needed work
     cleaned = _remove_pinyin(cleaned, out)
     cleaned = _repair_gbk(cleaned, out)
     cleaned = _to_simplified(cleaned, out)
