@@ -159,3 +159,18 @@ def test_fit_on_nothing_still_analyses() -> None:
     analyzer = MessageAnalyzer().fit([])
     assert analyzer.analyze("学校", "收费")["domain"] is None
     assert analyzer.analyze_many([]) == []
+
+
+def test_loading_the_shipped_model_takes_it_out_of_the_collectors_scans() -> None:
+    import gc
+
+    from minyi.nlp.pipeline import load_default_analyzer
+
+    load_default_analyzer.cache_clear()
+    gc.unfreeze()
+    try:
+        analyzer = load_default_analyzer()
+        assert gc.get_freeze_count() > 0
+        assert analyzer.analyze("路灯坏了", "小区门口的路灯坏了一个月")["clean_text"]
+    finally:
+        gc.unfreeze()

@@ -8,6 +8,7 @@ The domain model and the department model share one TextFeatures pass (one segme
 
 from __future__ import annotations
 
+import gc
 import gzip
 import importlib
 import json
@@ -28,7 +29,7 @@ from minyi.nlp.departments import DepartmentSuggester, canonical_department, ext
 from minyi.nlp.domain import DomainClassifier, TextFeatures, domain_from_reply, load_taxonomy_keywords, split_title
 from minyi.nlp.io import read_messages
 
-try:  # H1's cleaning; a plain whitespace cleanup stands in until it exists
+try:  # the full cleaning; a plain whitespace cleanup stands in if it cannot be imported
     from minyi.nlp.normalize import normalize as _normalize
 except ImportError:  # pragma: no cover - depends on the work tree
     _normalize = None
@@ -56,7 +57,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]+")
 
 
 def clean(text: str, *, one_line: bool = False) -> tuple[str, list[dict[str, str]]]:
-    """Cleaned text and the repairs made (H1's normalize() when available); `one_line` for a title."""
+    """Cleaned text and the repairs made (normalize() when available); `one_line` for a title."""
     text = _CONTROL.sub(" ", text or "")
     repairs: list[dict[str, str]] = []
     if _normalize is not None:
@@ -285,7 +286,11 @@ def _rebuild_rule_components(analyzer: MessageAnalyzer) -> None:
 def load_default_analyzer() -> MessageAnalyzer:
     """The analyzer shipped in the package (src/minyi/nlp/models/default.pkl), loaded once."""
     data = resources.files(MODEL_PACKAGE).joinpath(MODEL_FILE).read_bytes()
-    return loads_model(data)
+    analyzer = loads_model(data)
+    # The model's ~100k Python objects live as long as the process: take them (and whatever else is
+    # alive by now) out of the cyclic collector's scans, which otherwise cost ~2% of analysis time.
+    gc.freeze()
+    return analyzer
 
 
 # ---------------------------------------------------------------- training from the shared data (train time only)
