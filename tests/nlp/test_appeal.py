@@ -201,9 +201,10 @@ def test_cross_validated_macro_f1_on_gold(shared_data_dir: Path) -> None:
     assert matrix.shape == (len(LABELS), len(LABELS))
     assert matrix.sum() == result["n"]
     np.testing.assert_array_equal(matrix.sum(axis=1), [result["support"][label] for label in LABELS])
-    # measured 0.693 on 1,267 messages (5-fold stratified, near-duplicates grouped, random_state=0);
+    # measured 0.701 on 1,267 messages (5-fold stratified, near-duplicates grouped, random_state=0;
+    # mean 0.685 over random_state 0..4);
     # the floor catches regressions
-    assert result["macro_f1"] >= 0.66
+    assert result["macro_f1"] >= 0.68
     assert min(result["per_class_f1"].values()) >= 0.3
     assert result["accuracy"] >= 0.76  # measured 0.800
 
@@ -211,7 +212,9 @@ def test_cross_validated_macro_f1_on_gold(shared_data_dir: Path) -> None:
 def test_near_duplicates_share_a_group() -> None:
     from minyi.nlp.appeal import duplicate_groups
 
-    petition = "反对在小区门口建设变电站\n" + "我们小区居民强烈反对在小区门口建设变电站，该项目未经环评，也没有公示。" * 3
+    petition = "反对在小区门口建设变电站\n" + (
+        "我们小区居民强烈反对在小区门口建设变电站，该项目未经环评，也没有公示。" * 3
+    )
     texts = [petition, "咨询公积金提取\n请问公积金提取需要哪些材料？", petition + "业主王某", "感谢民警\n点赞"]
     groups = duplicate_groups(texts)
     assert groups[0] == groups[2]

@@ -6,7 +6,8 @@ The seven kinds are the codes of ``labels.APPEAL_KINDS``. Labelling guidelines:
 Features: character 1-3-gram TF-IDF of three fields (title, body head, body tail: the request is
 usually stated in the title or at the end) plus counts of hand-written cue phrases per field
 (question, doubt, thanks, proposal, grievance, hardship, health scare, rumour ...). Model: a
-class-balanced logistic regression.
+class-balanced logistic regression (C=10, chosen by the mean macro-F1 of the gold-set CV over five
+fold seeds).
 
 Speed matters (the whole per-message pipeline must run at >= 2,500 messages/s per core), so
 nothing loops over characters in Python. A batch is joined into one code-point array and each
@@ -264,7 +265,7 @@ class AppealKindClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C: float = 3.0,  # noqa: N803 - scikit-learn's name for the inverse regularisation strength
+        C: float = 10.0,  # noqa: N803 - scikit-learn's name for the inverse regularisation strength
         max_body_chars: int = 300,
         tail_chars: int = 150,
         min_df: int = 2,
