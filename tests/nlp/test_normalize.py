@@ -334,6 +334,10 @@ NEAR_PLAIN = [
     "第一行\n第二行",
     "當前小区路灯坏了",  # Traditional
     "当(dāng)前小区",  # injected pinyin
+    "当（dāng）前小区",  # injected pinyin in full-width brackets
+    "世卫组织(WHO)发布（第2号）通知：50%-60%",  # brackets and ASCII signs that stay
+    "A&amp;B小区",  # an HTML entity
+    "小区面积１００％",  # a full-width percent sign
     "详见www.spam-example.com小区",  # a link
     "ＡＢＣ小区１２３",  # full-width letters and digits
     "小区,路灯坏了!",  # narrowed Chinese punctuation

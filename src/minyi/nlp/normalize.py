@@ -125,10 +125,11 @@ def _traditional_pattern() -> re.Pattern[str]:
 
 
 # Characters no cleaning step changes or reacts to: frequent Simplified Han (GB2312 level 1, which t2s
-# leaves alone and the GBK check does not suspect), ASCII letters and digits, and the Chinese
-# punctuation that stays as it is. Parentheses (pinyin), dots (links), spaces, "<" (HTML) and the
-# characters of the lost-encoding markers are left out on purpose.
-_PLAIN_PUNCT = "，。！？：；～、“”‘’《》…—【】"
+# leaves alone and the GBK check does not suspect), ASCII letters and digits, the Chinese punctuation
+# that stays as it is and a few ASCII signs. Left out on purpose: toned vowels (pinyin), dots
+# (links), spaces, ASCII , ; ! ? (widened after Han), < > & (HTML), full-width ASCII (narrowed) and
+# the characters of the lost-encoding markers.
+_PLAIN_PUNCT = "，。！？：；～、“”‘’《》…—【】（）〔〕()[]-:/%*_=+#"
 
 
 @functools.cache
