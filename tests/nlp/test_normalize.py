@@ -365,3 +365,19 @@ def test_plain_text_comes_back_unchanged_without_repairs() -> None:
     result = normalize("关于小区路灯维修的建议，谢谢。")
     assert result.text == "关于小区路灯维修的建议，谢谢。"
     assert result.repairs == () and result.flags == ()
+
+
+def test_ideographic_indents_break_lines_exactly_as_the_lookbehind_pattern_did() -> None:
+    import random
+    import re
+
+    from minyi.nlp.normalize import _break_indents
+
+    reference = re.compile("(?<=\\S)[ \t\xa0]*\u3000{2,}[ \t\xa0\u3000]*")
+    rng = random.Random(7)
+    alphabet = ["\u3000", " ", "\t", "\xa0", "\n", "A", "字"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert _break_indents(text) == reference.sub("\n", text), repr(text)
+    assert _break_indents("第一段。\u3000\u3000第二段") == "第一段。\n第二段"
+    assert _break_indents("\u3000\u3000开头缩进") == "\u3000\u3000开头缩进"
