@@ -89,3 +89,14 @@ def test_classify_reports_a_bad_file_clearly(tmp_path: Path) -> None:
 def test_train_without_data_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["train", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "m.pkl")])
     assert result.exit_code != 0 and "data folder not found" in result.output
+
+
+def test_eval_prints_how_far_the_two_labelling_passes_agreed(capsys: pytest.CaptureFixture[str]) -> None:
+    from minyi.commands.nlp import _print_scores
+
+    agreed = {"n": 10, "accuracy": 0.9, "kappa": 0.85, "macro_f1": 0.88, "adjudicated": 1}
+    _print_scores({"appeal_kind": {"macro_f1": 0.7, "n": 10, "labelling_agreement": agreed}})
+    out = capsys.readouterr().out
+    assert "appeal kind (诉求类型): macro_f1 0.7000, n=10" in out
+    assert "two independent passes agreed on 90.0% of 10 messages (Cohen's kappa 0.850" in out
+    assert "1 decided by a third reader" in out

@@ -103,6 +103,10 @@ def _component_scores(data_dir: Path, gold_dir: Path) -> dict[str, Any]:
             scores[key] = module.evaluate(data_dir, gold_dir)
         except (OSError, KeyError, ValueError) as exc:
             scores[key] = {"missing": f"{type(exc).__name__}: {exc}"}
+            continue
+        passes = gold_dir / "appeal_kind_passes.csv"
+        if name == "appeal" and hasattr(module, "agreement") and passes.is_file():
+            scores[key]["labelling_agreement"] = module.agreement(gold_dir)
     return scores
 
 
@@ -164,6 +168,12 @@ def _print_scores(scores: dict[str, Any]) -> None:
         click.echo("  per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in domain["per_class_f1"].items()))
         click.echo(format_confusion(domain["confusion"], domain["labels"]))
     _print_component("appeal kind (诉求类型)", scores.get("appeal_kind"), ("macro_f1",))
+    agreed = (scores.get("appeal_kind") or {}).get("labelling_agreement")
+    if agreed:
+        click.echo(f"  gold labels: two independent passes agreed on {agreed['accuracy']:.1%} of {agreed['n']} "
+                   f"messages (Cohen's kappa {agreed['kappa']:.3f}; macro-F1 of one pass against the other "
+                   f"{agreed['macro_f1']:.3f}, the ceiling for a model); "
+                   f"{agreed['adjudicated']} decided by a third reader")
     _print_component("urgency (紧急)", scores.get("urgency"), ("precision", "recall", "f1"))
     _print_component("places (地点)", scores.get("places"), ("precision", "recall", "f1"))
     dept = scores.get("departments")
