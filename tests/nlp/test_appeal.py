@@ -279,3 +279,12 @@ def test_max_ngrams_keeps_the_strongest_ngrams_and_every_cue_phrase() -> None:
     kept = small.features_.vocabulary_
     assert (small.features_.index_.lookup(kept) == np.arange(kept.size)).all()
     assert small.predict(["建议增开公交线路\n建议在高峰期增开公交车班次"]).tolist() == ["suggestion"]
+
+
+def test_fields_drop_every_kind_of_whitespace() -> None:
+    from minyi.nlp.appeal import AppealFeatures
+
+    features = AppealFeatures(max_body_chars=4, tail_chars=3)
+    text = " 标 题\u3000\n\t正\n文 一二\u2028三四五六七八九\xa0十 "
+    assert features._fields([text]) == ["标题", "正文一二", "八九十"]
+    assert features._fields(["只有标题"]) == ["只有标题", "", ""]

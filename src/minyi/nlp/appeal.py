@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -63,7 +62,6 @@ CUE_PHRASES: dict[str, str] = {
     "radiation": "变电站 高压线 基站 发射塔 千伏 kv KV kV",
 }
 
-_SPACES = re.compile(r"\s+")
 _FNV_PRIME = np.uint64(0x100000001B3)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio)
 _SALT_STEP = np.uint64(1_000_003)
@@ -186,12 +184,14 @@ class AppealFeatures(TransformerMixin, BaseEstimator):
         removed (the data has runs of \\n\\t). String ``j`` is field ``j % N_FIELDS`` of text
         ``j // N_FIELDS``."""
         out = []
+        head_window, tail_window = 2 * self.max_body_chars, 2 * self.tail_chars
         for text in texts:
             title, body = split_title_body(text)
-            head = _SPACES.sub("", body[: 2 * self.max_body_chars])
-            long = len(head) > self.max_body_chars or len(body) > 2 * self.max_body_chars
-            tail = _SPACES.sub("", body[-2 * self.tail_chars :])[-self.tail_chars :] if long else ""
-            out += (_SPACES.sub("", title), head[: self.max_body_chars], tail)
+            # "".join(s.split()) drops exactly what \s+ matches, about 3x faster than re.sub
+            head = "".join(body[:head_window].split())
+            long = len(head) > self.max_body_chars or len(body) > head_window
+            tail = "".join(body[-tail_window:].split())[-self.tail_chars :] if long else ""
+            out += ("".join(title.split()), head[: self.max_body_chars], tail)
         return out
 
     def fit(self, texts: Iterable[str], y: object = None) -> AppealFeatures:
