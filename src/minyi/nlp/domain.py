@@ -342,11 +342,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         window = 4 * self.char_chars
         head = max(self.max_chars, window)
         cuts = [t.find("\n") for t in texts]
-        titles = [_WS.sub(" ", t[: min(i, _MAX_TITLE) if i >= 0 else _MAX_TITLE]).strip()
+        # " ".join(s.split()) is _WS.sub(" ", s).strip(), about 3x faster
+        titles = [" ".join(t[: min(i, _MAX_TITLE) if i >= 0 else _MAX_TITLE].split())
                   for t, i in zip(texts, cuts, strict=True)]
         pairs = [(title, t[i + 1: i + 1 + head] if i >= 0 else "")
                  for title, t, i in zip(titles, texts, cuts, strict=True)]
-        full = [f"{t} {_WS.sub(' ', p[1][:window]).strip()}" for t, p in zip(titles, pairs, strict=True)]
+        full = [f"{t} {' '.join(p[1][:window].split())}" for t, p in zip(titles, pairs, strict=True)]
         # whitespace tokens are not in the vocabulary, so the raw cut needs no filtering here
         no_words = not self.word_vocab_
         title_words = self._words([] if no_words else [cut(t) for t in titles], len(texts))
