@@ -8,7 +8,7 @@ usually stated in the title or at the end) plus counts of hand-written cue phras
 (question, doubt, thanks, proposal, grievance, hardship, health scare, rumour ...). Model: a
 class-balanced logistic regression (C=10, chosen by the mean macro-F1 of the gold-set CV over five
 fold seeds), fitted twice: the second time only on the ``max_ngrams`` (20,000 of ~85,000) n-grams
-whose weights were largest in the first fit. That costs ~0.005 of five-seed mean macro-F1 (0.685 ->
+whose weights were largest in the first fit. That costs ~0.008 of five-seed mean macro-F1 (0.685 ->
 0.677, within the spread between seeds) and a third of the prediction time (79 -> 54 µs a message).
 
 Speed matters (the whole per-message pipeline must run at >= 2,500 messages/s per core), so
