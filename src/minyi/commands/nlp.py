@@ -170,10 +170,9 @@ def _print_scores(scores: dict[str, Any]) -> None:
     _print_component("appeal kind (诉求类型)", scores.get("appeal_kind"), ("macro_f1",))
     agreed = (scores.get("appeal_kind") or {}).get("labelling_agreement")
     if agreed:
-        click.echo(f"  gold labels: two independent passes agreed on {agreed['accuracy']:.1%} of {agreed['n']} "
-                   f"messages (Cohen's kappa {agreed['kappa']:.3f}; macro-F1 of one pass against the other "
-                   f"{agreed['macro_f1']:.3f}, the ceiling for a model); "
-                   f"{agreed['adjudicated']} decided by a third reader")
+        from minyi.nlp.appeal import describe_agreement
+
+        click.echo(f"  gold labels: {describe_agreement(agreed)}")
     _print_component("urgency (紧急)", scores.get("urgency"), ("precision", "recall", "f1"))
     _print_component("places (地点)", scores.get("places"), ("precision", "recall", "f1"))
     dept = scores.get("departments")
