@@ -157,6 +157,11 @@ def _plain_pattern() -> re.Pattern[str]:
     return re.compile(f"(?:{plain}+\n)*{plain}+")
 
 
+def _is_plain(text: str) -> bool:
+    """No cleaning step would change this text (and it is not page boilerplate)."""
+    return _plain_pattern().fullmatch(text) is not None and not _html.looks_like_page(text)
+
+
 def _fix_latin_mojibake(text: str, out: _Log) -> str:
     if not _LATIN_MOJIBAKE.search(text):
         return text
@@ -275,12 +280,12 @@ def normalize(text: str, *, is_html: bool | None = None) -> Normalized:
     Raises TypeError when ``text`` is not a str. The input is never modified.
     """
     _require_str(text)
-    if not is_html and _plain_pattern().fullmatch(text) and not _html.looks_like_page(text):
+    if not is_html and _is_plain(text):
         return Normalized(text)  # the common case (a plain title, a tidy message): nothing to do
     out = _Log()
     cleaned, page = _extract_page(text, is_html, out)
     cleaned = _tidy(_fix_latin_mojibake(cleaned, out), out)
-    if not page and _plain_pattern().fullmatch(cleaned) and not _html.looks_like_page(cleaned):
+    if not page and _is_plain(cleaned):
         _check_losses(cleaned, out)
         return Normalized(cleaned, tuple(out.repairs), tuple(out.flags))  # only spacing needed work
     cleaned = _remove_pinyin(cleaned, out)
