@@ -59,6 +59,11 @@ def _unigram_keys(codes: np.ndarray) -> np.ndarray:
     return codes | (_SENTINEL << np.uint64(21)) | (_SENTINEL << np.uint64(42))
 
 
+def _bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Keys of the bigrams (first[i], second[i]) of code points: the third slot is empty."""
+    return first | (second << np.uint64(21)) | (_SENTINEL << np.uint64(42))
+
+
 def _char_keys_split(texts: Sequence[str], max_chars: int,
                      orders: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(doc, code point) of every char when 1 is in `orders`, then (doc, key) of the longer n-grams."""
@@ -72,11 +77,10 @@ def _char_keys_split(texts: Sequence[str], max_chars: int,
     nxt2 = np.concatenate([codes[2:], np.zeros(2, np.uint64)])
     valid1 = codes != 0
     valid2 = valid1 & (nxt1 != 0)
-    empty = _SENTINEL << np.uint64(42)
     keys, docs = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
     uni_docs, uni_codes = (doc[valid1], codes[valid1]) if 1 in orders else (docs[0], keys[0])
     if 2 in orders:
-        keys.append(codes[valid2] | (nxt1[valid2] << np.uint64(21)) | empty)
+        keys.append(_bigram_keys(codes[valid2], nxt1[valid2]))
         docs.append(doc[valid2])
     if 3 in orders:
         valid3 = valid2 & (nxt2 != 0)
@@ -463,7 +467,7 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
         codes = np.frombuffer(("\x00".join(parts) + "\x00" * (width + 1)).encode("utf-32-le", "surrogatepass"),
                               dtype=np.uint32).astype(np.uint64)
         starts = np.flatnonzero((codes[:-1] != 0) & (codes[1:] != 0))  # every bigram inside one text
-        keys = codes[starts] | (codes[starts + 1] << np.uint64(21)) | (_SENTINEL << np.uint64(42))
+        keys = _bigram_keys(codes[starts], codes[starts + 1])
         found = table.lookup(keys)
         hit = found >= 0
         at, cols = self._candidates(starts[hit], found[hit])
