@@ -19,6 +19,7 @@ from minyi.core.db import make_engine, make_session_factory
 from minyi.core.errors import DomainError, NotAuthenticated
 from minyi.core.settings import Settings, get_settings
 from minyi.stats.services import StatsCache
+from minyi.web.body_limit import BodyLimitMiddleware
 from minyi.web.deps import CSRF_COOKIE, csrf_protect
 from minyi.web.routes import (
     api,
@@ -70,6 +71,10 @@ async def _request_validation(request: Request, exc: Exception) -> Response:
     return _error_response(request, 422, "bad_request", message, where or None)
 
 
+def _body_too_large(request: Request) -> Response:
+    return _error_response(request, 413, "too_large", "请求内容过大（上限 1 MB）")
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     messages = {404: "页面不存在", 405: "不支持的请求方法"}
@@ -104,9 +109,6 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
 
     @app.middleware("http")
     async def csrf_cookie_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            return _error_response(request, 413, "too_large", "请求内容过大（上限 1 MB）")
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         request.state.csrf_token = token
         request.state.user = None
@@ -118,6 +120,8 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
             response.headers.setdefault(key, value)
         return response
 
+    # outermost: refuses a declared or streamed body over the limit before anything else reads it
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES, too_large=_body_too_large)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
