@@ -124,3 +124,22 @@ def test_scheduled_generation_happens_once_per_period(db: Session, history: dict
     stored = reports.stored_report(db, period="2024-03")
     assert stored is not None and stored.summary["received"] == 3 and "2024年3月民意月报" in stored.html
     assert [r.period for r in reports.list_reports(db)] == ["2024-03", "2024-W13"]
+
+
+def test_no_cell_of_the_workbook_runs_as_a_formula(db: Session) -> None:
+    """Department names, titles and replies are data: written as text even when they look like formulas."""
+    dept = f.department(db, name='=HYPERLINK("http://x","园林局")')
+    with travel(datetime(2024, 3, 4, 9, tzinfo=CHINA_TZ)):
+        f.case_in_progress(db, dept, title="-1+1 公园厕所无人打扫", body="人民公园北门的厕所很久没有人打扫了。")
+        f.replied_case(db, dept)
+    db.flush()
+    report = reports.build_period_report(db, period=reports.parse_period("2024-03", today=TODAY), today=TODAY)
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+    texts = []
+    for sheet in book:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                texts.append(str(cell.value or ""))
+    assert "'=HYPERLINK(\"http://x\",\"园林局\")" in texts
+    assert not [t for t in texts if t.startswith(("=", "+", "@"))]

@@ -124,3 +124,18 @@ def test_default_page_covers_twelve_months(client: TestClient) -> None:
     api = client.get("/api/v1/stats").json()
     assert len(api["trend"]) == 12 and api["period"]["to"] == china_today().isoformat()
     assert date.fromisoformat(api["period"]["from"]).day == 1
+
+
+def test_no_cell_of_the_downloads_runs_as_a_formula(client: TestClient, data: dict) -> None:
+    """A department named like a formula is text in every sheet, the 说明 sheet's 范围 included."""
+    for query in (PERIOD, f"{PERIOD}&department_id={data['parks'].id}"):
+        book = load_workbook(io.BytesIO(client.get(f"/stats.xlsx?{query}").content))
+        for sheet in book:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                    assert not str(cell.value or "").startswith(("=", "+", "-", "@")), (sheet.title, cell.value)
+    info = dict(book["说明"].iter_rows(values_only=True))
+    assert info["范围"] == "'=HYPERLINK(\"http://x\")园林局"
+    rows = list(csv.reader(io.StringIO(client.get(f"/stats.csv?{PERIOD}").content.decode("utf-8-sig"))))
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -6,14 +6,16 @@ import io
 from collections.abc import Sequence
 from html import escape
 from importlib.resources import files
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from minyi.core.cells import safe_row
 from minyi.reports.services import RATES, PeriodReport
-from minyi.stats.export import COLUMNS, _values, safe_cell
+from minyi.stats.export import COLUMNS, _values
 from minyi.stats.services import GroupRow
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("minyi") / "web" / "templates")),
@@ -114,13 +116,18 @@ def render_html(report: PeriodReport) -> str:
                                                             show_change=show_change)
 
 
-def _table(ws: object, title: str, rows: Sequence[GroupRow], first: str) -> None:
-    ws.append([title])  # type: ignore[attr-defined]
-    ws.cell(ws.max_row, 1).font = Font(bold=True)  # type: ignore[attr-defined]
-    ws.append([first] + [c for _k, c in COLUMNS])  # type: ignore[attr-defined]
+def _add(sheet: Any, row: list[Any]) -> None:
+    """Every row of the workbook goes through here, so no cell written from data runs as a formula."""
+    sheet.append(safe_row(row))
+
+
+def _table(ws: Any, title: str, rows: Sequence[GroupRow], first: str) -> None:
+    _add(ws, [title])
+    ws.cell(ws.max_row, 1).font = Font(bold=True)
+    _add(ws, [first] + [c for _k, c in COLUMNS])
     for row in rows:
-        ws.append([safe_cell(row.label), *_values(row.figures)])  # type: ignore[attr-defined]
-    ws.append([])  # type: ignore[attr-defined]
+        _add(ws, [row.label, *_values(row.figures)])
+    _add(ws, [])
 
 
 def render_xlsx(report: PeriodReport) -> bytes:
@@ -128,17 +135,17 @@ def render_xlsx(report: PeriodReport) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "概要"
-    ws.append([report.period.title])
-    ws.append(["周期", report.period.key, f"{report.period.start.isoformat()} 至 {report.period.end.isoformat()}"])
-    ws.append(["上期", report.previous.key])
+    _add(ws, [report.period.title])
+    _add(ws, ["周期", report.period.key, f"{report.period.start.isoformat()} 至 {report.period.end.isoformat()}"])
+    _add(ws, ["上期", report.previous.key])
     for note in report.notices:
-        ws.append([note])
-    ws.append([])
-    ws.append(["指标", "本期", "上期", "变化"])
+        _add(ws, [note])
+    _add(ws, [])
+    _add(ws, ["指标", "本期", "上期", "变化"])
     for k in report.key_figures:
         scale = 100 if k.key in RATES else 1
-        ws.append([k.label + ("（%）" if k.key in RATES else ""),
-                   *[("" if v is None else round(v * scale, 2)) for v in (k.value, k.previous, k.change)]])
+        _add(ws, [k.label + ("（%）" if k.key in RATES else ""),
+                  *[("" if v is None else round(v * scale, 2)) for v in (k.value, k.previous, k.change)]])
     trend = wb.create_sheet("趋势")
     _table(trend, "近期趋势", report.trend, "周期")
     depts = wb.create_sheet("部门")
@@ -147,18 +154,18 @@ def render_xlsx(report: PeriodReport) -> bytes:
     _table(depts, "各领域", report.by_domain, "领域")
     _table(depts, "留言最多的地点", report.by_place, "地点")
     hot = wb.create_sheet("热点问题")
-    hot.append(["排名", "热点问题", "留言数", "人数", "附议", "开始", "结束", "办件编号"])
+    _add(hot, ["排名", "热点问题", "留言数", "人数", "附议", "开始", "结束", "办件编号"])
     for h in report.hot_issues:
-        hot.append([h.rank, safe_cell(h.description), h.messages, h.people, h.supports, h.start.isoformat(),
-                    h.end.isoformat(), " ".join(map(str, h.case_ids[:50]))])
+        _add(hot, [h.rank, h.description, h.messages, h.people, h.supports, h.start.isoformat(),
+                   h.end.isoformat(), " ".join(map(str, h.case_ids[:50]))])
     examples = wb.create_sheet("答复示例")
-    examples.append([report.reply_method])
-    examples.append(["类别", "办件", "标题", "部门", "用时（工作日）", "按时", "评价", "理由", "答复"])
+    _add(examples, [report.reply_method])
+    _add(examples, ["类别", "办件", "标题", "部门", "用时（工作日）", "按时", "评价", "理由", "答复"])
     for label, items in (("较好", report.best_replies), ("较弱", report.weakest_replies)):
         for e in items:
-            examples.append([label, e.case_id, safe_cell(e.title), safe_cell(e.department), e.days,
-                             {True: "是", False: "否", None: ""}[e.on_time], e.rating or "", "；".join(e.reasons),
-                             safe_cell(e.reply)])
+            _add(examples, [label, e.case_id, e.title, e.department, e.days,
+                            {True: "是", False: "否", None: ""}[e.on_time], e.rating or "", "；".join(e.reasons),
+                            e.reply])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

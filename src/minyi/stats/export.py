@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from minyi.core.cells import safe_row
 from minyi.stats.figures import Figures
 from minyi.stats.services import GRANULARITIES, GroupRow, StatsReport
 
@@ -19,12 +20,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("extended_cases", "延期件数"), ("escalated", "督办件数"), ("rejected", "不予受理"), ("merged", "合并办理"),
 )
 RATE_KEYS = frozenset(k for k, _ in COLUMNS if k.endswith("_rate"))
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(text: str) -> str:
-    """Text that a spreadsheet will not run as a formula (labels can be citizen-written place names)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _values(figures: Figures) -> list[Any]:
@@ -66,11 +61,11 @@ def to_csv(report: StatsReport) -> bytes:
     """One CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese): a section column, then the figures."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["统计时段", period_text(report), "统计日期", report.today.isoformat()])
-    writer.writerow(["分类", "名称", *[title for _k, title in COLUMNS]])
+    writer.writerow(safe_row(["统计时段", period_text(report), "统计日期", report.today.isoformat()]))
+    writer.writerow(safe_row(["分类", "名称", *[title for _k, title in COLUMNS]]))
     for title, rows in sections(report):
         for row in rows:
-            writer.writerow([title, safe_cell(row.label), *_values(row.figures)])
+            writer.writerow(safe_row([title, row.label, *_values(row.figures)]))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -85,14 +80,14 @@ def to_xlsx(report: StatsReport) -> bytes:
     for line in (["统计时段", period_text(report)], ["统计日期", report.today.isoformat()],
                  ["范围", report.department_name or "全部部门"],
                  ["口径", "各项指标的定义见 docs/statistics.md；比率为空表示分母为 0（无可计算的数据）"]):
-        info.append(line)
+        info.append(safe_row(line))
     for title, rows in sections(report):
         sheet = book.create_sheet(title[:31])
-        sheet.append(["名称", *[t for _k, t in COLUMNS]])
+        sheet.append(safe_row(["名称", *[t for _k, t in COLUMNS]]))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([safe_cell(row.label), *_values(row.figures)])
+            sheet.append(safe_row([row.label, *_values(row.figures)]))
         sheet.freeze_panes = "B2"
         sheet.column_dimensions["A"].width = 24
     out = io.BytesIO()
