@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
+from minyi.nlp.display import public_search_text
+
+
+def _public_search_default(context: Any) -> str:
+    """Filled on every insert, ORM or Core executemany (the import), from the row's own values."""
+    row = context.get_current_parameters()
+    return public_search_text(row.get("title") or "", row.get("body") or "", row.get("place_text") or "")
 
 
 class Message(Base):
@@ -30,6 +38,8 @@ class Message(Base):
     tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
     client_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Derived from title, body and place (never edited): what the public board's search may match.
+    public_search_text: Mapped[str] = mapped_column(Text, default=_public_search_default, server_default="")
 
     contact: Mapped[MessageContact | None] = relationship(back_populates="message", uselist=False)
 

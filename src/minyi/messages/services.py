@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
@@ -185,10 +185,11 @@ def _board_query(filters: BoardFilters) -> Select[Any]:
     if filters.status:
         query = query.where(Case.status == filters.status)
     # Substring search works for Chinese without a tokenizer and runs the same on SQLite and PostgreSQL.
+    # It matches only the masked text the public pages show, never the stored original (no digit-by-digit
+    # recovery of a masked phone number, no hit for a whole ID number typed in).
     for term in filters.q.split()[:5]:
         pattern = f"%{_like_escape(term)}%"
-        query = query.where(or_(Message.title.like(pattern, escape="\\"), Message.body.like(pattern, escape="\\"),
-                                Message.place_text.like(pattern, escape="\\")))
+        query = query.where(Message.public_search_text.like(pattern, escape="\\"))
     return query
 
 
