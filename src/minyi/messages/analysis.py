@@ -54,13 +54,20 @@ def _domain_scores(result: dict[str, Any]) -> dict[str, float]:
     return {str(result["domain"]): 1.0} if result.get("domain") else {}
 
 
-def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, version: str = "") -> MessageAnalysis:
-    """Analyse one stored message and store (or replace) its suggestions; failures are recorded, not raised."""
+def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, version: str = "",
+                    if_missing: bool = False) -> MessageAnalysis:
+    """Analyse one stored message and store (or replace) its suggestions; failures are recorded, not raised.
+
+    `if_missing`: keep an analysis that is already there (the catch-up meeting a message analysed since).
+    """
     message = session.get(Message, message_id)
     if message is None:
         msg = f"message {message_id} does not exist"
         raise LookupError(msg)
-    row = session.get(MessageAnalysis, message_id) or MessageAnalysis(message_id=message_id)
+    existing = session.get(MessageAnalysis, message_id)
+    if existing is not None and if_missing:
+        return existing
+    row = existing or MessageAnalysis(message_id=message_id)
     try:
         result = analyzer.analyze(message.title, message.body)
         active = list(session.scalars(select(Department).where(Department.is_active.is_(True))))
@@ -80,10 +87,22 @@ def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, ve
     return row
 
 
-def unanalysed_message_ids(session: Session, limit: int = 500) -> list[int]:
-    """Messages that have no analysis yet (catch-up after a restart)."""
-    done = select(MessageAnalysis.message_id)
-    return list(session.scalars(select(Message.id).where(Message.id.not_in(done)).order_by(Message.id).limit(limit)))
+IMPORTED_SOURCE = "import"  # `minyi import`'s messages: history, analysed after every live message
+
+
+def unanalysed_message_ids(session: Session, *, imported: bool, below_id: int | None = None,
+                           limit: int = 500) -> list[int]:
+    """Messages without an analysis, newest first: live ones, or imported history (catch-up after a restart).
+
+    Keyset-paged by id (`below_id`: the last id of the previous page), so a message whose analysis
+    failed without being recorded is not fetched again and again.
+    """
+    done = select(MessageAnalysis.message_id).where(MessageAnalysis.message_id == Message.id).exists()
+    origin = Message.source == IMPORTED_SOURCE if imported else Message.source != IMPORTED_SOURCE
+    query = select(Message.id).where(origin, ~done)
+    if below_id is not None:
+        query = query.where(Message.id < below_id)
+    return list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
 
 
 def record_labels(session: Session, *, message: Message, values: dict[str, str | None], user_id: int | None) -> None:
