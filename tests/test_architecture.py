@@ -6,7 +6,8 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "minyi"
-FEATURES = {"messages", "departments", "accounts", "workflow", "jobs", "stats", "ingest", "reports", "hot"}
+FEATURES = {"messages", "departments", "accounts", "workflow", "jobs", "stats", "ingest", "reports", "hot",
+            "privacy"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -7,6 +7,7 @@ from minyi.hot.models import HotIssue, Support
 from minyi.ingest.models import ImportRecord
 from minyi.messages.models import Message, MessageAnalysis, MessageContact, MessageLabel
 from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
+from minyi.privacy.models import ContactAccess, ContactRequest
 from minyi.replies.models import ReplyTemplate
 from minyi.reports.models import StoredReport
 from minyi.watches.models import Watch
@@ -16,6 +17,8 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "ContactAccess",
+    "ContactRequest",
     "Delivery",
     "Department",
     "ExtensionRequest",

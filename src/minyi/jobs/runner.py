@@ -30,6 +30,7 @@ def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
     """Everything that runs on the schedule, each in its own transaction."""
     from minyi.core.settings import get_settings  # imported here: read when the tasks run
     from minyi.notifications.services import Outbound, run_deadline_tasks
+    from minyi.privacy.retention import erase_expired_contacts
     from minyi.watches.services import scan_watches
 
     with transaction(factory) as session:
@@ -42,7 +43,10 @@ def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
         watch_alerts = scan_watches(session, outbound=Outbound.of(get_settings()))
     # Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries.
     return {"auto_closed": closed, "hot_issues": hot_issues, "reports": reports, "watch_alerts": watch_alerts,
-            **run_deadline_tasks(factory, get_settings())}
+            **run_deadline_tasks(factory, get_settings()),
+            # PIPL: contact data of cases closed longer than the retention period, in batches.
+            "contacts_erased": erase_expired_contacts(factory,
+                                                      retention_days=get_settings().contact_retention_days)}
 
 
 FIRST_RUN_AFTER_SECONDS = 10  # soon after start, then every scheduler interval

@@ -54,6 +54,9 @@ class MessageContact(Base):
     phone: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
+    # Erased (fields cleared) past the retention period or at the citizen's request: when and why.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    erasure_reason: Mapped[str] = mapped_column(String(16), default="", server_default="")  # retention | request
 
     message: Mapped[Message] = relationship(back_populates="contact")
 

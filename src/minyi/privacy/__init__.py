@@ -1,0 +1,1 @@
+"""Personal data over time (PIPL): retention of contact data, citizens' requests, access audit."""
