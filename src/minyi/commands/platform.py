@@ -86,7 +86,10 @@ def serve(host: str | None, port: int | None) -> None:
     from minyi.web.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    # The app decides who the client is (MINYI_TRUSTED_PROXIES, docs/deploy.md); uvicorn's own
+    # X-Forwarded-For handling would believe any loopback peer, so it is switched off.
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                proxy_headers=False)
 
 
 @click.command("run-jobs")

@@ -16,6 +16,7 @@ from minyi.accounts.models import Role, User
 from minyi.core.db import transaction
 from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
 from minyi.core.settings import Settings
+from minyi.web.proxies import request_client
 
 SESSION_COOKIE = "minyi_session"
 CSRF_COOKIE = "minyi_csrf"
@@ -62,8 +63,8 @@ async def csrf_protect(request: Request) -> None:
 
 
 def client_hash(request: Request) -> str:
-    """A keyed hash of the client's address: enough to rate-limit, without storing the address."""
-    host = request.client.host if request.client else "unknown"
+    """A keyed hash of the client's address (behind trusted proxies, the forwarded one): enough to rate-limit."""
+    host = request_client(request)
     secret = request.app.state.settings.secret_key.encode()
     return hmac.new(secret, host.encode(), hashlib.sha256).hexdigest()
 
