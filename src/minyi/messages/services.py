@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
-from minyi.core.db import get_by_id
+from minyi.core.db import get_by_id, parse_id
 from minyi.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from minyi.core.security import hash_token
 from minyi.core.validation import bool_field, choice_field, text_field
@@ -146,10 +146,9 @@ def parse_board_filters(params: dict[str, Any]) -> BoardFilters:
     """Validate the board's query parameters; an invalid value is a clear error, not a silent reset."""
     dept = params.get("department_id") or None
     if dept is not None:
-        try:
-            dept = int(dept)
-        except (TypeError, ValueError):
-            raise ValidationFailed("部门参数无效", field="department_id") from None
+        dept = parse_id(dept)  # also refuses an id too large for the database column
+        if dept is None:
+            raise ValidationFailed("部门参数无效", field="department_id")
     try:
         page = int(params.get("page") or 1)
     except (TypeError, ValueError):

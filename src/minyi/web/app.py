@@ -21,6 +21,7 @@ from minyi.core.settings import Settings, get_settings
 from minyi.stats.services import StatsCache
 from minyi.web.body_limit import BodyLimitMiddleware
 from minyi.web.deps import CSRF_COOKIE, csrf_protect
+from minyi.web.json_guard import JsonBodyGuard
 from minyi.web.routes import (
     api,
     dashboard,
@@ -75,8 +76,14 @@ def _body_too_large(request: Request) -> Response:
     return _error_response(request, 413, "too_large", "请求内容过大（上限 1 MB）")
 
 
+def _bad_json(request: Request, message: str, field: str | None) -> Response:
+    return _error_response(request, 422, "bad_request", message, field)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI's English "There was an error parsing the body"
+        return _bad_json(request, "请求格式不正确：请求体无法解析", None)
     messages = {404: "页面不存在", 405: "不支持的请求方法"}
     return _error_response(request, exc.status_code, "http_error", messages.get(exc.status_code, str(exc.detail)))
 
@@ -121,6 +128,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         return response
 
     # outermost: refuses a declared or streamed body over the limit before anything else reads it
+    app.add_middleware(JsonBodyGuard, bad_request=_bad_json)  # inside the body limit: reads at most 1 MB
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES, too_large=_body_too_large)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
