@@ -40,10 +40,10 @@ chromium: ## Install Debian's chromium (and CJK fonts) for the browser tests, wh
 test: $(VENV)/.dev chromium ## Install the development dependencies and run the whole suite
 	$(BIN)/python -m pytest
 
-test-postgres: $(VENV)/.dev ## Run the database, workflow and web tests on a throwaway PostgreSQL server
+test-postgres: $(VENV)/.dev ## Run the database, workflow, web and reliability tests on a throwaway PostgreSQL server
 	$(BIN)/pip install --quiet 'psycopg[binary]>=3.1'
 	scripts/with_postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflow tests/messages tests/web \
-	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest
+	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest tests/reliability
 
 lint: $(VENV)/.dev ## Lint with ruff
 	$(BIN)/ruff check src tests benchmarks

@@ -1,0 +1,59 @@
+"""Finding 7 (and 2, 12) under load: 20 clients submitting and browsing while 8 flood the logins with wrong
+passwords, each behind the trusted proxy with its own X-Forwarded-For. No 5xx, no dropped connection, every
+acknowledged submission stored exactly once. No timing assertion: speed is measured in bench_flood.py."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+
+from tests.reliability.conftest import CITIZEN_SUBMISSIONS
+from tests.reliability.live import (
+    Server,
+    Tally,
+    _client,
+    citizen,
+    count_titles,
+    login_flooder,
+    run_clients,
+    stored_titles,
+    submit_once,
+)
+
+pytestmark = pytest.mark.reliability
+CITIZENS = 20
+FLOODERS = 8
+SECONDS = 20
+
+
+def test_submissions_and_browsing_under_a_login_flood(server: Server) -> None:
+    tally = Tally()
+    targets = [partial(citizen, server, tally, i, max_submissions=CITIZEN_SUBMISSIONS) for i in range(CITIZENS)]
+    targets += [partial(login_flooder, server, tally, i) for i in range(FLOODERS)]
+    run_clients(targets, SECONDS)
+    summary = f"{tally.requests} requests: {sorted(tally.statuses.items(), key=str)}"
+    assert not tally.server_errors and not tally.transport_errors, (
+        f"{len(tally.server_errors)} answers 5xx and {len(tally.transport_errors)} connection errors ({summary}): "
+        f"{tally.server_errors[:3]} {tally.transport_errors[:3]} (server log: {server.log})")
+    assert tally.acknowledged, f"no submission was acknowledged ({summary})"
+    # Each client stays under the per-client limit: a 429 here means clients behind the proxy were lumped together.
+    assert not tally.limited_clients, f"distinct clients were rate-limited: {sorted(tally.limited_clients)[:5]}"
+    stored = stored_titles(server.database_url, list(tally.acknowledged))
+    lost = {i: t for i, t in tally.acknowledged.items() if stored.get(i) != [t]}
+    assert not lost, f"{len(lost)} of {len(tally.acknowledged)} acknowledged submissions not stored as sent"
+    copies = count_titles(server.database_url, list(tally.acknowledged.values()))
+    assert set(copies.values()) == {1}, "an acknowledged submission was stored more than once"
+
+
+def test_rotating_the_forwarded_header_does_not_escape_the_limit(server: Server) -> None:
+    """One client behind the proxy (the right-most address) that rotates spoofed addresses in front of it."""
+    tally = Tally()
+    limit = server.submit_rate_limit
+    with _client(server, "203.0.113.7") as client:
+        for n in range(limit + 3):
+            client.headers["X-Forwarded-For"] = f"198.51.100.{n % 250 + 1}, 203.0.113.7"
+            submit_once(client, tally, "P", n, form=False)
+    assert not tally.server_errors and not tally.transport_errors, tally.server_errors or tally.transport_errors
+    assert tally.count("submit", statuses=lambda s: s == 429) >= 3, sorted(tally.statuses.items(), key=str)
+    assert len(tally.acknowledged) <= limit
