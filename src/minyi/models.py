@@ -1,6 +1,6 @@
 """Imports every feature's models so that Base.metadata is complete (migrations, tests)."""
 
-from minyi.accounts.models import LoginSession, User
+from minyi.accounts.models import AuthEvent, LoginSession, LoginThrottle, RolePolicy, User
 from minyi.core.db import Base
 from minyi.departments.models import Department
 from minyi.hot.models import HotIssue, Support
@@ -14,6 +14,7 @@ from minyi.watches.models import Watch
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply, SystemSetting
 
 __all__ = [
+    "AuthEvent",
     "Base",
     "Case",
     "CaseEvent",
@@ -25,6 +26,7 @@ __all__ = [
     "HotIssue",
     "ImportRecord",
     "LoginSession",
+    "LoginThrottle",
     "Message",
     "MessageAnalysis",
     "MessageContact",
@@ -35,6 +37,7 @@ __all__ = [
     "Rating",
     "Reply",
     "ReplyTemplate",
+    "RolePolicy",
     "StoredReport",
     "Support",
     "SystemSetting",

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.accounts import services as acc
-from minyi.accounts.models import LoginSession
+from minyi.accounts.models import AuthEvent, LoginSession
 from minyi.core.clock import utcnow
-from minyi.core.errors import Conflict, NotAuthenticated, ValidationFailed
+from minyi.core.errors import Conflict, ValidationFailed
 from tests import factories as f
 
 
@@ -20,15 +20,18 @@ def test_passwords_are_argon2_hashes(db: Session) -> None:
     assert u.password_hash.startswith("$argon2") and f.PASSWORD not in u.password_hash
 
 
-def test_authenticate(db: Session) -> None:
-    u = f.user(db, role="coordinator", username="Login.Test")
-    assert acc.authenticate(db, username="LOGIN.test", password=f.PASSWORD).id == u.id
-    for name, pw in [("login.test", "wrong"), ("nobody", f.PASSWORD), (None, None), ("login.test", "x" * 500)]:
-        with pytest.raises(NotAuthenticated):
-            acc.authenticate(db, username=name, password=pw)
-    acc.set_user_active(db, user_id=u.id, active=False, acting_user=f.user(db, role="admin"))
-    with pytest.raises(NotAuthenticated):
-        acc.authenticate(db, username="login.test", password=f.PASSWORD)
+def test_reset_password_ends_every_session_and_token(db: Session) -> None:
+    u = f.user(db, role="coordinator")
+    browser = acc.start_session(db, user=u, hours=1)
+    api = acc.start_session(db, user=u, hours=24, kind="api")
+    acc.reset_password(db, username=u.username.upper(), password_hash=acc.hash_password("a-new-password-1"))
+    assert acc.user_for_token(db, browser, kind="browser") is None
+    assert acc.user_for_token(db, api, kind="api") is None
+    assert u.password_hash.startswith("$argon2")
+    kinds = set(db.scalars(select(AuthEvent.kind).where(AuthEvent.user_id == u.id)))
+    assert {"password_reset", "sessions_revoked"} <= kinds
+    with pytest.raises(ValidationFailed):
+        acc.reset_password(db, username="nobody", password_hash="x")
 
 
 def test_user_rules(db: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -25,6 +26,16 @@ def _env_bool(name: str, *, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_networks(name: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or CIDR networks, checked now so that a typo stops the start."""
+    entries = [e.strip() for e in os.environ.get(name, "").split(",") if e.strip()]
+    try:
+        return tuple(str(ipaddress.ip_network(e, strict=False)) for e in entries)
+    except ValueError as exc:
+        msg = f"{name} must list IP addresses or networks (CIDR), separated by commas: {exc}"
+        raise ValueError(msg) from exc
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -51,8 +62,13 @@ class Settings:
     secret_key: str
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: tuple[str, ...] = ()  # reverse proxies whose X-Forwarded-For is believed (none by default)
     secure_cookies: bool = False
     session_hours: int = 12
+    api_token_days: int = 30  # lifetime of an API token
+    login_max_failures: int = 5  # failed logins per (account, client) before a temporary lockout
+    login_lockout_minutes: int = 15  # length of that lockout (and of the window failures are counted in)
+    login_max_delay: int = 10  # seconds: cap of the growing delay on failed answers for one account
     submit_rate_limit: int = 5  # public submissions per client per window
     submit_rate_window_seconds: int = 600
     run_scheduler: bool = True
@@ -85,8 +101,13 @@ def load_settings() -> Settings:
         secret_key=_secret_key(data_dir),
         host=os.environ.get("MINYI_HOST", "127.0.0.1"),
         port=_env_int("MINYI_PORT", 8000),
+        trusted_proxies=_env_networks("MINYI_TRUSTED_PROXIES"),
         secure_cookies=_env_bool("MINYI_SECURE_COOKIES", default=False),
         session_hours=_env_int("MINYI_SESSION_HOURS", 12),
+        api_token_days=_env_int("MINYI_API_TOKEN_DAYS", 30),
+        login_max_failures=_env_int("MINYI_LOGIN_MAX_FAILURES", 5),
+        login_lockout_minutes=_env_int("MINYI_LOGIN_LOCKOUT_MINUTES", 15),
+        login_max_delay=_env_int("MINYI_LOGIN_MAX_DELAY", 10),
         submit_rate_limit=_env_int("MINYI_SUBMIT_RATE_LIMIT", 5),
         submit_rate_window_seconds=_env_int("MINYI_SUBMIT_RATE_WINDOW", 600),
         run_scheduler=_env_bool("MINYI_RUN_SCHEDULER", default=True),

@@ -23,6 +23,7 @@ from minyi.web.body_limit import BodyLimitMiddleware
 from minyi.web.deps import CSRF_COOKIE, csrf_protect
 from minyi.web.json_guard import JsonBodyGuard
 from minyi.web.routes import (
+    account,
     api,
     dashboard,
     hot,
@@ -62,6 +63,9 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotAuthenticated) and not _is_api(request):
         return RedirectResponse(f"/staff/login?next={request.url.path}", status_code=303)
     return _error_response(request, exc.status_code, exc.code, exc.message, exc.field)
+    redirect_to = getattr(exc, "redirect_to", None)  # e.g. to the second-factor set-up page
+    if redirect_to and not _is_api(request):
+        return RedirectResponse(redirect_to, status_code=303)
 
 
 async def _request_validation(request: Request, exc: Exception) -> Response:
@@ -137,6 +141,8 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     html = [Depends(csrf_protect)]
     app.include_router(public.router, dependencies=html)
     app.include_router(staff.router, dependencies=html)
+    app.include_router(account.router, dependencies=html)
+    app.include_router(account.api)
     app.include_router(staff_admin.router, dependencies=html)
     app.include_router(hot.router)  # its POST route checks CSRF itself
     app.include_router(api.router)

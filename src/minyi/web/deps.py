@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role, User
+from minyi.accounts.policy import totp_required
 from minyi.core.db import transaction
 from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
 from minyi.core.settings import Settings
@@ -31,6 +32,15 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_read_db(request: Request) -> Iterator[Session]:
+    """A reading transaction whatever the method: for routes that do slow work before they write."""
+    with transaction(request.app.state.session_factory, write=False) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_db, scope="function")]
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -88,20 +98,38 @@ def optional_staff(request: Request, db: SessionDep) -> User | None:
     return user
 
 
-def current_staff(user: Annotated[User | None, Depends(optional_staff)]) -> User:
+class SecondFactorSetupNeeded(PermissionDenied):
+    """The admin requires a second factor for this role and the account has none yet."""
+
+    code = "totp_setup_required"
+    redirect_to = "/staff/account?setup=1"  # HTML pages send the user to set it up
+
+
+_SETUP_PATHS = ("/staff/account", "/staff/logout")  # reachable while the second factor is being set up
+
+
+def current_staff(request: Request, db: SessionDep, user: Annotated[User | None, Depends(optional_staff)]) -> User:
     """A logged-in staff user, else NotAuthenticated (the HTML handler redirects to the login page)."""
     if user is None or user.role is Role.CITIZEN:
         raise NotAuthenticated("请先登录")
+    if not user.totp_secret and not request.url.path.startswith(_SETUP_PATHS) and totp_required(db, user.role):
+        raise SecondFactorSetupNeeded("管理员要求您的角色使用动态验证码：请先在“账号安全”中完成设置")
     return user
+
+
+def bearer_token(request: Request) -> str:
+    """The token of `Authorization: Bearer <token>`, or ''."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def api_user(request: Request, db: SessionDep) -> User:
     """The user behind `Authorization: Bearer <token>`; cookies are not accepted by the API."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = accounts.user_for_token(db, token.strip(), kind="api") if scheme.lower() == "bearer" else None
+    user = accounts.user_for_token(db, bearer_token(request), kind="api")
     if user is None:
         raise NotAuthenticated("缺少或无效的访问令牌（Authorization: Bearer <token>）")
+    if not user.totp_secret and totp_required(db, user.role):
+        raise SecondFactorSetupNeeded("管理员要求您的角色使用动态验证码：请先登录网页完成设置，再申请新令牌")
     return user
 
 
@@ -122,4 +150,15 @@ CoordinatorUser = Annotated[User, Depends(require_roles(Role.COORDINATOR, Role.A
 HandlerUser = Annotated[User, Depends(require_roles(Role.HANDLER))]
 SupervisorUser = Annotated[User, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
 AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]
+
+
+def admin_outside_write(request: Request, db: ReadSessionDep) -> User:
+    """The logged-in admin, checked in a reading transaction (the route opens its own write transaction)."""
+    user = current_staff(request, db, optional_staff(request, db))
+    if user.role is not Role.ADMIN:
+        raise PermissionDenied("您的角色无权访问此页面")
+    return user
+
+
+AdminUserOutsideWrite = Annotated[User, Depends(admin_outside_write)]
 ApiUser = Annotated[User, Depends(api_user)]

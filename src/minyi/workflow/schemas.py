@@ -75,17 +75,3 @@ class ActionIn(BaseModel):
     body: str | None = None
 
 
-class TokenIn(BaseModel):
-    """Credentials for an API token."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    username: str
-    password: str
-
-
-class TokenOut(BaseModel):
-    """A bearer token for the staff API."""
-
-    token: str
-    expires_in: int

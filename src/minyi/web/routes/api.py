@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
 from minyi.departments.services import department_tree
 from minyi.messages import services as messages
@@ -18,7 +17,7 @@ from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
 from minyi.workflow import inbox, services
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import perform
-from minyi.workflow.schemas import ActionIn, InboxItem, StaffCase, TokenIn, TokenOut
+from minyi.workflow.schemas import ActionIn, InboxItem, StaffCase
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -78,14 +77,6 @@ def reopen(db: SessionDep, token: str, body: dict[str, str]) -> PublicCaseDetail
     case = messages.case_by_token(db, token)
     services.reopen(db, case=case, reason=body.get("reason", ""))
     return serializers.public_detail(messages.case_view(db, case, public_only=True))
-
-
-@router.post("/auth/token")
-def token(db: SessionDep, settings: SettingsDep, body: TokenIn) -> TokenOut:
-    """Exchange staff credentials for a bearer token."""
-    user = accounts.authenticate(db, username=body.username, password=body.password)
-    secret = accounts.start_session(db, user=user, hours=settings.session_hours, kind="api")
-    return TokenOut(token=secret, expires_in=settings.session_hours * 3600)
 
 
 @router.get("/staff/inbox")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
-from minyi.core.errors import NotAuthenticated, PermissionDenied
+from minyi.core.errors import PermissionDenied
 from minyi.departments.services import department_tree
 from minyi.hot import services as hot
 from minyi.messages import services as messages
@@ -20,7 +20,6 @@ from minyi.web.deps import (
     CoordinatorUser,
     HandlerUser,
     SessionDep,
-    SettingsDep,
     StaffUser,
     SupervisorUser,
 )
@@ -43,22 +42,6 @@ def _safe_next(target: str) -> str:
 def login_form(request: Request, next: str = "/staff") -> Any:
     """The login page."""
     return render(request, "staff/login.html", {"next": _safe_next(next)})
-
-
-@router.post("/login")
-def login(request: Request, db: SessionDep, settings: SettingsDep, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/staff") -> Any:
-    """Check the credentials and set the session cookie."""
-    try:
-        user = accounts.authenticate(db, username=username, password=password)
-    except NotAuthenticated as exc:
-        return render(request, "staff/login.html", {"next": _safe_next(next), "error": exc.message,
-                                                    "username": username}, status_code=401)
-    token = accounts.start_session(db, user=user, hours=settings.session_hours)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
-                        max_age=settings.session_hours * 3600, path="/")
-    return response
 
 
 @router.post("/logout")

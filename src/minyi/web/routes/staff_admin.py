@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from minyi.accounts import services as accounts
+from minyi.core.db import transaction
 from minyi.core.validation import bool_field
 from minyi.departments import services as departments
 from minyi.nlp.labels import APPEAL_KINDS
-from minyi.web.deps import AdminUser, SessionDep
+from minyi.web.deps import AdminUser, AdminUserOutsideWrite, SessionDep
 from minyi.web.templating import render
 from minyi.workflow import config
 
@@ -48,13 +50,15 @@ async def update_department(request: Request, db: SessionDep, user: AdminUser, d
 
 
 @router.post("/users")
-def create_user(request: Request, db: SessionDep, user: AdminUser, username: Annotated[str, Form()] = "",
-                display_name: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "",
-                department_id: Annotated[str, Form()] = "") -> Any:
+async def create_user(request: Request, user: AdminUserOutsideWrite, username: Annotated[str, Form()] = "",
+                      display_name: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "",
+                      department_id: Annotated[str, Form()] = "") -> Any:
     """Add a staff account with a random password, shown once to the admin."""
     password = accounts.generate_password()
-    created = accounts.create_user(db, username=username, display_name=display_name, password=password,
-                                   role=role, department_id=department_id)
+    password_hash = await run_in_threadpool(accounts.hash_password, password)  # before the write transaction
+    with transaction(request.app.state.session_factory) as db:
+        created = accounts.create_user(db, username=username, display_name=display_name, password=password,
+                                       role=role, department_id=department_id, password_hash=password_hash)
     return render(request, "staff/user_created.html", {"created": created, "password": password})
 
 

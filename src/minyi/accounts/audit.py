@@ -1,0 +1,40 @@
+"""The account audit trail: every login outcome, lockout, token, password reset and second-factor change."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from minyi.accounts.models import AuthEvent, User
+
+EVENT_NAMES = {
+    "login_ok": "登录成功",
+    "login_failed": "登录失败",
+    "login_locked": "登录暂停（失败次数过多）",
+    "token_issued": "签发访问令牌",
+    "token_failed": "申请访问令牌失败",
+    "token_revoked": "吊销访问令牌",
+    "sessions_revoked": "结束全部登录和令牌",
+    "password_reset": "重置密码",
+    "totp_enabled": "启用动态验证码",
+    "totp_disabled": "停用动态验证码",
+    "policy_changed": "修改角色安全策略",
+}
+
+
+def record(session: Session, *, kind: str, username: str, user: User | None = None, actor: User | None = None,
+           client: str = "", detail: str = "") -> AuthEvent:
+    """Append one audit record (in the caller's transaction)."""
+    event = AuthEvent(kind=kind, username=username[:64], user_id=user.id if user else None,
+                      actor_id=actor.id if actor else None, client_hash=client[:64], detail=detail[:200])
+    session.add(event)
+    return event
+
+
+def recent_events(session: Session, *, page: int = 1, per_page: int = 50) -> tuple[list[AuthEvent], int]:
+    """One page of the audit trail, newest first, and the total count (paged in SQL on the `at` index)."""
+    page = max(1, page)
+    total = session.scalar(select(func.count()).select_from(AuthEvent)) or 0
+    rows = session.scalars(select(AuthEvent).order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
