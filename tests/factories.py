@@ -13,6 +13,8 @@ from minyi.accounts.models import User
 from minyi.departments import services as departments
 from minyi.departments.models import Department
 from minyi.messages.services import Submission, submit_message
+from minyi.privacy import services as privacy
+from minyi.privacy.models import ContactRequest
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case
@@ -61,6 +63,12 @@ def replied_case(db: Session, dept: Department) -> tuple[Submission, User]:
     sub, _coord, handler = case_in_progress(db, dept)
     workflow.reply(db, actor=actor(handler), case_id=sub.case.id, body="经核实，路灯已于今日修复，感谢您的反映。")
     return sub, handler
+
+
+def contact_request(db: Session, case: Case, *, kind: str = "correct", **values: str) -> ContactRequest:
+    """A citizen's pending request about their contact data (correct: the new phone by default)."""
+    fields = {f"contact_{k}": v for k, v in values.items()} or {"contact_phone": "13900139000"}
+    return privacy.request_change(db, case=case, kind=kind, values=fields)
 
 
 def reload(db: Session, case: Case) -> Case:

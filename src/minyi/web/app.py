@@ -28,6 +28,7 @@ from minyi.web.routes import (
     dashboard,
     hot,
     notifications,
+    privacy,
     public,
     replies,
     reports,
@@ -155,4 +156,5 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.include_router(reports.router, dependencies=html)
     app.include_router(dashboard.router, dependencies=html)
     app.include_router(watches.router, dependencies=html)
+    app.include_router(privacy.router, dependencies=html)
     return app

@@ -13,6 +13,7 @@ from minyi.messages import services as messages
 from minyi.messages.models import MessageAnalysis
 from minyi.messages.schemas import BoardOut, MessageIn, PublicCaseDetail, SubmittedOut
 from minyi.web import serializers
+from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
 from minyi.workflow import inbox, services
 from minyi.workflow.actors import Actor
@@ -91,24 +92,26 @@ def staff_inbox(db: SessionDep, user: ApiUser) -> list[InboxItem]:
     return [serializers.inbox_item(r) for r in rows]
 
 
-def _staff_case(db: SessionDep, user: ApiUser, case_id: Any) -> StaffCase:
+def _staff_case(db: SessionDep, user: ApiUser, case_id: Any, audit: ContactAuditRecorder) -> StaffCase:
     case = services.load_case(db, case_id)
     services.ensure_can_see(case, Actor.from_user(user))
+    audit.record(user=user, case=case, what="api_case")  # written after the answer is built (web.audit)
     analysis = db.get(MessageAnalysis, case.message_id)
     return serializers.staff_detail(messages.case_view(db, case, public_only=False),
                                     analysis.result if analysis else None)
 
 
 @router.get("/staff/cases/{case_id}")
-def staff_case(db: SessionDep, user: ApiUser, case_id: str) -> StaffCase:
-    """Everything about a case (contact data included) for staff who may see it."""
-    return _staff_case(db, user, case_id)
+def staff_case(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: str) -> StaffCase:
+    """Everything about a case (contact data included) for staff who may see it; the view is audited."""
+    return _staff_case(db, user, case_id, audit)
 
 
 @router.post("/staff/cases/{case_id}/actions/{action}")
-async def staff_action(db: SessionDep, user: ApiUser, case_id: str, action: str, body: ActionIn) -> StaffCase:
+async def staff_action(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: str, action: str,
+                       body: ActionIn) -> StaffCase:
     """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate."""
     fields = body.model_dump(exclude_none=True)
     await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action,
                             fields=fields)
-    return await run_in_threadpool(_staff_case, db, user, case_id)
+    return await run_in_threadpool(_staff_case, db, user, case_id, audit)

@@ -13,6 +13,7 @@ from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
 from minyi.messages import services as messages
 from minyi.web.deps import SessionDep, SettingsDep, client_hash, optional_staff
+from minyi.web.routes import privacy
 from minyi.web.templating import render
 from minyi.workflow import services as workflow
 
@@ -78,7 +79,7 @@ def track(request: Request, db: SessionDep, token: str) -> Any:
     view = messages.case_view(db, case, public_only=True)
     return render(request, "public/track.html", {
         "view": view, "token": token, "reopen_refusal": workflow.reopen_refusal(db, case),
-        "contact": case.message.contact})
+        "contact": case.message.contact, **privacy.track_context(db, case)})
 
 
 @router.post("/track/{token}/rate")

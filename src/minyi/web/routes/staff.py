@@ -15,6 +15,7 @@ from minyi.departments.services import department_tree
 from minyi.hot import services as hot
 from minyi.messages import services as messages
 from minyi.messages.models import MessageAnalysis
+from minyi.web.audit import ContactAuditDep
 from minyi.web.deps import (
     SESSION_COOKIE,
     CoordinatorUser,
@@ -81,11 +82,12 @@ def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
 
 
 @router.get("/cases/{case_id}")
-def case_detail(request: Request, db: SessionDep, user: StaffUser, case_id: str) -> Any:
-    """The whole case for staff: message, contact data, full event log, allowed actions."""
+def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: StaffUser, case_id: str) -> Any:
+    """The whole case for staff: message, contact data (the view is audited), full event log, allowed actions."""
     actor = Actor.from_user(user)
     case = load_case(db, case_id)
     ensure_can_see(case, actor)
+    audit.record(user=user, case=case, what="case_page")
     text = f"{case.message.title}\n{case.message.body}"
     return render(request, "staff/case.html", {
         "similar": hot.similar_cases(db, text=text, public_only=False, exclude=case.id),
