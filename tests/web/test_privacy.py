@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from minyi.messages.models import MessageContact
 from minyi.privacy.models import ContactAccess, ContactRequest
+from minyi.web.routes import privacy
 from minyi.workflow.models import CaseEvent
 from tests import factories as f
 
@@ -162,3 +165,12 @@ def test_the_audit_log_is_paged_newest_first(client: TestClient, db: Session) ->
     assert first.count("data-access=") == audit.PER_PAGE and f"r{audit.PER_PAGE + 2}<" in first and "较早" in first
     second = client.get("/staff/admin/audit?page=2").text
     assert second.count("data-access=") == 3 and "r0<" in second and "较早" not in second
+
+
+def test_every_privacy_form_requires_csrf(client: TestClient, db: Session) -> None:
+    f.login(client, f.user(db, role="admin"))
+    posts = [r.path for r in privacy.router.routes if "POST" in r.methods]
+    assert len(posts) == 3
+    for path in posts:
+        url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{token}", "x" * 32))
+        assert client.post(url, data={"csrf_token": "wrong"}).status_code == 403, path
