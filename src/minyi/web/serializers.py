@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from minyi.messages.schemas import PublicCase, PublicCaseDetail, PublicEvent, PublicRating, PublicReply
 from minyi.messages.services import CaseView
-from minyi.nlp.pii import mask_pii
+from minyi.nlp.display import public_display, strip_invisible
 from minyi.workflow.inbox import InboxRow, deadline_info
-from minyi.workflow.models import Case
+from minyi.workflow.models import Case, CaseEvent
 from minyi.workflow.schemas import Contact, InboxItem, StaffCase, StaffEvent
-from minyi.workflow.states import CITIZEN_EVENTS, EVENT_LABELS, STATUS_NAMES
+from minyi.workflow.states import EVENT_LABELS, PUBLIC_REASON_EVENTS, STATUS_NAMES
 
 
-def _keep(text: str) -> str:
-    return text
+def public_reason_of(event: CaseEvent) -> str:
+    """The reason of an event as the public sees it: masked when it is public text, nothing for a staff note."""
+    return public_display(event.reason) if event.kind in PUBLIC_REASON_EVENTS else ""
 
 
 def public_case(case: Case, *, mask: bool = True) -> PublicCase:
-    """A board row; citizens' personal data in the text is masked unless `mask` is False (staff)."""
+    """A board row; personal data in the text is masked unless `mask` is False (staff); controls always removed."""
     msg = case.message
-    clean = mask_pii if mask else _keep
+    clean = public_display if mask else strip_invisible
     return PublicCase(id=case.id, title=clean(msg.title), appeal_kind=msg.appeal_kind, domain=msg.domain,
                       place_text=clean(msg.place_text), status=case.status, status_name=STATUS_NAMES[case.status],
                       department=case.department.name if case.department else None, deadline=case.deadline,
@@ -26,15 +27,15 @@ def public_case(case: Case, *, mask: bool = True) -> PublicCase:
 
 
 def _detail_fields(view: CaseView, *, mask: bool) -> dict:
-    clean = mask_pii if mask else _keep
+    clean = public_display if mask else strip_invisible
     return public_case(view.case, mask=mask).model_dump() | {
         "body": clean(view.case.message.body),
-        "public_reason": view.case.public_reason,
+        "public_reason": clean(view.case.public_reason),
         "merged_into_id": view.case.merged_into_id,
         "events": [PublicEvent(kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), status=e.to_status,
-                               reason=clean(e.reason) if e.kind in CITIZEN_EVENTS else e.reason,
+                               reason=public_reason_of(e) if mask else e.reason,
                                created_at=e.created_at) for e in view.events if e.is_public],
-        "replies": [PublicReply(department=r.department.name if r.department else None, body=r.body,
+        "replies": [PublicReply(department=r.department.name if r.department else None, body=clean(r.body),
                                 created_at=r.created_at) for r in view.replies],
         "ratings": [PublicRating(level=r.level, comment=clean(r.comment), created_at=r.created_at)
                     for r in view.ratings],
@@ -66,7 +67,7 @@ def staff_detail(view: CaseView, analysis: dict | None) -> StaffCase:
 def inbox_item(row: InboxRow) -> InboxItem:
     """A work-list row."""
     case = row.case
-    return InboxItem(id=case.id, title=case.message.title, status=case.status,
+    return InboxItem(id=case.id, title=strip_invisible(case.message.title), status=case.status,
                      department=case.department.name if case.department else None, deadline=case.deadline,
                      overdue=row.deadline.overdue, near_deadline=row.deadline.near,
                      urgent=bool(row.analysis and row.analysis.urgent), created_at=case.message.created_at)

@@ -12,16 +12,24 @@ from fastapi.templating import Jinja2Templates
 
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
+from minyi.nlp.display import INVISIBLE_TABLE, public_display
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
-from minyi.nlp.pii import mask_pii
+from minyi.web.serializers import public_reason_of
 from minyi.workflow.inbox import deadline_info
 from minyi.workflow.services import RATING_LEVELS
 from minyi.workflow.states import CITIZEN_EVENTS, EVENT_LABELS, STATUS_NAMES
+
+
+def neutralise(value: Any) -> Any:
+    """Every `{{ ... }}` on every page: right-to-left overrides and zero-width characters removed (stored intact)."""
+    return value.translate(INVISIBLE_TABLE) if isinstance(value, str) else value  # a Markup stays a Markup
+
 
 env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(files("minyi") / "web" / "templates")),
     autoescape=True,  # every piece of user text is escaped
     extensions=["jinja2.ext.i18n"],
+    finalize=neutralise,
 )
 templates = Jinja2Templates(env=env)
 # UI strings are marked with _() in the templates; a translation catalog can be installed here later.
@@ -36,8 +44,10 @@ def with_page(params: Any, page: int) -> str:
 
 
 env.filters["with_page"] = with_page
-# Citizens' words on public pages: phone, ID, card numbers, e-mail and plates are masked (stored intact).
-env.filters["public_text"] = lambda text: mask_pii(text) if text else ""
+# Text on public pages (citizens' words, replies, public reasons): phone, ID, card numbers, e-mail and plates
+# are masked (stored intact); invisible characters go first so that they cannot split a number.
+env.filters["public_text"] = public_display
+env.filters["public_reason"] = public_reason_of
 env.globals.update(
     STATUS_NAMES=STATUS_NAMES,
     APPEAL_KINDS=APPEAL_KINDS,

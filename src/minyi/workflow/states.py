@@ -78,6 +78,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
 
 # Events whose reason the citizen wrote (personal data is masked when they are shown in public).
 CITIZEN_EVENTS = frozenset({name for name, a in ACTIONS.items() if CITIZEN in a.actors})
+# Events whose reason is public text: the citizen's own words, the reason of 不予受理 (its form says it will
+# be shown) and the system's note on a case that absorbed a duplicate. Every other reason is a staff note
+# (转办意见, 改派理由, 督办意见, 审批意见, …): internal, so the public history shows the event without it.
+PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported"}
 
 EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.items()} | {
     "transfer_requested": "申请改派",

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import ValidationFailed
 from minyi.hot import services as hot
-from minyi.nlp.pii import mask_pii
+from minyi.nlp.display import public_display
 from minyi.web.deps import SessionDep, client_hash, csrf_protect, optional_staff
 from minyi.web.templating import render
 from minyi.workflow.states import STATUS_NAMES
@@ -39,7 +39,7 @@ def similar(db: SessionDep, text: str = "") -> list[dict[str, Any]]:
     """Open public cases that look like the same problem as `text` (for the submission form)."""
     if len(text) > MAX_QUERY:
         raise ValidationFailed(f"查询文本最多 {MAX_QUERY} 个字", field="text")
-    return [{"id": c.id, "title": mask_pii(c.message.title), "status": c.status,
+    return [{"id": c.id, "title": public_display(c.message.title), "status": c.status,
              "status_name": STATUS_NAMES[c.status], "supports": c.supports, "score": score}
             for c, score in hot.similar_cases(db, text=text, k=5)]
 
