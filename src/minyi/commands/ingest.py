@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from minyi.core.db import begin_write, make_engine, make_session_factory
+from minyi.core.db import make_engine, make_session_factory
 from minyi.core.settings import get_settings
 from minyi.nlp.labels import APPEAL_KINDS
 
@@ -21,6 +21,10 @@ MAX_PROBLEMS_SHOWN = 50
 def _summary(report: FileReport) -> str:
     parts = [f"{report.rows} rows", f"{report.imported} imported ({report.replied} with a reply)",
              f"{report.already_present} already present"]
+    added = [f"{n} {what}" for n, what in ((report.replies_added, "replies"), (report.votes_added, "votes"),
+                                           (report.domains_added, "domains")) if n]
+    if added:
+        parts.append(f"{', '.join(added)} added to existing cases")
     if report.duplicates:
         parts.append(f"{report.duplicates} identical duplicate rows skipped")
     if report.skipped_bad:
@@ -39,7 +43,7 @@ def _summary(report: FileReport) -> str:
 @click.option("--appeal-kind", default="complaint", show_default=True, type=click.Choice(list(APPEAL_KINDS)),
               help="Appeal kind given to every imported message (it sets the deadline).")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
-              help="Rows per multi-row INSERT (one transaction per file).")
+              help="Rows per batch: one multi-row INSERT per table and one transaction per batch.")
 @click.option("--skip-bad-rows", is_flag=True, help="Import the good rows of a file that has bad ones (listed).")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, then roll back.")
 def import_messages(paths: tuple[Path, ...], source: str | None, appeal_kind: str, batch_size: int,
@@ -59,16 +63,13 @@ def import_messages(paths: tuple[Path, ...], source: str | None, appeal_kind: st
 
             session = factory()
             try:
-                begin_write(session)
                 report = import_file(session, path=path, source=source, appeal_kind=appeal_kind,
-                                     batch_size=batch_size, skip_bad_rows=skip_bad_rows, progress=progress)
-                if dry_run:
-                    session.rollback()
-                else:
-                    session.commit()
+                                     batch_size=batch_size, skip_bad_rows=skip_bad_rows, dry_run=dry_run,
+                                     progress=progress)
             except Exception as exc:
-                session.rollback()
-                raise click.ClickException(f"{path}: nothing imported ({type(exc).__name__}: {exc})") from exc
+                msg = (f"{path}: stopped ({type(exc).__name__}: {exc}); the batches written before stay, "
+                       "importing the file again completes it")
+                raise click.ClickException(msg) from exc
             finally:
                 session.close()
         if report.unreadable:
@@ -85,6 +86,10 @@ def import_messages(paths: tuple[Path, ...], source: str | None, appeal_kind: st
             click.echo(f"  {problem}", err=True)
         if len(report.problems) > MAX_PROBLEMS_SHOWN:
             click.echo(f"  … and {len(report.problems) - MAX_PROBLEMS_SHOWN} more", err=True)
+        for note in report.notes[:MAX_PROBLEMS_SHOWN]:
+            click.echo(f"  note: {note}", err=True)
+        if len(report.notes) > MAX_PROBLEMS_SHOWN:
+            click.echo(f"  … and {len(report.notes) - MAX_PROBLEMS_SHOWN} more notes", err=True)
     if failed:
         sys.exit(1)
 

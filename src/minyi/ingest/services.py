@@ -1,46 +1,47 @@
 """`minyi import`: historical messages, with their replies, votes and categories, as cases with events.
 
 A file is read and every row checked before anything is written; then its rows are written in
-batches of `batch_size` (multi-row INSERTs), all inside the caller's one transaction per file, so a
-file is imported whole or not at all. Each row is keyed by (source, external id): importing a file
-again writes nothing. The decisions (which events, which department, which times) are in docs/import.md.
+batches of `batch_size` (multi-row INSERTs), one transaction per batch, so that live submissions are
+never blocked for the length of a file, and a batch is in or out. Each row is keyed by (source,
+external id): importing a file again writes nothing, and a row whose message another file imported
+first adds what that file lacked (`minyi.ingest.merge`). The decisions are in docs/import.md.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import CHINA_TZ, to_china, utcnow
-from minyi.core.security import hash_token
-from minyi.core.workdays import add_workdays
-from minyi.departments.models import Department
-from minyi.ingest.models import ImportRecord
-from minyi.messages.models import Message
-from minyi.nlp.departments import extract_department
+from minyi.core.clock import CHINA_TZ, utcnow
+from minyi.core.db import begin_write
+from minyi.ingest import merge
+from minyi.ingest.history import (
+    ACTOR_LABEL,
+    CLOSED_CHAIN,
+    FALLBACK_DEPARTMENT,
+    REPLIED_CHAIN,
+    USER_MAX,
+    Context,
+    ImportRow,
+    department_of_reply,
+    departments,
+    place_of,
+    write_new,
+)
 from minyi.nlp.io import MessageFileError, read_messages
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
-from minyi.nlp.places import PlaceExtractor
-from minyi.workflow import states
 from minyi.workflow.config import deadline_days, get_setting
-from minyi.workflow.models import Case, CaseEvent, Reply
 
-SOURCE_MAX, ID_MAX, USER_MAX, TITLE_MAX, TEXT_MAX = 100, 64, 64, 200, 100_000
-FALLBACK_DEPARTMENT = "历史导入（答复未注明部门）"
-ACTOR_LABEL = "历史数据导入"
+__all__ = ["ACTOR_LABEL", "CLOSED_CHAIN", "FALLBACK_DEPARTMENT", "REPLIED_CHAIN", "FileReport", "ImportRow",
+           "RowProblem", "check_row", "import_file", "read_file"]
+
+SOURCE_MAX, ID_MAX, TITLE_MAX, TEXT_MAX = 100, 64, 200, 100_000
 DEFAULT_APPEAL_KIND = "complaint"
-# The path a replied historical message takes, checked against the state machine in tests/ingest.
-REPLIED_CHAIN = ("submit", "assign", "accept", "reply")
-CLOSED_CHAIN = (*REPLIED_CHAIN, "auto_close")
-_PLACES = PlaceExtractor(levels=("city", "district")).fit([])
 
 
 @dataclass(frozen=True)
@@ -56,23 +57,6 @@ class RowProblem:
         return f"{where}{f', column {self.column!r}' if self.column else ''}: {self.reason}"
 
 
-@dataclass(frozen=True)
-class ImportRow:
-    """A checked row, ready to write."""
-
-    row: int
-    external_id: str
-    user: str
-    title: str
-    body: str
-    time: datetime  # UTC
-    category: str | None
-    reply: str | None
-    reply_time: datetime | None  # UTC
-    likes: int
-    dislikes: int
-
-
 @dataclass
 class FileReport:
     """What importing one file did."""
@@ -86,7 +70,11 @@ class FileReport:
     duplicates: int = 0
     skipped_bad: int = 0
     departments_created: list[str] = field(default_factory=list)
+    replies_added: int = 0  # to cases imported before without them (another file of the same source)
+    votes_added: int = 0
+    domains_added: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    notes: list[RowProblem] = field(default_factory=list)  # rows imported, but not everything they say was kept
     unreadable: bool = False  # the file could not be parsed: nothing imported, whatever the options
     written: bool = False
 
@@ -143,7 +131,8 @@ def check_row(n: int, raw: dict[str, Any], *, now: datetime) -> tuple[ImportRow 
         return None, problems
     return ImportRow(row=n, external_id=external_id, user=user.strip(), title=title, body=body, time=sent,
                      category=category, reply=reply, reply_time=answered if reply else None,
-                     likes=int(raw.get("likes") or 0), dislikes=int(raw.get("dislikes") or 0)), []
+                     likes=int(raw.get("likes") or 0), dislikes=int(raw.get("dislikes") or 0),
+                     place=place_of(title, body), department=department_of_reply(reply)), []
 
 
 class UnreadableFile(Exception):
@@ -187,140 +176,44 @@ def read_file(path: Path, *, now: datetime | None = None) -> tuple[list[ImportRo
     return good, problems, len(raw_rows), duplicates
 
 
-def _place(title: str, body: str) -> str:
-    """The district the message names (else its city), title first: `A2区`, `K7县`, `A市`; '' when none."""
-    for text in (title, body[:300]):
-        found = {p["level"]: p["name"] for p in reversed(_PLACES.extract(text))}  # the first of each level wins
-        if found:
-            return (found.get("district") or found["city"])[:200]
-    return ""
-
-
-def _departments(session: Session, rows: Sequence[ImportRow]) -> tuple[dict[str, int], dict[int, str], list[str]]:
-    """The department of each replied row (by external id), creating missing ones (inactive) in one go."""
-    wanted = {r.external_id: (extract_department(r.reply) or FALLBACK_DEPARTMENT)[:100] for r in rows if r.reply}
-    names = set(wanted.values())
-    existing = {d.name: d.id for d in session.scalars(select(Department).where(Department.name.in_(names)))}
-    created = sorted(names - set(existing))
-    if created:
-        ids = _insert(session, Department, "name", [
-            {"name": name, "parent_id": None, "domains": [], "keywords": [], "is_active": False, "created_at": utcnow()}
-            for name in created])
-        existing |= dict(zip(created, ids, strict=True))
-    return {key: existing[name] for key, name in wanted.items()}, {v: k for k, v in existing.items()}, created
-
-
-def _event(case_id: int, kind: str, before: str | None, after: str, at: datetime,
-           data: dict[str, Any]) -> dict[str, Any]:
-    return {"case_id": case_id, "kind": kind, "from_status": before, "to_status": after, "actor_id": None,
-            "actor_label": ACTOR_LABEL, "reason": "", "is_public": states.ACTIONS[kind].public, "data": data,
-            "created_at": at}
-
-
-@dataclass(frozen=True)
-class _Context:
-    source: str
-    appeal_kind: str
-    deadline_days: int
-    auto_close: timedelta
-    now: datetime
-    department_of: dict[str, int]
-    department_names: dict[int, str]
-
-
-@lru_cache(maxsize=8192)
-def _deadline_from(day: date, days: int) -> date:
-    return add_workdays(day, days)  # cached: the holiday calendar costs ~40 µs a day, and many rows share a day
-
-
-def _deadline(sent: datetime, days: int) -> date:
-    return _deadline_from(to_china(sent).date(), days)
-
-
-def _insert(session: Session, model: type, key: str, rows: list[dict[str, Any]]) -> list[int]:
-    """One multi-row INSERT, then the new ids read back by a column unique within the batch.
-
-    Portable and fast: RETURNING with a guaranteed row order is not available for multi-row inserts on
-    every database (SQLAlchemy falls back to one statement per row on SQLite).
-    """
-    if not rows:
-        return []
-    table = model.__table__
-    session.execute(insert(table), rows)
-    column, ids = table.c[key], {}
-    values = [r[key] for r in rows]
-    for start in range(0, len(values), 900):  # stay under every database's bound-parameter limit
-        ids |= dict(session.execute(select(column, table.c.id).where(column.in_(values[start:start + 900]))).all())
-    return [ids[value] for value in values]
-
-
-def _write_batch(session: Session, rows: Sequence[ImportRow], ctx: _Context) -> int:
-    """Write one batch: messages, cases, replies, events, import records; returns how many were replied."""
-    message_ids = _insert(session, Message, "tracking_hash", [{
-        "title": r.title, "body": r.body, "appeal_kind": ctx.appeal_kind, "domain": r.category,
-        "place_text": _place(r.title, r.body), "is_public": True, "is_anonymous": False, "source": "import",
-        "external_id": r.external_id, "submission_key": None, "client_hash": "", "created_at": r.time,
-        "tracking_hash": hash_token(secrets.token_urlsafe(24)),  # nobody holds the link: history is not rated
-    } for r in rows])
-    cases: list[dict[str, Any]] = []
-    for r, message_id in zip(rows, message_ids, strict=True):
-        replied = r.reply_time is not None
-        closed_at = r.reply_time + ctx.auto_close if replied and r.reply_time + ctx.auto_close <= ctx.now else None
-        status = states.CLOSED if closed_at else states.REPLIED if replied else states.SUBMITTED
-        cases.append({
-            "message_id": message_id, "status": status, "department_id": ctx.department_of.get(r.external_id),
-            "deadline": _deadline(r.time, ctx.deadline_days) if replied else None,
-            "assigned_at": r.time if replied else None, "replied_at": r.reply_time, "closed_at": closed_at,
-            "merged_into_id": None, "reopen_count": 0, "escalated": False, "public_reason": "", "supports": r.likes,
-            "updated_at": closed_at or r.reply_time or r.time})
-    case_ids = _insert(session, Case, "message_id", cases)
-    replied_rows = [(r, c, case) for r, c, case in zip(rows, case_ids, cases, strict=True) if r.reply_time]
-    reply_ids = _insert(session, Reply, "case_id", [  # one reply per new case
-        {"case_id": c, "department_id": case["department_id"], "author_id": None, "body": r.reply,
-         "created_at": r.reply_time} for r, c, case in replied_rows])
-    replies = {c: reply_id for (_r, c, _case), reply_id in zip(replied_rows, reply_ids, strict=True)}
-    events = [e for r, case_id, case in zip(rows, case_ids, cases, strict=True)
-              for e in _events(r, case_id, case, replies.get(case_id), ctx)]
-    session.execute(insert(CaseEvent.__table__), events)  # Core executemany: one statement for the batch
-    session.execute(insert(ImportRecord.__table__), [
-        {"source": ctx.source, "external_id": r.external_id, "message_id": m, "source_user": r.user[:USER_MAX],
-         "imported_at": ctx.now} for r, m in zip(rows, message_ids, strict=True)])
-    return len(replied_rows)
-
-
-def _events(r: ImportRow, case_id: int, case: dict[str, Any], reply_id: int | None,
-            ctx: _Context) -> list[dict[str, Any]]:
-    """The event log of one historical case, at the historical times."""
-    events = [_event(case_id, "submit", None, states.SUBMITTED, r.time,
-                     {"source": "import", "file": ctx.source, "external_id": r.external_id, "likes": r.likes,
-                      "dislikes": r.dislikes})]
-    if r.reply_time is None:
-        return events
-    dept = case["department_id"]
-    events += [
-        _event(case_id, "assign", states.SUBMITTED, states.ASSIGNED, r.time,
-               {"department_id": dept, "department": ctx.department_names.get(dept, ""),
-                "deadline": case["deadline"].isoformat(), "imported": True}),
-        _event(case_id, "accept", states.ASSIGNED, states.IN_PROGRESS, r.time, {}),
-        _event(case_id, "reply", states.IN_PROGRESS, states.REPLIED, r.reply_time, {"reply_id": reply_id}),
-    ]
-    if case["closed_at"] is not None:
-        events.append(_event(case_id, "auto_close", states.REPLIED, states.CLOSED, case["closed_at"],
-                             {"after_days": ctx.auto_close.days, "imported": True}))
-    return events
-
-
 def _chunks(rows: Sequence[ImportRow], size: int) -> Iterator[Sequence[ImportRow]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
 
+def _write_batch(session: Session, rows: Sequence[ImportRow], *, source: str, appeal_kind: str, now: datetime,
+                 report: FileReport) -> None:
+    """One batch, in the session's (write) transaction: new rows written, existing cases completed."""
+    keys = sorted({r.external_id for r in rows} | {merge.other_message_key(r) for r in rows})
+    new, existing, notes = merge.resolve(rows, merge.stored(session, source, keys))
+    department_of, names, created = departments(session, [r for r, _key in new] + [r for r, _s in existing])
+    kinds = {appeal_kind} | {s.appeal_kind for _r, s in existing}
+    ctx = Context(source=source, appeal_kind=appeal_kind, deadline_days={k: deadline_days(session, k) for k in kinds},
+                  auto_close=timedelta(days=int(get_setting(session, "auto_close_days"))), now=now,
+                  department_of=department_of, department_names=names)
+    if new:
+        report.replied += write_new(session, new, ctx)
+    added = merge.add_to_existing(session, existing, ctx)
+    report.imported += len(new)
+    report.already_present += added.unchanged
+    report.replies_added += added.replies
+    report.votes_added += added.votes
+    report.domains_added += added.domains
+    report.notes += [RowProblem(*note) for note in (*notes, *added.notes)]
+    report.departments_created = sorted(set(report.departments_created) | set(created))
+    session.flush()
+
+
 def import_file(session: Session, *, path: str | Path, source: str | None = None,
                 appeal_kind: str = DEFAULT_APPEAL_KIND, batch_size: int = 1000, skip_bad_rows: bool = False,
-                progress: Callable[[int, int], None] | None = None, now: datetime | None = None) -> FileReport:
-    """Import one file in the caller's transaction; nothing is written when a row is bad (unless skip_bad_rows).
+                dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
+                now: datetime | None = None) -> FileReport:
+    """Import one file: every row checked first, then one write transaction per batch of `batch_size` rows.
 
-    `progress(written, total)` is called after each batch.
+    Nothing is written when a row is bad (unless skip_bad_rows). Each batch is committed (rolled back on
+    a dry run) before the next begins, so live submissions wait for one batch at most, and a run cut
+    short keeps whole batches: importing the file again completes it. `progress(done, total)` is
+    called after each batch.
     """
     path = Path(path)
     source = (source or path.stem).strip()
@@ -341,18 +234,21 @@ def import_file(session: Session, *, path: str | Path, source: str | None = None
     if report.problems and not skip_bad_rows:
         return report
     report.skipped_bad = len({p.row for p in report.problems})
-    present = set(session.scalars(select(ImportRecord.external_id).where(ImportRecord.source == source)))
-    new = [r for r in rows if r.external_id not in present]
-    report.already_present = len(rows) - len(new)
-    department_of, names, report.departments_created = _departments(session, new)
-    ctx = _Context(source=source, appeal_kind=appeal_kind, deadline_days=deadline_days(session, appeal_kind),
-                   auto_close=timedelta(days=int(get_setting(session, "auto_close_days"))), now=now,
-                   department_of=department_of, department_names=names)
-    for chunk in _chunks(new, max(1, batch_size)):
-        report.replied += _write_batch(session, chunk, ctx)
-        report.imported += len(chunk)
-        session.flush()
+    done = 0
+    for chunk in _chunks(rows, max(1, batch_size)):
+        if not session.in_transaction():
+            begin_write(session)
+        try:
+            _write_batch(session, chunk, source=source, appeal_kind=appeal_kind, now=now, report=report)
+        except BaseException:
+            session.rollback()
+            raise
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+        done += len(chunk)
         if progress is not None:
-            progress(report.imported, len(new))
+            progress(done, len(rows))
     report.written = True
     return report

@@ -1,0 +1,223 @@
+"""How a checked historical row is written: a new message with its case and event log, or the events
+of what a later file adds to a case already imported (a reply, votes, a domain).
+
+Both paths write the same events at the same historical times, so a case ends up the same whichever
+file brought which part first; the decisions are in docs/import.md.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from minyi.core.clock import to_china, utcnow
+from minyi.core.security import hash_token
+from minyi.core.workdays import add_workdays
+from minyi.departments.models import Department
+from minyi.ingest.models import ImportRecord
+from minyi.messages.models import Message
+from minyi.nlp.departments import extract_department
+from minyi.nlp.places import PlaceExtractor
+from minyi.workflow import states
+from minyi.workflow.models import Case, CaseEvent, Reply
+
+USER_MAX = 64
+FALLBACK_DEPARTMENT = "历史导入（答复未注明部门）"
+ACTOR_LABEL = "历史数据导入"
+# The path a replied historical message takes, checked against the state machine in tests/ingest.
+REPLIED_CHAIN = ("submit", "assign", "accept", "reply")
+CLOSED_CHAIN = (*REPLIED_CHAIN, "auto_close")
+VOTES_EVENT = "supported"  # the source's likes/dislikes, as 附议 (internal: the public sees the count)
+DOMAIN_EVENT = "set_domain"  # the source's category (internal)
+_PLACES = PlaceExtractor(levels=("city", "district")).fit([])
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """A checked row, ready to write."""
+
+    row: int
+    external_id: str
+    user: str
+    title: str
+    body: str
+    time: datetime  # UTC
+    category: str | None
+    reply: str | None
+    reply_time: datetime | None  # UTC
+    likes: int
+    dislikes: int
+    place: str = ""  # worked out before the write transaction (place_of, department_of_reply): it is slow
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every row of one batch shares."""
+
+    source: str
+    appeal_kind: str  # of new messages; a reply added later uses its message's own kind
+    deadline_days: dict[str, int]  # per appeal kind
+    auto_close: timedelta
+    now: datetime
+    department_of: dict[str, int]  # external id -> department named by its reply
+    department_names: dict[int, str]
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    """Where a reply puts a case: its department, deadline, status and times."""
+
+    department_id: int
+    deadline: date
+    closed_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        return states.CLOSED if self.closed_at else states.REPLIED
+
+
+def place_of(title: str, body: str) -> str:
+    """The district the message names (else its city), title first: `A2区`, `K7县`, `A市`; '' when none."""
+    for text in (title, body[:300]):
+        found = {p["level"]: p["name"] for p in reversed(_PLACES.extract(text))}  # the first of each level wins
+        if found:
+            return (found.get("district") or found["city"])[:200]
+    return ""
+
+
+def insert_rows(session: Session, model: type, key: str, rows: list[dict[str, Any]]) -> list[int]:
+    """One multi-row INSERT, then the new ids read back by a column unique within the batch.
+
+    Portable and fast: RETURNING with a guaranteed row order is not available for multi-row inserts on
+    every database (SQLAlchemy falls back to one statement per row on SQLite).
+    """
+    if not rows:
+        return []
+    table = model.__table__
+    session.execute(insert(table), rows)
+    column, ids = table.c[key], {}
+    values = [r[key] for r in rows]
+    for start in range(0, len(values), 900):  # stay under every database's bound-parameter limit
+        ids |= dict(session.execute(select(column, table.c.id).where(column.in_(values[start:start + 900]))).all())
+    return [ids[value] for value in values]
+
+
+def department_of_reply(reply: str | None) -> str | None:
+    """The department a reply signs with or names, else the fallback; None without a reply."""
+    return (extract_department(reply) or FALLBACK_DEPARTMENT)[:100] if reply else None
+
+
+def departments(session: Session, rows: Sequence[ImportRow]) -> tuple[dict[str, int], dict[int, str], list[str]]:
+    """The department of each replied row (by external id), creating missing ones (inactive) in one go."""
+    wanted = {r.external_id: r.department or FALLBACK_DEPARTMENT for r in rows if r.reply}
+    names = set(wanted.values())
+    existing = {d.name: d.id for d in session.scalars(select(Department).where(Department.name.in_(names)))}
+    created = sorted(names - set(existing))
+    if created:
+        ids = insert_rows(session, Department, "name", [
+            {"name": name, "parent_id": None, "domains": [], "keywords": [], "is_active": False, "created_at": utcnow()}
+            for name in created])
+        existing |= dict(zip(created, ids, strict=True))
+    return {key: existing[name] for key, name in wanted.items()}, {v: k for k, v in existing.items()}, created
+
+
+@lru_cache(maxsize=8192)
+def _deadline_from(day: date, days: int) -> date:
+    return add_workdays(day, days)  # cached: the holiday calendar costs ~40 µs a day, and many rows share a day
+
+
+def reply_plan(r: ImportRow, ctx: Context, appeal_kind: str) -> ReplyPlan:
+    """The department, deadline and closing of a replied row (`r.reply_time` is set)."""
+    assert r.reply_time is not None
+    closed_at = r.reply_time + ctx.auto_close if r.reply_time + ctx.auto_close <= ctx.now else None
+    deadline = _deadline_from(to_china(r.time).date(), ctx.deadline_days[appeal_kind])
+    return ReplyPlan(department_id=ctx.department_of[r.external_id], deadline=deadline, closed_at=closed_at)
+
+
+def event(case_id: int, kind: str, before: str | None, after: str | None, at: datetime,
+          data: dict[str, Any], reason: str = "") -> dict[str, Any]:
+    """One imported event: by 历史数据导入, public when its action is."""
+    action = states.ACTIONS.get(kind)
+    return {"case_id": case_id, "kind": kind, "from_status": before, "to_status": after, "actor_id": None,
+            "actor_label": ACTOR_LABEL, "reason": reason, "is_public": bool(action and action.public), "data": data,
+            "created_at": at}
+
+
+def votes_event(case_id: int, r: ImportRow) -> dict[str, Any]:
+    """The source's votes: likes became 附议 (`cases.supports`), dislikes are only kept here (internal)."""
+    return event(case_id, VOTES_EVENT, None, None, r.time,
+                 {"imported": True, "likes": r.likes, "dislikes": r.dislikes},
+                 reason=f"原平台投票：赞成 {r.likes}，反对 {r.dislikes}")
+
+
+def domain_event(case_id: int, r: ImportRow) -> dict[str, Any]:
+    """The source's first-level category, given to the message (internal)."""
+    return event(case_id, DOMAIN_EVENT, None, None, r.time, {"imported": True, "domain": r.category},
+                 reason=f"原平台分类：{r.category}")
+
+
+def reply_events(case_id: int, r: ImportRow, plan: ReplyPlan, reply_id: int, ctx: Context) -> list[dict[str, Any]]:
+    """assign, accept (at the message's time), reply, and auto_close when the auto-close days have passed."""
+    assert r.reply_time is not None
+    dept = plan.department_id
+    events = [
+        event(case_id, "assign", states.SUBMITTED, states.ASSIGNED, r.time,
+              {"department_id": dept, "department": ctx.department_names.get(dept, ""),
+               "deadline": plan.deadline.isoformat(), "imported": True}),
+        event(case_id, "accept", states.ASSIGNED, states.IN_PROGRESS, r.time, {}),
+        event(case_id, "reply", states.IN_PROGRESS, states.REPLIED, r.reply_time, {"reply_id": reply_id}),
+    ]
+    if plan.closed_at is not None:
+        events.append(event(case_id, "auto_close", states.REPLIED, states.CLOSED, plan.closed_at,
+                            {"after_days": ctx.auto_close.days, "imported": True}))
+    return events
+
+
+def insert_replies(session: Session, replied: list[tuple[ImportRow, int, ReplyPlan]]) -> list[int]:
+    """One reply per (row, case id, plan); the new reply ids in the same order."""
+    return insert_rows(session, Reply, "case_id", [
+        {"case_id": case_id, "department_id": plan.department_id, "author_id": None, "body": r.reply,
+         "created_at": r.reply_time} for r, case_id, plan in replied])
+
+
+def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Context) -> int:
+    """New messages with their cases, replies, events and import records (keyed as given); how many replied."""
+    message_ids = insert_rows(session, Message, "tracking_hash", [{
+        "title": r.title, "body": r.body, "appeal_kind": ctx.appeal_kind, "domain": r.category,
+        "place_text": r.place, "is_public": True, "is_anonymous": False, "source": "import",
+        "external_id": r.external_id, "submission_key": None, "client_hash": "", "created_at": r.time,
+        "tracking_hash": hash_token(secrets.token_urlsafe(24)),  # nobody holds the link: history is not rated
+    } for r, _key in rows])
+    plans = [reply_plan(r, ctx, ctx.appeal_kind) if r.reply_time else None for r, _key in rows]
+    case_ids = insert_rows(session, Case, "message_id", [{
+        "message_id": message_id, "status": plan.status if plan else states.SUBMITTED,
+        "department_id": plan.department_id if plan else None, "deadline": plan.deadline if plan else None,
+        "assigned_at": r.time if plan else None, "replied_at": r.reply_time, "closed_at": plan and plan.closed_at,
+        "merged_into_id": None, "reopen_count": 0, "escalated": False, "public_reason": "", "supports": r.likes,
+        "updated_at": (plan and plan.closed_at) or r.reply_time or r.time,
+    } for (r, _key), message_id, plan in zip(rows, message_ids, plans, strict=True)])
+    replied = [(r, c, plan) for (r, _key), c, plan in zip(rows, case_ids, plans, strict=True) if plan]
+    reply_of = dict(zip((c for _r, c, _p in replied), insert_replies(session, replied), strict=True))
+    events: list[dict[str, Any]] = []
+    for (r, _key), case_id, plan in zip(rows, case_ids, plans, strict=True):
+        events.append(event(case_id, "submit", None, states.SUBMITTED, r.time,
+                            {"source": "import", "file": ctx.source, "external_id": r.external_id}))
+        if r.likes or r.dislikes:
+            events.append(votes_event(case_id, r))
+        if r.category:
+            events.append(domain_event(case_id, r))
+        if plan:
+            events += reply_events(case_id, r, plan, reply_of[case_id], ctx)
+    session.execute(insert(CaseEvent.__table__), events)  # Core executemany: one statement for the batch
+    session.execute(insert(ImportRecord.__table__), [
+        {"source": ctx.source, "external_id": key, "message_id": m, "source_user": r.user[:USER_MAX],
+         "imported_at": ctx.now} for (r, key), m in zip(rows, message_ids, strict=True)])
+    return len(replied)
