@@ -9,6 +9,7 @@ the trusted reverse proxy. Every client sends its own X-Forwarded-For, as a prox
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -46,6 +47,7 @@ class Server:
     database_url: str
     log: Path
     submit_rate_limit: int
+    env: dict[str, str] = field(default_factory=dict, repr=False)  # what the server's commands ran with
     username: str = STAFF_USER
     password: str = STAFF_PASSWORD
 
@@ -112,7 +114,7 @@ def running_server(folder: Path, *, submit_rate_limit: int, extra_env: dict[str,
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(url, proc, log, start_timeout)
-            yield Server(url=url, database_url=database_url, log=log, submit_rate_limit=submit_rate_limit)
+            yield Server(url=url, database_url=database_url, log=log, submit_rate_limit=submit_rate_limit, env=env)
         finally:
             proc.terminate()
             try:
@@ -134,6 +136,24 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) 
             pass
         time.sleep(0.2)
     raise RuntimeError(f"the server did not answer within {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def start_import(server: Server, folder: Path, rows: int) -> subprocess.Popen:
+    """`minyi import` of `rows` made-up historical messages (half with a reply), in its own process."""
+    rng = random.Random(rows)
+    path = folder / "history.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(rows):
+            row = {"id": i, "user": f"U{i:06d}", "title": f"A{rng.randrange(1, 9)}区第{i}号路段路灯不亮",
+                   "body": "路灯已经坏了两周，晚上出行很不方便，请尽快维修。" * rng.randrange(1, 4),
+                   "time": f"2019-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d} 09:30:00"}
+            if i % 2:
+                row |= {"reply": f"您好，已安排维修。\nA{rng.randrange(1, 9)}区城市管理局",
+                        "reply_time": "2020-01-15 10:00:00"}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with (folder / "import.log").open("wb") as log:
+        return subprocess.Popen([*_minyi(), "import", "--source", "reliability", str(path)], env=server.env,
+                                stdout=log, stderr=subprocess.STDOUT)
 
 
 # --- the load ------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Finding 7 (and 2, 12) under load: 20 clients submitting and browsing while 8 flood the logins with wrong
-passwords, each behind the trusted proxy with its own X-Forwarded-For. No 5xx, no dropped connection, every
+passwords and `minyi import` loads history in another process, each client behind the trusted proxy with its
+own X-Forwarded-For. No 5xx, no dropped connection, every
 acknowledged submission stored exactly once. No timing assertion: speed is measured in bench_flood.py."""
 
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from tests.reliability.live import (
     count_titles,
     login_flooder,
     run_clients,
+    start_import,
     stored_titles,
     submit_once,
 )
@@ -25,13 +28,19 @@ pytestmark = pytest.mark.reliability
 CITIZENS = 20
 FLOODERS = 8
 SECONDS = 20
+IMPORTED_ROWS = 6000
 
 
-def test_submissions_and_browsing_under_a_login_flood(server: Server) -> None:
+def test_submissions_and_browsing_under_a_login_flood_and_an_import(server: Server, tmp_path: Path) -> None:
     tally = Tally()
     targets = [partial(citizen, server, tally, i, max_submissions=CITIZEN_SUBMISSIONS) for i in range(CITIZENS)]
     targets += [partial(login_flooder, server, tally, i) for i in range(FLOODERS)]
-    run_clients(targets, SECONDS)
+    importer = start_import(server, tmp_path, IMPORTED_ROWS)  # another process writing in long transactions
+    try:
+        run_clients(targets, SECONDS)
+        assert importer.wait(timeout=180) == 0, (tmp_path / "import.log").read_text(errors="replace")[-2000:]
+    finally:
+        importer.kill()
     summary = f"{tally.requests} requests: {sorted(tally.statuses.items(), key=str)}"
     assert not tally.server_errors and not tally.transport_errors, (
         f"{len(tally.server_errors)} answers 5xx and {len(tally.transport_errors)} connection errors ({summary}): "
