@@ -86,6 +86,7 @@ PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported"}
 EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.items()} | {
     "transfer_requested": "申请改派",
     "supported": "附议",
+    "set_domain": "设定领域",  # minyi.ingest: the source's category given to an imported message (internal)
     # Contact data (minyi.privacy): internal events, never carrying the personal data itself.
     "contact_erased": "删除联系方式",
     "contact_request": "申请更正/删除联系方式",
