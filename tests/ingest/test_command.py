@@ -76,3 +76,18 @@ def test_unknown_options_and_missing_files_are_refused(data_dir: Path) -> None:
     assert CliRunner().invoke(main, ["import", "/nonexistent.jsonl"]).exit_code == 2
     assert CliRunner().invoke(main, ["import"]).exit_code == 2
     assert CliRunner().invoke(main, ["import", "--appeal-kind", "rant", __file__]).exit_code == 2
+
+
+def test_a_later_file_completes_what_an_earlier_one_lacked(data_dir: Path, tmp_path: Path) -> None:
+    unreplied = [{k: v for k, v in row.items() if not k.startswith("reply")} for row in GOOD[:2]]
+    plain = _write(tmp_path / "plain.jsonl", unreplied)
+    votes = _write(tmp_path / "votes.jsonl", [unreplied[0] | {"likes": 4, "dislikes": 1}])
+    replies = _write(tmp_path / "replies.jsonl", GOOD[:2])
+    first = CliRunner().invoke(main, ["import", "--source", "tc", str(plain), str(votes), str(replies)])
+    assert first.exit_code == 0, first.output
+    assert "[tc]: 1 rows, 0 imported (0 with a reply), 0 already present, the votes of 1 message added" in first.output
+    assert "[tc]: 2 rows, 0 imported (0 with a reply), 0 already present, 2 replies added to existing cases" \
+        in first.output
+    again = CliRunner().invoke(main, ["import", "--source", "tc", str(replies), str(votes)])
+    assert again.exit_code == 0 and "added" not in again.output and "2 already present" in again.output
+    assert _messages(data_dir) == 2

@@ -18,11 +18,16 @@ if TYPE_CHECKING:
 MAX_PROBLEMS_SHOWN = 50
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _summary(report: FileReport) -> str:
     parts = [f"{report.rows} rows", f"{report.imported} imported ({report.replied} with a reply)",
              f"{report.already_present} already present"]
-    added = [f"{n} {what}" for n, what in ((report.replies_added, "replies"), (report.votes_added, "votes"),
-                                           (report.domains_added, "domains")) if n]
+    added = [text for n, text in ((report.replies_added, _count(report.replies_added, "reply", "replies")),
+                                  (report.votes_added, f"the votes of {_count(report.votes_added, 'message')}"),
+                                  (report.domains_added, _count(report.domains_added, "domain"))) if n]
     if added:
         parts.append(f"{', '.join(added)} added to existing cases")
     if report.duplicates:
