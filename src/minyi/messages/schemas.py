@@ -2,28 +2,101 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minyi.messages import services as rules
+from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.workflow.services import RATING_LEVELS, REASON_MAX
+
+# The limits below are documented in the OpenAPI schema and checked by the services, which answer with
+# clear Chinese errors (422); they are not enforced a second time by pydantic with English ones.
+
+
+def _char_class(codes: Iterable[int]) -> str:
+    """`\\uXXXX` ranges for a regex character class, valid in JSON Schema (ECMA) and Python patterns."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in ranges)
+
+
+# core.validation refuses C0 controls other than tab/LF/CR, and DEL; lengths are of the str.strip()ped text.
+_CONTROL = _char_class([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_SPACE = _char_class(c for c in range(0x10000) if chr(c).isspace() and not 0x0B <= c <= 0x0C and not 0x1C <= c <= 0x1F)
+_ANY, _SOLID, _BLANK = f"[^{_CONTROL}]", f"[^{_CONTROL}{_SPACE}]", f"[{_SPACE}]"
+EMAIL_PATTERN = (f"^$|^[^@{_CONTROL}{_SPACE}]{{1,64}}@[^@{_CONTROL}{_SPACE}]{{1,189}}"
+                 f"\\.[^@{_CONTROL}{_SPACE}]{{1,60}}$")
+
+
+def text_pattern(min_len: int = 0, *, required: bool = True) -> str:
+    """The texts core.validation.text_field accepts: no control characters, `min_len` once stripped."""
+    if not required and not min_len:
+        return f"^{_ANY}*$"
+    middle = f"(?:{_ANY}*{_SOLID})?" if min_len <= 1 else f"{_ANY}{{{min_len - 2},}}{_SOLID}"
+    solid = f"^{_BLANK}*{_SOLID}{middle}{_BLANK}*$"
+    return solid if required else f"^{_BLANK}*$|{solid}"
+
+
+def text_doc(max_len: int, min_len: int = 0, *, default: Any = ..., description: str | None = None) -> Any:
+    """A text field whose limits (as the service counts them) are in the schema; required without a default."""
+    required = default is ...
+    extra: dict[str, Any] = {"maxLength": max_len, "pattern": text_pattern(min_len, required=required)}
+    if min_len and required:
+        extra["minLength"] = min_len  # implied by the pattern (counted there without surrounding blanks)
+    return Field(default, json_schema_extra=extra, description=description)
+
+
+def choice_doc(choices: Iterable[str], *, optional: bool = False, default: Any = ...,
+               description: str | None = None) -> Any:
+    """A field whose allowed values are in the schema (optional: also empty or null, meaning none)."""
+    values: list[Any] = [*choices, *(["", None] if optional else [])]
+    return Field(default, json_schema_extra={"enum": values}, description=description)
+
 
 class MessageIn(BaseModel):
-    """A citizen's submission. Lengths are checked by the service with clear Chinese errors."""
+    """A citizen's submission (strict JSON types: `0` is not a boolean, `"5"` not a number)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    title: str
-    body: str
-    appeal_kind: str = Field(description="suggestion | help | inquiry | confusion | complaint | misconception | praise")
-    domain: str | None = None
-    place_text: str = ""
+    title: str = text_doc(rules.TITLE_MAX, rules.TITLE_MIN)
+    body: str = text_doc(rules.BODY_MAX, rules.BODY_MIN)
+    appeal_kind: str = choice_doc(APPEAL_KINDS, description="诉求类型：" + "、".join(
+        f"{k} {v}" for k, v in APPEAL_KINDS.items()))
+    domain: str | None = choice_doc(DOMAINS, optional=True, default=None, description="领域")
+    place_text: str = text_doc(rules.PLACE_MAX, default="")
     is_public: bool = True
     is_anonymous: bool = False
-    contact_name: str = ""
-    contact_phone: str = ""
-    contact_email: str = ""
-    contact_address: str = ""
-    submission_key: str | None = Field(default=None, description="idempotency key: the same key is stored once")
+    contact_name: str = text_doc(rules.NAME_MAX, default="")
+    contact_phone: str = Field("", json_schema_extra={"maxLength": 20, "pattern": r"^$|^[0-9+\-() ]{5,20}$"})
+    contact_email: str = Field("", json_schema_extra={"maxLength": rules.EMAIL_MAX, "pattern": EMAIL_PATTERN})
+    contact_address: str = text_doc(rules.ADDRESS_MAX, default="")
+    submission_key: str | None = Field(default=None, description="idempotency key: the same key is stored once",
+                                       json_schema_extra={"pattern": r"^$|^[A-Za-z0-9_-]{8,64}$"})
+
+
+class RateIn(BaseModel):
+    """A citizen's rating of the reply."""
+
+    model_config = ConfigDict(strict=True)
+
+    level: str = choice_doc(RATING_LEVELS, description="满意度：" + "、".join(
+        f"{k} {v}" for k, v in RATING_LEVELS.items()))
+    comment: str = text_doc(REASON_MAX, default="")
+
+
+class ReopenIn(BaseModel):
+    """A citizen's request to handle the case again."""
+
+    model_config = ConfigDict(strict=True)
+
+    reason: str = text_doc(REASON_MAX, 2)
 
 
 class SubmittedOut(BaseModel):

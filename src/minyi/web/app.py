@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from minyi.core.db import make_engine, make_session_factory
 from minyi.core.errors import DomainError, NotAuthenticated
@@ -22,6 +23,7 @@ from minyi.stats.services import StatsCache
 from minyi.web.body_limit import BodyLimitMiddleware
 from minyi.web.deps import CSRF_COOKIE, csrf_protect
 from minyi.web.json_guard import JsonBodyGuard
+from minyi.web.openapi import install as install_openapi
 from minyi.web.routes import (
     account,
     api,
@@ -63,17 +65,28 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     if isinstance(exc, NotAuthenticated) and not _is_api(request):
         return RedirectResponse(f"/staff/login?next={request.url.path}", status_code=303)
-    return _error_response(request, exc.status_code, exc.code, exc.message, exc.field)
     redirect_to = getattr(exc, "redirect_to", None)  # e.g. to the second-factor set-up page
     if redirect_to and not _is_api(request):
         return RedirectResponse(redirect_to, status_code=303)
+    return _error_response(request, exc.status_code, exc.code, exc.message, exc.field)
+
+
+# pydantic's error types in Chinese; anything else keeps pydantic's own words.
+PYDANTIC_MESSAGES = {
+    "missing": "缺少此字段", "extra_forbidden": "不允许的字段", "string_type": "必须是文本",
+    "int_type": "必须是整数", "int_parsing": "必须是整数", "int_from_float": "必须是整数",
+    "bool_type": "必须是 true 或 false", "bool_parsing": "必须是 true 或 false",
+    "model_attributes_type": "必须是 JSON 对象", "dict_type": "必须是 JSON 对象", "model_type": "必须是 JSON 对象",
+    "list_type": "必须是数组", "json_invalid": "不是有效的 JSON", "literal_error": "取值无效", "enum": "取值无效",
+}
 
 
 async def _request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-    message = f"请求格式不正确：{where or '请求体'}（{first.get('msg', '')}）"
+    reason = PYDANTIC_MESSAGES.get(first.get("type", ""), first.get("msg", ""))
+    message = f"请求格式不正确：{where or '请求体'}（{reason}）"
     return _error_response(request, 422, "bad_request", message, where or None)
 
 
@@ -90,7 +103,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 400:  # FastAPI's English "There was an error parsing the body"
         return _bad_json(request, "请求格式不正确：请求体无法解析", None)
     messages = {404: "页面不存在", 405: "不支持的请求方法"}
-    return _error_response(request, exc.status_code, "http_error", messages.get(exc.status_code, str(exc.detail)))
+    response = _error_response(request, exc.status_code, "http_error",
+                               messages.get(exc.status_code, str(exc.detail)))
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request) or response.headers.get("Allow", "")
+    return response
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette's 405 names only the first route's)."""
+    routes = request.app.router.routes
+    return ", ".join(m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+                     if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes))
 
 
 def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None,
@@ -141,9 +166,9 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.mount("/static", StaticFiles(directory=str(files("minyi") / "web" / "static")), name="static")
     html = [Depends(csrf_protect)]
     app.include_router(public.router, dependencies=html)
-    app.include_router(staff.router, dependencies=html)
     app.include_router(account.router, dependencies=html)
     app.include_router(account.api)
+    app.include_router(staff.router, dependencies=html)
     app.include_router(staff_admin.router, dependencies=html)
     app.include_router(hot.router)  # its POST route checks CSRF itself
     app.include_router(api.router)
@@ -157,4 +182,5 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.include_router(dashboard.router, dependencies=html)
     app.include_router(watches.router, dependencies=html)
     app.include_router(privacy.router, dependencies=html)
+    install_openapi(app)  # /api/v1/openapi.json: the JSON API only, with every error status
     return app

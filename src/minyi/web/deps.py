@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
@@ -123,7 +124,12 @@ def bearer_token(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def api_user(request: Request, db: SessionDep) -> User:
+# Declares the bearer scheme in the OpenAPI document (and so 401/403 there); the token is read below.
+_BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="POST /api/v1/auth/token 得到的访问令牌")
+BearerScheme = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+
+
+def api_user(request: Request, db: SessionDep, _scheme: BearerScheme) -> User:
     """The user behind `Authorization: Bearer <token>`; cookies are not accepted by the API."""
     user = accounts.user_for_token(db, bearer_token(request), kind="api")
     if user is None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from minyi.messages.schemas import PublicCaseDetail
+from minyi.messages.schemas import PublicCaseDetail, choice_doc, text_doc
+from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.workflow.services import REASON_MAX, REPLY_MAX
 
 
 class Contact(BaseModel):
@@ -58,20 +60,20 @@ class InboxItem(BaseModel):
 
 
 class ActionIn(BaseModel):
-    """Fields of a staff action; which ones are needed depends on the action."""
+    """Fields of a staff action; which ones are needed depends on the action (strict JSON types)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     department_id: int | None = None
     suggested_department_id: int | None = None
     into_case_id: int | None = None
     extension_id: int | None = None
     approve: bool | None = None
-    days: int | None = None
-    domain: str | None = None
-    appeal_kind: str | None = None
-    reason: str | None = None
-    note: str | None = None
-    body: str | None = None
+    days: int | None = Field(None, json_schema_extra={"minimum": 1, "maximum": 30}, description="延期工作日数")
+    domain: str | None = choice_doc(DOMAINS, optional=True, default=None)
+    appeal_kind: str | None = choice_doc(APPEAL_KINDS, optional=True, default=None)
+    reason: str | None = text_doc(REASON_MAX, default=None)
+    note: str | None = text_doc(REASON_MAX, default=None)
+    body: str | None = text_doc(REPLY_MAX, default=None, description="答复内容（reply），10 字以上")
 
 

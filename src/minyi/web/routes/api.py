@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
 from minyi.accounts.models import Role
 from minyi.departments.services import department_tree
 from minyi.messages import services as messages
 from minyi.messages.models import MessageAnalysis
-from minyi.messages.schemas import BoardOut, MessageIn, PublicCaseDetail, SubmittedOut
+from minyi.messages.schemas import (
+    BoardOut,
+    MessageIn,
+    PublicCaseDetail,
+    RateIn,
+    ReopenIn,
+    SubmittedOut,
+    text_pattern,
+)
+from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.web import serializers
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
+from minyi.web.openapi import choices, errors, query_parameters
 from minyi.workflow import inbox, services
 from minyi.workflow.actors import Actor
-from minyi.workflow.dispatch import perform
+from minyi.workflow.dispatch import STAFF_ACTIONS, perform
 from minyi.workflow.schemas import ActionIn, InboxItem, StaffCase
+from minyi.workflow.states import STATUS_NAMES
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
+BOARD_QUERY = query_parameters(
+    domain=choices(DOMAINS), appeal_kind=choices(APPEAL_KINDS), status=choices(STATUS_NAMES),
+    department_id={"type": "integer", "minimum": 1, "maximum": 2**63 - 1},  # core.db.parse_id
+    q={"type": "string", "maxLength": messages.SEARCH_MAX, "pattern": text_pattern(required=False)},
+    page={"type": "integer", "minimum": 1, "maximum": 100000})
+ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS)})]
 
 
-@router.post("/messages", status_code=201)
+@router.post("/messages", status_code=201, responses=errors(409, 429))
 def submit(request: Request, db: SessionDep, settings: SettingsDep, body: MessageIn) -> SubmittedOut:
     """Submit a message. The tracking token in the answer is the only way to rate and follow it."""
     result = messages.submit_message(db, data=body.model_dump(), source="api", client_hash=client_hash(request),
@@ -36,7 +53,7 @@ def submit(request: Request, db: SessionDep, settings: SettingsDep, body: Messag
                         tracking_url=f"/track/{result.tracking_token}")
 
 
-@router.get("/cases")
+@router.get("/cases", responses=errors(422), openapi_extra=BOARD_QUERY)
 def board(request: Request, db: SessionDep) -> BoardOut:
     """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters."""
     page = messages.list_public_cases(db, filters=messages.parse_board_filters(dict(request.query_params)))
@@ -64,19 +81,19 @@ def track(db: SessionDep, token: str) -> PublicCaseDetail:
     return serializers.public_detail(messages.case_view(db, case, public_only=True))
 
 
-@router.post("/track/{token}/rate")
-def rate(db: SessionDep, token: str, body: dict[str, str]) -> PublicCaseDetail:
+@router.post("/track/{token}/rate", responses=errors(409))
+def rate(db: SessionDep, token: str, body: RateIn) -> PublicCaseDetail:
     """Rate the reply: {"level": "satisfied|basically|unsatisfied", "comment": "..."}."""
     case = messages.case_by_token(db, token)
-    services.rate(db, case=case, level=body.get("level"), comment=body.get("comment", ""))
+    services.rate(db, case=case, level=body.level, comment=body.comment)
     return serializers.public_detail(messages.case_view(db, case, public_only=True))
 
 
-@router.post("/track/{token}/reopen")
-def reopen(db: SessionDep, token: str, body: dict[str, str]) -> PublicCaseDetail:
+@router.post("/track/{token}/reopen", responses=errors(409))
+def reopen(db: SessionDep, token: str, body: ReopenIn) -> PublicCaseDetail:
     """Ask for the case to be handled again: {"reason": "..."}."""
     case = messages.case_by_token(db, token)
-    services.reopen(db, case=case, reason=body.get("reason", ""))
+    services.reopen(db, case=case, reason=body.reason)
     return serializers.public_detail(messages.case_view(db, case, public_only=True))
 
 
@@ -107,8 +124,8 @@ def staff_case(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: s
     return _staff_case(db, user, case_id, audit)
 
 
-@router.post("/staff/cases/{case_id}/actions/{action}")
-async def staff_action(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: str, action: str,
+@router.post("/staff/cases/{case_id}/actions/{action}", responses=errors(409))
+async def staff_action(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: str, action: ActionName,
                        body: ActionIn) -> StaffCase:
     """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate."""
     fields = body.model_dump(exclude_none=True)

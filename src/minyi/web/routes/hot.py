@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
-from minyi.core.errors import ValidationFailed
+from minyi.core.validation import text_field
 from minyi.hot import services as hot
+from minyi.messages.schemas import text_pattern
 from minyi.nlp.display import public_display
 from minyi.web.deps import SessionDep, client_hash, csrf_protect, optional_staff
+from minyi.web.openapi import errors
 from minyi.web.templating import render
 from minyi.workflow.states import STATUS_NAMES
 
 MAX_QUERY = 2000
+QUERY_DOC = {"maxLength": MAX_QUERY, "pattern": text_pattern(required=False)}
 router = APIRouter(dependencies=[Depends(optional_staff)])
 api = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -35,16 +38,16 @@ def hot_page(request: Request, db: SessionDep) -> Any:
 
 
 @api.get("/similar")
-def similar(db: SessionDep, text: str = "") -> list[dict[str, Any]]:
+def similar(db: SessionDep,
+            text: Annotated[str, Query(json_schema_extra=QUERY_DOC)] = "") -> list[dict[str, Any]]:
     """Open public cases that look like the same problem as `text` (for the submission form)."""
-    if len(text) > MAX_QUERY:
-        raise ValidationFailed(f"查询文本最多 {MAX_QUERY} 个字", field="text")
+    text = text_field(text, field="text", label="查询文本", max_len=MAX_QUERY, required=False)
     return [{"id": c.id, "title": public_display(c.message.title), "status": c.status,
              "status_name": STATUS_NAMES[c.status], "supports": c.supports, "score": score}
             for c, score in hot.similar_cases(db, text=text, k=5)]
 
 
-@api.post("/cases/{case_id}/support")
+@api.post("/cases/{case_id}/support", responses=errors(409, 429))
 def support_api(request: Request, db: SessionDep, case_id: str) -> dict[str, int]:
     """附议 a public case; answers the new number of supports."""
     case = hot.support_case(db, case_id=case_id, client_hash=client_hash(request))

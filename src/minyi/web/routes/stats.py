@@ -14,6 +14,7 @@ from minyi.stats import export
 from minyi.stats.figures import Figures
 from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
 from minyi.web.deps import SessionDep, optional_staff
+from minyi.web.openapi import choices, errors, query_parameters
 from minyi.web.templating import render
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
@@ -81,7 +82,12 @@ def stats_xlsx(request: Request, db: SessionDep) -> Response:
     return _download(report, export.to_xlsx(report), media, "xlsx")
 
 
-@api_router.get("/stats")
+DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
+STATS_QUERY = query_parameters(**{"from": DATE_OR_EMPTY, "to": DATE_OR_EMPTY}, by=choices(GRANULARITIES),
+                               department_id={"type": "integer", "minimum": 0, "maximum": 999_999_999})
+
+
+@api_router.get("/stats", responses=errors(404, 422), openapi_extra=STATS_QUERY)
 def stats_api(request: Request, db: SessionDep) -> dict[str, Any]:
     """Public statistics: `from`, `to` (YYYY-MM-DD, China dates), `by` (month|week), `department_id`.
 
