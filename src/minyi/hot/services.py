@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from minyi.accounts.models import Role
 from minyi.core.clock import utcnow
 from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, InvalidTransition, NotFound, RateLimited
@@ -19,7 +20,7 @@ from minyi.messages.models import Message
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case
-from minyi.workflow.services import record_event
+from minyi.workflow.services import can_see, record_event
 
 MIN_MEMBERS = 2
 SUPPORT_LIMIT, SUPPORT_WINDOW = 30, timedelta(minutes=10)
@@ -95,6 +96,24 @@ def similar_cases(session: Session, *, text: Any, k: int = 5, public_only: bool 
     hits = _similar_index(session, public_only=public_only).query(text[:2000], k + 1)
     cases = cases_by_id(session, [cid for cid, _ in hits])
     return [(cases[cid], score) for cid, score in hits if cid in cases and cid != exclude][:k]
+
+
+@dataclass(frozen=True)
+class SimilarCase:
+    """A case in a staff page's 可能相同的问题 box, and how much of it the viewer may see."""
+
+    case: Case
+    score: float
+    full: bool  # True: the viewer may open it (staff page, its own text); False: a public case, public text only
+
+
+def similar_cases_for_staff(session: Session, *, actor: Actor, text: Any, exclude: int | None = None,
+                            k: int = 5) -> list[SimilarCase]:
+    """可能相同的问题 on a staff case page: a handler sees their own department's cases and public cases only."""
+    hits = similar_cases(session, text=text, k=k if actor.role != Role.HANDLER else k * 4, public_only=False,
+                         exclude=exclude)
+    shown = [SimilarCase(case, score, can_see(case, actor)) for case, score in hits]
+    return [s for s in shown if s.full or s.case.message.is_public][:k]
 
 
 def hot_issue_of(session: Session, case_id: int) -> HotIssue | None:

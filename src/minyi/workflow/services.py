@@ -49,17 +49,33 @@ def load_case(session: Session, case_id: Any) -> Case:
     return case
 
 
-def ensure_can_see(case: Case, actor: Actor) -> None:
+def can_see(case: Case, actor: Actor) -> bool:
     """A handler sees only the cases of their own department; other staff see all."""
-    if actor.role == Role.HANDLER and (actor.department_id is None or case.department_id != actor.department_id):
+    if actor.role != Role.HANDLER:
+        return True
+    return actor.department_id is not None and case.department_id == actor.department_id
+
+
+def ensure_can_see(case: Case, actor: Actor) -> None:
+    """403 unless `actor` may see this case."""
+    if not can_see(case, actor):
         raise PermissionDenied("该办件不属于您的部门")
+
+
+def load_case_for(session: Session, *, case_id: Any, actor: Actor, action: str) -> Case:
+    """The case `actor` is about to act on: it exists, the role may act, the department is the actor's; only
+    then (in the action) its status, so that a case out of reach answers 403 and never reveals its status.
+    """
+    case = load_case(session, case_id)
+    states.check_actor(action, actor=actor.role)
+    ensure_can_see(case, actor)
+    return case
 
 
 def _transition(session: Session, *, case: Case, action_name: str, actor: Actor, reason: str = "",
                 data: dict[str, Any] | None = None) -> Case:
+    ensure_can_see(case, actor)  # before the status: see load_case_for
     action = states.check_transition(action_name, status=case.status, actor=actor.role)
-    if action.actors == frozenset({Role.HANDLER}):
-        ensure_can_see(case, actor)
     if action.needs_reason:
         reason = text_field(reason, field="reason", label="理由", max_len=REASON_MAX, min_len=2)
     before = case.status
@@ -87,7 +103,7 @@ def _set_deadline(session: Session, case: Case) -> None:
 def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, domain: Any = None,
            appeal_kind: Any = None, note: str = "") -> Case:
     """受理 and 转办: send a new or returned case to a department with a deadline."""
-    case = load_case(session, case_id)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="assign")
     dept = _department(session, department_id)
     note = text_field(note, field="note", label="转办意见", max_len=REASON_MAX, required=False)
     kind = choice_field(appeal_kind, field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS, required=False)
@@ -112,7 +128,7 @@ def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, 
 
 def transfer(session: Session, *, actor: Actor, case_id: Any, department_id: Any, reason: str) -> Case:
     """改派: move an open case to another department; the deadline keeps running."""
-    case = load_case(session, case_id)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="transfer")
     dept = _department(session, department_id)
     if dept.id == case.department_id:
         raise ValidationFailed("改派的部门与当前承办部门相同", field="department_id")
@@ -124,7 +140,7 @@ def transfer(session: Session, *, actor: Actor, case_id: Any, department_id: Any
 
 def reject(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case:
     """不予受理, always with a public reason."""
-    case = load_case(session, case_id)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="reject")
     reason = text_field(reason, field="reason", label="不予受理的理由", max_len=REASON_MAX, min_len=5)
     case.public_reason = reason
     _transition(session, case=case, action_name="reject", actor=actor, reason=reason)
@@ -134,7 +150,7 @@ def reject(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case
 
 def merge(session: Session, *, actor: Actor, case_id: Any, into_case_id: Any, note: str = "") -> Case:
     """合并: a duplicate joins another case; the citizen is told which one."""
-    case = load_case(session, case_id)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="merge")
     target = load_case(session, into_case_id)
     if target.id == case.id:
         raise ValidationFailed("不能与自身合并", field="into_case_id")
@@ -153,13 +169,14 @@ def merge(session: Session, *, actor: Actor, case_id: Any, into_case_id: Any, no
 
 def accept(session: Session, *, actor: Actor, case_id: Any) -> Case:
     """签收: the department starts handling."""
-    return _transition(session, case=load_case(session, case_id), action_name="accept", actor=actor)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="accept")
+    return _transition(session, case=case, action_name="accept", actor=actor)
 
 
 def return_case(session: Session, *, actor: Actor, case_id: Any, reason: str,
                 suggested_department_id: Any = None) -> Case:
     """退回 to the coordinator with a reason, optionally asking for a transfer to another department."""
-    case = load_case(session, case_id)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="return")
     data: dict[str, Any] = {"department_id": case.department_id}
     if suggested_department_id not in (None, ""):
         dept = _department(session, suggested_department_id)
@@ -173,7 +190,7 @@ def return_case(session: Session, *, actor: Actor, case_id: Any, reason: str,
 
 def request_extension(session: Session, *, actor: Actor, case_id: Any, days: Any, reason: str) -> ExtensionRequest:
     """延期 request: more working days, decided by a supervisor."""
-    case = load_case(session, case_id)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="request_extension")
     days = int_field(days, field="days", label="延期天数", minimum=1, maximum=30)
     pending = session.scalar(select(ExtensionRequest).where(
         ExtensionRequest.case_id == case.id, ExtensionRequest.status == "pending"))
@@ -190,13 +207,14 @@ def request_extension(session: Session, *, actor: Actor, case_id: Any, days: Any
 def decide_extension(session: Session, *, actor: Actor, extension_id: Any, approve: bool,
                      note: str = "") -> ExtensionRequest:
     """Approve (deadline moves by the requested working days) or refuse (reason required)."""
+    action = "approve_extension" if approve else "refuse_extension"
+    states.check_actor(action, actor=actor.role)
     request = get_by_id(session, ExtensionRequest, extension_id)
     if request is None:
         raise NotFound("延期申请不存在")
     if request.status != "pending":
         raise InvalidTransition("该延期申请已处理")
     case = load_case(session, request.case_id)
-    action = "approve_extension" if approve else "refuse_extension"
     data: dict[str, Any] = {"extension_id": request.id, "days": request.days}
     if approve:
         states.check_transition(action, status=case.status, actor=actor.role)
@@ -212,10 +230,9 @@ def decide_extension(session: Session, *, actor: Actor, extension_id: Any, appro
 
 def reply(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
     """答复: the department's public answer."""
-    case = load_case(session, case_id)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="reply")
     body = text_field(body, field="body", label="答复内容", max_len=REPLY_MAX, min_len=REPLY_MIN)
     states.check_transition("reply", status=case.status, actor=actor.role)
-    ensure_can_see(case, actor)
     answer = Reply(case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body,
                    created_at=utcnow())
     session.add(answer)
@@ -227,7 +244,7 @@ def reply(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
 
 def escalate(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case:
     """督办: a supervisor presses the department on an open case."""
-    case = load_case(session, case_id)
+    case = load_case_for(session, case_id=case_id, actor=actor, action="escalate")
     _transition(session, case=case, action_name="escalate", actor=actor, reason=reason)
     case.escalated = True
     return case

@@ -95,8 +95,8 @@ EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.i
 }
 
 
-def check_transition(action_name: str, *, status: str, actor: str) -> Action:
-    """Return the action when `actor` may do it from `status`; raise a clear domain error otherwise."""
+def check_actor(action_name: str, *, actor: str) -> Action:
+    """Return the action when `actor`'s role may do it at all (whatever the case's status)."""
     action = ACTIONS.get(action_name)
     if action is None:
         msg = f"未知的操作：{action_name}"
@@ -104,6 +104,12 @@ def check_transition(action_name: str, *, status: str, actor: str) -> Action:
     if actor not in action.actors:
         msg = f"当前角色无权执行“{action.label}”"
         raise PermissionDenied(msg)
+    return action
+
+
+def check_transition(action_name: str, *, status: str, actor: str) -> Action:
+    """Return the action when `actor` may do it from `status`; raise a clear domain error otherwise."""
+    action = check_actor(action_name, actor=actor)
     if status not in action.sources:
         msg = f"办件处于“{STATUS_NAMES.get(status, status)}”状态，不能执行“{action.label}”"
         raise InvalidTransition(msg)

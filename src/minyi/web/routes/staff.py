@@ -90,7 +90,7 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
     audit.record(user=user, case=case, what="case_page")
     text = f"{case.message.title}\n{case.message.body}"
     return render(request, "staff/case.html", {
-        "similar": hot.similar_cases(db, text=text, public_only=False, exclude=case.id),
+        "similar": hot.similar_cases_for_staff(db, actor=actor, text=text, exclude=case.id),
         "hot_issue": hot.hot_issue_of(db, case.id),
         "view": messages.case_view(db, case, public_only=False),
         "analysis": db.get(MessageAnalysis, case.message_id),
