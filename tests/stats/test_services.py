@@ -354,3 +354,10 @@ def test_places_are_public_only_and_masked(db: Session) -> None:
     rows = {r.label: r.figures.received for r in build_report(db, query=StatsQuery(*PERIOD), today=TODAY).by_place}
     assert rows["幸福路小区"] == 2 and rows["未公开"] == 1 and rows["未填写"] == 1
     assert "秘密地点" not in rows and not any("13812345678" in label for label in rows)
+
+
+def test_an_invisible_character_cannot_split_a_number_out_of_the_mask(db: Session) -> None:
+    with travel(_at(date(2024, 3, 1), 9)):
+        f.message(db, place_text="联系138\u200b1234\u2060\u202e5678的门口")
+    labels = [r.label for r in build_report(db, query=StatsQuery(*PERIOD), today=TODAY).by_place]
+    assert labels == ["联系138****5678的门口"]

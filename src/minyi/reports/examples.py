@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from minyi.departments.models import Department
 from minyi.messages.models import Message
-from minyi.nlp.pii import mask_pii
+from minyi.nlp.display import public_display
 from minyi.nlp.reply_quality import ReplyChecker
 from minyi.stats.figures import CaseFacts
 from minyi.stats.services import load_facts
@@ -82,7 +82,8 @@ def reply_examples(session: Session, *, period: Period,
         on_time = None if fact.deadline_at_reply is None or fact.replied_on is None else \
             fact.replied_on <= fact.deadline_at_reply
         scored.append((score, case_id, ReplyExample(
-            case_id=case_id, title=mask_pii(title), department=department, reply=mask_pii(body.strip())[:600],
+            case_id=case_id, title=public_display(title), department=department,
+            reply=public_display(body.strip())[:600],
             days=fact.reply_days, on_time=on_time, rating=RATING_NAMES.get(fact.rating or ""), reasons=reasons)))
     scored.sort(key=lambda s: (-s[0], s[1]))
     best = [s[2] for s in scored[:count]]

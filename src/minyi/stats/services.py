@@ -23,8 +23,8 @@ from minyi.core.clock import CHINA_TZ, china_today
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.departments.models import Department
 from minyi.messages.models import Message
+from minyi.nlp.display import public_display
 from minyi.nlp.labels import APPEAL_KINDS
-from minyi.nlp.pii import mask_pii
 from minyi.stats.figures import CaseFacts, Figures, buckets, figures_of, month_key, week_key
 from minyi.workflow.models import Case, CaseEvent
 
@@ -234,7 +234,7 @@ def _grouped(facts: Iterable[CaseFacts], key: Callable[[CaseFacts], str]) -> dic
 
 def _place_labels(facts: list[CaseFacts]) -> Callable[[CaseFacts], str]:
     """A fact's place as shown in public: personal data masked (as on the board), private places hidden."""
-    masked = {raw: mask_pii(raw.strip())[:40] for raw in {f.place for f in facts if f.is_public}}
+    masked = {raw: public_display(raw.strip())[:40] for raw in {f.place for f in facts if f.is_public}}
 
     def label(fact: CaseFacts) -> str:
         if not fact.is_public:
