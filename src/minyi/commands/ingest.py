@@ -47,7 +47,7 @@ def _summary(report: FileReport) -> str:
                    "extension. Give one name to files that share an id space (so overlaps are imported once).")
 @click.option("--appeal-kind", default="complaint", show_default=True, type=click.Choice(list(APPEAL_KINDS)),
               help="Appeal kind given to every imported message (it sets the deadline).")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000),
               help="Rows per batch: one multi-row INSERT per table and one transaction per batch.")
 @click.option("--skip-bad-rows", is_flag=True, help="Import the good rows of a file that has bad ones (listed).")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, then roll back.")

@@ -9,6 +9,7 @@ first adds what that file lacked (`minyi.ingest.merge`). The decisions are in do
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,7 +42,12 @@ __all__ = ["ACTOR_LABEL", "CLOSED_CHAIN", "FALLBACK_DEPARTMENT", "REPLIED_CHAIN"
            "RowProblem", "check_row", "import_file", "read_file"]
 
 SOURCE_MAX, ID_MAX, TITLE_MAX, TEXT_MAX = 100, 64, 200, 100_000
+# After each batch on SQLite, the lock is left free for as long as the batch held it, up to 0.1 s: a
+# waiting writer polls the lock at most every 100 ms (SQLite's busy handler), so back-to-back batches
+# would starve it for the whole file.
+MAX_PAUSE_SECONDS = 0.1
 DEFAULT_APPEAL_KIND = "complaint"
+DEFAULT_BATCH_SIZE = 500  # rows per transaction: a live submission waits for one batch at most
 
 
 @dataclass(frozen=True)
@@ -205,9 +211,10 @@ def _write_batch(session: Session, rows: Sequence[ImportRow], *, source: str, ap
 
 
 def import_file(session: Session, *, path: str | Path, source: str | None = None,
-                appeal_kind: str = DEFAULT_APPEAL_KIND, batch_size: int = 1000, skip_bad_rows: bool = False,
-                dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
-                now: datetime | None = None) -> FileReport:
+                appeal_kind: str = DEFAULT_APPEAL_KIND, batch_size: int = DEFAULT_BATCH_SIZE,
+                skip_bad_rows: bool = False, dry_run: bool = False,
+                progress: Callable[[int, int], None] | None = None, now: datetime | None = None,
+                pause_between_batches: bool = True) -> FileReport:
     """Import one file: every row checked first, then one write transaction per batch of `batch_size` rows.
 
     Nothing is written when a row is bad (unless skip_bad_rows). Each batch is committed (rolled back on
@@ -238,6 +245,7 @@ def import_file(session: Session, *, path: str | Path, source: str | None = None
     for chunk in _chunks(rows, max(1, batch_size)):
         if not session.in_transaction():
             begin_write(session)
+        started = time.monotonic()
         try:
             _write_batch(session, chunk, source=source, appeal_kind=appeal_kind, now=now, report=report)
         except BaseException:
@@ -247,6 +255,8 @@ def import_file(session: Session, *, path: str | Path, source: str | None = None
             session.rollback()
         else:
             session.commit()
+        if pause_between_batches and session.get_bind().dialect.name == "sqlite":
+            time.sleep(min(MAX_PAUSE_SECONDS, time.monotonic() - started))
         done += len(chunk)
         if progress is not None:
             progress(done, len(rows))
