@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from minyi.messages import services as rules
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
@@ -42,6 +42,14 @@ def text_pattern(min_len: int = 0, *, required: bool = True) -> str:
     middle = f"(?:{_ANY}*{_SOLID})?" if min_len <= 1 else f"{_ANY}{{{min_len - 2},}}{_SOLID}"
     solid = f"^{_BLANK}*{_SOLID}{middle}{_BLANK}*$"
     return solid if required else f"^{_BLANK}*$|{solid}"
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 3.0 as an integer; pydantic's strict mode alone would refuse it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+JsonInt = Annotated[int, BeforeValidator(_integral)]  # an integer in strict models: 3 and 3.0, never "3"
 
 
 def text_doc(max_len: int, min_len: int = 0, *, default: Any = ..., description: str | None = None) -> Any:

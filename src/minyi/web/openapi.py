@@ -131,3 +131,8 @@ def query_parameters(**schemas: dict[str, Any]) -> dict[str, Any]:
 def choices(values: Any) -> dict[str, Any]:
     """A query parameter with allowed values (empty means no filter)."""
     return {"type": "string", "enum": [*values, ""]}
+
+
+def integer_or_empty(minimum: int, maximum: int) -> dict[str, Any]:
+    """A query integer that may also be given empty (meaning none, as the services read it)."""
+    return {"anyOf": [{"type": "integer", "minimum": minimum, "maximum": maximum}, {"type": "string", "maxLength": 0}]}

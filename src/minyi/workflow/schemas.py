@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minyi.messages.schemas import PublicCaseDetail, choice_doc, text_doc
+from minyi.messages.schemas import JsonInt, PublicCaseDetail, choice_doc, text_doc
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow.services import REASON_MAX, REPLY_MAX
 
@@ -64,12 +64,12 @@ class ActionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    department_id: int | None = None
-    suggested_department_id: int | None = None
-    into_case_id: int | None = None
-    extension_id: int | None = None
+    department_id: JsonInt | None = None
+    suggested_department_id: JsonInt | None = None
+    into_case_id: JsonInt | None = None
+    extension_id: JsonInt | None = None
     approve: bool | None = None
-    days: int | None = Field(None, json_schema_extra={"minimum": 1, "maximum": 30}, description="延期工作日数")
+    days: JsonInt | None = Field(None, json_schema_extra={"minimum": 1, "maximum": 30}, description="延期工作日数")
     domain: str | None = choice_doc(DOMAINS, optional=True, default=None)
     appeal_kind: str | None = choice_doc(APPEAL_KINDS, optional=True, default=None)
     reason: str | None = text_doc(REASON_MAX, default=None)

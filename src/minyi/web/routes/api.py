@@ -24,7 +24,7 @@ from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.web import serializers
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
-from minyi.web.openapi import choices, errors, query_parameters
+from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.workflow import inbox, services
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import STAFF_ACTIONS, perform
@@ -34,9 +34,9 @@ from minyi.workflow.states import STATUS_NAMES
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 BOARD_QUERY = query_parameters(
     domain=choices(DOMAINS), appeal_kind=choices(APPEAL_KINDS), status=choices(STATUS_NAMES),
-    department_id={"type": "integer", "minimum": 1, "maximum": 2**63 - 1},  # core.db.parse_id
+    department_id=integer_or_empty(1, 2**63 - 1),  # core.db.parse_id
     q={"type": "string", "maxLength": messages.SEARCH_MAX, "pattern": text_pattern(required=False)},
-    page={"type": "integer", "minimum": 1, "maximum": 100000})
+    page=integer_or_empty(1, 100000))
 ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS)})]
 
 

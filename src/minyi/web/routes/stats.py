@@ -14,7 +14,7 @@ from minyi.stats import export
 from minyi.stats.figures import Figures
 from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
 from minyi.web.deps import SessionDep, optional_staff
-from minyi.web.openapi import choices, errors, query_parameters
+from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.web.templating import render
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
@@ -84,7 +84,7 @@ def stats_xlsx(request: Request, db: SessionDep) -> Response:
 
 DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
 STATS_QUERY = query_parameters(**{"from": DATE_OR_EMPTY, "to": DATE_OR_EMPTY}, by=choices(GRANULARITIES),
-                               department_id={"type": "integer", "minimum": 0, "maximum": 999_999_999})
+                               department_id=integer_or_empty(0, 999_999_999))
 
 
 @api_router.get("/stats", responses=errors(404, 422), openapi_extra=STATS_QUERY)
