@@ -134,6 +134,7 @@ def test_what_staff_did_since_the_import_is_kept(db: Session, tmp_path: Path) ->
     case = f.reload(db, case)
     assert (case.status, case.department_id, case.message.domain) == (states.ASSIGNED, dept.id, "环境保护")
     assert db.scalar(select(func.count()).select_from(Reply).where(Reply.case_id == case.id)) == 0
+    assert replies.departments_created == [ingest.FALLBACK_DEPARTMENT]  # not the one of the reply left out
 
 
 def test_each_batch_is_committed_so_live_writes_are_not_blocked(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from minyi.ingest.history import (
 )
 from minyi.nlp.io import MessageFileError, read_messages
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.workflow import states
 from minyi.workflow.config import deadline_days, get_setting
 
 __all__ = ["ACTOR_LABEL", "CLOSED_CHAIN", "FALLBACK_DEPARTMENT", "REPLIED_CHAIN", "FileReport", "ImportRow",
@@ -192,7 +193,8 @@ def _write_batch(session: Session, rows: Sequence[ImportRow], *, source: str, ap
     """One batch, in the session's (write) transaction: new rows written, existing cases completed."""
     keys = sorted({r.external_id for r in rows} | {merge.other_message_key(r) for r in rows})
     new, existing, notes = merge.resolve(rows, merge.stored(session, source, keys))
-    department_of, names, created = departments(session, [r for r, _key in new] + [r for r, _s in existing])
+    replying = [r for r, _key in new] + [r for r, s in existing if r.reply and s.status == states.SUBMITTED]
+    department_of, names, created = departments(session, replying)  # only where a reply will be written
     kinds = {appeal_kind} | {s.appeal_kind for _r, s in existing}
     ctx = Context(source=source, appeal_kind=appeal_kind, deadline_days={k: deadline_days(session, k) for k in kinds},
                   auto_close=timedelta(days=int(get_setting(session, "auto_close_days"))), now=now,
