@@ -5,9 +5,11 @@ acknowledged submission stored exactly once. No timing assertion: speed is measu
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.reliability.conftest import CITIZEN_SUBMISSIONS
@@ -15,6 +17,7 @@ from tests.reliability.live import (
     Server,
     Tally,
     _client,
+    _message,
     citizen,
     count_titles,
     login_flooder,
@@ -66,3 +69,31 @@ def test_rotating_the_forwarded_header_does_not_escape_the_limit(server: Server)
     assert not tally.server_errors and not tally.transport_errors, tally.server_errors or tally.transport_errors
     assert tally.count("submit", statuses=lambda s: s == 429) >= 3, sorted(tally.statuses.items(), key=str)
     assert len(tally.acknowledged) <= limit
+
+
+def test_a_submission_sent_several_times_at_once_is_stored_once(server: Server) -> None:
+    """A double click, or a client retrying at once: the same idempotency key from 3 connections at the same
+    moment. One is acknowledged, the others get 409, none 5xx (on PostgreSQL the loser used to hit the
+    unique index with a 500)."""
+    tally = Tally()
+    for round_no in range(15):
+        data = _message("D", round_no)
+        barrier = threading.Barrier(3)
+
+        def send(data: dict[str, str] = data, barrier: threading.Barrier = barrier) -> None:
+            with _client(server, "10.40.0.1") as client:
+                barrier.wait(timeout=30)
+                try:
+                    tally.record("submit", client.post("/api/v1/messages", json=data))
+                except httpx.HTTPError as exc:
+                    tally.failed("submit", "POST /api/v1/messages", exc)
+
+        threads = [threading.Thread(target=send) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        copies = count_titles(server.database_url, [data["title"]])[data["title"]]
+        assert copies == 1, f"round {round_no}: stored {copies} times"
+    assert not tally.server_errors and not tally.transport_errors, tally.server_errors[:3] or tally.transport_errors
+    assert tally.statuses == {("submit", 201): 15, ("submit", 409): 30}, tally.statuses
