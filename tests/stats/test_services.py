@@ -286,6 +286,13 @@ def test_defaults_and_a_future_end() -> None:
     assert (future.end, future.requested_end, future.department_id) == (today, date(2025, 3, 31), 7)
 
 
+def test_without_from_the_period_is_the_twelve_months_up_to_to() -> None:
+    today = date(2024, 9, 30)
+    assert parse_query({"to": "2023-03-15"}, today=today).start == date(2022, 4, 1)
+    assert parse_query({"to": "2000-01-01"}, today=today).start == date(2000, 1, 1)  # never before 2000
+    assert parse_query({"to": "2025-03-31"}, today=today).start == date(2023, 10, 1)  # `to` is cut to today
+
+
 def test_workday_counter_agrees_with_the_official_calendar() -> None:
     counter = WorkdayCounter()
     rng = random.Random(7)

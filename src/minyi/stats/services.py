@@ -71,8 +71,10 @@ def default_start(today: date) -> date:
 def parse_query(params: Mapping[str, Any], *, today: date | None = None) -> StatsQuery:
     """Check `from`, `to`, `by` and `department_id`; every problem is a clear Chinese error."""
     today = today or china_today()
-    start = _parse_date(params.get("from"), field="from", label="开始日期") or default_start(today)
     end = _parse_date(params.get("to"), field="to", label="结束日期") or today
+    # Without `from`: the twelve months up to `to` (not up to today, which could lie after an earlier `to`).
+    start = _parse_date(params.get("from"), field="from", label="开始日期") or max(
+        default_start(min(end, today)), EARLIEST)
     if start > today:
         raise ValidationFailed(f"所选时间段尚未开始（今天是 {today.isoformat()}），还没有数据", field="from")
     if start > end:
