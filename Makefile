@@ -40,6 +40,9 @@ chromium: ## Install Debian's chromium (and CJK fonts) for the browser tests, wh
 test: $(VENV)/.dev chromium ## Install the development dependencies and run the whole suite
 	$(BIN)/python -m pytest
 
+fast: $(VENV)/.dev ## The inner loop: the suite without the browser and the live-server tests (no chromium, no PostgreSQL)
+	$(BIN)/python -m pytest -q -m "not e2e and not reliability"
+
 test-postgres: $(VENV)/.dev ## Run the database, workflow, web and reliability tests on a throwaway PostgreSQL server
 	$(BIN)/pip install --quiet 'psycopg[binary]>=3.1'
 	scripts/with_postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflow tests/messages tests/web \
@@ -51,4 +54,4 @@ lint: $(VENV)/.dev ## Lint with ruff
 bench: $(VENV)/.dev ## Run the benchmarks (prints ours, the baseline and the ratio)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-.PHONY: check help install demo chromium test test-postgres lint bench
+.PHONY: check help install demo chromium test fast test-postgres lint bench

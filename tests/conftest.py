@@ -34,6 +34,18 @@ from minyi.core.migrate import upgrade  # noqa: E402
 from minyi.core.settings import Settings  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id with minimal cost in tests (~1 ms instead of ~0.5 s a hash); production keeps the defaults."""
+    from argon2 import PasswordHasher
+
+    from minyi.accounts.services import PASSWORDS
+
+    PASSWORDS.use(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    PASSWORDS.use(PasswordHasher())
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One real database for the session, created by the Alembic migrations.

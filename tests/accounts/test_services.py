@@ -61,3 +61,14 @@ def test_sessions_expire_and_are_revoked(db: Session) -> None:
     token2 = acc.start_session(db, user=u, hours=1)
     acc.end_session(db, token2)
     assert acc.user_for_token(db, token2, kind="browser") is None
+
+
+def test_production_hashing_keeps_argon2id_defaults() -> None:
+    """The suite hashes cheaply (tests/conftest.py); a fresh PasswordHashing, as the product uses, does not."""
+    from argon2 import PasswordHasher
+
+    default = PasswordHasher()
+    stored = acc.PasswordHashing().hash("a-long-password")
+    assert stored.startswith("$argon2id$")
+    assert f"m={default.memory_cost},t={default.time_cost},p={default.parallelism}" in stored
+    assert acc.PasswordHashing().verify(stored, "a-long-password") and not acc.PasswordHashing().verify(stored, "x")

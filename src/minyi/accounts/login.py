@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from minyi.accounts import audit, totp
 from minyi.accounts.models import LoginThrottle, Role, User
 from minyi.accounts.policy import totp_required
-from minyi.accounts.services import DUMMY_HASH, hasher, start_session
+from minyi.accounts.services import PASSWORDS, start_session
 from minyi.core.clock import utcnow
 from minyi.core.db import transaction
 from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
@@ -80,7 +79,8 @@ def log_in(factory: sessionmaker[Session], *, username: Any, password: Any, clie
     with transaction(factory, write=False) as session:
         _refuse_if_locked(session, name, client)
         account = _snapshot(session, name)
-    password_ok = _verify(account.password_hash if account else DUMMY_HASH, password)  # no transaction is open
+    # No transaction is open while argon2 runs.
+    password_ok = _verify(account.password_hash if account else PASSWORDS.dummy_hash(), password)
     step, failure = None, None
     if account is None or not password_ok or not account.active:
         failure = "password"
@@ -119,10 +119,7 @@ def _snapshot(session: Session, name: str) -> _Account | None:
 
 
 def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return PASSWORDS.verify(password_hash, password)
 
 
 def _open(session: Session, account: _Account, *, name: str, client: str, kind: str, hours: int,

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,12 +24,42 @@ from minyi.core.security import hash_token
 from minyi.core.validation import choice_field, text_field
 from minyi.departments.models import Department
 
-hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9_.-]{3,32}$")
 PASSWORD_MIN = 10
 STAFF_ROLES = {r.value: r for r in Role if r is not Role.CITIZEN}
-# Verifying against a dummy hash keeps the time of a failed login independent of whether the user exists.
-DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+
+class PasswordHashing:
+    """argon2id with the library's defaults; the test suite swaps in cheap parameters (`use`)."""
+
+    def __init__(self) -> None:
+        self._hasher = PasswordHasher()
+        self._dummy = ""
+
+    def use(self, hasher: PasswordHasher) -> None:
+        """Hash with other parameters from now on (tests: a cheap hasher; hashes already stored still verify)."""
+        self._hasher, self._dummy = hasher, ""
+
+    def hash(self, password: str) -> str:
+        """The argon2id hash of a password."""
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Whether the password matches the stored hash (False for a malformed hash too)."""
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def dummy_hash(self) -> str:
+        """A hash of a random secret: verifying against it keeps a failed login's time independent of whether
+        the user exists."""
+        if not self._dummy:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
+
+
+PASSWORDS = PasswordHashing()
 
 
 def generate_password() -> str:
@@ -38,7 +69,7 @@ def generate_password() -> str:
 
 def hash_password(password: str) -> str:
     """The argon2id hash of a password: ~0.3 s of CPU, so call it before opening a write transaction."""
-    return hasher.hash(password)
+    return PASSWORDS.hash(password)
 
 
 def create_user(session: Session, *, username: Any, display_name: Any, password: Any, role: Any,
@@ -65,7 +96,7 @@ def create_user(session: Session, *, username: Any, display_name: Any, password:
         raise ValidationFailed("承办人必须属于一个部门", field="department_id")
     if session.scalar(select(User).where(User.username == name)) is not None:
         raise Conflict(f"用户名 {name} 已被使用")
-    user = User(username=name, display_name=display, password_hash=password_hash or hasher.hash(secret),
+    user = User(username=name, display_name=display, password_hash=password_hash or PASSWORDS.hash(secret),
                 role=role_value, department_id=dept_id)
     session.add(user)
     session.flush()
