@@ -90,7 +90,7 @@ def test_none_labels_ignored_and_degenerate_inputs() -> None:
 def test_department_top3_on_the_shared_replies(shared_data_dir: Path) -> None:
     from minyi.nlp.domain import TextFeatures
     from minyi.nlp.evaluation import cross_validate_departments
-    from minyi.nlp.pipeline import TrainingData
+    from minyi.nlp.training import TrainingData
 
     data = TrainingData()
     with open(shared_data_dir / "teddycup2020" / "messages_with_replies.jsonl", encoding="utf-8") as handle:

@@ -127,7 +127,7 @@ def test_cross_validated_macro_f1_on_the_shared_data(training_data) -> None:
 
 @pytest.fixture(scope="session")
 def training_data(shared_data_dir: Path) -> dict:
-    from minyi.nlp.pipeline import load_training_data
+    from minyi.nlp.training import load_training_data
 
     data = load_training_data(shared_data_dir / "teddycup2020")
     return {"data": data, "features": TextFeatures().fit(data.all_texts)}

@@ -121,8 +121,11 @@ def test_other_components_are_used_when_present() -> None:
     assert any(p["name"] == "A市" for p in result["places"])
 
 
-def test_whitespace_cleanup_stands_in_for_normalize(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "_normalize", None)
+def test_whitespace_cleanup_stands_in_for_a_failing_normalize(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(text: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "normalize", broken)
     assert pipeline.clean("  标题\n\t\t正文 \x00 ") == ("标题\n正文", [])
     assert pipeline.clean(" 标题\n 二 ", one_line=True) == ("标题 二", [])
     assert pipeline.clean("第一段。 \n\n\t 第二段\u3000\u3000结束")[0] == "第一段。\n第二段 结束"

@@ -45,7 +45,8 @@ def _say(step: str) -> None:
 @click.option("--cv/--no-cv", default=True, show_default=True, help="Cross-validate and record the scores.")
 def train(data_dir: Path, gold_dir: Path, out: Path | None, extra_labels: Path | None, cv: bool) -> None:
     """Train the text-understanding model and write it with its provenance (.json beside it)."""
-    from minyi.nlp.pipeline import dumps_model, load_training_data, train_default
+    from minyi.nlp.pipeline import dumps_model
+    from minyi.nlp.training import load_training_data, train_default
 
     out = out or _default_model_path()
     data = _load(data_dir, gold_dir, extra_labels, load_training_data)
@@ -86,15 +87,12 @@ def _cv_scores(data: Any, data_dir: Path, gold_dir: Path, random_state: int = 0)
 
 
 def _component_scores(data_dir: Path, gold_dir: Path) -> dict[str, Any]:
-    """appeal kind / urgency / places: each module's own evaluate(), or a note that it is missing."""
-    from minyi.nlp.pipeline import optional_module
+    """appeal kind / urgency / places: each module's own evaluate(), or a note that the gold folder is missing."""
+    from minyi.nlp import appeal, places, urgency
 
     scores: dict[str, Any] = {}
-    for key, name in (("appeal_kind", "appeal"), ("urgency", "urgency"), ("places", "places")):
-        module = optional_module(name)
-        if module is None or not hasattr(module, "evaluate"):
-            scores[key] = {"missing": f"minyi.nlp.{name} is not there yet"}
-            continue
+    for key, module in (("appeal_kind", appeal), ("urgency", urgency), ("places", places)):
+        name = module.__name__.rsplit(".", 1)[-1]
         if not gold_dir.is_dir():
             scores[key] = {"missing": f"gold folder {gold_dir} not found"}
             continue
@@ -105,8 +103,8 @@ def _component_scores(data_dir: Path, gold_dir: Path) -> dict[str, Any]:
             scores[key] = {"missing": f"{type(exc).__name__}: {exc}"}
             continue
         passes = gold_dir / "appeal_kind_passes.csv"
-        if name == "appeal" and hasattr(module, "agreement") and passes.is_file():
-            scores[key]["labelling_agreement"] = module.agreement(gold_dir)
+        if module is appeal and passes.is_file():
+            scores[key]["labelling_agreement"] = appeal.agreement(gold_dir)
     return scores
 
 
@@ -130,7 +128,7 @@ def _versions() -> dict[str, str]:
 
 def _provenance(data: Any, analyzer: Any, blob: bytes, scores: dict[str, Any],
                 extra_labels: Path | None) -> dict[str, Any]:
-    from minyi.nlp.pipeline import DISTANT_WEIGHT
+    from minyi.nlp.training import DISTANT_WEIGHT
 
     inputs = [{"file": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size} for p in data.files if p.is_file()]
     params: dict[str, Any] = {"distant_weight": DISTANT_WEIGHT, "features": analyzer.features_.get_params()}
@@ -207,7 +205,7 @@ def _print_component(title: str, result: dict[str, Any] | None, keys: tuple[str,
               help="Shuffle of the domain classifier's CV folds (the recorded figure uses 0).")
 def eval(data_dir: Path, gold_dir: Path, random_state: int) -> None:
     """Print every cross-validated figure: domain, appeal kind, urgency, places, departments."""
-    from minyi.nlp.pipeline import load_training_data
+    from minyi.nlp.training import load_training_data
 
     data = _load(data_dir, gold_dir, None, load_training_data)
     _print_scores(_cv_scores(data, data_dir, gold_dir, random_state))

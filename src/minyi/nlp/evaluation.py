@@ -15,7 +15,7 @@ from minyi.nlp.departments import DepartmentSuggester
 from minyi.nlp.domain import DomainClassifier, TextFeatures
 
 if TYPE_CHECKING:
-    from minyi.nlp.pipeline import TrainingData
+    from minyi.nlp.training import TrainingData
 
 __all__ = ["classification_report_dict", "cross_validate_departments", "cross_validate_domain", "format_confusion",
            "stratified_folds", "top_k_accuracy"]

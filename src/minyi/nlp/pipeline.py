@@ -1,50 +1,38 @@
-"""MessageAnalyzer: one pass over a batch of messages — clean, segment, then every classifier.
+"""MessageAnalyzer: one pass over a batch of messages — clean, segment, then every classifier (run time).
 
 analyze(title, body) -> dict with domain, domain_scores, appeal_kind, appeal_scores, urgent, urgent_reasons,
-places, departments (top-3 [name, score]), clean_text, repairs. Components written by other modules are
-optional: when one is missing (not installed, not trained) its keys are None / empty, never an exception.
+places, departments (top-3 [name, score]), clean_text, repairs. A component the model does not hold (None)
+leaves its keys None / empty; one that fails on a batch is logged and leaves them empty, never an exception.
 The domain model and the department model share one TextFeatures pass (one segmentation, one matrix).
+Training (reading the shared data, training every component) is minyi.nlp.training.
 """
 
 from __future__ import annotations
 
 import gc
 import gzip
-import importlib
-import json
 import logging
 import pickle
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from minyi.nlp.departments import DepartmentSuggester, canonical_department, extract_department
-from minyi.nlp.domain import DomainClassifier, TextFeatures, domain_from_reply, load_taxonomy_keywords, split_title
-from minyi.nlp.io import read_messages
-
-try:  # the full cleaning; a plain whitespace cleanup stands in if it cannot be imported
-    from minyi.nlp.normalize import normalize as _normalize
-except ImportError:  # pragma: no cover - depends on the work tree
-    _normalize = None
+from minyi.nlp.departments import DepartmentSuggester
+from minyi.nlp.domain import DomainClassifier, TextFeatures
+from minyi.nlp.normalize import normalize
 
 __all__ = [
     "MODEL_PACKAGE",
     "MessageAnalyzer",
-    "TrainingData",
     "clean",
     "dumps_model",
     "load_default_analyzer",
-    "load_training_data",
     "loads_model",
-    "optional_module",
-    "train_default",
 ]
 
 log = logging.getLogger(__name__)
@@ -57,21 +45,22 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]+")
 
 
 def clean(text: str, *, one_line: bool = False) -> tuple[str, list[dict[str, str]]]:
-    """Cleaned text and the repairs made (normalize() when available); `one_line` for a title."""
+    """Cleaned text and the repairs made by normalize(); `one_line` for a title."""
     text = _CONTROL.sub(" ", text or "")
-    repairs: list[dict[str, str]] = []
-    if _normalize is not None:
-        try:
-            result = _normalize(text)
-        except Exception:  # a cleaning bug must not lose the message: fall back to whitespace cleanup
-            log.exception("normalize() failed; using whitespace cleanup")
-        else:
-            repairs = [{"kind": r.kind, "detail": r.detail} for r in result.repairs]
-            text = result.text.strip()  # normalize() already collapses whitespace runs
-            return (_WS.sub(" ", text) if one_line and "\n" in text else text), repairs
+    try:
+        result = normalize(text)
+    except Exception:  # a cleaning bug must not lose the message: fall back to whitespace cleanup
+        log.exception("normalize() failed; using whitespace cleanup")
+        return _whitespace_cleanup(text, one_line=one_line), []
+    repairs = [{"kind": r.kind, "detail": r.detail} for r in result.repairs]
+    text = result.text.strip()  # normalize() already collapses whitespace runs
+    return (_WS.sub(" ", text) if one_line and "\n" in text else text), repairs
+
+
+def _whitespace_cleanup(text: str, *, one_line: bool) -> str:
     if one_line:
-        return _WS.sub(" ", text).strip(), repairs
-    return _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip(), repairs
+        return _WS.sub(" ", text).strip()
+    return _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
 class MessageAnalyzer(BaseEstimator):
@@ -248,11 +237,6 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def title_of(text: str) -> str:
-    """The title part of a title + "\\n" + body text."""
-    return split_title(text)[0]
-
-
 def dumps_model(analyzer: MessageAnalyzer) -> bytes:
     """The bytes of a model file: a gzip-compressed pickle."""
     return gzip.compress(pickle.dumps(analyzer, protocol=pickle.HIGHEST_PROTOCOL), compresslevel=6, mtime=0)
@@ -292,153 +276,3 @@ def load_default_analyzer() -> MessageAnalyzer:
     # alive by now) out of the cyclic collector's scans, which otherwise cost ~2% of analysis time.
     gc.freeze()
     return analyzer
-
-
-# ---------------------------------------------------------------- training from the shared data (train time only)
-
-DATA_FILES = ("messages_labeled", "messages_unlabeled", "messages_with_votes", "messages_with_replies")
-DISTANT_WEIGHT = 0.1
-
-
-@dataclass
-class TrainingData:
-    """Everything `minyi train` learns from, already cleaned as analyze() cleans."""
-
-    all_texts: list[str] = field(default_factory=list)
-    domain_texts: list[str] = field(default_factory=list)
-    domain_labels: list[str] = field(default_factory=list)
-    domain_weights: list[float] = field(default_factory=list)
-    domain_gold: list[bool] = field(default_factory=list)  # True: a labelled message, False: distant/extra
-    department_texts: list[str] = field(default_factory=list)
-    department_labels: list[str | None] = field(default_factory=list)
-    appeal_texts: list[str] = field(default_factory=list)
-    appeal_labels: list[str] = field(default_factory=list)
-    urgency_texts: list[str] = field(default_factory=list)
-    urgency_labels: list[int] = field(default_factory=list)
-    keywords: dict[str, dict[str, float]] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
-
-
-def optional_module(name: str) -> Any:
-    """minyi.nlp.<name>, or None while that component is not there yet."""
-    try:
-        return importlib.import_module(f"minyi.nlp.{name}")
-    except ImportError:
-        return None
-
-
-def _clean_message(title: str, body: str) -> str:
-    return f"{clean(title, one_line=True)[0]}\n{clean(body)[0]}"
-
-
-def load_training_data(data_dir: str | Path, gold_dir: str | Path | None = None, *,
-                       extra_labels: str | Path | None = None,
-                       progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None) -> TrainingData:
-    """Read the shared data (+ gold labels, + coordinators' extra labels) into TrainingData."""
-    data_dir = Path(data_dir)
-    bar = progress or (lambda items, _desc: items)
-    data = TrainingData()
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for stem in DATA_FILES:
-        path = data_dir / f"{stem}.jsonl"
-        data.files.append(path)
-        rows[stem] = read_messages(path, unique_ids=False)
-    data.files.append(data_dir / "taxonomy.csv")
-    data.keywords = load_taxonomy_keywords(data_dir / "taxonomy.csv")
-    cleaned: dict[str, list[str]] = {}
-    for stem in DATA_FILES:
-        cleaned[stem] = [_clean_message(r["title"], r["body"]) for r in bar(rows[stem], f"cleaning {stem}")]
-        data.all_texts += cleaned[stem]
-    labelled = set(cleaned["messages_labeled"])
-    for text, row in zip(cleaned["messages_labeled"], rows["messages_labeled"], strict=True):
-        _add_domain(data, text, row["category"], 1.0, gold=True)
-    for text, row in zip(cleaned["messages_with_replies"], rows["messages_with_replies"], strict=True):
-        reply = row.get("reply", "")
-        domain = domain_from_reply(reply)
-        if domain and text not in labelled:  # never a copy of a labelled message (keeps CV honest)
-            _add_domain(data, text, domain, DISTANT_WEIGHT, gold=False)
-        name = extract_department(reply)
-        data.department_texts.append(text)
-        data.department_labels.append(canonical_department(name) if name else None)
-    if gold_dir is not None:
-        _load_gold(data, data_dir, Path(gold_dir))
-    if extra_labels is not None:
-        _load_extra(data, Path(extra_labels))
-    return data
-
-
-def _add_domain(data: TrainingData, text: str, label: str, weight: float, *, gold: bool) -> None:
-    data.domain_texts.append(text)
-    data.domain_labels.append(label)
-    data.domain_weights.append(weight)
-    data.domain_gold.append(gold)
-
-
-def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
-    appeal = optional_module("appeal")
-    if appeal is not None and (gold_dir / "appeal_kind.csv").is_file():
-        texts, labels, _ = appeal.load_gold(data_dir, gold_dir)
-        data.appeal_texts += [_clean_message(*split_raw(t)) for t in texts]
-        data.appeal_labels += list(labels)
-        data.files.append(gold_dir / "appeal_kind.csv")
-    urgency = optional_module("urgency")
-    if urgency is not None and (gold_dir / "urgency.csv").is_file():
-        texts, labels = urgency.load_gold_texts(data_dir, gold_dir)
-        data.urgency_texts += [_clean_message(*split_raw(t)) for t in texts]
-        data.urgency_labels += [int(v) for v in labels]
-        data.files.append(gold_dir / "urgency.csv")
-
-
-def split_raw(text: str) -> tuple[str, str]:
-    """(title, body) of a raw title + "\n" + body text."""
-    title, _, body = text.partition("\n")
-    return title, body
-
-
-def _load_extra(data: TrainingData, path: Path) -> None:
-    """Coordinator corrections: JSON lines {"title","body","domain"?,"appeal_kind"?,"urgent"?,"department"?}."""
-    data.files.append(path)
-    with open(path, encoding="utf-8") as handle:
-        for n, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                msg = f"{path}: line {n}: bad JSON ({exc.msg})"
-                raise ValueError(msg) from None
-            if not isinstance(row, dict):
-                msg = f"{path}: line {n}: expected a JSON object"
-                raise ValueError(msg)
-            text = _clean_message(str(row.get("title") or ""), str(row.get("body") or ""))
-            data.all_texts.append(text)
-            if row.get("domain"):
-                _add_domain(data, text, str(row["domain"]), 1.0, gold=False)
-            if row.get("appeal_kind"):
-                data.appeal_texts.append(text)
-                data.appeal_labels.append(str(row["appeal_kind"]))
-            if row.get("urgent") is not None:
-                data.urgency_texts.append(text)
-                data.urgency_labels.append(int(bool(row["urgent"])))
-            if row.get("department"):
-                data.department_texts.append(text)
-                data.department_labels.append(str(row["department"]))
-
-
-def train_default(data: TrainingData, *, progress: Callable[[str], None] | None = None) -> MessageAnalyzer:
-    """The analyzer `minyi train` ships: every component trained on `data`."""
-    say = progress or (lambda _msg: None)
-    appeal_module, urgency_module, places_module = (optional_module(n) for n in ("appeal", "urgency", "places"))
-    appeal = urgency = places = None
-    if appeal_module is not None and len(set(data.appeal_labels)) >= 2:
-        say("appeal kind")
-        appeal = appeal_module.AppealKindClassifier().fit(data.appeal_texts, data.appeal_labels)
-    if urgency_module is not None:
-        say("urgency")
-        urgency = urgency_module.UrgencyDetector().fit(data.urgency_texts, data.urgency_labels or None)
-    if places_module is not None:
-        places = places_module.PlaceExtractor().fit(data.all_texts[:0])
-    analyzer = MessageAnalyzer(domain=DomainClassifier(keywords=data.keywords), appeal=appeal, urgency=urgency,
-                               places=places)
-    return analyzer.fit(data.all_texts, domain_data=(data.domain_texts, data.domain_labels, data.domain_weights),
-                        department_data=(data.department_texts, data.department_labels), progress=progress)
