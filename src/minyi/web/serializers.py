@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from minyi.messages.display import public_display, strip_invisible
 from minyi.messages.schemas import PublicCase, PublicCaseDetail, PublicEvent, PublicRating, PublicReply
 from minyi.messages.services import CaseView
-from minyi.nlp.display import public_display, strip_invisible
 from minyi.workflow.inbox import InboxRow, deadline_info
 from minyi.workflow.models import Case, CaseEvent
 from minyi.workflow.schemas import Contact, InboxItem, StaffCase, StaffEvent

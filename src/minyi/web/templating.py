@@ -12,8 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
-from minyi.nlp.display import INVISIBLE_TABLE, public_display
-from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.messages.display import APPEAL_KINDS, DOMAINS, INVISIBLE_TABLE, public_display
 from minyi.web.serializers import public_reason_of
 from minyi.workflow.inbox import deadline_info
 from minyi.workflow.services import RATING_LEVELS

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from minyi.accounts.models import Role
 from minyi.departments.services import department_tree
 from minyi.messages import services as messages
+from minyi.messages.display import APPEAL_KINDS, DOMAINS
 from minyi.messages.models import MessageAnalysis
 from minyi.messages.schemas import (
     BoardOut,
@@ -20,7 +21,6 @@ from minyi.messages.schemas import (
     SubmittedOut,
     text_pattern,
 )
-from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.web import serializers
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash

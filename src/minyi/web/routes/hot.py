@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse
 
 from minyi.core.validation import text_field
 from minyi.hot import services as hot
+from minyi.messages.display import public_display
 from minyi.messages.schemas import text_pattern
-from minyi.nlp.display import public_display
 from minyi.web.deps import SessionDep, client_hash, csrf_protect, optional_staff
 from minyi.web.openapi import errors
 from minyi.web.templating import render

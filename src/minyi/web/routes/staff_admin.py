@@ -12,7 +12,7 @@ from minyi.accounts import services as accounts
 from minyi.core.db import transaction
 from minyi.core.validation import bool_field
 from minyi.departments import services as departments
-from minyi.nlp.labels import APPEAL_KINDS
+from minyi.messages.display import APPEAL_KINDS
 from minyi.web.deps import AdminUser, AdminUserOutsideWrite, SessionDep
 from minyi.web.templating import render
 from minyi.workflow import config

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import Conflict, ValidationFailed
 from minyi.hot.services import current_hot_issues
-from minyi.nlp.labels import DOMAINS
+from minyi.messages.display import DOMAINS
 from minyi.watches import services as watches
 from minyi.web.deps import SessionDep, StaffUser
 from minyi.web.templating import render

@@ -1,0 +1,13 @@
+"""How the platform shows and names citizens' messages: the closed vocabularies (domains, appeal kinds) and
+text as the public sees it (personal data masked, invisible control characters removed).
+
+The web layer reads these here, never from `minyi.nlp` directly: the definitions live in nlp, the decision of
+what the platform shows is the messages feature's.
+"""
+
+from __future__ import annotations
+
+from minyi.nlp.display import INVISIBLE_TABLE, public_display, strip_invisible
+from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+
+__all__ = ["APPEAL_KINDS", "DOMAINS", "INVISIBLE_TABLE", "public_display", "strip_invisible"]
