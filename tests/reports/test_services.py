@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from minyi.core.clock import CHINA_TZ, travel
 from minyi.core.errors import ValidationFailed
 from minyi.reports import services as reports
+from minyi.reports.content import parse_period
 from minyi.reports.models import StoredReport
 from minyi.reports.render import render_html, render_xlsx
 from minyi.stats.services import StatsQuery, build_report
@@ -29,14 +30,14 @@ TODAY = date(2024, 6, 1)
     ("2020-W53", date(2020, 12, 28), date(2021, 1, 3), "2020-W53"),
 ])
 def test_periods_parse(raw: str, start: date, end: date, key: str) -> None:
-    period = reports.parse_period(raw, today=TODAY)
+    period = parse_period(raw, today=TODAY)
     assert (period.start, period.end, period.key) == (start, end, key)
 
 
 def test_previous_periods_cross_the_year() -> None:
-    assert reports.parse_period("2024-01", today=TODAY).previous().key == "2023-12"
-    assert reports.parse_period("2024-W01", today=TODAY).previous().key == "2023-W52"
-    assert reports.parse_period("2024-03", today=TODAY).shifted_back(5).key == "2023-10"
+    assert parse_period("2024-01", today=TODAY).previous().key == "2023-12"
+    assert parse_period("2024-W01", today=TODAY).previous().key == "2023-W52"
+    assert parse_period("2024-03", today=TODAY).shifted_back(5).key == "2023-10"
 
 
 @pytest.mark.parametrize(("raw", "words"), [
@@ -47,7 +48,7 @@ def test_previous_periods_cross_the_year() -> None:
 ])
 def test_bad_periods_are_clear_errors(raw: str, words: str) -> None:
     with pytest.raises(ValidationFailed) as error:
-        reports.parse_period(raw, today=TODAY)
+        parse_period(raw, today=TODAY)
     assert words in error.value.message and error.value.field == "period"
 
 
@@ -69,7 +70,7 @@ def history(db: Session) -> dict:
 
 def test_monthly_report_agrees_with_the_statistics(db: Session, history: dict) -> None:
     with travel(datetime(2024, 6, 1, 9, tzinfo=CHINA_TZ)):
-        period = reports.parse_period("2024-03", today=TODAY)
+        period = parse_period("2024-03", today=TODAY)
         report = reports.build_period_report(db, period=period, today=TODAY)
     stats = build_report(db, query=StatsQuery(start=date(2024, 3, 1), end=date(2024, 3, 31)), today=TODAY)
     assert report.overall == stats.overall
@@ -87,7 +88,7 @@ def test_monthly_report_agrees_with_the_statistics(db: Session, history: dict) -
 
 
 def test_the_documents_show_it_without_private_text(db: Session, history: dict) -> None:
-    period = reports.parse_period("2024-03", today=TODAY)
+    period = parse_period("2024-03", today=TODAY)
     report = reports.build_period_report(db, period=period, today=TODAY)
     html = render_html(report)
     assert "2024年3月民意月报" in html and "@media print" in html and "<svg" in html
@@ -100,7 +101,7 @@ def test_the_documents_show_it_without_private_text(db: Session, history: dict) 
 
 
 def test_a_period_without_data_says_so(db: Session, history: dict) -> None:
-    period = reports.parse_period("2023-W20", today=TODAY)
+    period = parse_period("2023-W20", today=TODAY)
     report = reports.build_period_report(db, period=period, today=TODAY)
     assert report.empty and report.overall.received == 0
     assert any("没有收到留言" in n for n in report.notices)
@@ -112,7 +113,7 @@ def test_a_period_without_data_says_so(db: Session, history: dict) -> None:
 
 
 def test_a_running_period_says_it_is_not_over(db: Session) -> None:
-    report = reports.build_period_report(db, period=reports.parse_period("2024-06", today=TODAY), today=TODAY)
+    report = reports.build_period_report(db, period=parse_period("2024-06", today=TODAY), today=TODAY)
     assert any("本期尚未结束" in n for n in report.notices)
 
 
@@ -133,7 +134,7 @@ def test_no_cell_of_the_workbook_runs_as_a_formula(db: Session) -> None:
         f.case_in_progress(db, dept, title="-1+1 公园厕所无人打扫", body="人民公园北门的厕所很久没有人打扫了。")
         f.replied_case(db, dept)
     db.flush()
-    report = reports.build_period_report(db, period=reports.parse_period("2024-03", today=TODAY), today=TODAY)
+    report = reports.build_period_report(db, period=parse_period("2024-03", today=TODAY), today=TODAY)
     book = load_workbook(io.BytesIO(render_xlsx(report)))
     texts = []
     for sheet in book:

@@ -21,8 +21,9 @@ from minyi.core.settings import get_settings
               help="Also keep (or replace) the report in the database, listed on /staff/reports")
 def report(period: str, out_dir: Path, store: bool) -> None:
     """Build the printable HTML report and the XLSX of one week or month from the data alone."""
+    from minyi.reports.content import parse_period
     from minyi.reports.render import render_html, render_xlsx, show, show_change
-    from minyi.reports.services import build_period_report, parse_period, store_report
+    from minyi.reports.services import build_period_report, store_report
 
     try:
         parsed = parse_period(period)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -45,3 +45,9 @@ def china_today(now: datetime | None = None) -> date:
 def format_china(moment: datetime | None) -> str:
     """`YYYY-MM-DD HH:MM` in China's time, '' for None."""
     return "" if moment is None else to_china(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def china_days_utc(start: date, end: date) -> tuple[datetime, datetime]:
+    """The days `start` to `end` (inclusive) in China as [start 00:00, the day after end 00:00), aware datetimes."""
+    return (datetime.combine(start, time(), CHINA_TZ),
+            datetime.combine(end + timedelta(days=1), time(), CHINA_TZ))

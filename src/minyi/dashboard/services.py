@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import china_today, to_china
+from minyi.core.clock import china_days_utc, china_today, to_china
 from minyi.core.errors import ValidationFailed
 from minyi.departments.models import Department
 from minyi.hot.models import HotIssue
@@ -23,7 +23,7 @@ from minyi.hot.services import current_hot_issues
 from minyi.messages.models import Message, MessageAnalysis
 from minyi.nlp.labels import APPEAL_KINDS
 from minyi.stats.figures import figures_of, month_key
-from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, _utc_bounds, build_report, load_facts
+from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report, load_facts
 from minyi.workflow import states
 from minyi.workflow.models import Case
 
@@ -78,7 +78,7 @@ class Dashboard:
 
 
 def _count_received(session: Session, start: date, end: date) -> int:
-    low, high = _utc_bounds(start, end)
+    low, high = china_days_utc(start, end)
     return session.scalar(select(func.count(Message.id)).where(Message.created_at >= low,
                                                                Message.created_at < high)) or 0
 
@@ -229,7 +229,7 @@ def parse_case_filters(params: Mapping[str, Any]) -> CaseFilters:
 def _filtered(filters: CaseFilters, session: Session, today: date) -> Select[Any]:
     query = select(Case).join(Message, Message.id == Case.message_id)
     if filters.start or filters.end:
-        low, high = _utc_bounds(filters.start or EARLIEST, filters.end or today)
+        low, high = china_days_utc(filters.start or EARLIEST, filters.end or today)
         query = query.where(Message.created_at >= low, Message.created_at < high)
     if filters.status == "open":
         query = query.where(Case.status.in_(list(UNFINISHED)))

@@ -44,7 +44,8 @@ class Submission:
     tracking_token: str
 
 
-def _contact(data: dict[str, Any]) -> dict[str, str]:
+def validate_contact(data: dict[str, Any]) -> dict[str, str]:
+    """Check the contact fields of a submission (or of a correction); returns them stripped."""
     name = text_field(data.get("contact_name"), field="contact_name", label="姓名", max_len=NAME_MAX,
                       required=False)
     phone = text_field(data.get("contact_phone"), field="contact_phone", label="电话", max_len=20,
@@ -76,7 +77,7 @@ def validate_submission(data: dict[str, Any]) -> dict[str, Any]:
         "is_public": bool_field(data.get("is_public", True)),
         "is_anonymous": bool_field(data.get("is_anonymous", False)),
         "submission_key": key,
-        "contact": _contact(data),
+        "contact": validate_contact(data),
     }
 
 

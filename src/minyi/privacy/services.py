@@ -14,7 +14,7 @@ from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from minyi.core.validation import choice_field, text_field
 from minyi.messages.models import MessageContact
-from minyi.messages.services import _contact as checked_contact  # the submission form's own rules
+from minyi.messages.services import validate_contact  # the submission form's own rules
 from minyi.privacy.models import REQUEST_KINDS, ContactRequest
 from minyi.privacy.retention import CLEARED
 from minyi.workflow.actors import Actor
@@ -75,7 +75,7 @@ def request_change(session: Session, *, case: Case, kind: Any, values: dict[str,
         raise Conflict("已有一项待处理的申请，请等待工作人员处理")
     request = ContactRequest(case_id=case.id, kind=kind, status="pending", note=note, created_at=utcnow())
     if kind == "correct":
-        new = checked_contact(values or {})  # contact_name, contact_phone, contact_email, contact_address
+        new = validate_contact(values or {})  # contact_name, contact_phone, contact_email, contact_address
         request.fields = [f for f in CONTACT_FIELDS if new[f]]
         if not request.fields:
             raise ValidationFailed("请至少填写一项需要更正的联系方式", field="contact_name")

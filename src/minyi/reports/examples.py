@@ -7,8 +7,6 @@ rating, a reopen, whether the reply met its deadline, and a very short reply. Th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,12 +14,10 @@ from minyi.departments.models import Department
 from minyi.messages.models import Message
 from minyi.nlp.display import public_display
 from minyi.nlp.reply_quality import ReplyChecker
+from minyi.reports.content import Period, ReplyExample
 from minyi.stats.figures import CaseFacts
 from minyi.stats.services import load_facts
 from minyi.workflow.models import Case, Reply
-
-if TYPE_CHECKING:
-    from minyi.reports.services import Period, ReplyExample
 
 METHOD = ("答复质量检查（相关性、完整性、解释依据、语气、及时性，各 0–1 分）之和，加上办理记录："
           "群众评价（满意 / 不满意）、是否重办、是否按时答复、答复是否过短。")
@@ -55,8 +51,6 @@ def _score(fact: CaseFacts, length: int) -> tuple[float, list[str]]:
 def reply_examples(session: Session, *, period: Period,
                    count: int) -> tuple[list[ReplyExample], list[ReplyExample], str]:
     """(best, weakest, how they were chosen) among the public messages of the period that were replied."""
-    from minyi.reports.services import ReplyExample
-
     facts = {f.case_id: f for f in load_facts(session, start=period.start, end=period.end)
              if f.first_reply_at is not None and f.is_public}
     if not facts:

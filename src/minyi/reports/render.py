@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from minyi.core.cells import safe_row
-from minyi.reports.services import RATES, PeriodReport
-from minyi.stats.export import COLUMNS, _values
+from minyi.reports.content import RATES, PeriodReport
+from minyi.stats.export import COLUMNS, figure_cells
 from minyi.stats.services import GroupRow
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("minyi") / "web" / "templates")),
@@ -126,7 +126,7 @@ def _table(ws: Any, title: str, rows: Sequence[GroupRow], first: str) -> None:
     ws.cell(ws.max_row, 1).font = Font(bold=True)
     _add(ws, [first] + [c for _k, c in COLUMNS])
     for row in rows:
-        _add(ws, [row.label, *_values(row.figures)])
+        _add(ws, [row.label, *figure_cells(row.figures)])
     _add(ws, [])
 
 

@@ -22,7 +22,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 RATE_KEYS = frozenset(k for k, _ in COLUMNS if k.endswith("_rate"))
 
 
-def _values(figures: Figures) -> list[Any]:
+def figure_cells(figures: Figures) -> list[Any]:
+    """One row's cells in `COLUMNS` order: rates in percent, undefined ones empty."""
     data = figures.as_dict()
     out: list[Any] = []
     for key, _title in COLUMNS:
@@ -65,7 +66,7 @@ def to_csv(report: StatsReport) -> bytes:
     writer.writerow(safe_row(["分类", "名称", *[title for _k, title in COLUMNS]]))
     for title, rows in sections(report):
         for row in rows:
-            writer.writerow(safe_row([title, row.label, *_values(row.figures)]))
+            writer.writerow(safe_row([title, row.label, *figure_cells(row.figures)]))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -87,7 +88,7 @@ def to_xlsx(report: StatsReport) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(safe_row([row.label, *_values(row.figures)]))
+            sheet.append(safe_row([row.label, *figure_cells(row.figures)]))
         sheet.freeze_panes = "B2"
         sheet.column_dimensions["A"].width = 24
     out = io.BytesIO()

@@ -13,13 +13,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import CHINA_TZ, china_today
+from minyi.core.clock import china_days_utc, china_today
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.departments.models import Department
 from minyi.messages.models import Message
@@ -99,12 +99,6 @@ def parse_query(params: Mapping[str, Any], *, today: date | None = None) -> Stat
                       requested_end=requested_end)
 
 
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, the day after end 00:00) in China, as aware datetimes."""
-    return (datetime.combine(start, time(), CHINA_TZ),
-            datetime.combine(end + timedelta(days=1), time(), CHINA_TZ))
-
-
 def _parse_deadline(value: Any) -> date | None:
     try:
         return date.fromisoformat(value) if isinstance(value, str) else None
@@ -144,7 +138,7 @@ def _fold(fact: CaseFacts, kind: str, to_status: str | None, created_at: datetim
 
 def load_facts(session: Session, *, start: date, end: date) -> list[CaseFacts]:
     """The facts of every case whose message arrived in [start, end] (China dates), from the event log."""
-    low, high = _utc_bounds(start, end)
+    low, high = china_days_utc(start, end)
     cohort = (select(CaseEvent.case_id).where(CaseEvent.kind == "submit", CaseEvent.created_at >= low,
                                               CaseEvent.created_at < high))
     facts: dict[int, CaseFacts] = {}

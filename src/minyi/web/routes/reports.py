@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.reports import services as reports
+from minyi.reports.content import parse_period
 from minyi.reports.render import render_html
 from minyi.web.deps import SessionDep, SupervisorUser
 from minyi.web.templating import render
@@ -35,7 +36,7 @@ def generate(request: Request, db: SessionDep, user: SupervisorUser,
              period: Annotated[str, Form(max_length=40)] = "") -> Any:
     """Build (or rebuild) and keep the report of a period."""
     try:
-        parsed = reports.parse_period(period)
+        parsed = parse_period(period)
     except ValidationFailed as exc:
         return render(request, "reports/index.html", {"reports": reports.list_reports(db), "error": exc,
                                                       "period": period}, status_code=422)
@@ -46,7 +47,7 @@ def generate(request: Request, db: SessionDep, user: SupervisorUser,
 @router.get("/preview")
 def preview(db: SessionDep, user: SupervisorUser, period: str = "") -> Any:
     """The report of any period, built now and not stored."""
-    parsed = reports.parse_period(period[:40])
+    parsed = parse_period(period[:40])
     return _document(render_html(reports.build_period_report(db, period=parsed)))
 
 
