@@ -83,12 +83,17 @@ def fresh_database(folder: Path) -> Iterator[str]:
 
 
 def _create_staff(database_url: str) -> None:
+    from argon2 import PasswordHasher
+
     from minyi.accounts.services import create_user
 
+    # Hashed with the product's argon2 parameters, not the test suite's cheap ones: a wrong password costs
+    # the server what it costs in production (the stored hash carries its parameters).
+    password_hash = PasswordHasher().hash(STAFF_PASSWORD)
     engine = make_engine(database_url)
     with transaction(make_session_factory(engine)) as session:
         create_user(session, username=STAFF_USER, display_name="可靠性测试", password=STAFF_PASSWORD,
-                    role="coordinator")
+                    role="coordinator", password_hash=password_hash)
     engine.dispose()
 
 
