@@ -12,11 +12,11 @@ from minyi.accounts import services as accounts
 from minyi.accounts.models import User
 from minyi.departments import services as departments
 from minyi.departments.models import Department
-from minyi.messages.services import Submission, submit_message
 from minyi.privacy import services as privacy
 from minyi.privacy.models import ContactRequest
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
+from minyi.workflow.intake import Submission, submit_message
 from minyi.workflow.models import Case
 
 _seq = itertools.count(1)

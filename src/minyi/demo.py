@@ -13,9 +13,9 @@ from minyi.core.clock import travel, utcnow
 from minyi.departments import services as departments
 from minyi.departments.models import Department
 from minyi.hot.services import recompute_hot_issues
-from minyi.messages.services import submit_message
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
+from minyi.workflow.intake import submit_message
 
 DEPARTMENTS: list[tuple[str, str | None, list[str], str]] = [
     ("示范市人民政府", None, [], ""),

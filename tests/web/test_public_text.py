@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from minyi.messages import services as ms
 from minyi.messages.models import Message
 from minyi.web import serializers
 from minyi.workflow import services as workflow
+from minyi.workflow import views
 from tests import factories as f
 
 ASSIGN_NOTE = "内部转办意见：请先核实投诉人身份"
@@ -52,7 +52,7 @@ def test_replies_are_masked_in_public_and_whole_for_staff(client: TestClient, db
     for text in (client.get(f"/cases/{case_id}").text, client.get(f"/track/{token}").text,
                  client.get(f"/api/v1/cases/{case_id}").text):
         assert PHONE not in text and "139****5678" in text
-    staff = serializers.staff_detail(ms.case_view(db, workflow.load_case(db, case_id), public_only=False), None)
+    staff = serializers.staff_detail(views.case_view(db, workflow.load_case(db, case_id), public_only=False), None)
     assert staff.replies[0].body == REPLY
     assert {e.reason for e in staff.log} >= {ASSIGN_NOTE, ESCALATE_NOTE}
     f.login(client, f.user(db, role="supervisor"))

@@ -1,16 +1,14 @@
-"""JSON shapes of the public API: what a citizen sends, what the public may read (never contact data)."""
+"""JSON shapes of what a citizen sends (a message), and the field documentation helpers the other schemas use."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from minyi.messages import services as rules
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
-from minyi.workflow.services import RATING_LEVELS, REASON_MAX
 
 # The limits below are documented in the OpenAPI schema and checked by the services, which answer with
 # clear Chinese errors (422); they are not enforced a second time by pydantic with English ones.
@@ -87,92 +85,3 @@ class MessageIn(BaseModel):
     contact_address: str = text_doc(rules.ADDRESS_MAX, default="")
     submission_key: str | None = Field(default=None, description="idempotency key: the same key is stored once",
                                        json_schema_extra={"pattern": r"^$|^[A-Za-z0-9_-]{8,64}$"})
-
-
-class RateIn(BaseModel):
-    """A citizen's rating of the reply."""
-
-    model_config = ConfigDict(strict=True)
-
-    level: str = choice_doc(RATING_LEVELS, description="满意度：" + "、".join(
-        f"{k} {v}" for k, v in RATING_LEVELS.items()))
-    comment: str = text_doc(REASON_MAX, default="")
-
-
-class ReopenIn(BaseModel):
-    """A citizen's request to handle the case again."""
-
-    model_config = ConfigDict(strict=True)
-
-    reason: str = text_doc(REASON_MAX, 2)
-
-
-class SubmittedOut(BaseModel):
-    """The answer to a submission: the tracking token is shown only here, once."""
-
-    id: int
-    status: str
-    tracking_token: str
-    tracking_url: str
-
-
-class PublicCase(BaseModel):
-    """A case on the public board."""
-
-    id: int
-    title: str
-    appeal_kind: str
-    domain: str | None
-    place_text: str
-    status: str
-    status_name: str
-    department: str | None
-    deadline: date | None
-    created_at: datetime
-    supports: int
-
-
-class PublicEvent(BaseModel):
-    """A public step of a case's history."""
-
-    kind: str
-    label: str
-    status: str | None
-    reason: str
-    created_at: datetime
-
-
-class PublicReply(BaseModel):
-    """A published reply."""
-
-    department: str | None
-    body: str
-    created_at: datetime
-
-
-class PublicRating(BaseModel):
-    """A citizen's rating."""
-
-    level: str
-    comment: str
-    created_at: datetime
-
-
-class PublicCaseDetail(PublicCase):
-    """A public case with the message text and its public history."""
-
-    body: str
-    public_reason: str
-    merged_into_id: int | None
-    events: list[PublicEvent]
-    replies: list[PublicReply]
-    ratings: list[PublicRating]
-
-
-class BoardOut(BaseModel):
-    """One page of the public board."""
-
-    items: list[PublicCase]
-    total: int
-    page: int
-    pages: int

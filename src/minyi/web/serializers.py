@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from minyi.messages.display import public_display, strip_invisible
-from minyi.messages.schemas import PublicCase, PublicCaseDetail, PublicEvent, PublicRating, PublicReply
-from minyi.messages.services import CaseView
 from minyi.workflow.inbox import InboxRow, deadline_info
 from minyi.workflow.models import Case, CaseEvent
-from minyi.workflow.schemas import Contact, InboxItem, StaffCase, StaffEvent
+from minyi.workflow.schemas import (
+    Contact,
+    InboxItem,
+    PublicCase,
+    PublicCaseDetail,
+    PublicEvent,
+    PublicRating,
+    PublicReply,
+    StaffCase,
+    StaffEvent,
+)
 from minyi.workflow.states import EVENT_LABELS, PUBLIC_REASON_EVENTS, STATUS_NAMES
+from minyi.workflow.views import CaseView
 
 
 def public_reason_of(event: CaseEvent) -> str:

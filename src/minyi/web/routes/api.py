@@ -9,33 +9,34 @@ from fastapi.concurrency import run_in_threadpool
 
 from minyi.accounts.models import Role
 from minyi.departments.services import department_tree
-from minyi.messages import services as messages
 from minyi.messages.display import APPEAL_KINDS, DOMAINS
 from minyi.messages.models import MessageAnalysis
-from minyi.messages.schemas import (
-    BoardOut,
-    MessageIn,
-    PublicCaseDetail,
-    RateIn,
-    ReopenIn,
-    SubmittedOut,
-    text_pattern,
-)
+from minyi.messages.schemas import MessageIn, text_pattern
 from minyi.web import serializers
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
-from minyi.workflow import inbox, services
+from minyi.workflow import inbox, services, views
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import STAFF_ACTIONS, perform
-from minyi.workflow.schemas import ActionIn, InboxItem, StaffCase
+from minyi.workflow.intake import submit_message
+from minyi.workflow.schemas import (
+    ActionIn,
+    BoardOut,
+    InboxItem,
+    PublicCaseDetail,
+    RateIn,
+    ReopenIn,
+    StaffCase,
+    SubmittedOut,
+)
 from minyi.workflow.states import STATUS_NAMES
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 BOARD_QUERY = query_parameters(
     domain=choices(DOMAINS), appeal_kind=choices(APPEAL_KINDS), status=choices(STATUS_NAMES),
     department_id=integer_or_empty(1, 2**63 - 1),  # core.db.parse_id
-    q={"type": "string", "maxLength": messages.SEARCH_MAX, "pattern": text_pattern(required=False)},
+    q={"type": "string", "maxLength": views.SEARCH_MAX, "pattern": text_pattern(required=False)},
     page=integer_or_empty(1, 100000))
 ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS)})]
 
@@ -43,7 +44,7 @@ ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS
 @router.post("/messages", status_code=201, responses=errors(409, 429))
 def submit(request: Request, db: SessionDep, settings: SettingsDep, body: MessageIn) -> SubmittedOut:
     """Submit a message. The tracking token in the answer is the only way to rate and follow it."""
-    result = messages.submit_message(db, data=body.model_dump(), source="api", client_hash=client_hash(request),
+    result = submit_message(db, data=body.model_dump(), source="api", client_hash=client_hash(request),
                                      rate_limit=settings.submit_rate_limit,
                                      rate_window_seconds=settings.submit_rate_window_seconds)
     if request.app.state.jobs is not None:
@@ -56,7 +57,7 @@ def submit(request: Request, db: SessionDep, settings: SettingsDep, body: Messag
 @router.get("/cases", responses=errors(422), openapi_extra=BOARD_QUERY)
 def board(request: Request, db: SessionDep) -> BoardOut:
     """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters."""
-    page = messages.list_public_cases(db, filters=messages.parse_board_filters(dict(request.query_params)))
+    page = views.list_public_cases(db, filters=views.parse_board_filters(dict(request.query_params)))
     return BoardOut(items=[serializers.public_case(c) for c in page.items], total=page.total, page=page.page,
                     pages=page.pages)
 
@@ -64,7 +65,7 @@ def board(request: Request, db: SessionDep) -> BoardOut:
 @router.get("/cases/{case_id}")
 def case_detail(db: SessionDep, case_id: str) -> PublicCaseDetail:
     """A public case with its public history."""
-    return serializers.public_detail(messages.public_case(db, case_id))
+    return serializers.public_detail(views.public_case(db, case_id))
 
 
 @router.get("/departments")
@@ -77,24 +78,24 @@ def departments(db: SessionDep) -> list[dict[str, Any]]:
 @router.get("/track/{token}")
 def track(db: SessionDep, token: str) -> PublicCaseDetail:
     """The citizen's view of their case."""
-    case = messages.case_by_token(db, token)
-    return serializers.public_detail(messages.case_view(db, case, public_only=True))
+    case = views.case_by_token(db, token)
+    return serializers.public_detail(views.case_view(db, case, public_only=True))
 
 
 @router.post("/track/{token}/rate", responses=errors(409))
 def rate(db: SessionDep, token: str, body: RateIn) -> PublicCaseDetail:
     """Rate the reply: {"level": "satisfied|basically|unsatisfied", "comment": "..."}."""
-    case = messages.case_by_token(db, token)
+    case = views.case_by_token(db, token)
     services.rate(db, case=case, level=body.level, comment=body.comment)
-    return serializers.public_detail(messages.case_view(db, case, public_only=True))
+    return serializers.public_detail(views.case_view(db, case, public_only=True))
 
 
 @router.post("/track/{token}/reopen", responses=errors(409))
 def reopen(db: SessionDep, token: str, body: ReopenIn) -> PublicCaseDetail:
     """Ask for the case to be handled again: {"reason": "..."}."""
-    case = messages.case_by_token(db, token)
+    case = views.case_by_token(db, token)
     services.reopen(db, case=case, reason=body.reason)
-    return serializers.public_detail(messages.case_view(db, case, public_only=True))
+    return serializers.public_detail(views.case_view(db, case, public_only=True))
 
 
 @router.get("/staff/inbox")
@@ -114,7 +115,7 @@ def _staff_case(db: SessionDep, user: ApiUser, case_id: Any, audit: ContactAudit
     services.ensure_can_see(case, Actor.from_user(user))
     audit.record(user=user, case=case, what="api_case")  # written after the answer is built (web.audit)
     analysis = db.get(MessageAnalysis, case.message_id)
-    return serializers.staff_detail(messages.case_view(db, case, public_only=False),
+    return serializers.staff_detail(views.case_view(db, case, public_only=False),
                                     analysis.result if analysis else None)
 
 

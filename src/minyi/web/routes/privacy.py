@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from minyi.messages.services import case_by_token
 from minyi.privacy import audit
 from minyi.privacy import services as privacy
 from minyi.privacy.models import ERASURE_REASONS, REQUEST_KINDS, REQUEST_STATUSES
@@ -17,6 +16,7 @@ from minyi.web.deps import AdminUser, CoordinatorUser, SessionDep
 from minyi.web.templating import render
 from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case
+from minyi.workflow.views import case_by_token
 
 router = APIRouter()
 LABELS = {"kinds": REQUEST_KINDS, "statuses": REQUEST_STATUSES, "field_names": privacy.FIELD_NAMES,

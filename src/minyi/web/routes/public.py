@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
-from minyi.messages import services as messages
 from minyi.web.deps import SessionDep, SettingsDep, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
 from minyi.workflow import services as workflow
+from minyi.workflow import views
+from minyi.workflow.intake import submit_message
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
 SUBMIT_FIELDS = ("title", "body", "appeal_kind", "domain", "place_text", "is_public", "is_anonymous",
@@ -25,7 +26,7 @@ SUBMIT_FIELDS = ("title", "body", "appeal_kind", "domain", "place_text", "is_pub
 def _home(request: Request, db: SessionDep, *, form: dict[str, Any] | None = None,
           error: ValidationFailed | None = None,
           status_code: int = 200) -> Any:
-    recent = messages.list_public_cases(db, filters=messages.BoardFilters(status="closed"), per_page=5).items
+    recent = views.list_public_cases(db, filters=views.BoardFilters(status="closed"), per_page=5).items
     values = form or {"is_public": "on", "submission_key": secrets.token_urlsafe(16)}
     return render(request, "public/home.html", {"form": values, "error": error, "recent": recent},
                   status_code=status_code)
@@ -45,7 +46,7 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Any
     form["is_public"] = form.get("is_public") or ""
     try:
         result = await run_in_threadpool(
-            messages.submit_message, db, data=form, source="web", client_hash=client_hash(request),
+            submit_message, db, data=form, source="web", client_hash=client_hash(request),
             rate_limit=settings.submit_rate_limit, rate_window_seconds=settings.submit_rate_window_seconds)
     except ValidationFailed as exc:
         db.rollback()
@@ -60,8 +61,8 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Any
 @router.get("/board")
 def board(request: Request, db: SessionDep) -> Any:
     """The public board with filters, search and pagination."""
-    filters = messages.parse_board_filters(dict(request.query_params))
-    page = messages.list_public_cases(db, filters=filters)
+    filters = views.parse_board_filters(dict(request.query_params))
+    page = views.list_public_cases(db, filters=filters)
     return render(request, "public/board.html", {"page": page, "filters": filters,
                                                  "departments": department_tree(db)})
 
@@ -69,14 +70,14 @@ def board(request: Request, db: SessionDep) -> Any:
 @router.get("/cases/{case_id}")
 def case_page(request: Request, db: SessionDep, case_id: str) -> Any:
     """A public case with its public history."""
-    return render(request, "public/case.html", {"view": messages.public_case(db, case_id)})
+    return render(request, "public/case.html", {"view": views.public_case(db, case_id)})
 
 
 @router.get("/track/{token}")
 def track(request: Request, db: SessionDep, token: str) -> Any:
     """The citizen's private page: progress, reply, rating, reopen."""
-    case = messages.case_by_token(db, token)
-    view = messages.case_view(db, case, public_only=True)
+    case = views.case_by_token(db, token)
+    view = views.case_view(db, case, public_only=True)
     return render(request, "public/track.html", {
         "view": view, "token": token, "reopen_refusal": workflow.reopen_refusal(db, case),
         "contact": case.message.contact, **privacy.track_context(db, case)})
@@ -86,12 +87,12 @@ def track(request: Request, db: SessionDep, token: str) -> Any:
 def rate(db: SessionDep, token: str, level: Annotated[str, Form()] = "",
          comment: Annotated[str, Form()] = "") -> Any:
     """满意度评价."""
-    workflow.rate(db, case=messages.case_by_token(db, token), level=level, comment=comment)
+    workflow.rate(db, case=views.case_by_token(db, token), level=level, comment=comment)
     return RedirectResponse(f"/track/{token}#rating", status_code=303)
 
 
 @router.post("/track/{token}/reopen")
 def reopen(db: SessionDep, token: str, reason: Annotated[str, Form()] = "") -> Any:
     """重办 request after an unsatisfied rating."""
-    workflow.reopen(db, case=messages.case_by_token(db, token), reason=reason)
+    workflow.reopen(db, case=views.case_by_token(db, token), reason=reason)
     return RedirectResponse(f"/track/{token}#history", status_code=303)

@@ -13,7 +13,6 @@ from minyi.accounts.models import Role
 from minyi.core.errors import PermissionDenied
 from minyi.departments.services import department_tree
 from minyi.hot import services as hot
-from minyi.messages import services as messages
 from minyi.messages.models import MessageAnalysis
 from minyi.web.audit import ContactAuditDep
 from minyi.web.deps import (
@@ -29,6 +28,7 @@ from minyi.workflow import inbox, states
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import perform
 from minyi.workflow.services import ensure_can_see, load_case
+from minyi.workflow.views import case_view
 
 router = APIRouter(prefix="/staff")
 HOME_BY_ROLE = {Role.COORDINATOR: "/staff/inbox", Role.HANDLER: "/staff/department",
@@ -92,7 +92,7 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
     return render(request, "staff/case.html", {
         "similar": hot.similar_cases_for_staff(db, actor=actor, text=text, exclude=case.id),
         "hot_issue": hot.hot_issue_of(db, case.id),
-        "view": messages.case_view(db, case, public_only=False),
+        "view": case_view(db, case, public_only=False),
         "analysis": db.get(MessageAnalysis, case.message_id),
         "deadline": inbox.deadline_info(case),
         "actions": {a.name for a in states.allowed_actions(status=case.status, actor=actor.role)},

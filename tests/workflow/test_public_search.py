@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from minyi.core.migrate import alembic_config
 from minyi.ingest import services as ingest
-from minyi.messages import services as ms
 from minyi.messages.models import Message
 from minyi.nlp.display import public_search_text
+from minyi.workflow import views
 from tests import factories as f
 
 PHONE = "13812345678"
@@ -23,7 +23,7 @@ ID_NUMBER = "11010519491231002X"  # the example in GB 11643: a valid resident ID
 
 
 def _search(db: Session, q: str) -> list[int]:
-    page = ms.list_public_cases(db, filters=ms.parse_board_filters({"q": q}))
+    page = views.list_public_cases(db, filters=views.parse_board_filters({"q": q}))
     return [c.id for c in page.items]
 
 
