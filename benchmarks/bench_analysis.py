@@ -63,8 +63,10 @@ def ours(messages: list[tuple[str, str]]) -> tuple[object, Callable[[], object]]
 
 def breakdown(analyzer: object, messages: list[tuple[str, str]]) -> None:
     """Microseconds per message of each stage, run in the analyzer's own batches, to show where the time goes."""
+    from minyi.nlp.pipeline import clean_message
+
     size = analyzer.batch_size
-    texts = [analyzer._clean_pair(t, b)[0] for t, b in messages]
+    texts = [clean_message(t, b, max_chars=analyzer.max_chars)[0].joined for t, b in messages]
     batches = [texts[i : i + size] for i in range(0, len(texts), size)]
     bases = [analyzer.features_.transform(batch) for batch in batches]
 
@@ -72,7 +74,7 @@ def breakdown(analyzer: object, messages: list[tuple[str, str]]) -> None:
         return lambda: [fn(batch, base) for batch, base in zip(batches, bases, strict=True)]
 
     stages: dict[str, Callable[[], object]] = {
-        "clean (normalize)": lambda: [analyzer._clean_pair(t, b) for t, b in messages],
+        "clean (normalize)": lambda: [clean_message(t, b, max_chars=analyzer.max_chars) for t, b in messages],
         "features (rjieba + tf-idf)": each(lambda batch, _base: analyzer.features_.transform(batch)),
         "domain (keywords + svm)": each(lambda batch, base: analyzer.domain_.predict_proba(batch, base=base)),
         "departments": each(lambda batch, base: analyzer.departments_.suggest(batch, base=base)),

@@ -260,11 +260,12 @@ def test_two_kinds_only() -> None:
 
 
 def test_empty_title_keeps_the_body_as_body() -> None:
-    from minyi.nlp.appeal import split_title_body
+    from minyi.nlp.appeal import AppealFeatures
 
-    assert split_title_body("\n正文第一行\n第二行") == ("", "正文第一行\n第二行")
-    assert split_title_body("  标题 \n正文") == ("标题", "正文")
-    assert split_title_body("只有标题") == ("只有标题", "")
+    fields = AppealFeatures()._fields
+    assert fields(["\n正文第一行\n第二行"]) == ["", "正文第一行第二行", ""]
+    assert fields(["  标题 \n正文"]) == ["标题", "正文", ""]
+    assert fields(["只有标题"]) == ["只有标题", "", ""]
 
 
 def test_max_ngrams_keeps_the_strongest_ngrams_and_every_cue_phrase() -> None:

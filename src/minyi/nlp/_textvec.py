@@ -14,12 +14,12 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 from minyi.nlp._ngrams import codepoints, ngram_hashes
+from minyi.nlp.text import split_text
 
 
 def split_title(text: str) -> tuple[str, str]:
-    """(title, body) of ``title + "\\n" + body``; a text without a line break is all title."""
-    title, _, body = text.strip().partition("\n")
-    return title, body
+    """(title, body) of ``title + "\\n" + body`` (minyi.nlp.text.split_text) after leading blank lines."""
+    return split_text(text.strip())
 
 
 def hashed_counts(texts: Sequence[str], *, ngram_range: tuple[int, int], n_features: int,

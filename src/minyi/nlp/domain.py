@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.svm import LinearSVC
 
 from minyi.nlp.segment import cut, tokenize
+from minyi.nlp.text import split_text
 
 __all__ = [
     "DomainClassifier",
@@ -41,7 +42,7 @@ _MAX_TITLE = 200
 
 def split_title(text: str) -> tuple[str, str]:
     """(title, body) of a message text written as title + "\\n" + body, whitespace collapsed."""
-    title, _, body = (text or "").partition("\n")
+    title, body = split_text(text or "")
     return _WS.sub(" ", title).strip(), _WS.sub(" ", body).strip()
 
 
@@ -542,7 +543,7 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         return sp.hstack([base, sp.csr_matrix(self._keyword_block(texts))], format="csr", dtype=np.float32)
 
     def _keyword_block(self, texts: Sequence[str]) -> np.ndarray:
-        titles = [t.partition("\n")[0] for t in texts]
+        titles = [split_text(t)[0] for t in texts]
         full = self.keyword_scorer_.transform(texts)
         title = self.keyword_scorer_.transform(titles)
         return np.hstack([self.keyword_weight * full, self.title_keyword_weight * title])

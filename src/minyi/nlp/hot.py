@@ -27,6 +27,7 @@ import numpy as np
 from minyi.nlp._describe import explanation, people_label, problem_phrase, where_label
 from minyi.nlp._grouping import IssueGrouper, _extractor, message_places, places_clash
 from minyi.nlp._textvec import HashedTfidf
+from minyi.nlp.text import join_text, split_text
 
 __all__ = ["HotIndex", "HotIssue", "IssueGrouper", "SimilarIndex", "evaluate", "rank_hot_issues", "similar",
            "validate_records"]
@@ -109,7 +110,7 @@ def validate_records(records: Sequence[dict[str, Any]]) -> None:
 
 
 def _text(record: dict[str, Any]) -> str:
-    return f"{record.get('title') or ''}\n{record.get('body') or ''}"
+    return join_text(record.get("title") or "", record.get("body") or "")
 
 
 def _person(record: dict[str, Any], n: int) -> str:
@@ -179,7 +180,7 @@ def _issue(tally: _Tally, rank: int, records: Sequence[dict[str, Any]], texts: S
            known: Sequence[list[str]], index: HotIndex) -> HotIssue:
     """A ranked issue with its description (places are read only for the issues shown)."""
     members = tally.members.tolist()
-    titles = [texts[k].partition("\n")[0].strip() for k in members]
+    titles = [split_text(texts[k])[0].strip() for k in members]
     extractor = _extractor()
     member_places = [message_places(texts[k], known[k], extractor=extractor) for k in members]
     where, fine_place = where_label(member_places, titles)
@@ -269,7 +270,7 @@ def evaluate(data_dir: Path, gold_dir: Path, *, grouper: IssueGrouper | None = N
             rows = [json.loads(line) for line in f]
         position = {row["id"]: k for k, row in enumerate(rows)}
         days = [datetime.strptime(r["time"], "%Y-%m-%d %H:%M:%S").timestamp() / _DAY for r in rows]
-        labels = (grouper or IssueGrouper()).fit([f"{r['title']}\n{r['body']}" for r in rows], times=days).labels_
+        labels = (grouper or IssueGrouper()).fit([join_text(r["title"], r["body"]) for r in rows], times=days).labels_
         for row in (r for r in gold if r["source"] == source):
             a, b = position[int(row["id_a"])], position[int(row["id_b"])]
             same_pred.append(bool(labels[a] == labels[b]))

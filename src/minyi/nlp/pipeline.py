@@ -25,11 +25,13 @@ from sklearn.base import BaseEstimator, clone
 from minyi.nlp.departments import DepartmentSuggester
 from minyi.nlp.domain import DomainClassifier, TextFeatures
 from minyi.nlp.normalize import normalize
+from minyi.nlp.text import MessageText
 
 __all__ = [
     "MODEL_PACKAGE",
     "MessageAnalyzer",
     "clean",
+    "clean_message",
     "dumps_model",
     "load_default_analyzer",
     "loads_model",
@@ -38,6 +40,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 MODEL_PACKAGE = "minyi.nlp.models"
 MODEL_FILE = "default.pkl"
+MAX_TITLE_CHARS = 1000
+MAX_CHARS = 20000  # a body is cut here (the analyzer's default `max_chars`)
 _WS = re.compile(r"\s+")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r" ?\n[\s]*")
@@ -57,6 +61,14 @@ def clean(text: str, *, one_line: bool = False) -> tuple[str, list[dict[str, str
     return (_WS.sub(" ", text) if one_line and "\n" in text else text), repairs
 
 
+def clean_message(title: str, body: str, *, max_chars: int = MAX_CHARS) -> tuple[MessageText, list[dict[str, str]]]:
+    """The cleaned text of a message (title on one line, cut at 1,000 chars; body cut at `max_chars`) and the
+    repairs made: how analyze() and the training data both read a message."""
+    clean_title, title_repairs = clean(title[:MAX_TITLE_CHARS], one_line=True)
+    clean_body, body_repairs = clean(body[:max_chars])
+    return MessageText.of(clean_title, clean_body), title_repairs + body_repairs
+
+
 def _whitespace_cleanup(text: str, *, one_line: bool) -> str:
     if one_line:
         return _WS.sub(" ", text).strip()
@@ -74,7 +86,7 @@ class MessageAnalyzer(BaseEstimator):
     def __init__(self, *, features: TextFeatures | None = None, domain: DomainClassifier | None = None,
                  departments: DepartmentSuggester | None = None, appeal: Any = None, urgency: Any = None,
                  places: Any = None, rules: Mapping[str, Iterable[str]] | None = None,
-                 max_chars: int = 20000, batch_size: int = 512) -> None:
+                 max_chars: int = MAX_CHARS, batch_size: int = 512) -> None:
         self.features = features
         self.domain = domain
         self.departments = departments
@@ -136,11 +148,11 @@ class MessageAnalyzer(BaseEstimator):
         return out
 
     def _batch(self, pairs: list[tuple[str, str]], rules: Mapping[str, Iterable[str]] | None) -> list[dict[str, Any]]:
-        cleaned = [self._clean_pair(t, b) for t, b in pairs]
-        texts = [c[0] for c in cleaned]
+        cleaned = [clean_message(t, b, max_chars=self.max_chars) for t, b in pairs]
+        texts = [text.joined if text.title or text.body else "" for text, _ in cleaned]
         results = [{"clean_text": text, "repairs": repairs, "domain": None, "domain_scores": {},
                     "appeal_kind": None, "appeal_scores": {}, "urgent": False, "urgent_reasons": [],
-                    "places": [], "departments": []} for text, repairs in cleaned]
+                    "places": [], "departments": []} for text, (_, repairs) in zip(texts, cleaned, strict=True)]
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
             return results
@@ -155,12 +167,6 @@ class MessageAnalyzer(BaseEstimator):
 
     def _owns_models(self) -> bool:
         return getattr(self, "domain_", None) is not None or getattr(self, "departments_", None) is not None
-
-    def _clean_pair(self, title: str, body: str) -> tuple[str, list[dict[str, str]]]:
-        clean_title, title_repairs = clean(title[:1000], one_line=True)
-        clean_body, body_repairs = clean(body[: self.max_chars])
-        text = f"{clean_title}\n{clean_body}" if clean_title or clean_body else ""
-        return text, title_repairs + body_repairs
 
     def _domains(self, texts: list[str], base: Any, results: list[dict[str, Any]]) -> list[str | None]:
         model = getattr(self, "domain_", None)

@@ -30,6 +30,8 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from minyi.nlp.text import join_text
+
 LEVELS: tuple[str, ...] = ("province", "city", "district", "street", "community", "estate", "road")
 Span = tuple[int, int, str, str]  # start, end, level, name
 
@@ -422,7 +424,7 @@ def _read_messages(messages_dir: Path) -> dict[tuple[str, int], str]:
         with open(path, encoding="utf-8") as f:
             for line in f:
                 row = json.loads(line)
-                texts[(path.stem, int(row["id"]))] = f"{row.get('title') or ''}\n{row.get('body') or ''}"
+                texts[(path.stem, int(row["id"]))] = join_text(row.get("title") or "", row.get("body") or "")
     return texts
 
 

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from minyi.nlp.segment import tokenize
+from minyi.nlp.text import join_text
 
 __all__ = ["CRITERIA", "CRITERION_NAMES", "VERDICT_NAMES", "Finding", "ReplyCheck", "ReplyChecker",
            "count_workdays", "evaluate", "format_evaluation"]
@@ -427,7 +428,8 @@ def evaluate(data_dir: str | Path, gold_dir: str | Path | None = None, *, checke
     gold_rows = _read_gold(gold_dir)
     checker = checker or ReplyChecker()
     if fit_idf and not hasattr(checker, "idf_"):
-        checker.fit([f"{r.get('title', '')}\n{r.get('body', '')}" for r in rows] + [r.get("reply", "") for r in rows])
+        messages = [join_text(r.get("title", ""), r.get("body", "")) for r in rows]
+        checker.fit(messages + [r.get("reply", "") for r in rows])
     if gold_only:
         wanted = {g["id"] for g in gold_rows}
         rows = [r for r in rows if str(r["id"]) in wanted]
@@ -435,7 +437,7 @@ def evaluate(data_dir: str | Path, gold_dir: str | Path | None = None, *, checke
     for r in rows:
         start, end = _parse_time(r.get("time", "")), _parse_time(r.get("reply_time", ""))
         days = count_workdays(start, end) if start and end else None
-        checks[str(r["id"])] = checker.check(f"{r.get('title', '')}\n{r.get('body', '')}", r.get("reply", ""),
+        checks[str(r["id"])] = checker.check(join_text(r.get("title", ""), r.get("body", "")), r.get("reply", ""),
                                              workdays=days)
     distribution = {c: {v: sum(ch[c].verdict == v for ch in checks.values()) for v in VERDICTS} for c in CRITERIA}
     result: dict = {"n": len(rows), "distribution": distribution, "agreement": {}}

@@ -16,8 +16,9 @@ from minyi.nlp import appeal, urgency
 from minyi.nlp.departments import canonical_department, extract_department
 from minyi.nlp.domain import DomainClassifier, domain_from_reply, load_taxonomy_keywords
 from minyi.nlp.io import read_messages
-from minyi.nlp.pipeline import MessageAnalyzer, clean
+from minyi.nlp.pipeline import MessageAnalyzer, clean_message
 from minyi.nlp.places import PlaceExtractor
+from minyi.nlp.text import split_text
 
 __all__ = ["DATA_FILES", "DISTANT_WEIGHT", "TrainingData", "load_training_data", "train_default"]
 
@@ -45,7 +46,7 @@ class TrainingData:
 
 
 def _clean_message(title: str, body: str) -> str:
-    return f"{clean(title, one_line=True)[0]}\n{clean(body)[0]}"
+    return clean_message(title, body)[0].joined
 
 
 def load_training_data(data_dir: str | Path, gold_dir: str | Path | None = None, *,
@@ -94,20 +95,14 @@ def _add_domain(data: TrainingData, text: str, label: str, weight: float, *, gol
 def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
     if (gold_dir / "appeal_kind.csv").is_file():
         texts, labels, _ = appeal.load_gold(data_dir, gold_dir)
-        data.appeal_texts += [_clean_message(*split_raw(t)) for t in texts]
+        data.appeal_texts += [_clean_message(*split_text(t)) for t in texts]
         data.appeal_labels += list(labels)
         data.files.append(gold_dir / "appeal_kind.csv")
     if (gold_dir / "urgency.csv").is_file():
         texts, flags = urgency.load_gold_texts(data_dir, gold_dir)
-        data.urgency_texts += [_clean_message(*split_raw(t)) for t in texts]
+        data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
         data.urgency_labels += [int(v) for v in flags]
         data.files.append(gold_dir / "urgency.csv")
-
-
-def split_raw(text: str) -> tuple[str, str]:
-    """(title, body) of a raw title + "\n" + body text."""
-    title, _, body = text.partition("\n")
-    return title, body
 
 
 def _load_extra(data: TrainingData, path: Path) -> None:

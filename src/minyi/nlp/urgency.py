@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minyi.nlp.text import TITLE_BREAK, join_text, split_text
+
 # phrase -> (kind, weight). Kinds: danger (life/property), harm (self-harm/violence), mass (mass
 # incident). A weight of 0 marks a non-acute compound that shadows a trigger inside it (the
 # alternation tries longer phrases first, so "消防通道" is consumed before "火" could match).
@@ -238,8 +240,8 @@ def _scan(title: str, body: str) -> list[_Hit]:
 
 def _split(text: str) -> tuple[str, str]:
     """A message is title + "\\n" + body; a text without a newline is all body."""
-    title, sep, body = text.partition("\n")
-    return (title, body) if sep and len(title) <= 120 else ("", text)
+    title, body = split_text(text)
+    return (title, body) if TITLE_BREAK in text and len(title) <= 120 else ("", text)
 
 
 class UrgencyDetector:
@@ -348,7 +350,7 @@ def _read_texts(messages_dir: Path, keys: set[tuple[str, int]]) -> dict[tuple[st
                 row = json.loads(line)
                 key = (source, int(row["id"]))
                 if key in keys:
-                    out[key] = f"{row.get('title') or ''}\n{row.get('body') or ''}"
+                    out[key] = join_text(row.get("title") or "", row.get("body") or "")
     return out
 
 
