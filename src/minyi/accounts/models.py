@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
+from minyi.core.errors import PermissionDenied
 
 
 class Role(enum.StrEnum):
@@ -51,6 +52,13 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
 
     department = relationship("Department", lazy="joined")
+
+    @property
+    def own_department_id(self) -> int:
+        """The department a handler works for (create_user makes sure every handler has one)."""
+        if self.department_id is None:
+            raise PermissionDenied("您的账号未归属任何部门，请联系管理员")
+        return self.department_id
 
     @property
     def role_name(self) -> str:

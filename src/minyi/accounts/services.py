@@ -85,7 +85,7 @@ def create_user(session: Session, *, username: Any, display_name: Any, password:
     secret = text_field(password, field="password", label="密码", max_len=128)
     if len(secret) < PASSWORD_MIN:
         raise ValidationFailed(f"密码至少 {PASSWORD_MIN} 位", field="password")
-    role_value = Role(choice_field(role, field="role", label="角色", choices=STAFF_ROLES))
+    role_value = Role(choice_field(role, field="role", label="角色", choices=set(STAFF_ROLES)))
     dept_id = None
     if department_id not in (None, ""):
         dept = get_by_id(session, Department, department_id)

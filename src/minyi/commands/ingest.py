@@ -91,8 +91,8 @@ def import_messages(paths: tuple[Path, ...], source: str | None, appeal_kind: st
             click.echo(f"  {problem}", err=True)
         if len(report.problems) > MAX_PROBLEMS_SHOWN:
             click.echo(f"  … and {len(report.problems) - MAX_PROBLEMS_SHOWN} more", err=True)
-        for note in report.notes[:MAX_PROBLEMS_SHOWN]:
-            click.echo(f"  note: {note}", err=True)
+        for remark in report.notes[:MAX_PROBLEMS_SHOWN]:
+            click.echo(f"  note: {remark}", err=True)
         if len(report.notes) > MAX_PROBLEMS_SHOWN:
             click.echo(f"  … and {len(report.notes) - MAX_PROBLEMS_SHOWN} more notes", err=True)
     if failed:

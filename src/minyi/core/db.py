@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -140,6 +140,13 @@ def _end_turn_on_checkin(_dbapi_connection: Any, record: Any) -> None:
     # A connection returned to the pool (or dropped) without COMMIT or ROLLBACK must not keep the turn.
     if record is not None:
         _end_turn(record)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, typed as one (for Core inserts and updates of whole batches)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:

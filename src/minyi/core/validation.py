@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from typing import Any, Literal, overload
 
 from minyi.core.errors import ValidationFailed
 
@@ -36,8 +38,18 @@ def text_field(
     return value
 
 
-def choice_field(value: Any, *, field: str, label: str, choices: dict[str, str] | set[str] | tuple[str, ...],
-                 required: bool = True) -> str | None:
+Choices = Mapping[str, object] | AbstractSet[str] | tuple[str, ...]
+
+
+@overload
+def choice_field(value: Any, *, field: str, label: str, choices: Choices, required: Literal[True] = True) -> str: ...
+
+
+@overload
+def choice_field(value: Any, *, field: str, label: str, choices: Choices, required: bool) -> str | None: ...
+
+
+def choice_field(value: Any, *, field: str, label: str, choices: Choices, required: bool = True) -> str | None:
     """Check that `value` is one of `choices` (None allowed when not required)."""
     if value in (None, "") and not required:
         return None

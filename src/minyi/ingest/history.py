@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import to_china, utcnow
+from minyi.core.db import Base, table_of
 from minyi.core.security import hash_token
 from minyi.core.workdays import add_workdays
 from minyi.departments.models import Department
@@ -93,7 +94,7 @@ def place_of(title: str, body: str) -> str:
     return ""
 
 
-def insert_rows(session: Session, model: type, key: str, rows: list[dict[str, Any]]) -> list[int]:
+def insert_rows(session: Session, model: type[Base], key: str, rows: list[dict[str, Any]]) -> list[int]:
     """One multi-row INSERT, then the new ids read back by a column unique within the batch.
 
     Portable and fast: RETURNING with a guaranteed row order is not available for multi-row inserts on
@@ -101,9 +102,10 @@ def insert_rows(session: Session, model: type, key: str, rows: list[dict[str, An
     """
     if not rows:
         return []
-    table = model.__table__
+    table = table_of(model)
     session.execute(insert(table), rows)
-    column, ids = table.c[key], {}
+    column = table.c[key]
+    ids: dict[Any, int] = {}
     values = [r[key] for r in rows]
     for start in range(0, len(values), 900):  # stay under every database's bound-parameter limit
         ids |= dict(session.execute(select(column, table.c.id).where(column.in_(values[start:start + 900]))).all())
@@ -216,8 +218,8 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
             events.append(domain_event(case_id, r))
         if plan:
             events += reply_events(case_id, r, plan, reply_of[case_id], ctx)
-    session.execute(insert(CaseEvent.__table__), events)  # Core executemany: one statement for the batch
-    session.execute(insert(ImportRecord.__table__), [
+    session.execute(insert(table_of(CaseEvent)), events)  # Core executemany: one statement for the batch
+    session.execute(insert(table_of(ImportRecord)), [
         {"source": ctx.source, "external_id": key, "message_id": m, "source_user": r.user[:USER_MAX],
          "imported_at": ctx.now} for (r, key), m in zip(rows, message_ids, strict=True)])
     return len(replied)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from minyi.core.db import table_of
 from minyi.ingest.history import (
     VOTES_EVENT,
     Context,
@@ -172,16 +173,17 @@ def add_to_existing(session: Session, pairs: Sequence[tuple[ImportRow, Stored]],
                 added.notes.append((r.row, "reply", "the case already has a different reply: kept"))
         added.unchanged += not changed
     if supports:
-        session.execute(update(Case.__table__).where(Case.__table__.c.id == bindparam("case_id"))
-                        .values(supports=Case.__table__.c.supports + bindparam("add")), supports)
+        cases = table_of(Case)
+        session.execute(update(cases).where(cases.c.id == bindparam("case_id"))
+                        .values(supports=cases.c.supports + bindparam("add")), supports)
     if domains:
-        messages = Message.__table__
+        messages = table_of(Message)
         session.execute(update(messages).where(messages.c.id == bindparam("message_id"))
                         .values(domain=bindparam("domain")), domains)
     events += _add_replies(session, to_reply, ctx)
     added.replies = len(to_reply)
     if events:
-        session.execute(insert(CaseEvent.__table__), events)
+        session.execute(insert(table_of(CaseEvent)), events)
     return added
 
 
@@ -191,14 +193,14 @@ def _add_replies(session: Session, pairs: list[tuple[ImportRow, Stored]], ctx: C
         return []
     plans = [reply_plan(r, ctx, s.appeal_kind) for r, s in pairs]
     reply_ids = insert_replies(session, [(r, s.case_id, plan) for (r, s), plan in zip(pairs, plans, strict=True)])
-    cases = Case.__table__
+    cases = table_of(Case)
     session.execute(update(cases).where(cases.c.id == bindparam("case_id")).values(
         status=bindparam("status"), department_id=bindparam("department_id"), deadline=bindparam("deadline"),
         assigned_at=bindparam("assigned_at"), replied_at=bindparam("replied_at"), closed_at=bindparam("closed_at"),
         updated_at=bindparam("updated_at")), [
         {"case_id": s.case_id, "status": plan.status, "department_id": plan.department_id, "deadline": plan.deadline,
          "assigned_at": r.time, "replied_at": r.reply_time, "closed_at": plan.closed_at,
-         "updated_at": max(s.updated_at, plan.closed_at or r.reply_time)}
+         "updated_at": max(s.updated_at, plan.closed_at or r.reply_time or s.updated_at)}
         for (r, s), plan in zip(pairs, plans, strict=True)])
     return [e for (r, s), plan, reply_id in zip(pairs, plans, reply_ids, strict=True)
             for e in reply_events(s.case_id, r, plan, reply_id, ctx)]

@@ -51,7 +51,7 @@ async def login(request: Request, settings: SettingsDep, username: Annotated[str
                 password: Annotated[str, Form()] = "", totp_code: Annotated[str, Form(alias="totp")] = "",
                 next: Annotated[str, Form()] = "/staff") -> Any:
     """Check the credentials (outside any write transaction) and set the session cookie."""
-    page = {"next": _safe_next(next), "username": username}
+    page: dict[str, Any] = {"next": _safe_next(next), "username": username}
     try:
         _, token = await run_in_threadpool(
             log_in, request.app.state.session_factory, username=username, password=password, totp_code=totp_code,

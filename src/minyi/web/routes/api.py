@@ -102,7 +102,7 @@ def reopen(db: SessionDep, token: str, body: ReopenIn) -> PublicCaseDetail:
 def staff_inbox(db: SessionDep, user: ApiUser) -> list[InboxItem]:
     """The caller's work list: triage (coordinator), own department (handler), deadlines (supervisor)."""
     if user.role is Role.HANDLER:
-        rows = inbox.department_inbox(db, department_id=user.department_id)
+        rows = inbox.department_inbox(db, department_id=user.own_department_id)
     elif user.role is Role.SUPERVISOR:
         rows = inbox.deadline_watch(db)
     else:

@@ -71,7 +71,7 @@ def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -
 def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Any:
     """The handler's department's cases."""
     return render(request, "staff/department.html",
-                  {"rows": inbox.department_inbox(db, department_id=user.department_id)})
+                  {"rows": inbox.department_inbox(db, department_id=user.own_department_id)})
 
 
 @router.get("/supervise")
