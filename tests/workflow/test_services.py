@@ -206,7 +206,7 @@ def test_unknown_case_and_bad_ids(db: Session) -> None:
 
 
 def test_deadline_label_only_for_running_deadlines(db: Session) -> None:
-    from minyi.workflow.inbox import deadline_info
+    from minyi.workflow.deadlines import deadline_info
 
     sub, _handler = f.replied_case(db, f.department(db))
     info = deadline_info(sub.case)

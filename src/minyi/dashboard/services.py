@@ -25,6 +25,7 @@ from minyi.nlp.labels import APPEAL_KINDS
 from minyi.stats.figures import figures_of, month_key
 from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report, load_facts
 from minyi.workflow import states
+from minyi.workflow.deadlines import overdue_clause
 from minyi.workflow.models import Case
 
 TREND_MONTHS = 12
@@ -118,7 +119,7 @@ def _trend(session: Session, window: tuple[date, date], today: date, cache: Stat
 def _overdue(session: Session, today: date) -> list[Count]:
     rows = session.execute(select(Case.department_id, Department.name, func.count(Case.id))
                            .outerjoin(Department, Department.id == Case.department_id)
-                           .where(Case.status.in_(list(states.OPEN_STATUSES)), Case.deadline < today)
+                           .where(overdue_clause(today))
                            .group_by(Case.department_id, Department.name)).all()
     counts = [Count(name or "未分派", n, {"status": "overdue", "department_id": dept_id or "none"})
               for dept_id, name, n in rows]
@@ -237,7 +238,7 @@ def _filtered(filters: CaseFilters, session: Session, today: date) -> Select[Any
         query = query.join(MessageAnalysis, MessageAnalysis.message_id == Message.id).where(
             MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
     elif filters.status == "overdue":
-        query = query.where(Case.status.in_(list(states.OPEN_STATUSES)), Case.deadline < today)
+        query = query.where(overdue_clause(today))
     if filters.department_id is not None:
         query = query.where(Case.department_id == filters.department_id)
     elif filters.unassigned:

@@ -29,8 +29,8 @@ from minyi.notifications.channels import Channel, DeliveryError, InboxChannel, O
 from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
+from minyi.workflow.deadlines import overdue_clause, running_clause
 from minyi.workflow.models import Case
-from minyi.workflow.states import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 REMINDER, ESCALATION = "deadline_reminder", "escalation"
@@ -95,8 +95,8 @@ def notify(session: Session, *, kind: str, case: Case | None, dedup_key: str, ti
 
 
 def _due_cases(session: Session, *conditions: Any) -> list[Case]:
-    return list(session.scalars(select(Case).where(Case.status.in_(list(OPEN_STATUSES)), Case.deadline.is_not(None),
-                                                   *conditions).order_by(Case.deadline, Case.id)).unique())
+    return list(session.scalars(select(Case).where(running_clause(), *conditions)
+                                .order_by(Case.deadline, Case.id)).unique())
 
 
 def _already_sent(session: Session, keys: list[str]) -> set[str]:
@@ -135,7 +135,7 @@ def send_deadline_reminders(session: Session, *, remind_workdays: int, outbound:
 def escalate_overdue(session: Session, *, outbound: Outbound, today: date | None = None) -> int:
     """督办 every open case past its deadline (an 'escalate' event by the system), and tell supervisors and handlers."""
     today = today or china_today()
-    cases = _due_cases(session, Case.deadline < today)
+    cases = _due_cases(session, overdue_clause(today))
     keys = {c.id: f"{ESCALATION}:{c.id}:{c.deadline.isoformat()}" for c in cases}
     done = _already_sent(session, list(keys.values()))
     escalated = 0

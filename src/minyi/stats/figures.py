@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from minyi.core.clock import to_china
 from minyi.core.workdays import is_workday
 from minyi.workflow import states
+from minyi.workflow.deadlines import is_overdue
 
 SATISFIED_LEVELS = frozenset({"satisfied", "basically"})
 
@@ -184,7 +185,7 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
             if fact.deadline_at_reply is not None:
                 n["due"] += 1
                 n["on_time"] += fact.replied_on <= fact.deadline_at_reply
-        elif fact.deadline is not None and today > fact.deadline:
+        elif is_overdue(fact.deadline, today=today, running=True):  # unanswered: the first round's deadline runs
             n["due"] += 1
             n["overdue_open"] += 1
         if fact.rating is not None:

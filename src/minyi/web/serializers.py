@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from minyi.messages.display import public_display, strip_invisible
-from minyi.workflow.inbox import InboxRow, deadline_info
+from minyi.workflow.deadlines import deadline_info
+from minyi.workflow.inbox import InboxRow
 from minyi.workflow.models import Case, CaseEvent
 from minyi.workflow.schemas import (
     Contact,

@@ -14,7 +14,7 @@ from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
 from minyi.messages.display import APPEAL_KINDS, DOMAINS, INVISIBLE_TABLE, public_display
 from minyi.web.serializers import public_reason_of
-from minyi.workflow.inbox import deadline_info
+from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.services import RATING_LEVELS
 from minyi.workflow.states import CITIZEN_EVENTS, EVENT_LABELS, STATUS_NAMES
 

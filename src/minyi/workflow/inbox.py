@@ -9,44 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import china_today
-from minyi.core.workdays import workdays_between
 from minyi.messages.models import Message, MessageAnalysis
 from minyi.workflow import states
 from minyi.workflow.config import get_setting
+from minyi.workflow.deadlines import DeadlineInfo, deadline_info
 from minyi.workflow.models import Case, ExtensionRequest
 
 INBOX_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class DeadlineInfo:
-    """How a case stands against its deadline."""
-
-    deadline: date | None
-    workdays_left: int | None
-    overdue: bool
-    near: bool
-
-    @property
-    def label(self) -> str:
-        """Short Chinese text for lists."""
-        if self.deadline is None or self.workdays_left is None:  # no deadline, or no longer running
-            return ""
-        if self.overdue:
-            return f"已超期 {-self.workdays_left} 个工作日" if self.workdays_left else "已超期"
-        if self.workdays_left == 0:
-            return "今日到期"
-        return f"剩 {self.workdays_left} 个工作日"
-
-
-def deadline_info(case: Case, *, today: date | None = None, near_days: int = 1) -> DeadlineInfo:
-    """Deadline status; only open cases (assigned, in progress) can be overdue."""
-    if case.deadline is None or case.status not in states.OPEN_STATUSES:
-        return DeadlineInfo(case.deadline, None, overdue=False, near=False)
-    today = today or china_today()
-    left = workdays_between(today, case.deadline)
-    overdue = today > case.deadline
-    return DeadlineInfo(case.deadline, left, overdue=overdue, near=not overdue and left <= near_days)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from minyi.web.deps import (
 from minyi.web.templating import render
 from minyi.workflow import inbox, states
 from minyi.workflow.actors import Actor
+from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.dispatch import perform
 from minyi.workflow.services import ensure_can_see, load_case
 from minyi.workflow.views import case_view
@@ -94,7 +95,7 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
         "hot_issue": hot.hot_issue_of(db, case.id),
         "view": case_view(db, case, public_only=False),
         "analysis": db.get(MessageAnalysis, case.message_id),
-        "deadline": inbox.deadline_info(case),
+        "deadline": deadline_info(case),
         "actions": {a.name for a in states.allowed_actions(status=case.status, actor=actor.role)},
         "departments": department_tree(db, active_only=True),
         "extensions": inbox.pending_extensions(db) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
