@@ -57,7 +57,7 @@ class BodyLimitMiddleware:
 def _declared_length(scope: Scope) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == b"content-length":
-            return value.decode("latin-1").strip()
+            return bytes(value).decode("latin-1").strip()
     return None
 
 

@@ -33,7 +33,7 @@ def _is_json(scope: Scope) -> bool:
     headers = dict(scope.get("headers", ()))
     raw = headers.get(b"content-type")
     if raw is None:  # FastAPI reads a body without a type as JSON on the API
-        return scope["path"].startswith("/api/")
+        return str(scope["path"]).startswith("/api/")
     header = MimeHeader()
     header["content-type"] = raw.decode("latin-1")
     subtype = header.get_content_subtype()
