@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
@@ -86,6 +87,16 @@ def check_rate_limit(session: Session, *, client_hash: str, limit: int, window_s
         raise RateLimited(msg)
 
 
+def _refuse_if_submitted(session: Session, key: str | None) -> None:
+    """Conflict when a message with this idempotency key is already stored."""
+    if key is None:
+        return
+    existing = session.scalar(select(Message).where(Message.submission_key == key))
+    if existing is not None:
+        msg = f"此表单已提交过（留言编号 {existing.id}），请勿重复提交；请使用首次提交后显示的查询链接"
+        raise Conflict(msg)
+
+
 def store_message(session: Session, *, data: dict[str, Any], source: str = "web", client_hash: str = "",
                   rate_limit: int = 0, rate_window_seconds: int = 600) -> StoredMessage:
     """Check and store a citizen's message, its contact data apart; returns the tracking token once.
@@ -93,18 +104,19 @@ def store_message(session: Session, *, data: dict[str, Any], source: str = "web"
     Its case is opened by `minyi.workflow.intake.submit_message`, the one caller.
     """
     values = validate_submission(data)
-    if values["submission_key"] is not None:
-        existing = session.scalar(select(Message).where(Message.submission_key == values["submission_key"]))
-        if existing is not None:
-            msg = f"此表单已提交过（留言编号 {existing.id}），请勿重复提交；请使用首次提交后显示的查询链接"
-            raise Conflict(msg)
+    _refuse_if_submitted(session, values["submission_key"])
     check_rate_limit(session, client_hash=client_hash, limit=rate_limit, window_seconds=rate_window_seconds)
     contact = values.pop("contact")
     token = secrets.token_urlsafe(24)
     message = Message(**values, source=source, tracking_hash=hash_token(token), client_hash=client_hash,
                       created_at=utcnow())
-    session.add(message)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same form sent twice at once: the unique key decides (PostgreSQL)
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        _refuse_if_submitted(session, values["submission_key"])
+        raise
     if any(contact.values()):
         session.add(MessageContact(message_id=message.id, **contact))
     return StoredMessage(message=message, tracking_token=token)
