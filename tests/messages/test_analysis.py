@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from minyi.core.settings import Settings
 from minyi.jobs.runner import BackgroundJobs
 from minyi.messages import analysis
 from minyi.messages.models import MessageAnalysis, MessageLabel
+from minyi.nlp.result import AnalysisResult
 from minyi.workflow import services as wf
 from tests import factories as f
 
@@ -23,29 +23,43 @@ from tests import factories as f
 class KeywordAnalyzer:
     """A small, deterministic stand-in for the shipped model (the real one is tested in tests/nlp)."""
 
-    def analyze(self, title: str, body: str) -> dict[str, Any]:
+    def analyze(self, title: str, body: str) -> AnalysisResult:
         text = title + body
         urgent = "燃气" in text
-        return {"domain": "城乡建设" if urgent else "环境保护",
-                "domain_scores": {"城乡建设": 0.8, "环境保护": 0.2} if urgent else {"环境保护": 0.9},
-                "appeal_kind": "help" if urgent else "complaint", "urgent": urgent,
-                "urgent_reasons": ["燃气泄漏"] if urgent else [], "places": [{"level": "estate", "name": "滨江小区"}],
-                "clean_text": text}
+        return AnalysisResult(domain="城乡建设" if urgent else "环境保护",
+                              domain_scores={"城乡建设": 0.8, "环境保护": 0.2} if urgent else {"环境保护": 0.9},
+                              appeal_kind="help" if urgent else "complaint", appeal_scores={}, urgent=urgent,
+                              urgent_reasons=["燃气泄漏"] if urgent else [],
+                              places=[{"level": "estate", "name": "滨江小区"}], departments=[("住建局", 0.4)],
+                              clean_text=text, repairs=[])
 
 
 class BrokenAnalyzer:
-    def analyze(self, title: str, body: str) -> dict[str, Any]:
+    def analyze(self, title: str, body: str) -> AnalysisResult:
         raise ValueError("model exploded")
 
 
-def test_rank_departments_by_domain_probability_and_keywords(db: Session) -> None:
-    housing = f.department(db, domains=["城乡建设"], keywords="燃气,物业")
+def test_our_departments_are_ranked_once_by_domain_keywords_and_learned_kind(db: Session) -> None:
+    housing = f.department(db, name="市住房和城乡建设局", domains=["城乡建设"], keywords="燃气,物业")
     env = f.department(db, domains=["环境保护"])
     f.department(db)  # handles nothing: never suggested
-    ranked = analysis.rank_departments([housing, env], text="楼道燃气味很重", domain_scores={"城乡建设": 0.6,
-                                                                                        "环境保护": 0.3})
+    result = KeywordAnalyzer().analyze("楼道燃气泄漏", "楼道燃气味很重")
+    stored = analysis.stored_analysis(result, title="楼道燃气泄漏", body="楼道燃气味很重", departments=[housing, env])
+    ranked = stored["suggested_departments"]
     assert [r["id"] for r in ranked] == [housing.id, env.id]
-    assert ranked[0]["keywords"] == ["燃气"] and ranked[0]["score"] == 1.1
+    # 0.8 (城乡建设) + 0.5 (one keyword) + 0.4 (the model's 住建局, the kind of 市住房和城乡建设局)
+    assert ranked[0]["keywords"] == ["燃气"] and ranked[0]["score"] == 1.7
+    assert "departments" not in stored and "clean_text" not in stored
+
+
+def test_read_analysis_is_typed_and_reads_rows_stored_before() -> None:
+    old = {"domain": "环境保护", "urgent": False, "departments": [["环保局", 0.3]]}  # no suggested_departments
+    row = MessageAnalysis(message_id=1, result=old)
+    stored = analysis.read_analysis(row)
+    assert stored is not None and stored["domain"] == "环境保护"
+    assert stored["suggested_departments"] == [] and stored["places"] == [] and stored["appeal_kind"] is None
+    assert analysis.read_analysis(None) is None
+    assert analysis.read_analysis(MessageAnalysis(message_id=1, result={}, error="ValueError: x")) is None
 
 
 def test_analyse_message_stores_suggestions_and_never_loses_the_message(db: Session) -> None:
@@ -55,6 +69,7 @@ def test_analyse_message_stores_suggestions_and_never_loses_the_message(db: Sess
     assert row.urgent and row.result["appeal_kind"] == "help"
     assert row.result["suggested_departments"][0]["name"] == "城建部门"
     assert "clean_text" not in row.result and row.clean_text
+    assert "departments" not in row.result  # one ranking stored: the one shown
     broken = analysis.analyse_message(db, message_id=sub.message.id, analyzer=BrokenAnalyzer())
     assert "model exploded" in broken.error
     assert sub.message.body == "滨江小区5栋楼道燃气味很重，请马上处理！"

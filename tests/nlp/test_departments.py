@@ -104,3 +104,20 @@ def test_department_top3_on_the_shared_replies(shared_data_dir: Path) -> None:
     assert report["replies_naming_a_department"] >= 650  # measured 692 of 2816
     assert report["top1"] >= 0.38 and report["top3"] >= 0.57  # measured ~0.45 / ~0.64 (3-fold, random_state=0)
     assert np.isclose(report["n"] + report["dropped_examples"], report["replies_naming_a_department"])
+
+
+def test_rank_departments_of_a_platform() -> None:
+    from minyi.nlp.departments import DepartmentCandidate, rank_departments
+
+    housing = DepartmentCandidate(id=2, name="A市住房和城乡建设局", domains=("城乡建设",), keywords=("燃气", "物业"))
+    env = DepartmentCandidate(id=1, name="环保部门", domains=("环境保护",))
+    idle = DepartmentCandidate(id=3, name="档案馆")
+    scores = {"城乡建设": 0.6, "环境保护": 0.3}
+    ranked = rank_departments([housing, env, idle], text="楼道燃气味很重", domain_scores=scores)
+    assert [(r["id"], r["score"], r["keywords"]) for r in ranked] == [(2, 1.1, ["燃气"]), (1, 0.3, [])]
+    learned = [("环保局", 0.2), ("住建局", 0.5)]  # the model's kinds: 住建局 is the kind of A市住房和城乡建设局
+    ranked = rank_departments([housing, env, idle], text="楼道燃气味很重", domain_scores=scores, learned=learned)
+    assert [(r["id"], r["score"]) for r in ranked] == [(2, 1.6), (1, 0.3)]
+    tie = rank_departments([housing, env], text="", domain_scores={"城乡建设": 0.5, "环境保护": 0.5}, k=1)
+    assert [r["id"] for r in tie] == [1]  # ties go to the lower id
+    assert rank_departments([], text="x", domain_scores=scores) == []

@@ -8,9 +8,12 @@ import platform
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from minyi.nlp.result import AnalysisResult
 
 DEFAULT_DATA = Path("..") / "shared" / "data" / "teddycup2020"
 DEFAULT_GOLD = Path("gold")
@@ -240,7 +243,7 @@ def classify(infile: Path, out: Path, model_path: Path | None) -> None:
     click.echo(f"classified {len(messages)} messages into {out}")
 
 
-def _classify_row(message: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+def _classify_row(message: dict[str, Any], result: AnalysisResult) -> dict[str, Any]:
     return {"id": message["id"], "domain": result["domain"], "appeal_kind": result["appeal_kind"],
             "urgent": result["urgent"], "places": result["places"],
             "departments": [name for name, _ in result["departments"]]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from minyi.core.clock import utcnow
 from minyi.departments.models import Department
 from minyi.messages.models import Message, MessageAnalysis, MessageLabel
+from minyi.nlp.departments import DepartmentCandidate, rank_departments
+from minyi.nlp.result import AnalysisResult, Place, Repair, SuggestedDepartment
+from minyi.nlp.text import join_text
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +21,7 @@ log = logging.getLogger(__name__)
 class Analyzer(Protocol):
     """What minyi.nlp.pipeline's analyzer offers."""
 
-    def analyze(self, title: str, body: str) -> dict[str, Any]:
+    def analyze(self, title: str, body: str) -> AnalysisResult:
         """Suggestions for one message."""
         ...
 
@@ -30,28 +33,52 @@ def default_analyzer() -> Analyzer:
     return load_default_analyzer()
 
 
-MIN_DEPARTMENT_SCORE = 0.05  # below this a department is noise, not a suggestion
+class StoredAnalysis(TypedDict):
+    """MessageAnalysis.result: what the analysis suggested, as stored (JSON) and shown to coordinators.
+
+    `suggested_departments` is the one department ranking (minyi.nlp.departments.rank_departments over our
+    active departments); the model's learned department kinds are one of its inputs, not stored apart.
+    """
+
+    domain: str | None
+    domain_scores: dict[str, float]
+    appeal_kind: str | None
+    appeal_scores: dict[str, float]
+    urgent: bool
+    urgent_reasons: list[str]
+    places: list[Place]
+    repairs: list[Repair]
+    suggested_departments: list[SuggestedDepartment]
 
 
-def rank_departments(departments: list[Department], *, text: str, domain_scores: dict[str, float],
-                     k: int = 3) -> list[dict[str, Any]]:
-    """Our own departments ranked by the admin's rules: predicted-domain probability plus keyword hits."""
-    ranked = []
-    for dept in departments:
-        domain_part = sum(float(domain_scores.get(d, 0.0)) for d in dept.domains)
-        hits = [w for w in dept.keywords if w and w in text]
-        score = domain_part + min(1.0, 0.5 * len(hits))
-        if score >= MIN_DEPARTMENT_SCORE:
-            ranked.append({"id": dept.id, "name": dept.name, "score": round(score, 3), "keywords": hits})
-    ranked.sort(key=lambda r: (-r["score"], r["id"]))
-    return ranked[:k]
+def department_candidates(departments: list[Department]) -> list[DepartmentCandidate]:
+    """Our departments as the ranking reads them: the domains they handle and their keywords."""
+    return [DepartmentCandidate(id=d.id, name=d.name, domains=tuple(d.domains or ()), keywords=tuple(d.keywords or ()))
+            for d in departments]
 
 
-def _domain_scores(result: dict[str, Any]) -> dict[str, float]:
-    scores = result.get("domain_scores") or {}
-    if isinstance(scores, dict):
-        return {str(k): float(v) for k, v in scores.items()}
-    return {str(result["domain"]): 1.0} if result.get("domain") else {}
+def stored_analysis(result: AnalysisResult, *, title: str, body: str,
+                    departments: list[Department]) -> StoredAnalysis:
+    """The stored form of an analysis: every suggestion, with our departments ranked once."""
+    ranked = rank_departments(department_candidates(departments), text=join_text(title, body),
+                              domain_scores=result["domain_scores"], learned=result["departments"])
+    return StoredAnalysis(domain=result["domain"], domain_scores=result["domain_scores"],
+                          appeal_kind=result["appeal_kind"], appeal_scores=result["appeal_scores"],
+                          urgent=result["urgent"], urgent_reasons=result["urgent_reasons"], places=result["places"],
+                          repairs=result["repairs"], suggested_departments=ranked)
+
+
+def read_analysis(row: MessageAnalysis | None) -> StoredAnalysis | None:
+    """The stored analysis of a message, typed (None when there is none or it failed); rows stored before a
+    key existed read it as empty."""
+    if row is None or row.error or not row.result:
+        return None
+    data = row.result
+    return StoredAnalysis(domain=data.get("domain"), domain_scores=dict(data.get("domain_scores") or {}),
+                          appeal_kind=data.get("appeal_kind"), appeal_scores=dict(data.get("appeal_scores") or {}),
+                          urgent=bool(data.get("urgent")), urgent_reasons=list(data.get("urgent_reasons") or []),
+                          places=list(data.get("places") or []), repairs=list(data.get("repairs") or []),
+                          suggested_departments=list(data.get("suggested_departments") or []))
 
 
 def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, version: str = "",
@@ -71,11 +98,10 @@ def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, ve
     try:
         result = analyzer.analyze(message.title, message.body)
         active = list(session.scalars(select(Department).where(Department.is_active.is_(True))))
-        result["suggested_departments"] = rank_departments(
-            active, text=f"{message.title}\n{message.body}", domain_scores=_domain_scores(result))
-        row.result = {k: v for k, v in result.items() if k != "clean_text"}
-        row.clean_text = str(result.get("clean_text", ""))
-        row.urgent = bool(result.get("urgent"))
+        stored = stored_analysis(result, title=message.title, body=message.body, departments=active)
+        row.result = dict(stored)
+        row.clean_text = result["clean_text"]
+        row.urgent = stored["urgent"]
         row.error = ""
     except Exception as exc:
         log.exception("analysis of message %s failed", message_id)
@@ -107,10 +133,11 @@ def unanalysed_message_ids(session: Session, *, imported: bool, below_id: int | 
 
 def record_labels(session: Session, *, message: Message, values: dict[str, str | None], user_id: int | None) -> None:
     """Store a coordinator's choices beside what was suggested; `minyi export-labels` turns them into training data."""
-    analysis = session.get(MessageAnalysis, message.id)
-    result = analysis.result if analysis is not None and not analysis.error else {}
-    suggested = {"domain": result.get("domain"), "appeal_kind": result.get("appeal_kind"),
-                 "department": (result.get("suggested_departments") or [{}])[0].get("name")}
+    stored = read_analysis(session.get(MessageAnalysis, message.id))
+    top = stored["suggested_departments"][:1] if stored else []
+    suggested = {"domain": stored["domain"] if stored else None,
+                 "appeal_kind": stored["appeal_kind"] if stored else None,
+                 "department": top[0]["name"] if top else None}
     for field, value in values.items():
         if value:
             session.add(MessageLabel(message_id=message.id, field=field, value=value,

@@ -4,6 +4,8 @@ extract_department() finds the answering department in a reply (its signature, "
 canonical_department() strips the region (A7县/市/区 …) and unifies aliases (住房和城乡建设局 -> 住建局), so
 that the same kind of department across counties is one class. DepartmentSuggester learns text -> department
 with a linear SVM and ranks the top k, boosted by the admin's rules (department -> keywords or domains).
+rank_departments() is the one ranking of a platform's own departments (the one stored and shown to
+coordinators): the predicted domain's probability, the admin's keywords and what the model learned.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,8 +21,10 @@ from sklearn.base import BaseEstimator
 from sklearn.svm import LinearSVC
 
 from minyi.nlp.domain import TextFeatures, sparsify
+from minyi.nlp.result import SuggestedDepartment
 
-__all__ = ["DepartmentSuggester", "canonical_department", "extract_department"]
+__all__ = ["DepartmentCandidate", "DepartmentSuggester", "canonical_department", "extract_department",
+           "rank_departments"]
 
 _REGION = r"(?:中共)?(?:西地省|[A-Z]\d{0,2}(?:市|区|县)|[省市区县])?"
 _SUFFIX = (r"(?:管理委员会|委员会|办公室|街道办事处|街道办|街道|镇人民政府|乡人民政府|人民政府|镇政府|乡政府"
@@ -178,3 +183,39 @@ class DepartmentSuggester(BaseEstimator):
         margins -= margins.max(axis=1, keepdims=True)
         expd = np.exp(margins)
         return expd / expd.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentCandidate:
+    """One of the platform's departments as its admin describes it: the domains (领域) it handles, its keywords."""
+
+    id: int
+    name: str
+    domains: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+MIN_DEPARTMENT_SCORE = 0.05  # below this a department is noise, not a suggestion
+KEYWORD_SCORE = 0.5  # per keyword found, at most 1.0 in all
+LEARNED_WEIGHT = 1.0  # the learned kind's probability on the domain probability's scale (docs/nlp.md: measured)
+
+
+def rank_departments(candidates: Iterable[DepartmentCandidate], *, text: str, domain_scores: Mapping[str, float],
+                     learned: Iterable[tuple[str, float]] = (), learned_weight: float = LEARNED_WEIGHT,
+                     k: int = 3) -> list[SuggestedDepartment]:
+    """The top-k of the platform's departments for a message: the predicted probability of the domains a
+    department handles, plus 0.5 per keyword of it found in `text` (at most 1.0), plus `learned_weight` times the
+    score the model gives its kind (`learned`: (kind, score) pairs, e.g. AnalysisResult["departments"]; a
+    department's kind is canonical_department(name)). Ties go to the lower id."""
+    kinds = {str(name): float(score) for name, score in learned}
+    ranked: list[SuggestedDepartment] = []
+    for dept in candidates:
+        domain_part = sum(float(domain_scores.get(d, 0.0)) for d in dept.domains)
+        hits = [w for w in dept.keywords if w and w in text]
+        score = domain_part + min(1.0, KEYWORD_SCORE * len(hits))
+        if learned_weight and kinds:
+            score += learned_weight * kinds.get(canonical_department(dept.name), 0.0)
+        if score >= MIN_DEPARTMENT_SCORE:
+            ranked.append(SuggestedDepartment(id=dept.id, name=dept.name, score=round(score, 3), keywords=hits))
+    ranked.sort(key=lambda r: (-r["score"], r["id"]))
+    return ranked[:k]

@@ -1,8 +1,9 @@
 """MessageAnalyzer: one pass over a batch of messages — clean, segment, then every classifier (run time).
 
-analyze(title, body) -> dict with domain, domain_scores, appeal_kind, appeal_scores, urgent, urgent_reasons,
-places, departments (top-3 [name, score]), clean_text, repairs. A component the model does not hold (None)
-leaves its keys None / empty; one that fails on a batch is logged and leaves them empty, never an exception.
+analyze(title, body) -> AnalysisResult (minyi.nlp.result): domain, domain_scores, appeal_kind, appeal_scores,
+urgent, urgent_reasons, places, departments (top-3 (name, score)), clean_text, repairs. A component the model
+does not hold (None) leaves its keys None / empty; one that fails on a batch is logged and leaves them empty,
+never an exception.
 The domain model and the department model share one TextFeatures pass (one segmentation, one matrix).
 Training (reading the shared data, training every component) is minyi.nlp.training.
 """
@@ -25,6 +26,7 @@ from sklearn.base import BaseEstimator, clone
 from minyi.nlp.departments import DepartmentSuggester
 from minyi.nlp.domain import DomainClassifier, TextFeatures
 from minyi.nlp.normalize import normalize
+from minyi.nlp.result import AnalysisResult, Repair
 from minyi.nlp.text import MessageText
 
 __all__ = [
@@ -48,7 +50,7 @@ _BLANK_LINES = re.compile(r" ?\n[\s]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]+")
 
 
-def clean(text: str, *, one_line: bool = False) -> tuple[str, list[dict[str, str]]]:
+def clean(text: str, *, one_line: bool = False) -> tuple[str, list[Repair]]:
     """Cleaned text and the repairs made by normalize(); `one_line` for a title."""
     text = _CONTROL.sub(" ", text or "")
     try:
@@ -56,12 +58,12 @@ def clean(text: str, *, one_line: bool = False) -> tuple[str, list[dict[str, str
     except Exception:  # a cleaning bug must not lose the message: fall back to whitespace cleanup
         log.exception("normalize() failed; using whitespace cleanup")
         return _whitespace_cleanup(text, one_line=one_line), []
-    repairs = [{"kind": r.kind, "detail": r.detail} for r in result.repairs]
+    repairs = [Repair(kind=r.kind, detail=r.detail) for r in result.repairs]
     text = result.text.strip()  # normalize() already collapses whitespace runs
     return (_WS.sub(" ", text) if one_line and "\n" in text else text), repairs
 
 
-def clean_message(title: str, body: str, *, max_chars: int = MAX_CHARS) -> tuple[MessageText, list[dict[str, str]]]:
+def clean_message(title: str, body: str, *, max_chars: int = MAX_CHARS) -> tuple[MessageText, list[Repair]]:
     """The cleaned text of a message (title on one line, cut at 1,000 chars; body cut at `max_chars`) and the
     repairs made: how analyze() and the training data both read a message."""
     clean_title, title_repairs = clean(title[:MAX_TITLE_CHARS], one_line=True)
@@ -134,25 +136,26 @@ class MessageAnalyzer(BaseEstimator):
                 model.use_features(small, old)
         return small
 
-    def analyze(self, title: str, body: str, *, rules: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
+    def analyze(self, title: str, body: str, *, rules: Mapping[str, Iterable[str]] | None = None) -> AnalysisResult:
         """Suggestions for one message."""
         return self.analyze_many([(title, body)], rules=rules)[0]
 
     def analyze_many(self, messages: Iterable[tuple[str, str]], *,
-                     rules: Mapping[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
+                     rules: Mapping[str, Iterable[str]] | None = None) -> list[AnalysisResult]:
         """Suggestions for many (title, body) pairs, computed in vectorised batches."""
         pairs = [(_as_text(t), _as_text(b)) for t, b in messages]
-        out: list[dict[str, Any]] = []
+        out: list[AnalysisResult] = []
         for start in range(0, len(pairs), self.batch_size):
             out.extend(self._batch(pairs[start:start + self.batch_size], rules))
         return out
 
-    def _batch(self, pairs: list[tuple[str, str]], rules: Mapping[str, Iterable[str]] | None) -> list[dict[str, Any]]:
+    def _batch(self, pairs: list[tuple[str, str]],
+               rules: Mapping[str, Iterable[str]] | None) -> list[AnalysisResult]:
         cleaned = [clean_message(t, b, max_chars=self.max_chars) for t, b in pairs]
         texts = [text.joined if text.title or text.body else "" for text, _ in cleaned]
-        results = [{"clean_text": text, "repairs": repairs, "domain": None, "domain_scores": {},
-                    "appeal_kind": None, "appeal_scores": {}, "urgent": False, "urgent_reasons": [],
-                    "places": [], "departments": []} for text, (_, repairs) in zip(texts, cleaned, strict=True)]
+        results = [AnalysisResult(clean_text=text, repairs=repairs, domain=None, domain_scores={},
+                                  appeal_kind=None, appeal_scores={}, urgent=False, urgent_reasons=[],
+                                  places=[], departments=[]) for text, (_, repairs) in zip(texts, cleaned, strict=True)]
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
             return results
@@ -168,7 +171,7 @@ class MessageAnalyzer(BaseEstimator):
     def _owns_models(self) -> bool:
         return getattr(self, "domain_", None) is not None or getattr(self, "departments_", None) is not None
 
-    def _domains(self, texts: list[str], base: Any, results: list[dict[str, Any]]) -> list[str | None]:
+    def _domains(self, texts: list[str], base: Any, results: list[AnalysisResult]) -> list[str | None]:
         model = getattr(self, "domain_", None)
         if model is None:
             return [None] * len(texts)
@@ -182,15 +185,15 @@ class MessageAnalyzer(BaseEstimator):
         return chosen
 
     def _departments(self, texts: list[str], base: Any, domains: list[str | None],
-                     rules: Mapping[str, Iterable[str]] | None, results: list[dict[str, Any]]) -> None:
+                     rules: Mapping[str, Iterable[str]] | None, results: list[AnalysisResult]) -> None:
         model = getattr(self, "departments_", None)
         if model is None:
             return
         top = model.suggest(texts, k=3, rules=rules if rules is not None else self.rules, domains=domains, base=base)
         for r, ranked in zip(results, top, strict=True):
-            r["departments"] = [[name, score] for name, score in ranked]
+            r["departments"] = [(str(name), float(score)) for name, score in ranked]
 
-    def _appeal(self, texts: list[str], results: list[dict[str, Any]]) -> None:
+    def _appeal(self, texts: list[str], results: list[AnalysisResult]) -> None:
         model = getattr(self, "appeal_", None)
         if model is None:
             return
@@ -203,7 +206,7 @@ class MessageAnalyzer(BaseEstimator):
             r["appeal_kind"] = names[j]
             r["appeal_scores"] = dict(zip(names, row, strict=True))
 
-    def _urgency(self, texts: list[str], results: list[dict[str, Any]]) -> None:
+    def _urgency(self, texts: list[str], results: list[AnalysisResult]) -> None:
         model = getattr(self, "urgency_", None)
         if model is None:
             return
@@ -215,7 +218,7 @@ class MessageAnalyzer(BaseEstimator):
             if flag:
                 r["urgent_reasons"] = _guarded(lambda t=text: list(model.explain(t)), "urgency reasons") or []
 
-    def _places(self, texts: list[str], results: list[dict[str, Any]]) -> None:
+    def _places(self, texts: list[str], results: list[AnalysisResult]) -> None:
         model = getattr(self, "places_", None)
         if model is None:
             return
