@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from minyi.core.db import MAX_ID
 from minyi.messages.models import Message
 from minyi.web.json_guard import BadJson, check_json
 from tests import factories as f
@@ -93,7 +94,7 @@ def test_a_surrogate_in_a_form_is_never_a_500(client: TestClient) -> None:
     assert response.status_code < 500
 
 
-@pytest.mark.parametrize("raw", ["99999999999999999999", str(2**63), "-1", "0", "1e3", "abc"])
+@pytest.mark.parametrize("raw", ["99999999999999999999", str(2**63), str(MAX_ID + 1), "-1", "0", "1e3", "abc"])
 def test_department_id_out_of_range_is_422(client: TestClient, raw: str) -> None:
     response = client.get("/api/v1/cases", params={"department_id": raw})
     assert response.status_code == 422 and response.json()["error"]["field"] == "department_id"
@@ -102,5 +103,5 @@ def test_department_id_out_of_range_is_422(client: TestClient, raw: str) -> None
 
 
 def test_largest_storable_department_id_is_just_not_found(client: TestClient) -> None:
-    response = client.get("/api/v1/cases", params={"department_id": str(2**63 - 1)})
+    response = client.get("/api/v1/cases", params={"department_id": str(MAX_ID)})
     assert response.status_code == 200 and response.json()["total"] == 0

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
 
+from minyi.core.db import MAX_ID
 from minyi.workflow import services as workflow
 from tests import factories as f
 
@@ -83,7 +84,7 @@ def test_limits_and_allowed_values_are_documented(doc: dict[str, Any]) -> None:
     assert "reply" in params["action"]["schema"]["enum"]
     board = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/cases"]["get"]["parameters"]}
     assert board["q"]["maxLength"] == 50 and "submitted" in board["status"]["enum"]
-    assert board["department_id"]["anyOf"][0]["maximum"] == 2**63 - 1  # or empty: no filter
+    assert board["department_id"]["anyOf"][0]["maximum"] == MAX_ID  # or empty: no filter
 
 
 def _assert_documented(doc: dict[str, Any], method: str, path: str, response: Response, status: int) -> None:

@@ -174,7 +174,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-_MAX_ID = 2**63 - 1  # the largest id any of our databases can store
+MAX_ID = 2**31 - 1  # the largest id every database can store (ids are INTEGER: 32-bit on PostgreSQL)
 
 
 def parse_id(raw: Any) -> int | None:
@@ -183,7 +183,7 @@ def parse_id(raw: Any) -> int | None:
         key = int(raw)
     except (TypeError, ValueError):
         return None
-    return key if 0 < key <= _MAX_ID else None
+    return key if 0 < key <= MAX_ID else None
 
 
 def get_by_id(session: Session, model: type[T], raw: Any) -> T | None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
 from minyi.accounts.models import Role
+from minyi.core.db import MAX_ID
 from minyi.departments.services import department_tree
 from minyi.messages.display import APPEAL_KINDS, DOMAINS
 from minyi.messages.models import MessageAnalysis
@@ -35,7 +36,7 @@ from minyi.workflow.states import STATUS_NAMES
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 BOARD_QUERY = query_parameters(
     domain=choices(DOMAINS), appeal_kind=choices(APPEAL_KINDS), status=choices(STATUS_NAMES),
-    department_id=integer_or_empty(1, 2**63 - 1),  # core.db.parse_id
+    department_id=integer_or_empty(1, MAX_ID),  # core.db.parse_id
     q={"type": "string", "maxLength": views.SEARCH_MAX, "pattern": text_pattern(required=False)},
     page=integer_or_empty(1, 100000))
 ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS)})]
