@@ -119,7 +119,7 @@ def test_only_coordinators_and_admins_decide(db: Session) -> None:
 def test_a_correction_after_the_contact_was_erased_cannot_be_applied(db: Session) -> None:
     case = f.message(db).case
     correction = f.contact_request(db, case)
-    privacy.erase_contact(db, case=case, actor=f.actor(f.user(db, role="admin")), data={})
+    privacy.erase_contact(db, case=case, actor=f.actor(f.user(db, role="admin")))
     with pytest.raises(InvalidTransition):
         privacy.apply_request(db, actor=_coordinator(db), request_id=correction.id)
 

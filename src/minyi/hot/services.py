@@ -19,6 +19,7 @@ from minyi.hot.models import HotIssue, Support
 from minyi.messages.models import Message
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
+from minyi.workflow.events import SupportedPayload
 from minyi.workflow.models import Case
 from minyi.workflow.services import can_see, record_event
 
@@ -43,8 +44,8 @@ def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
         raise Conflict("您已经附议过这件留言")
     session.add(Support(case_id=case.id, client_hash=client_hash, created_at=utcnow()))
     case.supports += 1
-    record_event(session, case=case, kind="supported", actor=Actor(role=states.CITIZEN, label="群众附议"),
-                 from_status=case.status, to_status=case.status, data={"supports": case.supports})
+    record_event(session, case=case, payload=SupportedPayload(supports=case.supports),
+                 actor=Actor(role=states.CITIZEN, label="群众附议"), from_status=case.status, to_status=case.status)
     session.flush()
     return case
 

@@ -27,16 +27,27 @@ from minyi.messages.models import Message
 from minyi.nlp.departments import extract_department
 from minyi.nlp.places import PlaceExtractor
 from minyi.workflow import states
+from minyi.workflow.events import (
+    AcceptPayload,
+    AssignPayload,
+    AutoClosePayload,
+    EventKind,
+    Payload,
+    ReplyPayload,
+    SetDomainPayload,
+    SubmitPayload,
+    SupportedPayload,
+)
 from minyi.workflow.models import Case, CaseEvent, Reply
 
 USER_MAX = 64
 FALLBACK_DEPARTMENT = "历史导入（答复未注明部门）"
 ACTOR_LABEL = "历史数据导入"
 # The path a replied historical message takes, checked against the state machine in tests/ingest.
-REPLIED_CHAIN = ("submit", "assign", "accept", "reply")
-CLOSED_CHAIN = (*REPLIED_CHAIN, "auto_close")
-VOTES_EVENT = "supported"  # the source's likes/dislikes, as 附议 (internal: the public sees the count)
-DOMAIN_EVENT = "set_domain"  # the source's category (internal)
+REPLIED_CHAIN = (EventKind.SUBMIT, EventKind.ASSIGN, EventKind.ACCEPT, EventKind.REPLY)
+CLOSED_CHAIN = (*REPLIED_CHAIN, EventKind.AUTO_CLOSE)
+VOTES_EVENT = EventKind.SUPPORTED  # the source's likes/dislikes, as 附议 (internal: the public sees the count)
+DOMAIN_EVENT = EventKind.SET_DOMAIN  # the source's category (internal)
 _PLACES = PlaceExtractor(levels=("city", "district")).fit([])
 
 
@@ -144,25 +155,24 @@ def reply_plan(r: ImportRow, ctx: Context, appeal_kind: str) -> ReplyPlan:
     return ReplyPlan(department_id=ctx.department_of[r.external_id], deadline=deadline, closed_at=closed_at)
 
 
-def event(case_id: int, kind: str, before: str | None, after: str | None, at: datetime,
-          data: dict[str, Any], reason: str = "") -> dict[str, Any]:
+def event(case_id: int, payload: Payload, before: str | None, after: str | None, at: datetime,
+          reason: str = "") -> dict[str, Any]:
     """One imported event: by 历史数据导入, public when its action is."""
-    action = states.ACTIONS.get(kind)
-    return {"case_id": case_id, "kind": kind, "from_status": before, "to_status": after, "actor_id": None,
-            "actor_label": ACTOR_LABEL, "reason": reason, "is_public": bool(action and action.public), "data": data,
-            "created_at": at}
+    action = states.ACTIONS.get(payload.KIND)
+    return {"case_id": case_id, "kind": payload.KIND.value, "from_status": before, "to_status": after, "actor_id": None,
+            "actor_label": ACTOR_LABEL, "reason": reason, "is_public": bool(action and action.public),
+            "data": payload.to_json(), "created_at": at}
 
 
 def votes_event(case_id: int, r: ImportRow) -> dict[str, Any]:
     """The source's votes: likes became 附议 (`cases.supports`), dislikes are only kept here (internal)."""
-    return event(case_id, VOTES_EVENT, None, None, r.time,
-                 {"imported": True, "likes": r.likes, "dislikes": r.dislikes},
+    return event(case_id, SupportedPayload(imported=True, likes=r.likes, dislikes=r.dislikes), None, None, r.time,
                  reason=f"原平台投票：赞成 {r.likes}，反对 {r.dislikes}")
 
 
 def domain_event(case_id: int, r: ImportRow) -> dict[str, Any]:
     """The source's first-level category, given to the message (internal)."""
-    return event(case_id, DOMAIN_EVENT, None, None, r.time, {"imported": True, "domain": r.category},
+    return event(case_id, SetDomainPayload(imported=True, domain=r.category), None, None, r.time,
                  reason=f"原平台分类：{r.category}")
 
 
@@ -171,15 +181,15 @@ def reply_events(case_id: int, r: ImportRow, plan: ReplyPlan, reply_id: int, ctx
     assert r.reply_time is not None
     dept = plan.department_id
     events = [
-        event(case_id, "assign", states.SUBMITTED, states.ASSIGNED, r.time,
-              {"department_id": dept, "department": ctx.department_names.get(dept, ""),
-               "deadline": plan.deadline.isoformat(), "imported": True}),
-        event(case_id, "accept", states.ASSIGNED, states.IN_PROGRESS, r.time, {}),
-        event(case_id, "reply", states.IN_PROGRESS, states.REPLIED, r.reply_time, {"reply_id": reply_id}),
+        event(case_id, AssignPayload(department_id=dept, department=ctx.department_names.get(dept, ""),
+                                     deadline=plan.deadline, imported=True),
+              states.SUBMITTED, states.ASSIGNED, r.time),
+        event(case_id, AcceptPayload(), states.ASSIGNED, states.IN_PROGRESS, r.time),
+        event(case_id, ReplyPayload(reply_id=reply_id), states.IN_PROGRESS, states.REPLIED, r.reply_time),
     ]
     if plan.closed_at is not None:
-        events.append(event(case_id, "auto_close", states.REPLIED, states.CLOSED, plan.closed_at,
-                            {"after_days": ctx.auto_close.days, "imported": True}))
+        events.append(event(case_id, AutoClosePayload(after_days=ctx.auto_close.days, imported=True),
+                            states.REPLIED, states.CLOSED, plan.closed_at))
     return events
 
 
@@ -210,8 +220,8 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
     reply_of = dict(zip((c for _r, c, _p in replied), insert_replies(session, replied), strict=True))
     events: list[dict[str, Any]] = []
     for (r, _key), case_id, plan in zip(rows, case_ids, plans, strict=True):
-        events.append(event(case_id, "submit", None, states.SUBMITTED, r.time,
-                            {"source": "import", "file": ctx.source, "external_id": r.external_id}))
+        events.append(event(case_id, SubmitPayload(source="import", file=ctx.source, external_id=r.external_id),
+                            None, states.SUBMITTED, r.time))
         if r.likes or r.dislikes:
             events.append(votes_event(case_id, r))
         if r.category:

@@ -32,6 +32,7 @@ from minyi.ingest.history import (
 from minyi.ingest.models import ImportRecord
 from minyi.messages.models import Message
 from minyi.workflow import states
+from minyi.workflow.events import EventKind, SubmitPayload, SupportedPayload, payload_of
 from minyi.workflow.models import Case, CaseEvent, Reply
 
 KEY_MAX = 64
@@ -116,11 +117,14 @@ def _votes_known(session: Session, case_ids: list[int]) -> dict[int, tuple[int, 
     known: dict[int, tuple[int, int]] = {}
     for start in range(0, len(case_ids), 900):
         rows = session.execute(select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.data).where(
-            CaseEvent.case_id.in_(case_ids[start:start + 900]), CaseEvent.kind.in_(("submit", VOTES_EVENT))))
+            CaseEvent.case_id.in_(case_ids[start:start + 900]),
+            CaseEvent.kind.in_((EventKind.SUBMIT.value, VOTES_EVENT.value))))
         for case_id, kind, data in rows:
-            data = data or {}
-            if (kind == "submit" or data.get("imported")) and (data.get("likes") or data.get("dislikes")):
-                known[case_id] = (int(data.get("likes") or 0), int(data.get("dislikes") or 0))
+            votes = payload_of(kind, data)
+            assert isinstance(votes, SubmitPayload | SupportedPayload)
+            imported = isinstance(votes, SubmitPayload) or votes.imported
+            if imported and (votes.likes or votes.dislikes):
+                known[case_id] = (int(votes.likes or 0), int(votes.dislikes or 0))
     return known
 
 

@@ -13,6 +13,7 @@ from minyi.core.db import transaction
 from minyi.messages.models import MessageContact
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
+from minyi.workflow.events import ContactErasedPayload
 from minyi.workflow.models import Case, CaseEvent
 
 # A case is over for its author in these states: 办结, 不予受理, merged into another case.
@@ -21,11 +22,12 @@ BATCH_SIZE = 1000
 CLEARED: dict[str, Any] = {"name": "", "phone": "", "email": "", "address": ""}
 
 
-def erased_event(case_id: int, *, actor: Actor, status: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+def erased_event(case_id: int, *, actor: Actor, status: str, at: datetime,
+                 payload: ContactErasedPayload) -> dict[str, Any]:
     """The event-log row for an erasure: which case, who, why — never the erased values."""
-    return {"case_id": case_id, "kind": "contact_erased", "from_status": status, "to_status": status,
+    return {"case_id": case_id, "kind": payload.KIND.value, "from_status": status, "to_status": status,
             "actor_id": actor.user_id, "actor_label": actor.label, "reason": "", "is_public": False,
-            "data": data, "created_at": at}
+            "data": payload.to_json(), "created_at": at}
 
 
 def erase_expired_batch(session: Session, *, retention_days: int, limit: int = BATCH_SIZE,
@@ -53,9 +55,9 @@ def erase_expired_batch(session: Session, *, retention_days: int, limit: int = B
                            MessageContact.erased_at.is_(None))
                     .values(**CLEARED, erased_at=now, erasure_reason="retention")
                     .execution_options(synchronize_session=False))
-    data = {"reason": "retention", "retention_days": retention_days}
+    payload = ContactErasedPayload(reason="retention", retention_days=retention_days)
     session.execute(insert(CaseEvent), [erased_event(row.id, actor=Actor.system(), status=row.status, at=now,
-                                                     data=data) for row in due])
+                                                     payload=payload) for row in due])
     return len(due)
 
 

@@ -18,6 +18,12 @@ from minyi.messages.services import validate_contact  # the submission form's ow
 from minyi.privacy.models import REQUEST_KINDS, ContactRequest
 from minyi.privacy.retention import CLEARED
 from minyi.workflow.actors import Actor
+from minyi.workflow.events import (
+    ContactCorrectedPayload,
+    ContactErasedPayload,
+    ContactRequestDeclinedPayload,
+    ContactRequestPayload,
+)
 from minyi.workflow.models import Case
 from minyi.workflow.services import record_event
 
@@ -85,9 +91,9 @@ def request_change(session: Session, *, case: Case, kind: Any, values: dict[str,
         request.fields = list(CONTACT_FIELDS)
     session.add(request)
     session.flush()
-    record_event(session, case=case, kind="contact_request", actor=Actor.citizen(), from_status=case.status,
-                 to_status=case.status, public=False,
-                 data={"request_id": request.id, "kind": kind, "fields": request.fields})
+    record_event(session, case=case, actor=Actor.citizen(), from_status=case.status, to_status=case.status,
+                 public=False, payload=ContactRequestPayload(request_id=request.id, kind=kind,
+                                                             fields=tuple(request.fields)))
     return request
 
 
@@ -159,7 +165,7 @@ def _close(request: ContactRequest, *, actor: Actor, status: str, reason: str = 
         setattr(request, f"new_{f}", "")
 
 
-def erase_contact(session: Session, *, case: Case, actor: Actor, data: dict[str, Any]) -> bool:
+def erase_contact(session: Session, *, case: Case, actor: Actor, request_id: int | None = None) -> bool:
     """Clear a case's contact data now, marked as erased at the citizen's request; False if nothing was held."""
     contact = live_contact(case)
     if contact is None:
@@ -168,8 +174,9 @@ def erase_contact(session: Session, *, case: Case, actor: Actor, data: dict[str,
         setattr(contact, f, value)
     contact.erased_at = utcnow()
     contact.erasure_reason = "request"
-    record_event(session, case=case, kind="contact_erased", actor=actor, from_status=case.status,
-                 to_status=case.status, public=False, data={"reason": "request", **data})
+    payload = ContactErasedPayload(reason="request", request_id=request_id)
+    record_event(session, case=case, payload=payload, actor=actor, from_status=case.status,
+                 to_status=case.status, public=False)
     return True
 
 
@@ -178,16 +185,15 @@ def apply_request(session: Session, *, actor: Actor, request_id: Any) -> Contact
     request = _pending(session, actor, request_id)
     case = request.case
     if request.kind == "delete":
-        erase_contact(session, case=case, actor=actor, data={"request_id": request.id})
+        erase_contact(session, case=case, actor=actor, request_id=request.id)
     else:
         contact = live_contact(case)
         if contact is None:
             raise InvalidTransition("联系方式已删除，无法更正；请以“不予办理”答复并说明")
         for f in request.fields:
             setattr(contact, f, getattr(request, f"new_{f}"))
-        record_event(session, case=case, kind="contact_corrected", actor=actor, from_status=case.status,
-                     to_status=case.status, public=False,
-                     data={"request_id": request.id, "fields": list(request.fields)})
+        record_event(session, case=case, actor=actor, from_status=case.status, to_status=case.status, public=False,
+                     payload=ContactCorrectedPayload(request_id=request.id, fields=tuple(request.fields)))
     _close(request, actor=actor, status="applied")
     session.flush()
     return request
@@ -197,9 +203,9 @@ def decline_request(session: Session, *, actor: Actor, request_id: Any, reason: 
     """Refuse a pending request with a reason the citizen will read."""
     request = _pending(session, actor, request_id)
     reason = text_field(reason, field="reason", label="不予办理的理由", max_len=REASON_MAX, min_len=5).strip()
-    record_event(session, case=request.case, kind="contact_request_declined", actor=actor,
-                 from_status=request.case.status, to_status=request.case.status, reason=reason, public=False,
-                 data={"request_id": request.id})
+    record_event(session, case=request.case, payload=ContactRequestDeclinedPayload(request_id=request.id),
+                 actor=actor, from_status=request.case.status, to_status=request.case.status, reason=reason,
+                 public=False)
     _close(request, actor=actor, status="declined", reason=reason)
     session.flush()
     return request

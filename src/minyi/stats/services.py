@@ -26,6 +26,20 @@ from minyi.messages.models import Message
 from minyi.nlp.display import public_display
 from minyi.nlp.labels import APPEAL_KINDS
 from minyi.stats.figures import CaseFacts, Figures, buckets, figures_of, month_key, week_key
+from minyi.workflow.events import (
+    ApproveExtensionPayload,
+    AssignPayload,
+    EscalatePayload,
+    EventKind,
+    RatePayload,
+    ReopenPayload,
+    ReplyPayload,
+    ReturnPayload,
+    SubmitPayload,
+    TransferPayload,
+    deadline_after,
+    payload_of,
+)
 from minyi.workflow.models import Case, CaseEvent
 
 GRANULARITIES = {"month": "按月", "week": "按周"}
@@ -33,8 +47,10 @@ EARLIEST = date(2000, 1, 1)
 MAX_WEEKS = 160  # about three years of weekly points
 TOP_PLACES = 15
 NO_DEPARTMENT, NO_DOMAIN, NO_PLACE, PRIVATE_PLACE, OTHER_PLACES = "未分派", "未分类", "未填写", "未公开", "其他地点"
-FOLDED_KINDS = ("submit", "assign", "transfer", "accept", "return", "approve_extension", "reply", "rate",
-                "auto_close", "reopen", "escalate", "reject", "merge")
+FOLDED_KINDS = tuple(k.value for k in (
+    EventKind.SUBMIT, EventKind.ASSIGN, EventKind.TRANSFER, EventKind.ACCEPT, EventKind.RETURN,
+    EventKind.APPROVE_EXTENSION, EventKind.REPLY, EventKind.RATE, EventKind.AUTO_CLOSE, EventKind.REOPEN,
+    EventKind.ESCALATE, EventKind.REJECT, EventKind.MERGE))
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -99,47 +115,36 @@ def parse_query(params: Mapping[str, Any], *, today: date | None = None) -> Stat
                       requested_end=requested_end)
 
 
-def _parse_deadline(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def _fold(fact: CaseFacts, kind: str, to_status: str | None, created_at: datetime, data: dict[str, Any]) -> None:
     """Apply one event (in log order) to a case's facts."""
     if to_status:
         fact.status = to_status
-    first_round = fact.first_reply_at is None
-    if kind == "submit":
+    payload = payload_of(kind, data)
+    if fact.first_reply_at is None:  # the first round: its deadline in force is the one judged
+        fact.deadline = deadline_after(payload, fact.deadline)
+    if isinstance(payload, SubmitPayload):
         fact.received_at = created_at
-    elif kind in {"assign", "transfer"}:
-        fact.department_id = data.get("department_id")
-        if kind == "assign" and first_round:
-            fact.deadline = _parse_deadline(data.get("deadline"))
-    elif kind == "return":
+    elif isinstance(payload, AssignPayload | TransferPayload):
+        fact.department_id = payload.department_id
+    elif isinstance(payload, ReturnPayload):
         fact.department_id = None
-        if first_round:
-            fact.deadline = None
-    elif kind == "approve_extension":
+    elif isinstance(payload, ApproveExtensionPayload):
         fact.extensions += 1
-        if first_round:
-            fact.deadline = _parse_deadline(data.get("deadline"))
-    elif kind == "reply" and first_round:
+    elif isinstance(payload, ReplyPayload) and fact.first_reply_at is None:
         fact.first_reply_at = created_at
         fact.deadline_at_reply = fact.deadline
-    elif kind == "rate":
-        fact.rating = data.get("level")
-    elif kind == "reopen":
+    elif isinstance(payload, RatePayload):
+        fact.rating = payload.level
+    elif isinstance(payload, ReopenPayload):
         fact.reopened = True
-    elif kind == "escalate":
+    elif isinstance(payload, EscalatePayload):
         fact.escalations += 1
 
 
 def load_facts(session: Session, *, start: date, end: date) -> list[CaseFacts]:
     """The facts of every case whose message arrived in [start, end] (China dates), from the event log."""
     low, high = china_days_utc(start, end)
-    cohort = (select(CaseEvent.case_id).where(CaseEvent.kind == "submit", CaseEvent.created_at >= low,
+    cohort = (select(CaseEvent.case_id).where(CaseEvent.kind == EventKind.SUBMIT.value, CaseEvent.created_at >= low,
                                               CaseEvent.created_at < high))
     facts: dict[int, CaseFacts] = {}
     rows = session.execute(

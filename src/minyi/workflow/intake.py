@@ -12,6 +12,7 @@ from minyi.messages.models import Message
 from minyi.messages.services import store_message
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
+from minyi.workflow.events import SubmitPayload
 from minyi.workflow.models import Case
 from minyi.workflow.services import record_event
 
@@ -33,7 +34,7 @@ def submit_message(session: Session, *, data: dict[str, Any], source: str = "web
     case = Case(message_id=stored.message.id, status=states.SUBMITTED, updated_at=stored.message.created_at)
     session.add(case)
     session.flush()
-    record_event(session, case=case, kind="submit", actor=Actor.citizen(), from_status=None,
-                 to_status=states.SUBMITTED, data={"source": source})
+    record_event(session, case=case, payload=SubmitPayload(source=source), actor=Actor.citizen(), from_status=None,
+                 to_status=states.SUBMITTED)
     session.flush()
     return Submission(message=stored.message, case=case, tracking_token=stored.tracking_token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,24 @@ from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
 from minyi.workflow.config import deadline_days, get_setting
+from minyi.workflow.events import (
+    PAYLOADS,
+    ApproveExtensionPayload,
+    AssignPayload,
+    AutoClosePayload,
+    Change,
+    EventKind,
+    MergePayload,
+    Payload,
+    RatePayload,
+    RefuseExtensionPayload,
+    ReopenPayload,
+    ReplyPayload,
+    RequestExtensionPayload,
+    ReturnPayload,
+    SupportedPayload,
+    TransferPayload,
+)
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply
 
 REASON_MAX = 2000
@@ -27,13 +46,12 @@ REPLY_MIN, REPLY_MAX = 10, 10000
 RATING_LEVELS = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
 
 
-def record_event(session: Session, *, case: Case, kind: str, actor: Actor, from_status: str | None,
-                 to_status: str | None, reason: str = "", public: bool = True,
-                 data: dict[str, Any] | None = None) -> CaseEvent:
-    """Append one entry to the event log."""
-    entry = CaseEvent(case_id=case.id, kind=kind, from_status=from_status, to_status=to_status,
+def record_event(session: Session, *, case: Case, payload: Payload, actor: Actor, from_status: str | None,
+                 to_status: str | None, reason: str = "", public: bool = True) -> CaseEvent:
+    """Append one entry to the event log: its kind and data are the payload's (`minyi.workflow.events`)."""
+    entry = CaseEvent(case_id=case.id, kind=payload.KIND.value, from_status=from_status, to_status=to_status,
                       actor_id=actor.user_id, actor_label=actor.label, reason=reason, is_public=public,
-                      data=data or {}, created_at=utcnow())
+                      data=payload.to_json(), created_at=utcnow())
     session.add(entry)
     return entry
 
@@ -73,7 +91,7 @@ def load_case_for(session: Session, *, case_id: Any, actor: Actor, action: str) 
 
 
 def _transition(session: Session, *, case: Case, action_name: str, actor: Actor, reason: str = "",
-                data: dict[str, Any] | None = None) -> Case:
+                payload: Payload | None = None) -> Case:
     ensure_can_see(case, actor)  # before the status: see load_case_for
     action = states.check_transition(action_name, status=case.status, actor=actor.role)
     if action.needs_reason:
@@ -82,8 +100,9 @@ def _transition(session: Session, *, case: Case, action_name: str, actor: Actor,
     if action.target is not None:
         case.status = action.target
     case.updated_at = utcnow()
-    record_event(session, case=case, kind=action.name, actor=actor, from_status=before, to_status=case.status,
-                 reason=reason, public=action.public, data=data)
+    payload = payload or PAYLOADS[EventKind(action.name)]()
+    record_event(session, case=case, payload=payload, actor=actor, from_status=before, to_status=case.status,
+                 reason=reason, public=action.public)
     session.flush()
     return case
 
@@ -109,12 +128,12 @@ def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, 
     kind = choice_field(appeal_kind, field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS, required=False)
     dom = choice_field(domain, field="domain", label="领域", choices=DOMAINS, required=False)
     states.check_transition("assign", status=case.status, actor=actor.role)
-    data: dict[str, Any] = {"department_id": dept.id, "department": dept.name}
+    kind_change = domain_change = None
     if kind and kind != case.message.appeal_kind:
-        data["appeal_kind"] = {"from": case.message.appeal_kind, "to": kind}
+        kind_change = Change(case.message.appeal_kind, kind)
         case.message.appeal_kind = kind  # the coordinator's classification, recorded in the event
     if dom and dom != case.message.domain:
-        data["domain"] = {"from": case.message.domain, "to": dom}
+        domain_change = Change(case.message.domain, dom)
         case.message.domain = dom
     record_labels(session, message=case.message, user_id=actor.user_id,
                   values={"domain": case.message.domain, "appeal_kind": case.message.appeal_kind,
@@ -122,8 +141,9 @@ def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, 
     case.department_id = dept.id
     case.assigned_at = utcnow()
     _set_deadline(session, case)
-    data["deadline"] = case.deadline.isoformat()
-    return _transition(session, case=case, action_name="assign", actor=actor, reason=note, data=data)
+    payload = AssignPayload(department_id=dept.id, department=dept.name, appeal_kind=kind_change,
+                            domain=domain_change, deadline=case.deadline)
+    return _transition(session, case=case, action_name="assign", actor=actor, reason=note, payload=payload)
 
 
 def transfer(session: Session, *, actor: Actor, case_id: Any, department_id: Any, reason: str) -> Case:
@@ -132,10 +152,10 @@ def transfer(session: Session, *, actor: Actor, case_id: Any, department_id: Any
     dept = _department(session, department_id)
     if dept.id == case.department_id:
         raise ValidationFailed("改派的部门与当前承办部门相同", field="department_id")
-    data = {"from_department_id": case.department_id, "department_id": dept.id, "department": dept.name}
+    payload = TransferPayload(from_department_id=case.department_id, department_id=dept.id, department=dept.name)
     states.check_transition("transfer", status=case.status, actor=actor.role)
     case.department_id = dept.id
-    return _transition(session, case=case, action_name="transfer", actor=actor, reason=reason, data=data)
+    return _transition(session, case=case, action_name="transfer", actor=actor, reason=reason, payload=payload)
 
 
 def reject(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case:
@@ -160,10 +180,10 @@ def merge(session: Session, *, actor: Actor, case_id: Any, into_case_id: Any, no
     case.merged_into_id = target.id
     case.public_reason = f"与办件 {target.id} 反映的问题相同，合并办理"
     _transition(session, case=case, action_name="merge", actor=actor, reason=note or case.public_reason,
-                data={"into_case_id": target.id})
+                payload=MergePayload(into_case_id=target.id))
     target.supports += 1
-    record_event(session, case=target, kind="supported", actor=actor, from_status=target.status,
-                 to_status=target.status, reason=f"办件 {case.id} 合并到本件", data={"merged_case_id": case.id})
+    record_event(session, case=target, payload=SupportedPayload(merged_case_id=case.id), actor=actor,
+                 from_status=target.status, to_status=target.status, reason=f"办件 {case.id} 合并到本件")
     return case
 
 
@@ -177,12 +197,12 @@ def return_case(session: Session, *, actor: Actor, case_id: Any, reason: str,
                 suggested_department_id: Any = None) -> Case:
     """退回 to the coordinator with a reason, optionally asking for a transfer to another department."""
     case = load_case_for(session, case_id=case_id, actor=actor, action="return")
-    data: dict[str, Any] = {"department_id": case.department_id}
+    payload = ReturnPayload(department_id=case.department_id)
     if suggested_department_id not in (None, ""):
         dept = _department(session, suggested_department_id)
-        data |= {"suggested_department_id": dept.id, "suggested_department": dept.name,
-                 "transfer_requested": True}
-    _transition(session, case=case, action_name="return", actor=actor, reason=reason, data=data)
+        payload = replace(payload, suggested_department_id=dept.id, suggested_department=dept.name,
+                          transfer_requested=True)
+    _transition(session, case=case, action_name="return", actor=actor, reason=reason, payload=payload)
     case.department_id = None
     case.deadline = None
     return case
@@ -197,7 +217,7 @@ def request_extension(session: Session, *, actor: Actor, case_id: Any, days: Any
     if pending is not None:
         raise InvalidTransition("已有待审批的延期申请")
     _transition(session, case=case, action_name="request_extension", actor=actor, reason=reason,
-                data={"days": days})
+                payload=RequestExtensionPayload(days=days))
     request = ExtensionRequest(case_id=case.id, days=days, reason=reason.strip(), requested_by=actor.user_id)
     session.add(request)
     session.flush()
@@ -215,12 +235,12 @@ def decide_extension(session: Session, *, actor: Actor, extension_id: Any, appro
     if request.status != "pending":
         raise InvalidTransition("该延期申请已处理")
     case = load_case(session, request.case_id)
-    data: dict[str, Any] = {"extension_id": request.id, "days": request.days}
+    payload: Payload = RefuseExtensionPayload(extension_id=request.id, days=request.days)
     if approve:
         states.check_transition(action, status=case.status, actor=actor.role)
         case.deadline = add_workdays(case.deadline or china_today(), request.days)
-        data["deadline"] = case.deadline.isoformat()
-    _transition(session, case=case, action_name=action, actor=actor, reason=note, data=data)
+        payload = ApproveExtensionPayload(extension_id=request.id, days=request.days, deadline=case.deadline)
+    _transition(session, case=case, action_name=action, actor=actor, reason=note, payload=payload)
     request.status = "approved" if approve else "refused"
     request.decided_by = actor.user_id
     request.decision_note = note
@@ -238,7 +258,7 @@ def reply(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
     session.add(answer)
     session.flush()
     case.replied_at = answer.created_at
-    _transition(session, case=case, action_name="reply", actor=actor, data={"reply_id": answer.id})
+    _transition(session, case=case, action_name="reply", actor=actor, payload=ReplyPayload(reply_id=answer.id))
     return answer
 
 
@@ -268,7 +288,7 @@ def rate(session: Session, *, case: Case, level: Any, comment: str = "") -> Rati
     session.add(rating)
     session.flush()
     _transition(session, case=case, action_name="rate", actor=Actor.citizen(), reason=comment,
-                data={"level": level, "level_name": RATING_LEVELS[level], "rating_id": rating.id})
+                payload=RatePayload(level=level, level_name=RATING_LEVELS[level], rating_id=rating.id))
     case.closed_at = rating.created_at
     return rating
 
@@ -299,12 +319,12 @@ def reopen(session: Session, *, case: Case, reason: str) -> Case:
     refusal = reopen_refusal(session, case)
     if refusal:
         raise InvalidTransition(refusal)
+    _set_deadline(session, case)  # the new deadline is logged with the reopen
     _transition(session, case=case, action_name="reopen", actor=Actor.citizen(), reason=reason,
-                data={"department_id": case.department_id})
+                payload=ReopenPayload(department_id=case.department_id, deadline=case.deadline))
     case.reopen_count += 1
     case.closed_at = None
     case.escalated = False
-    _set_deadline(session, case)
     return case
 
 
@@ -315,6 +335,6 @@ def auto_close_due(session: Session) -> int:
     due = session.scalars(select(Case).where(Case.status == states.REPLIED, Case.replied_at <= cutoff)).all()
     for case in due:
         _transition(session, case=case, action_name="auto_close", actor=Actor.system(),
-                    data={"after_days": days})
+                    payload=AutoClosePayload(after_days=days))
         case.closed_at = utcnow()
     return len(due)

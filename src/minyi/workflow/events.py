@@ -1,0 +1,332 @@
+"""The event log's schema: every event kind, and the typed payload each kind carries in `case_events.data`.
+
+Every writer (the use cases, `minyi.ingest`, `minyi.privacy`, `minyi.hot`) builds a payload here and stores
+`payload.to_json()`; every reader (`minyi.stats`, `minyi.ingest.merge`) gets it back with `payload_of`. The JSON
+form is the one every release wrote (dates as `YYYY-MM-DD`, `from`/`to` for a corrected value), so old
+databases read the same; a value that is absent or unreadable comes back as the field's default, never as an
+error. Fields left at None or False are not written (no `"imported": false` on every live event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+
+class EventKind(StrEnum):
+    """What an event records. The lifecycle kinds are the actions of `states.ACTIONS` (same names)."""
+
+    SUBMIT = "submit"
+    ASSIGN = "assign"
+    TRANSFER = "transfer"
+    REJECT = "reject"
+    MERGE = "merge"
+    ACCEPT = "accept"
+    RETURN = "return"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
+    REPLY = "reply"
+    ESCALATE = "escalate"
+    RATE = "rate"
+    AUTO_CLOSE = "auto_close"
+    REOPEN = "reopen"
+    SUPPORTED = "supported"  # 附议: a citizen's support, a merged duplicate, or an imported source's votes
+    SET_DOMAIN = "set_domain"  # minyi.ingest: the source's category given to an imported message
+    CONTACT_ERASED = "contact_erased"
+    CONTACT_REQUEST = "contact_request"
+    CONTACT_CORRECTED = "contact_corrected"
+    CONTACT_REQUEST_DECLINED = "contact_request_declined"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A value a coordinator corrected: what it was and what it became (stored as `{"from": …, "to": …}`)."""
+
+    before: str | None
+    after: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form."""
+        return {"from": self.before, "to": self.after}
+
+    @classmethod
+    def from_json(cls, value: Any) -> Change | None:
+        """The stored form read back (None when it is not one)."""
+        return cls(value.get("from"), value.get("to")) if isinstance(value, Mapping) else None
+
+
+def read_date(value: Any) -> date | None:
+    """A date as stored (`2024-06-12`); anything else is no date."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _read_tuple(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Change):
+        return value.to_json()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+# Field annotations (strings under `from __future__ import annotations`) whose stored form needs decoding.
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "date | None": read_date, "Change | None": Change.from_json, "tuple[str, ...]": _read_tuple,
+}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """The data of one event; subclasses name their `KIND` and their fields (all with defaults)."""
+
+    KIND: ClassVar[EventKind]
+    _decoders: ClassVar[tuple[tuple[str, Callable[[Any], Any] | None], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        PAYLOADS[cls.KIND] = cls
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form: every field set (not None, not False), dates as ISO strings."""
+        return {f.name: _encode(value) for f in fields(self)
+                if (value := getattr(self, f.name)) is not None and value is not False}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Self:
+        """The payload stored as `data` (absent or unreadable fields: their defaults)."""
+        if not cls._decoders:  # computed once per class, on first use (the dataclass fields exist by then)
+            cls._decoders = tuple((f.name, _DECODERS.get(str(f.type))) for f in fields(cls)) or (("", None),)
+        data = data or {}
+        values = {name: (decode(data[name]) if decode else data[name])
+                  for name, decode in cls._decoders if name and name in data}
+        return cls(**values)
+
+
+PAYLOADS: dict[EventKind, type[Payload]] = {}
+
+
+def payload_of(kind: str, data: Mapping[str, Any] | None) -> Payload:
+    """The typed payload of a stored event."""
+    return PAYLOADS[EventKind(kind)].from_json(data)
+
+
+@dataclass(frozen=True)
+class SubmitPayload(Payload):
+    """提交: where the message came from (an imported one: its file and id; older imports: its votes)."""
+
+    KIND = EventKind.SUBMIT
+    source: str = ""
+    file: str | None = None
+    external_id: str | None = None
+    likes: int | None = None
+    dislikes: int | None = None
+
+
+@dataclass(frozen=True)
+class AssignPayload(Payload):
+    """受理并转办: the department, the deadline set, and the classification the coordinator corrected."""
+
+    KIND = EventKind.ASSIGN
+    department_id: int | None = None
+    department: str = ""
+    appeal_kind: Change | None = None
+    domain: Change | None = None
+    deadline: date | None = None
+    imported: bool = False
+
+
+@dataclass(frozen=True)
+class TransferPayload(Payload):
+    """改派: from one department to another (the deadline keeps running)."""
+
+    KIND = EventKind.TRANSFER
+    from_department_id: int | None = None
+    department_id: int | None = None
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class RejectPayload(Payload):
+    """不予受理 (its public reason is the event's reason)."""
+
+    KIND = EventKind.REJECT
+
+
+@dataclass(frozen=True)
+class MergePayload(Payload):
+    """合并办理 into another case."""
+
+    KIND = EventKind.MERGE
+    into_case_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AcceptPayload(Payload):
+    """签收."""
+
+    KIND = EventKind.ACCEPT
+
+
+@dataclass(frozen=True)
+class ReturnPayload(Payload):
+    """退回 by the department (the deadline is cleared), maybe asking for another department."""
+
+    KIND = EventKind.RETURN
+    department_id: int | None = None
+    suggested_department_id: int | None = None
+    suggested_department: str | None = None
+    transfer_requested: bool = False
+
+
+@dataclass(frozen=True)
+class RequestExtensionPayload(Payload):
+    """申请延期 by so many working days."""
+
+    KIND = EventKind.REQUEST_EXTENSION
+    days: int | None = None
+
+
+@dataclass(frozen=True)
+class ApproveExtensionPayload(Payload):
+    """批准延期: the new deadline."""
+
+    KIND = EventKind.APPROVE_EXTENSION
+    extension_id: int | None = None
+    days: int | None = None
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class RefuseExtensionPayload(Payload):
+    """不批准延期 (the deadline stays)."""
+
+    KIND = EventKind.REFUSE_EXTENSION
+    extension_id: int | None = None
+    days: int | None = None
+
+
+@dataclass(frozen=True)
+class ReplyPayload(Payload):
+    """答复."""
+
+    KIND = EventKind.REPLY
+    reply_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EscalatePayload(Payload):
+    """督办 (by a supervisor or the system; the reason says why)."""
+
+    KIND = EventKind.ESCALATE
+
+
+@dataclass(frozen=True)
+class RatePayload(Payload):
+    """满意度评价."""
+
+    KIND = EventKind.RATE
+    level: str | None = None
+    level_name: str | None = None
+    rating_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AutoClosePayload(Payload):
+    """逾期未评价，自动办结 after so many days."""
+
+    KIND = EventKind.AUTO_CLOSE
+    after_days: int | None = None
+    imported: bool = False
+
+
+@dataclass(frozen=True)
+class ReopenPayload(Payload):
+    """重办: back to the same department with a new deadline (absent from reopen events of older releases)."""
+
+    KIND = EventKind.REOPEN
+    department_id: int | None = None
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class SupportedPayload(Payload):
+    """附议: a citizen's (the new count), a duplicate merged into this case, or an imported source's votes."""
+
+    KIND = EventKind.SUPPORTED
+    supports: int | None = None
+    merged_case_id: int | None = None
+    imported: bool = False
+    likes: int | None = None
+    dislikes: int | None = None
+
+
+@dataclass(frozen=True)
+class SetDomainPayload(Payload):
+    """The source's category given to an imported message."""
+
+    KIND = EventKind.SET_DOMAIN
+    imported: bool = False
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactErasedPayload(Payload):
+    """Contact data erased (never the erased values): past retention, or at the citizen's request."""
+
+    KIND = EventKind.CONTACT_ERASED
+    reason: str | None = None
+    retention_days: int | None = None
+    request_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ContactRequestPayload(Payload):
+    """A citizen asks to correct or delete their contact data."""
+
+    KIND = EventKind.CONTACT_REQUEST
+    request_id: int | None = None
+    kind: str | None = None
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContactCorrectedPayload(Payload):
+    """Contact data corrected as asked (which fields, never their values)."""
+
+    KIND = EventKind.CONTACT_CORRECTED
+    request_id: int | None = None
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContactRequestDeclinedPayload(Payload):
+    """A contact data request declined (the reason is the event's)."""
+
+    KIND = EventKind.CONTACT_REQUEST_DECLINED
+    request_id: int | None = None
+
+
+def deadline_after(payload: Payload, current: date | None) -> date | None:
+    """The deadline in force after an event: set by assign, an approved extension and reopen, cleared by return.
+
+    `Case.deadline` of an open case equals this fold over its events; `minyi.stats` folds the first round only.
+    """
+    if isinstance(payload, AssignPayload | ApproveExtensionPayload | ReopenPayload):
+        return payload.deadline
+    if isinstance(payload, ReturnPayload):
+        return None
+    return current
