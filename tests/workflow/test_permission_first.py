@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from minyi.core.errors import PermissionDenied
 from minyi.workflow import services as workflow
+from minyi.workflow import states
 from tests import factories as f
 
 
@@ -44,3 +45,20 @@ def test_the_api_answers_403_without_the_status(client: TestClient, db: Session)
     f.login(client, f.user(db, role="handler", dept=f.department(db)))
     response = client.post(f"/staff/cases/{sub.case.id}/actions/accept", data={"csrf_token": f.csrf(client)})
     assert response.status_code == 403 and "办理中" not in response.text
+
+
+def test_each_use_case_checks_the_status_once(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = states.check_status
+
+    def counting(action: states.Action, *, status: str) -> states.Action:
+        checked.append(action.name)
+        return real(action, status=status)
+
+    monkeypatch.setattr(states, "check_status", counting)
+    sub, _coordinator, handler = f.case_in_progress(db, f.department(db))
+    request = workflow.request_extension(db, actor=f.actor(handler), case_id=sub.case.id, days=2, reason="需要协调")
+    workflow.decide_extension(db, actor=f.actor(f.user(db, role="supervisor")), extension_id=request.id,
+                              approve=True)
+    workflow.reply(db, actor=f.actor(handler), case_id=sub.case.id, body="经核实，问题已经解决，感谢您的反映。")
+    assert checked == ["assign", "accept", "request_extension", "approve_extension", "reply"]  # once each

@@ -48,3 +48,9 @@ def test_allowed_actions_for_a_handler_on_an_open_case() -> None:
 def test_every_status_and_action_has_a_chinese_name() -> None:
     assert set(states.STATUS_NAMES) >= {a.target for a in states.ACTIONS.values() if a.target}
     assert all(a.label for a in states.ACTIONS.values())
+
+
+def test_department_scoping_is_a_property_of_the_action() -> None:
+    scoped = {name for name, a in states.ACTIONS.items() if a.department_scoped}
+    assert scoped == {"accept", "return", "request_extension", "reply"}
+    assert {"handler"} == states.DEPARTMENT_ROLES  # the roles that only do a department's work

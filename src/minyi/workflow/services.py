@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.accounts.models import Role
 from minyi.core.clock import china_today, utcnow
 from minyi.core.db import get_by_id, parse_id
 from minyi.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -68,8 +67,8 @@ def load_case(session: Session, case_id: Any) -> Case:
 
 
 def can_see(case: Case, actor: Actor) -> bool:
-    """A handler sees only the cases of their own department; other staff see all."""
-    if actor.role != Role.HANDLER:
+    """A role that only does a department's work (a handler) sees only its department's cases; others see all."""
+    if actor.role not in states.DEPARTMENT_ROLES:
         return True
     return actor.department_id is not None and case.department_id == actor.department_id
 
@@ -80,29 +79,49 @@ def ensure_can_see(case: Case, actor: Actor) -> None:
         raise PermissionDenied("该办件不属于您的部门")
 
 
-def load_case_for(session: Session, *, case_id: Any, actor: Actor, action: str) -> Case:
-    """The case `actor` is about to act on: it exists, the role may act, the department is the actor's; only
-    then (in the action) its status, so that a case out of reach answers 403 and never reveals its status.
+def check_department(case: Case, action: states.Action, actor: Actor) -> None:
+    """403 when the action is a department's (`Action.department_scoped`) and the case is not the actor's."""
+    if action.department_scoped and (actor.department_id is None or case.department_id != actor.department_id):
+        raise PermissionDenied("该办件不属于您的部门")
+
+
+def load_case_for(session: Session, *, case_id: Any, actor: Actor, action: str) -> tuple[Case, states.Action]:
+    """The case `actor` is about to act on, and the action: the case exists, the role may act, the department
+    is the actor's; only then (`_check`, in the use case) its status, so that a case out of reach answers 403
+    and never reveals its status.
     """
     case = load_case(session, case_id)
-    states.check_actor(action, actor=actor.role)
-    ensure_can_see(case, actor)
-    return case
+    checked = states.check_actor(action, actor=actor.role)
+    check_department(case, checked, actor)
+    return case, checked
 
 
-def _transition(session: Session, *, case: Case, action_name: str, actor: Actor, reason: str = "",
-                payload: Payload | None = None) -> Case:
-    ensure_can_see(case, actor)  # before the status: see load_case_for
-    action = states.check_transition(action_name, status=case.status, actor=actor.role)
+@dataclass(frozen=True)
+class _Step:
+    """An action found legal for the case as it stands, with its reason checked: what `_apply` carries out."""
+
+    action: states.Action
+    reason: str
+
+
+def _check(case: Case, action: states.Action, *, reason: str = "") -> _Step:
+    """The status (the role and department were checked when the case was loaded), and the reason when the
+    action needs one. A use case calls it once, before it changes anything."""
+    states.check_status(action, status=case.status)
     if action.needs_reason:
         reason = text_field(reason, field="reason", label="理由", max_len=REASON_MAX, min_len=2)
+    return _Step(action, reason)
+
+
+def _apply(session: Session, *, case: Case, step: _Step, actor: Actor, payload: Payload | None = None) -> Case:
+    """Carry out a checked step: the new status and its event (nothing is checked again here)."""
     before = case.status
-    if action.target is not None:
-        case.status = action.target
+    if step.action.target is not None:
+        case.status = step.action.target
     case.updated_at = utcnow()
-    payload = payload or PAYLOADS[EventKind(action.name)]()
+    payload = payload or PAYLOADS[EventKind(step.action.name)]()
     record_event(session, case=case, payload=payload, actor=actor, from_status=before, to_status=case.status,
-                 reason=reason, public=action.public)
+                 reason=step.reason, public=step.action.public)
     session.flush()
     return case
 
@@ -122,12 +141,12 @@ def _set_deadline(session: Session, case: Case) -> None:
 def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, domain: Any = None,
            appeal_kind: Any = None, note: str = "") -> Case:
     """受理 and 转办: send a new or returned case to a department with a deadline."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="assign")
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="assign")
     dept = _department(session, department_id)
     note = text_field(note, field="note", label="转办意见", max_len=REASON_MAX, required=False)
     kind = choice_field(appeal_kind, field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS, required=False)
     dom = choice_field(domain, field="domain", label="领域", choices=DOMAINS, required=False)
-    states.check_transition("assign", status=case.status, actor=actor.role)
+    step = _check(case, action, reason=note)
     kind_change = domain_change = None
     if kind and kind != case.message.appeal_kind:
         kind_change = Change(case.message.appeal_kind, kind)
@@ -143,44 +162,46 @@ def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, 
     _set_deadline(session, case)
     payload = AssignPayload(department_id=dept.id, department=dept.name, appeal_kind=kind_change,
                             domain=domain_change, deadline=case.deadline)
-    return _transition(session, case=case, action_name="assign", actor=actor, reason=note, payload=payload)
+    return _apply(session, case=case, step=step, actor=actor, payload=payload)
 
 
 def transfer(session: Session, *, actor: Actor, case_id: Any, department_id: Any, reason: str) -> Case:
     """改派: move an open case to another department; the deadline keeps running."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="transfer")
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="transfer")
     dept = _department(session, department_id)
     if dept.id == case.department_id:
         raise ValidationFailed("改派的部门与当前承办部门相同", field="department_id")
     payload = TransferPayload(from_department_id=case.department_id, department_id=dept.id, department=dept.name)
-    states.check_transition("transfer", status=case.status, actor=actor.role)
+    step = _check(case, action, reason=reason)
     case.department_id = dept.id
-    return _transition(session, case=case, action_name="transfer", actor=actor, reason=reason, payload=payload)
+    return _apply(session, case=case, step=step, actor=actor, payload=payload)
 
 
 def reject(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case:
     """不予受理, always with a public reason."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="reject")
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="reject")
     reason = text_field(reason, field="reason", label="不予受理的理由", max_len=REASON_MAX, min_len=5)
+    step = _check(case, action, reason=reason)
     case.public_reason = reason
-    _transition(session, case=case, action_name="reject", actor=actor, reason=reason)
+    _apply(session, case=case, step=step, actor=actor)
     case.closed_at = utcnow()
     return case
 
 
 def merge(session: Session, *, actor: Actor, case_id: Any, into_case_id: Any, note: str = "") -> Case:
     """合并: a duplicate joins another case; the citizen is told which one."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="merge")
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="merge")
     target = load_case(session, into_case_id)
     if target.id == case.id:
         raise ValidationFailed("不能与自身合并", field="into_case_id")
     if target.status in {states.MERGED, states.REJECTED}:
         raise ValidationFailed(f"目标办件 {target.id} 已合并或不予受理，不能作为合并目标", field="into_case_id")
     note = text_field(note, field="note", label="说明", max_len=REASON_MAX, required=False)
+    public_reason = f"与办件 {target.id} 反映的问题相同，合并办理"
+    step = _check(case, action, reason=note or public_reason)
     case.merged_into_id = target.id
-    case.public_reason = f"与办件 {target.id} 反映的问题相同，合并办理"
-    _transition(session, case=case, action_name="merge", actor=actor, reason=note or case.public_reason,
-                payload=MergePayload(into_case_id=target.id))
+    case.public_reason = public_reason
+    _apply(session, case=case, step=step, actor=actor, payload=MergePayload(into_case_id=target.id))
     target.supports += 1
     record_event(session, case=target, payload=SupportedPayload(merged_case_id=case.id), actor=actor,
                  from_status=target.status, to_status=target.status, reason=f"办件 {case.id} 合并到本件")
@@ -189,20 +210,20 @@ def merge(session: Session, *, actor: Actor, case_id: Any, into_case_id: Any, no
 
 def accept(session: Session, *, actor: Actor, case_id: Any) -> Case:
     """签收: the department starts handling."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="accept")
-    return _transition(session, case=case, action_name="accept", actor=actor)
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="accept")
+    return _apply(session, case=case, step=_check(case, action), actor=actor)
 
 
 def return_case(session: Session, *, actor: Actor, case_id: Any, reason: str,
                 suggested_department_id: Any = None) -> Case:
     """退回 to the coordinator with a reason, optionally asking for a transfer to another department."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="return")
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="return")
     payload = ReturnPayload(department_id=case.department_id)
     if suggested_department_id not in (None, ""):
         dept = _department(session, suggested_department_id)
         payload = replace(payload, suggested_department_id=dept.id, suggested_department=dept.name,
                           transfer_requested=True)
-    _transition(session, case=case, action_name="return", actor=actor, reason=reason, payload=payload)
+    _apply(session, case=case, step=_check(case, action, reason=reason), actor=actor, payload=payload)
     case.department_id = None
     case.deadline = None
     return case
@@ -210,14 +231,14 @@ def return_case(session: Session, *, actor: Actor, case_id: Any, reason: str,
 
 def request_extension(session: Session, *, actor: Actor, case_id: Any, days: Any, reason: str) -> ExtensionRequest:
     """延期 request: more working days, decided by a supervisor."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="request_extension")
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="request_extension")
     days = int_field(days, field="days", label="延期天数", minimum=1, maximum=30)
     pending = session.scalar(select(ExtensionRequest).where(
         ExtensionRequest.case_id == case.id, ExtensionRequest.status == "pending"))
     if pending is not None:
         raise InvalidTransition("已有待审批的延期申请")
-    _transition(session, case=case, action_name="request_extension", actor=actor, reason=reason,
-                payload=RequestExtensionPayload(days=days))
+    _apply(session, case=case, step=_check(case, action, reason=reason), actor=actor,
+           payload=RequestExtensionPayload(days=days))
     request = ExtensionRequest(case_id=case.id, days=days, reason=reason.strip(), requested_by=actor.user_id)
     session.add(request)
     session.flush()
@@ -227,20 +248,20 @@ def request_extension(session: Session, *, actor: Actor, case_id: Any, days: Any
 def decide_extension(session: Session, *, actor: Actor, extension_id: Any, approve: bool,
                      note: str = "") -> ExtensionRequest:
     """Approve (deadline moves by the requested working days) or refuse (reason required)."""
-    action = "approve_extension" if approve else "refuse_extension"
-    states.check_actor(action, actor=actor.role)
+    action = states.check_actor("approve_extension" if approve else "refuse_extension", actor=actor.role)
     request = get_by_id(session, ExtensionRequest, extension_id)
     if request is None:
         raise NotFound("延期申请不存在")
     if request.status != "pending":
         raise InvalidTransition("该延期申请已处理")
     case = load_case(session, request.case_id)
+    check_department(case, action, actor)
+    step = _check(case, action, reason=note)
     payload: Payload = RefuseExtensionPayload(extension_id=request.id, days=request.days)
     if approve:
-        states.check_transition(action, status=case.status, actor=actor.role)
         case.deadline = add_workdays(case.deadline or china_today(), request.days)
         payload = ApproveExtensionPayload(extension_id=request.id, days=request.days, deadline=case.deadline)
-    _transition(session, case=case, action_name=action, actor=actor, reason=note, payload=payload)
+    _apply(session, case=case, step=step, actor=actor, payload=payload)
     request.status = "approved" if approve else "refused"
     request.decided_by = actor.user_id
     request.decision_note = note
@@ -250,22 +271,22 @@ def decide_extension(session: Session, *, actor: Actor, extension_id: Any, appro
 
 def reply(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
     """答复: the department's public answer."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="reply")
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="reply")
     body = text_field(body, field="body", label="答复内容", max_len=REPLY_MAX, min_len=REPLY_MIN)
-    states.check_transition("reply", status=case.status, actor=actor.role)
+    step = _check(case, action)
     answer = Reply(case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body,
                    created_at=utcnow())
     session.add(answer)
     session.flush()
     case.replied_at = answer.created_at
-    _transition(session, case=case, action_name="reply", actor=actor, payload=ReplyPayload(reply_id=answer.id))
+    _apply(session, case=case, step=step, actor=actor, payload=ReplyPayload(reply_id=answer.id))
     return answer
 
 
 def escalate(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case:
     """督办: a supervisor presses the department on an open case."""
-    case = load_case_for(session, case_id=case_id, actor=actor, action="escalate")
-    _transition(session, case=case, action_name="escalate", actor=actor, reason=reason)
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="escalate")
+    _apply(session, case=case, step=_check(case, action, reason=reason), actor=actor)
     case.escalated = True
     return case
 
@@ -280,15 +301,15 @@ def rate(session: Session, *, case: Case, level: Any, comment: str = "") -> Rati
     """满意度评价 by the citizen on the latest reply; closes the case."""
     level = choice_field(level, field="level", label="评价", choices=RATING_LEVELS)
     comment = text_field(comment, field="comment", label="评价意见", max_len=REASON_MAX, required=False)
-    states.check_transition("rate", status=case.status, actor=states.CITIZEN)
+    step = _check(case, states.check_actor("rate", actor=states.CITIZEN), reason=comment)
     answer = latest_reply(session, case)
     if answer is None:  # a replied case always has a reply; guard against hand-edited data
         raise InvalidTransition("该办件尚无答复，不能评价")
     rating = Rating(case_id=case.id, reply_id=answer.id, level=level, comment=comment, created_at=utcnow())
     session.add(rating)
     session.flush()
-    _transition(session, case=case, action_name="rate", actor=Actor.citizen(), reason=comment,
-                payload=RatePayload(level=level, level_name=RATING_LEVELS[level], rating_id=rating.id))
+    _apply(session, case=case, step=step, actor=Actor.citizen(),
+           payload=RatePayload(level=level, level_name=RATING_LEVELS[level], rating_id=rating.id))
     case.closed_at = rating.created_at
     return rating
 
@@ -319,9 +340,10 @@ def reopen(session: Session, *, case: Case, reason: str) -> Case:
     refusal = reopen_refusal(session, case)
     if refusal:
         raise InvalidTransition(refusal)
+    step = _check(case, states.check_actor("reopen", actor=states.CITIZEN), reason=reason)
     _set_deadline(session, case)  # the new deadline is logged with the reopen
-    _transition(session, case=case, action_name="reopen", actor=Actor.citizen(), reason=reason,
-                payload=ReopenPayload(department_id=case.department_id, deadline=case.deadline))
+    _apply(session, case=case, step=step, actor=Actor.citizen(),
+           payload=ReopenPayload(department_id=case.department_id, deadline=case.deadline))
     case.reopen_count += 1
     case.closed_at = None
     case.escalated = False
@@ -334,7 +356,7 @@ def auto_close_due(session: Session) -> int:
     cutoff = utcnow() - timedelta(days=days)
     due = session.scalars(select(Case).where(Case.status == states.REPLIED, Case.replied_at <= cutoff)).all()
     for case in due:
-        _transition(session, case=case, action_name="auto_close", actor=Actor.system(),
-                    payload=AutoClosePayload(after_days=days))
+        step = _check(case, states.check_actor("auto_close", actor=states.SYSTEM))
+        _apply(session, case=case, step=step, actor=Actor.system(), payload=AutoClosePayload(after_days=days))
         case.closed_at = utcnow()
     return len(due)

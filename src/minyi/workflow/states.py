@@ -1,7 +1,9 @@
 """The case lifecycle as one table: every action, the states it may start from, where it leads, who may.
 
-Everything that changes a case's status goes through `check_transition`; nothing else decides
-whether an action is legal.
+Everything that changes a case's status is checked here, once, in two parts: `check_actor` (may this role
+do it at all; with `Action.department_scoped`, only on its own department's cases) when the case is loaded,
+and `check_status` (from this status) before anything changes; nothing else decides whether an action is
+legal.
 """
 
 from __future__ import annotations
@@ -51,11 +53,13 @@ class Action:
     actors: frozenset[str]
     public: bool  # shown in the case's public history
     needs_reason: bool = False
+    department_scoped: bool = False  # only on the cases of the actor's own department (a department's work)
 
 
 def _a(name: str, label: str, sources: set[str], target: str | None, actors: set[str] | frozenset[str],
-       *, public: bool = True, needs_reason: bool = False) -> Action:
-    return Action(name, label, frozenset(sources), target, frozenset(actors), public, needs_reason)
+       *, public: bool = True, needs_reason: bool = False, department_scoped: bool = False) -> Action:
+    return Action(name, label, frozenset(sources), target, frozenset(actors), public, needs_reason,
+                  department_scoped)
 
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
@@ -64,18 +68,24 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("transfer", "改派部门", {ASSIGNED, IN_PROGRESS}, ASSIGNED, _COORD, needs_reason=True),
     _a("reject", "不予受理", {SUBMITTED, RETURNED}, REJECTED, _COORD, needs_reason=True),
     _a("merge", "合并办理", {SUBMITTED, RETURNED}, MERGED, _COORD),
-    _a("accept", "签收办理", {ASSIGNED}, IN_PROGRESS, _HANDLER),
-    _a("return", "退回", {ASSIGNED, IN_PROGRESS}, RETURNED, _HANDLER, public=False, needs_reason=True),
-    _a("request_extension", "申请延期", {IN_PROGRESS}, None, _HANDLER, public=False, needs_reason=True),
+    _a("accept", "签收办理", {ASSIGNED}, IN_PROGRESS, _HANDLER, department_scoped=True),
+    _a("return", "退回", {ASSIGNED, IN_PROGRESS}, RETURNED, _HANDLER, public=False, needs_reason=True,
+       department_scoped=True),
+    _a("request_extension", "申请延期", {IN_PROGRESS}, None, _HANDLER, public=False, needs_reason=True,
+       department_scoped=True),
     _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
     _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
-    _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER),
+    _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER, department_scoped=True),
     _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE | {SYSTEM}, needs_reason=True),
     _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
     _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
     _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
 )}
 
+# Roles whose every action is a department's: they see only their own department's cases (`services.can_see`).
+DEPARTMENT_ROLES = frozenset(
+    role for role in {r for a in ACTIONS.values() for r in a.actors}
+    if all(a.department_scoped for a in ACTIONS.values() if role in a.actors))
 # Events whose reason the citizen wrote (personal data is masked when they are shown in public).
 CITIZEN_EVENTS = frozenset({name for name, a in ACTIONS.items() if CITIZEN in a.actors})
 # Events whose reason is public text: the citizen's own words, the reason of 不予受理 (its form says it will
@@ -107,13 +117,17 @@ def check_actor(action_name: str, *, actor: str) -> Action:
     return action
 
 
-def check_transition(action_name: str, *, status: str, actor: str) -> Action:
-    """Return the action when `actor` may do it from `status`; raise a clear domain error otherwise."""
-    action = check_actor(action_name, actor=actor)
+def check_status(action: Action, *, status: str) -> Action:
+    """Return the action when it may start from `status`; raise a clear domain error otherwise."""
     if status not in action.sources:
         msg = f"办件处于“{STATUS_NAMES.get(status, status)}”状态，不能执行“{action.label}”"
         raise InvalidTransition(msg)
     return action
+
+
+def check_transition(action_name: str, *, status: str, actor: str) -> Action:
+    """Both checks at once (for callers without a case loaded, e.g. which buttons to show)."""
+    return check_status(check_actor(action_name, actor=actor), status=status)
 
 
 def allowed_actions(*, status: str, actor: str) -> list[Action]:
