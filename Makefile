@@ -46,7 +46,8 @@ fast: $(VENV)/.dev ## The inner loop: the suite without the browser and the live
 test-postgres: $(VENV)/.dev ## Run the database, workflow, web and reliability tests on a throwaway PostgreSQL server
 	$(BIN)/pip install --quiet 'psycopg[binary]>=3.1'
 	scripts/with_postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflow tests/messages tests/web \
-	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest tests/reliability
+	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest tests/reliability \
+	  tests/core tests/privacy tests/replies tests/watches tests/dashboard tests/reports tests/jobs
 
 lint: $(VENV)/.dev ## Lint with ruff
 	$(BIN)/ruff check src tests benchmarks

@@ -6,8 +6,9 @@ import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from minyi.core.settings import Settings
 from minyi.messages.models import Message
 from minyi.workflow import services as wf
 from minyi.workflow.models import Case
@@ -204,3 +205,17 @@ def test_personal_data_typed_into_the_text_is_masked_in_public_but_kept_for_staf
 def test_ids_too_large_for_the_database_are_not_found(client: TestClient) -> None:
     assert client.get("/cases/" + "9" * 30).status_code == 404
     assert client.get("/api/v1/cases/" + "9" * 30).status_code == 404
+
+
+def test_the_tracking_link_shown_uses_the_public_address_when_set(settings: Settings,
+                                                                  session_factory: sessionmaker[Session]) -> None:
+    """Behind a TLS proxy the app sees http://…; with MINYI_PUBLIC_URL the link shown is the public one."""
+    from dataclasses import replace
+
+    from minyi.web.app import create_app
+
+    app = create_app(replace(settings, public_url="https://minyi.example.gov.cn"), session_factory,
+                     start_background=False)
+    with TestClient(app) as browser:
+        response = browser.post("/messages", data=FORM | {"csrf_token": f.csrf(browser)})
+    assert re.search(r'>https://minyi\.example\.gov\.cn/track/[A-Za-z0-9_-]+</a>', response.text)
