@@ -113,3 +113,18 @@ def test_duplicates_and_other_peoples_watches(db: Session) -> None:
     watches.delete_watch(db, user=me, watch_id=watch.id)
     assert watches.list_watches(db, user=me) == []
     assert watches.create_watch(db, user=me, kind="keyword", value="噪音").id != watch.id
+
+
+def test_a_handler_sees_other_departments_cases_only_as_the_public_does(db: Session, old: dict) -> None:
+    dept = f.department(db)
+    handler = f.user(db, role="handler", dept=dept)
+    mine, _c, _h = f.case_in_progress(db, dept, title="幸福路路灯 13912345678", body="幸福路路灯坏了很久。")
+    theirs = f.message(db, title="幸福路电话 13812345678 求助", body="幸福路的问题，请回电。")
+    watch = watches.create_watch(db, user=handler, kind="keyword", value="幸福路")
+    view = watches.watch_view(db, user=handler, watch_id=watch.id)
+    assert mine.case.id in view.openable and theirs.case.id not in view.openable
+    watch.last_message_id = 0
+    watches.scan_watches(db)
+    body = _notices(db, handler.id)[-1].body
+    assert "13812345678" not in body and "138****5678" in body  # another department's: masked
+    assert "13912345678" in body  # their own department's case, as staff see it

@@ -22,6 +22,8 @@ def test_save_view_and_delete_a_watch(client: TestClient, db: Session) -> None:
     page = client.get(made.headers["location"])
     assert page.status_code == 200 and "A7县幸福路噪音扰民" in page.text and f'data-case="{sub.case.id}"' in page.text
     assert 'id="t-watch"' in page.text
+    # another department's (here: unassigned) public case: the public link, never the staff page
+    assert f'href="/cases/{sub.case.id}"' in page.text and f'href="/staff/cases/{sub.case.id}"' not in page.text
     again = client.post("/staff/watches", data={"kind": "place", "value": "A7县", "csrf_token": f.csrf(client)})
     assert again.status_code == 409 and "已经在蹲点" in again.text
     watch_id = made.headers["location"].rsplit("/", 1)[1]

@@ -21,6 +21,7 @@ from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, NotFound, ValidationFailed
 from minyi.core.validation import text_field
 from minyi.hot.services import current_hot_issues
+from minyi.messages.display import public_display
 from minyi.messages.models import Message, MessageAnalysis
 from minyi.nlp.labels import DOMAINS
 from minyi.notifications.services import Outbound, notify
@@ -139,6 +140,7 @@ class WatchView:
     total: int
     months: list[WatchMonth]
     new_since_scan: int
+    openable: frozenset[int]  # cases the owner may open on the staff side; the others are shown as the public sees them
 
 
 def _months(session: Session, ids: set[int], first: date, last: date) -> list[WatchMonth]:
@@ -163,7 +165,13 @@ def watch_view(session: Session, *, user: User, watch_id: Any) -> WatchView:
         days = [to_china(r[1]).date() for r in rows]
         months = _months(session, {r[0] for r in rows}, min(days), max(days))
     new = sum(r[2] > watch.last_message_id for r in rows)
-    return WatchView(watch=watch, cases=cases, total=len(rows), months=months, new_since_scan=new)
+    openable = frozenset(c.id for c in cases if _may_open(user, c))
+    return WatchView(watch=watch, cases=cases, total=len(rows), months=months, new_since_scan=new, openable=openable)
+
+
+def _may_open(user: User, case: Case) -> bool:
+    """Whether the staff case page is open to this user (a handler: only their own department's cases)."""
+    return user.role is not Role.HANDLER or case.department_id == user.department_id
 
 
 def _alert(session: Session, watch: Watch, owner: User, new: list[tuple[Case, str, bool]],
@@ -196,7 +204,8 @@ def scan_watches(session: Session, *, outbound: Outbound | None = None) -> int:
             query = query.outerjoin(MessageAnalysis, MessageAnalysis.message_id == Message.id)
             rows = session.execute(query.with_only_columns(Case, Message.title, MessageAnalysis.urgent)
                                    .order_by(Message.id)).all()
-            new = [(case, title, bool(urgent)) for case, title, urgent in rows]
+            new = [(case, title if _may_open(owner, case) else public_display(title), bool(urgent))
+                   for case, title, urgent in rows]
             if new and _alert(session, watch, owner, new, outbound, newest):
                 sent += 1
         watch.last_message_id, watch.last_scan_at = newest, utcnow()
