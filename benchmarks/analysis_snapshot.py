@@ -9,6 +9,8 @@ domain, the appeal kind, urgency and its reasons, the places, the departments su
     .venv/bin/python benchmarks/analysis_snapshot.py write /tmp/after.jsonl
     .venv/bin/python benchmarks/analysis_snapshot.py compare /tmp/before.jsonl /tmp/after.jsonl
 
+`write --model PATH` analyses with another model file (e.g. one `minyi train --out PATH` just wrote).
+
 `write` prints the number of messages and the sha256 of the snapshot; `compare` prints how many messages
 differ in each output and the first few differences, and exits 1 when any differs.
 """
@@ -46,11 +48,12 @@ def plain(result: Any) -> dict[str, Any]:
     return json.loads(json.dumps(data, ensure_ascii=False, sort_keys=True))
 
 
-def write(out: Path, data: Path) -> None:
-    from minyi.nlp.pipeline import load_default_analyzer
+def write(out: Path, data: Path, model: Path | None = None) -> None:
+    from minyi.nlp.pipeline import load_default_analyzer, loads_model
 
     rows = load(data)
-    results = load_default_analyzer().analyze_many([(title, body) for _, _, title, body in rows])
+    analyzer = loads_model(model.read_bytes()) if model else load_default_analyzer()
+    results = analyzer.analyze_many([(title, body) for _, _, title, body in rows])
     digest = hashlib.sha256()
     with open(out, "w", encoding="utf-8") as handle:
         for (stem, ident, _, _), result in zip(rows, results, strict=True):
@@ -96,6 +99,7 @@ def main() -> None:
     w = sub.add_parser("write", help="analyse every shared message and write the snapshot")
     w.add_argument("out", type=Path)
     w.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    w.add_argument("--model", type=Path, default=None, help="a model file [default: the shipped one]")
     c = sub.add_parser("compare", help="compare two snapshots (exit 1 when any output differs)")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
@@ -104,7 +108,7 @@ def main() -> None:
         if not args.data.is_dir():
             print(f"shared data not found at {args.data}")
             sys.exit(2)
-        write(args.out, args.data)
+        write(args.out, args.data, args.model)
     else:
         sys.exit(compare(args.before, args.after))
 

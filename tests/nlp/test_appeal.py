@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from minyi.nlp._hashing import KeyIndex
 from minyi.nlp.appeal import (
     CUE_PHRASES,
     LABELS,
     MAX_N,
     AppealKindClassifier,
-    HashIndex,
     evaluate,
     ngram_keys,
     phrase_keys,
@@ -180,15 +180,15 @@ def test_cue_phrases_fit_the_ngram_size() -> None:
         assert all(1 <= len(p) <= MAX_N for p in phrases.split()), group
 
 
-def test_hash_index_finds_exactly_its_keys() -> None:
+def test_key_index_finds_exactly_its_keys() -> None:
     rng = np.random.default_rng(0)
     keys = np.unique(rng.integers(1, 2**63, size=5000, dtype=np.int64).astype(np.uint64))
-    index = HashIndex(keys)
+    index = KeyIndex(keys)
     np.testing.assert_array_equal(index.lookup(keys), np.arange(keys.size))
     others = rng.integers(1, 2**63, size=5000, dtype=np.int64).astype(np.uint64)
     others = others[~np.isin(others, keys)]
     assert (index.lookup(others) == -1).all()
-    assert HashIndex(np.zeros(0, dtype=np.uint64)).lookup(keys).tolist() == [-1] * keys.size
+    assert KeyIndex(np.zeros(0, dtype=np.uint64)).lookup(keys).tolist() == [-1] * keys.size
 
 
 @pytest.mark.shared_data

@@ -88,8 +88,8 @@ def test_none_labels_ignored_and_degenerate_inputs() -> None:
 
 @pytest.mark.shared_data
 def test_department_top3_on_the_shared_replies(shared_data_dir: Path) -> None:
-    from minyi.nlp.domain import TextFeatures
     from minyi.nlp.evaluation import cross_validate_departments
+    from minyi.nlp.features import TextFeatures
     from minyi.nlp.training import TrainingData
 
     data = TrainingData()

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from minyi.nlp.domain import DomainClassifier, KeywordScorer, TextFeatures, domain_from_reply, split_title
+from minyi.nlp.domain import DomainClassifier, domain_from_reply
+from minyi.nlp.features import TextFeatures
+from minyi.nlp.keywords import KeywordScorer
 
 TRAIN = [
     ("小区垃圾无人清理", "小区门口垃圾堆积，物业不管，环境卫生很差。", "城乡建设"),
@@ -109,11 +111,10 @@ def test_restricted_features_give_the_same_predictions() -> None:
     np.testing.assert_allclose(model.decision_function(_texts(TRAIN)), before, rtol=1e-4, atol=1e-5)
 
 
-def test_domain_from_reply_and_split_title() -> None:
+def test_domain_from_reply() -> None:
     assert domain_from_reply("您好，已转交县教育局核实。") == "教育文体"
     assert domain_from_reply("县教育局和县环保局联合调查") is None
     assert domain_from_reply("") is None
-    assert split_title("标题 一\n\t正文\n\t二 ") == ("标题 一", "正文 二")
 
 
 @pytest.mark.shared_data
@@ -143,7 +144,7 @@ def test_empty_batches_and_empty_vocabularies() -> None:
 
 
 def test_word_hashes_match_wherever_the_word_stands() -> None:
-    from minyi.nlp.domain import _word_hashes
+    from minyi.nlp.features import _word_hashes
 
     docs, hashes = _word_hashes([["我们", "小区", "噪音"], [], ["噪音", "小区"], ["", "我们"]])
     assert docs.tolist() == [0, 0, 0, 2, 2, 3]  # empty lists and empty tokens give nothing
@@ -153,7 +154,7 @@ def test_word_hashes_match_wherever_the_word_stands() -> None:
 
 
 def test_word_hashes_survive_separator_characters_inside_tokens() -> None:
-    from minyi.nlp.domain import _word_hashes
+    from minyi.nlp.features import _word_hashes
 
     docs, hashes = _word_hashes([["小\x00区", "a\x01b"], ["小区", "ab"]])
     assert docs.tolist() == [0, 0, 1, 1]

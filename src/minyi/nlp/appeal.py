@@ -35,6 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from minyi.nlp._hashing import KeyIndex
 from minyi.nlp.dedup import near_duplicate_groups
 from minyi.nlp.labels import APPEAL_KINDS
 from minyi.nlp.text import join_text, split_text
@@ -109,47 +110,6 @@ def phrase_keys(phrases: Sequence[str], salt: int) -> np.ndarray:
     return np.asarray(out, dtype=np.uint64)
 
 
-class HashIndex:
-    """Position of 64-bit keys in a sorted key array: a direct-mapped table answers most lookups
-    with one gather; the few keys whose cell holds another key fall back to a binary search.
-
-    Key 0 marks an empty cell (a real key is 0 with probability 2**-64). Only the keys are pickled;
-    the table is rebuilt on loading (milliseconds), which keeps model files small.
-    """
-
-    def __init__(self, keys: np.ndarray, load: float = 0.25) -> None:
-        self.keys = keys  # sorted, unique
-        self.load = load
-        self._build()
-
-    def _build(self) -> None:
-        bits = max(8, int(np.ceil(np.log2(max(self.keys.size, 1) / self.load))))
-        self.shift = np.uint64(64 - bits)
-        self.cell_keys = np.zeros(1 << bits, dtype=np.uint64)
-        self.cell_pos = np.full(1 << bits, -1, dtype=np.int32)
-        cells, first = np.unique((self.keys >> self.shift).astype(np.int64), return_index=True)
-        self.cell_keys[cells] = self.keys[first]
-        self.cell_pos[cells] = first
-
-    def __getstate__(self) -> dict:
-        return {"keys": self.keys, "load": self.load}
-
-    def __setstate__(self, state: dict) -> None:
-        self.keys, self.load = state["keys"], state["load"]
-        self._build()
-
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Position of every key in ``self.keys``, -1 where absent."""
-        cells = (keys >> self.shift).astype(np.int64)
-        found = self.cell_keys[cells]
-        out = np.where(found == keys, self.cell_pos[cells], -1)
-        clash = np.flatnonzero((found != keys) & (found != 0))  # the cell holds another key
-        if clash.size and self.keys.size:
-            where = np.minimum(np.searchsorted(self.keys, keys[clash]), self.keys.size - 1)
-            out[clash] = np.where(self.keys[where] == keys[clash], where, -1)
-        return out
-
-
 class AppealFeatures(TransformerMixin, BaseEstimator):
     """Char n-gram TF-IDF of title, body head and body tail, plus cue-phrase counts per field.
 
@@ -210,7 +170,7 @@ class AppealFeatures(TransformerMixin, BaseEstimator):
         )
         self.vocabulary_ = vocabulary
         self.idf_ = np.log((1 + n) / (1 + df_all)) + 1.0
-        self.index_ = HashIndex(vocabulary)
+        self.index_ = KeyIndex(vocabulary)
         self.cue_column_ = cue_column
         self.cue_scale_ = np.ones(N_FIELDS * n_groups)
         self.cue_scale_ = 1.0 / np.maximum(self.encode(texts)[3].max(axis=0, initial=0.0), 1.0)
@@ -222,7 +182,7 @@ class AppealFeatures(TransformerMixin, BaseEstimator):
         self.vocabulary_ = self.vocabulary_[positions]
         self.idf_ = self.idf_[positions]
         self.cue_column_ = self.cue_column_[positions]
-        self.index_ = HashIndex(self.vocabulary_)
+        self.index_ = KeyIndex(self.vocabulary_)
         return self
 
     @property

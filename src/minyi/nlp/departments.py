@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.svm import LinearSVC
 
-from minyi.nlp.domain import TextFeatures, sparsify
+from minyi.nlp.features import TextFeatures, sparsify
 from minyi.nlp.result import SuggestedDepartment
 
 __all__ = ["DepartmentCandidate", "DepartmentSuggester", "canonical_department", "extract_department",

@@ -12,7 +12,8 @@ from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from minyi.nlp.departments import DepartmentSuggester
-from minyi.nlp.domain import DomainClassifier, TextFeatures
+from minyi.nlp.domain import DomainClassifier
+from minyi.nlp.features import TextFeatures
 
 if TYPE_CHECKING:
     from minyi.nlp.training import TrainingData

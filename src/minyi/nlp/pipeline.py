@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import io
 import logging
 import pickle
 import re
@@ -23,8 +24,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
+from minyi.nlp._hashing import KeyIndex
 from minyi.nlp.departments import DepartmentSuggester
-from minyi.nlp.domain import DomainClassifier, TextFeatures
+from minyi.nlp.domain import DomainClassifier
+from minyi.nlp.features import TextFeatures
+from minyi.nlp.keywords import KeywordScorer
 from minyi.nlp.normalize import normalize
 from minyi.nlp.result import AnalysisResult, Repair
 from minyi.nlp.text import MessageText
@@ -255,12 +259,26 @@ def loads_model(data: bytes) -> MessageAnalyzer:
     """The analyzer in a model file written by dumps_model() (a plain pickle is accepted too)."""
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    analyzer = pickle.loads(data)  # noqa: S301 - our own artifact, shipped inside the package
+    analyzer = _ModelUnpickler(io.BytesIO(data)).load()
     if not isinstance(analyzer, MessageAnalyzer):
         msg = "the model file does not hold a MessageAnalyzer"
         raise TypeError(msg)
     _rebuild_rule_components(analyzer)
     return analyzer
+
+
+# Classes that moved since a model file was written: (module, name) in the file -> the class now.
+_MOVED: dict[tuple[str, str], type] = {("minyi.nlp.appeal", "HashIndex"): KeyIndex,
+                                       ("minyi.nlp.domain", "TextFeatures"): TextFeatures,
+                                       ("minyi.nlp.domain", "KeywordScorer"): KeywordScorer}
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    """pickle.loads() of our own model file (shipped inside the package), with the classes that moved."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        moved = _MOVED.get((module, name))
+        return moved if moved is not None else super().find_class(module, name)
 
 
 def _rebuild_rule_components(analyzer: MessageAnalyzer) -> None:

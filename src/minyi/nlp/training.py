@@ -14,8 +14,9 @@ from typing import Any
 
 from minyi.nlp import appeal, urgency
 from minyi.nlp.departments import canonical_department, extract_department
-from minyi.nlp.domain import DomainClassifier, domain_from_reply, load_taxonomy_keywords
+from minyi.nlp.domain import DomainClassifier, domain_from_reply
 from minyi.nlp.io import read_messages
+from minyi.nlp.keywords import load_taxonomy_keywords
 from minyi.nlp.pipeline import MessageAnalyzer, clean_message
 from minyi.nlp.places import PlaceExtractor
 from minyi.nlp.text import split_text
