@@ -1,4 +1,4 @@
-"""MessageAnalyzer: contract, the agreed result keys, odd input, batching, rules, missing or failing parts."""
+"""MessageAnalyzer: contract, the agreed result keys, odd input, batching, missing or failing parts."""
 
 from __future__ import annotations
 
@@ -90,12 +90,6 @@ def test_analyze_many_matches_analyze_across_batches() -> None:
     messages = [("学校乱收费", "学生负担"), ("", ""), ("违章建筑", "楼顶违建"), ("路灯", "不亮"), ("学校", "招生")]
     assert analyzer.analyze_many(messages) == [analyzer.analyze(t, b) for t, b in messages]
     assert analyzer.analyze_many([]) == []
-
-
-def test_rules_from_the_admin_boost_departments(analyzer: MessageAnalyzer) -> None:
-    rules = {"市场监督管理局": ["乱收费"], "城管局": ["城乡建设"]}
-    result = analyzer.analyze("学校乱收费", "学校要求学生购买资料", rules=rules)
-    assert result["departments"][0][0] == "市场监督管理局"
 
 
 def test_missing_and_failing_components_leave_their_keys_empty() -> None:

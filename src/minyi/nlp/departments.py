@@ -1,11 +1,11 @@
-"""Which department (部门) should handle a message: names found in official replies, a text model, admin rules.
+"""Which department (部门) should handle a message: names found in official replies, a text model, the ranking.
 
 extract_department() finds the answering department in a reply (its signature, "经X调查", "转交X办理" …);
 canonical_department() strips the region (A7县/市/区 …) and unifies aliases (住房和城乡建设局 -> 住建局), so
 that the same kind of department across counties is one class. DepartmentSuggester learns text -> department
-with a linear SVM and ranks the top k, boosted by the admin's rules (department -> keywords or domains).
-rank_departments() is the one ranking of a platform's own departments (the one stored and shown to
-coordinators): the predicted domain's probability, the admin's keywords and what the model learned.
+kind with a linear SVM and ranks the top-k kinds. rank_departments() is the one ranking of a platform's own
+departments (the one stored and shown to coordinators): the predicted domain's probability, the admin's
+keywords (the admin's rules: Department.domains and .keywords) and the kind the model learned.
 """
 
 from __future__ import annotations
@@ -96,18 +96,17 @@ def canonical_department(name: str) -> str:
 
 
 class DepartmentSuggester(BaseEstimator):
-    """Top-k departments for a message text: a linear SVM over TextFeatures, plus the admin's rules.
+    """Top-k department kinds for a message text (a linear SVM over TextFeatures), an input of rank_departments.
 
     Departments with fewer than `min_examples` training texts are dropped (listed in dropped_).
     """
 
     def __init__(self, *, C: float = 0.5, min_examples: int = 3, temperature: float = 0.3,  # noqa: N803
-                 rule_boost: float = 1.0, max_weights: int | None = 3000,
+                 max_weights: int | None = 3000,
                  features: TextFeatures | None = None) -> None:
         self.C = C
         self.min_examples = min_examples
         self.temperature = temperature
-        self.rule_boost = rule_boost
         self.max_weights = max_weights
         self.features = features
 
@@ -149,28 +148,14 @@ class DepartmentSuggester(BaseEstimator):
             base = self.features_.transform([str(t) for t in X])
         return (base @ self.coef_.T).toarray() + self.intercept_
 
-    def suggest(self, X: Iterable[str], k: int = 3, rules: Mapping[str, Iterable[str]] | None = None, *,  # noqa: N803
-                domains: Sequence[str | None] | None = None,
-                base: sp.csr_matrix | None = None) -> list[list[tuple[str, float]]]:
-        """Top-k (department, score) per text; a rule (department -> keywords or domain names) that matches the
-        text, or the text's predicted domain (`domains`), adds `rule_boost` to that department's score."""
+    def suggest(self, X: Iterable[str], k: int = 3, *, base: sp.csr_matrix | None = None,  # noqa: N803
+                ) -> list[list[tuple[str, float]]]:
+        """Top-k (department kind, score) per text, scores a softmax of the margins (they sum to 1)."""
         texts = [str(t) for t in X]
         if not texts:
             return []
         scores = self._scores(texts, base)
         names = list(self.classes_)
-        rules = {str(d): [str(w) for w in words if w] for d, words in (rules or {}).items()}
-        extra = [d for d in rules if d not in set(names)]
-        if extra:
-            scores = np.hstack([scores, np.zeros((len(texts), len(extra)))])
-            names += extra
-        column = {name: j for j, name in enumerate(names)}
-        for dept, words in rules.items():
-            j = column[dept]
-            for i, text in enumerate(texts):
-                domain = domains[i] if domains is not None else None
-                if (domain and domain in words) or any(w in text for w in words):
-                    scores[i, j] += self.rule_boost
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         best = np.round(np.take_along_axis(scores, top, axis=1).astype(np.float64), 4).tolist()
         return [[(names[j], v) for j, v in zip(row, values, strict=True)]

@@ -16,7 +16,7 @@ import io
 import logging
 import pickle
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -91,7 +91,7 @@ class MessageAnalyzer(BaseEstimator):
 
     def __init__(self, *, features: TextFeatures | None = None, domain: DomainClassifier | None = None,
                  departments: DepartmentSuggester | None = None, appeal: Any = None, urgency: Any = None,
-                 places: Any = None, rules: Mapping[str, Iterable[str]] | None = None,
+                 places: Any = None,
                  max_chars: int = MAX_CHARS, batch_size: int = 512) -> None:
         self.features = features
         self.domain = domain
@@ -99,7 +99,6 @@ class MessageAnalyzer(BaseEstimator):
         self.appeal = appeal
         self.urgency = urgency
         self.places = places
-        self.rules = rules
         self.max_chars = max_chars
         self.batch_size = batch_size
 
@@ -140,21 +139,19 @@ class MessageAnalyzer(BaseEstimator):
                 model.use_features(small, old)
         return small
 
-    def analyze(self, title: str, body: str, *, rules: Mapping[str, Iterable[str]] | None = None) -> AnalysisResult:
+    def analyze(self, title: str, body: str) -> AnalysisResult:
         """Suggestions for one message."""
-        return self.analyze_many([(title, body)], rules=rules)[0]
+        return self.analyze_many([(title, body)])[0]
 
-    def analyze_many(self, messages: Iterable[tuple[str, str]], *,
-                     rules: Mapping[str, Iterable[str]] | None = None) -> list[AnalysisResult]:
+    def analyze_many(self, messages: Iterable[tuple[str, str]]) -> list[AnalysisResult]:
         """Suggestions for many (title, body) pairs, computed in vectorised batches."""
         pairs = [(_as_text(t), _as_text(b)) for t, b in messages]
         out: list[AnalysisResult] = []
         for start in range(0, len(pairs), self.batch_size):
-            out.extend(self._batch(pairs[start:start + self.batch_size], rules))
+            out.extend(self._batch(pairs[start:start + self.batch_size]))
         return out
 
-    def _batch(self, pairs: list[tuple[str, str]],
-               rules: Mapping[str, Iterable[str]] | None) -> list[AnalysisResult]:
+    def _batch(self, pairs: list[tuple[str, str]]) -> list[AnalysisResult]:
         cleaned = [clean_message(t, b, max_chars=self.max_chars) for t, b in pairs]
         texts = [text.joined if text.title or text.body else "" for text, _ in cleaned]
         results = [AnalysisResult(clean_text=text, repairs=repairs, domain=None, domain_scores={},
@@ -165,8 +162,8 @@ class MessageAnalyzer(BaseEstimator):
             return results
         live_texts = [texts[i] for i in live]
         base = self.features_.transform(live_texts) if self._owns_models() else None
-        domains = self._domains(live_texts, base, [results[i] for i in live])
-        self._departments(live_texts, base, domains, rules, [results[i] for i in live])
+        self._domains(live_texts, base, [results[i] for i in live])
+        self._departments(live_texts, base, [results[i] for i in live])
         self._appeal(live_texts, [results[i] for i in live])
         self._urgency(live_texts, [results[i] for i in live])
         self._places(live_texts, [results[i] for i in live])
@@ -175,10 +172,10 @@ class MessageAnalyzer(BaseEstimator):
     def _owns_models(self) -> bool:
         return getattr(self, "domain_", None) is not None or getattr(self, "departments_", None) is not None
 
-    def _domains(self, texts: list[str], base: Any, results: list[AnalysisResult]) -> list[str | None]:
+    def _domains(self, texts: list[str], base: Any, results: list[AnalysisResult]) -> None:
         model = getattr(self, "domain_", None)
         if model is None:
-            return [None] * len(texts)
+            return
         proba = model.predict_proba(texts, base=base)
         names = [str(c) for c in model.classes_]
         chosen = [names[j] for j in proba.argmax(axis=1).tolist()]
@@ -186,14 +183,12 @@ class MessageAnalyzer(BaseEstimator):
         for r, row, name in zip(results, rounded, chosen, strict=True):
             r["domain"] = name
             r["domain_scores"] = dict(zip(names, row, strict=True))
-        return chosen
 
-    def _departments(self, texts: list[str], base: Any, domains: list[str | None],
-                     rules: Mapping[str, Iterable[str]] | None, results: list[AnalysisResult]) -> None:
+    def _departments(self, texts: list[str], base: Any, results: list[AnalysisResult]) -> None:
         model = getattr(self, "departments_", None)
         if model is None:
             return
-        top = model.suggest(texts, k=3, rules=rules if rules is not None else self.rules, domains=domains, base=base)
+        top = model.suggest(texts, k=3, base=base)
         for r, ranked in zip(results, top, strict=True):
             r["departments"] = [(str(name), float(score)) for name, score in ranked]
 
