@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import CHINA_TZ, utcnow
@@ -212,6 +213,18 @@ def _write_batch(session: Session, rows: Sequence[ImportRow], *, source: str, ap
     session.flush()
 
 
+def _refresh_planner_statistics(session: Session, batch_number: int) -> None:
+    """PostgreSQL: ANALYZE the tables an import grows each time they have doubled (batches 1, 2, 4, 8 …).
+
+    Autovacuum looks once a minute; until it does, a first import into near-empty tables is planned as if they
+    were still empty, and the lookups of already imported rows turn into nested loops over every message
+    (seconds per batch). ANALYZE also counts the rows of the running transaction."""
+    if session.get_bind().dialect.name != "postgresql" or batch_number & (batch_number - 1):
+        return
+    session.execute(text("ANALYZE import_records, messages, cases, case_events"))
+    session.commit()
+
+
 def import_file(session: Session, *, path: str | Path, source: str | None = None,
                 appeal_kind: str = DEFAULT_APPEAL_KIND, batch_size: int = DEFAULT_BATCH_SIZE,
                 skip_bad_rows: bool = False, dry_run: bool = False,
@@ -244,7 +257,7 @@ def import_file(session: Session, *, path: str | Path, source: str | None = None
         return report
     report.skipped_bad = len({p.row for p in report.problems})
     done = 0
-    for chunk in _chunks(rows, max(1, batch_size)):
+    for number, chunk in enumerate(_chunks(rows, max(1, batch_size)), start=1):
         if not session.in_transaction():
             begin_write(session)
         started = time.monotonic()
@@ -257,6 +270,7 @@ def import_file(session: Session, *, path: str | Path, source: str | None = None
             session.rollback()
         else:
             session.commit()
+            _refresh_planner_statistics(session, number)
         if pause_between_batches and session.get_bind().dialect.name == "sqlite":
             time.sleep(min(MAX_PAUSE_SECONDS, time.monotonic() - started))
         done += len(chunk)
