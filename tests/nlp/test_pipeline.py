@@ -171,3 +171,21 @@ def test_loading_the_shipped_model_takes_it_out_of_the_collectors_scans() -> Non
         assert analyzer.analyze("路灯坏了", "小区门口的路灯坏了一个月")["clean_text"]
     finally:
         gc.unfreeze()
+
+
+def test_model_files_written_before_a_class_moved_still_load() -> None:
+    import io
+
+    import numpy as np
+
+    from minyi.nlp._hashing import KeyIndex
+
+    keys = np.array([5, 1, 9], dtype=np.uint64)
+    data = pickle.dumps(KeyIndex(keys), protocol=2)  # protocol 2 names a class as "c<module>\n<name>\n"
+    old = data.replace(b"cminyi.nlp._hashing\nKeyIndex\n", b"cminyi.nlp.appeal\nHashIndex\n")
+    assert old != data
+    index = pipeline._ModelUnpickler(io.BytesIO(old)).load()
+    assert isinstance(index, KeyIndex)
+    assert index.lookup(np.array([9, 2, 5], dtype=np.uint64)).tolist() == [2, -1, 0]
+    for (module, _name), cls in pipeline._MOVED.items():
+        assert cls.__module__ != module  # the old place no longer holds it
