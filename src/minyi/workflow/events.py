@@ -94,11 +94,11 @@ class Payload:
     """The data of one event; subclasses name their `KIND` and their fields (all with defaults)."""
 
     KIND: ClassVar[EventKind]
-    _decoders: ClassVar[tuple[tuple[str, Callable[[Any], Any] | None], ...]] = ()
+    _decoders: ClassVar[tuple[tuple[str, Callable[[Any], Any] | None], ...]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        PAYLOADS[cls.KIND] = cls
+        PAYLOADS[cls.KIND.value] = cls
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: every field set (not None, not False), dates as ISO strings."""
@@ -108,20 +108,20 @@ class Payload:
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Self:
         """The payload stored as `data` (absent or unreadable fields: their defaults)."""
-        if not cls._decoders:  # computed once per class, on first use (the dataclass fields exist by then)
-            cls._decoders = tuple((f.name, _DECODERS.get(str(f.type))) for f in fields(cls)) or (("", None),)
+        decoders = cls.__dict__.get("_decoders")  # this class's own, never a base class's
+        if decoders is None:  # computed once per class, on first use (the dataclass fields exist by then)
+            decoders = cls._decoders = tuple((f.name, _DECODERS.get(str(f.type))) for f in fields(cls))
         data = data or {}
-        values = {name: (decode(data[name]) if decode else data[name])
-                  for name, decode in cls._decoders if name and name in data}
+        values = {name: (decode(data[name]) if decode else data[name]) for name, decode in decoders if name in data}
         return cls(**values)
 
 
-PAYLOADS: dict[EventKind, type[Payload]] = {}
+PAYLOADS: dict[str, type[Payload]] = {}  # by kind
 
 
 def payload_of(kind: str, data: Mapping[str, Any] | None) -> Payload:
-    """The typed payload of a stored event."""
-    return PAYLOADS[EventKind(kind)].from_json(data)
+    """The typed payload of a stored event (an empty `Payload` for a kind this release does not know)."""
+    return PAYLOADS.get(kind, Payload).from_json(data)
 
 
 @dataclass(frozen=True)

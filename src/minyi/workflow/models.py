@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
+from minyi.workflow.events import Payload, payload_of
 
 
 class Case(Base):
@@ -52,6 +53,11 @@ class CaseEvent(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    @property
+    def payload(self) -> Payload:
+        """`data` read back as the typed payload of its kind (`minyi.workflow.events`)."""
+        return payload_of(self.kind, self.data)
 
 
 @event.listens_for(CaseEvent, "before_update")

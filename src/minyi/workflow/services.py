@@ -26,7 +26,6 @@ from minyi.workflow.events import (
     AssignPayload,
     AutoClosePayload,
     Change,
-    EventKind,
     MergePayload,
     Payload,
     RatePayload,
@@ -119,7 +118,7 @@ def _apply(session: Session, *, case: Case, step: _Step, actor: Actor, payload: 
     if step.action.target is not None:
         case.status = step.action.target
     case.updated_at = utcnow()
-    payload = payload or PAYLOADS[EventKind(step.action.name)]()
+    payload = payload or PAYLOADS[step.action.name]()
     record_event(session, case=case, payload=payload, actor=actor, from_status=before, to_status=case.status,
                  reason=step.reason, public=step.action.public)
     session.flush()
