@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
@@ -16,8 +18,9 @@ from minyi.privacy import services as privacy
 from minyi.privacy.models import ContactRequest
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
+from minyi.workflow.events import deadline_in_force
 from minyi.workflow.intake import Submission, submit_message
-from minyi.workflow.models import Case
+from minyi.workflow.models import Case, CaseEvent
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery"
@@ -89,3 +92,10 @@ def login(client: TestClient, u: User) -> None:
     response = client.post("/staff/login", data={"username": u.username, "password": PASSWORD,
                                                   "csrf_token": csrf(client)}, follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+def logged_deadline(db: Session, case_id: int) -> date | None:
+    """The deadline in force that a case's event log gives back (what `Case.deadline` must hold)."""
+    events = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                        .order_by(CaseEvent.created_at, CaseEvent.id))
+    return deadline_in_force(e.payload for e in events)

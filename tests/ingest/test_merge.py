@@ -96,6 +96,7 @@ def test_every_order_of_the_files_gives_the_same_cases(db: Session, tmp_path: Pa
     assert snapshots[0][("2", FEES["title"])]["case"][0] == states.REPLIED
     assert snapshots[0][("2", OTHER_TWO["title"])]["case"][0] == states.SUBMITTED  # both messages numbered 2 kept
     assert len(snapshots[0]) == 5
+    assert all(f.logged_deadline(db, c.id) == c.deadline for c in db.scalars(select(Case)))  # every order: logged
 
 
 def test_a_later_file_adds_what_was_missing_and_says_so(db: Session, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import CHINA_TZ, travel
@@ -17,6 +17,7 @@ from minyi.core.workdays import add_workdays, workdays_between
 from minyi.stats.figures import Figures, WorkdayCounter, buckets, percentile
 from minyi.stats.services import StatsCache, StatsQuery, build_report, load_facts, parse_query
 from minyi.workflow import services as workflow
+from minyi.workflow.models import Case
 from tests import factories as f
 
 PERIOD = (date(2024, 1, 1), date(2024, 6, 30))
@@ -205,6 +206,12 @@ def test_figures_agree_with_the_generated_history(db: Session, history: tuple[Wo
     kinds = {r.key: r.figures for r in report.by_appeal_kind}
     assert kinds["inquiry"] == _expected([k for k in in_period if k.kind == "inquiry"])
     assert kinds["praise"] == Figures()
+
+
+def test_the_event_log_gives_back_every_deadline(db: Session, history: tuple[World, list[Known]]) -> None:
+    cases = db.scalars(select(Case)).all()
+    assert len(cases) >= 60 and any(c.deadline for c in cases) and any(c.reopen_count for c in cases)
+    assert all(f.logged_deadline(db, c.id) == c.deadline for c in cases)
 
 
 def test_one_department_scopes_every_table_but_the_department_list(db: Session,

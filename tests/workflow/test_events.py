@@ -68,11 +68,7 @@ def test_deadline_in_force_follows_the_events() -> None:
 
 
 def _fold(db: Session, case: Case) -> date | None:
-    deadline = None
-    for kind, data in db.execute(select(CaseEvent.kind, CaseEvent.data).where(CaseEvent.case_id == case.id)
-                                 .order_by(CaseEvent.created_at, CaseEvent.id)):
-        deadline = deadline_after(payload_of(kind, data), deadline)
-    return deadline
+    return f.logged_deadline(db, case.id)
 
 
 def test_every_deadline_change_is_logged_including_the_reopen(db: Session) -> None:

@@ -9,7 +9,7 @@ error. Fields left at None or False are not written (no `"imported": false` on e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
@@ -330,3 +330,11 @@ def deadline_after(payload: Payload, current: date | None) -> date | None:
     if isinstance(payload, ReturnPayload):
         return None
     return current
+
+
+def deadline_in_force(payloads: Iterable[Payload]) -> date | None:
+    """The deadline in force after a case's events (in log order): what `Case.deadline` holds."""
+    deadline = None
+    for payload in payloads:
+        deadline = deadline_after(payload, deadline)
+    return deadline
