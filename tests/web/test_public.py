@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.core.settings import Settings
 from minyi.messages.models import Message
+from minyi.web.state import app_state
 from minyi.workflow import services as wf
 from minyi.workflow.models import Case
 from tests import factories as f
@@ -170,8 +171,8 @@ def test_rate_and_reopen_through_the_tracking_page(client: TestClient, db: Sessi
 
 
 def test_rate_limit_on_public_submissions(client: TestClient, db: Session) -> None:
-    client.app.state.settings = client.app.state.settings.__class__(
-        **{**client.app.state.settings.__dict__, "submit_rate_limit": 2})
+    state = app_state(client.app)
+    state.settings = state.settings.__class__(**{**state.settings.__dict__, "submit_rate_limit": 2})
     token = f.csrf(client)
     codes = [client.post("/messages", data=FORM | {"csrf_token": token, "submission_key": f"rate-key-{i:04d}"})
              .status_code for i in range(3)]

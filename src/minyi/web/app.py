@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -39,6 +39,7 @@ from minyi.web.routes import (
     stats,
     watches,
 )
+from minyi.web.state import AppState, app_state
 from minyi.web.templating import render
 
 MAX_BODY_BYTES = 1024 * 1024  # far above any valid form; refuses huge bodies before they are read
@@ -130,19 +131,19 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from minyi.jobs.runner import BackgroundJobs
 
-        app.state.jobs = BackgroundJobs(session_factory, settings) if run_background else None
-        if app.state.jobs:
-            app.state.jobs.start()
+        state = app_state(app)
+        state.jobs = BackgroundJobs(session_factory, settings) if run_background else None
+        if state.jobs:
+            state.jobs.start()
         yield
-        if app.state.jobs:
-            app.state.jobs.stop()
+        if state.jobs:
+            state.jobs.stop()
 
     app = FastAPI(title="minyi 民意 API", version="1", lifespan=lifespan, docs_url=None,
                   openapi_url="/api/v1/openapi.json", redoc_url=None)  # no CDN-hosted docs UI
-    app.state.settings = settings
-    app.state.session_factory = session_factory
-    app.state.jobs = None
-    app.state.stats_cache = StatsCache(settings.stats_cache)  # one per app, shared by /stats and the dashboard
+    # One statistics cache per app, shared by /stats and the dashboard.
+    app.state.minyi = AppState(settings=settings, session_factory=session_factory,
+                               stats_cache=StatsCache(settings.stats_cache))
 
     @app.middleware("http")
     async def csrf_cookie_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
@@ -164,23 +165,15 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.mount("/static", StaticFiles(directory=str(files("minyi") / "web" / "static")), name="static")
-    html = [Depends(csrf_protect)]
-    app.include_router(public.router, dependencies=html)
-    app.include_router(account.router, dependencies=html)
-    app.include_router(account.api)
-    app.include_router(staff.router, dependencies=html)
-    app.include_router(staff_admin.router, dependencies=html)
-    app.include_router(hot.router)  # its POST route checks CSRF itself
-    app.include_router(api.router)
-    app.include_router(hot.api)
-    app.include_router(stats.router, dependencies=html)
-    app.include_router(stats.api_router)
-    app.include_router(notifications.router, dependencies=html)
-    app.include_router(replies.router, dependencies=html)
-    app.include_router(replies.api)
-    app.include_router(reports.router, dependencies=html)
-    app.include_router(dashboard.router, dependencies=html)
-    app.include_router(watches.router, dependencies=html)
-    app.include_router(privacy.router, dependencies=html)
+    # Every HTML page under one parent router that checks CSRF on every state-changing form; the JSON API
+    # (bearer tokens, no cookies) under another.
+    html = APIRouter(dependencies=[Depends(csrf_protect)])
+    for pages in (public.router, account.router, staff.router, staff_admin.router, hot.router, stats.router,
+                  notifications.router, replies.router, reports.router, dashboard.router, watches.router,
+                  privacy.router):
+        html.include_router(pages)
+    app.include_router(html)
+    for json_api in (account.api, api.router, hot.api, stats.api_router, replies.api):
+        app.include_router(json_api)
     install_openapi(app)  # /api/v1/openapi.json: the JSON API only, with every error status
     return app

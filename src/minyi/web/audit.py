@@ -20,6 +20,7 @@ from minyi.accounts.models import User
 from minyi.core.db import transaction
 from minyi.privacy import audit
 from minyi.privacy.services import shown_fields
+from minyi.web.state import app_state
 from minyi.workflow.models import Case
 
 
@@ -44,7 +45,7 @@ def contact_audit(request: Request) -> Iterator[ContactAuditRecorder]:
     recorder = ContactAuditRecorder(route=f"{request.method} {route}")
     yield recorder  # an exception from the route propagates from here: nothing was shown, nothing is written
     if recorder.entries:
-        with transaction(request.app.state.session_factory) as session:
+        with transaction(app_state(request).session_factory) as session:
             audit.record_access(session, entries=recorder.entries)
 
 

@@ -19,6 +19,7 @@ from minyi.core.db import transaction
 from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
 from minyi.core.settings import Settings
 from minyi.web.proxies import request_client
+from minyi.web.state import app_state
 
 SESSION_COOKIE = "minyi_session"
 CSRF_COOKIE = "minyi_csrf"
@@ -26,10 +27,19 @@ CSRF_FIELD = "csrf_token"
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on any error."""
+    """One transaction per request: committed when the route returns, rolled back on any error; then the work
+    routes registered with `after_commit` runs (it must see what the request stored)."""
     writes = request.method not in {"GET", "HEAD", "OPTIONS"}
-    with transaction(request.app.state.session_factory, write=writes) as session:
+    request.state.after_commit = []
+    with transaction(app_state(request).session_factory, write=writes) as session:
         yield session
+    for task in request.state.after_commit:
+        task()
+
+
+def after_commit(request: Request, task: Callable[[], object]) -> None:
+    """Run `task` once the request's transaction has committed (never when it rolls back)."""
+    request.state.after_commit.append(task)
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
@@ -37,7 +47,7 @@ SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 def get_read_db(request: Request) -> Iterator[Session]:
     """A reading transaction whatever the method: for routes that do slow work before they write."""
-    with transaction(request.app.state.session_factory, write=False) as session:
+    with transaction(app_state(request).session_factory, write=False) as session:
         yield session
 
 
@@ -46,7 +56,7 @@ ReadSessionDep = Annotated[Session, Depends(get_read_db, scope="function")]
 
 def get_settings_dep(request: Request) -> Settings:
     """The app's settings."""
-    return request.app.state.settings
+    return app_state(request).settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -76,7 +86,7 @@ async def csrf_protect(request: Request) -> None:
 def client_hash(request: Request) -> str:
     """A keyed hash of the client's address (behind trusted proxies, the forwarded one): enough to rate-limit."""
     host = request_client(request)
-    secret = request.app.state.settings.secret_key.encode()
+    secret = app_state(request).settings.secret_key.encode()
     return hmac.new(secret, host.encode(), hashlib.sha256).hexdigest()
 
 

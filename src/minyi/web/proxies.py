@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from starlette.requests import Request
 
+from minyi.web.state import app_state
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNKNOWN = "unknown"
 
@@ -54,5 +56,5 @@ def client_address(peer: str | None, forwarded_for: Iterable[str], trusted: tupl
 def request_client(request: Request) -> str:
     """The address of the client that sent `request`, by the app's MINYI_TRUSTED_PROXIES."""
     peer = request.client.host if request.client else None
-    networks = trusted_networks(request.app.state.settings.trusted_proxies)
+    networks = trusted_networks(app_state(request).settings.trusted_proxies)
     return client_address(peer, request.headers.getlist("x-forwarded-for"), networks)

@@ -24,6 +24,7 @@ from minyi.web.deps import (
     bearer_token,
     client_hash,
 )
+from minyi.web.state import app_state
 from minyi.web.templating import render
 
 router = APIRouter()
@@ -54,7 +55,7 @@ async def login(request: Request, settings: SettingsDep, username: Annotated[str
     page: dict[str, Any] = {"next": _safe_next(next), "username": username}
     try:
         _, token = await run_in_threadpool(
-            log_in, request.app.state.session_factory, username=username, password=password, totp_code=totp_code,
+            log_in, app_state(request).session_factory, username=username, password=password, totp_code=totp_code,
             client=client_hash(request), hours=settings.session_hours, policy=login_policy(settings))
     except LoginFailed as exc:
         await asyncio.sleep(exc.delay)  # the growing per-account delay; holds no lock and no worker thread
@@ -146,7 +147,7 @@ async def issue_token(request: Request, settings: SettingsDep, body: TokenIn) ->
     hours = max(1, settings.api_token_days) * 24
     try:
         _, secret = await run_in_threadpool(
-            log_in, request.app.state.session_factory, username=body.username, password=body.password,
+            log_in, app_state(request).session_factory, username=body.username, password=body.password,
             totp_code=body.totp, client=client_hash(request), kind="api", hours=hours, label=body.label,
             policy=login_policy(settings))
     except LoginFailed as exc:

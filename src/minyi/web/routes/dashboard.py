@@ -9,13 +9,14 @@ from fastapi import APIRouter, Request
 from minyi.core.errors import ValidationFailed
 from minyi.dashboard import services as dashboard
 from minyi.web.deps import SessionDep, SupervisorUser
+from minyi.web.state import app_state
 from minyi.web.templating import render
 
 router = APIRouter(prefix="/staff/dashboard")
 @router.get("")
 def dashboard_page(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
     """What came in, what is urgent, hot, late, and where — each one click from its cases."""
-    summary = dashboard.build_dashboard(db, cache=request.app.state.stats_cache)
+    summary = dashboard.build_dashboard(db, cache=app_state(request).stats_cache)
     return render(request, "dashboard/index.html", {"d": summary})
 
 

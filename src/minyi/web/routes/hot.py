@@ -11,7 +11,7 @@ from minyi.core.validation import text_field
 from minyi.hot import services as hot
 from minyi.messages.display import public_display
 from minyi.messages.schemas import text_pattern
-from minyi.web.deps import SessionDep, client_hash, csrf_protect, optional_staff
+from minyi.web.deps import SessionDep, client_hash, optional_staff
 from minyi.web.openapi import errors
 from minyi.web.templating import render
 from minyi.workflow.states import STATUS_NAMES
@@ -22,7 +22,7 @@ router = APIRouter(dependencies=[Depends(optional_staff)])
 api = APIRouter(prefix="/api/v1", tags=["v1"])
 
 
-@router.post("/cases/{case_id}/support", dependencies=[Depends(csrf_protect)])
+@router.post("/cases/{case_id}/support")
 def support(request: Request, db: SessionDep, case_id: str) -> Any:
     """附议 from the public case page or the similar-cases list."""
     case = hot.support_case(db, case_id=case_id, client_hash=client_hash(request))

@@ -45,8 +45,7 @@ def save_preferences(request: Request, db: SessionDep, settings: SettingsDep, us
     """Where e-mail copies go."""
     try:
         notifications.update_preferences(db, user_id=user.id, email=email, email_enabled=email_enabled)
-    except ValidationFailed as exc:
-        db.rollback()
+    except ValidationFailed as exc:  # raised before anything is written
         return _page(request, db, settings, user, error=exc, status_code=422,
                      form={"email": email, "email_enabled": bool(email_enabled)})
     return RedirectResponse("/staff/notifications?saved=1#preferences", status_code=303)

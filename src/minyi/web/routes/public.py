@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -11,8 +12,9 @@ from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
-from minyi.web.deps import SessionDep, SettingsDep, client_hash, optional_staff
+from minyi.web.deps import SessionDep, SettingsDep, after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
+from minyi.web.state import app_state
 from minyi.web.templating import render
 from minyi.workflow import services as workflow
 from minyi.workflow import views
@@ -48,12 +50,10 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Any
         result = await run_in_threadpool(
             submit_message, db, data=form, source="web", client_hash=client_hash(request),
             rate_limit=settings.submit_rate_limit, rate_window_seconds=settings.submit_rate_window_seconds)
-    except ValidationFailed as exc:
-        db.rollback()
+    except ValidationFailed as exc:  # raised before anything is written
         return _home(request, db, form=form, error=exc, status_code=422)
-    if request.app.state.jobs is not None:
-        db.commit()  # the background analysis must see the stored message
-        request.app.state.jobs.analyse(result.message.id)
+    if app_state(request).jobs is not None:  # the background analysis must see the stored message
+        after_commit(request, partial(app_state(request).jobs.analyse, result.message.id))
     return render(request, "public/submitted.html", {"case": result.case, "token": result.tracking_token,
                                                      "track_url": f"/track/{result.tracking_token}"})
 

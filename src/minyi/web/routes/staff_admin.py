@@ -14,6 +14,7 @@ from minyi.core.validation import bool_field
 from minyi.departments import services as departments
 from minyi.messages.display import APPEAL_KINDS
 from minyi.web.deps import AdminUser, AdminUserOutsideWrite, SessionDep
+from minyi.web.state import app_state
 from minyi.web.templating import render
 from minyi.workflow import config
 
@@ -56,7 +57,7 @@ async def create_user(request: Request, user: AdminUserOutsideWrite, username: A
     """Add a staff account with a random password, shown once to the admin."""
     password = accounts.generate_password()
     password_hash = await run_in_threadpool(accounts.hash_password, password)  # before the write transaction
-    with transaction(request.app.state.session_factory) as db:
+    with transaction(app_state(request).session_factory) as db:
         created = accounts.create_user(db, username=username, display_name=display_name, password=password,
                                        role=role, department_id=department_id, password_hash=password_hash)
     return render(request, "staff/user_created.html", {"created": created, "password": password})

@@ -15,6 +15,7 @@ from minyi.stats.figures import Figures
 from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
 from minyi.web.deps import SessionDep, optional_staff
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
+from minyi.web.state import app_state
 from minyi.web.templating import render
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
@@ -41,7 +42,7 @@ def cells(figures: Figures) -> list[tuple[str, str]]:
 
 
 def _report(request: Request, db: SessionDep) -> StatsReport:
-    return build_report(db, query=parse_query(dict(request.query_params)), cache=request.app.state.stats_cache)
+    return build_report(db, query=parse_query(dict(request.query_params)), cache=app_state(request).stats_cache)
 
 
 @router.get("/stats")

@@ -1,0 +1,33 @@
+"""What an app instance holds for its requests, typed (instead of untyped attributes on Starlette's `app.state`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from minyi.core.settings import Settings
+from minyi.stats.services import StatsCache
+
+if TYPE_CHECKING:
+    from minyi.jobs.runner import BackgroundJobs
+
+
+@dataclass
+class AppState:
+    """One per app: its settings, database sessions, statistics cache and (when started) the background worker."""
+
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    stats_cache: StatsCache
+    jobs: BackgroundJobs | None = None
+
+
+def app_state(where: Request | FastAPI) -> AppState:
+    """The typed state of the app serving this request (or of this app)."""
+    app = where.app if isinstance(where, Request) else where
+    state = app.state.minyi
+    assert isinstance(state, AppState)
+    return state
