@@ -10,10 +10,9 @@ from fastapi.responses import RedirectResponse
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
+from minyi.console.services import staff_case_page
 from minyi.core.errors import PermissionDenied
 from minyi.departments.services import department_tree
-from minyi.hot import services as hot
-from minyi.messages.models import MessageAnalysis
 from minyi.web.audit import ContactAuditDep
 from minyi.web.deps import (
     SESSION_COOKIE,
@@ -24,12 +23,9 @@ from minyi.web.deps import (
     SupervisorUser,
 )
 from minyi.web.templating import render
-from minyi.workflow import inbox, states
+from minyi.workflow import inbox
 from minyi.workflow.actors import Actor
-from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.dispatch import perform
-from minyi.workflow.services import ensure_can_see, load_case
-from minyi.workflow.views import case_view
 
 router = APIRouter(prefix="/staff")
 HOME_BY_ROLE = {Role.COORDINATOR: "/staff/inbox", Role.HANDLER: "/staff/department",
@@ -85,21 +81,12 @@ def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
 @router.get("/cases/{case_id}")
 def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: StaffUser, case_id: str) -> Any:
     """The whole case for staff: message, contact data (the view is audited), full event log, allowed actions."""
-    actor = Actor.from_user(user)
-    case = load_case(db, case_id)
-    ensure_can_see(case, actor)
-    audit.record(user=user, case=case, what="case_page")
-    text = f"{case.message.title}\n{case.message.body}"
+    page = staff_case_page(db, user=user, case_id=case_id)
+    audit.record(user=user, case=page.case, what="case_page")
     return render(request, "staff/case.html", {
-        "similar": hot.similar_cases_for_staff(db, actor=actor, text=text, exclude=case.id),
-        "hot_issue": hot.hot_issue_of(db, case.id),
-        "view": case_view(db, case, public_only=False),
-        "analysis": db.get(MessageAnalysis, case.message_id),
-        "deadline": deadline_info(case),
-        "actions": {a.name for a in states.allowed_actions(status=case.status, actor=actor.role)},
-        "departments": department_tree(db, active_only=True),
-        "extensions": inbox.pending_extensions(db) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
-    })
+        "similar": page.similar, "hot_issue": page.hot_issue, "view": page.view, "analysis": page.analysis,
+        "deadline": page.deadline, "actions": page.actions, "departments": page.departments,
+        "extensions": page.extensions})
 
 
 @router.post("/cases/{case_id}/actions/{action}")

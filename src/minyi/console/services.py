@@ -1,0 +1,51 @@
+"""View services of the staff console: each returns everything one page shows, so that routes only render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from minyi.accounts.models import Role, User
+from minyi.departments.services import DepartmentNode, department_tree
+from minyi.hot import services as hot
+from minyi.hot.models import HotIssue
+from minyi.messages.models import MessageAnalysis
+from minyi.nlp.text import join_text
+from minyi.workflow import inbox, states
+from minyi.workflow.actors import Actor
+from minyi.workflow.deadlines import DeadlineInfo, deadline_info
+from minyi.workflow.models import Case, ExtensionRequest
+from minyi.workflow.services import ensure_can_see, load_case
+from minyi.workflow.views import CaseView, case_view
+
+
+@dataclass(frozen=True)
+class StaffCasePage:
+    """Everything the staff case page shows."""
+
+    case: Case
+    view: CaseView
+    analysis: MessageAnalysis | None
+    deadline: DeadlineInfo
+    actions: frozenset[str]
+    similar: list[hot.SimilarCase]
+    hot_issue: HotIssue | None
+    departments: list[DepartmentNode]
+    extensions: list[ExtensionRequest]
+
+
+def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCasePage:
+    """The whole case for staff who may see it: message, contact data, full event log, allowed actions."""
+    actor = Actor.from_user(user)
+    case = load_case(session, case_id)
+    ensure_can_see(case, actor)
+    text = join_text(case.message.title, case.message.body)
+    return StaffCasePage(
+        case=case, view=case_view(session, case, public_only=False),
+        analysis=session.get(MessageAnalysis, case.message_id), deadline=deadline_info(case),
+        actions=frozenset(a.name for a in states.allowed_actions(status=case.status, actor=actor.role)),
+        similar=hot.similar_cases_for_staff(session, actor=actor, text=text, exclude=case.id),
+        hot_issue=hot.hot_issue_of(session, case.id), departments=department_tree(session, active_only=True),
+        extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [])
