@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -40,6 +41,13 @@ def get_db(request: Request) -> Iterator[Session]:
 def after_commit(request: Request, task: Callable[[], object]) -> None:
     """Run `task` once the request's transaction has committed (never when it rolls back)."""
     request.state.after_commit.append(task)
+
+
+def analyse_after_commit(request: Request, message_id: int) -> None:
+    """Queue a new message for the background analysis once it is committed (the worker must see it)."""
+    jobs = app_state(request).jobs
+    if jobs is not None:
+        after_commit(request, partial(jobs.analyse, message_id))
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]

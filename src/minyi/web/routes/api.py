@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -16,9 +15,8 @@ from minyi.messages.models import MessageAnalysis
 from minyi.messages.schemas import MessageIn, text_pattern
 from minyi.web import serializers
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
-from minyi.web.deps import ApiUser, SessionDep, SettingsDep, after_commit, client_hash
+from minyi.web.deps import ApiUser, SessionDep, SettingsDep, analyse_after_commit, client_hash
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
-from minyi.web.state import app_state
 from minyi.workflow import inbox, services, views
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import STAFF_ACTIONS, perform
@@ -50,8 +48,7 @@ def submit(request: Request, db: SessionDep, settings: SettingsDep, body: Messag
     result = submit_message(db, data=body.model_dump(), source="api", client_hash=client_hash(request),
                                      rate_limit=settings.submit_rate_limit,
                                      rate_window_seconds=settings.submit_rate_window_seconds)
-    if app_state(request).jobs is not None:  # the background analysis must see the stored message
-        after_commit(request, partial(app_state(request).jobs.analyse, result.message.id))
+    analyse_after_commit(request, result.message.id)
     return SubmittedOut(id=result.case.id, status=result.case.status, tracking_token=result.tracking_token,
                         tracking_url=f"/track/{result.tracking_token}")
 

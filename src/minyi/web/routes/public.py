@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -12,9 +11,8 @@ from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
-from minyi.web.deps import SessionDep, SettingsDep, after_commit, client_hash, optional_staff
+from minyi.web.deps import SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
-from minyi.web.state import app_state
 from minyi.web.templating import render
 from minyi.workflow import services as workflow
 from minyi.workflow import views
@@ -52,8 +50,7 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Any
             rate_limit=settings.submit_rate_limit, rate_window_seconds=settings.submit_rate_window_seconds)
     except ValidationFailed as exc:  # raised before anything is written
         return _home(request, db, form=form, error=exc, status_code=422)
-    if app_state(request).jobs is not None:  # the background analysis must see the stored message
-        after_commit(request, partial(app_state(request).jobs.analyse, result.message.id))
+    analyse_after_commit(request, result.message.id)
     return render(request, "public/submitted.html", {"case": result.case, "token": result.tracking_token,
                                                      "track_url": f"/track/{result.tracking_token}"})
 
