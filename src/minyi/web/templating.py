@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
 from minyi.accounts.models import ROLE_NAMES
@@ -59,7 +59,8 @@ env.globals.update(
 )
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Any:
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200) -> Response:
     """Render a page with the request's CSRF token and logged-in user in the context."""
     ctx = {"csrf_token": getattr(request.state, "csrf_token", ""),
            "current_user": getattr(request.state, "user", None)}

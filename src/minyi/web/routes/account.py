@@ -50,7 +50,7 @@ def _safe_next(target: str) -> str:
 @router.post("/staff/login")
 async def login(request: Request, settings: SettingsDep, username: Annotated[str, Form()] = "",
                 password: Annotated[str, Form()] = "", totp_code: Annotated[str, Form(alias="totp")] = "",
-                next: Annotated[str, Form()] = "/staff") -> Any:
+                next: Annotated[str, Form()] = "/staff") -> Response:
     """Check the credentials (outside any write transaction) and set the session cookie."""
     page: dict[str, Any] = {"next": _safe_next(next), "username": username}
     try:
@@ -71,7 +71,7 @@ async def login(request: Request, settings: SettingsDep, username: Annotated[str
 
 
 @router.get("/staff/account")
-def account_page(request: Request, db: SessionDep, user: StaffUser, setup: str = "") -> Any:
+def account_page(request: Request, db: SessionDep, user: StaffUser, setup: str = "") -> Response:
     """Second factor and API tokens of the logged-in staff member."""
     pending = None
     if user.totp_pending and not user.totp_secret:
@@ -83,35 +83,35 @@ def account_page(request: Request, db: SessionDep, user: StaffUser, setup: str =
 
 
 @router.post("/staff/account/totp/start")
-def totp_start(db: SessionDep, user: StaffUser) -> Any:
+def totp_start(db: SessionDep, user: StaffUser) -> Response:
     """Create a secret for the authenticator app (shown on the account page until confirmed)."""
     second_factor.start_setup(db, user=user)
     return RedirectResponse("/staff/account#totp", status_code=303)
 
 
 @router.post("/staff/account/totp/confirm")
-def totp_confirm(request: Request, db: SessionDep, user: StaffUser, code: Annotated[str, Form()] = "") -> Any:
+def totp_confirm(request: Request, db: SessionDep, user: StaffUser, code: Annotated[str, Form()] = "") -> Response:
     """Turn the second factor on with a code from the app."""
     second_factor.confirm_setup(db, user=user, code=code, client=client_hash(request))
     return RedirectResponse("/staff/account#totp", status_code=303)
 
 
 @router.post("/staff/account/totp/disable")
-def totp_disable(request: Request, db: SessionDep, user: StaffUser, code: Annotated[str, Form()] = "") -> Any:
+def totp_disable(request: Request, db: SessionDep, user: StaffUser, code: Annotated[str, Form()] = "") -> Response:
     """Turn one's own second factor off."""
     second_factor.disable(db, user=user, code=code, client=client_hash(request))
     return RedirectResponse("/staff/account#totp", status_code=303)
 
 
 @router.post("/staff/account/tokens/{token_id}/revoke")
-def revoke_own_token(request: Request, db: SessionDep, user: StaffUser, token_id: str) -> Any:
+def revoke_own_token(request: Request, db: SessionDep, user: StaffUser, token_id: str) -> Response:
     """Revoke one of one's API tokens."""
     tokens.revoke_token(db, token_id=token_id, acting_user=user, client=client_hash(request))
     return RedirectResponse("/staff/account#tokens", status_code=303)
 
 
 @router.get("/staff/admin/security")
-def security_page(request: Request, db: SessionDep, user: AdminUser, page: int = 1) -> Any:
+def security_page(request: Request, db: SessionDep, user: AdminUser, page: int = 1) -> Response:
     """Role policies and the account audit trail (logins, lockouts, tokens, resets)."""
     events, total = audit.recent_events(db, page=page)
     return render(request, "staff/security.html", {
@@ -120,7 +120,7 @@ def security_page(request: Request, db: SessionDep, user: AdminUser, page: int =
 
 
 @router.post("/staff/admin/security")
-async def security_update(request: Request, db: SessionDep, user: AdminUser) -> Any:
+async def security_update(request: Request, db: SessionDep, user: AdminUser) -> Response:
     """Require a second factor for the ticked roles."""
     form = await request.form()
     policy.set_totp_required(db, roles=form.getlist("require_totp"), acting_user=user)
@@ -128,21 +128,21 @@ async def security_update(request: Request, db: SessionDep, user: AdminUser) -> 
 
 
 @router.post("/staff/admin/users/{user_id}/revoke")
-def admin_revoke_all(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Any:
+def admin_revoke_all(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Response:
     """End every session and API token of an account (a lost laptop, a leaked token)."""
     tokens.revoke_user(db, user_id=user_id, acting_user=user, client=client_hash(request))
     return RedirectResponse("/staff/admin#users", status_code=303)
 
 
 @router.post("/staff/admin/users/{user_id}/totp-reset")
-def admin_totp_reset(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Any:
+def admin_totp_reset(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Response:
     """Clear an account's second factor (lost phone); its sessions and tokens end too."""
     second_factor.admin_reset(db, user_id=user_id, acting_user=user, client=client_hash(request))
     return RedirectResponse("/staff/admin#users", status_code=303)
 
 
 @api.post("/token", responses=AUTH_ERRORS)
-async def issue_token(request: Request, settings: SettingsDep, body: TokenIn) -> Any:
+async def issue_token(request: Request, settings: SettingsDep, body: TokenIn) -> TokenOut:
     """Exchange staff credentials (and the authenticator code, if enabled) for a bearer token."""
     hours = max(1, settings.api_token_days) * 24
     try:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from minyi.core.errors import ValidationFailed
 from minyi.dashboard import services as dashboard
@@ -14,14 +12,14 @@ from minyi.web.templating import render
 
 router = APIRouter(prefix="/staff/dashboard")
 @router.get("")
-def dashboard_page(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
+def dashboard_page(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """What came in, what is urgent, hot, late, and where — each one click from its cases."""
     summary = dashboard.build_dashboard(db, cache=app_state(request).stats_cache)
     return render(request, "dashboard/index.html", {"d": summary})
 
 
 @router.get("/cases")
-def case_list(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
+def case_list(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """Cases across departments, filtered as the dashboard's links ask."""
     try:
         filters = dashboard.parse_case_filters(dict(request.query_params))

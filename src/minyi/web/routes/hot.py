@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from minyi.core.validation import text_field
@@ -23,14 +23,14 @@ api = APIRouter(prefix="/api/v1", tags=["v1"])
 
 
 @router.post("/cases/{case_id}/support")
-def support(request: Request, db: SessionDep, case_id: str) -> Any:
+def support(request: Request, db: SessionDep, case_id: str) -> Response:
     """附议 from the public case page or the similar-cases list."""
     case = hot.support_case(db, case_id=case_id, client_hash=client_hash(request))
     return RedirectResponse(f"/cases/{case.id}?supported=1#support", status_code=303)
 
 
 @router.get("/hot")
-def hot_page(request: Request, db: SessionDep) -> Any:
+def hot_page(request: Request, db: SessionDep) -> Response:
     """The current hot issues with their cases and status."""
     issues = hot.current_hot_issues(db)
     cases = hot.cases_by_id(db, [cid for issue in issues for cid in issue.case_ids])

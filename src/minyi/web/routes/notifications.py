@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import ValidationFailed
@@ -16,7 +16,8 @@ router = APIRouter(prefix="/staff/notifications")
 
 
 def _page(request: Request, db: SessionDep, settings: SettingsDep, user: StaffUser, *,
-          error: ValidationFailed | None = None, form: dict[str, Any] | None = None, status_code: int = 200) -> Any:
+          error: ValidationFailed | None = None, form: dict[str, Any] | None = None,
+          status_code: int = 200) -> Response:
     prefs = notifications.preferences(db, user_id=user.id)
     return render(request, "staff/notifications.html", {
         "rows": notifications.list_notifications(db, user_id=user.id),
@@ -27,13 +28,13 @@ def _page(request: Request, db: SessionDep, settings: SettingsDep, user: StaffUs
 
 
 @router.get("")
-def inbox(request: Request, db: SessionDep, settings: SettingsDep, user: StaffUser) -> Any:
+def inbox(request: Request, db: SessionDep, settings: SettingsDep, user: StaffUser) -> Response:
     """My notifications, unread first."""
     return _page(request, db, settings, user)
 
 
 @router.post("/read-all")
-def read_all(db: SessionDep, user: StaffUser) -> Any:
+def read_all(db: SessionDep, user: StaffUser) -> Response:
     """Mark every notification read."""
     notifications.mark_all_read(db, user_id=user.id)
     return RedirectResponse("/staff/notifications", status_code=303)
@@ -41,7 +42,7 @@ def read_all(db: SessionDep, user: StaffUser) -> Any:
 
 @router.post("/preferences")
 def save_preferences(request: Request, db: SessionDep, settings: SettingsDep, user: StaffUser,
-                     email: Annotated[str, Form()] = "", email_enabled: Annotated[str, Form()] = "") -> Any:
+                     email: Annotated[str, Form()] = "", email_enabled: Annotated[str, Form()] = "") -> Response:
     """Where e-mail copies go."""
     try:
         notifications.update_preferences(db, user_id=user.id, email=email, email_enabled=email_enabled)
@@ -52,7 +53,7 @@ def save_preferences(request: Request, db: SessionDep, settings: SettingsDep, us
 
 
 @router.post("/{notification_id}/read")
-def read_one(db: SessionDep, user: StaffUser, notification_id: str, then: Annotated[str, Form()] = "") -> Any:
+def read_one(db: SessionDep, user: StaffUser, notification_id: str, then: Annotated[str, Form()] = "") -> Response:
     """Mark one notification read; `then=case` sends the user on to the case."""
     row = notifications.mark_read(db, user_id=user.id, notification_id=notification_id)
     target = row.notice.link if then == "case" and row.notice.link.startswith("/staff/") else "/staff/notifications"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ def track_context(db: Session, case: Case) -> dict[str, Any]:
 @router.post("/track/{token}/contact")
 def ask(db: SessionDep, token: str, kind: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
         contact_name: Annotated[str, Form()] = "", contact_phone: Annotated[str, Form()] = "",
-        contact_email: Annotated[str, Form()] = "", contact_address: Annotated[str, Form()] = "") -> Any:
+        contact_email: Annotated[str, Form()] = "", contact_address: Annotated[str, Form()] = "") -> Response:
     """The citizen asks to correct or delete their contact data."""
     privacy.request_change(db, case=case_by_token(db, token), kind=kind, note=note, values={
         "contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email,
@@ -42,7 +42,7 @@ def ask(db: SessionDep, token: str, kind: Annotated[str, Form()] = "", note: Ann
 
 
 @router.get("/staff/privacy/requests")
-def requests(request: Request, db: SessionDep, user: CoordinatorUser, page: str = "1") -> Any:
+def requests(request: Request, db: SessionDep, user: CoordinatorUser, page: str = "1") -> Response:
     """Pending requests, oldest first (no contact data on this page)."""
     listing = privacy.pending_requests(db, actor=Actor.from_user(user), page=page)
     return render(request, "privacy/requests.html", {"listing": listing, **LABELS})
@@ -50,7 +50,7 @@ def requests(request: Request, db: SessionDep, user: CoordinatorUser, page: str 
 
 @router.get("/staff/privacy/requests/{request_id}")
 def request_detail(request: Request, audit_log: ContactAuditDep, db: SessionDep, user: CoordinatorUser,
-                   request_id: str) -> Any:
+                   request_id: str) -> Response:
     """One request with the contact data it concerns (the view is audited)."""
     item = privacy.get_request(db, actor=Actor.from_user(user), request_id=request_id)
     audit_log.record(user=user, case=item.case, what="request_review")
@@ -59,21 +59,21 @@ def request_detail(request: Request, audit_log: ContactAuditDep, db: SessionDep,
 
 
 @router.post("/staff/privacy/requests/{request_id}/apply")
-def apply(db: SessionDep, user: CoordinatorUser, request_id: str) -> Any:
+def apply(db: SessionDep, user: CoordinatorUser, request_id: str) -> Response:
     """Carry out the request."""
     privacy.apply_request(db, actor=Actor.from_user(user), request_id=request_id)
     return RedirectResponse("/staff/privacy/requests", status_code=303)
 
 
 @router.post("/staff/privacy/requests/{request_id}/decline")
-def decline(db: SessionDep, user: CoordinatorUser, request_id: str, reason: Annotated[str, Form()] = "") -> Any:
+def decline(db: SessionDep, user: CoordinatorUser, request_id: str, reason: Annotated[str, Form()] = "") -> Response:
     """Refuse the request with a reason the citizen reads."""
     privacy.decline_request(db, actor=Actor.from_user(user), request_id=request_id, reason=reason)
     return RedirectResponse("/staff/privacy/requests", status_code=303)
 
 
 @router.get("/staff/admin/audit")
-def audit_log_page(request: Request, db: SessionDep, user: AdminUser) -> Any:
+def audit_log_page(request: Request, db: SessionDep, user: AdminUser) -> Response:
     """Who saw which case's contact data, when, from where: newest first, by user or case."""
     query = audit.parse_filters(dict(request.query_params))
     return render(request, "privacy/audit.html", {"page": audit.list_access(db, filters=query), "filters": query,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
@@ -25,7 +25,7 @@ SUBMIT_FIELDS = ("title", "body", "appeal_kind", "domain", "place_text", "is_pub
 
 def _home(request: Request, db: SessionDep, *, form: dict[str, Any] | None = None,
           error: ValidationFailed | None = None,
-          status_code: int = 200) -> Any:
+          status_code: int = 200) -> Response:
     recent = views.list_public_cases(db, filters=views.BoardFilters(status="closed"), per_page=5).items
     values = form or {"is_public": "on", "submission_key": secrets.token_urlsafe(16)}
     return render(request, "public/home.html", {"form": values, "error": error, "recent": recent},
@@ -33,13 +33,13 @@ def _home(request: Request, db: SessionDep, *, form: dict[str, Any] | None = Non
 
 
 @router.get("/")
-def home(request: Request, db: SessionDep) -> Any:
+def home(request: Request, db: SessionDep) -> Response:
     """Home page with the submission form."""
     return _home(request, db)
 
 
 @router.post("/messages")
-async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Any:
+async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
     """Store a message; on a validation error the form comes back with everything the citizen typed."""
     raw = await request.form()
     form = {key: raw.get(key) for key in SUBMIT_FIELDS}
@@ -56,7 +56,7 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Any
 
 
 @router.get("/board")
-def board(request: Request, db: SessionDep) -> Any:
+def board(request: Request, db: SessionDep) -> Response:
     """The public board with filters, search and pagination."""
     filters = views.parse_board_filters(dict(request.query_params))
     page = views.list_public_cases(db, filters=filters)
@@ -65,13 +65,13 @@ def board(request: Request, db: SessionDep) -> Any:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, db: SessionDep, case_id: str) -> Any:
+def case_page(request: Request, db: SessionDep, case_id: str) -> Response:
     """A public case with its public history."""
     return render(request, "public/case.html", {"view": views.public_case(db, case_id)})
 
 
 @router.get("/track/{token}")
-def track(request: Request, db: SessionDep, token: str) -> Any:
+def track(request: Request, db: SessionDep, token: str) -> Response:
     """The citizen's private page: progress, reply, rating, reopen."""
     case = views.case_by_token(db, token)
     view = views.case_view(db, case, public_only=True)
@@ -82,14 +82,14 @@ def track(request: Request, db: SessionDep, token: str) -> Any:
 
 @router.post("/track/{token}/rate")
 def rate(db: SessionDep, token: str, level: Annotated[str, Form()] = "",
-         comment: Annotated[str, Form()] = "") -> Any:
+         comment: Annotated[str, Form()] = "") -> Response:
     """满意度评价."""
     workflow.rate(db, case=views.case_by_token(db, token), level=level, comment=comment)
     return RedirectResponse(f"/track/{token}#rating", status_code=303)
 
 
 @router.post("/track/{token}/reopen")
-def reopen(db: SessionDep, token: str, reason: Annotated[str, Form()] = "") -> Any:
+def reopen(db: SessionDep, token: str, reason: Annotated[str, Form()] = "") -> Response:
     """重办 request after an unsatisfied rating."""
     workflow.reopen(db, case=views.case_by_token(db, token), reason=reason)
     return RedirectResponse(f"/track/{token}#history", status_code=303)

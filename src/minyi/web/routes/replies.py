@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from minyi.accounts.models import Role
 from minyi.core.errors import PermissionDenied, ValidationFailed
@@ -28,7 +28,7 @@ def _template_manager(user: Any) -> Actor:
 
 
 @router.post("/cases/{case_id}/reply-check")
-def reply_check(request: Request, db: SessionDep, user: StaffUser, case_id: str, body: Text = "") -> Any:
+def reply_check(request: Request, db: SessionDep, user: StaffUser, case_id: str, body: Text = "") -> Response:
     """The check of a draft reply, with the draft again and a publish button (works without JavaScript)."""
     actor = Actor.from_user(user)
     result = replies.check_reply(db, case_id=case_id, body=body, actor=actor)
@@ -37,15 +37,15 @@ def reply_check(request: Request, db: SessionDep, user: StaffUser, case_id: str,
 
 
 @router.get("/cases/{case_id}/reply-templates")
-def case_templates(request: Request, db: SessionDep, user: StaffUser, case_id: str, format: str = "html") -> Any:
+def case_templates(request: Request, db: SessionDep, user: StaffUser, case_id: str, format: str = "html") -> Response:
     """The templates that fit this case; `?format=json` for the case page's picker."""
     items = replies.templates_for_case(db, case_id=case_id, actor=Actor.from_user(user))
     if format == "json":
-        return [{"id": t.id, "title": t.title, "body": t.body} for t in items]
+        return JSONResponse([{"id": t.id, "title": t.title, "body": t.body} for t in items])
     return render(request, "staff/reply_templates.html", {"case": load_case(db, case_id), "case_templates": items})
 
 
-def _templates_page(request: Request, db: SessionDep, actor: Actor, **extra: Any) -> Any:
+def _templates_page(request: Request, db: SessionDep, actor: Actor, **extra: Any) -> Response:
     status = extra.pop("status_code", 200)
     departments = [n for n in department_tree(db, active_only=True)
                    if actor.role == Role.ADMIN or n.department.id == actor.department_id]
@@ -55,14 +55,14 @@ def _templates_page(request: Request, db: SessionDep, actor: Actor, **extra: Any
 
 
 @router.get("/reply-templates")
-def templates_page(request: Request, db: SessionDep, user: StaffUser) -> Any:
+def templates_page(request: Request, db: SessionDep, user: StaffUser) -> Response:
     """Admins and handlers: the templates they manage and a form to add one."""
     return _templates_page(request, db, _template_manager(user))
 
 
 @router.post("/reply-templates")
 def create_template(request: Request, db: SessionDep, user: StaffUser, title: Text = "", body: Text = "",
-                    department_id: Text = "", appeal_kind: Text = "") -> Any:
+                    department_id: Text = "", appeal_kind: Text = "") -> Response:
     """Save a new template and show its check."""
     actor = _template_manager(user)
     form = {"title": title, "body": body, "department_id": department_id, "appeal_kind": appeal_kind}
@@ -75,7 +75,7 @@ def create_template(request: Request, db: SessionDep, user: StaffUser, title: Te
 
 @router.post("/reply-templates/{template_id}")
 def update_template(request: Request, db: SessionDep, user: StaffUser, template_id: str, title: Text = "",
-                    body: Text = "", appeal_kind: Text = "") -> Any:
+                    body: Text = "", appeal_kind: Text = "") -> Response:
     """Change a template and show its check."""
     actor = _template_manager(user)
     try:
@@ -87,7 +87,7 @@ def update_template(request: Request, db: SessionDep, user: StaffUser, template_
 
 
 @router.post("/reply-templates/{template_id}/retire")
-def retire_template(db: SessionDep, user: StaffUser, template_id: str, reason: Text = "") -> Any:
+def retire_template(db: SessionDep, user: StaffUser, template_id: str, reason: Text = "") -> Response:
     """Stop offering a template (kept, with the reason)."""
     replies.retire_template(db, actor=_template_manager(user), template_id=template_id, reason=reason)
     return RedirectResponse("/staff/reply-templates", status_code=303)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -25,7 +25,7 @@ def _document(html: str) -> HTMLResponse:
 
 
 @router.get("")
-def report_list(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
+def report_list(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """Past reports, newest first, and a form to build one for any period."""
     return render(request, "reports/index.html", {"reports": reports.list_reports(db), "error": None,
                                                   "period": ""})
@@ -33,7 +33,7 @@ def report_list(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
 
 @router.post("")
 def generate(request: Request, db: SessionDep, user: SupervisorUser,
-             period: Annotated[str, Form(max_length=40)] = "") -> Any:
+             period: Annotated[str, Form(max_length=40)] = "") -> Response:
     """Build (or rebuild) and keep the report of a period."""
     try:
         parsed = parse_period(period)
@@ -45,7 +45,7 @@ def generate(request: Request, db: SessionDep, user: SupervisorUser,
 
 
 @router.get("/preview")
-def preview(db: SessionDep, user: SupervisorUser, period: str = "") -> Any:
+def preview(db: SessionDep, user: SupervisorUser, period: str = "") -> Response:
     """The report of any period, built now and not stored."""
     parsed = parse_period(period[:40])
     return _document(render_html(reports.build_period_report(db, period=parsed)))
@@ -62,7 +62,7 @@ def stored_xlsx(db: SessionDep, user: SupervisorUser, period: str) -> Response:
 
 
 @router.get("/{period}")
-def stored_html(db: SessionDep, user: SupervisorUser, period: str) -> Any:
+def stored_html(db: SessionDep, user: SupervisorUser, period: str) -> Response:
     """A stored report, as printed."""
     stored = reports.stored_report(db, period=period)
     if stored is None:

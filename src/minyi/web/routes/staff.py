@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
@@ -37,13 +35,13 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/staff") -> Any:
+def login_form(request: Request, next: str = "/staff") -> Response:
     """The login page."""
     return render(request, "staff/login.html", {"next": _safe_next(next)})
 
 
 @router.post("/logout")
-def logout(request: Request, db: SessionDep) -> Any:
+def logout(request: Request, db: SessionDep) -> Response:
     """End the session."""
     accounts.end_session(db, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
@@ -52,34 +50,34 @@ def logout(request: Request, db: SessionDep) -> Any:
 
 
 @router.get("")
-def staff_home(user: StaffUser) -> Any:
+def staff_home(user: StaffUser) -> Response:
     """Send each role to its own work list."""
     return RedirectResponse(HOME_BY_ROLE.get(user.role, "/"), status_code=303)
 
 
 @router.get("/inbox")
-def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Any:
+def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Response:
     """New and returned messages to triage."""
     return render(request, "staff/inbox.html", {"rows": inbox.coordinator_inbox(db),
                                                 "departments": department_tree(db, active_only=True)})
 
 
 @router.get("/department")
-def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Any:
+def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Response:
     """The handler's department's cases."""
     return render(request, "staff/department.html",
                   {"rows": inbox.department_inbox(db, department_id=user.own_department_id)})
 
 
 @router.get("/supervise")
-def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Any:
+def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """Overdue and near-deadline cases across departments, and pending extensions."""
     return render(request, "staff/supervise.html", {"rows": inbox.deadline_watch(db),
                                                     "extensions": inbox.pending_extensions(db)})
 
 
 @router.get("/cases/{case_id}")
-def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: StaffUser, case_id: str) -> Any:
+def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: StaffUser, case_id: str) -> Response:
     """The whole case for staff: message, contact data (the view is audited), full event log, allowed actions."""
     page = staff_case_page(db, user=user, case_id=case_id)
     audit.record(user=user, case=page.case, what="case_page")
@@ -90,7 +88,7 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
 
 
 @router.post("/cases/{case_id}/actions/{action}")
-async def case_action(request: Request, db: SessionDep, user: StaffUser, case_id: str, action: str) -> Any:
+async def case_action(request: Request, db: SessionDep, user: StaffUser, case_id: str, action: str) -> Response:
     """Run one action from the case page's forms, then show the case again."""
     if user.role is Role.CITIZEN:
         raise PermissionDenied("无权操作")

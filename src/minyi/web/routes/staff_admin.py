@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/staff/admin")
 
 
 @router.get("")
-def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str = "") -> Any:
+def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str = "") -> Response:
     """Departments, users and settings on one page."""
     return render(request, "staff/admin.html", {
         "tree": departments.department_tree(db), "users": accounts.list_users(db),
@@ -33,7 +33,7 @@ def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str =
 
 
 @router.post("/departments")
-async def create_department(request: Request, db: SessionDep, user: AdminUser) -> Any:
+async def create_department(request: Request, db: SessionDep, user: AdminUser) -> Response:
     """Add a department."""
     form = await request.form()
     departments.create_department(db, name=form.get("name"), parent_id=form.get("parent_id"),
@@ -42,7 +42,7 @@ async def create_department(request: Request, db: SessionDep, user: AdminUser) -
 
 
 @router.post("/departments/{department_id}")
-async def update_department(request: Request, db: SessionDep, user: AdminUser, department_id: str) -> Any:
+async def update_department(request: Request, db: SessionDep, user: AdminUser, department_id: str) -> Response:
     """Change a department's domains, keywords or activity."""
     form = await request.form()
     departments.update_department(db, department_id=department_id, domains=form.getlist("domains"),
@@ -53,7 +53,7 @@ async def update_department(request: Request, db: SessionDep, user: AdminUser, d
 @router.post("/users")
 async def create_user(request: Request, user: AdminUserOutsideWrite, username: Annotated[str, Form()] = "",
                       display_name: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "",
-                      department_id: Annotated[str, Form()] = "") -> Any:
+                      department_id: Annotated[str, Form()] = "") -> Response:
     """Add a staff account with a random password, shown once to the admin."""
     password = accounts.generate_password()
     password_hash = await run_in_threadpool(accounts.hash_password, password)  # before the write transaction
@@ -64,14 +64,14 @@ async def create_user(request: Request, user: AdminUserOutsideWrite, username: A
 
 
 @router.post("/users/{user_id}/active")
-def set_active(db: SessionDep, user: AdminUser, user_id: str, active: Annotated[str, Form()] = "") -> Any:
+def set_active(db: SessionDep, user: AdminUser, user_id: str, active: Annotated[str, Form()] = "") -> Response:
     """Deactivate or reactivate an account."""
     accounts.set_user_active(db, user_id=user_id, active=bool_field(active), acting_user=user)
     return RedirectResponse("/staff/admin#users", status_code=303)
 
 
 @router.post("/settings")
-async def update_settings(request: Request, db: SessionDep, user: AdminUser) -> Any:
+async def update_settings(request: Request, db: SessionDep, user: AdminUser) -> Response:
     """Deadline days per appeal kind, auto-close and reopen windows."""
     form = await request.form()
     config.update_settings(db, deadline_days={k: form.get(f"deadline_{k}") for k in APPEAL_KINDS},

@@ -46,7 +46,7 @@ def _report(request: Request, db: SessionDep) -> StatsReport:
 
 
 @router.get("/stats")
-def stats_page(request: Request, db: SessionDep) -> Any:
+def stats_page(request: Request, db: SessionDep) -> Response:
     """Messages, replies, timeliness and satisfaction per department and period, with charts and tables."""
     params = dict(request.query_params)
     context: dict[str, Any] = {"params": params, "departments": department_tree(db), "granularities": GRANULARITIES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import Conflict, ValidationFailed
@@ -18,21 +18,21 @@ router = APIRouter(prefix="/staff/watches")
 
 
 def _list(request: Request, db: SessionDep, user: StaffUser, *, form: dict[str, str], error: Any = None,
-          status_code: int = 200) -> Any:
+          status_code: int = 200) -> Response:
     return render(request, "watches/index.html", {
         "watches": watches.list_watches(db, user=user), "kinds": watches.KINDS, "domains": DOMAINS,
         "hot_issues": current_hot_issues(db), "form": form, "error": error}, status_code=status_code)
 
 
 @router.get("")
-def watch_list(request: Request, db: SessionDep, user: StaffUser, kind: str = "", value: str = "") -> Any:
+def watch_list(request: Request, db: SessionDep, user: StaffUser, kind: str = "", value: str = "") -> Response:
     """My watches and a form to add one (`?kind=place&value=A市` fills it in)."""
     return _list(request, db, user, form={"kind": kind[:20], "value": value[:watches.MAX_VALUE]})
 
 
 @router.post("")
 def watch_create(request: Request, db: SessionDep, user: StaffUser, kind: Annotated[str, Form(max_length=20)] = "",
-                 value: Annotated[str, Form(max_length=2000)] = "") -> Any:
+                 value: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """Save a watch."""
     try:
         watch = watches.create_watch(db, user=user, kind=kind, value=value)
@@ -43,14 +43,14 @@ def watch_create(request: Request, db: SessionDep, user: StaffUser, kind: Annota
 
 
 @router.get("/{watch_id}")
-def watch_page(request: Request, db: SessionDep, user: StaffUser, watch_id: str) -> Any:
+def watch_page(request: Request, db: SessionDep, user: StaffUser, watch_id: str) -> Response:
     """A watch's newest messages and its figures month by month."""
     view = watches.watch_view(db, user=user, watch_id=watch_id)
     return render(request, "watches/watch.html", {"v": view, "kinds": watches.KINDS})
 
 
 @router.post("/{watch_id}/delete")
-def watch_delete(db: SessionDep, user: StaffUser, watch_id: str) -> Any:
+def watch_delete(db: SessionDep, user: StaffUser, watch_id: str) -> Response:
     """Stop watching."""
     watches.delete_watch(db, user=user, watch_id=watch_id)
     return RedirectResponse("/staff/watches", status_code=303)
