@@ -17,6 +17,7 @@ from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, InvalidTransition, NotFound, RateLimited
 from minyi.hot.models import HotIssue, Support
 from minyi.messages.models import Message
+from minyi.nlp.text import join_text
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
 from minyi.workflow.events import SupportedPayload
@@ -81,7 +82,7 @@ def _similar_index(session: Session, *, public_only: bool) -> Any:
         cache = _caches.setdefault(public_only, _IndexCache())
         if cache.key != key or time.monotonic() - cache.built_at > INDEX_TTL_SECONDS:
             rows = session.execute(_candidate_query(public_only=public_only)).all()
-            cache.index = SimilarIndex().fit([f"{r.title}\n{r.body}" for r in rows], ids=[r.id for r in rows])
+            cache.index = SimilarIndex().fit([join_text(r.title, r.body) for r in rows], ids=[r.id for r in rows])
             cache.key, cache.built_at = key, time.monotonic()
         return cache.index
 

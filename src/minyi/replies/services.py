@@ -19,6 +19,7 @@ from minyi.core.workdays import workdays_between
 from minyi.departments.models import Department
 from minyi.nlp.labels import APPEAL_KINDS
 from minyi.nlp.reply_quality import ReplyCheck, ReplyChecker
+from minyi.nlp.text import join_text
 from minyi.replies.models import ReplyTemplate
 from minyi.workflow.actors import Actor
 from minyi.workflow.config import deadline_days
@@ -72,7 +73,7 @@ def check_reply(session: Session, *, case_id: Any, body: Any, actor: Actor, now:
     days = workdays_between(start, china_today(now or utcnow()))
     limit = (workdays_between(start, case.deadline) if case.deadline
              else deadline_days(session, case.message.appeal_kind))
-    message = f"{case.message.title}\n{case.message.body}"
+    message = join_text(case.message.title, case.message.body)
     return DraftCheck(_checker(max(limit, 1)).check(message, text, workdays=days), days, max(limit, 1))
 
 

@@ -14,6 +14,7 @@ from minyi.departments.models import Department
 from minyi.messages.models import Message
 from minyi.nlp.display import public_display
 from minyi.nlp.reply_quality import ReplyChecker
+from minyi.nlp.text import join_text
 from minyi.reports.content import Period, ReplyExample
 from minyi.stats.figures import CaseFacts
 from minyi.stats.services import load_facts
@@ -69,7 +70,7 @@ def reply_examples(session: Session, *, period: Period,
     for case_id, (body, title, text, department) in first.items():
         fact = facts[case_id]
         score, reasons = _score(fact, len(body.strip()))
-        check = checker.check(f"{title}\n{text}", body, workdays=fact.reply_days)
+        check = checker.check(join_text(title, text), body, workdays=fact.reply_days)
         score += QUALITY_WEIGHT * sum(f.score for f in check.findings)
         reasons = [f"{f.name}：{f.verdict_name}（{f.summary}）" for f in check.findings
                    if f.criterion != "timeliness"] + reasons
