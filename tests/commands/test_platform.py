@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from minyi.cli import main
 from minyi.core import settings as settings_module
+from minyi.web.state import app_state
 
 
 def test_serve_leaves_forwarded_headers_to_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,4 +27,4 @@ def test_serve_leaves_forwarded_headers_to_the_app(tmp_path: Path, monkeypatch: 
         settings_module.get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert calls and calls[0]["proxy_headers"] is False and calls[0]["port"] == 8123
-    assert calls[0]["app"].state.settings.trusted_proxies == ("10.0.0.1/32",)
+    assert app_state(calls[0]["app"]).settings.trusted_proxies == ("10.0.0.1/32",)
