@@ -105,9 +105,17 @@ def _already_sent(session: Session, keys: list[str]) -> set[str]:
     return set(session.scalars(select(Notice.dedup_key).where(Notice.dedup_key.in_(keys))))
 
 
+def _deadline(case: Case) -> date:
+    """The deadline of a case selected by a deadline condition (such a case always has one)."""
+    if case.deadline is None:
+        msg = f"case {case.id} has no deadline"
+        raise ValueError(msg)
+    return case.deadline
+
+
 def _describe(case: Case) -> str:
     dept = case.department.name if case.department else "承办部门"
-    return f"办件 {case.id}「{case.message.title}」由{dept}承办，办理时限为 {case.deadline.isoformat()}"
+    return f"办件 {case.id}「{case.message.title}」由{dept}承办，办理时限为 {_deadline(case).isoformat()}"
 
 
 def send_deadline_reminders(session: Session, *, remind_workdays: int, outbound: Outbound,
@@ -116,13 +124,13 @@ def send_deadline_reminders(session: Session, *, remind_workdays: int, outbound:
     today = today or china_today()
     horizon = add_workdays(today, max(0, remind_workdays))
     cases = _due_cases(session, Case.deadline >= today, Case.deadline <= horizon)
-    keys = {c.id: f"{REMINDER}:{c.id}:{c.deadline.isoformat()}" for c in cases}
+    keys = {c.id: f"{REMINDER}:{c.id}:{_deadline(c).isoformat()}" for c in cases}
     done = _already_sent(session, list(keys.values()))
     sent = 0
     for case in cases:
         if keys[case.id] in done:
             continue
-        left = workdays_between(today, case.deadline)
+        left = workdays_between(today, _deadline(case))
         when = "今天到期" if left == 0 else f"还剩 {left} 个工作日"
         notice = notify(session, kind=REMINDER, case=case, dedup_key=keys[case.id],
                         title=f"【时限提醒】办件 {case.id} {when}",
@@ -136,14 +144,14 @@ def escalate_overdue(session: Session, *, outbound: Outbound, today: date | None
     """督办 every open case past its deadline (an 'escalate' event by the system), and tell supervisors and handlers."""
     today = today or china_today()
     cases = _due_cases(session, overdue_clause(today))
-    keys = {c.id: f"{ESCALATION}:{c.id}:{c.deadline.isoformat()}" for c in cases}
+    keys = {c.id: f"{ESCALATION}:{c.id}:{_deadline(c).isoformat()}" for c in cases}
     done = _already_sent(session, list(keys.values()))
     escalated = 0
     for case in cases:
         if keys[case.id] in done:
             continue
-        late = workdays_between(case.deadline, today)
-        reason = f"超过办理时限（{case.deadline.isoformat()}）{late} 个工作日仍未答复，系统自动督办"
+        late = workdays_between(_deadline(case), today)
+        reason = f"超过办理时限（{_deadline(case).isoformat()}）{late} 个工作日仍未答复，系统自动督办"
         workflow.escalate(session, actor=Actor.system(), case_id=case.id, reason=reason)
         users = supervisors(session) + department_handlers(session, case.department_id)
         notify(session, kind=ESCALATION, case=case, dedup_key=keys[case.id],
@@ -235,7 +243,7 @@ def mark_all_read(session: Session, *, user_id: int) -> int:
     """Mark every unread notification of the user read; returns how many."""
     result = session.execute(update(Notification).where(Notification.user_id == user_id,
                                                         Notification.read_at.is_(None)).values(read_at=utcnow()))
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's result is a CursorResult
 
 
 def preferences(session: Session, *, user_id: int) -> NotificationPreference:
