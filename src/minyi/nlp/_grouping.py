@@ -25,8 +25,10 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -380,7 +382,8 @@ class IssueGrouper:
             setattr(self, key, value)
         return self
 
-    def fit(self, X: Sequence[str], y: object = None, *, times: Sequence[float | None] | None = None,  # noqa: N803
+    def fit(self, X: Sequence[str], y: object = None, *,  # noqa: N803
+            times: Sequence[float | None] | npt.NDArray[np.float64] | None = None,
             places: Sequence[Iterable[str]] | None = None) -> IssueGrouper:
         texts = list(X)
         n = len(texts)
@@ -425,8 +428,10 @@ class IssueGrouper:
         self.timings_ = timings
         return self
 
-    def fit_predict(self, X: Sequence[str], y: object = None, **fit_params: object) -> np.ndarray:  # noqa: N803
-        return self.fit(X, **fit_params).labels_
+    def fit_predict(self, X: Sequence[str], y: object = None, *,  # noqa: N803
+                    times: Sequence[float | None] | npt.NDArray[np.float64] | None = None,
+                    places: Sequence[Iterable[str]] | None = None) -> np.ndarray:
+        return self.fit(X, times=times, places=places).labels_
 
 
 class _Clock:
@@ -497,7 +502,7 @@ def _cluster_periods(day: np.ndarray, cluster: np.ndarray, k: int) -> tuple[np.n
     return start, end
 
 
-def _progress(items: Sequence, enabled: bool, desc: str) -> Iterable:
+def _progress(items: Sequence[Any] | np.ndarray, enabled: bool, desc: str) -> Iterable:
     if not enabled:
         return items
     from tqdm import tqdm

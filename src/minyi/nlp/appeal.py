@@ -27,6 +27,7 @@ import csv
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import numpy as np
 import scipy.sparse as sp
@@ -138,7 +139,7 @@ class AppealFeatures(TransformerMixin, BaseEstimator):
         """Title, body head, body tail of each text in turn (N_FIELDS strings per text), whitespace
         removed (the data has runs of \\n\\t). String ``j`` is field ``j % N_FIELDS`` of text
         ``j // N_FIELDS``."""
-        out = []
+        out: list[str] = []
         head_window, tail_window = 2 * self.max_body_chars, 2 * self.tail_chars
         for text in texts:
             title, body = split_text(text)
@@ -251,7 +252,7 @@ class AppealKindClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.max_ngrams = max_ngrams
 
-    def fit(self, texts: Iterable[str], y: Sequence[str]) -> AppealKindClassifier:
+    def fit(self, texts: Iterable[str], y: Sequence[str] | np.ndarray) -> AppealKindClassifier:
         texts = list(texts)
         y = np.asarray(y)
         if len(texts) != len(y):
@@ -382,7 +383,22 @@ def describe_agreement(agreed: dict) -> str:
     )
 
 
-def evaluate(data_dir: Path, gold_dir: Path, *, n_splits: int = 5, random_state: int = 0, **params: object) -> dict:
+class AppealParams(TypedDict, total=False):
+    """Keyword arguments of :class:`AppealKindClassifier` (what :func:`evaluate` passes on)."""
+
+    C: float
+    max_body_chars: int
+    tail_chars: int
+    min_df: int
+    cue_weight: float
+    title_weight: float
+    tail_weight: float
+    class_weight: str | dict | None
+    max_ngrams: int | None
+
+
+def evaluate(data_dir: Path, gold_dir: Path, *, n_splits: int = 5, random_state: int = 0,
+             **params: Unpack[AppealParams]) -> dict:
     """Stratified k-fold cross-validation of :class:`AppealKindClassifier` on the gold labels.
 
     Near-duplicate messages (the same text posted twice, a petition signed by several writers) are

@@ -108,15 +108,17 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_dense_coef", None)
         return state
 
-    def predict_proba(self, X: Iterable[str], **kwargs: object) -> np.ndarray:  # noqa: N803
+    def predict_proba(self, X: Iterable[str], *, tokens: Sequence[Sequence[str]] | None = None,  # noqa: N803
+                      base: sp.csr_matrix | None = None) -> np.ndarray:
         """Softmax of the margins (a score that sums to 1, not a calibrated probability)."""
-        margins = self.decision_function(X, **kwargs) / self.temperature
+        margins = self.decision_function(X, tokens=tokens, base=base) / self.temperature
         margins -= margins.max(axis=1, keepdims=True)
         expd = np.exp(margins)
         return expd / expd.sum(axis=1, keepdims=True)
 
-    def predict(self, X: Iterable[str], **kwargs: object) -> np.ndarray:  # noqa: N803
-        return self.classes_[np.argmax(self.decision_function(X, **kwargs), axis=1)]
+    def predict(self, X: Iterable[str], *, tokens: Sequence[Sequence[str]] | None = None,  # noqa: N803
+                base: sp.csr_matrix | None = None) -> np.ndarray:
+        return self.classes_[np.argmax(self.decision_function(X, tokens=tokens, base=base), axis=1)]
 
 
 # Departments named in official replies -> the domain they handle (distant supervision, label-free).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,14 +22,38 @@ __all__ = ["classification_report_dict", "cross_validate_departments", "cross_va
            "stratified_folds", "top_k_accuracy"]
 
 
-def stratified_folds(y: Sequence[str], n_splits: int = 5, random_state: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+
+class DomainParams(TypedDict, total=False):
+    """Keyword arguments of DomainClassifier that cross_validate_domain passes on (it sets keywords and features)."""
+
+    C: float
+    keyword_weight: float
+    title_keyword_weight: float
+    min_df: int
+    class_weight: str | None
+    temperature: float
+    max_weights: int | None
+    keyword_chars: int
+
+
+class DepartmentParams(TypedDict, total=False):
+    """Keyword arguments of DepartmentSuggester that cross_validate_departments passes on (it sets
+    min_examples and features)."""
+
+    C: float
+    temperature: float
+    max_weights: int | None
+
+
+def stratified_folds(y: Sequence[str] | np.ndarray, n_splits: int = 5,
+                     random_state: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, test) index arrays of a shuffled stratified k-fold split."""
     y = np.asarray(y)
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     return list(splitter.split(np.zeros(len(y)), y))
 
 
-def classification_report_dict(y_true: Sequence[str], y_pred: Sequence[str],
+def classification_report_dict(y_true: Sequence[str] | np.ndarray, y_pred: Sequence[str] | np.ndarray,
                                labels: Sequence[str] | None = None) -> dict:
     """macro_f1, accuracy, per-class F1 and the confusion matrix (rows = truth, columns = prediction)."""
     y_true = np.asarray(y_true, dtype=object)
@@ -64,7 +88,7 @@ def top_k_accuracy(y_true: Sequence[str], ranked: Sequence[Sequence[str]], k: in
 
 
 def cross_validate_domain(data: TrainingData, *, n_splits: int = 5, random_state: int = 0,
-                          features: TextFeatures | None = None, **params: object) -> dict:
+                          features: TextFeatures | None = None, **params: Unpack[DomainParams]) -> dict:
     """Stratified k-fold CV of the domain classifier on the labelled messages only.
 
     Each fold trains on its labelled part plus every distant/extra example (none of them is a copy of a
@@ -95,7 +119,7 @@ def cross_validate_domain(data: TrainingData, *, n_splits: int = 5, random_state
 
 def cross_validate_departments(data: TrainingData, *, n_splits: int = 3, random_state: int = 0,
                                min_examples: int = 3, features: TextFeatures | None = None,
-                               **params: object) -> dict:
+                               **params: Unpack[DepartmentParams]) -> dict:
     """Top-1/top-3 accuracy of DepartmentSuggester by stratified k-fold CV over the replies that name a
     department; departments with fewer than `min_examples` replies are dropped from both sides."""
     counts = Counter(d for d in data.department_labels if d)

@@ -69,7 +69,8 @@ def _break_indents(text: str) -> str:
     """A run of 2+ ideographic spaces (with the spaces or tabs around it) that follows a visible
     character becomes a line break. The same as substituting ``(?<=\\S)[ \\t\\xa0]*\\u3000{2,}…``,
     but the regex engine does not try a look-behind at every position (3x faster on the data)."""
-    parts, last = [], 0
+    parts: list[str] = []
+    last = 0
     for m in _INDENT.finditer(text):
         start = m.start()
         while start > last and text[start - 1] in " \t\xa0":

@@ -215,7 +215,10 @@ class MessageAnalyzer(BaseEstimator):
         for r, text, flag in zip(results, texts, flags, strict=True):
             r["urgent"] = bool(flag)
             if flag:
-                r["urgent_reasons"] = _guarded(lambda t=text: list(model.explain(t)), "urgency reasons") or []
+                def reasons(t: str = text) -> list[str]:
+                    return list(model.explain(t))
+
+                r["urgent_reasons"] = _guarded(reasons, "urgency reasons") or []
 
     def _places(self, texts: list[str], results: list[AnalysisResult]) -> None:
         model = getattr(self, "places_", None)
