@@ -381,3 +381,10 @@ def test_ideographic_indents_break_lines_exactly_as_the_lookbehind_pattern_did()
         assert _break_indents(text) == reference.sub("\n", text), repr(text)
     assert _break_indents("第一段。\u3000\u3000第二段") == "第一段。\n第二段"
     assert _break_indents("\u3000\u3000开头缩进") == "\u3000\u3000开头缩进"
+
+
+def test_html_without_an_article_falls_back_to_the_plain_text_of_its_body() -> None:
+    """trafilatura finds no article in a bare page: the selectolax (lexbor) fallback reads its body instead."""
+    page = "<html><head><title>t</title></head><body><div></div><p>路灯坏了<script>var x = 1;</script></p></body></html>"
+    result = normalize(page)
+    assert result.text == "路灯坏了" and result.repairs[0].kind == "html_extract"

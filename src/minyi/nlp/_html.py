@@ -54,9 +54,9 @@ def extract_html(html: str) -> str:
 
 
 def _selectolax_text(html: str) -> str:
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser  # selectolax 1.0 removed the old `parser` (Modest) backend
 
-    tree = HTMLParser(html)
+    tree = LexborHTMLParser(html)
     tree.strip_tags(["script", "style", "nav", "header", "footer", "aside", "form", "noscript"])
     body = tree.body or tree.root
     return body.text(separator="\n") if body is not None else ""
