@@ -57,12 +57,12 @@ def _cohort_only(session, *, start, end):
     """The cases of the period with their message attributes, no events (the baseline adds them one by one)."""
     from sqlalchemy import select
 
+    from minyi.core.clock import china_days_utc
     from minyi.messages.models import Message
     from minyi.stats.figures import CaseFacts
-    from minyi.stats.services import _utc_bounds
     from minyi.workflow.models import Case, CaseEvent
 
-    low, high = _utc_bounds(start, end)
+    low, high = china_days_utc(start, end)
     cohort = select(CaseEvent.case_id).where(CaseEvent.kind == "submit", CaseEvent.created_at >= low,
                                              CaseEvent.created_at < high)
     rows = session.execute(select(Case.id, Message.domain, Message.appeal_kind, Message.place_text, Message.is_public)
