@@ -46,7 +46,7 @@ def test_non_acute_mentions_are_not_flagged(detector: UrgencyDetector, text: str
 
 def test_explain_names_the_phrases(detector: UrgencyDetector) -> None:
     reasons = detector.explain("小区燃气泄漏\n楼道里燃气泄漏，很危险。")
-    assert reasons[0] == "燃气泄漏"
+    assert "燃气泄漏" in reasons[0]
 
 
 def test_hypothetical_mentions_are_marked(detector: UrgencyDetector) -> None:
@@ -101,3 +101,81 @@ def test_a_smell_of_gas_is_urgent() -> None:
     text = "燃气管道有异味疑似泄漏\n滨江小区5栋一楼楼道里这两天一直有很重的燃气味，担心发生危险，请尽快处理！"
     assert detector.predict([text]) == [True]
     assert any("燃气味" in reason for reason in detector.explain(text))
+
+
+# -- issue 12: plain-word dangers, context, the learned layer (fixed examples written for these tests) --------
+SELF_HARM = [
+    "撑不住了\n欠的钱还不上，药我已经攒了一瓶，今晚睡过去就好了。",
+    "求助\n我弟弟把东西全送人了，还发了再见了这个世界，电话打不通。",
+    "讨薪\n工地的老王爬上塔吊顶上，说不给钱就往下跳。",
+    "熬不下去了\n低保被取消，看病的钱也没有，不如一了百了。",
+]
+NEAR_MISS = [
+    "声明\n我不会想不开，只是想问公积金为什么三年没缴。",
+    "表扬\n几年前我想过轻生，幸亏社区开导，现在工作稳定了，谢谢。",
+    "网速慢\n宽带慢得让人想死，请通信管理部门督促整改。",
+    "辟谣\n网上传我们小区有人跳楼，是谣言，请有关部门核实。",
+]
+
+
+@pytest.mark.parametrize("text", SELF_HARM)
+def test_indirect_self_harm_is_caught_by_rules_alone(detector: UrgencyDetector, text: str) -> None:
+    assert detector.predict([text]) == [True]
+    assert detector.explain(text)[0].startswith("自伤/轻生："), detector.explain(text)
+
+
+@pytest.mark.parametrize("text", NEAR_MISS)
+def test_negated_past_figurative_and_rumoured_self_harm_is_not(text: str) -> None:
+    from minyi.nlp._urgency_cues import self_harm
+
+    assert self_harm(text) == [], text
+
+
+def test_cue_context() -> None:
+    from minyi.nlp._urgency_cues import scan
+
+    contexts = {c.text: c.context for c in scan("楼道里没有燃气味，房子像危房一样，一旦着火就麻烦，现在冒烟了")}
+    assert contexts["燃气味"] == "negated"
+    assert contexts["危房"] == "comparison"
+    assert contexts["着火"] == "hypothetical"
+    assert contexts["冒烟"] == ""
+
+
+def _learned() -> UrgencyDetector:
+    danger = ["公园路灯打坏，电线落出来，小孩在旁边跑。", "楼道一股很浓的煤气味，越来越重，老人在家。",
+              "隔壁房子墙裂了大口子，还在掉土，一家人还住在里面。", "河水漫进屋，齐腰深，老人困在屋里。",
+              "食堂吃完饭好多学生上吐下泻，还在营业。", "村口电线耷拉下来离地一米，孩子放学要过。"]
+    near = ["建议在公园加装路灯，晚上太黑了。", "上个月的燃气味已经修好了，谢谢师傅。",
+            "房价高得要命，希望出台限价政策。", "网传明天要发洪水，请问是真的吗？",
+            "去年食堂出过腹泻，已经换了承包商，想问合同。", "物业费涨得像坐火箭，请查一查。"]
+    return UrgencyDetector(learned=True).fit(danger + near, [1] * len(danger) + [0] * len(near))
+
+
+def test_learned_layer_is_a_dot_product_and_pickles() -> None:
+    det = _learned()
+    texts = ["小区配电箱敞着，线头裸露，孩子摸了被电了一下。", "建议开展安全用电宣传。"]
+    proba = det.predict_proba(texts)
+    assert proba.shape == (2,) and proba[0] > proba[1]
+    clone = pickle.loads(pickle.dumps(det))  # noqa: S301 - our own object
+    assert clone.predict(texts) == det.predict(texts)
+    assert det.coef_.shape == (det.n_features_,)
+
+
+def test_self_harm_is_rule_first_even_with_a_learned_layer() -> None:
+    det = _learned().set_params(model_threshold=1.1, rule_threshold=99.0)  # the model can flag nothing
+    assert det.predict(SELF_HARM) == [True] * len(SELF_HARM)
+
+
+@pytest.mark.parametrize("path", ["urgency_dev.csv"])
+def test_dev_set_figures_by_cross_validation(request, path: str) -> None:
+    """The development set (written for tuning) by 5-fold CV of the learned layer — not the blind set."""
+    from minyi.nlp.urgency import cross_validate_dev, load_dev_set
+    from minyi.nlp.urgency_report import figures
+
+    gold = request.config.rootpath / "gold"
+    texts, labels, cats = load_dev_set(gold)
+    f = figures(labels, cross_validate_dev(texts, labels, cats), cats)
+    assert f["self_harm_recall"] == 1.0
+    assert f["recall"] >= 0.95
+    assert f["near_miss_flagged"] <= 0.20
+    assert f["precision"] >= 0.85

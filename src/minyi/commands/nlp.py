@@ -217,7 +217,8 @@ def eval(data_dir: Path, gold_dir: Path, random_state: int) -> None:
 @click.command()
 @click.argument("infile", metavar="IN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="JSON lines to write: one {id, domain, appeal_kind, urgent, places, departments} per message.")
+              help="JSON lines to write: one {id, domain, appeal_kind, urgent, urgent_reasons, places, departments} "
+                   "per message.")
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Model file [default: the shipped one].")
 def classify(infile: Path, out: Path, model_path: Path | None) -> None:
@@ -245,7 +246,7 @@ def classify(infile: Path, out: Path, model_path: Path | None) -> None:
 
 def _classify_row(message: dict[str, Any], result: AnalysisResult) -> dict[str, Any]:
     return {"id": message["id"], "domain": result["domain"], "appeal_kind": result["appeal_kind"],
-            "urgent": result["urgent"], "places": result["places"],
+            "urgent": result["urgent"], "urgent_reasons": result["urgent_reasons"], "places": result["places"],
             "departments": [name for name, _ in result["departments"]]}
 
 

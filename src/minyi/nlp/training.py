@@ -104,6 +104,11 @@ def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
         data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
         data.urgency_labels += [int(v) for v in flags]
         data.files.append(gold_dir / "urgency.csv")
+    if (gold_dir / "urgency_dev.csv").is_file():  # never urgency_blind.csv: it is only measured on
+        texts, flags, _ = urgency.load_dev_set(gold_dir)
+        data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
+        data.urgency_labels += [int(v) for v in flags]
+        data.files.append(gold_dir / "urgency_dev.csv")
 
 
 def _load_extra(data: TrainingData, path: Path) -> None:
@@ -144,7 +149,7 @@ def train_default(data: TrainingData, *, progress: Callable[[str], None] | None 
         say("appeal kind")
         appeal_kinds = appeal.AppealKindClassifier().fit(data.appeal_texts, data.appeal_labels)
     say("urgency")
-    detector = urgency.UrgencyDetector().fit(data.urgency_texts, data.urgency_labels or None)
+    detector = urgency.UrgencyDetector(learned=True).fit(data.urgency_texts, data.urgency_labels or None)
     places = PlaceExtractor().fit(data.all_texts[:0])
     analyzer = MessageAnalyzer(domain=DomainClassifier(keywords=data.keywords), appeal=appeal_kinds,
                                urgency=detector, places=places)

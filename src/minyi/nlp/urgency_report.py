@@ -74,6 +74,13 @@ def _print_categories(f: dict[str, Any], labels: Sequence[int], categories: Sequ
     print("  " + "; ".join(parts))
 
 
+def _clean(text: str) -> str:
+    from minyi.nlp.pipeline import clean_message
+    from minyi.nlp.text import split_text
+
+    return clean_message(*split_text(text))[0].joined
+
+
 def _real(data_dir: Path, gold_dir: Path, detector: Any) -> dict[str, Any] | None:
     from minyi.nlp import urgency
     from minyi.nlp.pipeline import clean_message
@@ -107,8 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_line("dev (shipped detector" + (", trained on it)" if learned else ")"), f))
         _print_categories(f, labels, cats)
         if learned:
-            cv = urgency.cross_validate_dev(args.gold, args.data)
-            print(_line("dev (5-fold CV, learned part retrained per fold)", cv))
+            raw, labels, cats = urgency.load_dev_set(args.gold)
+            extra: tuple[list[str], list[int]] = ([], [])
+            if (args.gold / "urgency.csv").is_file() and args.data.is_dir():
+                extra = urgency.load_gold_texts(args.data, args.gold)
+            flags = urgency.cross_validate_dev([_clean(t) for t in raw], labels, cats,
+                                               extra=([_clean(t) for t in extra[0]], extra[1]))
+            cv = figures(labels, flags, cats, per_category=True)
+            print(_line("dev (5-fold CV by category, learned layer retrained per fold on 4 folds + real set)", cv))
             _print_categories(cv, labels, cats)
     real = _real(args.data, args.gold, detector)
     if real is not None:
