@@ -87,8 +87,14 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings for an app under test (rate limit high enough not to interfere)."""
-    return Settings(data_dir=tmp_path, database_url="sqlite://", secret_key="test-secret", run_scheduler=False,
-                    run_analysis=False, submit_rate_limit=1000)
+    return Settings(
+        data_dir=tmp_path,
+        database_url="sqlite://",
+        secret_key="test-secret",
+        run_scheduler=False,
+        run_analysis=False,
+        submit_rate_limit=1000,
+    )
 
 
 @pytest.fixture

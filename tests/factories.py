@@ -33,15 +33,28 @@ def department(db: Session, *, name: str | None = None, domains: list[str] | Non
 
 def user(db: Session, *, role: str, dept: Department | None = None, username: str | None = None) -> User:
     """A staff user whose password is PASSWORD."""
-    return accounts.create_user(db, username=username or f"{role}{next(_seq)}", display_name=f"{role}测试",
-                                password=PASSWORD, role=role, department_id=dept.id if dept else None)
+    return accounts.create_user(
+        db,
+        username=username or f"{role}{next(_seq)}",
+        display_name=f"{role}测试",
+        password=PASSWORD,
+        role=role,
+        department_id=dept.id if dept else None,
+    )
 
 
 def message(db: Session, **overrides: Any) -> Submission:
     """A submitted message with its case."""
-    data = {"title": "小区门口路灯不亮", "body": "幸福路小区门口的路灯已经坏了两周，晚上出行很不安全，请尽快维修。",
-            "appeal_kind": "complaint", "domain": "城乡建设", "place_text": "幸福路小区",
-            "contact_name": "张三", "contact_phone": "13800138000", "is_public": True}
+    data = {
+        "title": "小区门口路灯不亮",
+        "body": "幸福路小区门口的路灯已经坏了两周，晚上出行很不安全，请尽快维修。",
+        "appeal_kind": "complaint",
+        "domain": "城乡建设",
+        "place_text": "幸福路小区",
+        "contact_name": "张三",
+        "contact_phone": "13800138000",
+        "is_public": True,
+    }
     data.update(overrides)
     return submit_message(db, data=data)
 
@@ -89,13 +102,17 @@ def csrf(client: TestClient) -> str:
 
 def login(client: TestClient, u: User) -> None:
     """Log a staff user in through the form."""
-    response = client.post("/staff/login", data={"username": u.username, "password": PASSWORD,
-                                                  "csrf_token": csrf(client)}, follow_redirects=False)
+    response = client.post(
+        "/staff/login",
+        data={"username": u.username, "password": PASSWORD, "csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
 
 
 def logged_deadline(db: Session, case_id: int) -> date | None:
     """The deadline in force that a case's event log gives back (what `Case.deadline` must hold)."""
-    events = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                        .order_by(CaseEvent.created_at, CaseEvent.id))
+    events = db.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.created_at, CaseEvent.id)
+    )
     return deadline_in_force(e.payload for e in events)

@@ -36,9 +36,10 @@ def _snapshot(url: str, tables: dict[str, list[str]]) -> dict[str, list[tuple[ob
     """Every row of the given tables, restricted to the given columns, in primary-key order."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        return {t: [tuple(r) for r in conn.exec_driver_sql(
-            f"SELECT {', '.join(cols)} FROM {t} ORDER BY 1")]  # noqa: S608 - names come from the schema itself
-                for t, cols in tables.items()}
+        return {
+            t: [tuple(r) for r in conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM {t} ORDER BY 1")]  # noqa: S608 - names come from the schema itself
+            for t, cols in tables.items()
+        }
 
 
 def test_a_release_database_upgrades_without_losing_anything(tmp_path: Path) -> None:
@@ -48,8 +49,9 @@ def test_a_release_database_upgrades_without_losing_anything(tmp_path: Path) -> 
     db.write_bytes(RELEASE_DB.read_bytes())
     url = f"sqlite:///{db}"
     inspector = inspect(make_engine(url))
-    old = {t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names()
-           if t != "alembic_version"}
+    old = {
+        t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names() if t != "alembic_version"
+    }
     before = _snapshot(url, old)
     assert len(before["messages"]) == 17 and len(before["case_events"]) > 40  # demo data and the import are there
     upgrade(url)

@@ -41,6 +41,7 @@ STAFF: list[tuple[str, str, str, str | None]] = [
     ("renshe", "人社局承办人", "handler", "市人力资源和社会保障局"),
 ]
 
+
 @dataclass(frozen=True)
 class DemoMessage:
     """A demo message and what happened to it, day by day from `days_ago`."""
@@ -57,65 +58,167 @@ class DemoMessage:
 
 _STREET_LIGHT = "感谢您的建议。经现场勘查，该路口已列入今年信号灯建设计划，预计下月底前完成安装并施划斑马线。如有疑问请拨打交通运输局咨询电话。"
 MESSAGES: list[DemoMessage] = [
-    DemoMessage("建议在青山路口增设行人过街信号灯",
-                "青山路与文化路交叉口每天早晚高峰车流很大，附近有两所小学，孩子过马路非常危险。建议增设行人过街信号灯并施划斑马线。",
-                "suggestion", "交通运输", "东湖区青山路与文化路交叉口", 30, "市交通运输局",
-                (("accept", ""), ("reply", _STREET_LIGHT), ("rate", "satisfied"))),
-    DemoMessage("夜间施工噪音扰民，影响休息",
-                "幸福里小区旁边的工地连续两周每天晚上十一点以后还在浇筑混凝土，噪音很大，老人孩子无法休息，希望有关部门尽快处理。",
-                "complaint", "环境保护", "东湖区幸福里小区", 12, "市生态环境局",
-                (("accept", ""), ("reply", "经查，该工地未办理夜间施工许可，我局已责令其立即停止夜间施工并立案处理。今后如发现违规夜间施工，可随时拨打环境投诉热线。"))),
-    DemoMessage("咨询小学入学需要准备哪些材料",
-                "孩子今年九月上小学，我们是外地户籍在本市居住三年，想咨询需要准备哪些材料、什么时候报名。",
-                "inquiry", "教育文体", "", 9, "市教育局", (("accept", ""),)),
-    DemoMessage("小区电梯经常故障困人",
-                "阳光花园小区3栋电梯本月已经故障三次，上周还困了一位老人半个小时。物业一直说在报修，请住建部门督促物业尽快维修。",
-                "complaint", "城乡建设", "东湖区阳光花园小区3栋", 20, "市住房和城乡建设局", (("accept", ""),)),
-    DemoMessage("物业维修基金使用不公开",
-                "我们小区去年动用了维修基金更换水泵，但业主一直看不到费用明细，请问维修基金的使用是否应当公示？",
-                "inquiry", "城乡建设", "东湖区和平里小区", 2, "市住房和城乡建设局", (("accept", ""),)),
-    DemoMessage("小区旁建筑垃圾长期堆放",
-                "锦绣家园小区北门外空地上堆放了大量建筑垃圾，已经半年没人清理，夏天蚊虫很多，下雨还会堵塞排水沟。",
-                "complaint", "城乡建设", "东湖区锦绣家园小区北门", 1, "市住房和城乡建设局"),
-    DemoMessage("表扬青山街道工作人员热心服务",
-                "上个月我去街道办理居住证，工作人员耐心细致，还主动帮我复印材料，特此表扬，感谢你们的辛勤付出。",
-                "praise", None, "东湖区青山街道", 0.5),
-    DemoMessage("失业后社保如何继续缴纳",
-                "我今年六月被公司裁员，目前还没有找到新工作，想问一下个人怎么继续缴纳社保，断缴会有什么影响？",
-                "inquiry", "劳动和社会保障", "", 0.3),
-    DemoMessage("公交12路发车间隔太长",
-                "12路公交早上七点到八点之间经常要等二十多分钟，车上非常拥挤，希望增加早高峰班次。",
-                "suggestion", "交通运输", "", 0.2),
-    DemoMessage("燃气管道有异味疑似泄漏",
-                "滨江小区5栋一楼楼道里这两天一直有很重的燃气味，已经打过燃气公司电话但还没人来，担心发生危险，请尽快处理！",
-                "help", "城乡建设", "东湖区滨江小区5栋", 0.1),
-    DemoMessage("老旧小区加装电梯申请流程",
-                "我们是建于1995年的老旧小区，居民想加装电梯，请问申请流程是什么，政府有没有补贴？",
-                "inquiry", "城乡建设", "东湖区和平里小区", 16, "市住房和城乡建设局",
-                (("accept", ""),
-                 ("reply", "您好，既有住宅加装电梯需经本单元业主表决同意后，向所在街道提交申请材料，审批通过后可申请财政补贴。具体材料清单可到街道便民服务中心领取。"),
-                 ("rate", "unsatisfied"))),
-    DemoMessage("幸福里小区旁工地半夜还在施工",
-                "幸福里小区东侧的工地这几天夜里十二点还在打桩，噪音震得窗户响，孩子第二天还要上学，请管一管。",
-                "complaint", "环境保护", "东湖区幸福里小区", 4),
-    DemoMessage("工地夜间施工噪音大，投诉多次无果",
-                "幸福里小区附近工地夜间施工的噪音问题已经反映过，最近又开始了，晚上根本睡不着，希望彻底解决。",
-                "complaint", "环境保护", "东湖区幸福里小区", 1.5),
-    DemoMessage("拖欠农民工工资三个月",
-                "我们在东湖区某工地干活，包工头已经拖欠我们十几个人三个月工资，多次讨要都说没钱，请劳动部门帮帮我们。",
-                "help", "劳动和社会保障", "东湖区", 6, "市人力资源和社会保障局", (("accept", ""),)),
+    DemoMessage(
+        "建议在青山路口增设行人过街信号灯",
+        "青山路与文化路交叉口每天早晚高峰车流很大，附近有两所小学，孩子过马路非常危险。建议增设行人过街信号灯并施划斑马线。",
+        "suggestion",
+        "交通运输",
+        "东湖区青山路与文化路交叉口",
+        30,
+        "市交通运输局",
+        (("accept", ""), ("reply", _STREET_LIGHT), ("rate", "satisfied")),
+    ),
+    DemoMessage(
+        "夜间施工噪音扰民，影响休息",
+        "幸福里小区旁边的工地连续两周每天晚上十一点以后还在浇筑混凝土，噪音很大，老人孩子无法休息，希望有关部门尽快处理。",
+        "complaint",
+        "环境保护",
+        "东湖区幸福里小区",
+        12,
+        "市生态环境局",
+        (
+            ("accept", ""),
+            (
+                "reply",
+                "经查，该工地未办理夜间施工许可，我局已责令其立即停止夜间施工并立案处理。今后如发现违规夜间施工，可随时拨打环境投诉热线。",
+            ),
+        ),
+    ),
+    DemoMessage(
+        "咨询小学入学需要准备哪些材料",
+        "孩子今年九月上小学，我们是外地户籍在本市居住三年，想咨询需要准备哪些材料、什么时候报名。",
+        "inquiry",
+        "教育文体",
+        "",
+        9,
+        "市教育局",
+        (("accept", ""),),
+    ),
+    DemoMessage(
+        "小区电梯经常故障困人",
+        "阳光花园小区3栋电梯本月已经故障三次，上周还困了一位老人半个小时。物业一直说在报修，请住建部门督促物业尽快维修。",
+        "complaint",
+        "城乡建设",
+        "东湖区阳光花园小区3栋",
+        20,
+        "市住房和城乡建设局",
+        (("accept", ""),),
+    ),
+    DemoMessage(
+        "物业维修基金使用不公开",
+        "我们小区去年动用了维修基金更换水泵，但业主一直看不到费用明细，请问维修基金的使用是否应当公示？",
+        "inquiry",
+        "城乡建设",
+        "东湖区和平里小区",
+        2,
+        "市住房和城乡建设局",
+        (("accept", ""),),
+    ),
+    DemoMessage(
+        "小区旁建筑垃圾长期堆放",
+        "锦绣家园小区北门外空地上堆放了大量建筑垃圾，已经半年没人清理，夏天蚊虫很多，下雨还会堵塞排水沟。",
+        "complaint",
+        "城乡建设",
+        "东湖区锦绣家园小区北门",
+        1,
+        "市住房和城乡建设局",
+    ),
+    DemoMessage(
+        "表扬青山街道工作人员热心服务",
+        "上个月我去街道办理居住证，工作人员耐心细致，还主动帮我复印材料，特此表扬，感谢你们的辛勤付出。",
+        "praise",
+        None,
+        "东湖区青山街道",
+        0.5,
+    ),
+    DemoMessage(
+        "失业后社保如何继续缴纳",
+        "我今年六月被公司裁员，目前还没有找到新工作，想问一下个人怎么继续缴纳社保，断缴会有什么影响？",
+        "inquiry",
+        "劳动和社会保障",
+        "",
+        0.3,
+    ),
+    DemoMessage(
+        "公交12路发车间隔太长",
+        "12路公交早上七点到八点之间经常要等二十多分钟，车上非常拥挤，希望增加早高峰班次。",
+        "suggestion",
+        "交通运输",
+        "",
+        0.2,
+    ),
+    DemoMessage(
+        "燃气管道有异味疑似泄漏",
+        "滨江小区5栋一楼楼道里这两天一直有很重的燃气味，已经打过燃气公司电话但还没人来，担心发生危险，请尽快处理！",
+        "help",
+        "城乡建设",
+        "东湖区滨江小区5栋",
+        0.1,
+    ),
+    DemoMessage(
+        "老旧小区加装电梯申请流程",
+        "我们是建于1995年的老旧小区，居民想加装电梯，请问申请流程是什么，政府有没有补贴？",
+        "inquiry",
+        "城乡建设",
+        "东湖区和平里小区",
+        16,
+        "市住房和城乡建设局",
+        (
+            ("accept", ""),
+            (
+                "reply",
+                "您好，既有住宅加装电梯需经本单元业主表决同意后，向所在街道提交申请材料，审批通过后可申请财政补贴。具体材料清单可到街道便民服务中心领取。",
+            ),
+            ("rate", "unsatisfied"),
+        ),
+    ),
+    DemoMessage(
+        "幸福里小区旁工地半夜还在施工",
+        "幸福里小区东侧的工地这几天夜里十二点还在打桩，噪音震得窗户响，孩子第二天还要上学，请管一管。",
+        "complaint",
+        "环境保护",
+        "东湖区幸福里小区",
+        4,
+    ),
+    DemoMessage(
+        "工地夜间施工噪音大，投诉多次无果",
+        "幸福里小区附近工地夜间施工的噪音问题已经反映过，最近又开始了，晚上根本睡不着，希望彻底解决。",
+        "complaint",
+        "环境保护",
+        "东湖区幸福里小区",
+        1.5,
+    ),
+    DemoMessage(
+        "拖欠农民工工资三个月",
+        "我们在东湖区某工地干活，包工头已经拖欠我们十几个人三个月工资，多次讨要都说没钱，请劳动部门帮帮我们。",
+        "help",
+        "劳动和社会保障",
+        "东湖区",
+        6,
+        "市人力资源和社会保障局",
+        (("accept", ""),),
+    ),
 ]
 
 
-
-def _replay(session: Session, item: DemoMessage, coordinator: Actor, handler: Actor | None,
-            dept_id: int | None) -> None:
+def _replay(
+    session: Session, item: DemoMessage, coordinator: Actor, handler: Actor | None, dept_id: int | None
+) -> None:
     """Submit the message `days_ago` and play its steps a day (or less) apart, with the clock set back."""
     start = utcnow() - timedelta(days=item.days_ago)
     gap = timedelta(days=min(1.0, item.days_ago / (len(item.steps) + 2)))
     with travel(start):
-        sub = submit_message(session, data={"title": item.title, "body": item.body, "appeal_kind": item.kind,
-                                            "domain": item.domain, "place_text": item.place}, source="demo")
+        sub = submit_message(
+            session,
+            data={
+                "title": item.title,
+                "body": item.body,
+                "appeal_kind": item.kind,
+                "domain": item.domain,
+                "place_text": item.place,
+            },
+            source="demo",
+        )
     if dept_id is None or handler is None:
         return
     with travel(start + gap):
@@ -146,19 +249,31 @@ def load_demo(session: Session) -> DemoResult:
     by_name: dict[str, Department] = {}
     for name, parent, domains, keywords in DEPARTMENTS:
         parent_id = by_name[parent].id if parent else None
-        by_name[name] = departments.create_department(session, name=name, parent_id=parent_id, domains=domains,
-                                                      keywords=keywords)
+        by_name[name] = departments.create_department(
+            session, name=name, parent_id=parent_id, domains=domains, keywords=keywords
+        )
     logins: list[tuple[str, str, str]] = []
     users = {}
     for username, display, role, dept in STAFF:
         password = accounts.generate_password()
-        users[username] = accounts.create_user(session, username=username, display_name=display, password=password,
-                                               role=role, department_id=by_name[dept].id if dept else None)
+        users[username] = accounts.create_user(
+            session,
+            username=username,
+            display_name=display,
+            password=password,
+            role=role,
+            department_id=by_name[dept].id if dept else None,
+        )
         logins.append((username, password, display))
     coordinator = Actor.from_user(users["coordinator"])
     handlers = {u.department_id: Actor.from_user(u) for u in users.values() if u.department_id}
     for item in MESSAGES:
-        _replay(session, item, coordinator, handlers.get(by_name[item.dept].id) if item.dept else None,
-                by_name[item.dept].id if item.dept else None)
+        _replay(
+            session,
+            item,
+            coordinator,
+            handlers.get(by_name[item.dept].id) if item.dept else None,
+            by_name[item.dept].id if item.dept else None,
+        )
     recompute_hot_issues(session)  # the 热点问题 page has something to show from the first minute
     return DemoResult(created=True, logins=logins)

@@ -46,8 +46,9 @@ def test_a_client_locks_out_only_itself(db: Session, session_factory: sessionmak
         _fail(session_factory, u.username, "attacker")
     with pytest.raises(LoginLocked, match="分钟后再试"):  # refused even with the right password, without hashing
         log_in(session_factory, username=u.username, password=f.PASSWORD, client="attacker", hours=1, policy=POLICY)
-    user, _ = log_in(session_factory, username=u.username, password=f.PASSWORD, client="coordinator-pc", hours=1,
-                     policy=POLICY)
+    user, _ = log_in(
+        session_factory, username=u.username, password=f.PASSWORD, client="coordinator-pc", hours=1, policy=POLICY
+    )
     assert user.id == u.id  # the real user, from their own client, is never locked out
     kinds = [e.kind for e in db.scalars(select(AuthEvent).where(AuthEvent.username == u.username))]
     assert kinds.count("login_failed") == POLICY.max_failures and kinds.count("login_locked") == 1
@@ -58,7 +59,7 @@ def test_failed_answers_slow_down_per_account(db: Session, session_factory: sess
     u = f.user(db, role="admin")
     delays = [_fail(session_factory, u.username, f"client-{i}") for i in range(7)]  # many clients, one account
     assert delays[: POLICY.free_failures] == [0.0] * POLICY.free_failures
-    assert delays[POLICY.free_failures:] == [0.25, 0.5, 1.0, 2.0, 4.0]  # doubling, capped at max_delay_seconds
+    assert delays[POLICY.free_failures :] == [0.25, 0.5, 1.0, 2.0, 4.0]  # doubling, capped at max_delay_seconds
     assert POLICY.delay_for(50) == POLICY.max_delay_seconds
     other = f.user(db, role="admin")
     assert _fail(session_factory, other.username, "client-0") == 0.0  # counted per account

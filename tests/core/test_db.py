@@ -29,6 +29,7 @@ def test_good_ids(db: Session) -> None:
 
 # --- writers under load (issue 10, finding 7) ----------------------------------------------------------
 
+
 def _file_engine(tmp_path: Path, **kwargs: object) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path / 'w.sqlite3'}", **kwargs)
     with engine.begin() as conn:

@@ -27,8 +27,17 @@ def cases(db: Session) -> dict:
         workflow.rate(db, case=f.reload(db, rated.case), level="unsatisfied")
     urgent = f.message(db, title="燃气泄漏", body="小区三栋楼道里有很浓的燃气味，请马上处理！", place_text="幸福小区")
     db.add(MessageAnalysis(message_id=urgent.message.id, urgent=True))
-    db.add(HotIssue(rank=1, score=3.0, description="人民公园厕所", start=utcnow(), end=utcnow(),
-                    case_ids=[late.case.id], computed_at=utcnow()))
+    db.add(
+        HotIssue(
+            rank=1,
+            score=3.0,
+            description="人民公园厕所",
+            start=utcnow(),
+            end=utcnow(),
+            case_ids=[late.case.id],
+            computed_at=utcnow(),
+        )
+    )
     db.flush()
     return {"late": late.case.id, "rated": rated.case.id, "urgent": urgent.case.id, "parks": parks}
 
@@ -57,8 +66,9 @@ def test_the_trend_agrees_with_the_statistics(db: Session, cases: dict) -> None:
     with travel(datetime(2024, 3, 20, 9, tzinfo=CHINA_TZ)):
         d = dashboard.build_dashboard(db, today=date(2024, 3, 20))
         march = next(p for p in d.trend if p.month == "2024-03")
-        stats = build_report(db, query=StatsQuery(start=date(2024, 3, 1), end=date(2024, 3, 20)),
-                             today=date(2024, 3, 20)).overall
+        stats = build_report(
+            db, query=StatsQuery(start=date(2024, 3, 1), end=date(2024, 3, 20)), today=date(2024, 3, 20)
+        ).overall
     assert (march.received, march.complaints, march.rated) == (stats.received, 2, 1)
     assert march.satisfaction_rate == stats.satisfaction_rate == 0.0
     place = next(p for p in d.places if p.label == "人民公园")
@@ -71,10 +81,20 @@ def test_an_empty_platform_has_an_empty_dashboard(db: Session) -> None:
     assert all(p.satisfaction_rate is None for p in d.trend)
 
 
-@pytest.mark.parametrize("params", [{"from": "2024-02-30"}, {"to": "yesterday"}, {"status": "late"},
-                                    {"department_id": "1; drop"}, {"appeal_kind": "rant"}, {"hot": "-1"},
-                                    {"from": "2024-03-02", "to": "2024-03-01"}, {"from": "1900-01-01"},
-                                    {"department_id": "9" * 30}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2024-02-30"},
+        {"to": "yesterday"},
+        {"status": "late"},
+        {"department_id": "1; drop"},
+        {"appeal_kind": "rant"},
+        {"hot": "-1"},
+        {"from": "2024-03-02", "to": "2024-03-01"},
+        {"from": "1900-01-01"},
+        {"department_id": "9" * 30},
+    ],
+)
 def test_bad_filters_are_clear_errors(params: dict) -> None:
     with pytest.raises(ValidationFailed):
         dashboard.parse_case_filters(params)

@@ -11,8 +11,9 @@ from minyi.departments import services as ds
 
 def test_tree_is_depth_first(db: Session) -> None:
     root = ds.create_department(db, name="测试市政府")
-    child = ds.create_department(db, name="测试市交通局", parent_id=root.id, domains=["交通运输"],
-                                 keywords="公交， 地铁,  ,出租车")
+    child = ds.create_department(
+        db, name="测试市交通局", parent_id=root.id, domains=["交通运输"], keywords="公交， 地铁,  ,出租车"
+    )
     ds.create_department(db, name="测试市交通局运输科", parent_id=child.id)
     tree = [(n.department.name, n.depth) for n in ds.department_tree(db) if n.department.name.startswith("测试市")]
     assert tree == [("测试市政府", 0), ("测试市交通局", 1), ("测试市交通局运输科", 2)]

@@ -44,11 +44,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"sqlite:///{data / 'e2e.sqlite3'}"
     upgrade(url)
     factory = make_session_factory(make_engine(url))
-    settings = Settings(data_dir=data, database_url=url, secret_key="e2e-secret", run_scheduler=False,
-                        run_analysis=False, submit_rate_limit=100)
+    settings = Settings(
+        data_dir=data,
+        database_url=url,
+        secret_key="e2e-secret",
+        run_scheduler=False,
+        run_analysis=False,
+        submit_rate_limit=100,
+    )
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, factory, start_background=False), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, factory, start_background=False), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -69,8 +78,11 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield instance
         instance.close()
 

@@ -18,8 +18,11 @@ def test_citizen_finds_the_same_problem_supports_it_and_sees_it_hot(
 ) -> None:
     with with_db(live_server) as db:
         for i in range(4):
-            f.message(db, title="丽发新城小区旁搅拌站夜间噪音扰民",
-                      body=f"丽发新城小区附近的搅拌站每天夜里施工，噪音很大，粉尘也多，第{i + 1}次反映。")
+            f.message(
+                db,
+                title="丽发新城小区旁搅拌站夜间噪音扰民",
+                body=f"丽发新城小区附近的搅拌站每天夜里施工，噪音很大，粉尘也多，第{i + 1}次反映。",
+            )
         f.message(db, title="公交线路调整建议", body="建议12路公交延长到新区，方便上班族通勤。")
         recompute_hot_issues(db)
     page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()

@@ -22,8 +22,12 @@ def _login(page, server: LiveServer, username: str) -> None:
 def test_handler_checks_a_draft_reply_then_publishes(live_server: LiveServer, browser, artifacts: Path) -> None:
     with with_db(live_server) as db:
         dept = f.department(db, name="市城管局", domains=["城乡建设"])
-        sub, _coord, _handler = f.case_in_progress(db, dept, title="人行道被占用无法通行",
-                                                   body="和平路人行道长期被商户占用摆摊，行人只能走机动车道，请问什么时候能清理？")
+        sub, _coord, _handler = f.case_in_progress(
+            db,
+            dept,
+            title="人行道被占用无法通行",
+            body="和平路人行道长期被商户占用摆摊，行人只能走机动车道，请问什么时候能清理？",
+        )
         f.user(db, role="handler", dept=dept, username="tools.handler")
         case_id = sub.case.id
     page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()
@@ -35,8 +39,10 @@ def test_handler_checks_a_draft_reply_then_publishes(live_server: LiveServer, br
     page.screenshot(path=str(artifacts / "01-weak-draft-checked.png"), full_page=True)
     result = page.inner_text("#reply-check-result")
     assert "差" in result or "一般" in result
-    good = ("您好，感谢您的反映。根据《城市市容和环境卫生管理条例》，我局已于本周对和平路占道摆摊进行清理，"
-            "并安排每日巡查，预计本月底前完成整治。如有问题请拨打城管热线12319。")
+    good = (
+        "您好，感谢您的反映。根据《城市市容和环境卫生管理条例》，我局已于本周对和平路占道摆摊进行清理，"
+        "并安排每日巡查，预计本月底前完成整治。如有问题请拨打城管热线12319。"
+    )
     page.fill("#reply-body", good)
     page.click("#form-reply button[type=submit]:not(#reply-check-button)")
     assert "已答复" in page.inner_text("#status")

@@ -46,8 +46,14 @@ def test_statistics_in_the_browser(live_server: LiveServer, browser, artifacts: 
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text)  # HTTP statuses (favicon 404, the 422 page) aside
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)  # HTTP statuses (favicon 404, the 422 page) aside
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
 
     page.goto(f"{live_server.url}/stats?{PERIOD}")
     page.wait_for_selector("svg.minyi-chart")

@@ -50,9 +50,11 @@ def test_hot_page_is_empty_before_the_first_computation(client: TestClient) -> N
     assert page.status_code == 200 and "暂无热点问题" in page.text
 
 
-NOISE = [("小学入学材料咨询", "孩子明年上小学需要准备哪些材料，外地户籍可以入学吗？"),
-         ("公交线路调整建议", "建议12路公交延长到新区，方便上班族通勤。"),
-         ("社保断缴怎么办", "失业以后社保断缴了，个人怎么继续缴纳？")]
+NOISE = [
+    ("小学入学材料咨询", "孩子明年上小学需要准备哪些材料，外地户籍可以入学吗？"),
+    ("公交线路调整建议", "建议12路公交延长到新区，方便上班族通勤。"),
+    ("社保断缴怎么办", "失业以后社保断缴了，个人怎么继续缴纳？"),
+]
 MIXER = ("丽发新城小区旁搅拌站夜间噪音扰民", "丽发新城小区附近的搅拌站每天夜里施工，噪音很大，粉尘也多，居民无法休息。")
 
 
@@ -92,8 +94,9 @@ def test_recomputed_hot_issues_show_in_public_and_to_the_coordinator(client: Tes
     f.login(client, f.user(db, role="coordinator"))
     detail = client.get(f"/staff/cases/{ids[0]}").text
     assert "所属热点问题" in detail and "可能相同的问题" in detail and "合并到此件" in detail
-    merged = client.post(f"/staff/cases/{ids[0]}/actions/merge", data={"into_case_id": str(ids[1]),
-                                                                        "csrf_token": f.csrf(client)})
+    merged = client.post(
+        f"/staff/cases/{ids[0]}/actions/merge", data={"into_case_id": str(ids[1]), "csrf_token": f.csrf(client)}
+    )
     assert merged.status_code == 200
     db.expire_all()
     assert db.get(Case, ids[0]).status == "merged"

@@ -20,8 +20,10 @@ def _cases(db: Session) -> dict[str, int]:
     coordinator = f.actor(f.user(db, role="coordinator"))
     ids = {}
     for name, dept, public, title in [
-        ("mine", own, False, "幸福路路灯不亮"), ("own_other", own, False, "幸福路路灯坏了"),
-        ("other_private", other, False, "其他部门私密路灯"), ("other_public", other, True, f"路灯不亮{PHONE}"),
+        ("mine", own, False, "幸福路路灯不亮"),
+        ("own_other", own, False, "幸福路路灯坏了"),
+        ("other_private", other, False, "其他部门私密路灯"),
+        ("other_public", other, True, f"路灯不亮{PHONE}"),
         ("unassigned_private", None, False, "未转办私密路灯"),
     ]:
         sub = f.message(db, title=title, body=BODY, is_public=public)
@@ -44,8 +46,9 @@ def test_a_coordinator_sees_every_similar_case(db: Session) -> None:
     ids = _cases(db)
     actor = f.actor(f.user(db, role="coordinator"))
     hits = hot.similar_cases_for_staff(db, actor=actor, text=f"幸福路路灯不亮\n{BODY}", exclude=ids["mine"])
-    assert {h.case.id for h in hits} == {ids[k] for k in ("own_other", "other_private", "other_public",
-                                                         "unassigned_private")}
+    assert {h.case.id for h in hits} == {
+        ids[k] for k in ("own_other", "other_private", "other_public", "unassigned_private")
+    }
     assert all(h.full for h in hits)
 
 
@@ -53,7 +56,7 @@ def test_the_staff_case_page_of_a_handler_leaks_no_private_case(client: TestClie
     ids = _cases(db)
     f.login(client, db.get(User, ids["handler"]))
     page = client.get(f"/staff/cases/{ids['mine']}").text
-    assert "可能相同的问题" in page and f"/staff/cases/{ids['own_other']}\"" in page
+    assert "可能相同的问题" in page and f'/staff/cases/{ids["own_other"]}"' in page
     assert "其他部门私密路灯" not in page and "未转办私密路灯" not in page
     assert f"/staff/cases/{ids['other_private']}" not in page and f"/staff/cases/{ids['other_public']}" not in page
-    assert f"/cases/{ids['other_public']}\"" in page and PHONE not in page and "138****5678" in page
+    assert f'/cases/{ids["other_public"]}"' in page and PHONE not in page and "138****5678" in page

@@ -35,8 +35,17 @@ def _write(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-GOOD = [{"id": i, "title": f"留言标题{i}", "body": "留言正文", "time": "2024-03-04 09:00:00",
-         "reply": "您好，已处理。\n市城管局", "reply_time": "2024-03-06 09:00:00"} for i in range(1, 6)]
+GOOD = [
+    {
+        "id": i,
+        "title": f"留言标题{i}",
+        "body": "留言正文",
+        "time": "2024-03-04 09:00:00",
+        "reply": "您好，已处理。\n市城管局",
+        "reply_time": "2024-03-06 09:00:00",
+    }
+    for i in range(1, 6)
+]
 
 
 def test_import_dry_run_then_real_then_again(data_dir: Path, tmp_path: Path) -> None:
@@ -67,8 +76,9 @@ def test_bad_rows_fail_the_command_and_name_row_and_column(data_dir: Path, tmp_p
     skipped = CliRunner().invoke(main, ["import", "--skip-bad-rows", str(checked)])
     assert skipped.exit_code == 0 and "1 bad rows skipped" in skipped.output and _messages(data_dir) == 5
     assert "row 3, column 'time': missing" in skipped.output
-    refused = CliRunner().invoke(main, ["import", str(_write(tmp_path / "again.jsonl", [{"id": 1, "title": "t",
-                                                                                       "body": "b"}]))])
+    refused = CliRunner().invoke(
+        main, ["import", str(_write(tmp_path / "again.jsonl", [{"id": 1, "title": "t", "body": "b"}]))]
+    )
     assert refused.exit_code == 1 and "again.jsonl: 1 bad rows, nothing written" in refused.output
 
 
@@ -86,8 +96,10 @@ def test_a_later_file_completes_what_an_earlier_one_lacked(data_dir: Path, tmp_p
     first = CliRunner().invoke(main, ["import", "--source", "tc", str(plain), str(votes), str(replies)])
     assert first.exit_code == 0, first.output
     assert "[tc]: 1 rows, 0 imported (0 with a reply), 0 already present, the votes of 1 message added" in first.output
-    assert "[tc]: 2 rows, 0 imported (0 with a reply), 0 already present, 2 replies added to existing cases" \
+    assert (
+        "[tc]: 2 rows, 0 imported (0 with a reply), 0 already present, 2 replies added to existing cases"
         in first.output
+    )
     again = CliRunner().invoke(main, ["import", "--source", "tc", str(replies), str(votes)])
     assert again.exit_code == 0 and "added" not in again.output and "2 already present" in again.output
     assert _messages(data_dir) == 2

@@ -29,15 +29,21 @@ from tests import factories as f
 
 NOW = datetime(2024, 12, 31, tzinfo=UTC)
 ROAD = {"id": 1, "user": "U1", "title": "A7县星沙路路灯不亮", "time": "2024-03-04 09:30:00", "body": "路灯坏了两周。"}
-FEES = {"id": 2, "user": "U2", "title": "咨询社保转移手续", "time": "2024-12-20 10:00:00",
-        "body": "如何转移？"}
+FEES = {"id": 2, "user": "U2", "title": "咨询社保转移手续", "time": "2024-12-20 10:00:00", "body": "如何转移？"}
 NOISE = {"id": 3, "user": "U3", "title": "A2区工地噪音扰民", "time": "2024-05-06 22:00:00", "body": "夜间施工。"}
 BUS = {"id": 4, "user": "U4", "title": "公交线路建议", "time": "2024-06-01 08:00:00", "body": "增开早班车。"}
-OTHER_TWO = {"id": 2, "user": "X9", "title": "另一条留言，编号相同", "time": "2023-01-02 03:04:05",
-             "body": "不同的内容。"}
+OTHER_TWO = {
+    "id": 2,
+    "user": "X9",
+    "title": "另一条留言，编号相同",
+    "time": "2023-01-02 03:04:05",
+    "body": "不同的内容。",
+}
 FILES = {  # one source, four files, as the shared data: each file knows some of the facts
-    "replies": [ROAD | {"reply": "您好，路灯已修复。\nA7县城市管理局", "reply_time": "2024-03-08 16:00:00"},
-                FEES | {"reply": "请到社保窗口办理。", "reply_time": "2024-12-27 09:00:00"}],  # too recent to close
+    "replies": [
+        ROAD | {"reply": "您好，路灯已修复。\nA7县城市管理局", "reply_time": "2024-03-08 16:00:00"},
+        FEES | {"reply": "请到社保窗口办理。", "reply_time": "2024-12-27 09:00:00"},
+    ],  # too recent to close
     "votes": [ROAD | {"user": "V1", "likes": 12, "dislikes": 1}, NOISE | {"likes": 3, "dislikes": 0}],
     "labels": [ROAD | {"category": "城乡建设"}, BUS | {"category": "交通运输"}],
     "plain": [ROAD | {"user": "P1"}, NOISE, BUS, OTHER_TWO],  # id 2 here is another message
@@ -52,8 +58,10 @@ def _write(folder: Path, name: str, rows: list[dict[str, Any]]) -> Path:
 
 
 def _import(db: Session, folder: Path, order: tuple[str, ...], source: str) -> list[ingest.FileReport]:
-    return [ingest.import_file(db, path=_write(folder, name, FILES[name]), source=source, batch_size=1, now=NOW)
-            for name in order]
+    return [
+        ingest.import_file(db, path=_write(folder, name, FILES[name]), source=source, batch_size=1, now=NOW)
+        for name in order
+    ]
 
 
 def _snapshot(db: Session, source: str) -> dict[str, Any]:
@@ -61,23 +69,57 @@ def _snapshot(db: Session, source: str) -> dict[str, Any]:
     names = dict(db.execute(select(Department.id, Department.name)).all())
     cases: dict[Any, Any] = {}
     for message, case in db.execute(
-            select(Message, Case).join(ImportRecord, Message.id == ImportRecord.message_id)
-            .join(Case, Case.message_id == Message.id).where(ImportRecord.source == source)):
+        select(Message, Case)
+        .join(ImportRecord, Message.id == ImportRecord.message_id)
+        .join(Case, Case.message_id == Message.id)
+        .where(ImportRecord.source == source)
+    ):
         events = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
         replies = db.scalars(select(Reply).where(Reply.case_id == case.id)).all()
         key = (message.external_id, message.title)  # the import key of a clash depends on which came first
         cases[key] = {
             "message": (message.body, message.created_at, message.domain, message.place_text, message.appeal_kind),
-            "case": (case.status, names.get(case.department_id), case.deadline, case.assigned_at, case.replied_at,
-                     case.closed_at, case.supports, case.updated_at),
+            "case": (
+                case.status,
+                names.get(case.department_id),
+                case.deadline,
+                case.assigned_at,
+                case.replied_at,
+                case.closed_at,
+                case.supports,
+                case.updated_at,
+            ),
             "replies": sorted((r.body, r.created_at, names.get(r.department_id)) for r in replies),
-            "events": sorted(Counter(
-                (e.kind, e.from_status, e.to_status, e.created_at, e.is_public, e.actor_label,
-                 json.dumps({k: names.get(v) if k == "department_id" else v for k, v in (e.data or {}).items()
-                             if k not in {"file", "reply_id"}}, sort_keys=True, ensure_ascii=False))
-                for e in events).items()),
-            "stats": figures_of([fact for fact in load_facts(db, start=date(2023, 1, 1), end=date(2024, 12, 31))
-                                 if fact.case_id == case.id], today=date(2024, 12, 31)),
+            "events": sorted(
+                Counter(
+                    (
+                        e.kind,
+                        e.from_status,
+                        e.to_status,
+                        e.created_at,
+                        e.is_public,
+                        e.actor_label,
+                        json.dumps(
+                            {
+                                k: names.get(v) if k == "department_id" else v
+                                for k, v in (e.data or {}).items()
+                                if k not in {"file", "reply_id"}
+                            },
+                            sort_keys=True,
+                            ensure_ascii=False,
+                        ),
+                    )
+                    for e in events
+                ).items()
+            ),
+            "stats": figures_of(
+                [
+                    fact
+                    for fact in load_facts(db, start=date(2023, 1, 1), end=date(2024, 12, 31))
+                    if fact.case_id == case.id
+                ],
+                today=date(2024, 12, 31),
+            ),
         }
     return cases
 
@@ -110,15 +152,20 @@ def test_a_later_file_adds_what_was_missing_and_says_so(db: Session, tmp_path: P
     keys = sorted(db.scalars(select(ImportRecord.external_id).where(ImportRecord.source == "tc")))
     assert keys[:2] == ["1", "2"] and keys[2].startswith("2#") and keys[3:] == ["3", "4"]
     road = db.scalar(select(Case).join(Message).where(Message.title == ROAD["title"]))
-    kinds = [e.kind for e in db.scalars(select(CaseEvent).where(CaseEvent.case_id == road.id)
-                                        .order_by(CaseEvent.created_at, CaseEvent.id))]
+    kinds = [
+        e.kind
+        for e in db.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == road.id).order_by(CaseEvent.created_at, CaseEvent.id)
+        )
+    ]
     assert kinds == ["submit", "set_domain", "supported", "assign", "accept", "reply", "auto_close"]
     assert (road.status, road.supports, road.message.domain) == (states.CLOSED, 12, "城乡建设")
 
     counts = [db.scalar(select(func.count()).select_from(m)) for m in (Message, Case, CaseEvent, Reply, Department)]
     again = _import(db, tmp_path, ("replies", "votes", "labels", "plain"), source="tc")
-    assert [db.scalar(select(func.count()).select_from(m)) for m in (Message, Case, CaseEvent, Reply,
-                                                                    Department)] == counts
+    assert [
+        db.scalar(select(func.count()).select_from(m)) for m in (Message, Case, CaseEvent, Reply, Department)
+    ] == counts
     assert all(r.imported == r.replies_added == r.votes_added == r.domains_added == 0 and not r.notes for r in again)
     assert [r.already_present for r in again] == [2, 2, 2, 4]
 
@@ -127,8 +174,9 @@ def test_what_staff_did_since_the_import_is_kept(db: Session, tmp_path: Path) ->
     _import(db, tmp_path, ("plain",), source="tc")
     case = db.scalar(select(Case).join(Message).where(Message.title == ROAD["title"]))
     dept = f.department(db, domains=["城乡建设"])
-    wf.assign(db, actor=f.actor(f.user(db, role="coordinator")), case_id=case.id, department_id=dept.id,
-              domain="环境保护")
+    wf.assign(
+        db, actor=f.actor(f.user(db, role="coordinator")), case_id=case.id, department_id=dept.id, domain="环境保护"
+    )
     [replies, labels] = _import(db, tmp_path, ("replies", "labels"), source="tc")
     assert replies.replies_added == 0 and "handled in minyi since" in str(replies.notes[0])
     assert labels.domains_added == 1 and "already has the domain '环境保护'" in str(labels.notes[0])  # BUS got one
@@ -150,15 +198,17 @@ def test_each_batch_is_committed_so_live_writes_are_not_blocked(tmp_path: Path) 
             live.append(f.message(other, title=f"导入中提交的留言{done}").message.id)
 
     with factory() as session:
-        report = ingest.import_file(session, path=_write(tmp_path, "h", rows), batch_size=2, now=NOW,
-                                    progress=submit_between_batches)
+        report = ingest.import_file(
+            session, path=_write(tmp_path, "h", rows), batch_size=2, now=NOW, progress=submit_between_batches
+        )
     assert report.imported == 6 and len(live) == 3
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 9
 
 
-def test_a_failed_batch_leaves_the_earlier_ones_and_a_rerun_completes(db: Session, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_batch_leaves_the_earlier_ones_and_a_rerun_completes(
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rows = [{"id": i, "title": f"历史留言{i}", "body": "正文", "time": "2024-03-04 09:00:00"} for i in range(5)]
     path = _write(tmp_path, "h", rows)
     real, calls = ingest.write_new, []
@@ -180,35 +230,50 @@ def test_a_failed_batch_leaves_the_earlier_ones_and_a_rerun_completes(db: Sessio
 
 
 def test_a_dry_run_writes_nothing(db: Session, tmp_path: Path) -> None:
-    report = ingest.import_file(db, path=_write(tmp_path, "replies", FILES["replies"]), batch_size=1, dry_run=True,
-                                now=NOW)
+    report = ingest.import_file(
+        db, path=_write(tmp_path, "replies", FILES["replies"]), batch_size=1, dry_run=True, now=NOW
+    )
     assert (report.imported, report.replied, len(report.departments_created)) == (2, 2, 2)
     assert db.scalar(select(func.count()).select_from(Message)) == 0
     assert db.scalar(select(func.count()).select_from(Department)) == 0
 
 
-SHARED_FILES = ("messages_with_replies.jsonl", "messages_with_votes.jsonl", "messages_labeled.jsonl",
-                "messages_unlabeled.jsonl")
+SHARED_FILES = (
+    "messages_with_replies.jsonl",
+    "messages_with_votes.jsonl",
+    "messages_labeled.jsonl",
+    "messages_unlabeled.jsonl",
+)
 
 
 def _shared_counts(db: Session, source: str) -> tuple[int, int, int, int]:
-    cases = (select(Case.id).join(ImportRecord, ImportRecord.message_id == Case.message_id)
-             .where(ImportRecord.source == source))
-    return (db.scalar(select(func.count()).select_from(cases.subquery())),
-            db.scalar(select(func.count()).select_from(Reply).where(Reply.case_id.in_(cases))),
-            db.scalar(select(func.coalesce(func.sum(Case.supports), 0)).where(Case.id.in_(cases))),
-            db.scalar(select(func.count()).select_from(Message).join(Case).where(
-                Case.id.in_(cases), Message.domain.is_not(None))))
+    cases = (
+        select(Case.id)
+        .join(ImportRecord, ImportRecord.message_id == Case.message_id)
+        .where(ImportRecord.source == source)
+    )
+    return (
+        db.scalar(select(func.count()).select_from(cases.subquery())),
+        db.scalar(select(func.count()).select_from(Reply).where(Reply.case_id.in_(cases))),
+        db.scalar(select(func.coalesce(func.sum(Case.supports), 0)).where(Case.id.in_(cases))),
+        db.scalar(
+            select(func.count()).select_from(Message).join(Case).where(Case.id.in_(cases), Message.domain.is_not(None))
+        ),
+    )
 
 
 @pytest.mark.shared_data
 def test_the_shared_files_in_two_orders(db: Session, shared_data_dir: Path) -> None:
     folder = shared_data_dir / "teddycup2020"
     now = datetime.now(UTC)
-    forward = [ingest.import_file(db, path=folder / name, source="forward", skip_bad_rows=True, now=now)
-               for name in SHARED_FILES]
-    backward = [ingest.import_file(db, path=folder / name, source="backward", skip_bad_rows=True, now=now)
-                for name in reversed(SHARED_FILES)]
+    forward = [
+        ingest.import_file(db, path=folder / name, source="forward", skip_bad_rows=True, now=now)
+        for name in SHARED_FILES
+    ]
+    backward = [
+        ingest.import_file(db, path=folder / name, source="backward", skip_bad_rows=True, now=now)
+        for name in reversed(SHARED_FILES)
+    ]
     assert _shared_counts(db, "forward") == _shared_counts(db, "backward")
     cases, replies, _supports, domains = _shared_counts(db, "forward")
     assert (replies, domains) == (2816, 413) and cases == sum(r.imported for r in forward)

@@ -24,14 +24,36 @@ from minyi.workflow.models import Case, CaseEvent, Reply
 NOW = datetime(2024, 12, 31, tzinfo=UTC)
 REPLY_SIGNED = "您好！经核实，小区路灯已经修复。感谢您的监督。\nA7县城市管理局\n2024年3月8日"
 ROWS = [
-    {"id": 101, "user": "U001", "title": "A7县星沙路路灯不亮", "time": "2024-03-04 09:30:00",
-     "body": "\n\t\t星沙路路灯坏了两周。\n\t", "reply": REPLY_SIGNED, "reply_time": "2024-03-08 16:00:00",
-     "category": "城乡建设", "likes": 12, "dislikes": 1},
-    {"id": 102, "user": "U002", "title": "咨询社保转移手续", "time": "2024-03-05 10:00:00",
-     "body": "想咨询社保关系如何转移。", "reply": "您好，请携带身份证到社保窗口办理转移手续。",
-     "reply_time": "2024-04-30 09:00:00"},
-    {"id": 103, "user": "U003", "title": "A2区噪音扰民", "time": "2024-03-06 22:00:00", "body": "夜间施工噪音很大。",
-     "likes": 3, "dislikes": 0},
+    {
+        "id": 101,
+        "user": "U001",
+        "title": "A7县星沙路路灯不亮",
+        "time": "2024-03-04 09:30:00",
+        "body": "\n\t\t星沙路路灯坏了两周。\n\t",
+        "reply": REPLY_SIGNED,
+        "reply_time": "2024-03-08 16:00:00",
+        "category": "城乡建设",
+        "likes": 12,
+        "dislikes": 1,
+    },
+    {
+        "id": 102,
+        "user": "U002",
+        "title": "咨询社保转移手续",
+        "time": "2024-03-05 10:00:00",
+        "body": "想咨询社保关系如何转移。",
+        "reply": "您好，请携带身份证到社保窗口办理转移手续。",
+        "reply_time": "2024-04-30 09:00:00",
+    },
+    {
+        "id": 103,
+        "user": "U003",
+        "title": "A2区噪音扰民",
+        "time": "2024-03-06 22:00:00",
+        "body": "夜间施工噪音很大。",
+        "likes": 3,
+        "dislikes": 0,
+    },
 ]
 
 
@@ -66,15 +88,19 @@ def test_a_file_becomes_cases_with_their_history(db: Session, tmp_path: Path) ->
     assert events[4].created_at == datetime(2024, 3, 15, 8, tzinfo=UTC)  # auto-close after 7 days
     assert {e.actor_label for e in logged} == {ingest.ACTOR_LABEL}
     extra = {e.kind: (e.data, e.is_public, e.to_status, e.created_at) for e in logged if e not in events}
-    assert extra == {"supported": ({"imported": True, "likes": 12, "dislikes": 1}, False, None, msg.created_at),
-                     "set_domain": ({"imported": True, "domain": "城乡建设"}, False, None, msg.created_at)}
+    assert extra == {
+        "supported": ({"imported": True, "likes": 12, "dislikes": 1}, False, None, msg.created_at),
+        "set_domain": ({"imported": True, "domain": "城乡建设"}, False, None, msg.created_at),
+    }
     [reply] = db.scalars(select(Reply).where(Reply.case_id == first.id)).all()
     assert reply.body == REPLY_SIGNED.strip() and reply.created_at == events[3].created_at
 
     pending = db.scalar(select(Case).join(Message).where(Message.external_id == "103"))
     assert pending.status == states.SUBMITTED and pending.department_id is None and pending.deadline is None
-    assert [e.kind for e in db.scalars(select(CaseEvent).where(CaseEvent.case_id == pending.id))] == ["submit",
-                                                                                                   "supported"]
+    assert [e.kind for e in db.scalars(select(CaseEvent).where(CaseEvent.case_id == pending.id))] == [
+        "submit",
+        "supported",
+    ]
 
 
 def test_the_imported_chain_is_a_legal_path_of_the_state_machine() -> None:
@@ -111,8 +137,14 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(db: Session, tmp_path:
         {"id": 201, "title": "", "body": "正文", "time": "2024-03-04 09:00:00"},
         {"id": 202, "title": "标题", "body": "正文", "time": "2099-01-01 00:00:00"},
         {"id": 203, "title": "标题", "body": "正文", "time": "2024-03-04 09:00:00", "reply": "答复"},
-        {"id": 204, "title": "标题", "body": "正文", "time": "2024-03-04 09:00:00", "reply": "答复",
-         "reply_time": "2024-03-01 09:00:00"},
+        {
+            "id": 204,
+            "title": "标题",
+            "body": "正文",
+            "time": "2024-03-04 09:00:00",
+            "reply": "答复",
+            "reply_time": "2024-03-01 09:00:00",
+        },
         {"id": 205, "title": "标题", "body": "正文", "time": "2024-03-04 09:00:00", "category": "天文"},
         {"id": 206, "title": "标" * 201, "body": "正文\x00", "time": "2024-03-04 09:00:00"},
         {"id": 207, "title": "标题", "body": "正文"},
@@ -121,8 +153,17 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(db: Session, tmp_path:
     ]
     report = ingest.import_file(db, path=_jsonl(tmp_path / "bad.jsonl", bad), now=NOW)
     found = {(p.row, p.column) for p in report.problems}
-    assert found == {(2, "title"), (3, "time"), (4, "reply_time"), (5, "reply_time"), (6, "category"),
-                     (7, "title"), (7, "body"), (8, "time"), (9, "id")}
+    assert found == {
+        (2, "title"),
+        (3, "time"),
+        (4, "reply_time"),
+        (5, "reply_time"),
+        (6, "category"),
+        (7, "title"),
+        (7, "body"),
+        (8, "time"),
+        (9, "id"),
+    }
     assert "in the future" in str(next(p for p in report.problems if p.row == 3))
     assert str(next(p for p in report.problems if p.row == 6)).startswith("row 6, column 'category': unknown domain")
     assert not report.written and _count(db, Message) == 0 and _count(db, Department) == 0
@@ -184,8 +225,13 @@ def test_statistics_of_imported_history_match_the_file(db: Session, tmp_path: Pa
 
 def test_progress_is_reported_per_batch(db: Session, tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
-    ingest.import_file(db, path=_jsonl(tmp_path / "h.jsonl", ROWS), batch_size=2, now=NOW,
-                       progress=lambda done, total: seen.append((done, total)))
+    ingest.import_file(
+        db,
+        path=_jsonl(tmp_path / "h.jsonl", ROWS),
+        batch_size=2,
+        now=NOW,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen == [(2, 3), (3, 3)]
 
 
@@ -200,8 +246,9 @@ def test_the_shared_data_imports(db: Session, tmp_path: Path, shared_data_dir: P
     subset.write_text("".join(lines), encoding="utf-8")
     report = ingest.import_file(db, path=subset, now=datetime.now(UTC))
     assert report.problems == [] and report.imported == 450 and report.replied == 150
-    named = db.scalar(select(func.count()).select_from(Case).join(Department).where(
-        Department.name != ingest.FALLBACK_DEPARTMENT))
+    named = db.scalar(
+        select(func.count()).select_from(Case).join(Department).where(Department.name != ingest.FALLBACK_DEPARTMENT)
+    )
     assert named > 10  # replies that sign with their department are attributed to it
     assert db.scalar(select(func.max(Case.supports))) > 0
     assert db.scalar(select(func.count()).select_from(Message).where(Message.domain.is_not(None))) == 150

@@ -26,12 +26,18 @@ class KeywordAnalyzer:
     def analyze(self, title: str, body: str) -> AnalysisResult:
         text = title + body
         urgent = "燃气" in text
-        return AnalysisResult(domain="城乡建设" if urgent else "环境保护",
-                              domain_scores={"城乡建设": 0.8, "环境保护": 0.2} if urgent else {"环境保护": 0.9},
-                              appeal_kind="help" if urgent else "complaint", appeal_scores={}, urgent=urgent,
-                              urgent_reasons=["燃气泄漏"] if urgent else [],
-                              places=[{"level": "estate", "name": "滨江小区"}], departments=[("住建局", 0.4)],
-                              clean_text=text, repairs=[])
+        return AnalysisResult(
+            domain="城乡建设" if urgent else "环境保护",
+            domain_scores={"城乡建设": 0.8, "环境保护": 0.2} if urgent else {"环境保护": 0.9},
+            appeal_kind="help" if urgent else "complaint",
+            appeal_scores={},
+            urgent=urgent,
+            urgent_reasons=["燃气泄漏"] if urgent else [],
+            places=[{"level": "estate", "name": "滨江小区"}],
+            departments=[("住建局", 0.4)],
+            clean_text=text,
+            repairs=[],
+        )
 
 
 class BrokenAnalyzer:
@@ -86,9 +92,10 @@ def test_urgent_messages_are_pinned_and_one_click_accept_assigns(client: TestCli
     page = client.get("/staff/inbox").text
     assert page.index("楼道燃气泄漏") < page.index("建议增加绿化")
     assert 'class="urgent"' in page and "燃气泄漏" in page and "采纳建议，转办至住建部门" in page
-    response = client.post(f"/staff/cases/{urgent.case.id}/actions/assign",
-                           data={"department_id": str(dept.id), "domain": "城乡建设", "appeal_kind": "help",
-                                 "csrf_token": f.csrf(client)})
+    response = client.post(
+        f"/staff/cases/{urgent.case.id}/actions/assign",
+        data={"department_id": str(dept.id), "domain": "城乡建设", "appeal_kind": "help", "csrf_token": f.csrf(client)},
+    )
     assert response.status_code == 200
     case = f.reload(db, urgent.case)
     assert (case.status, case.department_id, case.message.appeal_kind) == ("assigned", dept.id, "help")
@@ -98,16 +105,32 @@ def test_coordinator_choices_become_labels_for_training(db: Session) -> None:
     dept = f.department(db, name="环保部门", domains=["环境保护"])
     sub = f.message(db, title="工地噪音扰民", body="工地夜间施工噪音很大，影响休息。", appeal_kind="complaint")
     analysis.analyse_message(db, message_id=sub.message.id, analyzer=KeywordAnalyzer())
-    wf.assign(db, actor=f.actor(f.user(db, role="coordinator")), case_id=sub.case.id, department_id=dept.id,
-              domain="城乡建设", appeal_kind="complaint")
-    labels = {row.field: (row.value, row.suggested) for row in
-              db.scalars(select(MessageLabel).where(MessageLabel.message_id == sub.message.id))}
+    wf.assign(
+        db,
+        actor=f.actor(f.user(db, role="coordinator")),
+        case_id=sub.case.id,
+        department_id=dept.id,
+        domain="城乡建设",
+        appeal_kind="complaint",
+    )
+    labels = {
+        row.field: (row.value, row.suggested)
+        for row in db.scalars(select(MessageLabel).where(MessageLabel.message_id == sub.message.id))
+    }
     assert labels["domain"] == ("城乡建设", "环境保护")  # a correction of the suggestion
     assert labels["appeal_kind"] == ("complaint", "complaint")  # a confirmation
     assert labels["department"][0] == "环保部门"
     exported = [e for e in analysis.export_labels(db) if e["id"] == sub.message.id]
-    assert exported == [{"id": sub.message.id, "title": "工地噪音扰民", "body": "工地夜间施工噪音很大，影响休息。",
-                         "domain": "城乡建设", "appeal_kind": "complaint", "department": "环保部门"}]
+    assert exported == [
+        {
+            "id": sub.message.id,
+            "title": "工地噪音扰民",
+            "body": "工地夜间施工噪音很大，影响休息。",
+            "domain": "城乡建设",
+            "appeal_kind": "complaint",
+            "department": "环保部门",
+        }
+    ]
 
 
 def test_background_worker_analyses_queued_and_backlog_messages(tmp_path: Path) -> None:
@@ -137,8 +160,12 @@ def test_background_worker_analyses_queued_and_backlog_messages(tmp_path: Path) 
 def test_the_shipped_model_flags_a_gas_leak_and_suggests_our_department(db: Session) -> None:
     housing = f.department(db, name="住房和城乡建设部门", domains=["城乡建设"], keywords="燃气")
     f.department(db, name="教育部门", domains=["教育文体"])
-    sub = f.message(db, title="楼道燃气泄漏味道很重", appeal_kind="help",
-                    body="滨江小区5栋一楼楼道这两天燃气味很重，担心爆炸，请马上派人处理！")
+    sub = f.message(
+        db,
+        title="楼道燃气泄漏味道很重",
+        appeal_kind="help",
+        body="滨江小区5栋一楼楼道这两天燃气味很重，担心爆炸，请马上派人处理！",
+    )
     row = analysis.analyse_message(db, message_id=sub.message.id, analyzer=analysis.default_analyzer())
     assert not row.error
     assert row.urgent and row.result["urgent_reasons"]

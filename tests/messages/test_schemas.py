@@ -11,8 +11,23 @@ from minyi.core.errors import ValidationFailed
 from minyi.core.validation import text_field
 from minyi.messages.schemas import text_pattern
 
-ALPHABET = ["a", "中", " ", "\t", "\n", "\r", "\x85", "\xa0", "\u3000", "\u2028", "\ufeff", "\x01", "\x0b", "\x1c",
-            "\x7f"]
+ALPHABET = [
+    "a",
+    "中",
+    " ",
+    "\t",
+    "\n",
+    "\r",
+    "\x85",
+    "\xa0",
+    "\u3000",
+    "\u2028",
+    "\ufeff",
+    "\x01",
+    "\x0b",
+    "\x1c",
+    "\x7f",
+]
 
 
 def _accepted(value: str, min_len: int, *, required: bool) -> bool:
@@ -23,8 +38,7 @@ def _accepted(value: str, min_len: int, *, required: bool) -> bool:
     return True
 
 
-@pytest.mark.parametrize(("min_len", "required"), [(4, True), (10, True), (2, True), (0, True), (0, False),
-                                                   (5, False)])
+@pytest.mark.parametrize(("min_len", "required"), [(4, True), (10, True), (2, True), (0, True), (0, False), (5, False)])
 def test_pattern_agrees_with_the_service(min_len: int, required: bool) -> None:
     pattern = re.compile(text_pattern(min_len, required=required))
     rng = random.Random(min_len * 2 + required)

@@ -17,20 +17,24 @@ def test_text_is_stored_exactly_as_written(db: Session) -> None:
     assert sub.message.contact.phone == "13800138000"
 
 
-@pytest.mark.parametrize(("field", "value", "expected"), [
-    ("title", None, "请填写标题"),
-    ("title", 42, "必须是文本"),
-    ("title", "标" * 81, "最多 80"),
-    ("body", "太短了", "至少 10"),
-    ("body", "x" * 1_000_000, "最多 5000"),
-    ("appeal_kind", "", "诉求类型"),
-    ("domain", "火星事务", "领域"),
-    ("place_text", "地" * 201, "最多 200"),
-    ("contact_email", "a@b", "邮箱"),
-    ("submission_key", "短", "表单标识"),
-])
-def test_invalid_fields_are_refused_with_a_chinese_reason(db: Session, field: str, value: object,
-                                                          expected: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("title", None, "请填写标题"),
+        ("title", 42, "必须是文本"),
+        ("title", "标" * 81, "最多 80"),
+        ("body", "太短了", "至少 10"),
+        ("body", "x" * 1_000_000, "最多 5000"),
+        ("appeal_kind", "", "诉求类型"),
+        ("domain", "火星事务", "领域"),
+        ("place_text", "地" * 201, "最多 200"),
+        ("contact_email", "a@b", "邮箱"),
+        ("submission_key", "短", "表单标识"),
+    ],
+)
+def test_invalid_fields_are_refused_with_a_chinese_reason(
+    db: Session, field: str, value: object, expected: str
+) -> None:
     with pytest.raises(ValidationFailed, match=expected) as info:
         f.message(db, **{field: value})
     assert info.value.field == field

@@ -32,9 +32,15 @@ from minyi.notifications.channels import DeliveryError, EmailChannel, OutgoingNo
 from minyi.notifications.models import Delivery
 from tests import factories as f
 
-NOTICE = OutgoingNotice(notice_id=7, kind="escalation", case_id=12, title="【督办】办件 12 已超过办理时限",
-                        body="办件 12「路灯不亮」由市城管局承办，已超期 2 个工作日。", url="https://minyi.example/staff/cases/12",
-                        created_at="2024-03-25 09:00")
+NOTICE = OutgoingNotice(
+    notice_id=7,
+    kind="escalation",
+    case_id=12,
+    title="【督办】办件 12 已超过办理时限",
+    body="办件 12「路灯不亮」由市城管局承办，已超期 2 个工作日。",
+    url="https://minyi.example/staff/cases/12",
+    created_at="2024-03-25 09:00",
+)
 
 
 def _free_port() -> int:
@@ -73,7 +79,8 @@ def smtp_server() -> Iterator[tuple[_Inbox, int]]:
 def test_email_reaches_a_real_smtp_server(smtp_server: tuple[_Inbox, int]) -> None:
     inbox, port = smtp_server
     EmailChannel(host="127.0.0.1", port=port, sender="minyi@example.org", starttls=False).send(
-        "handler@example.org", NOTICE)
+        "handler@example.org", NOTICE
+    )
     [(sender, recipients, message)] = inbox.received
     assert sender == "minyi@example.org" and recipients == ["handler@example.org"]
     assert message["Subject"] == NOTICE.title
@@ -98,14 +105,28 @@ def test_email_login_is_used_when_configured() -> None:
         return AuthResult(success=data.password == b"s3cret", handled=False)  # handled=False: the server answers 535
 
     inbox = _Inbox()
-    controller = _smtp(inbox, authenticator=authenticator, auth_required=True, auth_require_tls=False,
-                       auth_exclude_mechanism=["LOGIN"])  # PLAIN only: one attempt per login
+    controller = _smtp(
+        inbox, authenticator=authenticator, auth_required=True, auth_require_tls=False, auth_exclude_mechanism=["LOGIN"]
+    )  # PLAIN only: one attempt per login
     try:
-        channel = EmailChannel(host="127.0.0.1", port=controller.port, sender="minyi@example.org", user="minyi",
-                               password="s3cret", starttls=False)
+        channel = EmailChannel(
+            host="127.0.0.1",
+            port=controller.port,
+            sender="minyi@example.org",
+            user="minyi",
+            password="s3cret",
+            starttls=False,
+        )
         channel.send("handler@example.org", NOTICE)
-        wrong = EmailChannel(host="127.0.0.1", port=controller.port, sender="minyi@example.org", user="minyi",
-                             password="wrong", starttls=False, timeout=5)
+        wrong = EmailChannel(
+            host="127.0.0.1",
+            port=controller.port,
+            sender="minyi@example.org",
+            user="minyi",
+            password="wrong",
+            starttls=False,
+            timeout=5,
+        )
         with pytest.raises(DeliveryError, match="SMTPAuthenticationError"):
             wrong.send("handler@example.org", NOTICE)
     finally:
@@ -125,9 +146,28 @@ def tls_files(tmp_path: Path) -> tuple[Path, Path]:
     if not shutil.which("openssl"):
         pytest.skip("openssl is not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -140,7 +180,8 @@ def test_email_over_starttls_verifies_the_certificate(tls_files: tuple[Path, Pat
     try:
         trusting = ssl.create_default_context(cafile=str(cert))
         EmailChannel(host="127.0.0.1", port=controller.port, sender="m@example.org", ssl_context=trusting).send(
-            "handler@example.org", NOTICE)
+            "handler@example.org", NOTICE
+        )
         with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):  # an unknown certificate is refused
             EmailChannel(host="127.0.0.1", port=controller.port, sender="m@example.org").send("h@example.org", NOTICE)
     finally:
@@ -198,8 +239,12 @@ def test_webhook_errors_are_delivery_failures(webhook_server: tuple[type[_Hook],
 
 
 def test_scheduler_sends_an_escalation_by_email_and_webhook_once(
-        session_factory: sessionmaker[Session], db: Session, tmp_path: Path,
-        smtp_server: tuple[_Inbox, int], webhook_server: tuple[type[_Hook], str]) -> None:
+    session_factory: sessionmaker[Session],
+    db: Session,
+    tmp_path: Path,
+    smtp_server: tuple[_Inbox, int],
+    webhook_server: tuple[type[_Hook], str],
+) -> None:
     inbox, port = smtp_server
     hook, url = webhook_server
     dept = f.department(db, name="市城管局")
@@ -209,8 +254,16 @@ def test_scheduler_sends_an_escalation_by_email_and_webhook_once(
     with travel(start):
         sub, _coord, _handler = f.case_in_progress(db, dept, contact_phone="13912345678")
     db.commit()
-    settings = Settings(data_dir=tmp_path, database_url="sqlite://", secret_key="k", smtp_host="127.0.0.1",
-                        smtp_port=port, smtp_starttls=False, webhook_url=url, public_url="https://minyi.example")
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="sqlite://",
+        secret_key="k",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_starttls=False,
+        webhook_url=url,
+        public_url="https://minyi.example",
+    )
     late = datetime.combine(add_workdays(f.reload(db, sub.case).deadline, 1), start.timetz())
     with travel(late):
         first = notes.run_deadline_tasks(session_factory, settings)

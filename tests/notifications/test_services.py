@@ -159,11 +159,16 @@ class _Recorder:
         self.sent.append((recipient, notice.title))
 
 
-def test_run_deadline_tasks_sends_once_and_retries_failures(session_factory: sessionmaker[Session], db: Session,
-                                                            world: dict, monkeypatch: pytest.MonkeyPatch,
-                                                            tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, database_url="sqlite://", secret_key="k",
-                        webhook_url="http://127.0.0.1:9/hook", public_url="https://minyi.example")
+def test_run_deadline_tasks_sends_once_and_retries_failures(
+    session_factory: sessionmaker[Session], db: Session, world: dict, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="sqlite://",
+        secret_key="k",
+        webhook_url="http://127.0.0.1:9/hook",
+        public_url="https://minyi.example",
+    )
     db.commit()
     broken = _Recorder(fail=True)
     monkeypatch.setattr(notes, "outbound_channels", lambda _s: {"webhook": broken})
@@ -174,15 +179,20 @@ def test_run_deadline_tasks_sends_once_and_retries_failures(session_factory: ses
         monkeypatch.setattr(notes, "outbound_channels", lambda _s: {"webhook": working})
         assert notes.run_deadline_tasks(session_factory, settings)["delivered"] == 1
         assert notes.run_deadline_tasks(session_factory, settings) == {
-            "reminders": 0, "escalations": 0, "delivered": 0, "delivery_failures": 0}
+            "reminders": 0,
+            "escalations": 0,
+            "delivered": 0,
+            "delivery_failures": 0,
+        }
     assert working.sent == [("http://127.0.0.1:9/hook", f"【督办】办件 {world['case'].id} 已超过办理时限")]
     delivery = db.scalar(select(Delivery))
     db.refresh(delivery)
     assert delivery.status == "sent" and delivery.attempts == 2 and delivery.last_error == ""
 
 
-def test_a_delivery_is_given_up_after_max_attempts(session_factory: sessionmaker[Session], db: Session,
-                                                   world: dict) -> None:
+def test_a_delivery_is_given_up_after_max_attempts(
+    session_factory: sessionmaker[Session], db: Session, world: dict
+) -> None:
     with travel(_at(add_workdays(world["case"].deadline, 1))):
         notes.escalate_overdue(db, outbound=notes.Outbound(webhook_url="http://127.0.0.1:9/hook"))
     db.commit()
@@ -209,10 +219,15 @@ def test_inbox_read_marks_and_ownership(db: Session, world: dict) -> None:
     assert notes.mark_all_read(db, user_id=other.id) == 1 and notes.unread_count(db, user_id=other.id) == 0
 
 
-@pytest.mark.parametrize(("email", "enabled", "message"), [
-    ("not-an-address", "1", "格式不正确"), ("", "1", "请填写电子邮箱"), ("a@b.c\x00", "", "控制字符"),
-    ("x" * 300 + "@example.org", "", "最多"),
-])
+@pytest.mark.parametrize(
+    ("email", "enabled", "message"),
+    [
+        ("not-an-address", "1", "格式不正确"),
+        ("", "1", "请填写电子邮箱"),
+        ("a@b.c\x00", "", "控制字符"),
+        ("x" * 300 + "@example.org", "", "最多"),
+    ],
+)
 def test_preferences_reject_bad_addresses(db: Session, email: str, enabled: str, message: str) -> None:
     user = f.user(db, role="supervisor")
     notes.update_preferences(db, user_id=user.id, email="kept@example.org", email_enabled="1")

@@ -30,8 +30,7 @@ def _contact(db: Session, case: Case) -> MessageContact:
 
 
 def _erasures(db: Session, case: Case) -> list[CaseEvent]:
-    return list(db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
-                                                   CaseEvent.kind == "contact_erased")))
+    return list(db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "contact_erased")))
 
 
 def test_contact_of_a_case_closed_past_the_period_is_erased_with_an_event(db: Session) -> None:
@@ -85,8 +84,9 @@ def test_erasure_runs_in_batches_and_is_idempotent(session_factory: sessionmaker
     assert all(len(_erasures(db, c)) == 1 for c in cases)
 
 
-def test_the_scheduler_runs_the_erasure(session_factory: sessionmaker[Session], db: Session,
-                                        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_scheduler_runs_the_erasure(
+    session_factory: sessionmaker[Session], db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from minyi.core import settings as settings_module
     from minyi.jobs.runner import run_scheduled_tasks
 

@@ -67,16 +67,19 @@ def test_a_declined_request_keeps_the_contact_and_tells_why(db: Session) -> None
         privacy.apply_request(db, actor=coordinator, request_id=request.id)
 
 
-@pytest.mark.parametrize(("kind", "values", "field"), [
-    ("erase", {}, "kind"),
-    ("", {}, "kind"),
-    ("correct", {}, "contact_name"),
-    ("correct", {"contact_phone": "call me"}, "contact_phone"),
-    ("correct", {"contact_email": "not-an-email"}, "contact_email"),
-    ("correct", {"contact_name": "张" * 51}, "contact_name"),
-    ("correct", {"contact_address": "路\x00"}, "contact_address"),
-    ("correct", {"contact_phone": ["139"]}, "contact_phone"),
-])
+@pytest.mark.parametrize(
+    ("kind", "values", "field"),
+    [
+        ("erase", {}, "kind"),
+        ("", {}, "kind"),
+        ("correct", {}, "contact_name"),
+        ("correct", {"contact_phone": "call me"}, "contact_phone"),
+        ("correct", {"contact_email": "not-an-email"}, "contact_email"),
+        ("correct", {"contact_name": "张" * 51}, "contact_name"),
+        ("correct", {"contact_address": "路\x00"}, "contact_address"),
+        ("correct", {"contact_phone": ["139"]}, "contact_phone"),
+    ],
+)
 def test_bad_requests_are_refused_with_the_field(db: Session, kind: str, values: dict, field: str) -> None:
     case = f.message(db).case
     with pytest.raises(ValidationFailed) as error:

@@ -92,21 +92,36 @@ def _create_staff(database_url: str) -> None:
     password_hash = PasswordHasher().hash(STAFF_PASSWORD)
     engine = make_engine(database_url)
     with transaction(make_session_factory(engine)) as session:
-        create_user(session, username=STAFF_USER, display_name="可靠性测试", password=STAFF_PASSWORD,
-                    role="coordinator", password_hash=password_hash)
+        create_user(
+            session,
+            username=STAFF_USER,
+            display_name="可靠性测试",
+            password=STAFF_PASSWORD,
+            role="coordinator",
+            password_hash=password_hash,
+        )
     engine.dispose()
 
 
 @contextmanager
-def running_server(folder: Path, *, submit_rate_limit: int, extra_env: dict[str, str] | None = None,
-                   start_timeout: float = 60) -> Iterator[Server]:
+def running_server(
+    folder: Path, *, submit_rate_limit: int, extra_env: dict[str, str] | None = None, start_timeout: float = 60
+) -> Iterator[Server]:
     """Migrate a fresh database, load the demo data, add a staff login and serve it; stop it afterwards."""
     folder.mkdir(parents=True, exist_ok=True)
     with fresh_database(folder) as database_url:
-        env = {**os.environ, "MINYI_DATA_DIR": str(folder), "MINYI_DATABASE_URL": database_url,
-               "MINYI_SECRET_KEY": "live-" + secrets.token_hex(16), "MINYI_TRUSTED_PROXIES": "127.0.0.1",
-               "MINYI_SUBMIT_RATE_LIMIT": str(submit_rate_limit), "MINYI_SUBMIT_RATE_WINDOW": "3600",
-               "MINYI_RUN_SCHEDULER": "true", "MINYI_RUN_ANALYSIS": "true", **(extra_env or {})}
+        env = {
+            **os.environ,
+            "MINYI_DATA_DIR": str(folder),
+            "MINYI_DATABASE_URL": database_url,
+            "MINYI_SECRET_KEY": "live-" + secrets.token_hex(16),
+            "MINYI_TRUSTED_PROXIES": "127.0.0.1",
+            "MINYI_SUBMIT_RATE_LIMIT": str(submit_rate_limit),
+            "MINYI_SUBMIT_RATE_WINDOW": "3600",
+            "MINYI_RUN_SCHEDULER": "true",
+            "MINYI_RUN_ANALYSIS": "true",
+            **(extra_env or {}),
+        }
         env.pop("FORWARDED_ALLOW_IPS", None)  # only the product's own setting says which proxy to trust
         for command in (["migrate"], ["demo-data"]):
             subprocess.run([*_minyi(), *command], env=env, check=True, capture_output=True, timeout=180)
@@ -114,8 +129,12 @@ def running_server(folder: Path, *, submit_rate_limit: int, extra_env: dict[str,
         port = _free_port()
         log = folder / "server.log"
         with log.open("wb") as out:
-            proc = subprocess.Popen([*_minyi(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                    stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [*_minyi(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(url, proc, log, start_timeout)
@@ -149,19 +168,30 @@ def start_import(server: Server, folder: Path, rows: int) -> subprocess.Popen:
     path = folder / "history.jsonl"
     with path.open("w", encoding="utf-8") as out:
         for i in range(rows):
-            row = {"id": i, "user": f"U{i:06d}", "title": f"A{rng.randrange(1, 9)}区第{i}号路段路灯不亮",
-                   "body": "路灯已经坏了两周，晚上出行很不方便，请尽快维修。" * rng.randrange(1, 4),
-                   "time": f"2019-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d} 09:30:00"}
+            row = {
+                "id": i,
+                "user": f"U{i:06d}",
+                "title": f"A{rng.randrange(1, 9)}区第{i}号路段路灯不亮",
+                "body": "路灯已经坏了两周，晚上出行很不方便，请尽快维修。" * rng.randrange(1, 4),
+                "time": f"2019-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d} 09:30:00",
+            }
             if i % 2:
-                row |= {"reply": f"您好，已安排维修。\nA{rng.randrange(1, 9)}区城市管理局",
-                        "reply_time": "2020-01-15 10:00:00"}
+                row |= {
+                    "reply": f"您好，已安排维修。\nA{rng.randrange(1, 9)}区城市管理局",
+                    "reply_time": "2020-01-15 10:00:00",
+                }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     with (folder / "import.log").open("wb") as log:
-        return subprocess.Popen([*_minyi(), "import", "--source", "reliability", str(path)], env=server.env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [*_minyi(), "import", "--source", "reliability", str(path)],
+            env=server.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 # --- the load ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Tally:
@@ -179,8 +209,10 @@ class Tally:
         with self.lock:
             self.statuses[(kind, response.status_code)] += 1
             if response.status_code >= 500:
-                self.server_errors.append(f"{response.request.method} {response.request.url.path} -> "
-                                          f"{response.status_code}: {response.text[:300]!r}")
+                self.server_errors.append(
+                    f"{response.request.method} {response.request.url.path} -> "
+                    f"{response.status_code}: {response.text[:300]!r}"
+                )
 
     def failed(self, kind: str, request: str, exc: Exception) -> None:
         with self.lock:
@@ -196,8 +228,12 @@ class Tally:
 
 
 def _client(server: Server, forwarded_for: str) -> httpx.Client:
-    return httpx.Client(base_url=server.url, timeout=httpx.Timeout(60, connect=10),
-                        headers={"X-Forwarded-For": forwarded_for}, follow_redirects=False)
+    return httpx.Client(
+        base_url=server.url,
+        timeout=httpx.Timeout(60, connect=10),
+        headers={"X-Forwarded-For": forwarded_for},
+        follow_redirects=False,
+    )
 
 
 def _call(tally: Tally, kind: str, send: Callable[[], httpx.Response], label: str) -> httpx.Response | None:
@@ -218,9 +254,13 @@ def _csrf(client: httpx.Client, tally: Tally) -> str:
 
 def _message(label: str, n: int) -> dict[str, str]:
     tag = uuid.uuid4().hex[:10]
-    return {"title": f"负载测试{label}第{n}条：小区路灯不亮{tag}",
-            "body": f"我们小区门口的路灯已经坏了两周，晚上出行很不方便，请尽快安排维修。编号{tag}。",
-            "appeal_kind": "complaint", "place_text": "", "submission_key": f"live-{tag}"}
+    return {
+        "title": f"负载测试{label}第{n}条：小区路灯不亮{tag}",
+        "body": f"我们小区门口的路灯已经坏了两周，晚上出行很不方便，请尽快安排维修。编号{tag}。",
+        "appeal_kind": "complaint",
+        "place_text": "",
+        "submission_key": f"live-{tag}",
+    }
 
 
 def submit_once(client: httpx.Client, tally: Tally, label: str, n: int, *, form: bool) -> httpx.Response | None:
@@ -258,13 +298,22 @@ def browse_once(client: httpx.Client, tally: Tally, rng: random.Random) -> None:
     with tally.lock:
         known = list(tally.acknowledged)[-50:]
     case_id = rng.choice(known) if known else 1
-    path = rng.choice(["/board", f"/board?page={rng.randint(1, 3)}", f"/cases/{case_id}", "/api/v1/cases",
-                       f"/api/v1/cases/{case_id}", "/board?q=路灯"])
+    path = rng.choice(
+        [
+            "/board",
+            f"/board?page={rng.randint(1, 3)}",
+            f"/cases/{case_id}",
+            "/api/v1/cases",
+            f"/api/v1/cases/{case_id}",
+            "/board?q=路灯",
+        ]
+    )
     _call(tally, "browse", partial(client.get, path), f"GET {path}")
 
 
-def citizen(server: Server, tally: Tally, index: int, stop: threading.Event, *, max_submissions: int,
-            browse: bool = True) -> None:
+def citizen(
+    server: Server, tally: Tally, index: int, stop: threading.Event, *, max_submissions: int, browse: bool = True
+) -> None:
     """A client behind the proxy: submits (form and API in turn) and browses until told to stop."""
     rng = random.Random(index)
     with _client(server, f"10.20.{index // 250}.{index % 250 + 1}") as client:
@@ -285,8 +334,12 @@ def login_flooder(server: Server, tally: Tally, index: int, stop: threading.Even
         while not stop.is_set():
             wrong = f"wrong-{index}-{n}"
             if n % 2 == 0:
-                fields = {"username": server.username, "password": wrong, "next": "/staff",
-                          "csrf_token": _csrf(client, tally)}
+                fields = {
+                    "username": server.username,
+                    "password": wrong,
+                    "next": "/staff",
+                    "csrf_token": _csrf(client, tally),
+                }
                 _call(tally, "login", partial(client.post, "/staff/login", data=fields), "POST /staff/login")
             else:
                 body = {"username": server.username, "password": wrong}
@@ -316,9 +369,12 @@ def stored_titles(database_url: str, case_ids: list[int]) -> dict[int, list[str]
     try:
         with engine.connect() as conn:
             for start in range(0, len(case_ids), 500):
-                chunk = case_ids[start:start + 500]
-                rows = conn.execute(select(Case.id, Message.title).join(Message, Message.id == Case.message_id)
-                                    .where(Case.id.in_(chunk)))
+                chunk = case_ids[start : start + 500]
+                rows = conn.execute(
+                    select(Case.id, Message.title)
+                    .join(Message, Message.id == Case.message_id)
+                    .where(Case.id.in_(chunk))
+                )
                 for case_id, title in rows:
                     found.setdefault(case_id, []).append(title)
     finally:
@@ -335,7 +391,7 @@ def count_titles(database_url: str, titles: list[str]) -> Counter:
     try:
         with engine.connect() as conn:
             for start in range(0, len(titles), 500):
-                chunk = titles[start:start + 500]
+                chunk = titles[start : start + 500]
                 counts.update(t for (t,) in conn.execute(select(Message.title).where(Message.title.in_(chunk))))
     finally:
         engine.dispose()

@@ -45,11 +45,14 @@ def test_submissions_and_browsing_under_a_login_flood_and_an_import(server: Serv
     finally:
         importer.kill()
     summary = f"{tally.requests} requests: {sorted(tally.statuses.items(), key=str)}"
-    print(f"\nreliability load: {summary}; {len(tally.acknowledged)} submissions acknowledged, "
-          f"{len(tally.server_errors)} answers 5xx, {len(tally.transport_errors)} connection errors")
+    print(
+        f"\nreliability load: {summary}; {len(tally.acknowledged)} submissions acknowledged, "
+        f"{len(tally.server_errors)} answers 5xx, {len(tally.transport_errors)} connection errors"
+    )
     assert not tally.server_errors and not tally.transport_errors, (
         f"{len(tally.server_errors)} answers 5xx and {len(tally.transport_errors)} connection errors ({summary}): "
-        f"{tally.server_errors[:3]} {tally.transport_errors[:3]} (server log: {server.log})")
+        f"{tally.server_errors[:3]} {tally.transport_errors[:3]} (server log: {server.log})"
+    )
     assert tally.acknowledged, f"no submission was acknowledged ({summary})"
     # Each client stays under the per-client limit: a 429 here means clients behind the proxy were lumped together.
     assert not tally.limited_clients, f"distinct clients were rate-limited: {sorted(tally.limited_clients)[:5]}"

@@ -13,8 +13,10 @@ from minyi.replies import services as replies
 from minyi.replies.models import ReplyTemplate
 from tests import factories as f
 
-GOOD = ("您好！经核实，幸福路小区门口路灯因电缆老化损坏，根据《城市照明管理规定》，我局已于今日更换电缆，"
-        "路灯已恢复照明。如有问题请拨打热线0731-12319。感谢您的支持！")
+GOOD = (
+    "您好！经核实，幸福路小区门口路灯因电缆老化损坏，根据《城市照明管理规定》，我局已于今日更换电缆，"
+    "路灯已恢复照明。如有问题请拨打热线0731-12319。感谢您的支持！"
+)
 
 
 def test_check_reply_uses_the_message_and_real_working_days(db: Session) -> None:
@@ -23,8 +25,9 @@ def test_check_reply_uses_the_message_and_real_working_days(db: Session) -> None
     result = replies.check_reply(db, case_id=sub.case.id, body=GOOD, actor=f.actor(handler))
     assert result.check["relevance"].verdict == "pass" and result.workdays == 0
     assert result.check["timeliness"].verdict == "pass"
-    late = replies.check_reply(db, case_id=sub.case.id, body=GOOD, actor=f.actor(handler),
-                               now=utcnow() + timedelta(days=120))
+    late = replies.check_reply(
+        db, case_id=sub.case.id, body=GOOD, actor=f.actor(handler), now=utcnow() + timedelta(days=120)
+    )
     assert late.workdays > 60 and late.check["timeliness"].verdict == "fail"
     assert late.to_dict()["findings"][4]["criterion"] == "timeliness"
 
@@ -60,21 +63,35 @@ def test_check_reply_respects_department_boundaries(db: Session) -> None:
 def test_template_crud_with_checks_and_roles(db: Session) -> None:
     dept, other = f.department(db), f.department(db)
     handler = f.user(db, role="handler", dept=dept)
-    saved = replies.create_template(db, actor=f.actor(handler), department_id=str(dept.id), appeal_kind="complaint",
-                                    title="路灯维修", body=GOOD)
+    saved = replies.create_template(
+        db, actor=f.actor(handler), department_id=str(dept.id), appeal_kind="complaint", title="路灯维修", body=GOOD
+    )
     assert saved.template.id and saved.check.verdict == "pass"
     assert [f_.criterion for f_ in saved.check.findings] == ["completeness", "explanation", "tone"]
     with pytest.raises(PermissionDenied):
-        replies.create_template(db, actor=f.actor(handler), department_id=other.id, appeal_kind="", title="越权",
-                                body=GOOD)
+        replies.create_template(
+            db, actor=f.actor(handler), department_id=other.id, appeal_kind="", title="越权", body=GOOD
+        )
     with pytest.raises(PermissionDenied):  # only admins write templates for every department
         replies.create_template(db, actor=f.actor(handler), department_id="", appeal_kind="", title="全部", body=GOOD)
     admin = f.user(db, role="admin")
-    shared = replies.create_template(db, actor=f.actor(admin), department_id="", appeal_kind="", title="通用",
-                                     body="您好，您反映的问题已收悉，我们将认真调查处理。")
+    shared = replies.create_template(
+        db,
+        actor=f.actor(admin),
+        department_id="",
+        appeal_kind="",
+        title="通用",
+        body="您好，您反映的问题已收悉，我们将认真调查处理。",
+    )
     assert shared.check["completeness"].verdict != "pass"  # no contact, no time: the gaps are shown
-    updated = replies.update_template(db, actor=f.actor(handler), template_id=saved.template.id,
-                                      appeal_kind="inquiry", title="路灯维修（咨询）", body=GOOD)
+    updated = replies.update_template(
+        db,
+        actor=f.actor(handler),
+        template_id=saved.template.id,
+        appeal_kind="inquiry",
+        title="路灯维修（咨询）",
+        body=GOOD,
+    )
     assert updated.template.appeal_kind == "inquiry"
     replies.retire_template(db, actor=f.actor(handler), template_id=saved.template.id, reason="政策已更新")
     kept = db.get(ReplyTemplate, saved.template.id)
@@ -83,9 +100,13 @@ def test_template_crud_with_checks_and_roles(db: Session) -> None:
 
 
 BAD_TEMPLATES = [
-    ("title", "", "请填写模板名称"), ("title", "名" * 101, "最多 100"), ("body", "太短", "至少 10"),
-    ("body", "字" * 10_001, "最多 10000"), ("appeal_kind", "nonsense", "诉求类型"),
-    ("department_id", "999999", "部门不存在"), ("department_id", "abc", "部门"),
+    ("title", "", "请填写模板名称"),
+    ("title", "名" * 101, "最多 100"),
+    ("body", "太短", "至少 10"),
+    ("body", "字" * 10_001, "最多 10000"),
+    ("appeal_kind", "nonsense", "诉求类型"),
+    ("department_id", "999999", "部门不存在"),
+    ("department_id", "abc", "部门"),
     ("body", "含有\x00控制字符的模板内容", "控制字符"),
 ]
 
@@ -105,8 +126,12 @@ def test_templates_for_a_case_match_department_and_kind(db: Session) -> None:
     dept, other = f.department(db), f.department(db)
     sub, _c, handler = f.case_in_progress(db, dept)  # a complaint
     admin = f.actor(f.user(db, role="admin"))
-    for title, d, kind in [("本部门投诉", dept.id, "complaint"), ("本部门咨询", dept.id, "inquiry"),
-                           ("他部门", other.id, ""), ("通用", "", "")]:
+    for title, d, kind in [
+        ("本部门投诉", dept.id, "complaint"),
+        ("本部门咨询", dept.id, "inquiry"),
+        ("他部门", other.id, ""),
+        ("通用", "", ""),
+    ]:
         replies.create_template(db, actor=admin, department_id=d, appeal_kind=kind, title=title, body=GOOD)
     titles = [t.title for t in replies.templates_for_case(db, case_id=sub.case.id, actor=f.actor(handler))]
     assert titles == ["本部门投诉", "通用"]

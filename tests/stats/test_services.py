@@ -137,14 +137,23 @@ def _expected(cases: list[Known], today: date = TODAY) -> Figures:
     due = [k for k in cases if k.deadline and (k.replied_on or today > k.deadline)]
     days = [workdays_between(k.day, k.replied_on) for k in replied]
     return Figures(
-        received=len(cases), rejected=sum(k.rejected for k in cases), merged=sum(k.merged for k in cases),
-        assigned=sum(k.dept is not None for k in cases), replied=len(replied), due=len(due),
+        received=len(cases),
+        rejected=sum(k.rejected for k in cases),
+        merged=sum(k.merged for k in cases),
+        assigned=sum(k.dept is not None for k in cases),
+        replied=len(replied),
+        due=len(due),
         on_time=sum(1 for k in due if k.replied_on and k.replied_on <= k.deadline),
-        overdue_open=sum(1 for k in due if not k.replied_on), rated=sum(k.rating is not None for k in cases),
+        overdue_open=sum(1 for k in due if not k.replied_on),
+        rated=sum(k.rating is not None for k in cases),
         satisfied=sum(k.rating in {"satisfied", "basically"} for k in cases),
-        reopened=sum(k.reopened for k in replied), extensions=sum(k.extensions for k in cases),
-        extended_cases=sum(k.extensions > 0 for k in cases), escalated=sum(k.escalated for k in cases),
-        avg_days=sum(days) / len(days) if days else None, p90_days=percentile(days, 90))
+        reopened=sum(k.reopened for k in replied),
+        extensions=sum(k.extensions for k in cases),
+        extended_cases=sum(k.extensions > 0 for k in cases),
+        escalated=sum(k.escalated for k in cases),
+        avg_days=sum(days) / len(days) if days else None,
+        p90_days=percentile(days, 90),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -178,8 +187,16 @@ def _edges(w: World) -> list[Known]:
         moment = _at(deadline + timedelta(days=1), 0, 1) if late else _at(deadline, 23, 59)
         with travel(moment):
             workflow.reply(w.db, actor=f.actor(w.handlers[0]), case_id=sub.case.id, body="已经答复，感谢您的反映。")
-        cases.append(Known(day=day, domain="环境保护", kind="inquiry", dept=w.depts[0].id, deadline=deadline,
-                           replied_on=moment.date()))
+        cases.append(
+            Known(
+                day=day,
+                domain="环境保护",
+                kind="inquiry",
+                dept=w.depts[0].id,
+                deadline=deadline,
+                replied_on=moment.date(),
+            )
+        )
     return cases
 
 
@@ -214,8 +231,9 @@ def test_the_event_log_gives_back_every_deadline(db: Session, history: tuple[Wor
     assert all(f.logged_deadline(db, c.id) == c.deadline for c in cases)
 
 
-def test_one_department_scopes_every_table_but_the_department_list(db: Session,
-                                                                  history: tuple[World, list[Known]]) -> None:
+def test_one_department_scopes_every_table_but_the_department_list(
+    db: Session, history: tuple[World, list[Known]]
+) -> None:
     w, cases = history
     dept = w.depts[1]
     report = build_report(db, query=StatsQuery(*PERIOD, department_id=dept.id), today=TODAY)
@@ -254,8 +272,7 @@ def test_no_data_no_division_by_zero(db: Session) -> None:
     assert report.overall.avg_days is None and report.overall.p90_days is None
     [row] = [r for r in report.departments if r.department_id == dept.id]
     assert row.figures == Figures()
-    scoped = build_report(db, query=StatsQuery(date(2024, 1, 1), date(2024, 1, 31), department_id=dept.id),
-                          today=TODAY)
+    scoped = build_report(db, query=StatsQuery(date(2024, 1, 1), date(2024, 1, 31), department_id=dept.id), today=TODAY)
     assert scoped.overall == Figures() and [r.key for r in scoped.trend] == ["2024-01"]
 
 
@@ -264,22 +281,25 @@ def test_unknown_department_is_not_found(db: Session) -> None:
         build_report(db, query=StatsQuery(*PERIOD, department_id=987654), today=TODAY)
 
 
-@pytest.mark.parametrize(("params", "field", "message"), [
-    ({"from": "2024-07-01", "to": "2024-06-30"}, "from", "不能晚于结束日期"),
-    ({"from": "2024-13-01"}, "from", "格式不正确"),
-    ({"from": "2024-02-30"}, "from", "格式不正确"),
-    ({"to": "20240101"}, "to", "格式不正确"),
-    ({"to": "2024-01-01T00:00"}, "to", "格式不正确"),
-    ({"from": "x" * 5000}, "from", "格式不正确"),
-    ({"from": "<script>alert(1)</script>"}, "from", "格式不正确"),
-    ({"from": "1999-12-31"}, "from", "不能早于"),
-    ({"from": "2030-01-01", "to": "2030-12-31"}, "from", "尚未开始"),
-    ({"by": "day"}, "by", "month"),
-    ({"from": "2020-01-01", "by": "week"}, "by", "不能超过"),
-    ({"department_id": "abc"}, "department_id", "部门参数无效"),
-    ({"department_id": "-1"}, "department_id", "部门参数无效"),
-    ({"department_id": "9" * 40}, "department_id", "部门参数无效"),
-])
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"from": "2024-07-01", "to": "2024-06-30"}, "from", "不能晚于结束日期"),
+        ({"from": "2024-13-01"}, "from", "格式不正确"),
+        ({"from": "2024-02-30"}, "from", "格式不正确"),
+        ({"to": "20240101"}, "to", "格式不正确"),
+        ({"to": "2024-01-01T00:00"}, "to", "格式不正确"),
+        ({"from": "x" * 5000}, "from", "格式不正确"),
+        ({"from": "<script>alert(1)</script>"}, "from", "格式不正确"),
+        ({"from": "1999-12-31"}, "from", "不能早于"),
+        ({"from": "2030-01-01", "to": "2030-12-31"}, "from", "尚未开始"),
+        ({"by": "day"}, "by", "month"),
+        ({"from": "2020-01-01", "by": "week"}, "by", "不能超过"),
+        ({"department_id": "abc"}, "department_id", "部门参数无效"),
+        ({"department_id": "-1"}, "department_id", "部门参数无效"),
+        ({"department_id": "9" * 40}, "department_id", "部门参数无效"),
+    ],
+)
 def test_malformed_queries_are_clear_errors(params: dict, field: str, message: str) -> None:
     with pytest.raises(ValidationFailed, match=message) as caught:
         parse_query(params, today=date(2024, 9, 30))
@@ -305,8 +325,10 @@ def test_workday_counter_agrees_with_the_official_calendar() -> None:
     rng = random.Random(7)
     edges = [date(2024, 10, 1), date(2024, 9, 29), date(2024, 2, 10), date(2024, 2, 18), date(2023, 12, 31)]
     pairs = [(a, b) for a in edges for b in edges]
-    pairs += [(date(2024, 6, 15) - timedelta(days=rng.randrange(900)), date(2024, 6, 15) + timedelta(
-        days=rng.randrange(400))) for _ in range(200)]
+    pairs += [
+        (date(2024, 6, 15) - timedelta(days=rng.randrange(900)), date(2024, 6, 15) + timedelta(days=rng.randrange(400)))
+        for _ in range(200)
+    ]
     for a, b in pairs:
         assert counter.between(a, b) == workdays_between(a, b), (a, b)
 
@@ -337,8 +359,9 @@ def _count_queries(db: Session) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_loading_takes_two_queries_whatever_the_number_of_cases(db: Session,
-                                                                history: tuple[World, list[Known]]) -> None:
+def test_loading_takes_two_queries_whatever_the_number_of_cases(
+    db: Session, history: tuple[World, list[Known]]
+) -> None:
     counter = _count_queries(db)
     seen = next(counter)
     facts = load_facts(db, start=date(2023, 1, 1), end=TODAY)

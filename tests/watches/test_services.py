@@ -25,15 +25,26 @@ def old(db: Session) -> dict:
         replied, _h = f.replied_case(db, dept)
     with travel(datetime(2024, 4, 8, 9, tzinfo=CHINA_TZ)):
         other = f.message(db, title="幸福路井盖松动", body="幸福路口的井盖松动了，车辆经过响声很大。")
-        park = f.message(db, title="公园厕所无人打扫", body="人民公园北门的厕所很久没有人打扫了。",
-                         place_text="人民公园", domain="环境保护")
+        park = f.message(
+            db,
+            title="公园厕所无人打扫",
+            body="人民公园北门的厕所很久没有人打扫了。",
+            place_text="人民公园",
+            domain="环境保护",
+        )
     db.flush()
     return {"replied": replied.case.id, "other": other.case.id, "park": park.case.id}
 
 
 def _notices(db: Session, user_id: int) -> list[Notice]:
-    return list(db.scalars(select(Notice).join(Notification, Notification.notice_id == Notice.id)
-                           .where(Notification.user_id == user_id, Notice.kind == "watch").order_by(Notice.id)))
+    return list(
+        db.scalars(
+            select(Notice)
+            .join(Notification, Notification.notice_id == Notice.id)
+            .where(Notification.user_id == user_id, Notice.kind == "watch")
+            .order_by(Notice.id)
+        )
+    )
 
 
 def test_a_watch_shows_its_messages_and_months(db: Session, old: dict) -> None:
@@ -42,8 +53,10 @@ def test_a_watch_shows_its_messages_and_months(db: Session, old: dict) -> None:
     assert watch.value == "幸福路"
     view = watches.watch_view(db, user=me, watch_id=watch.id)
     assert {c.id for c in view.cases} == {old["replied"], old["other"]} and view.total == 2
-    assert [(m.month, m.figures.received, m.figures.replied) for m in view.months] == [("2024-03", 1, 1),
-                                                                                      ("2024-04", 1, 0)]
+    assert [(m.month, m.figures.received, m.figures.replied) for m in view.months] == [
+        ("2024-03", 1, 1),
+        ("2024-04", 1, 0),
+    ]
     place = watches.create_watch(db, user=me, kind="place", value="人民公园")
     assert [c.id for c in watches.watch_view(db, user=me, watch_id=place.id).cases] == [old["park"]]
     domain = watches.create_watch(db, user=me, kind="domain", value="环境保护")
@@ -71,8 +84,15 @@ def test_new_and_urgent_messages_alert_once(db: Session, old: dict) -> None:
 
 def test_a_hot_issue_watch_follows_the_issue(db: Session, old: dict) -> None:
     me = f.user(db, role="admin")
-    issue = HotIssue(rank=1, score=2.0, description="幸福路的路灯和井盖", start=utcnow(), end=utcnow(),
-                     case_ids=[old["replied"], old["other"]], computed_at=utcnow())
+    issue = HotIssue(
+        rank=1,
+        score=2.0,
+        description="幸福路的路灯和井盖",
+        start=utcnow(),
+        end=utcnow(),
+        case_ids=[old["replied"], old["other"]],
+        computed_at=utcnow(),
+    )
     db.add(issue)
     db.flush()
     watch = watches.create_watch(db, user=me, kind="hot_issue", value=str(issue.id))
@@ -91,12 +111,19 @@ def test_a_handler_sees_only_public_or_own_department_messages(db: Session, old:
     assert private.case.id not in {c.id for c in watches.watch_view(db, user=handler, watch_id=watch.id).cases}
 
 
-@pytest.mark.parametrize(("kind", "value", "error"), [
-    ("", "幸福路", ValidationFailed), ("street", "幸福路", ValidationFailed), ("keyword", "", ValidationFailed),
-    ("keyword", "   ", ValidationFailed), ("keyword", "x" * 101, ValidationFailed),
-    ("keyword", "bad\x00value", ValidationFailed), ("domain", "星际旅行", ValidationFailed),
-    ("hot_issue", "999999", ValidationFailed),
-])
+@pytest.mark.parametrize(
+    ("kind", "value", "error"),
+    [
+        ("", "幸福路", ValidationFailed),
+        ("street", "幸福路", ValidationFailed),
+        ("keyword", "", ValidationFailed),
+        ("keyword", "   ", ValidationFailed),
+        ("keyword", "x" * 101, ValidationFailed),
+        ("keyword", "bad\x00value", ValidationFailed),
+        ("domain", "星际旅行", ValidationFailed),
+        ("hot_issue", "999999", ValidationFailed),
+    ],
+)
 def test_bad_watches_are_refused(db: Session, kind: str, value: str, error: type) -> None:
     with pytest.raises(error):
         watches.create_watch(db, user=f.user(db, role="supervisor"), kind=kind, value=value)

@@ -49,10 +49,14 @@ def test_admin_reads_the_audit_trail(client: TestClient, db: Session) -> None:
 
 
 def test_api_tokens_expire_in_30_days_and_can_be_revoked(client: TestClient, db: Session) -> None:
-    handler, other, admin = (f.user(db, role="handler", dept=f.department(db)), f.user(db, role="coordinator"),
-                             f.user(db, role="admin"))
-    issued = client.post("/api/v1/auth/token", json={"username": handler.username, "password": f.PASSWORD,
-                                                     "label": "办公脚本"})
+    handler, other, admin = (
+        f.user(db, role="handler", dept=f.department(db)),
+        f.user(db, role="coordinator"),
+        f.user(db, role="admin"),
+    )
+    issued = client.post(
+        "/api/v1/auth/token", json={"username": handler.username, "password": f.PASSWORD, "label": "办公脚本"}
+    )
     assert issued.json()["expires_in"] == 30 * 24 * 3600
     mine = {"Authorization": f"Bearer {issued.json()['token']}"}
     listed = client.get("/api/v1/auth/tokens", headers=mine).json()
@@ -74,8 +78,9 @@ def test_admin_ends_every_session_and_token_of_an_account(client: TestClient, db
     admin, clerk = f.user(db, role="admin"), f.user(db, role="coordinator")
     bearer = {"Authorization": f"Bearer {_token(client, clerk)}"}
     f.login(client, admin)
-    response = client.post(f"/staff/admin/users/{clerk.id}/revoke", data={"csrf_token": f.csrf(client)},
-                           follow_redirects=False)
+    response = client.post(
+        f"/staff/admin/users/{clerk.id}/revoke", data={"csrf_token": f.csrf(client)}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert client.get("/api/v1/staff/inbox", headers=bearer).status_code == 401
 
@@ -90,15 +95,19 @@ def test_second_factor_set_up_and_login(client: TestClient, db: Session) -> None
     secret = supervisor.totp_pending
     bad = client.post("/staff/account/totp/confirm", data={"csrf_token": f.csrf(client), "code": "12345"})
     assert bad.status_code == 422
-    client.post("/staff/account/totp/confirm",
-                data={"csrf_token": f.csrf(client), "code": totp.code_at(secret, time.time() - 30)})
+    client.post(
+        "/staff/account/totp/confirm",
+        data={"csrf_token": f.csrf(client), "code": totp.code_at(secret, time.time() - 30)},
+    )
     client.cookies.delete("minyi_session")
     asked = _form_login(client, supervisor)
     assert asked.status_code == 401 and 'name="totp"' in asked.text
     ok = _form_login(client, supervisor, code=totp.code_at(secret, time.time()))
     assert ok.status_code == 303
-    assert client.post("/api/v1/auth/token", json={"username": supervisor.username,
-                                                   "password": f.PASSWORD}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/token", json={"username": supervisor.username, "password": f.PASSWORD}).status_code
+        == 401
+    )
     assert _token(client, supervisor, totp=totp.code_at(secret, time.time() + 30))
 
 

@@ -9,8 +9,14 @@ from sqlalchemy.orm import Session
 from minyi.messages.models import Message
 from tests import factories as f
 
-BODY = {"title": "路口积水严重", "body": "每次下雨建设路与人民路路口积水超过二十厘米，行人无法通行。",
-        "appeal_kind": "complaint", "domain": "城乡建设", "contact_phone": "13600000000", "contact_name": "王五"}
+BODY = {
+    "title": "路口积水严重",
+    "body": "每次下雨建设路与人民路路口积水超过二十厘米，行人无法通行。",
+    "appeal_kind": "complaint",
+    "domain": "城乡建设",
+    "contact_phone": "13600000000",
+    "contact_name": "王五",
+}
 
 
 def _count(db: Session) -> int:
@@ -87,12 +93,14 @@ def test_whole_loop_through_the_api(client: TestClient, db: Session) -> None:
     assert staff_view["contact"]["phone"] == "13600000000"
     act = client.post(f"/api/v1/staff/cases/{cid}/actions/assign", json={"department_id": dept.id}, headers=coord_h)
     assert act.status_code == 200 and act.json()["status"] == "assigned"
-    illegal = client.post(f"/api/v1/staff/cases/{cid}/actions/reply", json={"body": "还没签收就答复是不行的"},
-                          headers=handler_h)
+    illegal = client.post(
+        f"/api/v1/staff/cases/{cid}/actions/reply", json={"body": "还没签收就答复是不行的"}, headers=handler_h
+    )
     assert illegal.status_code == 409 and "不能执行" in illegal.json()["error"]["message"]
     client.post(f"/api/v1/staff/cases/{cid}/actions/accept", json={}, headers=handler_h)
-    replied = client.post(f"/api/v1/staff/cases/{cid}/actions/reply", json={"body": "已疏通排水管道，积水问题解决。"},
-                          headers=handler_h)
+    replied = client.post(
+        f"/api/v1/staff/cases/{cid}/actions/reply", json={"body": "已疏通排水管道，积水问题解决。"}, headers=handler_h
+    )
     assert replied.json()["status"] == "replied"
     rated = client.post(f"/api/v1/track/{token}/rate", json={"level": "unsatisfied", "comment": "下雨还积水"})
     assert rated.json()["status"] == "closed"
@@ -100,8 +108,7 @@ def test_whole_loop_through_the_api(client: TestClient, db: Session) -> None:
     assert reopened.json()["status"] == "in_progress"
     kinds = [e["kind"] for e in client.get(f"/api/v1/staff/cases/{cid}", headers=handler_h).json()["log"]]
     assert kinds == ["submit", "assign", "accept", "reply", "rate", "reopen"]
-    bad = client.post(f"/api/v1/staff/cases/{cid}/actions/request_extension", json={"days": "many"},
-                      headers=handler_h)
+    bad = client.post(f"/api/v1/staff/cases/{cid}/actions/request_extension", json={"days": "many"}, headers=handler_h)
     assert bad.status_code == 422
 
 
@@ -110,16 +117,22 @@ def test_handler_api_is_limited_to_own_department(client: TestClient, db: Sessio
     sub, _c, _h = f.case_in_progress(db, theirs)
     headers = _token(client, f.user(db, role="handler", dept=mine))
     assert client.get(f"/api/v1/staff/cases/{sub.case.id}", headers=headers).status_code == 403
-    response = client.post(f"/api/v1/staff/cases/{sub.case.id}/actions/reply",
-                           json={"body": "越权答复越权答复越权答复"}, headers=headers)
+    response = client.post(
+        f"/api/v1/staff/cases/{sub.case.id}/actions/reply", json={"body": "越权答复越权答复越权答复"}, headers=headers
+    )
     assert response.status_code == 403
     assert all(item["id"] != sub.case.id for item in client.get("/api/v1/staff/inbox", headers=headers).json())
 
 
 def test_openapi_document_lists_the_api(client: TestClient) -> None:
     doc = client.get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/messages", "/api/v1/cases", "/api/v1/cases/{case_id}", "/api/v1/auth/token",
-                 "/api/v1/staff/cases/{case_id}/actions/{action}"):
+    for path in (
+        "/api/v1/messages",
+        "/api/v1/cases",
+        "/api/v1/cases/{case_id}",
+        "/api/v1/auth/token",
+        "/api/v1/staff/cases/{case_id}/actions/{action}",
+    ):
         assert path in doc["paths"], path
 
 

@@ -14,8 +14,10 @@ from tests import factories as f
 
 JSON = {"content-type": "application/json"}
 LONE = "\\ud800"  # a lone surrogate as JSON spells it: valid JSON, but no database can store it
-SUBMISSION = ('{"title": "路口积水严重' + LONE + '", "body": "每次下雨建设路与人民路路口积水超过二十厘米。", '
-              '"appeal_kind": "complaint"}')
+SUBMISSION = (
+    '{"title": "路口积水严重' + LONE + '", "body": "每次下雨建设路与人民路路口积水超过二十厘米。", '
+    '"appeal_kind": "complaint"}'
+)
 
 
 def _count(db: Session) -> int:
@@ -30,16 +32,19 @@ def _is_documented_422(response: object, field: str | None = None) -> None:
         assert error["field"] == field
 
 
-@pytest.mark.parametrize(("body", "message", "field"), [
-    (b'{"a": "\\ud800"}', "孤立的代理项", "a"),
-    (b'{"a": ["ok", {"b": "x\\udfff"}]}', "孤立的代理项", "a.1.b"),
-    (b'{"\\ud800": 1}', "孤立的代理项", None),
-    (b'"\\udc00"', "孤立的代理项", None),
-    (b'{"a": "\xed\xa0\x80"}', "UTF-8", None),
-    (b'{"a": "\xff"}', "UTF-8", None),
-    (b"[" * 100_000, "嵌套", None),
-    (b"{not json", "不是有效的 JSON", None),
-])
+@pytest.mark.parametrize(
+    ("body", "message", "field"),
+    [
+        (b'{"a": "\\ud800"}', "孤立的代理项", "a"),
+        (b'{"a": ["ok", {"b": "x\\udfff"}]}', "孤立的代理项", "a.1.b"),
+        (b'{"\\ud800": 1}', "孤立的代理项", None),
+        (b'"\\udc00"', "孤立的代理项", None),
+        (b'{"a": "\xed\xa0\x80"}', "UTF-8", None),
+        (b'{"a": "\xff"}', "UTF-8", None),
+        (b"[" * 100_000, "嵌套", None),
+        (b"{not json", "不是有效的 JSON", None),
+    ],
+)
 def test_check_json_refuses(body: bytes, message: str, field: str | None) -> None:
     with pytest.raises(BadJson) as caught:
         check_json(body)
@@ -60,8 +65,10 @@ def test_lone_surrogate_in_a_submission_is_422_and_stores_nothing(client: TestCl
 
 def test_lone_surrogate_in_a_login_is_422(client: TestClient, db: Session) -> None:
     user = f.user(db, role="coordinator")
-    for body in ('{"username": "' + LONE + '", "password": "x"}',
-                 '{"username": "' + user.username + '", "password": "' + f.PASSWORD + LONE + '"}'):
+    for body in (
+        '{"username": "' + LONE + '", "password": "x"}',
+        '{"username": "' + user.username + '", "password": "' + f.PASSWORD + LONE + '"}',
+    ):
         _is_documented_422(client.post("/api/v1/auth/token", content=body.encode(), headers=JSON))
 
 
@@ -71,8 +78,9 @@ def test_lone_surrogate_in_case_actions_and_tracking_is_422(client: TestClient, 
     token = client.post("/api/v1/auth/token", json={"username": handler.username, "password": f.PASSWORD})
     headers = JSON | {"Authorization": f"Bearer {token.json()['token']}"}
     reply = '{"body": "已疏通排水管道，积水问题解决。' + LONE + '"}'
-    _is_documented_422(client.post(f"/api/v1/staff/cases/{sub.case.id}/actions/reply", content=reply.encode(),
-                                   headers=headers), "body")
+    _is_documented_422(
+        client.post(f"/api/v1/staff/cases/{sub.case.id}/actions/reply", content=reply.encode(), headers=headers), "body"
+    )
     assert f.reload(db, sub.case).status == "in_progress"
     for path in (f"/api/v1/track/{sub.tracking_token}/rate", f"/api/v1/track/{sub.tracking_token}/reopen"):
         body = '{"level": "satisfied", "comment": "' + LONE + '", "reason": "' + LONE + '"}'
@@ -89,8 +97,9 @@ def test_unparseable_bodies_answer_in_chinese_not_fastapi_english(client: TestCl
 def test_a_surrogate_in_a_form_is_never_a_500(client: TestClient) -> None:
     """Forms are percent-encoded: bytes that are no UTF-8 become U+FFFD, never a lone surrogate."""
     data = "title=%ED%A0%80%ED%A0%80%ED%A0%80%ED%A0%80&body=x&appeal_kind=complaint&csrf_token=" + f.csrf(client)
-    response = client.post("/messages", content=data.encode(),
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/messages", content=data.encode(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code < 500
 
 

@@ -22,23 +22,28 @@ def _chunks(total: int) -> Iterator[bytes]:
 
 def test_chunked_api_body_over_the_limit_is_413(client: TestClient, db: Session) -> None:
     before = db.scalar(select(func.count(Message.id)))
-    response = client.post("/api/v1/messages", content=_chunks(2 * MAX_BODY_BYTES),
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/messages", content=_chunks(2 * MAX_BODY_BYTES), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
     assert db.scalar(select(func.count(Message.id))) == before
 
 
 def test_chunked_form_body_over_the_limit_is_413(client: TestClient) -> None:
-    response = client.post("/messages", content=_chunks(2 * MAX_BODY_BYTES),
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/messages", content=_chunks(2 * MAX_BODY_BYTES), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 413
     assert "请求内容过大" in response.text
 
 
 def test_declared_length_over_the_limit_is_413_without_reading(client: TestClient) -> None:
-    response = client.post("/api/v1/messages", content=b"{}",
-                           headers={"content-type": "application/json", "content-length": str(MAX_BODY_BYTES + 1)})
+    response = client.post(
+        "/api/v1/messages",
+        content=b"{}",
+        headers={"content-type": "application/json", "content-length": str(MAX_BODY_BYTES + 1)},
+    )
     assert response.status_code == 413
 
 
@@ -65,11 +70,25 @@ def test_the_app_stops_reading_a_huge_stream(client: TestClient) -> None:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-             "scheme": "http", "path": "/api/v1/messages", "raw_path": b"/api/v1/messages", "query_string": b"",
-             "root_path": "", "headers": [(b"content-type", b"application/json"), (b"host", b"testserver"),
-                                          (b"transfer-encoding", b"chunked")],
-             "client": ("127.0.0.1", 1234), "server": ("testserver", 80), "state": {}}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/messages",
+        "raw_path": b"/api/v1/messages",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"host", b"testserver"),
+            (b"transfer-encoding", b"chunked"),
+        ],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+        "state": {},
+    }
     anyio.run(app, scope, receive, send)
     assert pulled <= MAX_BODY_BYTES + len(CHUNK)
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 413

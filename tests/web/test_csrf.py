@@ -26,6 +26,5 @@ def test_every_html_form_route_checks_csrf(client: TestClient) -> None:
     client.get("/")  # the browser has its CSRF cookie, but the forms below do not carry the token
     for path, methods in routes:
         for method in sorted(methods):
-            response = client.request(method, re.sub(r"\{[^}]+\}", "1", path), data={"x": "1"},
-                                      follow_redirects=False)
+            response = client.request(method, re.sub(r"\{[^}]+\}", "1", path), data={"x": "1"}, follow_redirects=False)
             assert response.status_code == 403 and "CSRF" in response.text, f"{method} {path}"

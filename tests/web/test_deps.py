@@ -23,8 +23,9 @@ class _SeesCommittedMessages:
 
     def analyse(self, message_id: int) -> None:
         with create_engine(self.url).connect() as conn:
-            self.seen.append(conn.execute(text("SELECT count(*) FROM messages WHERE id = :i"), {"i": message_id})
-                             .scalar())
+            self.seen.append(
+                conn.execute(text("SELECT count(*) FROM messages WHERE id = :i"), {"i": message_id}).scalar()
+            )
 
 
 def test_a_submission_is_analysed_only_after_it_is_committed(tmp_path: Path, settings: Settings) -> None:
@@ -34,8 +35,12 @@ def test_a_submission_is_analysed_only_after_it_is_committed(tmp_path: Path, set
     worker = _SeesCommittedMessages(url)
     with TestClient(app) as client:
         app_state(app).jobs = worker
-        form = {"title": "路灯不亮好几天了", "body": "幸福路小区门口的路灯坏了好几天，晚上很黑。",
-                "appeal_kind": "complaint", "csrf_token": f.csrf(client)}
+        form = {
+            "title": "路灯不亮好几天了",
+            "body": "幸福路小区门口的路灯坏了好几天，晚上很黑。",
+            "appeal_kind": "complaint",
+            "csrf_token": f.csrf(client),
+        }
         assert client.post("/messages", data=form).status_code == 200
         api = client.post("/api/v1/messages", json={k: v for k, v in form.items() if k != "csrf_token"})
         assert api.status_code == 201

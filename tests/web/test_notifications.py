@@ -31,8 +31,11 @@ def test_staff_see_their_notifications_and_mark_them_read(client: TestClient, db
     assert page.status_code == 200 and f"办件 {sub.case.id} 已超过办理时限" in page.text
     assert "1 条未读" in page.text and 'href="/staff/notifications"' in page.text
     [row] = notes.list_notifications(db, user_id=handler.id)
-    response = client.post(f"/staff/notifications/{row.id}/read", data={"csrf_token": f.csrf(client), "then": "case"},
-                           follow_redirects=False)
+    response = client.post(
+        f"/staff/notifications/{row.id}/read",
+        data={"csrf_token": f.csrf(client), "then": "case"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == f"/staff/cases/{sub.case.id}"
     assert notes.unread_count(db, user_id=handler.id) == 0
     assert notes.unread_count(db, user_id=supervisor.id) == 1  # marking mine does not touch theirs
@@ -67,11 +70,15 @@ def test_email_preference_form(client: TestClient, db: Session) -> None:
     f.login(client, user)
     page = client.get("/staff/notifications")
     assert "尚未配置邮件服务器" in page.text and "暂无通知" in page.text
-    bad = client.post("/staff/notifications/preferences", data={"csrf_token": f.csrf(client), "email": "<b>x</b>",
-                                                                "email_enabled": "1"})
+    bad = client.post(
+        "/staff/notifications/preferences",
+        data={"csrf_token": f.csrf(client), "email": "<b>x</b>", "email_enabled": "1"},
+    )
     assert bad.status_code == 422 and "电子邮箱格式不正确" in bad.text and "<b>x</b>" not in bad.text
-    ok = client.post("/staff/notifications/preferences", data={"csrf_token": f.csrf(client),
-                                                               "email": "me@example.org", "email_enabled": "1"})
+    ok = client.post(
+        "/staff/notifications/preferences",
+        data={"csrf_token": f.csrf(client), "email": "me@example.org", "email_enabled": "1"},
+    )
     assert ok.status_code == 200 and "已保存" in ok.text and 'value="me@example.org"' in ok.text
     prefs = notes.preferences(db, user_id=user.id)
     assert (prefs.email, prefs.email_enabled) == ("me@example.org", True)

@@ -13,8 +13,12 @@ from minyi.core.db import MAX_ID
 from minyi.workflow import services as workflow
 from tests import factories as f
 
-BODY = {"title": "路口积水严重", "body": "每次下雨建设路与人民路路口积水超过二十厘米，行人无法通行。",
-        "appeal_kind": "complaint", "domain": "城乡建设"}
+BODY = {
+    "title": "路口积水严重",
+    "body": "每次下雨建设路与人民路路口积水超过二十厘米，行人无法通行。",
+    "appeal_kind": "complaint",
+    "domain": "城乡建设",
+}
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 
@@ -43,21 +47,25 @@ def test_every_error_status_has_the_error_json(doc: dict[str, Any]) -> None:
                     assert response["description"], (method, path, status)
 
 
-@pytest.mark.parametrize(("method", "path", "expected"), [
-    ("POST", "/api/v1/messages", {201, 409, 413, 422, 429}),
-    ("GET", "/api/v1/cases", {200, 422}),
-    ("GET", "/api/v1/cases/{case_id}", {200, 404}),
-    ("POST", "/api/v1/track/{token}/rate", {200, 404, 409, 413, 422}),
-    ("POST", "/api/v1/track/{token}/reopen", {200, 404, 409, 413, 422}),
-    ("POST", "/api/v1/cases/{case_id}/support", {200, 404, 409, 429}),
-    ("GET", "/api/v1/stats", {200, 404, 422}),
-    ("GET", "/api/v1/staff/inbox", {200, 401, 403}),
-    ("GET", "/api/v1/staff/cases/{case_id}", {200, 401, 403, 404}),
-    ("POST", "/api/v1/staff/cases/{case_id}/actions/{action}", {200, 401, 403, 404, 409, 413, 422}),
-    ("POST", "/api/v1/staff/cases/{case_id}/reply-check", {200, 401, 403, 404, 413, 422}),
-])
-def test_the_statuses_of_each_route_are_documented(doc: dict[str, Any], method: str, path: str,
-                                                   expected: set[int]) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("POST", "/api/v1/messages", {201, 409, 413, 422, 429}),
+        ("GET", "/api/v1/cases", {200, 422}),
+        ("GET", "/api/v1/cases/{case_id}", {200, 404}),
+        ("POST", "/api/v1/track/{token}/rate", {200, 404, 409, 413, 422}),
+        ("POST", "/api/v1/track/{token}/reopen", {200, 404, 409, 413, 422}),
+        ("POST", "/api/v1/cases/{case_id}/support", {200, 404, 409, 429}),
+        ("GET", "/api/v1/stats", {200, 404, 422}),
+        ("GET", "/api/v1/staff/inbox", {200, 401, 403}),
+        ("GET", "/api/v1/staff/cases/{case_id}", {200, 401, 403, 404}),
+        ("POST", "/api/v1/staff/cases/{case_id}/actions/{action}", {200, 401, 403, 404, 409, 413, 422}),
+        ("POST", "/api/v1/staff/cases/{case_id}/reply-check", {200, 401, 403, 404, 413, 422}),
+    ],
+)
+def test_the_statuses_of_each_route_are_documented(
+    doc: dict[str, Any], method: str, path: str, expected: set[int]
+) -> None:
     assert expected <= _statuses(doc, method, path)
 
 
@@ -79,8 +87,9 @@ def test_limits_and_allowed_values_are_documented(doc: dict[str, Any]) -> None:
     assert (action["days"]["minimum"], action["days"]["maximum"]) == (1, 30)
     assert action["body"]["maxLength"] == 10000 and action["reason"]["maxLength"] == 2000
     assert schemas["RateIn"]["properties"]["level"]["enum"] == ["satisfied", "basically", "unsatisfied"]
-    params = {p["name"]: p for p in doc["paths"]["/api/v1/staff/cases/{case_id}/actions/{action}"]["post"]
-              ["parameters"]}
+    params = {
+        p["name"]: p for p in doc["paths"]["/api/v1/staff/cases/{case_id}/actions/{action}"]["post"]["parameters"]
+    }
     assert "reply" in params["action"]["schema"]["enum"]
     board = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/cases"]["get"]["parameters"]}
     assert board["q"]["maxLength"] == 50 and "submitted" in board["status"]["enum"]
@@ -109,20 +118,40 @@ def test_the_answers_given_are_the_ones_documented(client: TestClient, db: Sessi
         ("POST", "/api/v1/messages", {"content": b"x" * (1024 * 1024 + 1)}, 413),
         ("GET", "/api/v1/cases", {"params": {"status": "nonsense"}}, 422),
         ("GET", "/api/v1/cases/{case_id}", {"path": {"case_id": "999999999"}}, 404),
-        ("POST", "/api/v1/track/{token}/rate", {"path": {"token": sub.tracking_token},
-                                                "json": {"level": "satisfied"}}, 409),
-        ("POST", "/api/v1/track/{token}/rate", {"path": {"token": sub.tracking_token},
-                                                "json": {"level": "great"}}, 422),
+        (
+            "POST",
+            "/api/v1/track/{token}/rate",
+            {"path": {"token": sub.tracking_token}, "json": {"level": "satisfied"}},
+            409,
+        ),
+        (
+            "POST",
+            "/api/v1/track/{token}/rate",
+            {"path": {"token": sub.tracking_token}, "json": {"level": "great"}},
+            422,
+        ),
         ("POST", "/api/v1/cases/{case_id}/support", {"path": {"case_id": sub.case.id}}, 200),
         ("POST", "/api/v1/cases/{case_id}/support", {"path": {"case_id": sub.case.id}}, 409),
         ("GET", "/api/v1/stats", {"params": {"department_id": "999999"}}, 404),
         ("GET", "/api/v1/staff/inbox", {}, 401),
         ("GET", case_path, {"path": {"case_id": sub.case.id}, "headers": other}, 403),
-        ("POST", action_path, {"path": {"case_id": sub.case.id, "action": "reply"}, "headers": other,
-                               "json": {"body": "越权答复越权答复越权答复"}}, 403),
+        (
+            "POST",
+            action_path,
+            {
+                "path": {"case_id": sub.case.id, "action": "reply"},
+                "headers": other,
+                "json": {"body": "越权答复越权答复越权答复"},
+            },
+            403,
+        ),
         ("POST", action_path, {"path": {"case_id": sub.case.id, "action": "accept"}, "headers": other | {}}, 422),
-        ("POST", action_path, {"path": {"case_id": sub.case.id, "action": "reply"},
-                               "json": {"days": "3"}, "headers": other}, 422),
+        (
+            "POST",
+            action_path,
+            {"path": {"case_id": sub.case.id, "action": "reply"}, "json": {"days": "3"}, "headers": other},
+            422,
+        ),
     ]
     for method, path, kwargs, status in sample:
         url = path.format(**kwargs.pop("path", {}))
@@ -131,27 +160,35 @@ def test_the_answers_given_are_the_ones_documented(client: TestClient, db: Sessi
     db.flush()
     handler_token = client.post("/api/v1/auth/token", json={"username": handler.username, "password": f.PASSWORD})
     mine = {"Authorization": f"Bearer {handler_token.json()['token']}"}
-    again = client.post(f"/api/v1/staff/cases/{sub.case.id}/actions/reply", headers=mine,
-                        json={"body": "再答复一次再答复一次再答复一次"})
+    again = client.post(
+        f"/api/v1/staff/cases/{sub.case.id}/actions/reply",
+        headers=mine,
+        json={"body": "再答复一次再答复一次再答复一次"},
+    )
     _assert_documented(doc, "POST", action_path, again, 409)
 
 
-@pytest.mark.parametrize(("method", "path", "allow"), [
-    ("PUT", "/api/v1/cases", "GET"),
-    ("DELETE", "/api/v1/messages", "POST"),
-    ("PUT", "/api/v1/auth/token", "POST, DELETE"),  # two routes share the path: both methods are named
-    ("PATCH", "/board", "GET"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/api/v1/cases", "GET"),
+        ("DELETE", "/api/v1/messages", "POST"),
+        ("PUT", "/api/v1/auth/token", "POST, DELETE"),  # two routes share the path: both methods are named
+        ("PATCH", "/board", "GET"),
+    ],
+)
 def test_405_names_the_allowed_methods(client: TestClient, method: str, path: str, allow: str) -> None:
     response = client.request(method, path)
     assert response.status_code == 405 and response.headers["allow"] == allow
 
 
 def test_pydantic_errors_are_in_chinese(client: TestClient) -> None:
-    for body, words in ((BODY | {"is_anonymous": 0}, "is_anonymous（必须是 true 或 false）"),
-                        (BODY | {"extra": 1}, "extra（不允许的字段）"),
-                        ({k: v for k, v in BODY.items() if k != "title"}, "title（缺少此字段）"),
-                        (BODY | {"title": 5}, "title（必须是文本）")):
+    for body, words in (
+        (BODY | {"is_anonymous": 0}, "is_anonymous（必须是 true 或 false）"),
+        (BODY | {"extra": 1}, "extra（不允许的字段）"),
+        ({k: v for k, v in BODY.items() if k != "title"}, "title（缺少此字段）"),
+        (BODY | {"title": 5}, "title（必须是文本）"),
+    ):
         response = client.post("/api/v1/messages", json=body)
         assert response.status_code == 422 and response.json()["error"]["message"] == f"请求格式不正确：{words}"
 

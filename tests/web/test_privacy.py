@@ -22,8 +22,7 @@ def _access(db: Session) -> list[ContactAccess]:
 
 
 def _ask(client: TestClient, token: str, **data: str) -> object:
-    return client.post(f"/track/{token}/contact", data={"csrf_token": f.csrf(client), **data},
-                       follow_redirects=False)
+    return client.post(f"/track/{token}/contact", data={"csrf_token": f.csrf(client), **data}, follow_redirects=False)
 
 
 def test_the_citizen_asks_and_sees_the_outcome_on_the_tracking_page(client: TestClient, db: Session) -> None:
@@ -42,8 +41,9 @@ def test_the_citizen_asks_and_sees_the_outcome_on_the_tracking_page(client: Test
     assert f"/staff/privacy/requests/{request.id}" in listing and "13900139000" not in listing
     detail = client.get(f"/staff/privacy/requests/{request.id}").text
     assert "13900139000" in detail and "13800138000" in detail and "换号了" in detail
-    done = client.post(f"/staff/privacy/requests/{request.id}/apply", data={"csrf_token": f.csrf(client)},
-                       follow_redirects=False)
+    done = client.post(
+        f"/staff/privacy/requests/{request.id}/apply", data={"csrf_token": f.csrf(client)}, follow_redirects=False
+    )
     assert done.status_code == 303
     db.expire_all()
     assert db.get(MessageContact, sub.message.id).phone == "13900139000"
@@ -58,12 +58,15 @@ def test_a_declined_deletion_shows_its_reason_and_an_applied_one_erases(client: 
     f.login(client, f.user(db, role="admin"))
     assert _ask(client, first.tracking_token, kind="delete").status_code == 303
     assert _ask(client, second.tracking_token, kind="delete").status_code == 303
-    one, two = (db.scalar(select(ContactRequest.id).where(ContactRequest.case_id == s.case.id))
-                for s in (first, second))
+    one, two = (
+        db.scalar(select(ContactRequest.id).where(ContactRequest.case_id == s.case.id)) for s in (first, second)
+    )
     short = client.post(f"/staff/privacy/requests/{one}/decline", data={"csrf_token": f.csrf(client), "reason": ""})
     assert short.status_code == 422 and "不予办理的理由" in short.text
-    client.post(f"/staff/privacy/requests/{one}/decline",
-                data={"csrf_token": f.csrf(client), "reason": "该办件仍在办理，需保留联系方式"})
+    client.post(
+        f"/staff/privacy/requests/{one}/decline",
+        data={"csrf_token": f.csrf(client), "reason": "该办件仍在办理，需保留联系方式"},
+    )
     assert "该办件仍在办理，需保留联系方式" in client.get(f"/track/{first.tracking_token}").text
     client.post(f"/staff/privacy/requests/{two}/apply", data={"csrf_token": f.csrf(client)})
     assert "您的联系方式已删除" in client.get(f"/track/{second.tracking_token}").text
@@ -73,15 +76,19 @@ def test_a_declined_deletion_shows_its_reason_and_an_applied_one_erases(client: 
     assert again.status_code == 409
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"kind": "correct", "contact_phone": "abc"}, "电话号码格式不正确"),
-    ({"kind": "correct"}, "请至少填写一项"),
-    ({"kind": "wipe"}, "申请类型"),
-    ({"kind": "correct", "contact_email": "x" * 300}, "电子邮箱最多"),
-    ({"kind": "delete", "note": "请删除\x01"}, "控制字符"),
-])
-def test_bad_requests_answer_a_clear_error_and_store_nothing(client: TestClient, db: Session, data: dict,
-                                                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "correct", "contact_phone": "abc"}, "电话号码格式不正确"),
+        ({"kind": "correct"}, "请至少填写一项"),
+        ({"kind": "wipe"}, "申请类型"),
+        ({"kind": "correct", "contact_email": "x" * 300}, "电子邮箱最多"),
+        ({"kind": "delete", "note": "请删除\x01"}, "控制字符"),
+    ],
+)
+def test_bad_requests_answer_a_clear_error_and_store_nothing(
+    client: TestClient, db: Session, data: dict, message: str
+) -> None:
     sub = f.message(db)
     response = _ask(client, sub.tracking_token, **data)
     assert response.status_code in {400, 422} and message in response.text
@@ -97,23 +104,27 @@ def test_requests_need_the_forms_token_and_a_real_link(client: TestClient, db: S
     assert db.scalar(select(ContactRequest.id)) is None
 
 
-def test_anonymous_visitors_and_other_roles_cannot_reach_requests_or_the_audit_log(client: TestClient,
-                                                                                   db: Session) -> None:
+def test_anonymous_visitors_and_other_roles_cannot_reach_requests_or_the_audit_log(
+    client: TestClient, db: Session
+) -> None:
     dept = f.department(db)
     request = f.contact_request(db, f.message(db).case)
     staff_pages = ("/staff/privacy/requests", f"/staff/privacy/requests/{request.id}")
     for path in (*staff_pages, "/staff/admin/audit"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303 and "/staff/login" in response.headers["location"]
-    posted = client.post(f"/staff/privacy/requests/{request.id}/apply", data={"csrf_token": f.csrf(client)},
-                         follow_redirects=False)
+    posted = client.post(
+        f"/staff/privacy/requests/{request.id}/apply", data={"csrf_token": f.csrf(client)}, follow_redirects=False
+    )
     assert posted.status_code == 303 and "/staff/login" in posted.headers["location"]
     for role in ("handler", "supervisor"):
         f.login(client, f.user(db, role=role, dept=dept if role == "handler" else None))
         for path in (*staff_pages, "/staff/admin/audit"):
             assert client.get(path).status_code == 403, (role, path)
-        assert client.post(f"/staff/privacy/requests/{request.id}/apply",
-                           data={"csrf_token": f.csrf(client)}).status_code == 403
+        assert (
+            client.post(f"/staff/privacy/requests/{request.id}/apply", data={"csrf_token": f.csrf(client)}).status_code
+            == 403
+        )
     f.login(client, f.user(db, role="coordinator"))
     assert client.get("/staff/admin/audit").status_code == 403
     assert client.get(staff_pages[0]).status_code == 200
@@ -157,8 +168,10 @@ def test_the_audit_log_is_paged_newest_first(client: TestClient, db: Session) ->
 
     admin = f.user(db, role="admin")
     case = f.message(db).case
-    entries = [audit.access(user_id=admin.id, case_id=case.id, what="case_page", fields=["phone"], route=f"r{i}")
-               for i in range(audit.PER_PAGE + 3)]
+    entries = [
+        audit.access(user_id=admin.id, case_id=case.id, what="case_page", fields=["phone"], route=f"r{i}")
+        for i in range(audit.PER_PAGE + 3)
+    ]
     audit.record_access(db, entries=entries)
     f.login(client, admin)
     first = client.get("/staff/admin/audit").text

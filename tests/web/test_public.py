@@ -15,9 +15,17 @@ from minyi.workflow import services as wf
 from minyi.workflow.models import Case
 from tests import factories as f
 
-FORM = {"title": "公园健身器材损坏", "body": "人民公园东门附近的健身器材有几件已经损坏，存在安全隐患，请尽快维修。",
-        "appeal_kind": "complaint", "domain": "城乡建设", "place_text": "人民公园东门", "is_public": "on",
-        "contact_name": "李四", "contact_phone": "13912345678", "submission_key": "key-abcdefgh-1"}
+FORM = {
+    "title": "公园健身器材损坏",
+    "body": "人民公园东门附近的健身器材有几件已经损坏，存在安全隐患，请尽快维修。",
+    "appeal_kind": "complaint",
+    "domain": "城乡建设",
+    "place_text": "人民公园东门",
+    "is_public": "on",
+    "contact_name": "李四",
+    "contact_phone": "13912345678",
+    "submission_key": "key-abcdefgh-1",
+}
 
 
 def _count(db: Session) -> int:
@@ -89,8 +97,9 @@ def test_bad_inputs_get_clear_errors(client: TestClient, db: Session) -> None:
         "contact_email": ("not-an-email", "邮箱"),
     }
     for field, (value, expected) in cases.items():
-        response = client.post("/messages", data=FORM | {"csrf_token": token, field: value,
-                                                          "submission_key": f"bad-{field}-key"})
+        response = client.post(
+            "/messages", data=FORM | {"csrf_token": token, field: value, "submission_key": f"bad-{field}-key"}
+        )
         assert response.status_code == 422, field
         assert expected in response.text, field
     response = client.post("/messages", data=FORM | {"csrf_token": token, "body": "正常内容\x00隐藏的控制字符在这里"})
@@ -100,8 +109,13 @@ def test_bad_inputs_get_clear_errors(client: TestClient, db: Session) -> None:
 
 def test_hostile_html_is_escaped_everywhere(client: TestClient, db: Session) -> None:
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    number, token = _submit(client, title="测试标题" + evil[:60], body="内容内容内容内容" + evil,
-                            place_text=evil, submission_key="xss-key-0001")
+    number, token = _submit(
+        client,
+        title="测试标题" + evil[:60],
+        body="内容内容内容内容" + evil,
+        place_text=evil,
+        submission_key="xss-key-0001",
+    )
     for url in (f"/cases/{number}", f"/track/{token}", "/board"):
         text = client.get(url).text
         assert "<script>alert" not in text and "<img src=x" not in text, url
@@ -133,8 +147,14 @@ def test_board_filters_search_and_pagination(client: TestClient, db: Session) ->
 
 
 def test_board_rejects_malformed_parameters(client: TestClient) -> None:
-    for params in ({"page": "x"}, {"page": "0"}, {"status": "weird"}, {"domain": "火星"}, {"department_id": "a"},
-                   {"q": "长" * 51}):
+    for params in (
+        {"page": "x"},
+        {"page": "0"},
+        {"status": "weird"},
+        {"domain": "火星"},
+        {"department_id": "a"},
+        {"q": "长" * 51},
+    ):
         response = client.get("/board", params=params)
         assert 400 <= response.status_code < 500, params
         assert "error-box" in response.text
@@ -174,8 +194,10 @@ def test_rate_limit_on_public_submissions(client: TestClient, db: Session) -> No
     state = app_state(client.app)
     state.settings = state.settings.__class__(**{**state.settings.__dict__, "submit_rate_limit": 2})
     token = f.csrf(client)
-    codes = [client.post("/messages", data=FORM | {"csrf_token": token, "submission_key": f"rate-key-{i:04d}"})
-             .status_code for i in range(3)]
+    codes = [
+        client.post("/messages", data=FORM | {"csrf_token": token, "submission_key": f"rate-key-{i:04d}"}).status_code
+        for i in range(3)
+    ]
     assert codes == [200, 200, 429]
 
 
@@ -194,8 +216,12 @@ def test_personal_data_typed_into_the_text_is_masked_in_public_but_kept_for_staf
 ) -> None:
     body = "我家电话13912345678，邮箱zhangsan@example.com，楼下井盖坏了很久没人修。"
     sub = f.message(db, title="井盖损坏 联系13912345678", body=body)
-    for text in (client.get(f"/cases/{sub.case.id}").text, client.get("/board").text,
-                 client.get(f"/api/v1/cases/{sub.case.id}").text, client.get("/api/v1/cases").text):
+    for text in (
+        client.get(f"/cases/{sub.case.id}").text,
+        client.get("/board").text,
+        client.get(f"/api/v1/cases/{sub.case.id}").text,
+        client.get("/api/v1/cases").text,
+    ):
         assert "13912345678" not in text and "zhangsan@example.com" not in text
         assert "139****5678" in text
     assert sub.message.body == body  # stored intact
@@ -208,15 +234,17 @@ def test_ids_too_large_for_the_database_are_not_found(client: TestClient) -> Non
     assert client.get("/api/v1/cases/" + "9" * 30).status_code == 404
 
 
-def test_the_tracking_link_shown_uses_the_public_address_when_set(settings: Settings,
-                                                                  session_factory: sessionmaker[Session]) -> None:
+def test_the_tracking_link_shown_uses_the_public_address_when_set(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
     """Behind a TLS proxy the app sees http://…; with MINYI_PUBLIC_URL the link shown is the public one."""
     from dataclasses import replace
 
     from minyi.web.app import create_app
 
-    app = create_app(replace(settings, public_url="https://minyi.example.gov.cn"), session_factory,
-                     start_background=False)
+    app = create_app(
+        replace(settings, public_url="https://minyi.example.gov.cn"), session_factory, start_background=False
+    )
     with TestClient(app) as browser:
         response = browser.post("/messages", data=FORM | {"csrf_token": f.csrf(browser)})
-    assert re.search(r'>https://minyi\.example\.gov\.cn/track/[A-Za-z0-9_-]+</a>', response.text)
+    assert re.search(r">https://minyi\.example\.gov\.cn/track/[A-Za-z0-9_-]+</a>", response.text)

@@ -49,8 +49,11 @@ def test_the_public_api_shows_the_events_without_staff_notes(client: TestClient,
 
 def test_replies_are_masked_in_public_and_whole_for_staff(client: TestClient, db: Session) -> None:
     case_id, token = _worked_case(db)
-    for text in (client.get(f"/cases/{case_id}").text, client.get(f"/track/{token}").text,
-                 client.get(f"/api/v1/cases/{case_id}").text):
+    for text in (
+        client.get(f"/cases/{case_id}").text,
+        client.get(f"/track/{token}").text,
+        client.get(f"/api/v1/cases/{case_id}").text,
+    ):
         assert PHONE not in text and "139****5678" in text
     staff = serializers.staff_detail(views.case_view(db, workflow.load_case(db, case_id), public_only=False), None)
     assert staff.replies[0].body == REPLY
@@ -92,9 +95,13 @@ def test_invisible_characters_in_a_title_are_neutralised_on_every_page(client: T
     title = f"路灯{INVISIBLE}不亮"
     sub = f.message(db, title=title, body=f"幸福路{INVISIBLE}小区门口的路灯已经坏了两周，请尽快维修。")
     assert db.get(Message, sub.message.id).title == title  # the original stays stored
-    pages = [client.get("/board").text, client.get(f"/cases/{sub.case.id}").text,
-             client.get(f"/track/{sub.tracking_token}").text, client.get("/api/v1/cases").text,
-             client.get(f"/api/v1/cases/{sub.case.id}").text]
+    pages = [
+        client.get("/board").text,
+        client.get(f"/cases/{sub.case.id}").text,
+        client.get(f"/track/{sub.tracking_token}").text,
+        client.get("/api/v1/cases").text,
+        client.get(f"/api/v1/cases/{sub.case.id}").text,
+    ]
     f.login(client, f.user(db, role="coordinator"))
     pages += [client.get("/staff/inbox").text, client.get(f"/staff/cases/{sub.case.id}").text]
     for text in pages:

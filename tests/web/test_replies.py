@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 from minyi.replies.models import ReplyTemplate
 from tests import factories as f
 
-GOOD = ("您好！经核实，幸福路小区门口路灯因电缆老化损坏，根据《城市照明管理规定》，我局已于今日更换电缆，"
-        "路灯已恢复照明。如有问题请拨打热线0731-12319。感谢您的支持！")
+GOOD = (
+    "您好！经核实，幸福路小区门口路灯因电缆老化损坏，根据《城市照明管理规定》，我局已于今日更换电缆，"
+    "路灯已恢复照明。如有问题请拨打热线0731-12319。感谢您的支持！"
+)
 
 
 def test_case_page_offers_the_check_and_the_templates(client: TestClient, db: Session) -> None:
@@ -30,8 +32,10 @@ def test_handler_checks_a_draft_without_javascript_then_publishes(client: TestCl
     assert "城市照明管理规定" in response.text  # the evidence sentence
     assert f'action="/staff/cases/{sub.case.id}/actions/reply"' in response.text and "发布答复" in response.text
     assert f.reload(db, sub.case).status == "in_progress"  # checking publishes nothing
-    bad = client.post(f"/staff/cases/{sub.case.id}/reply-check",
-                      data={"body": "不归我们管，自己去找供电公司。", "csrf_token": f.csrf(client)})
+    bad = client.post(
+        f"/staff/cases/{sub.case.id}/reply-check",
+        data={"body": "不归我们管，自己去找供电公司。", "csrf_token": f.csrf(client)},
+    )
     assert 'data-criterion="tone" data-verdict="fail"' in bad.text and "不归我们管" in bad.text
 
 
@@ -68,16 +72,23 @@ def test_json_twin(client: TestClient, db: Session) -> None:
     token = client.post("/api/v1/auth/token", json={"username": handler.username, "password": f.PASSWORD}).json()
     headers = {"Authorization": f"Bearer {token['token']}"}
     result = client.post(url, json={"body": GOOD}, headers=headers).json()
-    assert [x["criterion"] for x in result["findings"]] == ["relevance", "completeness", "explanation", "tone",
-                                                           "timeliness"]
+    assert [x["criterion"] for x in result["findings"]] == [
+        "relevance",
+        "completeness",
+        "explanation",
+        "tone",
+        "timeliness",
+    ]
     assert result["workdays"] == 0 and result["findings"][2]["verdict"] == "pass"
     assert client.post(url, json={"body": 42}, headers=headers).status_code == 422
-    assert client.post(url, content=b"not json", headers=headers | {"content-type": "application/json"}).status_code \
-        == 422
+    assert (
+        client.post(url, content=b"not json", headers=headers | {"content-type": "application/json"}).status_code == 422
+    )
     outsider = f.user(db, role="handler", dept=f.department(db))
     other = client.post("/api/v1/auth/token", json={"username": outsider.username, "password": f.PASSWORD}).json()
-    assert client.post(url, json={"body": GOOD}, headers={"Authorization": f"Bearer {other['token']}"}).status_code \
-        == 403
+    assert (
+        client.post(url, json={"body": GOOD}, headers={"Authorization": f"Bearer {other['token']}"}).status_code == 403
+    )
 
 
 def test_templates_page_crud_and_roles(client: TestClient, db: Session) -> None:
@@ -88,11 +99,15 @@ def test_templates_page_crud_and_roles(client: TestClient, db: Session) -> None:
     form = {"department_id": str(dept.id), "appeal_kind": "complaint", "title": "路灯维修", "body": GOOD}
     saved = client.post("/staff/reply-templates", data=form | {"csrf_token": f.csrf(client)})
     assert saved.status_code == 200 and 'id="template-check"' in saved.text and "解释依据" in saved.text
-    invalid = client.post("/staff/reply-templates", data={"department_id": str(dept.id), "title": "", "body": GOOD,
-                                                           "csrf_token": f.csrf(client)})
+    invalid = client.post(
+        "/staff/reply-templates",
+        data={"department_id": str(dept.id), "title": "", "body": GOOD, "csrf_token": f.csrf(client)},
+    )
     assert invalid.status_code == 422 and "请填写模板名称" in invalid.text and "城市照明管理规定" in invalid.text
-    foreign = client.post("/staff/reply-templates", data={"department_id": str(other.id), "title": "越权",
-                                                           "body": GOOD, "csrf_token": f.csrf(client)})
+    foreign = client.post(
+        "/staff/reply-templates",
+        data={"department_id": str(other.id), "title": "越权", "body": GOOD, "csrf_token": f.csrf(client)},
+    )
     assert foreign.status_code == 403
     assert client.post("/staff/reply-templates", data={"title": "无令牌", "body": GOOD}).status_code == 403
     template = db.query(ReplyTemplate).one()
@@ -103,8 +118,11 @@ def test_templates_page_crud_and_roles(client: TestClient, db: Session) -> None:
     edit = {"title": "路灯维修答复", "body": GOOD, "appeal_kind": "", "csrf_token": f.csrf(client)}
     edited = client.post(f"/staff/reply-templates/{template.id}", data=edit)
     assert edited.status_code == 200 and "路灯维修答复" in edited.text
-    retired = client.post(f"/staff/reply-templates/{template.id}/retire",
-                          data={"reason": "政策已更新", "csrf_token": f.csrf(client)}, follow_redirects=False)
+    retired = client.post(
+        f"/staff/reply-templates/{template.id}/retire",
+        data={"reason": "政策已更新", "csrf_token": f.csrf(client)},
+        follow_redirects=False,
+    )
     assert retired.status_code == 303
     assert client.get(f"/staff/cases/{sub.case.id}/reply-templates?format=json").json() == []
     client.post("/staff/logout", data={"csrf_token": f.csrf(client)})
@@ -112,5 +130,9 @@ def test_templates_page_crud_and_roles(client: TestClient, db: Session) -> None:
     assert client.get("/staff/reply-templates").status_code == 403
     client.post("/staff/logout", data={"csrf_token": f.csrf(client)})
     f.login(client, f.user(db, role="handler", dept=other))
-    assert client.post(f"/staff/reply-templates/{template.id}", data={"title": "改", "body": GOOD,
-                                                                      "csrf_token": f.csrf(client)}).status_code == 403
+    assert (
+        client.post(
+            f"/staff/reply-templates/{template.id}", data={"title": "改", "body": GOOD, "csrf_token": f.csrf(client)}
+        ).status_code
+        == 403
+    )

@@ -36,8 +36,9 @@ def test_generate_list_view_and_download(client: TestClient, db: Session) -> Non
     assert "还没有报告" in client.get("/staff/reports").text
     refused = client.post("/staff/reports", data={"period": "2024-03"})
     assert refused.status_code == 403  # no CSRF token
-    made = client.post("/staff/reports", data={"period": "2024-03", "csrf_token": f.csrf(client)},
-                       follow_redirects=False)
+    made = client.post(
+        "/staff/reports", data={"period": "2024-03", "csrf_token": f.csrf(client)}, follow_redirects=False
+    )
     assert made.status_code == 303 and made.headers["location"] == "/staff/reports/2024-03"
     listing = client.get("/staff/reports").text
     assert "2024年3月民意月报" in listing and "100.0%" in listing

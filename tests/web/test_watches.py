@@ -16,8 +16,9 @@ def test_save_view_and_delete_a_watch(client: TestClient, db: Session) -> None:
     f.login(client, me)
     assert 'value="A7县"' in client.get("/staff/watches?kind=place&value=A7县").text
     assert client.post("/staff/watches", data={"kind": "place", "value": "A7县"}).status_code == 403  # no CSRF
-    made = client.post("/staff/watches", data={"kind": "place", "value": "A7县", "csrf_token": f.csrf(client)},
-                       follow_redirects=False)
+    made = client.post(
+        "/staff/watches", data={"kind": "place", "value": "A7县", "csrf_token": f.csrf(client)}, follow_redirects=False
+    )
     assert made.status_code == 303
     page = client.get(made.headers["location"])
     assert page.status_code == 200 and "A7县幸福路噪音扰民" in page.text and f'data-case="{sub.case.id}"' in page.text
@@ -27,8 +28,7 @@ def test_save_view_and_delete_a_watch(client: TestClient, db: Session) -> None:
     again = client.post("/staff/watches", data={"kind": "place", "value": "A7县", "csrf_token": f.csrf(client)})
     assert again.status_code == 409 and "已经在蹲点" in again.text
     watch_id = made.headers["location"].rsplit("/", 1)[1]
-    gone = client.post(f"/staff/watches/{watch_id}/delete", data={"csrf_token": f.csrf(client)},
-                       follow_redirects=False)
+    gone = client.post(f"/staff/watches/{watch_id}/delete", data={"csrf_token": f.csrf(client)}, follow_redirects=False)
     assert gone.status_code == 303 and client.get(f"/staff/watches/{watch_id}").status_code == 404
 
 

@@ -16,21 +16,26 @@ from tests import factories as f
 TODAY = date(2024, 6, 12)
 
 
-@pytest.mark.parametrize(("deadline", "running", "expected"), [
-    (TODAY - timedelta(days=1), True, True),
-    (TODAY, True, False),  # the deadline day itself is on time
-    (TODAY + timedelta(days=1), True, False),
-    (TODAY - timedelta(days=1), False, False),  # answered, returned, closed: no deadline runs
-    (None, True, False),
-])
+@pytest.mark.parametrize(
+    ("deadline", "running", "expected"),
+    [
+        (TODAY - timedelta(days=1), True, True),
+        (TODAY, True, False),  # the deadline day itself is on time
+        (TODAY + timedelta(days=1), True, False),
+        (TODAY - timedelta(days=1), False, False),  # answered, returned, closed: no deadline runs
+        (None, True, False),
+    ],
+)
 def test_overdue_is_a_running_deadline_before_today(deadline: date | None, running: bool, expected: bool) -> None:
     assert is_overdue(deadline, today=TODAY, running=running) is expected
 
 
 def test_the_sql_clause_selects_exactly_the_overdue_cases(db: Session) -> None:
     dept = f.department(db)
-    cases = [f.case_in_progress(db, dept)[0].case for _ in range(3)] + [f.replied_case(db, dept)[0].case,
-                                                                        f.message(db).case]
+    cases = [f.case_in_progress(db, dept)[0].case for _ in range(3)] + [
+        f.replied_case(db, dept)[0].case,
+        f.message(db).case,
+    ]
     for case, days in zip(cases, (-1, 0, 1, -5, -5), strict=True):
         case.deadline = TODAY + timedelta(days=days)
     db.flush()

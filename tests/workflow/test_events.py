@@ -35,13 +35,23 @@ def test_every_action_and_kind_has_a_payload() -> None:
     assert all(kind == cls.KIND for kind, cls in PAYLOADS.items())
 
 
-@pytest.mark.parametrize("payload", [
-    AssignPayload(department_id=3, department="住建局", appeal_kind=Change("inquiry", "complaint"),
-                  domain=Change(None, "城乡建设"), deadline=date(2024, 6, 12)),
-    ReturnPayload(department_id=3, suggested_department_id=4, suggested_department="交通局", transfer_requested=True),
-    SupportedPayload(imported=True, likes=0, dislikes=2),
-    ReopenPayload(department_id=3, deadline=date(2024, 7, 1)),
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        AssignPayload(
+            department_id=3,
+            department="住建局",
+            appeal_kind=Change("inquiry", "complaint"),
+            domain=Change(None, "城乡建设"),
+            deadline=date(2024, 6, 12),
+        ),
+        ReturnPayload(
+            department_id=3, suggested_department_id=4, suggested_department="交通局", transfer_requested=True
+        ),
+        SupportedPayload(imported=True, likes=0, dislikes=2),
+        ReopenPayload(department_id=3, deadline=date(2024, 7, 1)),
+    ],
+)
 def test_payloads_read_back_what_they_store(payload: Payload) -> None:
     assert payload_of(payload.KIND, payload.to_json()) == payload
 
@@ -49,8 +59,12 @@ def test_payloads_read_back_what_they_store(payload: Payload) -> None:
 def test_the_stored_form_is_the_one_older_releases_wrote_and_read() -> None:
     assert payload_of("a_later_release_kind", {"x": 1}).to_json() == {}  # unknown: read as nothing, never a crash
     # (and reading one first leaves the other kinds' decoding intact)
-    old = {"department_id": 3, "department": "住建局", "deadline": "2024-06-12",
-           "appeal_kind": {"from": "inquiry", "to": "complaint"}}
+    old = {
+        "department_id": 3,
+        "department": "住建局",
+        "deadline": "2024-06-12",
+        "appeal_kind": {"from": "inquiry", "to": "complaint"},
+    }
     payload = payload_of("assign", old)
     assert isinstance(payload, AssignPayload) and payload.deadline == date(2024, 6, 12)
     assert payload.to_json() == old  # nothing renamed, no `"imported": false` added

@@ -58,12 +58,17 @@ def test_the_public_api_and_board_search_the_masked_text(client: TestClient, db:
     assert client.get("/api/v1/cases", params={"q": "1381"}).json()["total"] == 0
     assert [c["id"] for c in client.get("/api/v1/cases", params={"q": "138****5678"}).json()["items"]] == [case.id]
     page = client.get("/board", params={"q": "13812"})
-    assert page.status_code == 200 and f"/cases/{case.id}\"" not in page.text
+    assert page.status_code == 200 and f'/cases/{case.id}"' not in page.text
 
 
 def test_imported_messages_get_their_search_text(db: Session, tmp_path: Path) -> None:
-    row = {"id": 9001, "user": "U9", "title": "咨询社保转移手续", "time": "2024-03-05 10:00:00",
-           "body": f"想咨询社保关系如何转移，电话{PHONE}。"}
+    row = {
+        "id": 9001,
+        "user": "U9",
+        "title": "咨询社保转移手续",
+        "time": "2024-03-05 10:00:00",
+        "body": f"想咨询社保关系如何转移，电话{PHONE}。",
+    }
     path = tmp_path / "history.jsonl"
     path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
     ingest.import_file(db, path=path, now=datetime(2024, 12, 31, tzinfo=UTC))

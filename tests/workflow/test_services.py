@@ -37,9 +37,15 @@ def test_full_loop_with_reopen_records_every_step(db: Session) -> None:
     wf.rate(db, case=case, level="satisfied")
     kinds = [(e.kind, e.from_status, e.to_status) for e in _events(db, case.id)]
     assert kinds == [
-        ("submit", None, "submitted"), ("assign", "submitted", "assigned"), ("accept", "assigned", "in_progress"),
-        ("reply", "in_progress", "replied"), ("rate", "replied", "closed"), ("reopen", "closed", "in_progress"),
-        ("reply", "in_progress", "replied"), ("rate", "replied", "closed")]
+        ("submit", None, "submitted"),
+        ("assign", "submitted", "assigned"),
+        ("accept", "assigned", "in_progress"),
+        ("reply", "in_progress", "replied"),
+        ("rate", "replied", "closed"),
+        ("reopen", "closed", "in_progress"),
+        ("reply", "in_progress", "replied"),
+        ("rate", "replied", "closed"),
+    ]
     assert _events(db, case.id)[5].reason == "路灯仍然不亮"
     assert all(e.actor_label for e in _events(db, case.id))
 
@@ -103,8 +109,9 @@ def test_reject_needs_a_public_reason(db: Session) -> None:
 def test_return_with_transfer_request_then_reassign(db: Session) -> None:
     mine, other = f.department(db), f.department(db)
     sub, coordinator, handler = f.case_in_progress(db, mine)
-    wf.return_case(db, actor=f.actor(handler), case_id=sub.case.id, reason="此事归其他部门管理",
-                   suggested_department_id=other.id)
+    wf.return_case(
+        db, actor=f.actor(handler), case_id=sub.case.id, reason="此事归其他部门管理", suggested_department_id=other.id
+    )
     assert (sub.case.status, sub.case.department_id) == ("returned", None)
     last = _events(db, sub.case.id)[-1]
     assert (last.kind, last.is_public, last.data["suggested_department_id"]) == ("return", False, other.id)

@@ -12,8 +12,9 @@ from minyi.workflow import states
 ALL_ACTORS = ["citizen", "coordinator", "handler", "supervisor", "admin", "system"]
 
 
-@pytest.mark.parametrize(("action", "status", "actor"),
-                         list(itertools.product(states.ACTIONS, states.STATUS_NAMES, ALL_ACTORS)))
+@pytest.mark.parametrize(
+    ("action", "status", "actor"), list(itertools.product(states.ACTIONS, states.STATUS_NAMES, ALL_ACTORS))
+)
 def test_every_combination_is_allowed_exactly_when_the_table_says(action: str, status: str, actor: str) -> None:
     spec = states.ACTIONS[action]
     if actor in spec.actors and status in spec.sources:
@@ -27,8 +28,15 @@ def test_every_combination_is_allowed_exactly_when_the_table_says(action: str, s
 
 
 def test_the_main_path_is_connected() -> None:
-    path = [("assign", "coordinator"), ("accept", "handler"), ("reply", "handler"), ("rate", "citizen"),
-            ("reopen", "citizen"), ("reply", "handler"), ("rate", "citizen")]
+    path = [
+        ("assign", "coordinator"),
+        ("accept", "handler"),
+        ("reply", "handler"),
+        ("rate", "citizen"),
+        ("reopen", "citizen"),
+        ("reply", "handler"),
+        ("rate", "citizen"),
+    ]
     status = states.SUBMITTED
     for action, actor in path:
         status = states.check_transition(action, status=status, actor=actor).target or status

@@ -25,8 +25,9 @@ def test_public_case_hides_private_messages_and_internal_events(db: Session) -> 
         views.public_case(db, private.case.id)
     dept, other = f.department(db), f.department(db)
     sub, _c, handler = f.case_in_progress(db, dept)
-    wf.return_case(db, actor=f.actor(handler), case_id=sub.case.id, reason="内部退回理由",
-                   suggested_department_id=other.id)
+    wf.return_case(
+        db, actor=f.actor(handler), case_id=sub.case.id, reason="内部退回理由", suggested_department_id=other.id
+    )
     view = views.public_case(db, sub.case.id)
     assert all(e.kind != "return" for e in view.events)
     staff_view = views.case_view(db, sub.case, public_only=False)

@@ -22,11 +22,25 @@ EVENT_NAMES = {
 }
 
 
-def record(session: Session, *, kind: str, username: str, user: User | None = None, actor: User | None = None,
-           client: str = "", detail: str = "") -> AuthEvent:
+def record(
+    session: Session,
+    *,
+    kind: str,
+    username: str,
+    user: User | None = None,
+    actor: User | None = None,
+    client: str = "",
+    detail: str = "",
+) -> AuthEvent:
     """Append one audit record (in the caller's transaction)."""
-    event = AuthEvent(kind=kind, username=username[:64], user_id=user.id if user else None,
-                      actor_id=actor.id if actor else None, client_hash=client[:64], detail=detail[:200])
+    event = AuthEvent(
+        kind=kind,
+        username=username[:64],
+        user_id=user.id if user else None,
+        actor_id=actor.id if actor else None,
+        client_hash=client[:64],
+        detail=detail[:200],
+    )
     session.add(event)
     return event
 
@@ -35,6 +49,10 @@ def recent_events(session: Session, *, page: int = 1, per_page: int = 50) -> tup
     """One page of the audit trail, newest first, and the total count (paged in SQL on the `at` index)."""
     page = max(1, page)
     total = session.scalar(select(func.count()).select_from(AuthEvent)) or 0
-    rows = session.scalars(select(AuthEvent).order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page))
+    rows = session.scalars(
+        select(AuthEvent)
+        .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
     return list(rows), total

@@ -69,8 +69,18 @@ class _Account:
     totp_secret: str | None
 
 
-def log_in(factory: sessionmaker[Session], *, username: Any, password: Any, client: str, kind: str = "browser",
-           hours: int, totp_code: Any = None, label: str = "", policy: LoginPolicy | None = None) -> tuple[User, str]:
+def log_in(
+    factory: sessionmaker[Session],
+    *,
+    username: Any,
+    password: Any,
+    client: str,
+    kind: str = "browser",
+    hours: int,
+    totp_code: Any = None,
+    label: str = "",
+    policy: LoginPolicy | None = None,
+) -> tuple[User, str]:
     """Check credentials (and second factor) and open a session or API token; returns (user, secret token)."""
     policy = policy or LoginPolicy()
     if not isinstance(username, str) or not isinstance(password, str) or len(password) > 128 or len(username) > 64:
@@ -92,8 +102,9 @@ def log_in(factory: sessionmaker[Session], *, username: Any, password: Any, clie
         failure = "totp" if step is None else None
     with transaction(factory) as session:
         if failure:
-            delay = _record_failure(session, name, client, policy, account_id=account.id if account else None,
-                                    kind=kind, detail=failure)
+            delay = _record_failure(
+                session, name, client, policy, account_id=account.id if account else None, kind=kind, detail=failure
+            )
         else:
             assert account is not None
             return _open(session, account, name=name, client=client, kind=kind, hours=hours, step=step, label=label)
@@ -102,13 +113,15 @@ def log_in(factory: sessionmaker[Session], *, username: Any, password: Any, clie
 
 
 def _refuse_if_locked(session: Session, name: str, client: str) -> None:
-    row = session.scalar(select(LoginThrottle).where(LoginThrottle.username == name,
-                                                      LoginThrottle.client_hash == client))
+    row = session.scalar(
+        select(LoginThrottle).where(LoginThrottle.username == name, LoginThrottle.client_hash == client)
+    )
     now = utcnow()
     if row is not None and row.locked_until is not None and row.locked_until > now:
         minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginLocked(f"登录失败次数过多，此账号在您当前的网络地址上暂停登录，请约 {minutes} 分钟后再试；"
-                          "忘记密码请联系管理员重置")
+        raise LoginLocked(
+            f"登录失败次数过多，此账号在您当前的网络地址上暂停登录，请约 {minutes} 分钟后再试；忘记密码请联系管理员重置"
+        )
 
 
 def _snapshot(session: Session, name: str) -> _Account | None:
@@ -122,8 +135,9 @@ def _verify(password_hash: str, password: str) -> bool:
     return PASSWORDS.verify(password_hash, password)
 
 
-def _open(session: Session, account: _Account, *, name: str, client: str, kind: str, hours: int,
-          step: int | None, label: str) -> tuple[User, str]:
+def _open(
+    session: Session, account: _Account, *, name: str, client: str, kind: str, hours: int, step: int | None, label: str
+) -> tuple[User, str]:
     user = session.get(User, account.id)
     assert user is not None
     if step is not None:
@@ -136,14 +150,21 @@ def _open(session: Session, account: _Account, *, name: str, client: str, kind: 
     if pair is not None:
         session.delete(pair)  # a success clears this client's count (the account-wide count decays by itself)
     token = start_session(session, user=user, hours=hours, kind=kind, label=label)
-    audit.record(session, kind="login_ok" if kind == "browser" else "token_issued", username=name, user=user,
-                 client=client, detail=label)
+    audit.record(
+        session,
+        kind="login_ok" if kind == "browser" else "token_issued",
+        username=name,
+        user=user,
+        client=client,
+        detail=label,
+    )
     return user, token
 
 
 def _row(session: Session, name: str, client: str) -> LoginThrottle | None:
-    return session.scalar(select(LoginThrottle).where(LoginThrottle.username == name,
-                                                      LoginThrottle.client_hash == client))
+    return session.scalar(
+        select(LoginThrottle).where(LoginThrottle.username == name, LoginThrottle.client_hash == client)
+    )
 
 
 def _bump(session: Session, name: str, client: str, now: datetime, policy: LoginPolicy) -> LoginThrottle:
@@ -165,16 +186,29 @@ def _bump(session: Session, name: str, client: str, now: datetime, policy: Login
     return row
 
 
-def _record_failure(session: Session, name: str, client: str, policy: LoginPolicy, *, account_id: int | None,
-                    kind: str, detail: str) -> float:
+def _record_failure(
+    session: Session, name: str, client: str, policy: LoginPolicy, *, account_id: int | None, kind: str, detail: str
+) -> float:
     now = utcnow()
     pair = _bump(session, name, client, now, policy)
     account = _bump(session, name, ACCOUNT_WIDE, now, policy)
     user = session.get(User, account_id) if account_id else None
-    audit.record(session, kind="login_failed" if kind == "browser" else "token_failed", username=name, user=user,
-                 client=client, detail=f"{detail}; 第 {pair.failures} 次")
+    audit.record(
+        session,
+        kind="login_failed" if kind == "browser" else "token_failed",
+        username=name,
+        user=user,
+        client=client,
+        detail=f"{detail}; 第 {pair.failures} 次",
+    )
     if pair.failures >= policy.max_failures and pair.locked_until is None:
         pair.locked_until = now + timedelta(seconds=policy.lockout_seconds)
-        audit.record(session, kind="login_locked", username=name, user=user, client=client,
-                     detail=f"暂停 {policy.lockout_seconds // 60} 分钟")
+        audit.record(
+            session,
+            kind="login_locked",
+            username=name,
+            user=user,
+            client=client,
+            detail=f"暂停 {policy.lockout_seconds // 60} 分钟",
+        )
     return policy.delay_for(account.failures)

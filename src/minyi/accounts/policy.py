@@ -40,6 +40,11 @@ def set_totp_required(session: Session, *, roles: list[Any], acting_user: User) 
             row.require_totp, row.updated_at = role in wanted, utcnow()
     if before != wanted:
         names = "、".join(ROLE_NAMES[Role(r)] for r in sorted(wanted)) or "无"
-        audit.record(session, kind="policy_changed", username=acting_user.username, actor=acting_user,
-                     detail=f"要求动态验证码的角色：{names}")
+        audit.record(
+            session,
+            kind="policy_changed",
+            username=acting_user.username,
+            actor=acting_user,
+            detail=f"要求动态验证码的角色：{names}",
+        )
     return wanted

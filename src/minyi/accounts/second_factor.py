@@ -52,7 +52,14 @@ def admin_reset(session: Session, *, user_id: Any, acting_user: User, client: st
     if user is None:
         raise NotFound("用户不存在")
     user.totp_secret, user.totp_pending, user.totp_last_step = None, None, None
-    audit.record(session, kind="totp_disabled", username=user.username, user=user, actor=acting_user,
-                 client=client, detail="管理员重置")
+    audit.record(
+        session,
+        kind="totp_disabled",
+        username=user.username,
+        user=user,
+        actor=acting_user,
+        client=client,
+        detail="管理员重置",
+    )
     revoke_all(session, user=user, acting_user=acting_user, reason="管理员重置动态验证码", client=client)
     return user

@@ -87,8 +87,16 @@ def hash_password(password: str) -> str:
     return PASSWORDS.hash(password)
 
 
-def create_user(session: Session, *, username: Any, display_name: Any, password: Any, role: Any,
-                department_id: Any = None, password_hash: str | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    username: Any,
+    display_name: Any,
+    password: Any,
+    role: Any,
+    department_id: Any = None,
+    password_hash: str | None = None,
+) -> User:
     """A staff account; handlers must belong to a department.
 
     Callers inside a write transaction pass `password_hash` (from `hash_password`, computed before the
@@ -111,8 +119,13 @@ def create_user(session: Session, *, username: Any, display_name: Any, password:
         raise ValidationFailed("承办人必须属于一个部门", field="department_id")
     if session.scalar(select(User).where(User.username == name)) is not None:
         raise Conflict(f"用户名 {name} 已被使用")
-    user = User(username=name, display_name=display, password_hash=password_hash or PASSWORDS.hash(secret),
-                role=role_value, department_id=dept_id)
+    user = User(
+        username=name,
+        display_name=display,
+        password_hash=password_hash or PASSWORDS.hash(secret),
+        role=role_value,
+        department_id=dept_id,
+    )
     session.add(user)
     session.flush()
     return user
@@ -121,8 +134,15 @@ def create_user(session: Session, *, username: Any, display_name: Any, password:
 def start_session(session: Session, *, user: User, hours: int, kind: str = "browser", label: str = "") -> str:
     """A new login; returns the secret token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=hash_token(token), user_id=user.id, kind=kind, label=label[:64],
-                             expires_at=utcnow() + timedelta(hours=hours)))
+    session.add(
+        LoginSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            kind=kind,
+            label=label[:64],
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
     session.flush()
     return token
 
@@ -131,8 +151,9 @@ def user_for_token(session: Session, token: str | None, *, kind: str) -> User | 
     """The user behind a live session or API token, or None."""
     if not token or len(token) > 128:
         return None
-    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(token),
-                                                    LoginSession.kind == kind))
+    row = session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == hash_token(token), LoginSession.kind == kind)
+    )
     if row is None or row.revoked or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row.user

@@ -19,9 +19,17 @@ MAX_LISTED = 100
 
 def live_tokens(session: Session, *, user: User) -> list[LoginSession]:
     """A user's API tokens that still work, newest first."""
-    query = (select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.kind == "api",
-                                        LoginSession.revoked.is_(False), LoginSession.expires_at > utcnow())
-             .order_by(LoginSession.id.desc()).limit(MAX_LISTED))
+    query = (
+        select(LoginSession)
+        .where(
+            LoginSession.user_id == user.id,
+            LoginSession.kind == "api",
+            LoginSession.revoked.is_(False),
+            LoginSession.expires_at > utcnow(),
+        )
+        .order_by(LoginSession.id.desc())
+        .limit(MAX_LISTED)
+    )
     return list(session.scalars(query))
 
 
@@ -32,31 +40,52 @@ def revoke_token(session: Session, *, token_id: Any, acting_user: User, client: 
         raise NotFound("访问令牌不存在")
     if not row.revoked:
         row.revoked = True
-        audit.record(session, kind="token_revoked", username=row.user.username, user=row.user,
-                     actor=acting_user if acting_user.id != row.user_id else None, client=client,
-                     detail=f"令牌 #{row.id} {row.label}".strip())
+        audit.record(
+            session,
+            kind="token_revoked",
+            username=row.user.username,
+            user=row.user,
+            actor=acting_user if acting_user.id != row.user_id else None,
+            client=client,
+            detail=f"令牌 #{row.id} {row.label}".strip(),
+        )
     return row
 
 
 def revoke_presented_token(session: Session, *, token: str, client: str = "") -> None:
     """Revoke the API token a request presented (`DELETE /api/v1/auth/token`)."""
-    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(token),
-                                                    LoginSession.kind == "api"))
+    row = session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == hash_token(token), LoginSession.kind == "api")
+    )
     if row is not None and not row.revoked:
         row.revoked = True
-        audit.record(session, kind="token_revoked", username=row.user.username, user=row.user, client=client,
-                     detail=f"令牌 #{row.id} {row.label}".strip())
+        audit.record(
+            session,
+            kind="token_revoked",
+            username=row.user.username,
+            user=row.user,
+            client=client,
+            detail=f"令牌 #{row.id} {row.label}".strip(),
+        )
 
 
 def revoke_all(session: Session, *, user: User, acting_user: User | None, reason: str, client: str = "") -> int:
     """End every browser session and API token of an account; returns how many were live."""
-    result = session.execute(update(LoginSession)
-                             .where(LoginSession.user_id == user.id, LoginSession.revoked.is_(False))
-                             .values(revoked=True))
+    result = session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked.is_(False))
+        .values(revoked=True)
+    )
     count = int(getattr(result, "rowcount", 0) or 0)
-    audit.record(session, kind="sessions_revoked", username=user.username, user=user,
-                 actor=acting_user if acting_user and acting_user.id != user.id else None, client=client,
-                 detail=f"{reason}；结束 {count} 个登录或令牌")
+    audit.record(
+        session,
+        kind="sessions_revoked",
+        username=user.username,
+        user=user,
+        actor=acting_user if acting_user and acting_user.id != user.id else None,
+        client=client,
+        detail=f"{reason}；结束 {count} 个登录或令牌",
+    )
     return count
 
 

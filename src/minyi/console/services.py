@@ -43,9 +43,13 @@ def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCaseP
     ensure_can_see(case, actor)
     text = join_text(case.message.title, case.message.body)
     return StaffCasePage(
-        case=case, view=case_view(session, case, public_only=False),
-        analysis=session.get(MessageAnalysis, case.message_id), deadline=deadline_info(case),
+        case=case,
+        view=case_view(session, case, public_only=False),
+        analysis=session.get(MessageAnalysis, case.message_id),
+        deadline=deadline_info(case),
         actions=frozenset(a.name for a in states.allowed_actions(status=case.status, actor=actor.role)),
         similar=hot.similar_cases_for_staff(session, actor=actor, text=text, exclude=case.id),
-        hot_issue=hot.hot_issue_of(session, case.id), departments=department_tree(session, active_only=True),
-        extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [])
+        hot_issue=hot.hot_issue_of(session, case.id),
+        departments=department_tree(session, active_only=True),
+        extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
+    )

@@ -49,5 +49,4 @@ def format_china(moment: datetime | None) -> str:
 
 def china_days_utc(start: date, end: date) -> tuple[datetime, datetime]:
     """The days `start` to `end` (inclusive) in China as [start 00:00, the day after end 00:00), aware datetimes."""
-    return (datetime.combine(start, time(), CHINA_TZ),
-            datetime.combine(end + timedelta(days=1), time(), CHINA_TZ))
+    return (datetime.combine(start, time(), CHINA_TZ), datetime.combine(end + timedelta(days=1), time(), CHINA_TZ))

@@ -13,9 +13,7 @@ from minyi.core.errors import ValidationFailed
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def text_field(
-    value: Any, *, field: str, label: str, max_len: int, min_len: int = 0, required: bool = True
-) -> str:
+def text_field(value: Any, *, field: str, label: str, max_len: int, min_len: int = 0, required: bool = True) -> str:
     """Check a text input and return it unchanged; length is counted on the stripped text."""
     if value is None:
         value = ""

@@ -80,8 +80,9 @@ class Dashboard:
 
 def _count_received(session: Session, start: date, end: date) -> int:
     low, high = china_days_utc(start, end)
-    return session.scalar(select(func.count(Message.id)).where(Message.created_at >= low,
-                                                               Message.created_at < high)) or 0
+    return (
+        session.scalar(select(func.count(Message.id)).where(Message.created_at >= low, Message.created_at < high)) or 0
+    )
 
 
 def _latest_day(session: Session, today: date) -> date:
@@ -100,8 +101,9 @@ def _month_end(start: date) -> date:
 
 def _trend(session: Session, window: tuple[date, date], today: date, cache: StatsCache) -> list[TrendPoint]:
     version = cache.version(session) if cache.size > 0 else None
-    facts = cache.get_or_build(("facts", window[0], window[1], version),
-                               lambda: load_facts(session, start=window[0], end=window[1]))
+    facts = cache.get_or_build(
+        ("facts", window[0], window[1], version), lambda: load_facts(session, start=window[0], end=window[1])
+    )
     by_month: dict[str, list[Any]] = {}
     for fact in facts:
         by_month.setdefault(month_key(fact.received_on), []).append(fact)
@@ -109,27 +111,42 @@ def _trend(session: Session, window: tuple[date, date], today: date, cache: Stat
     while day <= window[1]:
         group = by_month.get(month_key(day), [])
         fig = figures_of(group, today=today)
-        points.append(TrendPoint(month=month_key(day), start=day, end=_month_end(day), received=fig.received,
-                                 complaints=sum(f.appeal_kind == COMPLAINT for f in group),
-                                 satisfaction_rate=fig.satisfaction_rate, rated=fig.rated))
+        points.append(
+            TrendPoint(
+                month=month_key(day),
+                start=day,
+                end=_month_end(day),
+                received=fig.received,
+                complaints=sum(f.appeal_kind == COMPLAINT for f in group),
+                satisfaction_rate=fig.satisfaction_rate,
+                rated=fig.rated,
+            )
+        )
         day = _month_end(day) + timedelta(days=1)
     return points
 
 
 def _overdue(session: Session, today: date) -> list[Count]:
-    rows = session.execute(select(Case.department_id, Department.name, func.count(Case.id))
-                           .outerjoin(Department, Department.id == Case.department_id)
-                           .where(overdue_clause(today))
-                           .group_by(Case.department_id, Department.name)).all()
-    counts = [Count(name or "未分派", n, {"status": "overdue", "department_id": dept_id or "none"})
-              for dept_id, name, n in rows]
+    rows = session.execute(
+        select(Case.department_id, Department.name, func.count(Case.id))
+        .outerjoin(Department, Department.id == Case.department_id)
+        .where(overdue_clause(today))
+        .group_by(Case.department_id, Department.name)
+    ).all()
+    counts = [
+        Count(name or "未分派", n, {"status": "overdue", "department_id": dept_id or "none"})
+        for dept_id, name, n in rows
+    ]
     return sorted(counts, key=lambda c: (-c.count, c.label))[:TOP]
 
 
 def _urgent_query() -> Select[Any]:
-    return (select(Case).join(Message, Message.id == Case.message_id)
-            .join(MessageAnalysis, MessageAnalysis.message_id == Message.id)
-            .where(MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED))))
+    return (
+        select(Case)
+        .join(Message, Message.id == Case.message_id)
+        .join(MessageAnalysis, MessageAnalysis.message_id == Message.id)
+        .where(MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
+    )
 
 
 def build_dashboard(session: Session, *, today: date | None = None, cache: StatsCache | None = None) -> Dashboard:
@@ -145,14 +162,29 @@ def build_dashboard(session: Session, *, today: date | None = None, cache: Stats
     urgent_total = session.scalar(select(func.count()).select_from(_urgent_query().subquery())) or 0
     urgent = list(session.scalars(_urgent_query().order_by(Message.created_at.desc()).limit(TOP)).unique())
     stats = build_report(session, query=StatsQuery(start=window[0], end=window[1]), today=today, cache=cache)
-    places = [Count(row.label, row.figures.received,
-                    {"place": row.key, "from": window[0].isoformat(), "to": window[1].isoformat()})
-              for row in stats.by_place if row.key not in {"未填写", "未公开", "其他地点"}][:TOP]
-    return Dashboard(today=today, week_start=week_start, received_today=_count_received(session, today, today),
-                     received_week=_count_received(session, week_start, today), urgent=urgent,
-                     urgent_total=urgent_total, hot_issues=current_hot_issues(session)[:TOP],
-                     overdue=_overdue(session, today), trend=_trend(session, window, today, cache), places=places,
-                     window=window, notices=notices)
+    places = [
+        Count(
+            row.label,
+            row.figures.received,
+            {"place": row.key, "from": window[0].isoformat(), "to": window[1].isoformat()},
+        )
+        for row in stats.by_place
+        if row.key not in {"未填写", "未公开", "其他地点"}
+    ][:TOP]
+    return Dashboard(
+        today=today,
+        week_start=week_start,
+        received_today=_count_received(session, today, today),
+        received_week=_count_received(session, week_start, today),
+        urgent=urgent,
+        urgent_total=urgent_total,
+        hot_issues=current_hot_issues(session)[:TOP],
+        overdue=_overdue(session, today),
+        trend=_trend(session, window, today, cache),
+        places=places,
+        window=window,
+        notices=notices,
+    )
 
 
 @dataclass(frozen=True)
@@ -220,11 +252,17 @@ def parse_case_filters(params: Mapping[str, Any]) -> CaseFilters:
     if start and end and start > end:
         raise ValidationFailed("开始日期不能晚于结束日期", field="from")
     department = str(params.get("department_id") or "").strip()
-    return CaseFilters(start=start, end=end, status=status,
-                       department_id=None if department == "none" else _small_int(department, "department_id", "部门"),
-                       unassigned=department == "none", place=str(params.get("place") or "")[:200],
-                       domain=str(params.get("domain") or "")[:32], appeal_kind=appeal_kind,
-                       hot=_small_int(params.get("hot"), "hot", "热点问题"))
+    return CaseFilters(
+        start=start,
+        end=end,
+        status=status,
+        department_id=None if department == "none" else _small_int(department, "department_id", "部门"),
+        unassigned=department == "none",
+        place=str(params.get("place") or "")[:200],
+        domain=str(params.get("domain") or "")[:32],
+        appeal_kind=appeal_kind,
+        hot=_small_int(params.get("hot"), "hot", "热点问题"),
+    )
 
 
 def _filtered(filters: CaseFilters, session: Session, today: date) -> Select[Any]:
@@ -236,7 +274,8 @@ def _filtered(filters: CaseFilters, session: Session, today: date) -> Select[Any
         query = query.where(Case.status.in_(list(UNFINISHED)))
     elif filters.status == "urgent":
         query = query.join(MessageAnalysis, MessageAnalysis.message_id == Message.id).where(
-            MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
+            MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED))
+        )
     elif filters.status == "overdue":
         query = query.where(overdue_clause(today))
     if filters.department_id is not None:

@@ -33,8 +33,9 @@ def _keywords(raw: Any) -> list[str]:
     return [w for w in (part.strip() for part in text.replace("，", ",").split(",")) if w][:50]
 
 
-def create_department(session: Session, *, name: Any, parent_id: Any = None, domains: Any = None,
-                      keywords: Any = "") -> Department:
+def create_department(
+    session: Session, *, name: Any, parent_id: Any = None, domains: Any = None, keywords: Any = ""
+) -> Department:
     """A new department, optionally under a parent."""
     title = text_field(name, field="name", label="部门名称", max_len=100, min_len=2).strip()
     if session.scalar(select(Department).where(Department.name == title)) is not None:
@@ -44,15 +45,17 @@ def create_department(session: Session, *, name: Any, parent_id: Any = None, dom
         parent = get_by_id(session, Department, parent_id)
         if parent is None:
             raise ValidationFailed("上级部门不存在", field="parent_id")
-    dept = Department(name=title, parent_id=parent.id if parent else None, domains=_domains(domains),
-                      keywords=_keywords(keywords))
+    dept = Department(
+        name=title, parent_id=parent.id if parent else None, domains=_domains(domains), keywords=_keywords(keywords)
+    )
     session.add(dept)
     session.flush()
     return dept
 
 
-def update_department(session: Session, *, department_id: Any, domains: Any, keywords: Any,
-                      is_active: bool) -> Department:
+def update_department(
+    session: Session, *, department_id: Any, domains: Any, keywords: Any, is_active: bool
+) -> Department:
     """Change what a department handles, or (de)activate it."""
     dept = get_by_id(session, Department, department_id)
     if dept is None:

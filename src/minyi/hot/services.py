@@ -37,16 +37,28 @@ def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
     if case.status not in _SUPPORTABLE:
         msg = f"办件处于“{states.STATUS_NAMES[case.status]}”状态，不能附议"
         raise InvalidTransition(msg)
-    recent = session.scalar(select(func.count(Support.id)).where(
-        Support.client_hash == client_hash, Support.created_at >= utcnow() - SUPPORT_WINDOW)) or 0
+    recent = (
+        session.scalar(
+            select(func.count(Support.id)).where(
+                Support.client_hash == client_hash, Support.created_at >= utcnow() - SUPPORT_WINDOW
+            )
+        )
+        or 0
+    )
     if recent >= SUPPORT_LIMIT:
         raise RateLimited("附议过于频繁，请稍后再试")
     if session.scalar(select(Support).where(Support.case_id == case.id, Support.client_hash == client_hash)):
         raise Conflict("您已经附议过这件留言")
     session.add(Support(case_id=case.id, client_hash=client_hash, created_at=utcnow()))
     case.supports += 1
-    record_event(session, case=case, payload=SupportedPayload(supports=case.supports),
-                 actor=Actor(role=states.CITIZEN, label="群众附议"), from_status=case.status, to_status=case.status)
+    record_event(
+        session,
+        case=case,
+        payload=SupportedPayload(supports=case.supports),
+        actor=Actor(role=states.CITIZEN, label="群众附议"),
+        from_status=case.status,
+        to_status=case.status,
+    )
     session.flush()
     return case
 
@@ -65,8 +77,11 @@ SIMILAR_WINDOW_DAYS = 365
 
 def _candidate_query(*, public_only: bool) -> Any:
     since = utcnow() - timedelta(days=SIMILAR_WINDOW_DAYS)
-    query = select(Case.id, Message.title, Message.body).join(Message, Message.id == Case.message_id) \
+    query = (
+        select(Case.id, Message.title, Message.body)
+        .join(Message, Message.id == Case.message_id)
         .where(Message.created_at >= since)
+    )
     if public_only:  # what a citizen may support
         return query.where(Message.is_public.is_(True), Case.status.in_(list(_SUPPORTABLE)))
     return query.where(Case.status.not_in([states.MERGED, states.REJECTED]))  # what a coordinator may merge into
@@ -90,8 +105,9 @@ def _similar_index(session: Session, *, public_only: bool) -> Any:
 _caches: dict[bool, _IndexCache] = {}
 
 
-def similar_cases(session: Session, *, text: Any, k: int = 5, public_only: bool = True,
-                  exclude: int | None = None) -> list[tuple[Case, float]]:
+def similar_cases(
+    session: Session, *, text: Any, k: int = 5, public_only: bool = True, exclude: int | None = None
+) -> list[tuple[Case, float]]:
     """Open cases that look like the same problem as `text` (可能相同的问题), best first."""
     if not isinstance(text, str) or len(text.strip()) < 4:
         return []
@@ -109,11 +125,13 @@ class SimilarCase:
     full: bool  # True: the viewer may open it (staff page, its own text); False: a public case, public text only
 
 
-def similar_cases_for_staff(session: Session, *, actor: Actor, text: Any, exclude: int | None = None,
-                            k: int = 5) -> list[SimilarCase]:
+def similar_cases_for_staff(
+    session: Session, *, actor: Actor, text: Any, exclude: int | None = None, k: int = 5
+) -> list[SimilarCase]:
     """可能相同的问题 on a staff case page: a handler sees their own department's cases and public cases only."""
-    hits = similar_cases(session, text=text, k=k if actor.role != Role.HANDLER else k * 4, public_only=False,
-                         exclude=exclude)
+    hits = similar_cases(
+        session, text=text, k=k if actor.role != Role.HANDLER else k * 4, public_only=False, exclude=exclude
+    )
     shown = [SimilarCase(case, score, can_see(case, actor)) for case, score in hits]
     return [s for s in shown if s.full or s.case.message.is_public][:k]
 
@@ -142,13 +160,31 @@ def _records(session: Session, *, since_days: int) -> list[dict[str, Any]]:
     # The window ends at the newest public message (today on a live platform; the end of an imported history).
     newest = session.scalar(select(func.max(Message.created_at)).where(Message.is_public.is_(True)))
     since = (newest or utcnow()) - timedelta(days=since_days)
-    rows = session.execute(select(Case.id, Message.title, Message.body, Message.place_text, Message.created_at,
-                                  Message.client_hash, Case.supports)
-                           .join(Message, Message.id == Case.message_id)
-                           .where(Message.is_public.is_(True), Message.created_at >= since,
-                                  Case.status.not_in([states.REJECTED]))).all()
-    return [{"id": r.id, "title": r.title, "body": r.body, "place": r.place_text, "time": r.created_at,
-             "user": r.client_hash or None, "supports": r.supports} for r in rows]
+    rows = session.execute(
+        select(
+            Case.id,
+            Message.title,
+            Message.body,
+            Message.place_text,
+            Message.created_at,
+            Message.client_hash,
+            Case.supports,
+        )
+        .join(Message, Message.id == Case.message_id)
+        .where(Message.is_public.is_(True), Message.created_at >= since, Case.status.not_in([states.REJECTED]))
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "body": r.body,
+            "place": r.place_text,
+            "time": r.created_at,
+            "user": r.client_hash or None,
+            "supports": r.supports,
+        }
+        for r in rows
+    ]
 
 
 def recompute_hot_issues(session: Session, *, since_days: int = 365, top: int = 20) -> list[HotIssue]:
@@ -159,9 +195,19 @@ def recompute_hot_issues(session: Session, *, since_days: int = 365, top: int = 
     issues = [i for i in ranked if len(i.members) >= MIN_MEMBERS][:top]  # one lone message is not a hot issue
     session.execute(delete(HotIssue))
     now = utcnow()
-    stored = [HotIssue(rank=rank, score=float(i.score), description=i.description[:200],
-                       explanation=i.explanation, start=i.start, end=i.end,
-                       case_ids=[int(m) for m in i.members], computed_at=now) for rank, i in enumerate(issues, 1)]
+    stored = [
+        HotIssue(
+            rank=rank,
+            score=float(i.score),
+            description=i.description[:200],
+            explanation=i.explanation,
+            start=i.start,
+            end=i.end,
+            case_ids=[int(m) for m in i.members],
+            computed_at=now,
+        )
+        for rank, i in enumerate(issues, 1)
+    ]
     session.add_all(stored)
     session.flush()
     return stored

@@ -119,7 +119,7 @@ def insert_rows(session: Session, model: type[Base], key: str, rows: list[dict[s
     ids: dict[Any, int] = {}
     values = [r[key] for r in rows]
     for start in range(0, len(values), 900):  # stay under every database's bound-parameter limit
-        ids |= dict(session.execute(select(column, table.c.id).where(column.in_(values[start:start + 900]))).all())
+        ids |= dict(session.execute(select(column, table.c.id).where(column.in_(values[start : start + 900]))).all())
     return [ids[value] for value in values]
 
 
@@ -135,9 +135,22 @@ def departments(session: Session, rows: Sequence[ImportRow]) -> tuple[dict[str, 
     existing = {d.name: d.id for d in session.scalars(select(Department).where(Department.name.in_(names)))}
     created = sorted(names - set(existing))
     if created:
-        ids = insert_rows(session, Department, "name", [
-            {"name": name, "parent_id": None, "domains": [], "keywords": [], "is_active": False, "created_at": utcnow()}
-            for name in created])
+        ids = insert_rows(
+            session,
+            Department,
+            "name",
+            [
+                {
+                    "name": name,
+                    "parent_id": None,
+                    "domains": [],
+                    "keywords": [],
+                    "is_active": False,
+                    "created_at": utcnow(),
+                }
+                for name in created
+            ],
+        )
         existing |= dict(zip(created, ids, strict=True))
     return {key: existing[name] for key, name in wanted.items()}, {v: k for k, v in existing.items()}, created
 
@@ -155,25 +168,47 @@ def reply_plan(r: ImportRow, ctx: Context, appeal_kind: str) -> ReplyPlan:
     return ReplyPlan(department_id=ctx.department_of[r.external_id], deadline=deadline, closed_at=closed_at)
 
 
-def event(case_id: int, payload: Payload, before: str | None, after: str | None, at: datetime,
-          reason: str = "") -> dict[str, Any]:
+def event(
+    case_id: int, payload: Payload, before: str | None, after: str | None, at: datetime, reason: str = ""
+) -> dict[str, Any]:
     """One imported event: by 历史数据导入, public when its action is."""
     action = states.ACTIONS.get(payload.KIND)
-    return {"case_id": case_id, "kind": payload.KIND.value, "from_status": before, "to_status": after, "actor_id": None,
-            "actor_label": ACTOR_LABEL, "reason": reason, "is_public": bool(action and action.public),
-            "data": payload.to_json(), "created_at": at}
+    return {
+        "case_id": case_id,
+        "kind": payload.KIND.value,
+        "from_status": before,
+        "to_status": after,
+        "actor_id": None,
+        "actor_label": ACTOR_LABEL,
+        "reason": reason,
+        "is_public": bool(action and action.public),
+        "data": payload.to_json(),
+        "created_at": at,
+    }
 
 
 def votes_event(case_id: int, r: ImportRow) -> dict[str, Any]:
     """The source's votes: likes became 附议 (`cases.supports`), dislikes are only kept here (internal)."""
-    return event(case_id, SupportedPayload(imported=True, likes=r.likes, dislikes=r.dislikes), None, None, r.time,
-                 reason=f"原平台投票：赞成 {r.likes}，反对 {r.dislikes}")
+    return event(
+        case_id,
+        SupportedPayload(imported=True, likes=r.likes, dislikes=r.dislikes),
+        None,
+        None,
+        r.time,
+        reason=f"原平台投票：赞成 {r.likes}，反对 {r.dislikes}",
+    )
 
 
 def domain_event(case_id: int, r: ImportRow) -> dict[str, Any]:
     """The source's first-level category, given to the message (internal)."""
-    return event(case_id, SetDomainPayload(imported=True, domain=r.category), None, None, r.time,
-                 reason=f"原平台分类：{r.category}")
+    return event(
+        case_id,
+        SetDomainPayload(imported=True, domain=r.category),
+        None,
+        None,
+        r.time,
+        reason=f"原平台分类：{r.category}",
+    )
 
 
 def reply_events(case_id: int, r: ImportRow, plan: ReplyPlan, reply_id: int, ctx: Context) -> list[dict[str, Any]]:
@@ -181,47 +216,112 @@ def reply_events(case_id: int, r: ImportRow, plan: ReplyPlan, reply_id: int, ctx
     assert r.reply_time is not None
     dept = plan.department_id
     events = [
-        event(case_id, AssignPayload(department_id=dept, department=ctx.department_names.get(dept, ""),
-                                     deadline=plan.deadline, imported=True),
-              states.SUBMITTED, states.ASSIGNED, r.time),
+        event(
+            case_id,
+            AssignPayload(
+                department_id=dept, department=ctx.department_names.get(dept, ""), deadline=plan.deadline, imported=True
+            ),
+            states.SUBMITTED,
+            states.ASSIGNED,
+            r.time,
+        ),
         event(case_id, AcceptPayload(), states.ASSIGNED, states.IN_PROGRESS, r.time),
         event(case_id, ReplyPayload(reply_id=reply_id), states.IN_PROGRESS, states.REPLIED, r.reply_time),
     ]
     if plan.closed_at is not None:
-        events.append(event(case_id, AutoClosePayload(after_days=ctx.auto_close.days, imported=True),
-                            states.REPLIED, states.CLOSED, plan.closed_at))
+        events.append(
+            event(
+                case_id,
+                AutoClosePayload(after_days=ctx.auto_close.days, imported=True),
+                states.REPLIED,
+                states.CLOSED,
+                plan.closed_at,
+            )
+        )
     return events
 
 
 def insert_replies(session: Session, replied: list[tuple[ImportRow, int, ReplyPlan]]) -> list[int]:
     """One reply per (row, case id, plan); the new reply ids in the same order."""
-    return insert_rows(session, Reply, "case_id", [
-        {"case_id": case_id, "department_id": plan.department_id, "author_id": None, "body": r.reply,
-         "created_at": r.reply_time} for r, case_id, plan in replied])
+    return insert_rows(
+        session,
+        Reply,
+        "case_id",
+        [
+            {
+                "case_id": case_id,
+                "department_id": plan.department_id,
+                "author_id": None,
+                "body": r.reply,
+                "created_at": r.reply_time,
+            }
+            for r, case_id, plan in replied
+        ],
+    )
 
 
 def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Context) -> int:
     """New messages with their cases, replies, events and import records (keyed as given); how many replied."""
-    message_ids = insert_rows(session, Message, "tracking_hash", [{
-        "title": r.title, "body": r.body, "appeal_kind": ctx.appeal_kind, "domain": r.category,
-        "place_text": r.place, "is_public": True, "is_anonymous": False, "source": "import",
-        "external_id": r.external_id, "submission_key": None, "client_hash": "", "created_at": r.time,
-        "tracking_hash": hash_token(secrets.token_urlsafe(24)),  # nobody holds the link: history is not rated
-    } for r, _key in rows])
+    message_ids = insert_rows(
+        session,
+        Message,
+        "tracking_hash",
+        [
+            {
+                "title": r.title,
+                "body": r.body,
+                "appeal_kind": ctx.appeal_kind,
+                "domain": r.category,
+                "place_text": r.place,
+                "is_public": True,
+                "is_anonymous": False,
+                "source": "import",
+                "external_id": r.external_id,
+                "submission_key": None,
+                "client_hash": "",
+                "created_at": r.time,
+                "tracking_hash": hash_token(secrets.token_urlsafe(24)),  # nobody holds the link: history is not rated
+            }
+            for r, _key in rows
+        ],
+    )
     plans = [reply_plan(r, ctx, ctx.appeal_kind) if r.reply_time else None for r, _key in rows]
-    case_ids = insert_rows(session, Case, "message_id", [{
-        "message_id": message_id, "status": plan.status if plan else states.SUBMITTED,
-        "department_id": plan.department_id if plan else None, "deadline": plan.deadline if plan else None,
-        "assigned_at": r.time if plan else None, "replied_at": r.reply_time, "closed_at": plan and plan.closed_at,
-        "merged_into_id": None, "reopen_count": 0, "escalated": False, "public_reason": "", "supports": r.likes,
-        "updated_at": (plan and plan.closed_at) or r.reply_time or r.time,
-    } for (r, _key), message_id, plan in zip(rows, message_ids, plans, strict=True)])
+    case_ids = insert_rows(
+        session,
+        Case,
+        "message_id",
+        [
+            {
+                "message_id": message_id,
+                "status": plan.status if plan else states.SUBMITTED,
+                "department_id": plan.department_id if plan else None,
+                "deadline": plan.deadline if plan else None,
+                "assigned_at": r.time if plan else None,
+                "replied_at": r.reply_time,
+                "closed_at": plan and plan.closed_at,
+                "merged_into_id": None,
+                "reopen_count": 0,
+                "escalated": False,
+                "public_reason": "",
+                "supports": r.likes,
+                "updated_at": (plan and plan.closed_at) or r.reply_time or r.time,
+            }
+            for (r, _key), message_id, plan in zip(rows, message_ids, plans, strict=True)
+        ],
+    )
     replied = [(r, c, plan) for (r, _key), c, plan in zip(rows, case_ids, plans, strict=True) if plan]
     reply_of = dict(zip((c for _r, c, _p in replied), insert_replies(session, replied), strict=True))
     events: list[dict[str, Any]] = []
     for (r, _key), case_id, plan in zip(rows, case_ids, plans, strict=True):
-        events.append(event(case_id, SubmitPayload(source="import", file=ctx.source, external_id=r.external_id),
-                            None, states.SUBMITTED, r.time))
+        events.append(
+            event(
+                case_id,
+                SubmitPayload(source="import", file=ctx.source, external_id=r.external_id),
+                None,
+                states.SUBMITTED,
+                r.time,
+            )
+        )
         if r.likes or r.dislikes:
             events.append(votes_event(case_id, r))
         if r.category:
@@ -229,7 +329,17 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
         if plan:
             events += reply_events(case_id, r, plan, reply_of[case_id], ctx)
     session.execute(insert(table_of(CaseEvent)), events)  # Core executemany: one statement for the batch
-    session.execute(insert(table_of(ImportRecord)), [
-        {"source": ctx.source, "external_id": key, "message_id": m, "source_user": r.user[:USER_MAX],
-         "imported_at": ctx.now} for (r, key), m in zip(rows, message_ids, strict=True)])
+    session.execute(
+        insert(table_of(ImportRecord)),
+        [
+            {
+                "source": ctx.source,
+                "external_id": key,
+                "message_id": m,
+                "source_user": r.user[:USER_MAX],
+                "imported_at": ctx.now,
+            }
+            for (r, key), m in zip(rows, message_ids, strict=True)
+        ],
+    )
     return len(replied)

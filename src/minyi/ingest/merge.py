@@ -73,7 +73,7 @@ class Added:
 def other_message_key(r: ImportRow) -> str:
     """The key of a message whose id the source already used for a different one: id#hash of its content."""
     digest = hashlib.sha256("\x1f".join((r.title, r.body, r.time.isoformat())).encode()).hexdigest()[:8]
-    return f"{r.external_id[:KEY_MAX - 9]}#{digest}"
+    return f"{r.external_id[: KEY_MAX - 9]}#{digest}"
 
 
 def stored(session: Session, source: str, keys: Sequence[str]) -> dict[str, Stored]:
@@ -81,17 +81,31 @@ def stored(session: Session, source: str, keys: Sequence[str]) -> dict[str, Stor
     found: dict[str, Stored] = {}
     for start in range(0, len(keys), 900):
         rows = session.execute(
-            select(ImportRecord.external_id, Message.id, Case.id, Message.title, Message.body, Message.created_at,
-                   Message.domain, Message.appeal_kind, Case.status, Case.supports, Case.updated_at)
-            .join(Message, Message.id == ImportRecord.message_id).join(Case, Case.message_id == Message.id)
-            .where(ImportRecord.source == source, ImportRecord.external_id.in_(keys[start:start + 900]))
-            .with_for_update(of=Case))
+            select(
+                ImportRecord.external_id,
+                Message.id,
+                Case.id,
+                Message.title,
+                Message.body,
+                Message.created_at,
+                Message.domain,
+                Message.appeal_kind,
+                Case.status,
+                Case.supports,
+                Case.updated_at,
+            )
+            .join(Message, Message.id == ImportRecord.message_id)
+            .join(Case, Case.message_id == Message.id)
+            .where(ImportRecord.source == source, ImportRecord.external_id.in_(keys[start : start + 900]))
+            .with_for_update(of=Case)
+        )
         found |= {row[0]: Stored(*row) for row in rows}
     return found
 
 
-def resolve(rows: Sequence[ImportRow], found: dict[str, Stored]) -> tuple[
-        list[tuple[ImportRow, str]], list[tuple[ImportRow, Stored]], list[tuple[int, str | None, str]]]:
+def resolve(
+    rows: Sequence[ImportRow], found: dict[str, Stored]
+) -> tuple[list[tuple[ImportRow, str]], list[tuple[ImportRow, Stored]], list[tuple[int, str | None, str]]]:
     """Split rows into new ones (with their key) and ones already imported (with what is stored)."""
     new: list[tuple[ImportRow, str]] = []
     existing: list[tuple[ImportRow, Stored]] = []
@@ -107,8 +121,14 @@ def resolve(rows: Sequence[ImportRow], found: dict[str, Stored]) -> tuple[
         else:
             key = other_message_key(r)
             new.append((r, key))
-            notes.append((r.row, "id", f"id {r.external_id!r} is already imported as a different message (another "
-                                       f"title, body or time): imported beside it under the key {key!r}"))
+            notes.append(
+                (
+                    r.row,
+                    "id",
+                    f"id {r.external_id!r} is already imported as a different message (another "
+                    f"title, body or time): imported beside it under the key {key!r}",
+                )
+            )
     return new, existing, notes
 
 
@@ -116,9 +136,12 @@ def _votes_known(session: Session, case_ids: list[int]) -> dict[int, tuple[int, 
     """The votes already recorded per case: the import's 附议 event, or the submit event of older imports."""
     known: dict[int, tuple[int, int]] = {}
     for start in range(0, len(case_ids), 900):
-        rows = session.execute(select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.data).where(
-            CaseEvent.case_id.in_(case_ids[start:start + 900]),
-            CaseEvent.kind.in_((EventKind.SUBMIT.value, VOTES_EVENT.value))))
+        rows = session.execute(
+            select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.data).where(
+                CaseEvent.case_id.in_(case_ids[start : start + 900]),
+                CaseEvent.kind.in_((EventKind.SUBMIT.value, VOTES_EVENT.value)),
+            )
+        )
         for case_id, kind, data in rows:
             votes = payload_of(kind, data)
             assert isinstance(votes, SubmitPayload | SupportedPayload)
@@ -131,8 +154,11 @@ def _votes_known(session: Session, case_ids: list[int]) -> dict[int, tuple[int, 
 def _first_replies(session: Session, case_ids: list[int]) -> dict[int, str]:
     first: dict[int, str] = {}
     for start in range(0, len(case_ids), 900):
-        rows = session.execute(select(Reply.case_id, Reply.body).where(Reply.case_id.in_(case_ids[start:start + 900]))
-                               .order_by(Reply.created_at.desc(), Reply.id.desc()))
+        rows = session.execute(
+            select(Reply.case_id, Reply.body)
+            .where(Reply.case_id.in_(case_ids[start : start + 900]))
+            .order_by(Reply.created_at.desc(), Reply.id.desc())
+        )
         first |= dict(rows.all())  # the last assignment wins: the earliest reply
     return first
 
@@ -156,8 +182,9 @@ def add_to_existing(session: Session, pairs: Sequence[tuple[ImportRow, Stored]],
                 changed = True
             elif votes[s.case_id] != (r.likes, r.dislikes):
                 likes, dislikes = votes[s.case_id]
-                added.notes.append((r.row, "likes", f"votes already imported ({likes} likes, {dislikes} dislikes): "
-                                                    "kept"))
+                added.notes.append(
+                    (r.row, "likes", f"votes already imported ({likes} likes, {dislikes} dislikes): kept")
+                )
         if r.category:
             if s.domain is None:
                 events.append(domain_event(s.case_id, r))
@@ -171,19 +198,30 @@ def add_to_existing(session: Session, pairs: Sequence[tuple[ImportRow, Stored]],
                 to_reply.append((r, s))
                 changed = True
             elif s.case_id not in replies:
-                added.notes.append((r.row, "reply", "not added: the case has been handled in minyi since it was "
-                                                    f"imported ({states.STATUS_NAMES.get(s.status, s.status)})"))
+                added.notes.append(
+                    (
+                        r.row,
+                        "reply",
+                        "not added: the case has been handled in minyi since it was "
+                        f"imported ({states.STATUS_NAMES.get(s.status, s.status)})",
+                    )
+                )
             elif replies[s.case_id].strip() != r.reply.strip():
                 added.notes.append((r.row, "reply", "the case already has a different reply: kept"))
         added.unchanged += not changed
     if supports:
         cases = table_of(Case)
-        session.execute(update(cases).where(cases.c.id == bindparam("case_id"))
-                        .values(supports=cases.c.supports + bindparam("add")), supports)
+        session.execute(
+            update(cases)
+            .where(cases.c.id == bindparam("case_id"))
+            .values(supports=cases.c.supports + bindparam("add")),
+            supports,
+        )
     if domains:
         messages = table_of(Message)
-        session.execute(update(messages).where(messages.c.id == bindparam("message_id"))
-                        .values(domain=bindparam("domain")), domains)
+        session.execute(
+            update(messages).where(messages.c.id == bindparam("message_id")).values(domain=bindparam("domain")), domains
+        )
     events += _add_replies(session, to_reply, ctx)
     added.replies = len(to_reply)
     if events:
@@ -198,13 +236,34 @@ def _add_replies(session: Session, pairs: list[tuple[ImportRow, Stored]], ctx: C
     plans = [reply_plan(r, ctx, s.appeal_kind) for r, s in pairs]
     reply_ids = insert_replies(session, [(r, s.case_id, plan) for (r, s), plan in zip(pairs, plans, strict=True)])
     cases = table_of(Case)
-    session.execute(update(cases).where(cases.c.id == bindparam("case_id")).values(
-        status=bindparam("status"), department_id=bindparam("department_id"), deadline=bindparam("deadline"),
-        assigned_at=bindparam("assigned_at"), replied_at=bindparam("replied_at"), closed_at=bindparam("closed_at"),
-        updated_at=bindparam("updated_at")), [
-        {"case_id": s.case_id, "status": plan.status, "department_id": plan.department_id, "deadline": plan.deadline,
-         "assigned_at": r.time, "replied_at": r.reply_time, "closed_at": plan.closed_at,
-         "updated_at": max(s.updated_at, plan.closed_at or r.reply_time or s.updated_at)}
-        for (r, s), plan in zip(pairs, plans, strict=True)])
-    return [e for (r, s), plan, reply_id in zip(pairs, plans, reply_ids, strict=True)
-            for e in reply_events(s.case_id, r, plan, reply_id, ctx)]
+    session.execute(
+        update(cases)
+        .where(cases.c.id == bindparam("case_id"))
+        .values(
+            status=bindparam("status"),
+            department_id=bindparam("department_id"),
+            deadline=bindparam("deadline"),
+            assigned_at=bindparam("assigned_at"),
+            replied_at=bindparam("replied_at"),
+            closed_at=bindparam("closed_at"),
+            updated_at=bindparam("updated_at"),
+        ),
+        [
+            {
+                "case_id": s.case_id,
+                "status": plan.status,
+                "department_id": plan.department_id,
+                "deadline": plan.deadline,
+                "assigned_at": r.time,
+                "replied_at": r.reply_time,
+                "closed_at": plan.closed_at,
+                "updated_at": max(s.updated_at, plan.closed_at or r.reply_time or s.updated_at),
+            }
+            for (r, s), plan in zip(pairs, plans, strict=True)
+        ],
+    )
+    return [
+        e
+        for (r, s), plan, reply_id in zip(pairs, plans, reply_ids, strict=True)
+        for e in reply_events(s.case_id, r, plan, reply_id, ctx)
+    ]

@@ -40,8 +40,18 @@ from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow import states
 from minyi.workflow.config import deadline_days, get_setting
 
-__all__ = ["ACTOR_LABEL", "CLOSED_CHAIN", "FALLBACK_DEPARTMENT", "REPLIED_CHAIN", "FileReport", "ImportRow",
-           "RowProblem", "check_row", "import_file", "read_file"]
+__all__ = [
+    "ACTOR_LABEL",
+    "CLOSED_CHAIN",
+    "FALLBACK_DEPARTMENT",
+    "REPLIED_CHAIN",
+    "FileReport",
+    "ImportRow",
+    "RowProblem",
+    "check_row",
+    "import_file",
+    "read_file",
+]
 
 SOURCE_MAX, ID_MAX, TITLE_MAX, TEXT_MAX = 100, 64, 200, 100_000
 # After each batch on SQLite, the lock is left free for as long as the batch held it, up to 0.1 s: a
@@ -137,10 +147,21 @@ def check_row(n: int, raw: dict[str, Any], *, now: datetime) -> tuple[ImportRow 
     sent, answered = _times(raw, n, now, problems)
     if problems or sent is None:
         return None, problems
-    return ImportRow(row=n, external_id=external_id, user=user.strip(), title=title, body=body, time=sent,
-                     category=category, reply=reply, reply_time=answered if reply else None,
-                     likes=int(raw.get("likes") or 0), dislikes=int(raw.get("dislikes") or 0),
-                     place=place_of(title, body), department=department_of_reply(reply)), []
+    return ImportRow(
+        row=n,
+        external_id=external_id,
+        user=user.strip(),
+        title=title,
+        body=body,
+        time=sent,
+        category=category,
+        reply=reply,
+        reply_time=answered if reply else None,
+        likes=int(raw.get("likes") or 0),
+        dislikes=int(raw.get("dislikes") or 0),
+        place=place_of(title, body),
+        department=department_of_reply(reply),
+    ), []
 
 
 class UnreadableFile(Exception):
@@ -186,20 +207,27 @@ def read_file(path: Path, *, now: datetime | None = None) -> tuple[list[ImportRo
 
 def _chunks(rows: Sequence[ImportRow], size: int) -> Iterator[Sequence[ImportRow]]:
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
-def _write_batch(session: Session, rows: Sequence[ImportRow], *, source: str, appeal_kind: str, now: datetime,
-                 report: FileReport) -> None:
+def _write_batch(
+    session: Session, rows: Sequence[ImportRow], *, source: str, appeal_kind: str, now: datetime, report: FileReport
+) -> None:
     """One batch, in the session's (write) transaction: new rows written, existing cases completed."""
     keys = sorted({r.external_id for r in rows} | {merge.other_message_key(r) for r in rows})
     new, existing, notes = merge.resolve(rows, merge.stored(session, source, keys))
     replying = [r for r, _key in new] + [r for r, s in existing if r.reply and s.status == states.SUBMITTED]
     department_of, names, created = departments(session, replying)  # only where a reply will be written
     kinds = {appeal_kind} | {s.appeal_kind for _r, s in existing}
-    ctx = Context(source=source, appeal_kind=appeal_kind, deadline_days={k: deadline_days(session, k) for k in kinds},
-                  auto_close=timedelta(days=int(get_setting(session, "auto_close_days"))), now=now,
-                  department_of=department_of, department_names=names)
+    ctx = Context(
+        source=source,
+        appeal_kind=appeal_kind,
+        deadline_days={k: deadline_days(session, k) for k in kinds},
+        auto_close=timedelta(days=int(get_setting(session, "auto_close_days"))),
+        now=now,
+        department_of=department_of,
+        department_names=names,
+    )
     if new:
         report.replied += write_new(session, new, ctx)
     added = merge.add_to_existing(session, existing, ctx)
@@ -225,11 +253,19 @@ def _refresh_planner_statistics(session: Session, batch_number: int) -> None:
     session.commit()
 
 
-def import_file(session: Session, *, path: str | Path, source: str | None = None,
-                appeal_kind: str = DEFAULT_APPEAL_KIND, batch_size: int = DEFAULT_BATCH_SIZE,
-                skip_bad_rows: bool = False, dry_run: bool = False,
-                progress: Callable[[int, int], None] | None = None, now: datetime | None = None,
-                pause_between_batches: bool = True) -> FileReport:
+def import_file(
+    session: Session,
+    *,
+    path: str | Path,
+    source: str | None = None,
+    appeal_kind: str = DEFAULT_APPEAL_KIND,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    skip_bad_rows: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+    pause_between_batches: bool = True,
+) -> FileReport:
     """Import one file: every row checked first, then one write transaction per batch of `batch_size` rows.
 
     Nothing is written when a row is bad (unless skip_bad_rows). Each batch is committed (rolled back on

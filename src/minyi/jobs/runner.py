@@ -42,11 +42,15 @@ def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
     with transaction(factory) as session:  # 网上蹲点: new and urgent messages, once per watch and message
         watch_alerts = scan_watches(session, outbound=Outbound.of(get_settings()))
     # Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries.
-    return {"auto_closed": closed, "hot_issues": hot_issues, "reports": reports, "watch_alerts": watch_alerts,
-            **run_deadline_tasks(factory, get_settings()),
-            # PIPL: contact data of cases closed longer than the retention period, in batches.
-            "contacts_erased": erase_expired_contacts(factory,
-                                                      retention_days=get_settings().contact_retention_days)}
+    return {
+        "auto_closed": closed,
+        "hot_issues": hot_issues,
+        "reports": reports,
+        "watch_alerts": watch_alerts,
+        **run_deadline_tasks(factory, get_settings()),
+        # PIPL: contact data of cases closed longer than the retention period, in batches.
+        "contacts_erased": erase_expired_contacts(factory, retention_days=get_settings().contact_retention_days),
+    }
 
 
 FIRST_RUN_AFTER_SECONDS = 10  # soon after start, then every scheduler interval
@@ -71,8 +75,7 @@ class AnalysisBacklog:
         """The next message to analyse, or None when the backlog is drained."""
         while not self._pending and self._phases:
             with transaction(self.factory, write=False) as session:
-                ids = unanalysed_message_ids(session, imported=self._phases[0], below_id=self._below,
-                                             limit=self.batch)
+                ids = unanalysed_message_ids(session, imported=self._phases[0], below_id=self._below, limit=self.batch)
             if ids:
                 self._pending.extend(ids)
                 self._below = ids[-1]
@@ -85,8 +88,13 @@ class AnalysisBacklog:
 class BackgroundJobs:
     """A queue of messages to analyse plus a periodic scheduler, in one daemon thread."""
 
-    def __init__(self, factory: sessionmaker[Session], settings: Settings, analyzer: Analyzer | None = None,
-                 backlog_batch: int = BACKLOG_BATCH) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        settings: Settings,
+        analyzer: Analyzer | None = None,
+        backlog_batch: int = BACKLOG_BATCH,
+    ) -> None:
         self.factory = factory
         self.settings = settings
         self._analyzer = analyzer

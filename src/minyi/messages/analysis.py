@@ -53,19 +53,31 @@ class StoredAnalysis(TypedDict):
 
 def department_candidates(departments: list[Department]) -> list[DepartmentCandidate]:
     """Our departments as the ranking reads them: the domains they handle and their keywords."""
-    return [DepartmentCandidate(id=d.id, name=d.name, domains=tuple(d.domains or ()), keywords=tuple(d.keywords or ()))
-            for d in departments]
+    return [
+        DepartmentCandidate(id=d.id, name=d.name, domains=tuple(d.domains or ()), keywords=tuple(d.keywords or ()))
+        for d in departments
+    ]
 
 
-def stored_analysis(result: AnalysisResult, *, title: str, body: str,
-                    departments: list[Department]) -> StoredAnalysis:
+def stored_analysis(result: AnalysisResult, *, title: str, body: str, departments: list[Department]) -> StoredAnalysis:
     """The stored form of an analysis: every suggestion, with our departments ranked once."""
-    ranked = rank_departments(department_candidates(departments), text=join_text(title, body),
-                              domain_scores=result["domain_scores"], learned=result["departments"])
-    return StoredAnalysis(domain=result["domain"], domain_scores=result["domain_scores"],
-                          appeal_kind=result["appeal_kind"], appeal_scores=result["appeal_scores"],
-                          urgent=result["urgent"], urgent_reasons=result["urgent_reasons"], places=result["places"],
-                          repairs=result["repairs"], suggested_departments=ranked)
+    ranked = rank_departments(
+        department_candidates(departments),
+        text=join_text(title, body),
+        domain_scores=result["domain_scores"],
+        learned=result["departments"],
+    )
+    return StoredAnalysis(
+        domain=result["domain"],
+        domain_scores=result["domain_scores"],
+        appeal_kind=result["appeal_kind"],
+        appeal_scores=result["appeal_scores"],
+        urgent=result["urgent"],
+        urgent_reasons=result["urgent_reasons"],
+        places=result["places"],
+        repairs=result["repairs"],
+        suggested_departments=ranked,
+    )
 
 
 def read_analysis(row: MessageAnalysis | None) -> StoredAnalysis | None:
@@ -74,15 +86,22 @@ def read_analysis(row: MessageAnalysis | None) -> StoredAnalysis | None:
     if row is None or row.error or not row.result:
         return None
     data = row.result
-    return StoredAnalysis(domain=data.get("domain"), domain_scores=dict(data.get("domain_scores") or {}),
-                          appeal_kind=data.get("appeal_kind"), appeal_scores=dict(data.get("appeal_scores") or {}),
-                          urgent=bool(data.get("urgent")), urgent_reasons=list(data.get("urgent_reasons") or []),
-                          places=list(data.get("places") or []), repairs=list(data.get("repairs") or []),
-                          suggested_departments=list(data.get("suggested_departments") or []))
+    return StoredAnalysis(
+        domain=data.get("domain"),
+        domain_scores=dict(data.get("domain_scores") or {}),
+        appeal_kind=data.get("appeal_kind"),
+        appeal_scores=dict(data.get("appeal_scores") or {}),
+        urgent=bool(data.get("urgent")),
+        urgent_reasons=list(data.get("urgent_reasons") or []),
+        places=list(data.get("places") or []),
+        repairs=list(data.get("repairs") or []),
+        suggested_departments=list(data.get("suggested_departments") or []),
+    )
 
 
-def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, version: str = "",
-                    if_missing: bool = False) -> MessageAnalysis:
+def analyse_message(
+    session: Session, *, message_id: int, analyzer: Analyzer, version: str = "", if_missing: bool = False
+) -> MessageAnalysis:
     """Analyse one stored message and store (or replace) its suggestions; failures are recorded, not raised.
 
     `if_missing`: keep an analysis that is already there (the catch-up meeting a message analysed since).
@@ -116,8 +135,9 @@ def analyse_message(session: Session, *, message_id: int, analyzer: Analyzer, ve
 IMPORTED_SOURCE = "import"  # `minyi import`'s messages: history, analysed after every live message
 
 
-def unanalysed_message_ids(session: Session, *, imported: bool, below_id: int | None = None,
-                           limit: int = 500) -> list[int]:
+def unanalysed_message_ids(
+    session: Session, *, imported: bool, below_id: int | None = None, limit: int = 500
+) -> list[int]:
     """Messages without an analysis, newest first: live ones, or imported history (catch-up after a restart).
 
     Keyset-paged by id (`below_id`: the last id of the previous page), so a message whose analysis
@@ -135,19 +155,29 @@ def record_labels(session: Session, *, message: Message, values: dict[str, str |
     """Store a coordinator's choices beside what was suggested; `minyi export-labels` turns them into training data."""
     stored = read_analysis(session.get(MessageAnalysis, message.id))
     top = stored["suggested_departments"][:1] if stored else []
-    suggested = {"domain": stored["domain"] if stored else None,
-                 "appeal_kind": stored["appeal_kind"] if stored else None,
-                 "department": top[0]["name"] if top else None}
+    suggested = {
+        "domain": stored["domain"] if stored else None,
+        "appeal_kind": stored["appeal_kind"] if stored else None,
+        "department": top[0]["name"] if top else None,
+    }
     for field, value in values.items():
         if value:
-            session.add(MessageLabel(message_id=message.id, field=field, value=value,
-                                     suggested=str(suggested.get(field) or ""), user_id=user_id))
+            session.add(
+                MessageLabel(
+                    message_id=message.id,
+                    field=field,
+                    value=value,
+                    suggested=str(suggested.get(field) or ""),
+                    user_id=user_id,
+                )
+            )
 
 
 def export_labels(session: Session) -> list[dict[str, Any]]:
     """One training example per labelled message: its text and the latest label of each field."""
-    rows = session.execute(select(MessageLabel, Message).join(Message, Message.id == MessageLabel.message_id)
-                           .order_by(MessageLabel.id)).all()
+    rows = session.execute(
+        select(MessageLabel, Message).join(Message, Message.id == MessageLabel.message_id).order_by(MessageLabel.id)
+    ).all()
     examples: dict[int, dict[str, Any]] = {}
     for label, message in rows:
         example = examples.setdefault(message.id, {"id": message.id, "title": message.title, "body": message.body})

@@ -29,8 +29,7 @@ def _char_class(codes: Iterable[int]) -> str:
 _CONTROL = _char_class([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _SPACE = _char_class(c for c in range(0x10000) if chr(c).isspace() and not 0x0B <= c <= 0x0C and not 0x1C <= c <= 0x1F)
 _ANY, _SOLID, _BLANK = f"[^{_CONTROL}]", f"[^{_CONTROL}{_SPACE}]", f"[{_SPACE}]"
-EMAIL_PATTERN = (f"^$|^[^@{_CONTROL}{_SPACE}]{{1,64}}@[^@{_CONTROL}{_SPACE}]{{1,189}}"
-                 f"\\.[^@{_CONTROL}{_SPACE}]{{1,60}}$")
+EMAIL_PATTERN = f"^$|^[^@{_CONTROL}{_SPACE}]{{1,64}}@[^@{_CONTROL}{_SPACE}]{{1,189}}\\.[^@{_CONTROL}{_SPACE}]{{1,60}}$"
 
 
 def text_pattern(min_len: int = 0, *, required: bool = True) -> str:
@@ -59,8 +58,9 @@ def text_doc(max_len: int, min_len: int = 0, *, default: Any = ..., description:
     return Field(default, json_schema_extra=extra, description=description)
 
 
-def choice_doc(choices: Iterable[str], *, optional: bool = False, default: Any = ...,
-               description: str | None = None) -> Any:
+def choice_doc(
+    choices: Iterable[str], *, optional: bool = False, default: Any = ..., description: str | None = None
+) -> Any:
     """A field whose allowed values are in the schema (optional: also empty or null, meaning none)."""
     values: list[Any] = [*choices, *(["", None] if optional else [])]
     return Field(default, json_schema_extra={"enum": values}, description=description)
@@ -73,8 +73,9 @@ class MessageIn(BaseModel):
 
     title: str = text_doc(rules.TITLE_MAX, rules.TITLE_MIN)
     body: str = text_doc(rules.BODY_MAX, rules.BODY_MIN)
-    appeal_kind: str = choice_doc(APPEAL_KINDS, description="诉求类型：" + "、".join(
-        f"{k} {v}" for k, v in APPEAL_KINDS.items()))
+    appeal_kind: str = choice_doc(
+        APPEAL_KINDS, description="诉求类型：" + "、".join(f"{k} {v}" for k, v in APPEAL_KINDS.items())
+    )
     domain: str | None = choice_doc(DOMAINS, optional=True, default=None, description="领域")
     place_text: str = text_doc(rules.PLACE_MAX, default="")
     is_public: bool = True
@@ -83,5 +84,8 @@ class MessageIn(BaseModel):
     contact_phone: str = Field("", json_schema_extra={"maxLength": 20, "pattern": r"^$|^[0-9+\-() ]{5,20}$"})
     contact_email: str = Field("", json_schema_extra={"maxLength": rules.EMAIL_MAX, "pattern": EMAIL_PATTERN})
     contact_address: str = text_doc(rules.ADDRESS_MAX, default="")
-    submission_key: str | None = Field(default=None, description="idempotency key: the same key is stored once",
-                                       json_schema_extra={"pattern": r"^$|^[A-Za-z0-9_-]{8,64}$"})
+    submission_key: str | None = Field(
+        default=None,
+        description="idempotency key: the same key is stored once",
+        json_schema_extra={"pattern": r"^$|^[A-Za-z0-9_-]{8,64}$"},
+    )

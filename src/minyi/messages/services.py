@@ -39,18 +39,18 @@ class StoredMessage:
 
 def validate_contact(data: dict[str, Any]) -> dict[str, str]:
     """Check the contact fields of a submission (or of a correction); returns them stripped."""
-    name = text_field(data.get("contact_name"), field="contact_name", label="姓名", max_len=NAME_MAX,
-                      required=False)
-    phone = text_field(data.get("contact_phone"), field="contact_phone", label="电话", max_len=20,
-                       required=False)
+    name = text_field(data.get("contact_name"), field="contact_name", label="姓名", max_len=NAME_MAX, required=False)
+    phone = text_field(data.get("contact_phone"), field="contact_phone", label="电话", max_len=20, required=False)
     if phone.strip() and not _PHONE.match(phone.strip()):
         raise ValidationFailed("电话号码格式不正确", field="contact_phone")
-    email = text_field(data.get("contact_email"), field="contact_email", label="电子邮箱", max_len=EMAIL_MAX,
-                       required=False)
+    email = text_field(
+        data.get("contact_email"), field="contact_email", label="电子邮箱", max_len=EMAIL_MAX, required=False
+    )
     if email.strip() and not _EMAIL.match(email.strip()):
         raise ValidationFailed("电子邮箱格式不正确", field="contact_email")
-    address = text_field(data.get("contact_address"), field="contact_address", label="联系地址",
-                         max_len=ADDRESS_MAX, required=False)
+    address = text_field(
+        data.get("contact_address"), field="contact_address", label="联系地址", max_len=ADDRESS_MAX, required=False
+    )
     return {"name": name.strip(), "phone": phone.strip(), "email": email.strip(), "address": address.strip()}
 
 
@@ -62,11 +62,13 @@ def validate_submission(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": text_field(data.get("title"), field="title", label="标题", max_len=TITLE_MAX, min_len=TITLE_MIN),
         "body": text_field(data.get("body"), field="body", label="留言内容", max_len=BODY_MAX, min_len=BODY_MIN),
-        "appeal_kind": choice_field(data.get("appeal_kind"), field="appeal_kind", label="诉求类型",
-                                    choices=APPEAL_KINDS),
+        "appeal_kind": choice_field(
+            data.get("appeal_kind"), field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS
+        ),
         "domain": choice_field(data.get("domain"), field="domain", label="领域", choices=DOMAINS, required=False),
-        "place_text": text_field(data.get("place_text"), field="place_text", label="地点", max_len=PLACE_MAX,
-                                 required=False).strip(),
+        "place_text": text_field(
+            data.get("place_text"), field="place_text", label="地点", max_len=PLACE_MAX, required=False
+        ).strip(),
         "is_public": bool_field(data.get("is_public", True)),
         "is_anonymous": bool_field(data.get("is_anonymous", False)),
         "submission_key": key,
@@ -79,8 +81,12 @@ def check_rate_limit(session: Session, *, client_hash: str, limit: int, window_s
     if not client_hash or limit <= 0:
         return
     since = utcnow() - timedelta(seconds=window_seconds)
-    count = session.scalar(select(func.count(Message.id)).where(
-        Message.client_hash == client_hash, Message.created_at >= since)) or 0
+    count = (
+        session.scalar(
+            select(func.count(Message.id)).where(Message.client_hash == client_hash, Message.created_at >= since)
+        )
+        or 0
+    )
     if count >= limit:
         minutes = max(1, window_seconds // 60)
         msg = f"提交过于频繁：每 {minutes} 分钟最多提交 {limit} 条留言，请稍后再试"
@@ -97,8 +103,15 @@ def _refuse_if_submitted(session: Session, key: str | None) -> None:
         raise Conflict(msg)
 
 
-def store_message(session: Session, *, data: dict[str, Any], source: str = "web", client_hash: str = "",
-                  rate_limit: int = 0, rate_window_seconds: int = 600) -> StoredMessage:
+def store_message(
+    session: Session,
+    *,
+    data: dict[str, Any],
+    source: str = "web",
+    client_hash: str = "",
+    rate_limit: int = 0,
+    rate_window_seconds: int = 600,
+) -> StoredMessage:
     """Check and store a citizen's message, its contact data apart; returns the tracking token once.
 
     Its case is opened by `minyi.workflow.intake.submit_message`, the one caller.
@@ -108,8 +121,9 @@ def store_message(session: Session, *, data: dict[str, Any], source: str = "web"
     check_rate_limit(session, client_hash=client_hash, limit=rate_limit, window_seconds=rate_window_seconds)
     contact = values.pop("contact")
     token = secrets.token_urlsafe(24)
-    message = Message(**values, source=source, tracking_hash=hash_token(token), client_hash=client_hash,
-                      created_at=utcnow())
+    message = Message(
+        **values, source=source, tracking_hash=hash_token(token), client_hash=client_hash, created_at=utcnow()
+    )
     try:
         with session.begin_nested():  # the same form sent twice at once: the unique key decides (PostgreSQL)
             session.add(message)

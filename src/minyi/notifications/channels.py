@@ -47,9 +47,15 @@ class OutgoingNotice:
     @classmethod
     def of(cls, notice: Notice, *, public_url: str = "") -> OutgoingNotice:
         """Build from a stored notice; links become absolute when the site's public URL is known."""
-        return cls(notice_id=notice.id, kind=notice.kind, case_id=notice.case_id, title=notice.title,
-                   body=notice.body, url=f"{public_url}{notice.link}" if notice.link else "",
-                   created_at=format_china(notice.created_at))
+        return cls(
+            notice_id=notice.id,
+            kind=notice.kind,
+            case_id=notice.case_id,
+            title=notice.title,
+            body=notice.body,
+            url=f"{public_url}{notice.link}" if notice.link else "",
+            created_at=format_china(notice.created_at),
+        )
 
 
 class Channel(Protocol):
@@ -69,8 +75,10 @@ class InboxChannel:
 
     def add(self, session: Session, *, notice: Notice, user_ids: list[int]) -> list[Notification]:
         """Put the notice in each user's inbox."""
-        rows = [Notification(notice_id=notice.id, user_id=uid, created_at=notice.created_at)
-                for uid in dict.fromkeys(user_ids)]
+        rows = [
+            Notification(notice_id=notice.id, user_id=uid, created_at=notice.created_at)
+            for uid in dict.fromkeys(user_ids)
+        ]
         session.add_all(rows)
         return rows
 
@@ -80,9 +88,19 @@ class EmailChannel:
 
     name = "email"
 
-    def __init__(self, *, host: str, port: int, sender: str, user: str = "", password: str = "",
-                 starttls: bool = True, use_ssl: bool = False, timeout: float = TIMEOUT_SECONDS,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        user: str = "",
+        password: str = "",
+        starttls: bool = True,
+        use_ssl: bool = False,
+        timeout: float = TIMEOUT_SECONDS,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.user, self.password = user, password
         self.starttls, self.use_ssl, self.timeout = starttls, use_ssl, timeout
@@ -113,8 +131,10 @@ class EmailChannel:
                 client.ehlo()
                 if self.starttls and not self.use_ssl:
                     if not client.has_extn("starttls"):
-                        msg = (f"SMTP server {self.host}:{self.port} does not offer STARTTLS "
-                               "(set MINYI_SMTP_STARTTLS=0 to send unencrypted)")
+                        msg = (
+                            f"SMTP server {self.host}:{self.port} does not offer STARTTLS "
+                            "(set MINYI_SMTP_STARTTLS=0 to send unencrypted)"
+                        )
                         raise DeliveryError(msg)
                     client.starttls(context=context)
                     client.ehlo()
@@ -171,9 +191,15 @@ def outbound_channels(settings: Settings) -> dict[str, Channel]:
     """The outbound channels the settings configure (none by default)."""
     channels: dict[str, Channel] = {}
     if settings.smtp_host:
-        channels["email"] = EmailChannel(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
-                                         user=settings.smtp_user, password=settings.smtp_password,
-                                         starttls=settings.smtp_starttls, use_ssl=settings.smtp_ssl)
+        channels["email"] = EmailChannel(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+            use_ssl=settings.smtp_ssl,
+        )
     if settings.webhook_url:
         channels["webhook"] = WebhookChannel(secret=settings.webhook_secret)
     return channels

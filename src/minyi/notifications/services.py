@@ -69,34 +69,57 @@ def supervisors(session: Session) -> list[User]:
     return _active(session, User.role == Role.SUPERVISOR) or _active(session, User.role == Role.ADMIN)
 
 
-def notify(session: Session, *, kind: str, case: Case | None, dedup_key: str, title: str, body: str,
-           users: Iterable[User], outbound: Outbound) -> Notice | None:
+def notify(
+    session: Session,
+    *,
+    kind: str,
+    case: Case | None,
+    dedup_key: str,
+    title: str,
+    body: str,
+    users: Iterable[User],
+    outbound: Outbound,
+) -> Notice | None:
     """Store a notice once: in each user's inbox, and queued for e-mail and webhook; None if already sent."""
     if session.scalar(select(Notice.id).where(Notice.dedup_key == dedup_key)) is not None:
         return None
     users = list(users)
-    notice = Notice(kind=kind, case_id=case.id if case else None, dedup_key=dedup_key, title=title[:200],
-                    body=body, link=f"/staff/cases/{case.id}" if case else "/staff/notifications",
-                    created_at=utcnow())
+    notice = Notice(
+        kind=kind,
+        case_id=case.id if case else None,
+        dedup_key=dedup_key,
+        title=title[:200],
+        body=body,
+        link=f"/staff/cases/{case.id}" if case else "/staff/notifications",
+        created_at=utcnow(),
+    )
     session.add(notice)
     session.flush()
     InboxChannel().add(session, notice=notice, user_ids=[u.id for u in users])
     if outbound.email and users:
-        prefs = session.scalars(select(NotificationPreference).where(
-            NotificationPreference.user_id.in_([u.id for u in users]),
-            NotificationPreference.email_enabled.is_(True), NotificationPreference.email != ""))
+        prefs = session.scalars(
+            select(NotificationPreference).where(
+                NotificationPreference.user_id.in_([u.id for u in users]),
+                NotificationPreference.email_enabled.is_(True),
+                NotificationPreference.email != "",
+            )
+        )
         for email in dict.fromkeys(p.email for p in prefs):
             session.add(Delivery(notice_id=notice.id, channel="email", recipient=email, created_at=notice.created_at))
     if outbound.webhook_url:
-        session.add(Delivery(notice_id=notice.id, channel="webhook", recipient=outbound.webhook_url,
-                             created_at=notice.created_at))
+        session.add(
+            Delivery(
+                notice_id=notice.id, channel="webhook", recipient=outbound.webhook_url, created_at=notice.created_at
+            )
+        )
     session.flush()
     return notice
 
 
 def _due_cases(session: Session, *conditions: Any) -> list[Case]:
-    return list(session.scalars(select(Case).where(running_clause(), *conditions)
-                                .order_by(Case.deadline, Case.id)).unique())
+    return list(
+        session.scalars(select(Case).where(running_clause(), *conditions).order_by(Case.deadline, Case.id)).unique()
+    )
 
 
 def _already_sent(session: Session, keys: list[str]) -> set[str]:
@@ -118,8 +141,9 @@ def _describe(case: Case) -> str:
     return f"办件 {case.id}「{case.message.title}」由{dept}承办，办理时限为 {_deadline(case).isoformat()}"
 
 
-def send_deadline_reminders(session: Session, *, remind_workdays: int, outbound: Outbound,
-                            today: date | None = None) -> int:
+def send_deadline_reminders(
+    session: Session, *, remind_workdays: int, outbound: Outbound, today: date | None = None
+) -> int:
     """Remind the department's handlers of open cases due within `remind_workdays` working days."""
     today = today or china_today()
     horizon = add_workdays(today, max(0, remind_workdays))
@@ -132,10 +156,16 @@ def send_deadline_reminders(session: Session, *, remind_workdays: int, outbound:
             continue
         left = workdays_between(today, _deadline(case))
         when = "今天到期" if left == 0 else f"还剩 {left} 个工作日"
-        notice = notify(session, kind=REMINDER, case=case, dedup_key=keys[case.id],
-                        title=f"【时限提醒】办件 {case.id} {when}",
-                        body=f"{_describe(case)}，{when}。请按时答复；确需更多时间的，请在到期前申请延期。",
-                        users=department_handlers(session, case.department_id), outbound=outbound)
+        notice = notify(
+            session,
+            kind=REMINDER,
+            case=case,
+            dedup_key=keys[case.id],
+            title=f"【时限提醒】办件 {case.id} {when}",
+            body=f"{_describe(case)}，{when}。请按时答复；确需更多时间的，请在到期前申请延期。",
+            users=department_handlers(session, case.department_id),
+            outbound=outbound,
+        )
         sent += notice is not None
     return sent
 
@@ -154,10 +184,16 @@ def escalate_overdue(session: Session, *, outbound: Outbound, today: date | None
         reason = f"超过办理时限（{_deadline(case).isoformat()}）{late} 个工作日仍未答复，系统自动督办"
         workflow.escalate(session, actor=Actor.system(), case_id=case.id, reason=reason)
         users = supervisors(session) + department_handlers(session, case.department_id)
-        notify(session, kind=ESCALATION, case=case, dedup_key=keys[case.id],
-               title=f"【督办】办件 {case.id} 已超过办理时限",
-               body=f"{_describe(case)}，已超期 {late} 个工作日，系统已自动督办。请承办部门尽快答复。",
-               users=users, outbound=outbound)
+        notify(
+            session,
+            kind=ESCALATION,
+            case=case,
+            dedup_key=keys[case.id],
+            title=f"【督办】办件 {case.id} 已超过办理时限",
+            body=f"{_describe(case)}，已超期 {late} 个工作日，系统已自动督办。请承办部门尽快答复。",
+            users=users,
+            outbound=outbound,
+        )
         escalated += 1
     return escalated
 
@@ -167,14 +203,18 @@ Job = tuple[int, str, str, OutgoingNotice]  # delivery id, channel, recipient, w
 
 def _pending_jobs(factory: sessionmaker[Session], *, public_url: str, limit: int) -> list[Job]:
     with transaction(factory, write=False) as session:
-        rows = session.scalars(select(Delivery).where(Delivery.status.in_(["pending", "failed"]),
-                                                      Delivery.attempts < MAX_ATTEMPTS)
-                               .order_by(Delivery.id).limit(limit)).unique()
+        rows = session.scalars(
+            select(Delivery)
+            .where(Delivery.status.in_(["pending", "failed"]), Delivery.attempts < MAX_ATTEMPTS)
+            .order_by(Delivery.id)
+            .limit(limit)
+        ).unique()
         return [(d.id, d.channel, d.recipient, OutgoingNotice.of(d.notice, public_url=public_url)) for d in rows]
 
 
-def deliver_pending(factory: sessionmaker[Session], *, channels: dict[str, Channel], public_url: str = "",
-                    limit: int = 200) -> dict[str, int]:
+def deliver_pending(
+    factory: sessionmaker[Session], *, channels: dict[str, Channel], public_url: str = "", limit: int = 200
+) -> dict[str, int]:
     """Send queued e-mails and webhook calls outside any transaction, then record each outcome."""
     outcomes: list[tuple[int, str]] = []  # (delivery id, error or "")
     for delivery_id, channel_name, recipient, notice in _pending_jobs(factory, public_url=public_url, limit=limit):
@@ -192,8 +232,11 @@ def deliver_pending(factory: sessionmaker[Session], *, channels: dict[str, Chann
         with transaction(factory) as session:
             now = utcnow()
             for delivery_id, error in outcomes:
-                values: dict[str, Any] = {"attempts": Delivery.attempts + 1, "last_error": error,
-                                          "status": "failed" if error else "sent"}
+                values: dict[str, Any] = {
+                    "attempts": Delivery.attempts + 1,
+                    "last_error": error,
+                    "status": "failed" if error else "sent",
+                }
                 if not error:
                     values["sent_at"] = now
                 session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
@@ -216,17 +259,27 @@ def run_deadline_tasks(factory: sessionmaker[Session], settings: Settings) -> di
 
 # --- the staff inbox ------------------------------------------------------------------------------------
 
+
 def list_notifications(session: Session, *, user_id: int, limit: int = INBOX_LIMIT) -> list[Notification]:
     """A staff member's notifications, unread first, newest first."""
-    return list(session.scalars(select(Notification).where(Notification.user_id == user_id)
-                                .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(),
-                                          Notification.id.desc()).limit(limit)).unique())
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        ).unique()
+    )
 
 
 def unread_count(session: Session, *, user_id: int) -> int:
     """How many notifications the user has not read."""
-    return session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def mark_read(session: Session, *, user_id: int, notification_id: Any) -> Notification:
@@ -241,15 +294,19 @@ def mark_read(session: Session, *, user_id: int, notification_id: Any) -> Notifi
 
 def mark_all_read(session: Session, *, user_id: int) -> int:
     """Mark every unread notification of the user read; returns how many."""
-    result = session.execute(update(Notification).where(Notification.user_id == user_id,
-                                                        Notification.read_at.is_(None)).values(read_at=utcnow()))
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
     return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's result is a CursorResult
 
 
 def preferences(session: Session, *, user_id: int) -> NotificationPreference:
     """The user's e-mail preference (not stored until changed)."""
     return session.get(NotificationPreference, user_id) or NotificationPreference(
-        user_id=user_id, email="", email_enabled=False)
+        user_id=user_id, email="", email_enabled=False
+    )
 
 
 def update_preferences(session: Session, *, user_id: int, email: Any, email_enabled: Any) -> NotificationPreference:

@@ -37,14 +37,24 @@ def access(*, user_id: int, case_id: int, what: str, fields: list[str], route: s
     if what not in ACCESS_KINDS:
         msg = f"unknown contact access kind {what!r}"
         raise ValueError(msg)
-    return Access(user_id=user_id, case_id=case_id, what=what, fields=tuple(fields), route=route[:200],
-                  at=utcnow())
+    return Access(user_id=user_id, case_id=case_id, what=what, fields=tuple(fields), route=route[:200], at=utcnow())
 
 
 def record_access(session: Session, *, entries: list[Access]) -> None:
     """Append the accesses to the log (one INSERT for all)."""
-    session.add_all([ContactAccess(user_id=e.user_id, case_id=e.case_id, what=e.what, fields=",".join(e.fields),
-                                   route=e.route, created_at=e.at) for e in entries])
+    session.add_all(
+        [
+            ContactAccess(
+                user_id=e.user_id,
+                case_id=e.case_id,
+                what=e.what,
+                fields=",".join(e.fields),
+                route=e.route,
+                created_at=e.at,
+            )
+            for e in entries
+        ]
+    )
     session.flush()
 
 
@@ -59,8 +69,7 @@ class AuditFilters:
 
 def parse_filters(params: dict[str, Any]) -> AuditFilters:
     """Check `user` (a username), `case_id` and `page`; a bad value is a clear error."""
-    username = text_field(params.get("user") or "", field="user", label="用户名", max_len=64,
-                          required=False).strip()
+    username = text_field(params.get("user") or "", field="user", label="用户名", max_len=64, required=False).strip()
     case_id = None
     if params.get("case_id"):
         case_id = parse_id(params["case_id"])
@@ -88,6 +97,11 @@ def list_access(session: Session, *, filters: AuditFilters) -> AccessPage:
         query = query.join(User, User.id == ContactAccess.user_id).where(User.username == filters.username)
     if filters.case_id is not None:
         query = query.where(ContactAccess.case_id == filters.case_id)
-    rows = list(session.scalars(query.order_by(ContactAccess.created_at.desc(), ContactAccess.id.desc())
-                                .offset((filters.page - 1) * PER_PAGE).limit(PER_PAGE + 1)).unique())
+    rows = list(
+        session.scalars(
+            query.order_by(ContactAccess.created_at.desc(), ContactAccess.id.desc())
+            .offset((filters.page - 1) * PER_PAGE)
+            .limit(PER_PAGE + 1)
+        ).unique()
+    )
     return AccessPage(items=rows[:PER_PAGE], page=filters.page, has_next=len(rows) > PER_PAGE)

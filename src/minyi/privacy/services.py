@@ -68,15 +68,17 @@ def masked_contact(case: Case) -> dict[str, str]:
     return {FIELD_NAMES[f]: _mask(f, getattr(contact, f)) for f in CONTACT_FIELDS if getattr(contact, f)}
 
 
-def request_change(session: Session, *, case: Case, kind: Any, values: dict[str, Any] | None = None,
-                   note: Any = "") -> ContactRequest:
+def request_change(
+    session: Session, *, case: Case, kind: Any, values: dict[str, Any] | None = None, note: Any = ""
+) -> ContactRequest:
     """The citizen asks to correct (new values) or delete their contact data; one pending request at a time."""
     kind = choice_field(kind, field="kind", label="申请类型", choices=REQUEST_KINDS)
     note = text_field(note, field="note", label="说明", max_len=NOTE_MAX, required=False).strip()
     if live_contact(case) is None:
         raise InvalidTransition("本留言没有保存联系方式（或已删除），无需申请")
-    pending = session.scalar(select(ContactRequest.id).where(ContactRequest.case_id == case.id,
-                                                             ContactRequest.status == "pending"))
+    pending = session.scalar(
+        select(ContactRequest.id).where(ContactRequest.case_id == case.id, ContactRequest.status == "pending")
+    )
     if pending is not None:
         raise Conflict("已有一项待处理的申请，请等待工作人员处理")
     request = ContactRequest(case_id=case.id, kind=kind, status="pending", note=note, created_at=utcnow())
@@ -91,16 +93,27 @@ def request_change(session: Session, *, case: Case, kind: Any, values: dict[str,
         request.fields = list(CONTACT_FIELDS)
     session.add(request)
     session.flush()
-    record_event(session, case=case, actor=Actor.citizen(), from_status=case.status, to_status=case.status,
-                 public=False, payload=ContactRequestPayload(request_id=request.id, kind=kind,
-                                                             fields=tuple(request.fields)))
+    record_event(
+        session,
+        case=case,
+        actor=Actor.citizen(),
+        from_status=case.status,
+        to_status=case.status,
+        public=False,
+        payload=ContactRequestPayload(request_id=request.id, kind=kind, fields=tuple(request.fields)),
+    )
     return request
 
 
 def requests_of_case(session: Session, *, case_id: int) -> list[ContactRequest]:
     """A case's requests, newest first (the citizen sees each outcome on the tracking page)."""
-    return list(session.scalars(select(ContactRequest).where(ContactRequest.case_id == case_id)
-                                .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())))
+    return list(
+        session.scalars(
+            select(ContactRequest)
+            .where(ContactRequest.case_id == case_id)
+            .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
+        )
+    )
 
 
 @dataclass
@@ -134,9 +147,17 @@ def pending_requests(session: Session, *, actor: Actor, page: Any = 1) -> Reques
         raise ValidationFailed("页码必须是正整数", field="page")
     where = ContactRequest.status == "pending"
     total = session.scalar(select(func.count()).select_from(ContactRequest).where(where)) or 0
-    rows = session.scalars(select(ContactRequest).where(where)
-                           .order_by(ContactRequest.created_at, ContactRequest.id)
-                           .offset((number - 1) * PER_PAGE).limit(PER_PAGE)).unique().all()
+    rows = (
+        session.scalars(
+            select(ContactRequest)
+            .where(where)
+            .order_by(ContactRequest.created_at, ContactRequest.id)
+            .offset((number - 1) * PER_PAGE)
+            .limit(PER_PAGE)
+        )
+        .unique()
+        .all()
+    )
     return RequestPage(items=list(rows), total=total, page=number)
 
 
@@ -175,8 +196,9 @@ def erase_contact(session: Session, *, case: Case, actor: Actor, request_id: int
     contact.erased_at = utcnow()
     contact.erasure_reason = "request"
     payload = ContactErasedPayload(reason="request", request_id=request_id)
-    record_event(session, case=case, payload=payload, actor=actor, from_status=case.status,
-                 to_status=case.status, public=False)
+    record_event(
+        session, case=case, payload=payload, actor=actor, from_status=case.status, to_status=case.status, public=False
+    )
     return True
 
 
@@ -192,8 +214,15 @@ def apply_request(session: Session, *, actor: Actor, request_id: Any) -> Contact
             raise InvalidTransition("联系方式已删除，无法更正；请以“不予办理”答复并说明")
         for f in request.fields:
             setattr(contact, f, getattr(request, f"new_{f}"))
-        record_event(session, case=case, actor=actor, from_status=case.status, to_status=case.status, public=False,
-                     payload=ContactCorrectedPayload(request_id=request.id, fields=tuple(request.fields)))
+        record_event(
+            session,
+            case=case,
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            public=False,
+            payload=ContactCorrectedPayload(request_id=request.id, fields=tuple(request.fields)),
+        )
     _close(request, actor=actor, status="applied")
     session.flush()
     return request
@@ -203,9 +232,16 @@ def decline_request(session: Session, *, actor: Actor, request_id: Any, reason: 
     """Refuse a pending request with a reason the citizen will read."""
     request = _pending(session, actor, request_id)
     reason = text_field(reason, field="reason", label="不予办理的理由", max_len=REASON_MAX, min_len=5).strip()
-    record_event(session, case=request.case, payload=ContactRequestDeclinedPayload(request_id=request.id),
-                 actor=actor, from_status=request.case.status, to_status=request.case.status, reason=reason,
-                 public=False)
+    record_event(
+        session,
+        case=request.case,
+        payload=ContactRequestDeclinedPayload(request_id=request.id),
+        actor=actor,
+        from_status=request.case.status,
+        to_status=request.case.status,
+        reason=reason,
+        public=False,
+    )
     _close(request, actor=actor, status="declined", reason=reason)
     session.flush()
     return request

@@ -71,8 +71,9 @@ def check_reply(session: Session, *, case_id: Any, body: Any, actor: Actor, now:
     text = _draft_text(body)
     start = china_today(case.message.created_at)
     days = workdays_between(start, china_today(now or utcnow()))
-    limit = (workdays_between(start, case.deadline) if case.deadline
-             else deadline_days(session, case.message.appeal_kind))
+    limit = (
+        workdays_between(start, case.deadline) if case.deadline else deadline_days(session, case.message.appeal_kind)
+    )
     message = join_text(case.message.title, case.message.body)
     return DraftCheck(_checker(max(limit, 1)).check(message, text, workdays=days), days, max(limit, 1))
 
@@ -96,15 +97,20 @@ def _fields(session: Session, *, department_id: Any, appeal_kind: Any, title: An
         dept = int_field(department_id, field="department_id", label="部门", minimum=1, maximum=2**31 - 1)
         if session.get(Department, dept) is None:
             raise ValidationFailed("部门不存在", field="department_id")
-    kind = choice_field(appeal_kind or None, field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS,
-                        required=False)
-    return {"department_id": dept, "appeal_kind": kind or None,
-            "title": text_field(title, field="title", label="模板名称", max_len=TITLE_MAX).strip(),
-            "body": text_field(body, field="body", label="模板内容", max_len=REPLY_MAX, min_len=10)}
+    kind = choice_field(
+        appeal_kind or None, field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS, required=False
+    )
+    return {
+        "department_id": dept,
+        "appeal_kind": kind or None,
+        "title": text_field(title, field="title", label="模板名称", max_len=TITLE_MAX).strip(),
+        "body": text_field(body, field="body", label="模板内容", max_len=REPLY_MAX, min_len=10),
+    }
 
 
-def create_template(session: Session, *, actor: Actor, department_id: Any, appeal_kind: Any, title: Any,
-                    body: Any) -> SavedTemplate:
+def create_template(
+    session: Session, *, actor: Actor, department_id: Any, appeal_kind: Any, title: Any, body: Any
+) -> SavedTemplate:
     """Add a template; a handler may add templates for their own department only."""
     data = _fields(session, department_id=department_id, appeal_kind=appeal_kind, title=title, body=body)
     _ensure_can_manage(actor, data["department_id"])
@@ -122,8 +128,9 @@ def load_template(session: Session, template_id: Any) -> ReplyTemplate:
     return template
 
 
-def update_template(session: Session, *, actor: Actor, template_id: Any, appeal_kind: Any, title: Any,
-                    body: Any) -> SavedTemplate:
+def update_template(
+    session: Session, *, actor: Actor, template_id: Any, appeal_kind: Any, title: Any, body: Any
+) -> SavedTemplate:
     """Change a template's text, title or appeal kind (its department stays)."""
     template = load_template(session, template_id)
     _ensure_can_manage(actor, template.department_id)
@@ -145,11 +152,13 @@ def retire_template(session: Session, *, actor: Actor, template_id: Any, reason:
 
 def templates_for_manager(session: Session, *, actor: Actor) -> list[ReplyTemplate]:
     """What the templates page lists: everything for an admin, own department and shared ones for a handler."""
-    query = select(ReplyTemplate).order_by(ReplyTemplate.is_active.desc(), ReplyTemplate.department_id,
-                                           ReplyTemplate.appeal_kind, ReplyTemplate.id)
+    query = select(ReplyTemplate).order_by(
+        ReplyTemplate.is_active.desc(), ReplyTemplate.department_id, ReplyTemplate.appeal_kind, ReplyTemplate.id
+    )
     if actor.role != Role.ADMIN:
-        query = query.where(or_(ReplyTemplate.department_id.is_(None),
-                                ReplyTemplate.department_id == actor.department_id))
+        query = query.where(
+            or_(ReplyTemplate.department_id.is_(None), ReplyTemplate.department_id == actor.department_id)
+        )
     return list(session.scalars(query))
 
 
@@ -157,9 +166,13 @@ def templates_for_case(session: Session, *, case_id: Any, actor: Actor) -> list[
     """Active templates that fit a case: its department (or all) and its appeal kind (or any)."""
     case = load_case(session, case_id)
     ensure_can_see(case, actor)
-    query = select(ReplyTemplate).where(
-        ReplyTemplate.is_active.is_(True),
-        or_(ReplyTemplate.department_id.is_(None), ReplyTemplate.department_id == case.department_id),
-        or_(ReplyTemplate.appeal_kind.is_(None), ReplyTemplate.appeal_kind == case.message.appeal_kind),
-    ).order_by(ReplyTemplate.appeal_kind.is_(None), ReplyTemplate.department_id.is_(None), ReplyTemplate.title)
+    query = (
+        select(ReplyTemplate)
+        .where(
+            ReplyTemplate.is_active.is_(True),
+            or_(ReplyTemplate.department_id.is_(None), ReplyTemplate.department_id == case.department_id),
+            or_(ReplyTemplate.appeal_kind.is_(None), ReplyTemplate.appeal_kind == case.message.appeal_kind),
+        )
+        .order_by(ReplyTemplate.appeal_kind.is_(None), ReplyTemplate.department_id.is_(None), ReplyTemplate.title)
+    )
     return list(session.scalars(query))

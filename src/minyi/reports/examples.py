@@ -20,8 +20,10 @@ from minyi.stats.figures import CaseFacts
 from minyi.stats.services import load_facts
 from minyi.workflow.models import Case, Reply
 
-METHOD = ("答复质量检查（相关性、完整性、解释依据、语气、及时性，各 0–1 分）之和，加上办理记录："
-          "群众评价（满意 / 不满意）、是否重办、是否按时答复、答复是否过短。")
+METHOD = (
+    "答复质量检查（相关性、完整性、解释依据、语气、及时性，各 0–1 分）之和，加上办理记录："
+    "群众评价（满意 / 不满意）、是否重办、是否按时答复、答复是否过短。"
+)
 QUALITY_WEIGHT = 2.0
 SHORT_REPLY = 30  # characters: shorter than this rarely says what was done
 RATING_NAMES = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
@@ -49,19 +51,25 @@ def _score(fact: CaseFacts, length: int) -> tuple[float, list[str]]:
     return score, reasons
 
 
-def reply_examples(session: Session, *, period: Period,
-                   count: int) -> tuple[list[ReplyExample], list[ReplyExample], str]:
+def reply_examples(
+    session: Session, *, period: Period, count: int
+) -> tuple[list[ReplyExample], list[ReplyExample], str]:
     """(best, weakest, how they were chosen) among the public messages of the period that were replied."""
-    facts = {f.case_id: f for f in load_facts(session, start=period.start, end=period.end)
-             if f.first_reply_at is not None and f.is_public}
+    facts = {
+        f.case_id: f
+        for f in load_facts(session, start=period.start, end=period.end)
+        if f.first_reply_at is not None and f.is_public
+    }
     if not facts:
         return [], [], METHOD
     rows = session.execute(
         select(Reply.case_id, Reply.body, Reply.created_at, Reply.id, Message.title, Message.body, Department.name)
-        .join(Case, Case.id == Reply.case_id).join(Message, Message.id == Case.message_id)
+        .join(Case, Case.id == Reply.case_id)
+        .join(Message, Message.id == Case.message_id)
         .outerjoin(Department, Department.id == Reply.department_id)
         .where(Reply.case_id.in_(list(facts)))
-        .order_by(Reply.case_id, Reply.created_at, Reply.id)).all()
+        .order_by(Reply.case_id, Reply.created_at, Reply.id)
+    ).all()
     first: dict[int, tuple[str, str, str, str]] = {}
     for case_id, body, _at, _id, title, text, department in rows:
         first.setdefault(case_id, (body or "", title, text or "", department or "未注明部门"))
@@ -72,14 +80,30 @@ def reply_examples(session: Session, *, period: Period,
         score, reasons = _score(fact, len(body.strip()))
         check = checker.check(join_text(title, text), body, workdays=fact.reply_days)
         score += QUALITY_WEIGHT * sum(f.score for f in check.findings)
-        reasons = [f"{f.name}：{f.verdict_name}（{f.summary}）" for f in check.findings
-                   if f.criterion != "timeliness"] + reasons
-        on_time = None if fact.deadline_at_reply is None or fact.replied_on is None else \
-            fact.replied_on <= fact.deadline_at_reply
-        scored.append((score, case_id, ReplyExample(
-            case_id=case_id, title=public_display(title), department=department,
-            reply=public_display(body.strip())[:600],
-            days=fact.reply_days, on_time=on_time, rating=RATING_NAMES.get(fact.rating or ""), reasons=reasons)))
+        reasons = [
+            f"{f.name}：{f.verdict_name}（{f.summary}）" for f in check.findings if f.criterion != "timeliness"
+        ] + reasons
+        on_time = (
+            None
+            if fact.deadline_at_reply is None or fact.replied_on is None
+            else fact.replied_on <= fact.deadline_at_reply
+        )
+        scored.append(
+            (
+                score,
+                case_id,
+                ReplyExample(
+                    case_id=case_id,
+                    title=public_display(title),
+                    department=department,
+                    reply=public_display(body.strip())[:600],
+                    days=fact.reply_days,
+                    on_time=on_time,
+                    rating=RATING_NAMES.get(fact.rating or ""),
+                    reasons=reasons,
+                ),
+            )
+        )
     scored.sort(key=lambda s: (-s[0], s[1]))
     best = [s[2] for s in scored[:count]]
     weakest = [s[2] for s in sorted(scored[count:], key=lambda s: (s[0], s[1]))[:count]]

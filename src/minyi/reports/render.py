@@ -18,8 +18,7 @@ from minyi.reports.content import RATES, PeriodReport
 from minyi.stats.export import COLUMNS, figure_cells
 from minyi.stats.services import GroupRow
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("minyi") / "web" / "templates")),
-                          autoescape=True)
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("minyi") / "web" / "templates")), autoescape=True)
 BAR, INK, ACCENT, GRID = "#2f6fb0", "#1f2933", "#c2410c", "#d0d7de"
 
 
@@ -52,16 +51,20 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, per
     row, left, width = 22, 170, 640
     top = max(max(values), 1e-9)
     height = row * len(values) + 10
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-             f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    ]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 5 + i * row
         length = (width - left - 70) * (value / top)
         text = f"{value * 100:.1f}%" if percent else (f"{value:g}")
-        parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" font-size="12" fill="{INK}">'
-                     f"{escape(label[:14])}</text>"
-                     f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="14" fill="{BAR}"/>'
-                     f'<text x="{left + length + 4:.1f}" y="{y + 14}" font-size="12" fill="{INK}">{text}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" font-size="12" fill="{INK}">'
+            f"{escape(label[:14])}</text>"
+            f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="14" fill="{BAR}"/>'
+            f'<text x="{left + length + 4:.1f}" y="{y + 14}" font-size="12" fill="{INK}">{text}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through html.escape
 
@@ -74,28 +77,33 @@ def trend_chart(rows: Sequence[GroupRow], *, title: str) -> Markup:
     plot_w, plot_h = width - left - 50, height - bottom - top_pad
     step = plot_w / len(rows)
     peak = max([r.figures.received for r in rows] + [1])
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-             f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
-             f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}" '
-             f'stroke="{GRID}"/>',
-             f'<text x="{left - 4}" y="{top_pad + 4}" text-anchor="end" font-size="11" fill="{INK}">{peak}</text>',
-             f'<text x="{left + plot_w + 4}" y="{top_pad + 4}" font-size="11" fill="{INK}">100%</text>']
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}" stroke="{GRID}"/>',
+        f'<text x="{left - 4}" y="{top_pad + 4}" text-anchor="end" font-size="11" fill="{INK}">{peak}</text>',
+        f'<text x="{left + plot_w + 4}" y="{top_pad + 4}" font-size="11" fill="{INK}">100%</text>',
+    ]
     lines: dict[str, list[str]] = {"satisfaction_rate": [], "on_time_rate": []}
     for i, row in enumerate(rows):
         x = left + i * step
         h = plot_h * row.figures.received / peak
-        parts.append(f'<rect x="{x + step * 0.2:.1f}" y="{top_pad + plot_h - h:.1f}" width="{step * 0.6:.1f}" '
-                     f'height="{h:.1f}" fill="{BAR}" opacity="0.75"/>'
-                     f'<text x="{x + step / 2:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
-                     f'fill="{INK}">{escape(row.label)}</text>')
+        parts.append(
+            f'<rect x="{x + step * 0.2:.1f}" y="{top_pad + plot_h - h:.1f}" width="{step * 0.6:.1f}" '
+            f'height="{h:.1f}" fill="{BAR}" opacity="0.75"/>'
+            f'<text x="{x + step / 2:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
+            f'fill="{INK}">{escape(row.label)}</text>'
+        )
         for key, points in lines.items():
             value = getattr(row.figures, key)
             if value is not None:
                 points.append(f"{x + step / 2:.1f},{top_pad + plot_h * (1 - value):.1f}")
     for (key, points), (colour, dash) in zip(lines.items(), ((ACCENT, ""), (INK, "4 3")), strict=True):
         if points:
-            parts.append(f'<polyline data-series="{key}" points="{" ".join(points)}" fill="none" stroke="{colour}" '
-                         f'stroke-width="2" stroke-dasharray="{dash}"/>')
+            parts.append(
+                f'<polyline data-series="{key}" points="{" ".join(points)}" fill="none" stroke="{colour}" '
+                f'stroke-width="2" stroke-dasharray="{dash}"/>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through html.escape
 
@@ -104,16 +112,21 @@ def render_html(report: PeriodReport) -> str:
     """The printable report (one self-contained HTML document: print CSS and charts inline)."""
     charts = {
         "trend": trend_chart(report.trend, title="留言数（柱）与满意率、按时办结率（线）"),
-        "late": bar_chart([r.label for r in report.late_departments],
-                          [r.figures.due - r.figures.on_time for r in report.late_departments],
-                          title="超期件数最多的部门"),
-        "domain": bar_chart([r.label for r in report.by_domain[:10]],
-                            [r.figures.received for r in report.by_domain[:10]], title="各领域留言数"),
-        "place": bar_chart([r.label for r in report.by_place], [r.figures.received for r in report.by_place],
-                           title="留言最多的地点"),
+        "late": bar_chart(
+            [r.label for r in report.late_departments],
+            [r.figures.due - r.figures.on_time for r in report.late_departments],
+            title="超期件数最多的部门",
+        ),
+        "domain": bar_chart(
+            [r.label for r in report.by_domain[:10]],
+            [r.figures.received for r in report.by_domain[:10]],
+            title="各领域留言数",
+        ),
+        "place": bar_chart(
+            [r.label for r in report.by_place], [r.figures.received for r in report.by_place], title="留言最多的地点"
+        ),
     }
-    return _env.get_template("reports/report.html").render(r=report, charts=charts, show=show,
-                                                            show_change=show_change)
+    return _env.get_template("reports/report.html").render(r=report, charts=charts, show=show, show_change=show_change)
 
 
 def _add(sheet: Any, row: list[Any]) -> None:
@@ -144,8 +157,13 @@ def render_xlsx(report: PeriodReport) -> bytes:
     _add(ws, ["指标", "本期", "上期", "变化"])
     for k in report.key_figures:
         scale = 100 if k.key in RATES else 1
-        _add(ws, [k.label + ("（%）" if k.key in RATES else ""),
-                  *[("" if v is None else round(v * scale, 2)) for v in (k.value, k.previous, k.change)]])
+        _add(
+            ws,
+            [
+                k.label + ("（%）" if k.key in RATES else ""),
+                *[("" if v is None else round(v * scale, 2)) for v in (k.value, k.previous, k.change)],
+            ],
+        )
     trend = wb.create_sheet("趋势")
     _table(trend, "近期趋势", report.trend, "周期")
     depts = wb.create_sheet("部门")
@@ -156,17 +174,38 @@ def render_xlsx(report: PeriodReport) -> bytes:
     hot = wb.create_sheet("热点问题")
     _add(hot, ["排名", "热点问题", "留言数", "人数", "附议", "开始", "结束", "办件编号"])
     for h in report.hot_issues:
-        _add(hot, [h.rank, h.description, h.messages, h.people, h.supports, h.start.isoformat(),
-                   h.end.isoformat(), " ".join(map(str, h.case_ids[:50]))])
+        _add(
+            hot,
+            [
+                h.rank,
+                h.description,
+                h.messages,
+                h.people,
+                h.supports,
+                h.start.isoformat(),
+                h.end.isoformat(),
+                " ".join(map(str, h.case_ids[:50])),
+            ],
+        )
     examples = wb.create_sheet("答复示例")
     _add(examples, [report.reply_method])
     _add(examples, ["类别", "办件", "标题", "部门", "用时（工作日）", "按时", "评价", "理由", "答复"])
     for label, items in (("较好", report.best_replies), ("较弱", report.weakest_replies)):
         for e in items:
-            _add(examples, [label, e.case_id, e.title, e.department, e.days,
-                            {True: "是", False: "否", None: ""}[e.on_time], e.rating or "", "；".join(e.reasons),
-                            e.reply])
+            _add(
+                examples,
+                [
+                    label,
+                    e.case_id,
+                    e.title,
+                    e.department,
+                    e.days,
+                    {True: "是", False: "否", None: ""}[e.on_time],
+                    e.rating or "",
+                    "；".join(e.reasons),
+                    e.reply,
+                ],
+            )
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-

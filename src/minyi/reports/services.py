@@ -26,9 +26,16 @@ from minyi.workflow.models import Case
 
 TREND_POINTS = 6
 TOP_HOT, TOP_LATE, TOP_PLACES, EXAMPLES = 10, 10, 10, 3
-KEY_FIGURES = (("received", "收到留言"), ("replied", "已答复"), ("reply_rate", "回复率"),
-               ("on_time_rate", "按时办结率"), ("avg_days", "平均答复用时（工作日）"),
-               ("satisfaction_rate", "满意率"), ("reopen_rate", "重办率"), ("overdue_open", "超期未答复"))
+KEY_FIGURES = (
+    ("received", "收到留言"),
+    ("replied", "已答复"),
+    ("reply_rate", "回复率"),
+    ("on_time_rate", "按时办结率"),
+    ("avg_days", "平均答复用时（工作日）"),
+    ("satisfaction_rate", "满意率"),
+    ("reopen_rate", "重办率"),
+    ("overdue_open", "超期未答复"),
+)
 
 
 def _query(period: Period, today: date, start: date | None = None) -> StatsQuery:
@@ -49,18 +56,51 @@ def _hot_issues(session: Session, period: Period) -> list[HotItem]:
     from minyi.nlp.hot import rank_hot_issues
 
     low, high = china_days_utc(period.start, period.end)
-    rows = session.execute(select(Case.id, Message.title, Message.body, Message.place_text, Message.created_at,
-                                  Message.client_hash, Case.supports)
-                           .join(Message, Message.id == Case.message_id)
-                           .where(Message.is_public.is_(True), Message.created_at >= low, Message.created_at < high,
-                                  Case.status.not_in([states.REJECTED]))).all()
-    records = [{"id": r.id, "title": r.title, "body": r.body or "", "place": r.place_text, "time": r.created_at,
-                "user": r.client_hash or None, "supports": r.supports} for r in rows]
+    rows = session.execute(
+        select(
+            Case.id,
+            Message.title,
+            Message.body,
+            Message.place_text,
+            Message.created_at,
+            Message.client_hash,
+            Case.supports,
+        )
+        .join(Message, Message.id == Case.message_id)
+        .where(
+            Message.is_public.is_(True),
+            Message.created_at >= low,
+            Message.created_at < high,
+            Case.status.not_in([states.REJECTED]),
+        )
+    ).all()
+    records = [
+        {
+            "id": r.id,
+            "title": r.title,
+            "body": r.body or "",
+            "place": r.place_text,
+            "time": r.created_at,
+            "user": r.client_hash or None,
+            "supports": r.supports,
+        }
+        for r in rows
+    ]
     ranked = rank_hot_issues(records, now=high, top=TOP_HOT * 3) if records else []
     issues = [i for i in ranked if len(i.members) >= 2][:TOP_HOT]  # one lone message is not a hot issue
-    return [HotItem(rank=n, description=i.description[:200], messages=len(i.members), people=i.people,
-                    supports=i.supports, start=i.start.date(), end=i.end.date(),
-                    case_ids=[int(m) for m in i.members]) for n, i in enumerate(issues, 1)]
+    return [
+        HotItem(
+            rank=n,
+            description=i.description[:200],
+            messages=len(i.members),
+            people=i.people,
+            supports=i.supports,
+            start=i.start.date(),
+            end=i.end.date(),
+            case_ids=[int(m) for m in i.members],
+        )
+        for n, i in enumerate(issues, 1)
+    ]
 
 
 def build_period_report(session: Session, *, period: Period, today: date | None = None) -> PeriodReport:
@@ -71,8 +111,9 @@ def build_period_report(session: Session, *, period: Period, today: date | None 
     before = build_report(session, query=_query(previous, today), today=today)
     trend_start = period.shifted_back(TREND_POINTS - 1).start
     trend = build_report(session, query=_query(period, today, start=max(trend_start, EARLIEST)), today=today).trend
-    key_figures = [KeyFigure(k, label, _value(current.overall, k), _value(before.overall, k))
-                   for k, label in KEY_FIGURES]
+    key_figures = [
+        KeyFigure(k, label, _value(current.overall, k), _value(before.overall, k)) for k, label in KEY_FIGURES
+    ]
     late = sorted((r for r in current.departments if _late(r) > 0), key=lambda r: (-_late(r), r.label))[:TOP_LATE]
     best, weakest, method = reply_examples(session, period=period, count=EXAMPLES)
     notices = []
@@ -80,18 +121,35 @@ def build_period_report(session: Session, *, period: Period, today: date | None 
         notices.append(f"本期尚未结束：数据截至 {today.isoformat()}")
     if current.overall.received == 0:
         notices.append(f"{period.key} 期间没有收到留言：本期各项数字为 0，比率无法计算（显示为“—”）。")
-    return PeriodReport(period=period, previous=previous, today=today,
-                        generated_at=utcnow().strftime("%Y-%m-%d %H:%M UTC"), overall=current.overall,
-                        previous_overall=before.overall, key_figures=key_figures, trend=trend,
-                        late_departments=late, departments=[r for r in current.departments if r.figures.received],
-                        by_domain=current.by_domain,
-                        by_place=[r for r in current.by_place if r.key not in {"未填写", "未公开"}][:TOP_PLACES],
-                        hot_issues=_hot_issues(session, period), best_replies=best, weakest_replies=weakest,
-                        reply_method=method, notices=notices)
+    return PeriodReport(
+        period=period,
+        previous=previous,
+        today=today,
+        generated_at=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        overall=current.overall,
+        previous_overall=before.overall,
+        key_figures=key_figures,
+        trend=trend,
+        late_departments=late,
+        departments=[r for r in current.departments if r.figures.received],
+        by_domain=current.by_domain,
+        by_place=[r for r in current.by_place if r.key not in {"未填写", "未公开"}][:TOP_PLACES],
+        hot_issues=_hot_issues(session, period),
+        best_replies=best,
+        weakest_replies=weakest,
+        reply_method=method,
+        notices=notices,
+    )
 
 
-def store_report(session: Session, *, period: Period, today: date | None = None, replace: bool = False,
-                 report: PeriodReport | None = None) -> StoredReport:
+def store_report(
+    session: Session,
+    *,
+    period: Period,
+    today: date | None = None,
+    replace: bool = False,
+    report: PeriodReport | None = None,
+) -> StoredReport:
     """Build, render and keep the report of a period (once: an existing one is returned unless `replace`)."""
     stored = session.scalar(select(StoredReport).where(StoredReport.period == period.key))
     if stored is not None and not replace:
@@ -129,4 +187,3 @@ def stored_report(session: Session, *, period: Any) -> StoredReport | None:
     """The stored report of a period key, or None."""
     key = str(period or "")[:16]
     return session.scalar(select(StoredReport).where(StoredReport.period == key))
-

@@ -12,12 +12,26 @@ from minyi.stats.services import GRANULARITIES, GroupRow, StatsReport
 
 # (key of Figures.as_dict(), column title); rates are written as percentages.
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("received", "留言数"), ("answerable", "应答复数"), ("replied", "已答复"), ("reply_rate", "回复率（%）"),
-    ("due", "应办结数"), ("on_time", "按时办结"), ("on_time_rate", "按时办结率（%）"),
-    ("overdue_open", "超期未答复"), ("avg_days", "平均答复用时（工作日）"), ("p90_days", "90%答复用时（工作日）"),
-    ("rated", "评价数"), ("satisfied", "满意及基本满意"), ("satisfaction_rate", "满意率（%）"),
-    ("reopened", "重办数"), ("reopen_rate", "重办率（%）"), ("extensions", "延期次数"),
-    ("extended_cases", "延期件数"), ("escalated", "督办件数"), ("rejected", "不予受理"), ("merged", "合并办理"),
+    ("received", "留言数"),
+    ("answerable", "应答复数"),
+    ("replied", "已答复"),
+    ("reply_rate", "回复率（%）"),
+    ("due", "应办结数"),
+    ("on_time", "按时办结"),
+    ("on_time_rate", "按时办结率（%）"),
+    ("overdue_open", "超期未答复"),
+    ("avg_days", "平均答复用时（工作日）"),
+    ("p90_days", "90%答复用时（工作日）"),
+    ("rated", "评价数"),
+    ("satisfied", "满意及基本满意"),
+    ("satisfaction_rate", "满意率（%）"),
+    ("reopened", "重办数"),
+    ("reopen_rate", "重办率（%）"),
+    ("extensions", "延期次数"),
+    ("extended_cases", "延期件数"),
+    ("escalated", "督办件数"),
+    ("rejected", "不予受理"),
+    ("merged", "合并办理"),
 )
 RATE_KEYS = frozenset(k for k, _ in COLUMNS if k.endswith("_rate"))
 
@@ -78,9 +92,12 @@ def to_xlsx(report: StatsReport) -> bytes:
     book = Workbook()
     info = book.active
     info.title = "说明"
-    for line in (["统计时段", period_text(report)], ["统计日期", report.today.isoformat()],
-                 ["范围", report.department_name or "全部部门"],
-                 ["口径", "各项指标的定义见 docs/statistics.md；比率为空表示分母为 0（无可计算的数据）"]):
+    for line in (
+        ["统计时段", period_text(report)],
+        ["统计日期", report.today.isoformat()],
+        ["范围", report.department_name or "全部部门"],
+        ["口径", "各项指标的定义见 docs/statistics.md；比率为空表示分母为 0（无可计算的数据）"],
+    ):
         info.append(safe_row(line))
     for title, rows in sections(report):
         sheet = book.create_sheet(title[:31])
@@ -104,8 +121,12 @@ def to_json(report: StatsReport) -> dict[str, Any]:
     """The whole report for /api/v1/stats; rates are fractions (0..1) or null when undefined."""
     q = report.query
     return {
-        "period": {"from": q.start.isoformat(), "to": q.end.isoformat(), "by": q.granularity,
-                   "requested_to": q.requested_end.isoformat() if q.requested_end else None},
+        "period": {
+            "from": q.start.isoformat(),
+            "to": q.end.isoformat(),
+            "by": q.granularity,
+            "requested_to": q.requested_end.isoformat() if q.requested_end else None,
+        },
         "as_of": report.today.isoformat(),
         "department": {"id": q.department_id, "name": report.department_name} if q.department_id else None,
         "overall": report.overall.as_dict(),

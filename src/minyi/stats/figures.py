@@ -159,16 +159,36 @@ class Figures:
     def as_dict(self) -> dict[str, float | int | None]:
         """Counts and rates, for JSON and downloads."""
         counts = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        return counts | {"answerable": self.answerable, "reply_rate": self.reply_rate,
-                         "on_time_rate": self.on_time_rate, "satisfaction_rate": self.satisfaction_rate,
-                         "reopen_rate": self.reopen_rate}
+        return counts | {
+            "answerable": self.answerable,
+            "reply_rate": self.reply_rate,
+            "on_time_rate": self.on_time_rate,
+            "satisfaction_rate": self.satisfaction_rate,
+            "reopen_rate": self.reopen_rate,
+        }
 
 
 def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
     """Aggregate the facts of some (settled) cases in one pass."""
-    n = dict.fromkeys(("received", "rejected", "merged", "assigned", "replied", "due", "on_time",
-                       "overdue_open", "rated", "satisfied", "reopened", "extensions", "extended_cases",
-                       "escalated"), 0)
+    n = dict.fromkeys(
+        (
+            "received",
+            "rejected",
+            "merged",
+            "assigned",
+            "replied",
+            "due",
+            "on_time",
+            "overdue_open",
+            "rated",
+            "satisfied",
+            "reopened",
+            "extensions",
+            "extended_cases",
+            "escalated",
+        ),
+        0,
+    )
     days: list[int] = []
     for fact in facts:
         n["received"] += 1

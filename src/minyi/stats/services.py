@@ -47,10 +47,24 @@ EARLIEST = date(2000, 1, 1)
 MAX_WEEKS = 160  # about three years of weekly points
 TOP_PLACES = 15
 NO_DEPARTMENT, NO_DOMAIN, NO_PLACE, PRIVATE_PLACE, OTHER_PLACES = "未分派", "未分类", "未填写", "未公开", "其他地点"
-FOLDED_KINDS = tuple(k.value for k in (
-    EventKind.SUBMIT, EventKind.ASSIGN, EventKind.TRANSFER, EventKind.ACCEPT, EventKind.RETURN,
-    EventKind.APPROVE_EXTENSION, EventKind.REPLY, EventKind.RATE, EventKind.AUTO_CLOSE, EventKind.REOPEN,
-    EventKind.ESCALATE, EventKind.REJECT, EventKind.MERGE))
+FOLDED_KINDS = tuple(
+    k.value
+    for k in (
+        EventKind.SUBMIT,
+        EventKind.ASSIGN,
+        EventKind.TRANSFER,
+        EventKind.ACCEPT,
+        EventKind.RETURN,
+        EventKind.APPROVE_EXTENSION,
+        EventKind.REPLY,
+        EventKind.RATE,
+        EventKind.AUTO_CLOSE,
+        EventKind.REOPEN,
+        EventKind.ESCALATE,
+        EventKind.REJECT,
+        EventKind.MERGE,
+    )
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -90,7 +104,8 @@ def parse_query(params: Mapping[str, Any], *, today: date | None = None) -> Stat
     end = _parse_date(params.get("to"), field="to", label="结束日期") or today
     # Without `from`: the twelve months up to `to` (not up to today, which could lie after an earlier `to`).
     start = _parse_date(params.get("from"), field="from", label="开始日期") or max(
-        default_start(min(end, today)), EARLIEST)
+        default_start(min(end, today)), EARLIEST
+    )
     if start > today:
         raise ValidationFailed(f"所选时间段尚未开始（今天是 {today.isoformat()}），还没有数据", field="from")
     if start > end:
@@ -111,8 +126,9 @@ def parse_query(params: Mapping[str, Any], *, today: date | None = None) -> Stat
         if not text.isdigit() or len(text) > 9:
             raise ValidationFailed("部门参数无效", field="department_id")
         department_id = int(text)
-    return StatsQuery(start=start, end=end, granularity=granularity, department_id=department_id,
-                      requested_end=requested_end)
+    return StatsQuery(
+        start=start, end=end, granularity=granularity, department_id=department_id, requested_end=requested_end
+    )
 
 
 def _fold(fact: CaseFacts, kind: str, to_status: str | None, created_at: datetime, data: dict[str, Any]) -> None:
@@ -144,19 +160,24 @@ def _fold(fact: CaseFacts, kind: str, to_status: str | None, created_at: datetim
 def load_facts(session: Session, *, start: date, end: date) -> list[CaseFacts]:
     """The facts of every case whose message arrived in [start, end] (China dates), from the event log."""
     low, high = china_days_utc(start, end)
-    cohort = (select(CaseEvent.case_id).where(CaseEvent.kind == EventKind.SUBMIT.value, CaseEvent.created_at >= low,
-                                              CaseEvent.created_at < high))
+    cohort = select(CaseEvent.case_id).where(
+        CaseEvent.kind == EventKind.SUBMIT.value, CaseEvent.created_at >= low, CaseEvent.created_at < high
+    )
     facts: dict[int, CaseFacts] = {}
     rows = session.execute(
         select(Case.id, Message.domain, Message.appeal_kind, Message.place_text, Message.is_public)
-        .join(Message, Message.id == Case.message_id).where(Case.id.in_(cohort)))
+        .join(Message, Message.id == Case.message_id)
+        .where(Case.id.in_(cohort))
+    )
     for case_id, domain, kind, place, public in rows:
-        facts[case_id] = CaseFacts(case_id=case_id, received_at=low, domain=domain, appeal_kind=kind,
-                                   place=place or "", is_public=bool(public))
+        facts[case_id] = CaseFacts(
+            case_id=case_id, received_at=low, domain=domain, appeal_kind=kind, place=place or "", is_public=bool(public)
+        )
     events = session.execute(
         select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.to_status, CaseEvent.created_at, CaseEvent.data)
         .where(CaseEvent.case_id.in_(cohort), CaseEvent.kind.in_(FOLDED_KINDS))
-        .order_by(CaseEvent.case_id, CaseEvent.created_at, CaseEvent.id))
+        .order_by(CaseEvent.case_id, CaseEvent.created_at, CaseEvent.id)
+    )
     for case_id, kind, to_status, created_at, data in events:
         fact = facts.get(case_id)
         if fact is not None:
@@ -180,8 +201,9 @@ class StatsCache:
     @staticmethod
     def version(session: Session) -> tuple[Any, Any]:
         """What the cached values depend on, in one query."""
-        row = session.execute(select(select(func.max(CaseEvent.id)).scalar_subquery(),
-                                     select(func.max(Department.id)).scalar_subquery())).one()
+        row = session.execute(
+            select(select(func.max(CaseEvent.id)).scalar_subquery(), select(func.max(Department.id)).scalar_subquery())
+        ).one()
         return row[0], row[1]
 
     def get_or_build(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
@@ -247,8 +269,11 @@ def _place_labels(facts: list[CaseFacts]) -> Callable[[CaseFacts], str]:
 
 def _department_rows(facts: list[CaseFacts], departments: list[Department], today: date) -> list[GroupRow]:
     groups = _grouped(facts, lambda f: str(f.department_id or ""))
-    rows = [GroupRow(str(d.id), d.name, figures_of(groups.get(str(d.id), []), today=today), d.id)
-            for d in departments if d.is_active or str(d.id) in groups]
+    rows = [
+        GroupRow(str(d.id), d.name, figures_of(groups.get(str(d.id), []), today=today), d.id)
+        for d in departments
+        if d.is_active or str(d.id) in groups
+    ]
     if "" in groups:
         rows.append(GroupRow("", NO_DEPARTMENT, figures_of(groups[""], today=today)))
     rows.sort(key=lambda r: (-r.figures.received, r.label == NO_DEPARTMENT, r.label))
@@ -258,17 +283,22 @@ def _department_rows(facts: list[CaseFacts], departments: list[Department], toda
 def _trend_rows(facts: list[CaseFacts], query: StatsQuery, today: date) -> list[GroupRow]:
     key_of = month_key if query.granularity == "month" else week_key
     groups = _grouped(facts, lambda f: key_of(f.received_on))
-    return [GroupRow(k, k, figures_of(groups.get(k, []), today=today))
-            for k in buckets(query.start, query.end, query.granularity)]
+    return [
+        GroupRow(k, k, figures_of(groups.get(k, []), today=today))
+        for k in buckets(query.start, query.end, query.granularity)
+    ]
 
 
 def _breakdown_rows(facts: list[CaseFacts], today: date) -> tuple[list[GroupRow], ...]:
     domains = _grouped(facts, lambda f: f.domain or NO_DOMAIN)
-    by_domain = sorted((GroupRow(k, k, figures_of(v, today=today)) for k, v in domains.items()),
-                       key=lambda r: (r.key == NO_DOMAIN, -r.figures.received, r.key))
+    by_domain = sorted(
+        (GroupRow(k, k, figures_of(v, today=today)) for k, v in domains.items()),
+        key=lambda r: (r.key == NO_DOMAIN, -r.figures.received, r.key),
+    )
     kinds = _grouped(facts, lambda f: f.appeal_kind)
-    by_kind = [GroupRow(code, name, figures_of(kinds.get(code, []), today=today))
-               for code, name in APPEAL_KINDS.items()]
+    by_kind = [
+        GroupRow(code, name, figures_of(kinds.get(code, []), today=today)) for code, name in APPEAL_KINDS.items()
+    ]
     by_kind += [GroupRow(k, k, figures_of(v, today=today)) for k, v in kinds.items() if k not in APPEAL_KINDS]
     places = _grouped(facts, _place_labels(facts))
     special = {NO_PLACE, PRIVATE_PLACE}
@@ -281,14 +311,17 @@ def _breakdown_rows(facts: list[CaseFacts], today: date) -> tuple[list[GroupRow]
     return by_domain, by_kind, by_place
 
 
-def build_report(session: Session, *, query: StatsQuery, today: date | None = None,
-                 cache: StatsCache | None = None) -> StatsReport:
+def build_report(
+    session: Session, *, query: StatsQuery, today: date | None = None, cache: StatsCache | None = None
+) -> StatsReport:
     """The public statistics of a period, overall or for one department."""
     today = today or china_today()
     cache = cache or StatsCache(0)
     version = cache.version(session) if cache.size > 0 else None
-    return cache.get_or_build(("report", query, today, version),
-                              lambda: _build(session, query=query, today=today, cache=cache, version=version))
+    return cache.get_or_build(
+        ("report", query, today, version),
+        lambda: _build(session, query=query, today=today, cache=cache, version=version),
+    )
 
 
 def _build(session: Session, *, query: StatsQuery, today: date, cache: StatsCache, version: Any) -> StatsReport:
@@ -299,8 +332,9 @@ def _build(session: Session, *, query: StatsQuery, today: date, cache: StatsCach
         if match is None:
             raise NotFound("部门不存在")
         department_name = match.name
-    facts = cache.get_or_build(("facts", query.start, query.end, version),
-                               lambda: load_facts(session, start=query.start, end=query.end))
+    facts = cache.get_or_build(
+        ("facts", query.start, query.end, version), lambda: load_facts(session, start=query.start, end=query.end)
+    )
     scoped = facts if query.department_id is None else [f for f in facts if f.department_id == query.department_id]
     by_domain, by_kind, by_place = _breakdown_rows(scoped, today)
     notices = []
@@ -308,8 +342,15 @@ def _build(session: Session, *, query: StatsQuery, today: date, cache: StatsCach
         notices.append(f"结束日期 {query.requested_end.isoformat()} 晚于今天，统计截至今天（{today.isoformat()}）")
     if not scoped:
         notices.append("所选时间段内没有留言")
-    return StatsReport(query=query, today=today, overall=figures_of(scoped, today=today),
-                       department_name=department_name,
-                       departments=_department_rows(facts, departments, today),
-                       trend=_trend_rows(scoped, query, today), by_domain=by_domain, by_appeal_kind=by_kind,
-                       by_place=by_place, notices=notices)
+    return StatsReport(
+        query=query,
+        today=today,
+        overall=figures_of(scoped, today=today),
+        department_name=department_name,
+        departments=_department_rows(facts, departments, today),
+        trend=_trend_rows(scoped, query, today),
+        by_domain=by_domain,
+        by_appeal_kind=by_kind,
+        by_place=by_place,
+        notices=notices,
+    )

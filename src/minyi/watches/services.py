@@ -53,11 +53,14 @@ def _hot_case_ids(session: Session, watch: Watch) -> list[int]:
 
 def _condition(session: Session, watch: Watch) -> ColumnElement[bool]:
     if watch.kind == "place":
-        return or_(Message.place_text.like(_like(watch.value), escape="\\"),
-                   Message.title.like(_like(watch.value), escape="\\"))
+        return or_(
+            Message.place_text.like(_like(watch.value), escape="\\"),
+            Message.title.like(_like(watch.value), escape="\\"),
+        )
     if watch.kind == "keyword":
-        return or_(Message.title.like(_like(watch.value), escape="\\"),
-                   Message.body.like(_like(watch.value), escape="\\"))
+        return or_(
+            Message.title.like(_like(watch.value), escape="\\"), Message.body.like(_like(watch.value), escape="\\")
+        )
     if watch.kind == "domain":
         return Message.domain == watch.value
     ids = _hot_case_ids(session, watch)
@@ -92,8 +95,15 @@ def create_watch(session: Session, *, user: User, kind: Any, value: Any) -> Watc
     if len(mine) >= MAX_WATCHES:
         raise ValidationFailed(f"每人最多保存 {MAX_WATCHES} 个蹲点，请先删除不再需要的", field="value")
     newest = session.scalar(select(func.max(Message.id))) or 0
-    watch = Watch(user_id=user.id, kind=kind, value=text, case_ids=case_ids, last_message_id=newest,
-                  last_scan_at=utcnow(), created_at=utcnow())
+    watch = Watch(
+        user_id=user.id,
+        kind=kind,
+        value=text,
+        case_ids=case_ids,
+        last_message_id=newest,
+        last_scan_at=utcnow(),
+        created_at=utcnow(),
+    )
     session.add(watch)
     session.flush()
     return watch
@@ -117,10 +127,17 @@ def delete_watch(session: Session, *, user: User, watch_id: Any) -> Watch:
 
 def list_watches(session: Session, *, user: User) -> list[tuple[Watch, int]]:
     """The user's watches with how many messages each matches."""
-    watches = list(session.scalars(select(Watch).where(Watch.user_id == user.id, Watch.deleted_at.is_(None))
-                                   .order_by(Watch.created_at.desc(), Watch.id.desc())))
-    return [(w, session.scalar(select(func.count()).select_from(_matches(session, w, user).subquery())) or 0)
-            for w in watches]
+    watches = list(
+        session.scalars(
+            select(Watch)
+            .where(Watch.user_id == user.id, Watch.deleted_at.is_(None))
+            .order_by(Watch.created_at.desc(), Watch.id.desc())
+        )
+    )
+    return [
+        (w, session.scalar(select(func.count()).select_from(_matches(session, w, user).subquery())) or 0)
+        for w in watches
+    ]
 
 
 @dataclass(frozen=True)
@@ -174,8 +191,9 @@ def _may_open(user: User, case: Case) -> bool:
     return user.role is not Role.HANDLER or case.department_id == user.department_id
 
 
-def _alert(session: Session, watch: Watch, owner: User, new: list[tuple[Case, str, bool]],
-           outbound: Outbound, newest: int) -> bool:
+def _alert(
+    session: Session, watch: Watch, owner: User, new: list[tuple[Case, str, bool]], outbound: Outbound, newest: int
+) -> bool:
     urgent = [c for c in new if c[2]]
     label = f"{KINDS[watch.kind]}「{watch.value[:30]}」"
     title = f"网上蹲点 {label}：{len(new)} 条新留言" + (f"，其中 {len(urgent)} 条紧急" if urgent else "")
@@ -183,8 +201,16 @@ def _alert(session: Session, watch: Watch, owner: User, new: list[tuple[Case, st
     body = "\n".join(f"{'【紧急】' if u else ''}办件 {c.id}「{t}」" for c, t, u in shown)
     if len(new) > len(shown):
         body += f"\n…… 共 {len(new)} 条，见 /staff/watches/{watch.id}"
-    notice = notify(session, kind="watch", case=shown[0][0], dedup_key=f"watch:{watch.id}:{newest}",
-                    title=title, body=body, users=[owner], outbound=outbound)
+    notice = notify(
+        session,
+        kind="watch",
+        case=shown[0][0],
+        dedup_key=f"watch:{watch.id}:{newest}",
+        title=title,
+        body=body,
+        users=[owner],
+        outbound=outbound,
+    )
     if notice is not None:
         notice.link = f"/staff/watches/{watch.id}"
     return notice is not None
@@ -199,13 +225,15 @@ def scan_watches(session: Session, *, outbound: Outbound | None = None) -> int:
     for watch in watches:
         owner = session.get(User, watch.user_id)
         if owner is not None and owner.is_active:
-            query = _matches(session, watch, owner).where(Message.id > watch.last_message_id,
-                                                          Message.id <= newest)
+            query = _matches(session, watch, owner).where(Message.id > watch.last_message_id, Message.id <= newest)
             query = query.outerjoin(MessageAnalysis, MessageAnalysis.message_id == Message.id)
-            rows = session.execute(query.with_only_columns(Case, Message.title, MessageAnalysis.urgent)
-                                   .order_by(Message.id)).all()
-            new = [(case, title if _may_open(owner, case) else public_display(title), bool(urgent))
-                   for case, title, urgent in rows]
+            rows = session.execute(
+                query.with_only_columns(Case, Message.title, MessageAnalysis.urgent).order_by(Message.id)
+            ).all()
+            new = [
+                (case, title if _may_open(owner, case) else public_display(title), bool(urgent))
+                for case, title, urgent in rows
+            ]
             if new and _alert(session, watch, owner, new, outbound, newest):
                 sent += 1
         watch.last_message_id, watch.last_scan_at = newest, utcnow()

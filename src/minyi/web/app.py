@@ -48,7 +48,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",  # tracking links must never leak through the Referer header
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "frame-ancestors 'none'; form-action 'self'",
+    "frame-ancestors 'none'; form-action 'self'",
 }
 
 
@@ -74,11 +74,21 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 # pydantic's error types in Chinese; anything else keeps pydantic's own words.
 PYDANTIC_MESSAGES = {
-    "missing": "缺少此字段", "extra_forbidden": "不允许的字段", "string_type": "必须是文本",
-    "int_type": "必须是整数", "int_parsing": "必须是整数", "int_from_float": "必须是整数",
-    "bool_type": "必须是 true 或 false", "bool_parsing": "必须是 true 或 false",
-    "model_attributes_type": "必须是 JSON 对象", "dict_type": "必须是 JSON 对象", "model_type": "必须是 JSON 对象",
-    "list_type": "必须是数组", "json_invalid": "不是有效的 JSON", "literal_error": "取值无效", "enum": "取值无效",
+    "missing": "缺少此字段",
+    "extra_forbidden": "不允许的字段",
+    "string_type": "必须是文本",
+    "int_type": "必须是整数",
+    "int_parsing": "必须是整数",
+    "int_from_float": "必须是整数",
+    "bool_type": "必须是 true 或 false",
+    "bool_parsing": "必须是 true 或 false",
+    "model_attributes_type": "必须是 JSON 对象",
+    "dict_type": "必须是 JSON 对象",
+    "model_type": "必须是 JSON 对象",
+    "list_type": "必须是数组",
+    "json_invalid": "不是有效的 JSON",
+    "literal_error": "取值无效",
+    "enum": "取值无效",
 }
 
 
@@ -104,8 +114,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 400:  # FastAPI's English "There was an error parsing the body"
         return _bad_json(request, "请求格式不正确：请求体无法解析", None)
     messages = {404: "页面不存在", 405: "不支持的请求方法"}
-    response = _error_response(request, exc.status_code, "http_error",
-                               messages.get(exc.status_code, str(exc.detail)))
+    response = _error_response(request, exc.status_code, "http_error", messages.get(exc.status_code, str(exc.detail)))
     response.headers.update(exc.headers or {})
     if exc.status_code == 405:
         response.headers["Allow"] = _allowed_methods(request) or response.headers.get("Allow", "")
@@ -115,12 +124,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def _allowed_methods(request: Request) -> str:
     """Every method some route serves at this path (Starlette's 405 names only the first route's)."""
     routes = request.app.router.routes
-    return ", ".join(m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
-                     if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes))
+    return ", ".join(
+        m
+        for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes)
+    )
 
 
-def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None,
-               *, start_background: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+    *,
+    start_background: bool | None = None,
+) -> FastAPI:
     """Build the app; tests pass their own session factory and switch background work off."""
     settings = settings or get_settings()
     if session_factory is None:
@@ -139,11 +155,18 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         if state.jobs:
             state.jobs.stop()
 
-    app = FastAPI(title="minyi 民意 API", version="1", lifespan=lifespan, docs_url=None,
-                  openapi_url="/api/v1/openapi.json", redoc_url=None)  # no CDN-hosted docs UI
+    app = FastAPI(
+        title="minyi 民意 API",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )  # no CDN-hosted docs UI
     # One statistics cache per app, shared by /stats and the dashboard.
-    app.state.minyi = AppState(settings=settings, session_factory=session_factory,
-                               stats_cache=StatsCache(settings.stats_cache))
+    app.state.minyi = AppState(
+        settings=settings, session_factory=session_factory, stats_cache=StatsCache(settings.stats_cache)
+    )
 
     @app.middleware("http")
     async def csrf_cookie_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
@@ -152,8 +175,9 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         request.state.user = None
         response = await call_next(request)
         if CSRF_COOKIE not in request.cookies:
-            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
-                                secure=settings.secure_cookies, path="/")
+            response.set_cookie(
+                CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/"
+            )
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
@@ -168,9 +192,20 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     # Every HTML page under one parent router that checks CSRF on every state-changing form; the JSON API
     # (bearer tokens, no cookies) under another.
     html = APIRouter(dependencies=[Depends(csrf_protect)])
-    for pages in (public.router, account.router, staff.router, staff_admin.router, hot.router, stats.router,
-                  notifications.router, replies.router, reports.router, dashboard.router, watches.router,
-                  privacy.router):
+    for pages in (
+        public.router,
+        account.router,
+        staff.router,
+        staff_admin.router,
+        hot.router,
+        stats.router,
+        notifications.router,
+        replies.router,
+        reports.router,
+        dashboard.router,
+        watches.router,
+        privacy.router,
+    ):
         html.include_router(pages)
     app.include_router(html)
     for json_api in (account.api, api.router, hot.api, stats.api_router, replies.api):

@@ -35,8 +35,9 @@ class ContactAuditRecorder:
         """Note that `user` is being shown `case`'s contact data (nothing when none is held)."""
         fields = shown_fields(case)
         if fields:
-            self.entries.append(audit.access(user_id=user.id, case_id=case.id, what=what, fields=fields,
-                                             route=self.route))
+            self.entries.append(
+                audit.access(user_id=user.id, case_id=case.id, what=what, fields=fields, route=self.route)
+            )
 
 
 def contact_audit(request: Request) -> Iterator[ContactAuditRecorder]:

@@ -112,8 +112,9 @@ def optional_staff(request: Request, db: SessionDep) -> User | None:
     """The logged-in staff user, if any (a badge of it is exposed to templates)."""
     user = accounts.user_for_token(db, request.cookies.get(SESSION_COOKIE), kind="browser")
     if user is not None:
-        request.state.user = UserBadge(user.display_name, user.role.value, user.role_name,
-                                       user.department.name if user.department else "")
+        request.state.user = UserBadge(
+            user.display_name, user.role.value, user.role_name, user.department.name if user.department else ""
+        )
     return user
 
 

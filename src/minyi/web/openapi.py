@@ -124,8 +124,11 @@ def install(app: FastAPI) -> None:
 
 def query_parameters(**schemas: dict[str, Any]) -> dict[str, Any]:
     """`openapi_extra=` for a route that reads its query itself: the parameters it accepts, all optional."""
-    return {"parameters": [{"name": name, "in": "query", "required": False, "schema": schema}
-                           for name, schema in schemas.items()]}
+    return {
+        "parameters": [
+            {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in schemas.items()
+        ]
+    }
 
 
 def choices(values: Any) -> dict[str, Any]:

@@ -30,10 +30,19 @@ def public_case(case: Case, *, mask: bool = True) -> PublicCase:
     """A board row; personal data in the text is masked unless `mask` is False (staff); controls always removed."""
     msg = case.message
     clean = public_display if mask else strip_invisible
-    return PublicCase(id=case.id, title=clean(msg.title), appeal_kind=msg.appeal_kind, domain=msg.domain,
-                      place_text=clean(msg.place_text), status=case.status, status_name=STATUS_NAMES[case.status],
-                      department=case.department.name if case.department else None, deadline=case.deadline,
-                      created_at=msg.created_at, supports=case.supports)
+    return PublicCase(
+        id=case.id,
+        title=clean(msg.title),
+        appeal_kind=msg.appeal_kind,
+        domain=msg.domain,
+        place_text=clean(msg.place_text),
+        status=case.status,
+        status_name=STATUS_NAMES[case.status],
+        department=case.department.name if case.department else None,
+        deadline=case.deadline,
+        created_at=msg.created_at,
+        supports=case.supports,
+    )
 
 
 def _detail_fields(view: CaseView, *, mask: bool) -> dict:
@@ -42,13 +51,26 @@ def _detail_fields(view: CaseView, *, mask: bool) -> dict:
         "body": clean(view.case.message.body),
         "public_reason": clean(view.case.public_reason),
         "merged_into_id": view.case.merged_into_id,
-        "events": [PublicEvent(kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), status=e.to_status,
-                               reason=public_reason_of(e) if mask else e.reason,
-                               created_at=e.created_at) for e in view.events if e.is_public],
-        "replies": [PublicReply(department=r.department.name if r.department else None, body=clean(r.body),
-                                created_at=r.created_at) for r in view.replies],
-        "ratings": [PublicRating(level=r.level, comment=clean(r.comment), created_at=r.created_at)
-                    for r in view.ratings],
+        "events": [
+            PublicEvent(
+                kind=e.kind,
+                label=EVENT_LABELS.get(e.kind, e.kind),
+                status=e.to_status,
+                reason=public_reason_of(e) if mask else e.reason,
+                created_at=e.created_at,
+            )
+            for e in view.events
+            if e.is_public
+        ],
+        "replies": [
+            PublicReply(
+                department=r.department.name if r.department else None, body=clean(r.body), created_at=r.created_at
+            )
+            for r in view.replies
+        ],
+        "ratings": [
+            PublicRating(level=r.level, comment=clean(r.comment), created_at=r.created_at) for r in view.ratings
+        ],
     }
 
 
@@ -63,13 +85,25 @@ def staff_detail(view: CaseView, analysis: dict | None) -> StaffCase:
     contact = msg.contact
     return StaffCase(
         **_detail_fields(view, mask=False),
-        is_public=msg.is_public, is_anonymous=msg.is_anonymous,
+        is_public=msg.is_public,
+        is_anonymous=msg.is_anonymous,
         contact=Contact(name=contact.name, phone=contact.phone, email=contact.email, address=contact.address)
-        if contact else None,
+        if contact
+        else None,
         overdue=deadline_info(view.case).overdue,
-        log=[StaffEvent(kind=e.kind, from_status=e.from_status, to_status=e.to_status, actor=e.actor_label,
-                        reason=e.reason, is_public=e.is_public, data=e.data, created_at=e.created_at)
-             for e in view.events],
+        log=[
+            StaffEvent(
+                kind=e.kind,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                actor=e.actor_label,
+                reason=e.reason,
+                is_public=e.is_public,
+                data=e.data,
+                created_at=e.created_at,
+            )
+            for e in view.events
+        ],
         analysis=analysis,
     )
 
@@ -77,7 +111,14 @@ def staff_detail(view: CaseView, analysis: dict | None) -> StaffCase:
 def inbox_item(row: InboxRow) -> InboxItem:
     """A work-list row."""
     case = row.case
-    return InboxItem(id=case.id, title=strip_invisible(case.message.title), status=case.status,
-                     department=case.department.name if case.department else None, deadline=case.deadline,
-                     overdue=row.deadline.overdue, near_deadline=row.deadline.near,
-                     urgent=bool(row.analysis and row.analysis.urgent), created_at=case.message.created_at)
+    return InboxItem(
+        id=case.id,
+        title=strip_invisible(case.message.title),
+        status=case.status,
+        department=case.department.name if case.department else None,
+        deadline=case.deadline,
+        overdue=row.deadline.overdue,
+        near_deadline=row.deadline.near,
+        urgent=bool(row.analysis and row.analysis.urgent),
+        created_at=case.message.created_at,
+    )

@@ -59,10 +59,8 @@ env.globals.update(
 )
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
-           status_code: int = 200) -> Response:
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:
     """Render a page with the request's CSRF token and logged-in user in the context."""
-    ctx = {"csrf_token": getattr(request.state, "csrf_token", ""),
-           "current_user": getattr(request.state, "user", None)}
+    ctx = {"csrf_token": getattr(request.state, "csrf_token", ""), "current_user": getattr(request.state, "user", None)}
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -21,8 +21,12 @@ class Actor:
     def from_user(cls, user: User) -> Actor:
         """A logged-in staff member."""
         dept = f"（{user.department.name}）" if user.department is not None else ""
-        return cls(role=str(user.role), user_id=user.id, department_id=user.department_id,
-                   label=f"{user.role_name} {user.display_name}{dept}")
+        return cls(
+            role=str(user.role),
+            user_id=user.id,
+            department_id=user.department_id,
+            label=f"{user.role_name} {user.display_name}{dept}",
+        )
 
     @classmethod
     def citizen(cls) -> Actor:

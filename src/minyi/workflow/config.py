@@ -46,19 +46,20 @@ def _put(session: Session, key: str, value: Any) -> None:
         row.updated_at = utcnow()
 
 
-def update_settings(session: Session, *, deadline_days: dict[str, Any], auto_close_days: Any,
-                    reopen_window_days: Any) -> dict[str, Any]:
+def update_settings(
+    session: Session, *, deadline_days: dict[str, Any], auto_close_days: Any, reopen_window_days: Any
+) -> dict[str, Any]:
     """Validate and store the workflow settings; returns the new values."""
     days: dict[str, int] = {}
     for kind, raw in deadline_days.items():
         if kind not in APPEAL_KINDS:
             msg = f"未知的诉求类型：{kind}"
             raise ValidationFailed(msg, field="deadline_days")
-        days[kind] = int_field(raw, field=f"deadline_{kind}", label=f"{APPEAL_KINDS[kind]}办理时限",
-                               minimum=1, maximum=60)
+        days[kind] = int_field(
+            raw, field=f"deadline_{kind}", label=f"{APPEAL_KINDS[kind]}办理时限", minimum=1, maximum=60
+        )
     auto_close = int_field(auto_close_days, field="auto_close_days", label="自动办结天数", minimum=1, maximum=90)
-    reopen = int_field(reopen_window_days, field="reopen_window_days", label="重办申请期限",
-                       minimum=1, maximum=90)
+    reopen = int_field(reopen_window_days, field="reopen_window_days", label="重办申请期限", minimum=1, maximum=90)
     _put(session, "deadline_days", days)
     _put(session, "auto_close_days", auto_close)
     _put(session, "reopen_window_days", reopen)

@@ -75,4 +75,3 @@ def deadline_info(case: Case, *, today: date | None = None, near_days: int = 1) 
     left = workdays_between(today, case.deadline)
     overdue = case_is_overdue(case, today=today)
     return DeadlineInfo(case.deadline, left, overdue=overdue, near=not overdue and left <= near_days)
-

@@ -14,22 +14,31 @@ from minyi.workflow.actors import Actor
 
 _ACTIONS: dict[str, Callable[[Session, Actor, Any, dict[str, Any]], Any]] = {
     "assign": lambda db, a, cid, f: services.assign(
-        db, actor=a, case_id=cid, department_id=f.get("department_id"), domain=f.get("domain"),
-        appeal_kind=f.get("appeal_kind"), note=f.get("note") or ""),
+        db,
+        actor=a,
+        case_id=cid,
+        department_id=f.get("department_id"),
+        domain=f.get("domain"),
+        appeal_kind=f.get("appeal_kind"),
+        note=f.get("note") or "",
+    ),
     "transfer": lambda db, a, cid, f: services.transfer(
-        db, actor=a, case_id=cid, department_id=f.get("department_id"), reason=f.get("reason") or ""),
+        db, actor=a, case_id=cid, department_id=f.get("department_id"), reason=f.get("reason") or ""
+    ),
     "reject": lambda db, a, cid, f: services.reject(db, actor=a, case_id=cid, reason=f.get("reason") or ""),
     "merge": lambda db, a, cid, f: services.merge(
-        db, actor=a, case_id=cid, into_case_id=f.get("into_case_id"), note=f.get("note") or ""),
+        db, actor=a, case_id=cid, into_case_id=f.get("into_case_id"), note=f.get("note") or ""
+    ),
     "accept": lambda db, a, cid, _f: services.accept(db, actor=a, case_id=cid),
     "return": lambda db, a, cid, f: services.return_case(
-        db, actor=a, case_id=cid, reason=f.get("reason") or "",
-        suggested_department_id=f.get("suggested_department_id")),
+        db, actor=a, case_id=cid, reason=f.get("reason") or "", suggested_department_id=f.get("suggested_department_id")
+    ),
     "request_extension": lambda db, a, cid, f: services.request_extension(
-        db, actor=a, case_id=cid, days=f.get("days"), reason=f.get("reason") or ""),
+        db, actor=a, case_id=cid, days=f.get("days"), reason=f.get("reason") or ""
+    ),
     "decide_extension": lambda db, a, _cid, f: services.decide_extension(
-        db, actor=a, extension_id=f.get("extension_id"), approve=bool_field(f.get("approve")),
-        note=f.get("note") or ""),
+        db, actor=a, extension_id=f.get("extension_id"), approve=bool_field(f.get("approve")), note=f.get("note") or ""
+    ),
     "reply": lambda db, a, cid, f: services.reply(db, actor=a, case_id=cid, body=f.get("body") or ""),
     "escalate": lambda db, a, cid, f: services.escalate(db, actor=a, case_id=cid, reason=f.get("reason") or ""),
 }

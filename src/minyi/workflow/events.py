@@ -85,7 +85,9 @@ def _encode(value: Any) -> Any:
 
 # Field annotations (strings under `from __future__ import annotations`) whose stored form needs decoding.
 _DECODERS: dict[str, Callable[[Any], Any]] = {
-    "date | None": read_date, "Change | None": Change.from_json, "tuple[str, ...]": _read_tuple,
+    "date | None": read_date,
+    "Change | None": Change.from_json,
+    "tuple[str, ...]": _read_tuple,
 }
 
 
@@ -102,8 +104,11 @@ class Payload:
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: every field set (not None, not False), dates as ISO strings."""
-        return {f.name: _encode(value) for f in fields(self)
-                if (value := getattr(self, f.name)) is not None and value is not False}
+        return {
+            f.name: _encode(value)
+            for f in fields(self)
+            if (value := getattr(self, f.name)) is not None and value is not False
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Self:

@@ -29,18 +29,26 @@ class InboxRow:
 
 def _rows(session: Session, cases: list[Case], near_days: int) -> list[InboxRow]:
     ids = [c.message_id for c in cases]
-    analyses = {a.message_id: a for a in session.scalars(
-        select(MessageAnalysis).where(MessageAnalysis.message_id.in_(ids)))} if ids else {}
+    analyses = (
+        {a.message_id: a for a in session.scalars(select(MessageAnalysis).where(MessageAnalysis.message_id.in_(ids)))}
+        if ids
+        else {}
+    )
     today = china_today()
-    return [InboxRow(c, deadline_info(c, today=today, near_days=near_days), analyses.get(c.message_id))
-            for c in cases]
+    return [InboxRow(c, deadline_info(c, today=today, near_days=near_days), analyses.get(c.message_id)) for c in cases]
 
 
 def coordinator_inbox(session: Session) -> list[InboxRow]:
     """New and returned messages; urgent ones pinned first, then oldest first."""
-    cases = list(session.scalars(select(Case).join(Message)
-                                 .where(Case.status.in_([states.SUBMITTED, states.RETURNED]))
-                                 .order_by(Message.created_at).limit(INBOX_LIMIT)).unique())
+    cases = list(
+        session.scalars(
+            select(Case)
+            .join(Message)
+            .where(Case.status.in_([states.SUBMITTED, states.RETURNED]))
+            .order_by(Message.created_at)
+            .limit(INBOX_LIMIT)
+        ).unique()
+    )
     rows = _rows(session, cases, int(get_setting(session, "near_deadline_workdays")))
     rows.sort(key=lambda r: not (r.analysis is not None and r.analysis.urgent))  # stable: keeps age order
     return rows
@@ -48,10 +56,17 @@ def coordinator_inbox(session: Session) -> list[InboxRow]:
 
 def department_inbox(session: Session, *, department_id: int) -> list[InboxRow]:
     """A department's open and recently replied cases, nearest deadline first."""
-    cases = list(session.scalars(select(Case)
-                                 .where(Case.department_id == department_id,
-                                        Case.status.in_([states.ASSIGNED, states.IN_PROGRESS, states.REPLIED]))
-                                 .order_by(Case.deadline, Case.id).limit(INBOX_LIMIT)).unique())
+    cases = list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.department_id == department_id,
+                Case.status.in_([states.ASSIGNED, states.IN_PROGRESS, states.REPLIED]),
+            )
+            .order_by(Case.deadline, Case.id)
+            .limit(INBOX_LIMIT)
+        ).unique()
+    )
     rows = _rows(session, cases, int(get_setting(session, "near_deadline_workdays")))
     rows.sort(key=lambda r: (r.case.status == states.REPLIED, not r.deadline.overdue, r.case.deadline or date.max))
     return rows
@@ -59,14 +74,23 @@ def department_inbox(session: Session, *, department_id: int) -> list[InboxRow]:
 
 def deadline_watch(session: Session) -> list[InboxRow]:
     """Every overdue or near-deadline open case across departments, most overdue first."""
-    cases = list(session.scalars(select(Case).where(Case.status.in_(list(states.OPEN_STATUSES)))
-                                 .order_by(Case.deadline)).unique())
-    rows = [r for r in _rows(session, cases, int(get_setting(session, "near_deadline_workdays")))
-            if r.deadline.overdue or r.deadline.near]
+    cases = list(
+        session.scalars(
+            select(Case).where(Case.status.in_(list(states.OPEN_STATUSES))).order_by(Case.deadline)
+        ).unique()
+    )
+    rows = [
+        r
+        for r in _rows(session, cases, int(get_setting(session, "near_deadline_workdays")))
+        if r.deadline.overdue or r.deadline.near
+    ]
     return rows
 
 
 def pending_extensions(session: Session) -> list[ExtensionRequest]:
     """Extension requests waiting for a decision."""
-    return list(session.scalars(select(ExtensionRequest).where(ExtensionRequest.status == "pending")
-                                .order_by(ExtensionRequest.created_at)))
+    return list(
+        session.scalars(
+            select(ExtensionRequest).where(ExtensionRequest.status == "pending").order_by(ExtensionRequest.created_at)
+        )
+    )

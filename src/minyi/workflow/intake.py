@@ -26,15 +26,34 @@ class Submission:
     tracking_token: str
 
 
-def submit_message(session: Session, *, data: dict[str, Any], source: str = "web", client_hash: str = "",
-                   rate_limit: int = 0, rate_window_seconds: int = 600) -> Submission:
+def submit_message(
+    session: Session,
+    *,
+    data: dict[str, Any],
+    source: str = "web",
+    client_hash: str = "",
+    rate_limit: int = 0,
+    rate_window_seconds: int = 600,
+) -> Submission:
     """Store a citizen's message with its case and a 'submit' event; returns the tracking token once."""
-    stored = store_message(session, data=data, source=source, client_hash=client_hash, rate_limit=rate_limit,
-                           rate_window_seconds=rate_window_seconds)
+    stored = store_message(
+        session,
+        data=data,
+        source=source,
+        client_hash=client_hash,
+        rate_limit=rate_limit,
+        rate_window_seconds=rate_window_seconds,
+    )
     case = Case(message_id=stored.message.id, status=states.SUBMITTED, updated_at=stored.message.created_at)
     session.add(case)
     session.flush()
-    record_event(session, case=case, payload=SubmitPayload(source=source), actor=Actor.citizen(), from_status=None,
-                 to_status=states.SUBMITTED)
+    record_event(
+        session,
+        case=case,
+        payload=SubmitPayload(source=source),
+        actor=Actor.citizen(),
+        from_status=None,
+        to_status=states.SUBMITTED,
+    )
     session.flush()
     return Submission(message=stored.message, case=case, tracking_token=stored.tracking_token)

@@ -17,8 +17,9 @@ class RateIn(BaseModel):
 
     model_config = ConfigDict(strict=True)
 
-    level: str = choice_doc(RATING_LEVELS, description="满意度：" + "、".join(
-        f"{k} {v}" for k, v in RATING_LEVELS.items()))
+    level: str = choice_doc(
+        RATING_LEVELS, description="满意度：" + "、".join(f"{k} {v}" for k, v in RATING_LEVELS.items())
+    )
     comment: str = text_doc(REASON_MAX, default="")
 
 
@@ -164,5 +165,3 @@ class ActionIn(BaseModel):
     reason: str | None = text_doc(REASON_MAX, default=None)
     note: str | None = text_doc(REASON_MAX, default=None)
     body: str | None = text_doc(REPLY_MAX, default=None, description="答复内容（reply），10 字以上")
-
-

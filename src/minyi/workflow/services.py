@@ -44,12 +44,30 @@ REPLY_MIN, REPLY_MAX = 10, 10000
 RATING_LEVELS = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
 
 
-def record_event(session: Session, *, case: Case, payload: Payload, actor: Actor, from_status: str | None,
-                 to_status: str | None, reason: str = "", public: bool = True) -> CaseEvent:
+def record_event(
+    session: Session,
+    *,
+    case: Case,
+    payload: Payload,
+    actor: Actor,
+    from_status: str | None,
+    to_status: str | None,
+    reason: str = "",
+    public: bool = True,
+) -> CaseEvent:
     """Append one entry to the event log: its kind and data are the payload's (`minyi.workflow.events`)."""
-    entry = CaseEvent(case_id=case.id, kind=payload.KIND.value, from_status=from_status, to_status=to_status,
-                      actor_id=actor.user_id, actor_label=actor.label, reason=reason, is_public=public,
-                      data=payload.to_json(), created_at=utcnow())
+    entry = CaseEvent(
+        case_id=case.id,
+        kind=payload.KIND.value,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        reason=reason,
+        is_public=public,
+        data=payload.to_json(),
+        created_at=utcnow(),
+    )
     session.add(entry)
     return entry
 
@@ -119,8 +137,16 @@ def _apply(session: Session, *, case: Case, step: _Step, actor: Actor, payload: 
         case.status = step.action.target
     case.updated_at = utcnow()
     payload = payload or PAYLOADS[step.action.name]()
-    record_event(session, case=case, payload=payload, actor=actor, from_status=before, to_status=case.status,
-                 reason=step.reason, public=step.action.public)
+    record_event(
+        session,
+        case=case,
+        payload=payload,
+        actor=actor,
+        from_status=before,
+        to_status=case.status,
+        reason=step.reason,
+        public=step.action.public,
+    )
     session.flush()
     return case
 
@@ -137,8 +163,16 @@ def _set_deadline(session: Session, case: Case) -> None:
     case.deadline = add_workdays(china_today(), days)
 
 
-def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, domain: Any = None,
-           appeal_kind: Any = None, note: str = "") -> Case:
+def assign(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: Any,
+    department_id: Any,
+    domain: Any = None,
+    appeal_kind: Any = None,
+    note: str = "",
+) -> Case:
     """受理 and 转办: send a new or returned case to a department with a deadline."""
     case, action = load_case_for(session, case_id=case_id, actor=actor, action="assign")
     dept = _department(session, department_id)
@@ -153,14 +187,22 @@ def assign(session: Session, *, actor: Actor, case_id: Any, department_id: Any, 
     if dom and dom != case.message.domain:
         domain_change = Change(case.message.domain, dom)
         case.message.domain = dom
-    record_labels(session, message=case.message, user_id=actor.user_id,
-                  values={"domain": case.message.domain, "appeal_kind": case.message.appeal_kind,
-                          "department": dept.name})
+    record_labels(
+        session,
+        message=case.message,
+        user_id=actor.user_id,
+        values={"domain": case.message.domain, "appeal_kind": case.message.appeal_kind, "department": dept.name},
+    )
     case.department_id = dept.id
     case.assigned_at = utcnow()
     _set_deadline(session, case)
-    payload = AssignPayload(department_id=dept.id, department=dept.name, appeal_kind=kind_change,
-                            domain=domain_change, deadline=case.deadline)
+    payload = AssignPayload(
+        department_id=dept.id,
+        department=dept.name,
+        appeal_kind=kind_change,
+        domain=domain_change,
+        deadline=case.deadline,
+    )
     return _apply(session, case=case, step=step, actor=actor, payload=payload)
 
 
@@ -202,8 +244,15 @@ def merge(session: Session, *, actor: Actor, case_id: Any, into_case_id: Any, no
     case.public_reason = public_reason
     _apply(session, case=case, step=step, actor=actor, payload=MergePayload(into_case_id=target.id))
     target.supports += 1
-    record_event(session, case=target, payload=SupportedPayload(merged_case_id=case.id), actor=actor,
-                 from_status=target.status, to_status=target.status, reason=f"办件 {case.id} 合并到本件")
+    record_event(
+        session,
+        case=target,
+        payload=SupportedPayload(merged_case_id=case.id),
+        actor=actor,
+        from_status=target.status,
+        to_status=target.status,
+        reason=f"办件 {case.id} 合并到本件",
+    )
     return case
 
 
@@ -213,15 +262,17 @@ def accept(session: Session, *, actor: Actor, case_id: Any) -> Case:
     return _apply(session, case=case, step=_check(case, action), actor=actor)
 
 
-def return_case(session: Session, *, actor: Actor, case_id: Any, reason: str,
-                suggested_department_id: Any = None) -> Case:
+def return_case(
+    session: Session, *, actor: Actor, case_id: Any, reason: str, suggested_department_id: Any = None
+) -> Case:
     """退回 to the coordinator with a reason, optionally asking for a transfer to another department."""
     case, action = load_case_for(session, case_id=case_id, actor=actor, action="return")
     payload = ReturnPayload(department_id=case.department_id)
     if suggested_department_id not in (None, ""):
         dept = _department(session, suggested_department_id)
-        payload = replace(payload, suggested_department_id=dept.id, suggested_department=dept.name,
-                          transfer_requested=True)
+        payload = replace(
+            payload, suggested_department_id=dept.id, suggested_department=dept.name, transfer_requested=True
+        )
     _apply(session, case=case, step=_check(case, action, reason=reason), actor=actor, payload=payload)
     case.department_id = None
     case.deadline = None
@@ -232,20 +283,27 @@ def request_extension(session: Session, *, actor: Actor, case_id: Any, days: Any
     """延期 request: more working days, decided by a supervisor."""
     case, action = load_case_for(session, case_id=case_id, actor=actor, action="request_extension")
     days = int_field(days, field="days", label="延期天数", minimum=1, maximum=30)
-    pending = session.scalar(select(ExtensionRequest).where(
-        ExtensionRequest.case_id == case.id, ExtensionRequest.status == "pending"))
+    pending = session.scalar(
+        select(ExtensionRequest).where(ExtensionRequest.case_id == case.id, ExtensionRequest.status == "pending")
+    )
     if pending is not None:
         raise InvalidTransition("已有待审批的延期申请")
-    _apply(session, case=case, step=_check(case, action, reason=reason), actor=actor,
-           payload=RequestExtensionPayload(days=days))
+    _apply(
+        session,
+        case=case,
+        step=_check(case, action, reason=reason),
+        actor=actor,
+        payload=RequestExtensionPayload(days=days),
+    )
     request = ExtensionRequest(case_id=case.id, days=days, reason=reason.strip(), requested_by=actor.user_id)
     session.add(request)
     session.flush()
     return request
 
 
-def decide_extension(session: Session, *, actor: Actor, extension_id: Any, approve: bool,
-                     note: str = "") -> ExtensionRequest:
+def decide_extension(
+    session: Session, *, actor: Actor, extension_id: Any, approve: bool, note: str = ""
+) -> ExtensionRequest:
     """Approve (deadline moves by the requested working days) or refuse (reason required)."""
     action = states.check_actor("approve_extension" if approve else "refuse_extension", actor=actor.role)
     request = get_by_id(session, ExtensionRequest, extension_id)
@@ -273,8 +331,9 @@ def reply(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
     case, action = load_case_for(session, case_id=case_id, actor=actor, action="reply")
     body = text_field(body, field="body", label="答复内容", max_len=REPLY_MAX, min_len=REPLY_MIN)
     step = _check(case, action)
-    answer = Reply(case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body,
-                   created_at=utcnow())
+    answer = Reply(
+        case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body, created_at=utcnow()
+    )
     session.add(answer)
     session.flush()
     case.replied_at = answer.created_at
@@ -292,8 +351,9 @@ def escalate(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Ca
 
 def latest_reply(session: Session, case: Case) -> Reply | None:
     """The newest reply of a case."""
-    return session.scalars(select(Reply).where(Reply.case_id == case.id)
-                           .order_by(Reply.created_at.desc(), Reply.id.desc())).first()
+    return session.scalars(
+        select(Reply).where(Reply.case_id == case.id).order_by(Reply.created_at.desc(), Reply.id.desc())
+    ).first()
 
 
 def rate(session: Session, *, case: Case, level: Any, comment: str = "") -> Rating:
@@ -307,16 +367,22 @@ def rate(session: Session, *, case: Case, level: Any, comment: str = "") -> Rati
     rating = Rating(case_id=case.id, reply_id=answer.id, level=level, comment=comment, created_at=utcnow())
     session.add(rating)
     session.flush()
-    _apply(session, case=case, step=step, actor=Actor.citizen(),
-           payload=RatePayload(level=level, level_name=RATING_LEVELS[level], rating_id=rating.id))
+    _apply(
+        session,
+        case=case,
+        step=step,
+        actor=Actor.citizen(),
+        payload=RatePayload(level=level, level_name=RATING_LEVELS[level], rating_id=rating.id),
+    )
     case.closed_at = rating.created_at
     return rating
 
 
 def latest_rating(session: Session, case: Case) -> Rating | None:
     """The newest rating of a case."""
-    return session.scalars(select(Rating).where(Rating.case_id == case.id)
-                           .order_by(Rating.created_at.desc(), Rating.id.desc())).first()
+    return session.scalars(
+        select(Rating).where(Rating.case_id == case.id).order_by(Rating.created_at.desc(), Rating.id.desc())
+    ).first()
 
 
 def reopen_refusal(session: Session, case: Case) -> str | None:
@@ -341,8 +407,13 @@ def reopen(session: Session, *, case: Case, reason: str) -> Case:
         raise InvalidTransition(refusal)
     step = _check(case, states.check_actor("reopen", actor=states.CITIZEN), reason=reason)
     _set_deadline(session, case)  # the new deadline is logged with the reopen
-    _apply(session, case=case, step=step, actor=Actor.citizen(),
-           payload=ReopenPayload(department_id=case.department_id, deadline=case.deadline))
+    _apply(
+        session,
+        case=case,
+        step=step,
+        actor=Actor.citizen(),
+        payload=ReopenPayload(department_id=case.department_id, deadline=case.deadline),
+    )
     case.reopen_count += 1
     case.closed_at = None
     case.escalated = False

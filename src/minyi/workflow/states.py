@@ -56,36 +56,65 @@ class Action:
     department_scoped: bool = False  # only on the cases of the actor's own department (a department's work)
 
 
-def _a(name: str, label: str, sources: set[str], target: str | None, actors: set[str] | frozenset[str],
-       *, public: bool = True, needs_reason: bool = False, department_scoped: bool = False) -> Action:
-    return Action(name, label, frozenset(sources), target, frozenset(actors), public, needs_reason,
-                  department_scoped)
+def _a(
+    name: str,
+    label: str,
+    sources: set[str],
+    target: str | None,
+    actors: set[str] | frozenset[str],
+    *,
+    public: bool = True,
+    needs_reason: bool = False,
+    department_scoped: bool = False,
+) -> Action:
+    return Action(name, label, frozenset(sources), target, frozenset(actors), public, needs_reason, department_scoped)
 
 
-ACTIONS: dict[str, Action] = {a.name: a for a in (
-    _a("submit", "提交留言", set(), SUBMITTED, {CITIZEN}),
-    _a("assign", "受理并转办", {SUBMITTED, RETURNED}, ASSIGNED, _COORD),
-    _a("transfer", "改派部门", {ASSIGNED, IN_PROGRESS}, ASSIGNED, _COORD, needs_reason=True),
-    _a("reject", "不予受理", {SUBMITTED, RETURNED}, REJECTED, _COORD, needs_reason=True),
-    _a("merge", "合并办理", {SUBMITTED, RETURNED}, MERGED, _COORD),
-    _a("accept", "签收办理", {ASSIGNED}, IN_PROGRESS, _HANDLER, department_scoped=True),
-    _a("return", "退回", {ASSIGNED, IN_PROGRESS}, RETURNED, _HANDLER, public=False, needs_reason=True,
-       department_scoped=True),
-    _a("request_extension", "申请延期", {IN_PROGRESS}, None, _HANDLER, public=False, needs_reason=True,
-       department_scoped=True),
-    _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
-    _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
-    _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER, department_scoped=True),
-    _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE | {SYSTEM}, needs_reason=True),
-    _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
-    _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
-    _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
-)}
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        _a("submit", "提交留言", set(), SUBMITTED, {CITIZEN}),
+        _a("assign", "受理并转办", {SUBMITTED, RETURNED}, ASSIGNED, _COORD),
+        _a("transfer", "改派部门", {ASSIGNED, IN_PROGRESS}, ASSIGNED, _COORD, needs_reason=True),
+        _a("reject", "不予受理", {SUBMITTED, RETURNED}, REJECTED, _COORD, needs_reason=True),
+        _a("merge", "合并办理", {SUBMITTED, RETURNED}, MERGED, _COORD),
+        _a("accept", "签收办理", {ASSIGNED}, IN_PROGRESS, _HANDLER, department_scoped=True),
+        _a(
+            "return",
+            "退回",
+            {ASSIGNED, IN_PROGRESS},
+            RETURNED,
+            _HANDLER,
+            public=False,
+            needs_reason=True,
+            department_scoped=True,
+        ),
+        _a(
+            "request_extension",
+            "申请延期",
+            {IN_PROGRESS},
+            None,
+            _HANDLER,
+            public=False,
+            needs_reason=True,
+            department_scoped=True,
+        ),
+        _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
+        _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
+        _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER, department_scoped=True),
+        _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE | {SYSTEM}, needs_reason=True),
+        _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
+        _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
+        _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
+    )
+}
 
 # Roles whose every action is a department's: they see only their own department's cases (`services.can_see`).
 DEPARTMENT_ROLES = frozenset(
-    role for role in {r for a in ACTIONS.values() for r in a.actors}
-    if all(a.department_scoped for a in ACTIONS.values() if role in a.actors))
+    role
+    for role in {r for a in ACTIONS.values() for r in a.actors}
+    if all(a.department_scoped for a in ACTIONS.values() if role in a.actors)
+)
 # Events whose reason the citizen wrote (personal data is masked when they are shown in public).
 CITIZEN_EVENTS = frozenset({name for name, a in ACTIONS.items() if CITIZEN in a.actors})
 # Events whose reason is public text: the citizen's own words, the reason of 不予受理 (its form says it will

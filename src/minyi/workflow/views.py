@@ -59,13 +59,20 @@ def parse_board_filters(params: dict[str, Any]) -> BoardFilters:
         raise ValidationFailed("页码必须是正整数", field="page")
     q = text_field(params.get("q") or "", field="q", label="搜索词", max_len=SEARCH_MAX, required=False)
     return BoardFilters(
-        domain=choice_field(params.get("domain") or None, field="domain", label="领域", choices=DOMAINS,
-                            required=False),
-        appeal_kind=choice_field(params.get("appeal_kind") or None, field="appeal_kind", label="诉求类型",
-                                 choices=APPEAL_KINDS, required=False),
+        domain=choice_field(
+            params.get("domain") or None, field="domain", label="领域", choices=DOMAINS, required=False
+        ),
+        appeal_kind=choice_field(
+            params.get("appeal_kind") or None,
+            field="appeal_kind",
+            label="诉求类型",
+            choices=APPEAL_KINDS,
+            required=False,
+        ),
         department_id=dept,
-        status=choice_field(params.get("status") or None, field="status", label="状态",
-                            choices=states.STATUS_NAMES, required=False),
+        status=choice_field(
+            params.get("status") or None, field="status", label="状态", choices=states.STATUS_NAMES, required=False
+        ),
         q=q.strip(),
         page=page,
     )
@@ -112,8 +119,15 @@ def list_public_cases(session: Session, *, filters: BoardFilters, per_page: int 
     """The public board: public messages, newest first, filtered and paginated."""
     query = _board_query(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Message.created_at.desc(), Case.id.desc())
-                           .offset((filters.page - 1) * per_page).limit(per_page)).unique().all()
+    rows = (
+        session.scalars(
+            query.order_by(Message.created_at.desc(), Case.id.desc())
+            .offset((filters.page - 1) * per_page)
+            .limit(per_page)
+        )
+        .unique()
+        .all()
+    )
     return Page(items=list(rows), total=total, page=filters.page, per_page=per_page)
 
 
@@ -136,8 +150,7 @@ def case_view(session: Session, case: Case, *, public_only: bool) -> CaseView:
         case=case,
         events=list(session.scalars(events.order_by(CaseEvent.created_at, CaseEvent.id))),
         replies=list(session.scalars(select(Reply).where(Reply.case_id == case.id).order_by(Reply.created_at))),
-        ratings=list(session.scalars(select(Rating).where(Rating.case_id == case.id)
-                                     .order_by(Rating.created_at))),
+        ratings=list(session.scalars(select(Rating).where(Rating.case_id == case.id).order_by(Rating.created_at))),
     )
 
 

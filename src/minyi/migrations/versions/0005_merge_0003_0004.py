@@ -7,8 +7,8 @@ Create Date: 2026-11-26 09:30:00
 
 from __future__ import annotations
 
-revision = '0005'
-down_revision = ('0003', '0004')
+revision = "0005"
+down_revision = ("0003", "0004")
 branch_labels = None
 depends_on = None
 

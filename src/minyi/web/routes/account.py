@@ -39,8 +39,12 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 def login_policy(settings: Settings) -> LoginPolicy:
     """The throttling policy from the settings."""
     minutes = max(1, settings.login_lockout_minutes) * 60
-    return LoginPolicy(max_failures=max(1, settings.login_max_failures), lockout_seconds=minutes,
-                       window_seconds=minutes, max_delay_seconds=max(0, settings.login_max_delay))
+    return LoginPolicy(
+        max_failures=max(1, settings.login_max_failures),
+        lockout_seconds=minutes,
+        window_seconds=minutes,
+        max_delay_seconds=max(0, settings.login_max_delay),
+    )
 
 
 def _safe_next(target: str) -> str:
@@ -48,25 +52,48 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/staff/login")
-async def login(request: Request, settings: SettingsDep, username: Annotated[str, Form()] = "",
-                password: Annotated[str, Form()] = "", totp_code: Annotated[str, Form(alias="totp")] = "",
-                next: Annotated[str, Form()] = "/staff") -> Response:
+async def login(
+    request: Request,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    totp_code: Annotated[str, Form(alias="totp")] = "",
+    next: Annotated[str, Form()] = "/staff",
+) -> Response:
     """Check the credentials (outside any write transaction) and set the session cookie."""
     page: dict[str, Any] = {"next": _safe_next(next), "username": username}
     try:
         _, token = await run_in_threadpool(
-            log_in, app_state(request).session_factory, username=username, password=password, totp_code=totp_code,
-            client=client_hash(request), hours=settings.session_hours, policy=login_policy(settings))
+            log_in,
+            app_state(request).session_factory,
+            username=username,
+            password=password,
+            totp_code=totp_code,
+            client=client_hash(request),
+            hours=settings.session_hours,
+            policy=login_policy(settings),
+        )
     except LoginFailed as exc:
         await asyncio.sleep(exc.delay)  # the growing per-account delay; holds no lock and no worker thread
-        return render(request, "staff/login.html", page | {"error": exc.message, "need_totp": exc.field == "totp"},
-                      status_code=401)
+        return render(
+            request,
+            "staff/login.html",
+            page | {"error": exc.message, "need_totp": exc.field == "totp"},
+            status_code=401,
+        )
     except (LoginLocked, SecondFactorRequired) as exc:
         page |= {"error": exc.message, "need_totp": isinstance(exc, SecondFactorRequired)}
         return render(request, "staff/login.html", page, status_code=exc.status_code)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
-                        max_age=settings.session_hours * 3600, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_hours * 3600,
+        path="/",
+    )
     return response
 
 
@@ -77,9 +104,17 @@ def account_page(request: Request, db: SessionDep, user: StaffUser, setup: str =
     if user.totp_pending and not user.totp_secret:
         uri = totp.provisioning_uri(user.totp_pending, user.username)
         pending = {"secret": user.totp_pending, "uri": uri, "svg_b64": totp.qr_svg_base64(uri)}
-    return render(request, "staff/account.html", {
-        "user": user, "tokens": tokens.live_tokens(db, user=user), "pending": pending,
-        "required": policy.totp_required(db, user.role), "setup": bool(setup)})
+    return render(
+        request,
+        "staff/account.html",
+        {
+            "user": user,
+            "tokens": tokens.live_tokens(db, user=user),
+            "pending": pending,
+            "required": policy.totp_required(db, user.role),
+            "setup": bool(setup),
+        },
+    )
 
 
 @router.post("/staff/account/totp/start")
@@ -114,9 +149,19 @@ def revoke_own_token(request: Request, db: SessionDep, user: StaffUser, token_id
 def security_page(request: Request, db: SessionDep, user: AdminUser, page: int = 1) -> Response:
     """Role policies and the account audit trail (logins, lockouts, tokens, resets)."""
     events, total = audit.recent_events(db, page=page)
-    return render(request, "staff/security.html", {
-        "events": events, "total": total, "page": max(1, page), "per_page": 50, "event_names": audit.EVENT_NAMES,
-        "required": policy.roles_requiring_totp(db), "roles": [r for r in Role if r is not Role.CITIZEN]})
+    return render(
+        request,
+        "staff/security.html",
+        {
+            "events": events,
+            "total": total,
+            "page": max(1, page),
+            "per_page": 50,
+            "event_names": audit.EVENT_NAMES,
+            "required": policy.roles_requiring_totp(db),
+            "roles": [r for r in Role if r is not Role.CITIZEN],
+        },
+    )
 
 
 @router.post("/staff/admin/security")
@@ -147,9 +192,17 @@ async def issue_token(request: Request, settings: SettingsDep, body: TokenIn) ->
     hours = max(1, settings.api_token_days) * 24
     try:
         _, secret = await run_in_threadpool(
-            log_in, app_state(request).session_factory, username=body.username, password=body.password,
-            totp_code=body.totp, client=client_hash(request), kind="api", hours=hours, label=body.label,
-            policy=login_policy(settings))
+            log_in,
+            app_state(request).session_factory,
+            username=body.username,
+            password=body.password,
+            totp_code=body.totp,
+            client=client_hash(request),
+            kind="api",
+            hours=hours,
+            label=body.label,
+            policy=login_policy(settings),
+        )
     except LoginFailed as exc:
         await asyncio.sleep(exc.delay)
         raise
@@ -166,12 +219,17 @@ def revoke_this_token(request: Request, db: SessionDep, user: ApiUser) -> Respon
 @api.get("/tokens", responses={401: {"description": "缺少或无效的访问令牌"}})
 def list_tokens(db: SessionDep, user: ApiUser) -> list[TokenItem]:
     """The caller's live API tokens (never their secrets)."""
-    return [TokenItem(id=t.id, label=t.label, created_at=t.created_at, expires_at=t.expires_at)
-            for t in tokens.live_tokens(db, user=user)]
+    return [
+        TokenItem(id=t.id, label=t.label, created_at=t.created_at, expires_at=t.expires_at)
+        for t in tokens.live_tokens(db, user=user)
+    ]
 
 
-@api.delete("/tokens/{token_id}", status_code=204,
-            responses={401: {"description": "缺少或无效的访问令牌"}, 404: {"description": "令牌不存在"}})
+@api.delete(
+    "/tokens/{token_id}",
+    status_code=204,
+    responses={401: {"description": "缺少或无效的访问令牌"}, 404: {"description": "令牌不存在"}},
+)
 def revoke_token(request: Request, db: SessionDep, user: ApiUser, token_id: str) -> Response:
     """Revoke one of the caller's tokens (an admin: anyone's)."""
     tokens.revoke_token(db, token_id=token_id, acting_user=user, client=client_hash(request))

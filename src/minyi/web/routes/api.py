@@ -35,30 +35,43 @@ from minyi.workflow.states import STATUS_NAMES
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 BOARD_QUERY = query_parameters(
-    domain=choices(DOMAINS), appeal_kind=choices(APPEAL_KINDS), status=choices(STATUS_NAMES),
+    domain=choices(DOMAINS),
+    appeal_kind=choices(APPEAL_KINDS),
+    status=choices(STATUS_NAMES),
     department_id=integer_or_empty(1, MAX_ID),  # core.db.parse_id
     q={"type": "string", "maxLength": views.SEARCH_MAX, "pattern": text_pattern(required=False)},
-    page=integer_or_empty(1, 100000))
+    page=integer_or_empty(1, 100000),
+)
 ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS)})]
 
 
 @router.post("/messages", status_code=201, responses=errors(409, 429))
 def submit(request: Request, db: SessionDep, settings: SettingsDep, body: MessageIn) -> SubmittedOut:
     """Submit a message. The tracking token in the answer is the only way to rate and follow it."""
-    result = submit_message(db, data=body.model_dump(), source="api", client_hash=client_hash(request),
-                                     rate_limit=settings.submit_rate_limit,
-                                     rate_window_seconds=settings.submit_rate_window_seconds)
+    result = submit_message(
+        db,
+        data=body.model_dump(),
+        source="api",
+        client_hash=client_hash(request),
+        rate_limit=settings.submit_rate_limit,
+        rate_window_seconds=settings.submit_rate_window_seconds,
+    )
     analyse_after_commit(request, result.message.id)
-    return SubmittedOut(id=result.case.id, status=result.case.status, tracking_token=result.tracking_token,
-                        tracking_url=f"/track/{result.tracking_token}")
+    return SubmittedOut(
+        id=result.case.id,
+        status=result.case.status,
+        tracking_token=result.tracking_token,
+        tracking_url=f"/track/{result.tracking_token}",
+    )
 
 
 @router.get("/cases", responses=errors(422), openapi_extra=BOARD_QUERY)
 def board(request: Request, db: SessionDep) -> BoardOut:
     """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters."""
     page = views.list_public_cases(db, filters=views.parse_board_filters(dict(request.query_params)))
-    return BoardOut(items=[serializers.public_case(c) for c in page.items], total=page.total, page=page.page,
-                    pages=page.pages)
+    return BoardOut(
+        items=[serializers.public_case(c) for c in page.items], total=page.total, page=page.page, pages=page.pages
+    )
 
 
 @router.get("/cases/{case_id}")
@@ -70,8 +83,16 @@ def case_detail(db: SessionDep, case_id: str) -> PublicCaseDetail:
 @router.get("/departments")
 def departments(db: SessionDep) -> list[dict[str, Any]]:
     """The department tree (public)."""
-    return [{"id": n.department.id, "name": n.department.name, "parent_id": n.department.parent_id,
-             "domains": n.department.domains, "depth": n.depth} for n in department_tree(db, active_only=True)]
+    return [
+        {
+            "id": n.department.id,
+            "name": n.department.name,
+            "parent_id": n.department.parent_id,
+            "domains": n.department.domains,
+            "depth": n.depth,
+        }
+        for n in department_tree(db, active_only=True)
+    ]
 
 
 @router.get("/track/{token}")
@@ -114,8 +135,7 @@ def _staff_case(db: SessionDep, user: ApiUser, case_id: Any, audit: ContactAudit
     services.ensure_can_see(case, Actor.from_user(user))
     audit.record(user=user, case=case, what="api_case")  # written after the answer is built (web.audit)
     analysis = db.get(MessageAnalysis, case.message_id)
-    return serializers.staff_detail(views.case_view(db, case, public_only=False),
-                                    analysis.result if analysis else None)
+    return serializers.staff_detail(views.case_view(db, case, public_only=False), analysis.result if analysis else None)
 
 
 @router.get("/staff/cases/{case_id}")
@@ -125,10 +145,10 @@ def staff_case(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: s
 
 
 @router.post("/staff/cases/{case_id}/actions/{action}", responses=errors(409))
-async def staff_action(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: str, action: ActionName,
-                       body: ActionIn) -> StaffCase:
+async def staff_action(
+    audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: str, action: ActionName, body: ActionIn
+) -> StaffCase:
     """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate."""
     fields = body.model_dump(exclude_none=True)
-    await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action,
-                            fields=fields)
+    await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action, fields=fields)
     return await run_in_threadpool(_staff_case, db, user, case_id, audit)

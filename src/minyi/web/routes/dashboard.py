@@ -11,6 +11,8 @@ from minyi.web.state import app_state
 from minyi.web.templating import render
 
 router = APIRouter(prefix="/staff/dashboard")
+
+
 @router.get("")
 def dashboard_page(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """What came in, what is urgent, hot, late, and where — each one click from its cases."""
@@ -24,8 +26,12 @@ def case_list(request: Request, db: SessionDep, user: SupervisorUser) -> Respons
     try:
         filters = dashboard.parse_case_filters(dict(request.query_params))
     except ValidationFailed as exc:
-        return render(request, "dashboard/cases.html", {"error": exc, "cases": [], "total": 0, "filters": None},
-                      status_code=422)
+        return render(
+            request, "dashboard/cases.html", {"error": exc, "cases": [], "total": 0, "filters": None}, status_code=422
+        )
     cases, total = dashboard.list_cases(db, filters=filters)
-    return render(request, "dashboard/cases.html", {"error": None, "cases": cases, "total": total,
-                                                    "filters": filters, "limit": dashboard.LIST_LIMIT})
+    return render(
+        request,
+        "dashboard/cases.html",
+        {"error": None, "cases": cases, "total": total, "filters": filters, "limit": dashboard.LIST_LIMIT},
+    )

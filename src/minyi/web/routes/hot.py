@@ -38,13 +38,20 @@ def hot_page(request: Request, db: SessionDep) -> Response:
 
 
 @api.get("/similar")
-def similar(db: SessionDep,
-            text: Annotated[str, Query(json_schema_extra=QUERY_DOC)] = "") -> list[dict[str, Any]]:
+def similar(db: SessionDep, text: Annotated[str, Query(json_schema_extra=QUERY_DOC)] = "") -> list[dict[str, Any]]:
     """Open public cases that look like the same problem as `text` (for the submission form)."""
     text = text_field(text, field="text", label="查询文本", max_len=MAX_QUERY, required=False)
-    return [{"id": c.id, "title": public_display(c.message.title), "status": c.status,
-             "status_name": STATUS_NAMES[c.status], "supports": c.supports, "score": score}
-            for c, score in hot.similar_cases(db, text=text, k=5)]
+    return [
+        {
+            "id": c.id,
+            "title": public_display(c.message.title),
+            "status": c.status,
+            "status_name": STATUS_NAMES[c.status],
+            "supports": c.supports,
+            "score": score,
+        }
+        for c, score in hot.similar_cases(db, text=text, k=5)
+    ]
 
 
 @api.post("/cases/{case_id}/support", responses=errors(409, 429))

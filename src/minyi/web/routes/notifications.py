@@ -15,16 +15,31 @@ from minyi.web.templating import render
 router = APIRouter(prefix="/staff/notifications")
 
 
-def _page(request: Request, db: SessionDep, settings: SettingsDep, user: StaffUser, *,
-          error: ValidationFailed | None = None, form: dict[str, Any] | None = None,
-          status_code: int = 200) -> Response:
+def _page(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: StaffUser,
+    *,
+    error: ValidationFailed | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
     prefs = notifications.preferences(db, user_id=user.id)
-    return render(request, "staff/notifications.html", {
-        "rows": notifications.list_notifications(db, user_id=user.id),
-        "unread": notifications.unread_count(db, user_id=user.id),
-        "prefs": form or {"email": prefs.email, "email_enabled": prefs.email_enabled},
-        "email_configured": bool(settings.smtp_host), "kind_names": notifications.KIND_NAMES,
-        "error": error, "saved": request.query_params.get("saved") == "1"}, status_code=status_code)
+    return render(
+        request,
+        "staff/notifications.html",
+        {
+            "rows": notifications.list_notifications(db, user_id=user.id),
+            "unread": notifications.unread_count(db, user_id=user.id),
+            "prefs": form or {"email": prefs.email, "email_enabled": prefs.email_enabled},
+            "email_configured": bool(settings.smtp_host),
+            "kind_names": notifications.KIND_NAMES,
+            "error": error,
+            "saved": request.query_params.get("saved") == "1",
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("")
@@ -41,14 +56,27 @@ def read_all(db: SessionDep, user: StaffUser) -> Response:
 
 
 @router.post("/preferences")
-def save_preferences(request: Request, db: SessionDep, settings: SettingsDep, user: StaffUser,
-                     email: Annotated[str, Form()] = "", email_enabled: Annotated[str, Form()] = "") -> Response:
+def save_preferences(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: StaffUser,
+    email: Annotated[str, Form()] = "",
+    email_enabled: Annotated[str, Form()] = "",
+) -> Response:
     """Where e-mail copies go."""
     try:
         notifications.update_preferences(db, user_id=user.id, email=email, email_enabled=email_enabled)
     except ValidationFailed as exc:  # raised before anything is written
-        return _page(request, db, settings, user, error=exc, status_code=422,
-                     form={"email": email, "email_enabled": bool(email_enabled)})
+        return _page(
+            request,
+            db,
+            settings,
+            user,
+            error=exc,
+            status_code=422,
+            form={"email": email, "email_enabled": bool(email_enabled)},
+        )
     return RedirectResponse("/staff/notifications?saved=1#preferences", status_code=303)
 
 

@@ -19,17 +19,35 @@ from minyi.workflow import views
 from minyi.workflow.intake import submit_message
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
-SUBMIT_FIELDS = ("title", "body", "appeal_kind", "domain", "place_text", "is_public", "is_anonymous",
-                 "contact_name", "contact_phone", "contact_email", "contact_address", "submission_key")
+SUBMIT_FIELDS = (
+    "title",
+    "body",
+    "appeal_kind",
+    "domain",
+    "place_text",
+    "is_public",
+    "is_anonymous",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "contact_address",
+    "submission_key",
+)
 
 
-def _home(request: Request, db: SessionDep, *, form: dict[str, Any] | None = None,
-          error: ValidationFailed | None = None,
-          status_code: int = 200) -> Response:
+def _home(
+    request: Request,
+    db: SessionDep,
+    *,
+    form: dict[str, Any] | None = None,
+    error: ValidationFailed | None = None,
+    status_code: int = 200,
+) -> Response:
     recent = views.list_public_cases(db, filters=views.BoardFilters(status="closed"), per_page=5).items
     values = form or {"is_public": "on", "submission_key": secrets.token_urlsafe(16)}
-    return render(request, "public/home.html", {"form": values, "error": error, "recent": recent},
-                  status_code=status_code)
+    return render(
+        request, "public/home.html", {"form": values, "error": error, "recent": recent}, status_code=status_code
+    )
 
 
 @router.get("/")
@@ -46,13 +64,22 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Res
     form["is_public"] = form.get("is_public") or ""
     try:
         result = await run_in_threadpool(
-            submit_message, db, data=form, source="web", client_hash=client_hash(request),
-            rate_limit=settings.submit_rate_limit, rate_window_seconds=settings.submit_rate_window_seconds)
+            submit_message,
+            db,
+            data=form,
+            source="web",
+            client_hash=client_hash(request),
+            rate_limit=settings.submit_rate_limit,
+            rate_window_seconds=settings.submit_rate_window_seconds,
+        )
     except ValidationFailed as exc:  # raised before anything is written
         return _home(request, db, form=form, error=exc, status_code=422)
     analyse_after_commit(request, result.message.id)
-    return render(request, "public/submitted.html", {"case": result.case, "token": result.tracking_token,
-                                                     "track_url": f"/track/{result.tracking_token}"})
+    return render(
+        request,
+        "public/submitted.html",
+        {"case": result.case, "token": result.tracking_token, "track_url": f"/track/{result.tracking_token}"},
+    )
 
 
 @router.get("/board")
@@ -60,8 +87,7 @@ def board(request: Request, db: SessionDep) -> Response:
     """The public board with filters, search and pagination."""
     filters = views.parse_board_filters(dict(request.query_params))
     page = views.list_public_cases(db, filters=filters)
-    return render(request, "public/board.html", {"page": page, "filters": filters,
-                                                 "departments": department_tree(db)})
+    return render(request, "public/board.html", {"page": page, "filters": filters, "departments": department_tree(db)})
 
 
 @router.get("/cases/{case_id}")
@@ -75,14 +101,23 @@ def track(request: Request, db: SessionDep, token: str) -> Response:
     """The citizen's private page: progress, reply, rating, reopen."""
     case = views.case_by_token(db, token)
     view = views.case_view(db, case, public_only=True)
-    return render(request, "public/track.html", {
-        "view": view, "token": token, "reopen_refusal": workflow.reopen_refusal(db, case),
-        "contact": case.message.contact, **privacy.track_context(db, case)})
+    return render(
+        request,
+        "public/track.html",
+        {
+            "view": view,
+            "token": token,
+            "reopen_refusal": workflow.reopen_refusal(db, case),
+            "contact": case.message.contact,
+            **privacy.track_context(db, case),
+        },
+    )
 
 
 @router.post("/track/{token}/rate")
-def rate(db: SessionDep, token: str, level: Annotated[str, Form()] = "",
-         comment: Annotated[str, Form()] = "") -> Response:
+def rate(
+    db: SessionDep, token: str, level: Annotated[str, Form()] = "", comment: Annotated[str, Form()] = ""
+) -> Response:
     """满意度评价."""
     workflow.rate(db, case=views.case_by_token(db, token), level=level, comment=comment)
     return RedirectResponse(f"/track/{token}#rating", status_code=303)

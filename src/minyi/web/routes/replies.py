@@ -32,8 +32,11 @@ def reply_check(request: Request, db: SessionDep, user: StaffUser, case_id: str,
     """The check of a draft reply, with the draft again and a publish button (works without JavaScript)."""
     actor = Actor.from_user(user)
     result = replies.check_reply(db, case_id=case_id, body=body, actor=actor)
-    return render(request, "staff/reply_check.html", {"case": load_case(db, case_id), "draft": body,
-                                                      "result": result, "check": result.check})
+    return render(
+        request,
+        "staff/reply_check.html",
+        {"case": load_case(db, case_id), "draft": body, "result": result, "check": result.check},
+    )
 
 
 @router.get("/cases/{case_id}/reply-templates")
@@ -47,11 +50,22 @@ def case_templates(request: Request, db: SessionDep, user: StaffUser, case_id: s
 
 def _templates_page(request: Request, db: SessionDep, actor: Actor, **extra: Any) -> Response:
     status = extra.pop("status_code", 200)
-    departments = [n for n in department_tree(db, active_only=True)
-                   if actor.role == Role.ADMIN or n.department.id == actor.department_id]
-    return render(request, "staff/reply_templates.html", {
-        "templates": replies.templates_for_manager(db, actor=actor), "departments": departments,
-        "is_admin": actor.role == Role.ADMIN, **extra}, status_code=status)
+    departments = [
+        n
+        for n in department_tree(db, active_only=True)
+        if actor.role == Role.ADMIN or n.department.id == actor.department_id
+    ]
+    return render(
+        request,
+        "staff/reply_templates.html",
+        {
+            "templates": replies.templates_for_manager(db, actor=actor),
+            "departments": departments,
+            "is_admin": actor.role == Role.ADMIN,
+            **extra,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/reply-templates")
@@ -61,8 +75,15 @@ def templates_page(request: Request, db: SessionDep, user: StaffUser) -> Respons
 
 
 @router.post("/reply-templates")
-def create_template(request: Request, db: SessionDep, user: StaffUser, title: Text = "", body: Text = "",
-                    department_id: Text = "", appeal_kind: Text = "") -> Response:
+def create_template(
+    request: Request,
+    db: SessionDep,
+    user: StaffUser,
+    title: Text = "",
+    body: Text = "",
+    department_id: Text = "",
+    appeal_kind: Text = "",
+) -> Response:
     """Save a new template and show its check."""
     actor = _template_manager(user)
     form = {"title": title, "body": body, "department_id": department_id, "appeal_kind": appeal_kind}
@@ -74,13 +95,21 @@ def create_template(request: Request, db: SessionDep, user: StaffUser, title: Te
 
 
 @router.post("/reply-templates/{template_id}")
-def update_template(request: Request, db: SessionDep, user: StaffUser, template_id: str, title: Text = "",
-                    body: Text = "", appeal_kind: Text = "") -> Response:
+def update_template(
+    request: Request,
+    db: SessionDep,
+    user: StaffUser,
+    template_id: str,
+    title: Text = "",
+    body: Text = "",
+    appeal_kind: Text = "",
+) -> Response:
     """Change a template and show its check."""
     actor = _template_manager(user)
     try:
-        saved = replies.update_template(db, actor=actor, template_id=template_id, appeal_kind=appeal_kind,
-                                        title=title, body=body)
+        saved = replies.update_template(
+            db, actor=actor, template_id=template_id, appeal_kind=appeal_kind, title=title, body=body
+        )
     except ValidationFailed as exc:
         return _templates_page(request, db, actor, error=exc.message, status_code=422)
     return _templates_page(request, db, actor, saved=saved)

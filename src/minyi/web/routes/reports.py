@@ -27,19 +27,23 @@ def _document(html: str) -> HTMLResponse:
 @router.get("")
 def report_list(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """Past reports, newest first, and a form to build one for any period."""
-    return render(request, "reports/index.html", {"reports": reports.list_reports(db), "error": None,
-                                                  "period": ""})
+    return render(request, "reports/index.html", {"reports": reports.list_reports(db), "error": None, "period": ""})
 
 
 @router.post("")
-def generate(request: Request, db: SessionDep, user: SupervisorUser,
-             period: Annotated[str, Form(max_length=40)] = "") -> Response:
+def generate(
+    request: Request, db: SessionDep, user: SupervisorUser, period: Annotated[str, Form(max_length=40)] = ""
+) -> Response:
     """Build (or rebuild) and keep the report of a period."""
     try:
         parsed = parse_period(period)
     except ValidationFailed as exc:
-        return render(request, "reports/index.html", {"reports": reports.list_reports(db), "error": exc,
-                                                      "period": period}, status_code=422)
+        return render(
+            request,
+            "reports/index.html",
+            {"reports": reports.list_reports(db), "error": exc, "period": period},
+            status_code=422,
+        )
     reports.store_report(db, period=parsed, replace=True)
     return RedirectResponse(f"/staff/reports/{parsed.key}", status_code=303)
 
@@ -57,8 +61,11 @@ def stored_xlsx(db: SessionDep, user: SupervisorUser, period: str) -> Response:
     stored = reports.stored_report(db, period=period)
     if stored is None:
         raise NotFound("这一期的报告还没有生成")
-    return Response(stored.xlsx, media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="minyi-report-{stored.period}.xlsx"'})
+    return Response(
+        stored.xlsx,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="minyi-report-{stored.period}.xlsx"'},
+    )
 
 
 @router.get("/{period}")

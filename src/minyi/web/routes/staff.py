@@ -26,8 +26,12 @@ from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import perform
 
 router = APIRouter(prefix="/staff")
-HOME_BY_ROLE = {Role.COORDINATOR: "/staff/inbox", Role.HANDLER: "/staff/department",
-                Role.SUPERVISOR: "/staff/supervise", Role.ADMIN: "/staff/admin"}
+HOME_BY_ROLE = {
+    Role.COORDINATOR: "/staff/inbox",
+    Role.HANDLER: "/staff/department",
+    Role.SUPERVISOR: "/staff/supervise",
+    Role.ADMIN: "/staff/admin",
+}
 
 
 def _safe_next(target: str) -> str:
@@ -58,22 +62,27 @@ def staff_home(user: StaffUser) -> Response:
 @router.get("/inbox")
 def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Response:
     """New and returned messages to triage."""
-    return render(request, "staff/inbox.html", {"rows": inbox.coordinator_inbox(db),
-                                                "departments": department_tree(db, active_only=True)})
+    return render(
+        request,
+        "staff/inbox.html",
+        {"rows": inbox.coordinator_inbox(db), "departments": department_tree(db, active_only=True)},
+    )
 
 
 @router.get("/department")
 def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Response:
     """The handler's department's cases."""
-    return render(request, "staff/department.html",
-                  {"rows": inbox.department_inbox(db, department_id=user.own_department_id)})
+    return render(
+        request, "staff/department.html", {"rows": inbox.department_inbox(db, department_id=user.own_department_id)}
+    )
 
 
 @router.get("/supervise")
 def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """Overdue and near-deadline cases across departments, and pending extensions."""
-    return render(request, "staff/supervise.html", {"rows": inbox.deadline_watch(db),
-                                                    "extensions": inbox.pending_extensions(db)})
+    return render(
+        request, "staff/supervise.html", {"rows": inbox.deadline_watch(db), "extensions": inbox.pending_extensions(db)}
+    )
 
 
 @router.get("/cases/{case_id}")
@@ -81,10 +90,20 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
     """The whole case for staff: message, contact data (the view is audited), full event log, allowed actions."""
     page = staff_case_page(db, user=user, case_id=case_id)
     audit.record(user=user, case=page.case, what="case_page")
-    return render(request, "staff/case.html", {
-        "similar": page.similar, "hot_issue": page.hot_issue, "view": page.view, "analysis": page.analysis,
-        "deadline": page.deadline, "actions": page.actions, "departments": page.departments,
-        "extensions": page.extensions})
+    return render(
+        request,
+        "staff/case.html",
+        {
+            "similar": page.similar,
+            "hot_issue": page.hot_issue,
+            "view": page.view,
+            "analysis": page.analysis,
+            "deadline": page.deadline,
+            "actions": page.actions,
+            "departments": page.departments,
+            "extensions": page.extensions,
+        },
+    )
 
 
 @router.post("/cases/{case_id}/actions/{action}")
@@ -93,10 +112,12 @@ async def case_action(request: Request, db: SessionDep, user: StaffUser, case_id
     if user.role is Role.CITIZEN:
         raise PermissionDenied("无权操作")
     fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action,
-                            fields=fields)
+    await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action, fields=fields)
     back = {"accept": f"/staff/cases/{case_id}"}.get(action)
     if back is None:
-        back = HOME_BY_ROLE.get(user.role, "/staff") if action in {"assign", "reject", "merge", "return"} \
+        back = (
+            HOME_BY_ROLE.get(user.role, "/staff")
+            if action in {"assign", "reject", "merge", "return"}
             else f"/staff/cases/{case_id}"
+        )
     return RedirectResponse(back, status_code=303)

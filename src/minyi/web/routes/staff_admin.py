@@ -24,20 +24,32 @@ router = APIRouter(prefix="/staff/admin")
 @router.get("")
 def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str = "") -> Response:
     """Departments, users and settings on one page."""
-    return render(request, "staff/admin.html", {
-        "tree": departments.department_tree(db), "users": accounts.list_users(db),
-        "deadline_days": config.get_setting(db, "deadline_days"),
-        "auto_close_days": config.get_setting(db, "auto_close_days"),
-        "reopen_window_days": config.get_setting(db, "reopen_window_days"),
-        "roles": accounts.STAFF_ROLES, "created": created})
+    return render(
+        request,
+        "staff/admin.html",
+        {
+            "tree": departments.department_tree(db),
+            "users": accounts.list_users(db),
+            "deadline_days": config.get_setting(db, "deadline_days"),
+            "auto_close_days": config.get_setting(db, "auto_close_days"),
+            "reopen_window_days": config.get_setting(db, "reopen_window_days"),
+            "roles": accounts.STAFF_ROLES,
+            "created": created,
+        },
+    )
 
 
 @router.post("/departments")
 async def create_department(request: Request, db: SessionDep, user: AdminUser) -> Response:
     """Add a department."""
     form = await request.form()
-    departments.create_department(db, name=form.get("name"), parent_id=form.get("parent_id"),
-                                  domains=form.getlist("domains"), keywords=form.get("keywords"))
+    departments.create_department(
+        db,
+        name=form.get("name"),
+        parent_id=form.get("parent_id"),
+        domains=form.getlist("domains"),
+        keywords=form.get("keywords"),
+    )
     return RedirectResponse("/staff/admin#departments", status_code=303)
 
 
@@ -45,21 +57,38 @@ async def create_department(request: Request, db: SessionDep, user: AdminUser) -
 async def update_department(request: Request, db: SessionDep, user: AdminUser, department_id: str) -> Response:
     """Change a department's domains, keywords or activity."""
     form = await request.form()
-    departments.update_department(db, department_id=department_id, domains=form.getlist("domains"),
-                                  keywords=form.get("keywords"), is_active=bool_field(form.get("is_active")))
+    departments.update_department(
+        db,
+        department_id=department_id,
+        domains=form.getlist("domains"),
+        keywords=form.get("keywords"),
+        is_active=bool_field(form.get("is_active")),
+    )
     return RedirectResponse("/staff/admin#departments", status_code=303)
 
 
 @router.post("/users")
-async def create_user(request: Request, user: AdminUserOutsideWrite, username: Annotated[str, Form()] = "",
-                      display_name: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "",
-                      department_id: Annotated[str, Form()] = "") -> Response:
+async def create_user(
+    request: Request,
+    user: AdminUserOutsideWrite,
+    username: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    department_id: Annotated[str, Form()] = "",
+) -> Response:
     """Add a staff account with a random password, shown once to the admin."""
     password = accounts.generate_password()
     password_hash = await run_in_threadpool(accounts.hash_password, password)  # before the write transaction
     with transaction(app_state(request).session_factory) as db:
-        created = accounts.create_user(db, username=username, display_name=display_name, password=password,
-                                       role=role, department_id=department_id, password_hash=password_hash)
+        created = accounts.create_user(
+            db,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=role,
+            department_id=department_id,
+            password_hash=password_hash,
+        )
     return render(request, "staff/user_created.html", {"created": created, "password": password})
 
 
@@ -74,7 +103,10 @@ def set_active(db: SessionDep, user: AdminUser, user_id: str, active: Annotated[
 async def update_settings(request: Request, db: SessionDep, user: AdminUser) -> Response:
     """Deadline days per appeal kind, auto-close and reopen windows."""
     form = await request.form()
-    config.update_settings(db, deadline_days={k: form.get(f"deadline_{k}") for k in APPEAL_KINDS},
-                           auto_close_days=form.get("auto_close_days"),
-                           reopen_window_days=form.get("reopen_window_days"))
+    config.update_settings(
+        db,
+        deadline_days={k: form.get(f"deadline_{k}") for k in APPEAL_KINDS},
+        auto_close_days=form.get("auto_close_days"),
+        reopen_window_days=form.get("reopen_window_days"),
+    )
     return RedirectResponse("/staff/admin#settings", status_code=303)

@@ -20,6 +20,8 @@ from minyi.web.templating import render
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
 api_router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
@@ -30,15 +32,25 @@ def _one_decimal(value: float) -> str:
 
 # The columns of stats/_macros.html's figure_table, in order, with how each is shown.
 _COLUMNS: tuple[tuple[str, Callable[[Any], str]], ...] = (
-    ("received", str), ("replied", str), ("reply_rate", _pct), ("on_time_rate", _pct), ("avg_days", _one_decimal),
-    ("p90_days", str), ("satisfaction_rate", _pct), ("reopen_rate", _pct), ("extensions", str), ("escalated", str),
-    ("overdue_open", str))
+    ("received", str),
+    ("replied", str),
+    ("reply_rate", _pct),
+    ("on_time_rate", _pct),
+    ("avg_days", _one_decimal),
+    ("p90_days", str),
+    ("satisfaction_rate", _pct),
+    ("reopen_rate", _pct),
+    ("extensions", str),
+    ("escalated", str),
+    ("overdue_open", str),
+)
 
 
 def cells(figures: Figures) -> list[tuple[str, str]]:
     """A table row's (raw value, shown text) in the columns' order; "—" where a figure is undefined."""
-    return [("", "—") if (value := getattr(figures, key)) is None else (str(value), show(value))
-            for key, show in _COLUMNS]
+    return [
+        ("", "—") if (value := getattr(figures, key)) is None else (str(value), show(value)) for key, show in _COLUMNS
+    ]
 
 
 def _report(request: Request, db: SessionDep) -> StatsReport:
@@ -49,14 +61,20 @@ def _report(request: Request, db: SessionDep) -> StatsReport:
 def stats_page(request: Request, db: SessionDep) -> Response:
     """Messages, replies, timeliness and satisfaction per department and period, with charts and tables."""
     params = dict(request.query_params)
-    context: dict[str, Any] = {"params": params, "departments": department_tree(db), "granularities": GRANULARITIES,
-                               "today": china_today(), "cells": cells}
+    context: dict[str, Any] = {
+        "params": params,
+        "departments": department_tree(db),
+        "granularities": GRANULARITIES,
+        "today": china_today(),
+        "cells": cells,
+    }
     try:
         report = _report(request, db)
     except ValidationFailed as exc:  # the form comes back with the message; nothing to show yet
         return render(request, "stats/index.html", context | {"error": exc, "report": None}, status_code=422)
-    return render(request, "stats/index.html", context | {"report": report, "error": None,
-                                                           "query_string": request.url.query})
+    return render(
+        request, "stats/index.html", context | {"report": report, "error": None, "query_string": request.url.query}
+    )
 
 
 def _download(report: StatsReport, content: bytes, media_type: str, suffix: str) -> Response:
@@ -64,8 +82,9 @@ def _download(report: StatsReport, content: bytes, media_type: str, suffix: str)
     name = f"minyi-stats-{q.start.isoformat()}_{q.end.isoformat()}"
     if q.department_id:
         name += f"-dept{q.department_id}"
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{suffix}"'})
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}.{suffix}"'}
+    )
 
 
 @router.get("/stats.csv")
@@ -84,8 +103,11 @@ def stats_xlsx(request: Request, db: SessionDep) -> Response:
 
 
 DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
-STATS_QUERY = query_parameters(**{"from": DATE_OR_EMPTY, "to": DATE_OR_EMPTY}, by=choices(GRANULARITIES),
-                               department_id=integer_or_empty(0, 999_999_999))
+STATS_QUERY = query_parameters(
+    **{"from": DATE_OR_EMPTY, "to": DATE_OR_EMPTY},
+    by=choices(GRANULARITIES),
+    department_id=integer_or_empty(0, 999_999_999),
+)
 
 
 @api_router.get("/stats", responses=errors(404, 422), openapi_extra=STATS_QUERY)

@@ -17,28 +17,56 @@ from minyi.web.templating import render
 router = APIRouter(prefix="/staff/watches")
 
 
-def _list(request: Request, db: SessionDep, user: StaffUser, *, form: dict[str, str], error: Any = None,
-          status_code: int = 200) -> Response:
-    return render(request, "watches/index.html", {
-        "watches": watches.list_watches(db, user=user), "kinds": watches.KINDS, "domains": DOMAINS,
-        "hot_issues": current_hot_issues(db), "form": form, "error": error}, status_code=status_code)
+def _list(
+    request: Request,
+    db: SessionDep,
+    user: StaffUser,
+    *,
+    form: dict[str, str],
+    error: Any = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "watches/index.html",
+        {
+            "watches": watches.list_watches(db, user=user),
+            "kinds": watches.KINDS,
+            "domains": DOMAINS,
+            "hot_issues": current_hot_issues(db),
+            "form": form,
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("")
 def watch_list(request: Request, db: SessionDep, user: StaffUser, kind: str = "", value: str = "") -> Response:
     """My watches and a form to add one (`?kind=place&value=A市` fills it in)."""
-    return _list(request, db, user, form={"kind": kind[:20], "value": value[:watches.MAX_VALUE]})
+    return _list(request, db, user, form={"kind": kind[:20], "value": value[: watches.MAX_VALUE]})
 
 
 @router.post("")
-def watch_create(request: Request, db: SessionDep, user: StaffUser, kind: Annotated[str, Form(max_length=20)] = "",
-                 value: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def watch_create(
+    request: Request,
+    db: SessionDep,
+    user: StaffUser,
+    kind: Annotated[str, Form(max_length=20)] = "",
+    value: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     """Save a watch."""
     try:
         watch = watches.create_watch(db, user=user, kind=kind, value=value)
     except (ValidationFailed, Conflict) as exc:
-        return _list(request, db, user, form={"kind": kind, "value": value[:watches.MAX_VALUE]}, error=exc,
-                     status_code=exc.status_code)
+        return _list(
+            request,
+            db,
+            user,
+            form={"kind": kind, "value": value[: watches.MAX_VALUE]},
+            error=exc,
+            status_code=exc.status_code,
+        )
     return RedirectResponse(f"/staff/watches/{watch.id}", status_code=303)
 
 
