@@ -33,6 +33,10 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from minyi.nlp._aliases import resolve_aliases
+from minyi.nlp._concepts import kinds_disagree, kinds_matrix
+from minyi.nlp._merge import merge_groups
+from minyi.nlp._organisations import clashing_organisations, organisations, organisations_clash
 from minyi.nlp._textvec import HashedTfidf, split_title
 from minyi.nlp.dedup import NearDuplicateDetector
 
@@ -42,6 +46,7 @@ _ANON_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
 _OPENING_CHARS = 300  # places are read from the title and this many characters of the body
 _MAX_LINKAGE = 3000  # bigger linked sets are first split by their weakest links (linkage is O(m^2))
 _PAIR_ROWS = 5_000  # rows per block when counting shared keys
+_KINDS_TRUSTED = 0.1  # under this problem similarity, a shared place links only messages of one kind
 
 
 @dataclass(frozen=True)
@@ -92,17 +97,6 @@ def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> M
     return MessagePlaces(frozenset(primary), frozenset(fine_title | fine_opening | extra_names),
                          frozenset(strong), frozenset(districts), frozenset(cities), tuple(names),
                          frozenset(orgs))
-
-
-_ORGANISATION = re.compile(
-    r"(?:[A-Za-z0-9]{1,6}|[\u4e00-\u9fff]{2,6}?)(?:车贷|财富|金服|有限公司|公司|集团|学院|大学|中学|小学|幼儿园|医院|驾校)"
-)
-
-
-def organisations(title: str) -> set[str]:
-    """Names of companies, platforms, schools and hospitals in a title (58车贷, 涉外经济学院 …)."""
-    title = _ANON_ADMIN.sub(" ", title)
-    return {m.group(0) for m in _ORGANISATION.finditer(title) if len(m.group(0)) >= 4}
 
 
 def mask_places(text: str, places: MessagePlaces) -> str:
@@ -168,8 +162,10 @@ class PairScorer:
     _BATCH = 50_000
 
     def __init__(self, problem: csr_matrix, places: Sequence[MessagePlaces], start: np.ndarray,
-                 end: np.ndarray, *, place_bonus: float, max_days: float, weak_place_factor: float = 1 / 3) -> None:
-        self.problem, self.start, self.end = problem, start, end
+                 end: np.ndarray, *, place_bonus: float, max_days: float, weak_place_factor: float = 1 / 3,
+                 min_problem: float = 0.0, kinds: np.ndarray | None = None) -> None:
+        self.problem, self.start, self.end, self.min_problem = problem, start, end, min_problem
+        self.kinds = kinds if kinds is not None else np.zeros((problem.shape[0], 1), dtype=bool)
         self.place_bonus, self.max_days, self.weak_place_factor = place_bonus, max_days, weak_place_factor
         vocab: dict[str, int] = {}
         self.sets = {
@@ -182,6 +178,9 @@ class PairScorer:
             "districts": _Sets([p.districts for p in places], vocab),
             "orgs": _Sets([p.organisations for p in places], vocab),
             "orgs_suffixes": _Sets([_suffixes(p.organisations) for p in places], vocab),
+            "clashing_orgs": _Sets([clashing_organisations(p.organisations) for p in places], vocab),
+            "clashing_orgs_suffixes": _Sets([_suffixes(clashing_organisations(p.organisations)) for p in places],
+                                            vocab),
         }
         self.right = {name: s.right() for name, s in self.sets.items()}
         self.has_primary, self.has_district = self.sets["primary"].nonempty, self.sets["districts"].nonempty
@@ -210,8 +209,18 @@ class PairScorer:
         """Both titles name the same company, platform, school or hospital (58车贷, 涉外经济学院)."""
         return self._overlap("orgs", "orgs_suffixes", i, j) | self._overlap("orgs_suffixes", "orgs", i, j)
 
+    def organisations_clash(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Both name a school, hospital or platform, and none of one is named by the other."""
+        both = self.sets["clashing_orgs"].nonempty[i] & self.sets["clashing_orgs"].nonempty[j]
+        shared = (self._overlap("clashing_orgs", "clashing_orgs_suffixes", i, j)
+                  | self._overlap("clashing_orgs_suffixes", "clashing_orgs", i, j))
+        return both & ~shared
+
     def _adjust(self, text: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Add the place bonus, zero the pairs whose places clash or whose periods lie too far apart."""
+        """Add the place bonus, zero the pairs whose places or organisations clash or whose periods lie
+        too far apart. The bonus needs a problem similarity of at least ``min_problem``: a shared place
+        alone does not make one issue of a manhole cover and gambling machines at one address, nor
+        does it when the two messages name kinds of problem (``_concepts``) and share none."""
         shared = self.shared_place(i, j)
         strong = np.zeros(len(i), dtype=bool)
         strong[shared] = self.shared_strong_place(i[shared], j[shared])
@@ -221,8 +230,12 @@ class PairScorer:
         district_clash = self.has_district[i] & self.has_district[j] & ~self._overlap("districts", "districts", i, j)
         gap = np.maximum(0.0, np.maximum(self.start[i] - self.end[j], self.start[j] - self.end[i]))
         shared |= organisation
+        clash = (both_fine | district_clash) & ~shared
+        one_kind = (text >= _KINDS_TRUSTED) | ~kinds_disagree(self.kinds[i], self.kinds[j])
+        shared &= (text >= self.min_problem) & one_kind
         out = text + self.place_bonus * np.where(strong, 1.0, self.weak_place_factor) * shared
-        out[(both_fine | district_clash) & ~shared] = 0.0
+        out[clash] = 0.0
+        out[self.organisations_clash(i, j)] = 0.0
         out[gap > self.max_days] = 0.0
         return out
 
@@ -361,7 +374,8 @@ class IssueGrouper:
     def __init__(self, *, threshold: float = 0.2, place_bonus: float = 0.15, max_days: float = 365.0,
                  linkage_threshold: float | None = None, duplicate_threshold: float = 0.5,
                  keys_per_message: int = 6, min_shared_keys: int = 2, max_block: int = 400,
-                 progress: bool = False) -> None:
+                 min_problem: float = 0.04, merge_threshold: float | None = 0.1,
+                 weak_merge_threshold: float = 0.25, progress: bool = False) -> None:
         self.threshold = threshold
         self.linkage_threshold = linkage_threshold
         self.place_bonus = place_bonus
@@ -370,12 +384,16 @@ class IssueGrouper:
         self.keys_per_message = keys_per_message
         self.min_shared_keys = min_shared_keys
         self.max_block = max_block
+        self.min_problem = min_problem
+        self.merge_threshold = merge_threshold
+        self.weak_merge_threshold = weak_merge_threshold
         self.progress = progress
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {k: getattr(self, k) for k in ("threshold", "place_bonus", "max_days", "linkage_threshold",
                                               "duplicate_threshold", "min_shared_keys",
-                                              "keys_per_message", "max_block", "progress")}
+                                              "keys_per_message", "max_block", "min_problem",
+                                              "merge_threshold", "weak_merge_threshold", "progress")}
 
     def set_params(self, **params: object) -> IssueGrouper:
         for key, value in params.items():
@@ -404,6 +422,9 @@ class IssueGrouper:
         start, end = _cluster_periods(day, rep_of, len(reps))
         rep_places = [message_places(texts[r], known[r], extractor=extractor)
                       for r in _progress(reps, self.progress, "places")]
+        rep_titles, rep_bodies = zip(*(split_title(texts[r]) for r in reps), strict=True) if len(reps) else ((), ())
+        rep_places = resolve_aliases(rep_places, rep_titles)
+        kinds = kinds_matrix(rep_titles, rep_bodies)
         clock.lap("places")
         problem = HashedTfidf().fit_transform([mask_places(texts[r], p) for r, p in zip(reps, rep_places,
                                                                                           strict=True)])
@@ -412,7 +433,7 @@ class IssueGrouper:
                                max_block=self.max_block, min_shared=self.min_shared_keys)
         clock.lap("candidate pairs")
         scorer = PairScorer(problem, rep_places, start, end, place_bonus=self.place_bonus,
-                            max_days=self.max_days)
+                            max_days=self.max_days, min_problem=self.min_problem, kinds=kinds)
         scores = scorer.score(i, j)
         linked = scores >= self.threshold
         clock.lap("pair scores")
@@ -420,6 +441,11 @@ class IssueGrouper:
         rep_labels = cluster_links(len(reps), i[linked], j[linked], scorer, threshold=cut,
                                    edge_scores=scores[linked])
         clock.lap("clusters")
+        if self.merge_threshold is not None:
+            rep_labels = merge_groups(rep_labels, problem, rep_places, rep_titles, kinds, start, end,
+                                      threshold=self.merge_threshold, weak_threshold=self.weak_merge_threshold,
+                                      max_days=self.max_days)
+            clock.lap("merge groups")
         self.labels_ = rep_labels[rep_of]
         self.duplicate_labels_ = dup
         self.representatives_ = reps
@@ -460,7 +486,10 @@ def _title_places_cache(texts: Sequence[str], known: Sequence[Iterable[str]], ex
 
 
 def places_clash(a: MessagePlaces, b: MessagePlaces) -> bool:
-    """Both name fine places (or districts) and none of one matches the other (see PairScorer)."""
+    """Both name fine places (or districts) and none of one matches the other, or both name a school,
+    hospital or platform and none of one is named by the other (see PairScorer)."""
+    if organisations_clash(clashing_organisations(a.organisations), clashing_organisations(b.organisations)):
+        return True
     shared = any(bool(x.primary_fine & _suffixes(y.all_fine) or _suffixes(x.primary_fine) & y.all_fine)
                  for x, y in ((a, b), (b, a)))
     if shared:
