@@ -136,8 +136,10 @@ def bench_converters(messages: list[tuple[str, str]]) -> None:
     seconds = best_of(1, lambda: [native.convert(t) for t in texts])
     chars = sum(map(len, texts))
     print(f"OpenCC C++ t2s            {chars / seconds:11.0f} chars/s")
-    for module, make in (("zhconv", lambda m: lambda t: m.convert(t, "zh-hans")),
-                         ("hanziconv", lambda m: m.HanziConv.toSimplified)):
+    for module, make in (
+        ("zhconv", lambda m: lambda t: m.convert(t, "zh-hans")),
+        ("hanziconv", lambda m: m.HanziConv.toSimplified),
+    ):
         try:
             convert = make(importlib.import_module(module))
         except ImportError:
@@ -145,8 +147,10 @@ def bench_converters(messages: list[tuple[str, str]]) -> None:
         seconds = best_of(1, lambda convert=convert: [convert(t) for t in texts])
         print(f"{module} (pure Python)     {chars / seconds:11.0f} chars/s")
         return
-    print("pure-Python converter     not installed: not measured (opencc-python-reimplemented installs the same "
-          "`opencc` module as the C++ binding, so it cannot sit beside it)")
+    print(
+        "pure-Python converter     not installed: not measured (opencc-python-reimplemented installs the same "
+        "`opencc` module as the C++ binding, so it cannot sit beside it)"
+    )
 
 
 def main() -> None:

@@ -95,8 +95,10 @@ class PerturbedCorpus:
         for start in range(0, self.n, CHUNK):
             began, cpu_began = time.perf_counter(), time.process_time()
             rng = random.Random(self.seed * 1_000_003 + start)
-            chunk = [perturb(self.originals[s], rng, **self.perturbation)
-                     for s in self.sources[start : start + CHUNK].tolist()]
+            chunk = [
+                perturb(self.originals[s], rng, **self.perturbation)
+                for s in self.sources[start : start + CHUNK].tolist()
+            ]
             self.generation_seconds += time.perf_counter() - began
             self.generation_cpu_seconds += time.process_time() - cpu_began
             yield from chunk
@@ -186,10 +188,14 @@ def main() -> None:
     ours_cpu = time.process_time() - cpu_began - corpus.generation_cpu_seconds
     learned_mb = sum(getattr(detector, k).nbytes for k in ("signatures_", "band_keys_", "band_order_", "labels_"))
     quality = cluster_quality(detector.labels_, corpus.sources)
-    print(f"ours: {ours:.1f} s wall, {ours_cpu:.1f} s CPU for {args.n:,} messages ({args.n / ours:,.0f} msg/s; "
-          f"generation {corpus.generation_seconds:.1f} s excluded); near duplicates {detector.n_duplicates_:,}")
-    print(f"memory: peak RSS {peak_rss_mb():.0f} MB (before fit {rss_before:.0f} MB); learned arrays "
-          f"{learned_mb / 2**20:.0f} MB (signatures {detector.signatures_.nbytes / 2**20:.0f} MB)")
+    print(
+        f"ours: {ours:.1f} s wall, {ours_cpu:.1f} s CPU for {args.n:,} messages ({args.n / ours:,.0f} msg/s; "
+        f"generation {corpus.generation_seconds:.1f} s excluded); near duplicates {detector.n_duplicates_:,}"
+    )
+    print(
+        f"memory: peak RSS {peak_rss_mb():.0f} MB (before fit {rss_before:.0f} MB); learned arrays "
+        f"{learned_mb / 2**20:.0f} MB (signatures {detector.signatures_.nbytes / 2**20:.0f} MB)"
+    )
     print("quality: " + ", ".join(f"{k} {v:,.3f}" if v < 10 else f"{k} {v:,.0f}" for k, v in quality.items()))
 
     subset = PerturbedCorpus(originals, args.baseline_n, seed=args.seed + 1).take(args.baseline_n)
@@ -198,18 +204,22 @@ def main() -> None:
     began = time.process_time()
     ours_subset = NearDuplicateDetector().fit(subset)
     ours_subset_seconds = time.process_time() - began
-    print(f"naive baseline (pairwise TF-IDF cosine >= 0.7, char 3-grams): {naive:.1f} s CPU on {args.baseline_n:,} "
-          f"({naive_pairs:,} pairs; ours {ours_subset_seconds:.2f} s CPU, {ours_subset.n_duplicates_:,} near "
-          f"duplicates) -> extrapolated {extrapolated:,.0f} s ({extrapolated / 3600:.1f} h) for {args.n:,}; "
-          f"ratio naive/ours (CPU) {extrapolated / ours_cpu:,.0f}x")
+    print(
+        f"naive baseline (pairwise TF-IDF cosine >= 0.7, char 3-grams): {naive:.1f} s CPU on {args.baseline_n:,} "
+        f"({naive_pairs:,} pairs; ours {ours_subset_seconds:.2f} s CPU, {ours_subset.n_duplicates_:,} near "
+        f"duplicates) -> extrapolated {extrapolated:,.0f} s ({extrapolated / 3600:.1f} h) for {args.n:,}; "
+        f"ratio naive/ours (CPU) {extrapolated / ours_cpu:,.0f}x"
+    )
     small = subset[: args.datasketch_n]
     sketch_seconds = datasketch_seconds(small)
     began = time.process_time()
     NearDuplicateDetector().fit(small)
     ours_small = time.process_time() - began
-    print(f"datasketch MinHash+LSH (64 perm): {sketch_seconds:.2f} s CPU on {len(small):,} "
-          f"-> {sketch_seconds * args.n / len(small):,.0f} s extrapolated; ours {ours_small:.2f} s CPU on the same; "
-          f"ratio {sketch_seconds / ours_small:.0f}x")
+    print(
+        f"datasketch MinHash+LSH (64 perm): {sketch_seconds:.2f} s CPU on {len(small):,} "
+        f"-> {sketch_seconds * args.n / len(small):,.0f} s extrapolated; ours {ours_small:.2f} s CPU on the same; "
+        f"ratio {sketch_seconds / ours_small:.0f}x"
+    )
 
 
 if __name__ == "__main__":

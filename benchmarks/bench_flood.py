@@ -72,11 +72,13 @@ def describe(name: str, tally: Tally) -> str:
     times = [t * 1000 for t in tally.submit_seconds]
     logins = tally.count("login")
     login_statuses = ", ".join(f"{s}: {n}" for (k, s), n in sorted(tally.statuses.items(), key=str) if k == "login")
-    return (f"  {name:<17}: submissions p50 {percentile(times, 50):7.0f} ms  p95 {percentile(times, 95):7.0f} ms  "
-            f"({len(times)} submissions, {tally.count('submit', statuses=lambda s: s in (200, 201))} stored; "
-            f"{logins} failed logins{' — ' + login_statuses if logins else ''}; "
-            f"{tally.count(statuses=lambda s: isinstance(s, int) and s >= 500)} answers 5xx, "
-            f"{len(tally.transport_errors)} connection errors)")
+    return (
+        f"  {name:<17}: submissions p50 {percentile(times, 50):7.0f} ms  p95 {percentile(times, 95):7.0f} ms  "
+        f"({len(times)} submissions, {tally.count('submit', statuses=lambda s: s in (200, 201))} stored; "
+        f"{logins} failed logins{' — ' + login_statuses if logins else ''}; "
+        f"{tally.count(statuses=lambda s: isinstance(s, int) and s >= 500)} answers 5xx, "
+        f"{len(tally.transport_errors)} connection errors)"
+    )
 
 
 def main() -> None:
@@ -93,15 +95,19 @@ def main() -> None:
     p95_quiet = percentile(quiet.submit_seconds, 95)
     p95_flood = percentile(flood.submit_seconds, 95)
     database = "PostgreSQL" if server.database_url.startswith("postgresql") else "SQLite"
-    print(f"submissions of {args.citizens} citizens every {args.pace:g} s, {args.seconds:g} s per phase, "
-          f"one `minyi serve` on {database}:")
+    print(
+        f"submissions of {args.citizens} citizens every {args.pace:g} s, {args.seconds:g} s per phase, "
+        f"one `minyi serve` on {database}:"
+    )
     print(describe("without the flood", quiet))
     print(describe(f"with {args.flooders} flooders", flood))
     ratio = p95_flood / p95_quiet
     verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
     print(f"  ratio of p95     : {ratio:7.2f}x (target <= {TARGET_RATIO:g}x: {verdict})")
-    print(f"  requests         : {quiet.requests + flood.requests} "
-          f"({quiet.requests} without the flood, {flood.requests} with it)")
+    print(
+        f"  requests         : {quiet.requests + flood.requests} "
+        f"({quiet.requests} without the flood, {flood.requests} with it)"
+    )
     errors = [*quiet.server_errors, *flood.server_errors, *quiet.transport_errors, *flood.transport_errors]
     for line in errors[:5]:
         print(f"  error: {line}")

@@ -46,12 +46,19 @@ def synthetic_rows(n: int) -> list[dict]:
     rows = []
     for i in range(n):
         sent = start + timedelta(hours=rng.randrange(24 * 365))
-        row = {"id": i, "user": f"U{i:06d}", "title": f"A{rng.randrange(1, 9)}区第{i}号路段路灯不亮",
-               "body": "路灯已经坏了两周，晚上出行很不方便，请尽快维修。" * rng.randrange(1, 6),
-               "time": f"{sent:%Y-%m-%d %H:%M:%S}", "likes": rng.randrange(20)}
+        row = {
+            "id": i,
+            "user": f"U{i:06d}",
+            "title": f"A{rng.randrange(1, 9)}区第{i}号路段路灯不亮",
+            "body": "路灯已经坏了两周，晚上出行很不方便，请尽快维修。" * rng.randrange(1, 6),
+            "time": f"{sent:%Y-%m-%d %H:%M:%S}",
+            "likes": rng.randrange(20),
+        }
         if i % 2:
-            row |= {"reply": f"您好，已安排维修。\nA{rng.randrange(1, 9)}区城市管理局",
-                    "reply_time": f"{sent + timedelta(days=rng.randrange(1, 30)):%Y-%m-%d %H:%M:%S}"}
+            row |= {
+                "reply": f"您好，已安排维修。\nA{rng.randrange(1, 9)}区城市管理局",
+                "reply_time": f"{sent + timedelta(days=rng.randrange(1, 30)):%Y-%m-%d %H:%M:%S}",
+            }
         rows.append(row)
     return rows
 
@@ -71,8 +78,9 @@ def ours(factory, path: Path, batch_size: int = ingest.DEFAULT_BATCH_SIZE, pause
     """One transaction per batch of `batch_size` rows (the command's default)."""
     start = time.perf_counter()
     with factory() as session:
-        report = ingest.import_file(session, path=path, source="bench", batch_size=batch_size,
-                                    pause_between_batches=pause)
+        report = ingest.import_file(
+            session, path=path, source="bench", batch_size=batch_size, pause_between_batches=pause
+        )
     assert report.written and not report.problems, report.problems[:3]
     return time.perf_counter() - start
 
@@ -91,7 +99,7 @@ def main() -> None:
     origin = "shared data" if args.data.is_dir() else "synthetic messages"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        head = write_jsonl(everything[:args.rows], folder / "head.jsonl")
+        head = write_jsonl(everything[: args.rows], folder / "head.jsonl")
         n = min(args.rows, len(everything))
         baseline = one_row_per_commit(fresh_factory(folder, "naive"), head)
         batched = ours(fresh_factory(folder, "ours"), head)

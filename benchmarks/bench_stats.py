@@ -36,6 +36,7 @@ PAGE = "/stats?from=2019-01-01&to=2019-12-31"
 
 # --- the server process ----------------------------------------------------------------------------------
 
+
 def _naive_load_facts(session, *, start, end):
     """The baseline: the cohort in one query, then each case's events with one query per case."""
     from sqlalchemy import select
@@ -45,9 +46,11 @@ def _naive_load_facts(session, *, start, end):
 
     facts = _cohort_only(session, start=start, end=end)
     for fact in facts:
-        rows = session.execute(select(CaseEvent.kind, CaseEvent.to_status, CaseEvent.created_at, CaseEvent.data)
-                               .where(CaseEvent.case_id == fact.case_id, CaseEvent.kind.in_(services.FOLDED_KINDS))
-                               .order_by(CaseEvent.created_at, CaseEvent.id))
+        rows = session.execute(
+            select(CaseEvent.kind, CaseEvent.to_status, CaseEvent.created_at, CaseEvent.data)
+            .where(CaseEvent.case_id == fact.case_id, CaseEvent.kind.in_(services.FOLDED_KINDS))
+            .order_by(CaseEvent.created_at, CaseEvent.id)
+        )
         for kind, to_status, created_at, data in rows:
             services._fold(fact, kind, to_status, created_at, data or {})
     return [fact.settle() for fact in facts]
@@ -63,12 +66,18 @@ def _cohort_only(session, *, start, end):
     from minyi.workflow.models import Case, CaseEvent
 
     low, high = china_days_utc(start, end)
-    cohort = select(CaseEvent.case_id).where(CaseEvent.kind == "submit", CaseEvent.created_at >= low,
-                                             CaseEvent.created_at < high)
-    rows = session.execute(select(Case.id, Message.domain, Message.appeal_kind, Message.place_text, Message.is_public)
-                           .join(Message, Message.id == Case.message_id).where(Case.id.in_(cohort)))
-    return [CaseFacts(case_id=c, received_at=low, domain=d, appeal_kind=k, place=p or "", is_public=bool(pub))
-            for c, d, k, p, pub in rows]
+    cohort = select(CaseEvent.case_id).where(
+        CaseEvent.kind == "submit", CaseEvent.created_at >= low, CaseEvent.created_at < high
+    )
+    rows = session.execute(
+        select(Case.id, Message.domain, Message.appeal_kind, Message.place_text, Message.is_public)
+        .join(Message, Message.id == Case.message_id)
+        .where(Case.id.in_(cohort))
+    )
+    return [
+        CaseFacts(case_id=c, received_at=low, domain=d, appeal_kind=k, place=p or "", is_public=bool(pub))
+        for c, d, k, p, pub in rows
+    ]
 
 
 def serve(database_url: str, port: int, variant: str) -> None:
@@ -81,12 +90,19 @@ def serve(database_url: str, port: int, variant: str) -> None:
 
     if variant == "baseline":
         services.load_facts = _naive_load_facts  # type: ignore[assignment]
-    settings = Settings(data_dir=Path(tempfile.gettempdir()), database_url=database_url, secret_key="bench",  # noqa: S106 - a throwaway server
-                        run_scheduler=False, run_analysis=False, stats_cache=16 if variant == "ours" else 0)
+    settings = Settings(
+        data_dir=Path(tempfile.gettempdir()),
+        database_url=database_url,
+        secret_key="bench",  # noqa: S106 - a throwaway server
+        run_scheduler=False,
+        run_analysis=False,
+        stats_cache=16 if variant == "ours" else 0,
+    )
     uvicorn.run(create_app(settings, start_background=False), host="127.0.0.1", port=port, log_level="warning")
 
 
 # --- the load process ------------------------------------------------------------------------------------
+
 
 def load(port: int, clients: int, seconds: float) -> None:
     """Hit the page from `clients` threads for `seconds`; print the latencies (ms) as JSON."""
@@ -120,6 +136,7 @@ def load(port: int, clients: int, seconds: float) -> None:
 
 # --- the driver ------------------------------------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -149,19 +166,29 @@ def run_variant(database_url: str, variant: str, clients: int, seconds: float) -
     """Start the server in one process, the load in another; return the measured figures."""
     port = _free_port()
     me = [sys.executable, __file__]
-    server = subprocess.Popen([*me, "--serve", database_url, str(port), variant])  # noqa: S603
+    server = subprocess.Popen([*me, "--serve", database_url, str(port), variant])
     try:
         _wait_until_up(port)
-        out = subprocess.run([*me, "--load", str(port), str(clients), str(seconds)], capture_output=True,  # noqa: S603
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            [*me, "--load", str(port), str(clients), str(seconds)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         server.terminate()
         server.wait(timeout=30)
     result = json.loads(out)
     lat = result["latencies"]
-    return {"variant": variant, "requests": len(lat), "failures": result["failures"],
-            "rps": len(lat) / result["elapsed"], "p50": _percentile(lat, 50), "p90": _percentile(lat, 90),
-            "p99": _percentile(lat, 99)}
+    return {
+        "variant": variant,
+        "requests": len(lat),
+        "failures": result["failures"],
+        "rps": len(lat) / result["elapsed"],
+        "p50": _percentile(lat, 50),
+        "p90": _percentile(lat, 90),
+        "p99": _percentile(lat, 99),
+    }
 
 
 def build_database(folder: Path, data: Path) -> str:
@@ -202,12 +229,16 @@ def main() -> None:
     print(f"GET {PAGE} with {args.clients} concurrent clients, {args.seconds:.0f} s each, one uvicorn process:")
     print(f"  {'variant':<10} {'requests':>8} {'req/s':>8} {'p50 ms':>9} {'p90 ms':>9} {'p99 ms':>9}")
     for r in results:
-        print(f"  {r['variant']:<10} {r['requests']:>8} {r['rps']:>8.1f} {r['p50']:>9.0f} {r['p90']:>9.0f} "
-              f"{r['p99']:>9.0f}" + (f"  ({r['failures']} failed)" if r["failures"] else ""))
+        print(
+            f"  {r['variant']:<10} {r['requests']:>8} {r['rps']:>8.1f} {r['p50']:>9.0f} {r['p90']:>9.0f} "
+            f"{r['p99']:>9.0f}" + (f"  ({r['failures']} failed)" if r["failures"] else "")
+        )
     ours = results[0]
     for other in results[1:]:
-        print(f"  ours vs {other['variant']}: {ours['rps'] / other['rps']:.1f}x the throughput, "
-              f"p90 {other['p90'] / ours['p90']:.1f}x lower")
+        print(
+            f"  ours vs {other['variant']}: {ours['rps'] / other['rps']:.1f}x the throughput, "
+            f"p90 {other['p90'] / ours['p90']:.1f}x lower"
+        )
 
 
 if __name__ == "__main__":

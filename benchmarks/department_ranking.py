@@ -37,8 +37,10 @@ WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 
 
 def candidates() -> list[DepartmentCandidate]:
-    return [DepartmentCandidate(id=i, name=name, domains=tuple(domains), keywords=tuple(w for w in kw.split(",") if w))
-            for i, (name, _parent, domains, kw) in enumerate(DEPARTMENTS)]
+    return [
+        DepartmentCandidate(id=i, name=name, domains=tuple(domains), keywords=tuple(w for w in kw.split(",") if w))
+        for i, (name, _parent, domains, kw) in enumerate(DEPARTMENTS)
+    ]
 
 
 def gold(data: Path, depts: list[DepartmentCandidate]) -> list[tuple[str, str, int]]:
@@ -76,8 +78,10 @@ def cv_learned(data: Path, texts: list[str]) -> list[list[tuple[str, float]]]:
 
 
 def accuracy(ranked: list[list[int]], truth: list[int]) -> tuple[float, float]:
-    return (sum(r[:1] == [t] for r, t in zip(ranked, truth, strict=True)) / len(truth),
-            sum(t in r[:3] for r, t in zip(ranked, truth, strict=True)) / len(truth))
+    return (
+        sum(r[:1] == [t] for r, t in zip(ranked, truth, strict=True)) / len(truth),
+        sum(t in r[:3] for r, t in zip(ranked, truth, strict=True)) / len(truth),
+    )
 
 
 def main() -> None:
@@ -89,15 +93,25 @@ def main() -> None:
     truth = [dept for _, _, dept in rows]
     results = load_default_analyzer().analyze_many([(t, b) for t, b, _ in rows])
     cleaned = [clean_message(t, b)[0].joined for t, b, _ in rows]
-    learned = {"shipped model (saw these replies)": [r["departments"] for r in results],
-               "3-fold CV": cv_learned(args.data, cleaned)}
-    print(f"{len(rows)} replies answered by one of the {len(depts)} demo departments: "
-          f"{dict(Counter(depts[t].name for t in truth).most_common())}")
+    learned = {
+        "shipped model (saw these replies)": [r["departments"] for r in results],
+        "3-fold CV": cv_learned(args.data, cleaned),
+    }
+    print(
+        f"{len(rows)} replies answered by one of the {len(depts)} demo departments: "
+        f"{dict(Counter(depts[t].name for t in truth).most_common())}"
+    )
     for what, kinds in learned.items():
         for weight in WEIGHTS:
-            ranked = [[d["id"] for d in rank_departments(depts, text=join_text(t, b), domain_scores=r["domain_scores"],
-                                                         learned=k, learned_weight=weight)]
-                      for (t, b, _), r, k in zip(rows, results, kinds, strict=True)]
+            ranked = [
+                [
+                    d["id"]
+                    for d in rank_departments(
+                        depts, text=join_text(t, b), domain_scores=r["domain_scores"], learned=k, learned_weight=weight
+                    )
+                ]
+                for (t, b, _), r, k in zip(rows, results, kinds, strict=True)
+            ]
             top1, top3 = accuracy(ranked, truth)
             print(f"  learned weight {weight:3.1f}, {what:<36} top-1 {top1:.3f}  top-3 {top3:.3f}")
 

@@ -28,9 +28,17 @@ def data_dir(empty_dir: Path) -> Path:
     tmp_path = empty_dir
     runner = CliRunner()
     assert runner.invoke(main, ["migrate"]).exit_code == 0
-    rows = [{"id": i, "title": f"幸福路{i}号路灯不亮", "body": "路灯坏了很久，晚上出行不安全。",
-             "time": f"2024-03-0{i} 09:00:00", "reply": "您好，路灯已经修复。\n市城管局",
-             "reply_time": f"2024-03-0{i + 2} 10:00:00"} for i in range(1, 6)]
+    rows = [
+        {
+            "id": i,
+            "title": f"幸福路{i}号路灯不亮",
+            "body": "路灯坏了很久，晚上出行不安全。",
+            "time": f"2024-03-0{i} 09:00:00",
+            "reply": "您好，路灯已经修复。\n市城管局",
+            "reply_time": f"2024-03-0{i + 2} 10:00:00",
+        }
+        for i in range(1, 6)
+    ]
     path = tmp_path / "history.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     assert runner.invoke(main, ["import", str(path)]).exit_code == 0

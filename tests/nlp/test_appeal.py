@@ -223,8 +223,13 @@ def test_near_duplicates_share_a_group() -> None:
 def test_agreement_of_two_passes(tmp_path: Path) -> None:
     from minyi.nlp.appeal import agreement
 
-    rows = ["source,id,pass_a,pass_b,adjudicated", "f,1,complaint,complaint,", "f,2,help,complaint,help",
-            "f,3,inquiry,inquiry,", "f,4,praise,praise,"]
+    rows = [
+        "source,id,pass_a,pass_b,adjudicated",
+        "f,1,complaint,complaint,",
+        "f,2,help,complaint,help",
+        "f,3,inquiry,inquiry,",
+        "f,4,praise,praise,",
+    ]
     (tmp_path / "appeal_kind_passes.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = agreement(tmp_path)
     assert result["n"] == 4

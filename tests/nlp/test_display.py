@@ -7,9 +7,27 @@ import pytest
 from minyi.nlp.display import public_display, public_search_text, strip_invisible
 
 
-@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b",
-                                  "\u202c", "\u202d", "\u202e", "\u2060", "\u2066", "\u2067", "\u2068",
-                                  "\u2069", "\ufeff"])
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u200e",
+        "\u200f",
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2060",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+        "\ufeff",
+    ],
+)
 def test_every_override_and_zero_width_character_is_removed(char: str) -> None:
     assert strip_invisible(f"路灯{char}不亮") == "路灯不亮"
 

@@ -27,9 +27,11 @@ TRAIN = [
     ("砖厂排放废气", "砖厂烟囱冒黑烟，大气污染，周边空气很差。", "环境保护"),
     ("垃圾焚烧污染", "垃圾焚烧产生刺鼻气味，请环保部门查处污染。", "环境保护"),
 ]
-KEYWORDS = {"城乡建设": {"物业服务": 2.0, "物业": 1.0, "违章建筑": 2.0, "路灯": 1.0},
-            "教育文体": {"教师": 1.0, "学生负担": 2.0, "招生": 1.0},
-            "环境保护": {"污染": 1.0, "噪音污染": 2.0, "大气污染": 2.0}}
+KEYWORDS = {
+    "城乡建设": {"物业服务": 2.0, "物业": 1.0, "违章建筑": 2.0, "路灯": 1.0},
+    "教育文体": {"教师": 1.0, "学生负担": 2.0, "招生": 1.0},
+    "环境保护": {"污染": 1.0, "噪音污染": 2.0, "大气污染": 2.0},
+}
 
 
 def _texts(rows: list[tuple[str, str, str]]) -> list[str]:
@@ -47,8 +49,11 @@ def _fitted(**params: object) -> DomainClassifier:
 ESTIMATORS = [
     (lambda: TextFeatures(min_df=1), lambda e: e.fit(_texts(TRAIN)), lambda e: e.transform(_texts(TRAIN)).toarray()),
     (lambda: KeywordScorer(keywords=KEYWORDS), lambda e: e.fit(), lambda e: e.transform(_texts(TRAIN))),
-    (lambda: DomainClassifier(keywords=KEYWORDS, min_df=1), lambda e: e.fit(_texts(TRAIN), _labels(TRAIN)),
-     lambda e: e.predict_proba(_texts(TRAIN))),
+    (
+        lambda: DomainClassifier(keywords=KEYWORDS, min_df=1),
+        lambda e: e.fit(_texts(TRAIN), _labels(TRAIN)),
+        lambda e: e.predict_proba(_texts(TRAIN)),
+    ),
 ]
 
 
@@ -92,7 +97,8 @@ def test_odd_input_never_raises() -> None:
 def test_sample_weight_and_unlabeled_are_used() -> None:
     weights = [1.0] * len(TRAIN)
     model = DomainClassifier(keywords=KEYWORDS, min_df=1).fit(
-        _texts(TRAIN), _labels(TRAIN), sample_weight=weights, unlabeled=["完全不同的词汇\n出现在未标注文本"])
+        _texts(TRAIN), _labels(TRAIN), sample_weight=weights, unlabeled=["完全不同的词汇\n出现在未标注文本"]
+    )
     assert "词汇" in model.features_.word_vocab_
 
 

@@ -11,8 +11,13 @@ from minyi.nlp.io import MessageFileError, read_messages
 
 ROWS = [
     {"id": 1, "title": "小区停车难", "body": "希望增加停车位", "time": "2019-04-25 09:32:09", "likes": 3},
-    {"id": 2, "title": "公交线路建议", "body": "建议延长1路公交收班时间", "user": "A0001",
-     "reply": "已转交县交通运输局。"},
+    {
+        "id": 2,
+        "title": "公交线路建议",
+        "body": "建议延长1路公交收班时间",
+        "user": "A0001",
+        "reply": "已转交县交通运输局。",
+    },
 ]
 
 

@@ -55,8 +55,10 @@ def test_id_checksum_and_luhn_helpers() -> None:
         (f"身份证{VALID_ID_X.lower()}", ("id_card", VALID_ID_X.lower())),
         (f"卡号{CARD_16}", ("bank_card", CARD_16)),
         (f"工资卡{CARD_19}。", ("bank_card", CARD_19)),
-        (f"卡号 {CARD_16[:4]} {CARD_16[4:8]} {CARD_16[8:12]} {CARD_16[12:]}", ("bank_card", " ".join(
-            CARD_16[i : i + 4] for i in range(0, 16, 4)))),
+        (
+            f"卡号 {CARD_16[:4]} {CARD_16[4:8]} {CARD_16[8:12]} {CARD_16[12:]}",
+            ("bank_card", " ".join(CARD_16[i : i + 4] for i in range(0, 16, 4))),
+        ),
         ("邮箱zhang.san@qq.com，", ("email", "zhang.san@qq.com")),
         ("发到 li_si+gov@mail.example.com.cn 即可", ("email", "li_si+gov@mail.example.com.cn")),
         ("车牌湘A12345的车", ("plate", "湘A12345")),
@@ -118,10 +120,7 @@ def test_id_wins_over_card_and_phone_on_the_same_digits() -> None:
 
 
 def test_mask_pii_stars_out_each_kind() -> None:
-    text = (
-        f"电话13812345678，座机0731-88886666，身份证{VALID_ID}，卡{CARD_16}，"
-        "邮箱zhangsan@qq.com，车湘A12345"
-    )
+    text = f"电话13812345678，座机0731-88886666，身份证{VALID_ID}，卡{CARD_16}，邮箱zhangsan@qq.com，车湘A12345"
     masked = mask_pii(text)
     assert "138****5678" in masked
     assert "0731-******66" in masked

@@ -16,11 +16,17 @@ def places(text: str) -> set[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("我住在西地省A市A2区桂花坪街道景蓉华苑",
-         {("province", "西地省"), ("city", "A市"), ("district", "A2区"), ("street", "桂花坪街道"),
-          ("estate", "景蓉华苑")}),
-        ("K8县春华镇金鼎村四组的水泥路",
-         {("district", "K8县"), ("street", "春华镇"), ("community", "金鼎村")}),
+        (
+            "我住在西地省A市A2区桂花坪街道景蓉华苑",
+            {
+                ("province", "西地省"),
+                ("city", "A市"),
+                ("district", "A2区"),
+                ("street", "桂花坪街道"),
+                ("estate", "景蓉华苑"),
+            },
+        ),
+        ("K8县春华镇金鼎村四组的水泥路", {("district", "K8县"), ("street", "春华镇"), ("community", "金鼎村")}),
         ("B9市李畋镇大草坪村", {("city", "B9市"), ("street", "李畋镇"), ("community", "大草坪村")}),
         ("M6州的朋友", {("city", "M6州")}),
         ("位于书院路主干道", {("road", "书院路")}),
@@ -76,8 +82,17 @@ def test_contract_fit_returns_self_transform_and_pickle() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "\n", "😀😀😀🏠", "Only English: 12 Baker Street, London", "路" * 1_000_000,
-     "A市" * 300_000, "\x00\ud800村", None, 12],
+    [
+        "",
+        "\n",
+        "😀😀😀🏠",
+        "Only English: 12 Baker Street, London",
+        "路" * 1_000_000,
+        "A市" * 300_000,
+        "\x00\ud800村",
+        None,
+        12,
+    ],
 )
 def test_bad_input_does_not_crash(text: object) -> None:
     result = PlaceExtractor().fit([]).extract(text)  # type: ignore[arg-type]

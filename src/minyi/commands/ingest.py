@@ -23,11 +23,20 @@ def _count(n: int, one: str, many: str | None = None) -> str:
 
 
 def _summary(report: FileReport) -> str:
-    parts = [f"{report.rows} rows", f"{report.imported} imported ({report.replied} with a reply)",
-             f"{report.already_present} already present"]
-    added = [text for n, text in ((report.replies_added, _count(report.replies_added, "reply", "replies")),
-                                  (report.votes_added, f"the votes of {_count(report.votes_added, 'message')}"),
-                                  (report.domains_added, _count(report.domains_added, "domain"))) if n]
+    parts = [
+        f"{report.rows} rows",
+        f"{report.imported} imported ({report.replied} with a reply)",
+        f"{report.already_present} already present",
+    ]
+    added = [
+        text
+        for n, text in (
+            (report.replies_added, _count(report.replies_added, "reply", "replies")),
+            (report.votes_added, f"the votes of {_count(report.votes_added, 'message')}"),
+            (report.domains_added, _count(report.domains_added, "domain")),
+        )
+        if n
+    ]
     if added:
         parts.append(f"{', '.join(added)} added to existing cases")
     if report.duplicates:
@@ -40,19 +49,34 @@ def _summary(report: FileReport) -> str:
 
 
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
-@click.option("--source", default=None,
-              help="Name of the source system; rows are keyed by (source, id). Default: each file's name without "
-                   "extension. Give one name to files that share an id space (so overlaps are imported once).")
-@click.option("--appeal-kind", default="complaint", show_default=True, type=click.Choice(list(APPEAL_KINDS)),
-              help="Appeal kind given to every imported message (it sets the deadline).")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000),
-              help="Rows per batch: one multi-row INSERT per table and one transaction per batch.")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+)
+@click.option(
+    "--source",
+    default=None,
+    help="Name of the source system; rows are keyed by (source, id). Default: each file's name without "
+    "extension. Give one name to files that share an id space (so overlaps are imported once).",
+)
+@click.option(
+    "--appeal-kind",
+    default="complaint",
+    show_default=True,
+    type=click.Choice(list(APPEAL_KINDS)),
+    help="Appeal kind given to every imported message (it sets the deadline).",
+)
+@click.option(
+    "--batch-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Rows per batch: one multi-row INSERT per table and one transaction per batch.",
+)
 @click.option("--skip-bad-rows", is_flag=True, help="Import the good rows of a file that has bad ones (listed).")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, then roll back.")
-def import_messages(paths: tuple[Path, ...], source: str | None, appeal_kind: str, batch_size: int,
-                    skip_bad_rows: bool, dry_run: bool) -> None:
+def import_messages(
+    paths: tuple[Path, ...], source: str | None, appeal_kind: str, batch_size: int, skip_bad_rows: bool, dry_run: bool
+) -> None:
     """Import historical messages (with replies, votes and categories) from IN files as cases with their events."""
     from tqdm import tqdm  # imported here: only this command draws a progress bar
 
@@ -62,18 +86,28 @@ def import_messages(paths: tuple[Path, ...], source: str | None, appeal_kind: st
     failed = False
     for path in paths:
         with tqdm(desc=path.name, unit="msg", file=sys.stderr, leave=False, disable=None) as bar:
+
             def progress(done: int, total: int, bar: tqdm = bar) -> None:
                 bar.total = total
                 bar.update(done - bar.n)
 
             session = factory()
             try:
-                report = import_file(session, path=path, source=source, appeal_kind=appeal_kind,
-                                     batch_size=batch_size, skip_bad_rows=skip_bad_rows, dry_run=dry_run,
-                                     progress=progress)
+                report = import_file(
+                    session,
+                    path=path,
+                    source=source,
+                    appeal_kind=appeal_kind,
+                    batch_size=batch_size,
+                    skip_bad_rows=skip_bad_rows,
+                    dry_run=dry_run,
+                    progress=progress,
+                )
             except Exception as exc:
-                msg = (f"{path}: stopped ({type(exc).__name__}: {exc}); the batches written before stay, "
-                       "importing the file again completes it")
+                msg = (
+                    f"{path}: stopped ({type(exc).__name__}: {exc}); the batches written before stay, "
+                    "importing the file again completes it"
+                )
                 raise click.ClickException(msg) from exc
             finally:
                 session.close()
@@ -82,8 +116,11 @@ def import_messages(paths: tuple[Path, ...], source: str | None, appeal_kind: st
             click.echo(f"{path}: cannot be read, nothing written:", err=True)
         elif report.problems and not report.written:
             failed = True
-            click.echo(f"{path}: {len({p.row for p in report.problems})} bad rows, nothing written "
-                       "(fix them, or import the others with --skip-bad-rows):", err=True)
+            click.echo(
+                f"{path}: {len({p.row for p in report.problems})} bad rows, nothing written "
+                "(fix them, or import the others with --skip-bad-rows):",
+                err=True,
+            )
         else:
             note = " (dry run: nothing written)" if dry_run else ""
             click.echo(f"{path} [{report.source}]: {_summary(report)}{note}")

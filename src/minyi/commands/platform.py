@@ -31,8 +31,10 @@ def demo_data() -> None:
     with transaction(_factory()) as session:
         result = load_demo(session)
     if not result.created:
-        click.echo("demo data already loaded (staff passwords were printed the first time; "
-                   "use `minyi reset-password USERNAME` to set a new one)")
+        click.echo(
+            "demo data already loaded (staff passwords were printed the first time; "
+            "use `minyi reset-password USERNAME` to set a new one)"
+        )
         return
     click.echo("\n=== staff logins (shown once; http://HOST:PORT/staff/login) ===")
     for username, password, display in result.logins:
@@ -54,8 +56,14 @@ def create_user(username: str, display_name: str, role: str, department_id: int 
     password = generate_password()
     try:
         with transaction(_factory()) as session:
-            create(session, username=username, display_name=display_name, password=password, role=role,
-                   department_id=department_id)
+            create(
+                session,
+                username=username,
+                display_name=display_name,
+                password=password,
+                role=role,
+                department_id=department_id,
+            )
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"created {username} ({role}); password: {password}")
@@ -92,8 +100,7 @@ def serve(host: str | None, port: int | None) -> None:
     settings = get_settings()
     # The app decides who the client is (MINYI_TRUSTED_PROXIES, docs/deploy.md); uvicorn's own
     # X-Forwarded-For handling would believe any loopback peer, so it is switched off.
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                proxy_headers=False)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, proxy_headers=False)
 
 
 @click.command("run-jobs")

@@ -13,12 +13,26 @@ from minyi.core.settings import get_settings
 
 
 @click.command("report")
-@click.option("--period", required=True, metavar="YYYY-MM|YYYY-Www",
-              help="A month (2019-11) or an ISO week (2019-W45, Monday to Sunday)")
-@click.option("--out", "out_dir", default=".", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Directory for the .html and .xlsx files")
-@click.option("--store/--no-store", default=False, show_default=True,
-              help="Also keep (or replace) the report in the database, listed on /staff/reports")
+@click.option(
+    "--period",
+    required=True,
+    metavar="YYYY-MM|YYYY-Www",
+    help="A month (2019-11) or an ISO week (2019-W45, Monday to Sunday)",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the .html and .xlsx files",
+)
+@click.option(
+    "--store/--no-store",
+    default=False,
+    show_default=True,
+    help="Also keep (or replace) the report in the database, listed on /staff/reports",
+)
 def report(period: str, out_dir: Path, store: bool) -> None:
     """Build the printable HTML report and the XLSX of one week or month from the data alone."""
     from minyi.reports.content import parse_period
@@ -54,8 +68,9 @@ def report(period: str, out_dir: Path, store: bool) -> None:
     for note in built.notices:
         click.echo(f"  {note}")
     for k in built.key_figures:
-        click.echo(f"  {k.label}: {show(k.key, k.value)} (上期 {show(k.key, k.previous)}, "
-                   f"{show_change(k.key, k.change)})")
+        click.echo(
+            f"  {k.label}: {show(k.key, k.value)} (上期 {show(k.key, k.previous)}, {show_change(k.key, k.change)})"
+        )
     click.echo(f"  热点问题 {len(built.hot_issues)} 个，超期部门 {len(built.late_departments)} 个")
 
 

@@ -40,9 +40,7 @@ _MIN_COVERAGE_GAIN = 0.4
 _MIN_COVERED = {"gbk_shift": 4, "utf8_as_gbk": 2}
 # what a shifted decoding produces: rare Han, kana, Greek, Cyrillic, box drawing, and the
 # "digit full stop" signs (⒈⒉) that a shifted 、 (0xA1A2) turns into
-_SYMBOL_PREFIXES = (
-    "CJK UNIFIED", "HIRAGANA", "KATAKANA", "GREEK", "CYRILLIC", "BOX DRAWINGS", "DIGIT ", "NUMBER "
-)
+_SYMBOL_PREFIXES = ("CJK UNIFIED", "HIRAGANA", "KATAKANA", "GREEK", "CYRILLIC", "BOX DRAWINGS", "DIGIT ", "NUMBER ")
 # A GBK trail byte can be ASCII (0x40-0x7E): the shifted decoding of a Traditional text leaves a lone
 # Latin letter or symbol glued between Han characters (琅f, 栴}). Uppercase is left out: the shared
 # data writes anonymised places that way (西地省A市).

@@ -19,8 +19,8 @@ import numpy as np
 _U64 = np.uint64
 # odd 64-bit multipliers for the polynomial (one per position) and MurmurHash3's finaliser constants
 _POSITION_MULTIPLIERS = tuple(
-    _U64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                      0xFF51AFD7ED558CCD)
+    _U64(m)
+    for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD)
 )
 _FMIX_1 = _U64(0xFF51AFD7ED558CCD)
 _FMIX_2 = _U64(0xC4CEB9FE1A85EC53)
@@ -93,8 +93,9 @@ def ngram_hashes(cps: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarr
     return _fmix64(h), doc
 
 
-def _with_short_documents(h: np.ndarray, doc: np.ndarray, values: np.ndarray, offsets: np.ndarray,
-                          short: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _with_short_documents(
+    h: np.ndarray, doc: np.ndarray, values: np.ndarray, offsets: np.ndarray, short: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Append one whole-text hash for each document shorter than the n-gram size."""
     extra = np.zeros(len(short), dtype=np.uint64)
     for j, d in enumerate(short):

@@ -22,21 +22,25 @@ def split_title(text: str) -> tuple[str, str]:
     return split_text(text.strip())
 
 
-def hashed_counts(texts: Sequence[str], *, ngram_range: tuple[int, int], n_features: int,
-                  title_weight: float, chunk_size: int = 5_000) -> csr_matrix:
+def hashed_counts(
+    texts: Sequence[str], *, ngram_range: tuple[int, int], n_features: int, title_weight: float, chunk_size: int = 5_000
+) -> csr_matrix:
     """(len(texts), n_features) weighted n-gram counts, title n-grams weighted ``title_weight``.
 
     Built chunk by chunk (COO -> CSR sums repeated n-grams without a global sort).
     """
-    parts = [_chunk_counts(texts[s : s + chunk_size], ngram_range, n_features, title_weight)
-             for s in range(0, len(texts), chunk_size)]
+    parts = [
+        _chunk_counts(texts[s : s + chunk_size], ngram_range, n_features, title_weight)
+        for s in range(0, len(texts), chunk_size)
+    ]
     if not parts:
         return csr_matrix((0, n_features), dtype=np.float32)
     return vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
-def _chunk_counts(texts: Sequence[str], ngram_range: tuple[int, int], n_features: int,
-                  title_weight: float) -> csr_matrix:
+def _chunk_counts(
+    texts: Sequence[str], ngram_range: tuple[int, int], n_features: int, title_weight: float
+) -> csr_matrix:
     titles, bodies = zip(*map(split_title, texts), strict=True)
     docs: list[np.ndarray] = []
     feats: list[np.ndarray] = []
@@ -48,8 +52,9 @@ def _chunk_counts(texts: Sequence[str], ngram_range: tuple[int, int], n_features
             docs.append(doc)
             feats.append((h % np.uint64(n_features)).astype(np.int32))
             weights.append(np.full(len(h), weight, dtype=np.float32))
-    matrix = coo_matrix((np.concatenate(weights), (np.concatenate(docs), np.concatenate(feats))),
-                        shape=(len(texts), n_features)).tocsr()
+    matrix = coo_matrix(
+        (np.concatenate(weights), (np.concatenate(docs), np.concatenate(feats))), shape=(len(texts), n_features)
+    ).tocsr()
     matrix.sum_duplicates()
     return matrix
 
@@ -60,8 +65,9 @@ class HashedTfidf:
     After ``fit``: ``idf_`` (float32 array of ``n_features``) and ``n_samples_``.
     """
 
-    def __init__(self, *, ngram_range: tuple[int, int] = (2, 2), n_features: int = 2**20,
-                 title_weight: float = 2.0) -> None:
+    def __init__(
+        self, *, ngram_range: tuple[int, int] = (2, 2), n_features: int = 2**20, title_weight: float = 2.0
+    ) -> None:
         self.ngram_range = ngram_range
         self.n_features = n_features
         self.title_weight = title_weight
@@ -74,16 +80,17 @@ class HashedTfidf:
             setattr(self, key, value)
         return self
 
-    def _counts(self, X: Sequence[str]) -> csr_matrix:  # noqa: N803 - scikit-learn's name
+    def _counts(self, X: Sequence[str]) -> csr_matrix:
         lo, hi = self.ngram_range
         if not 1 <= lo <= hi <= 5:
             raise ValueError(f"ngram_range must satisfy 1 <= lo <= hi <= 5, got {self.ngram_range}")
-        counts = hashed_counts(list(X), ngram_range=(lo, hi), n_features=self.n_features,
-                               title_weight=self.title_weight)
+        counts = hashed_counts(
+            list(X), ngram_range=(lo, hi), n_features=self.n_features, title_weight=self.title_weight
+        )
         counts.eliminate_zeros()
         return counts
 
-    def fit(self, X: Sequence[str], y: object = None) -> HashedTfidf:  # noqa: N803
+    def fit(self, X: Sequence[str], y: object = None) -> HashedTfidf:
         self._fit_counts(self._counts(X))
         return self
 
@@ -93,10 +100,10 @@ class HashedTfidf:
         self.idf_ = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
         self.n_samples_ = n
 
-    def transform(self, X: Sequence[str]) -> csr_matrix:  # noqa: N803
+    def transform(self, X: Sequence[str]) -> csr_matrix:
         return self._weigh(self._counts(X))
 
-    def fit_transform(self, X: Sequence[str], y: object = None) -> csr_matrix:  # noqa: N803
+    def fit_transform(self, X: Sequence[str], y: object = None) -> csr_matrix:
         counts = self._counts(X)
         self._fit_counts(counts)
         return self._weigh(counts)

@@ -232,7 +232,7 @@ class AppealKindClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C: float = 10.0,  # noqa: N803 - scikit-learn's name for the inverse regularisation strength
+        C: float = 10.0,
         max_body_chars: int = 300,
         tail_chars: int = 150,
         min_df: int = 2,
@@ -268,6 +268,7 @@ class AppealKindClassifier(ClassifierMixin, BaseEstimator):
             title_weight=self.title_weight,
             tail_weight=self.tail_weight,
         ).fit(texts)
+
         def learn() -> LogisticRegression:
             model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=1000, tol=1e-3)
             return model.fit(self.features_.transform(texts), y)
@@ -397,8 +398,9 @@ class AppealParams(TypedDict, total=False):
     max_ngrams: int | None
 
 
-def evaluate(data_dir: Path, gold_dir: Path, *, n_splits: int = 5, random_state: int = 0,
-             **params: Unpack[AppealParams]) -> dict:
+def evaluate(
+    data_dir: Path, gold_dir: Path, *, n_splits: int = 5, random_state: int = 0, **params: Unpack[AppealParams]
+) -> dict:
     """Stratified k-fold cross-validation of :class:`AppealKindClassifier` on the gold labels.
 
     Near-duplicate messages (the same text posted twice, a petition signed by several writers) are

@@ -26,8 +26,16 @@ from scipy.sparse.csgraph import connected_components
 from minyi.nlp._minhash import EMPTY, signatures
 
 _BAND_MULTIPLIERS = np.array(
-    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-     0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63],
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+        0x27D4EB2F165667C5,
+        0x85EBCA77C2B2AE63,
+    ],
     dtype=np.uint64,
 )
 _VERIFY_BATCH = 100_000  # candidate pairs compared at once (bounds the temporary arrays)
@@ -60,8 +68,16 @@ class NearDuplicateDetector:
     band index that ``predict``/``query`` use to find the fitted texts a new text duplicates.
     """
 
-    def __init__(self, *, threshold: float = 0.5, num_bins: int = 64, bands: int = 16,
-                 shingle_size: int = 3, chunk_size: int = 10_000, progress: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.5,
+        num_bins: int = 64,
+        bands: int = 16,
+        shingle_size: int = 3,
+        chunk_size: int = 10_000,
+        progress: bool = False,
+    ) -> None:
         self.threshold = threshold
         self.num_bins = num_bins
         self.bands = bands
@@ -70,8 +86,14 @@ class NearDuplicateDetector:
         self.progress = progress
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
-        return {"threshold": self.threshold, "num_bins": self.num_bins, "bands": self.bands,
-                "shingle_size": self.shingle_size, "chunk_size": self.chunk_size, "progress": self.progress}
+        return {
+            "threshold": self.threshold,
+            "num_bins": self.num_bins,
+            "bands": self.bands,
+            "shingle_size": self.shingle_size,
+            "chunk_size": self.chunk_size,
+            "progress": self.progress,
+        }
 
     def set_params(self, **params: object) -> NearDuplicateDetector:
         for key, value in params.items():
@@ -89,7 +111,7 @@ class NearDuplicateDetector:
         if self.chunk_size < 1:
             raise ValueError("chunk_size must be positive")
 
-    def transform(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803 - scikit-learn's name
+    def transform(self, X: Iterable[str]) -> np.ndarray:
         """MinHash signatures ((n, num_bins) uint32) of texts, computed chunk by chunk."""
         self._check_params()
         size = len(X) if isinstance(X, Sequence) else None
@@ -97,8 +119,7 @@ class NearDuplicateDetector:
         parts: list[np.ndarray] = []
         out = None if size is None else np.empty((size, self.num_bins), dtype=np.uint32)
         done = 0
-        for chunk in _progress(_chunks(X, self.chunk_size), enabled=self.progress, total=total,
-                               desc="minhash"):
+        for chunk in _progress(_chunks(X, self.chunk_size), enabled=self.progress, total=total, desc="minhash"):
             sig = signatures(chunk, num_bins=self.num_bins, shingle_size=self.shingle_size)
             if out is not None:
                 out[done : done + len(sig)] = sig
@@ -109,7 +130,7 @@ class NearDuplicateDetector:
             return out[:done]
         return np.concatenate(parts) if parts else np.empty((0, self.num_bins), dtype=np.uint32)
 
-    def fit(self, X: Iterable[str], y: object = None) -> NearDuplicateDetector:  # noqa: N803
+    def fit(self, X: Iterable[str], y: object = None) -> NearDuplicateDetector:
         sig = self.transform(X)
         n = len(sig)
         keys, orders = self._band_index(sig)
@@ -122,7 +143,7 @@ class NearDuplicateDetector:
         self.n_samples_ = n
         return self
 
-    def fit_predict(self, X: Iterable[str], y: object = None) -> np.ndarray:  # noqa: N803
+    def fit_predict(self, X: Iterable[str], y: object = None) -> np.ndarray:
         return self.fit(X).labels_
 
     def _band_keys(self, sig: np.ndarray, band: int, which: np.ndarray | None = None) -> np.ndarray:
@@ -173,8 +194,11 @@ class NearDuplicateDetector:
     # -- new texts -------------------------------------------------------------------------------
     def query(self, text: str, *, signature: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Fitted texts that ``text`` nearly duplicates: (index, estimated Jaccard), best first."""
-        sig = signature if signature is not None else signatures(
-            [text], num_bins=self.num_bins, shingle_size=self.shingle_size)[0]
+        sig = (
+            signature
+            if signature is not None
+            else signatures([text], num_bins=self.num_bins, shingle_size=self.shingle_size)[0]
+        )
         if sig[0] == EMPTY:
             return []
         candidates: set[int] = set()
@@ -191,7 +215,7 @@ class NearDuplicateDetector:
         ranked = sorted(zip(index[keep].tolist(), sim[keep].tolist(), strict=True), key=lambda p: (-p[1], p[0]))
         return ranked
 
-    def predict(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
+    def predict(self, X: Iterable[str]) -> np.ndarray:
         """For each text, the label of the fitted cluster it nearly duplicates, or -1."""
         sig = self.transform(X)
         out = np.full(len(sig), -1, dtype=np.int64)

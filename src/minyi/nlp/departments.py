@@ -23,12 +23,19 @@ from sklearn.svm import LinearSVC
 from minyi.nlp.features import TextFeatures, sparsify
 from minyi.nlp.result import SuggestedDepartment
 
-__all__ = ["DepartmentCandidate", "DepartmentSuggester", "canonical_department", "extract_department",
-           "rank_departments"]
+__all__ = [
+    "DepartmentCandidate",
+    "DepartmentSuggester",
+    "canonical_department",
+    "extract_department",
+    "rank_departments",
+]
 
 _REGION = r"(?:中共)?(?:西地省|[A-Z]\d{0,2}(?:市|区|县)|[省市区县])?"
-_SUFFIX = (r"(?:管理委员会|委员会|办公室|街道办事处|街道办|街道|镇人民政府|乡人民政府|人民政府|镇政府|乡政府"
-           r"|管理处|大队|支队|分局|中心|局|委)")
+_SUFFIX = (
+    r"(?:管理委员会|委员会|办公室|街道办事处|街道办|街道|镇人民政府|乡人民政府|人民政府|镇政府|乡政府"
+    r"|管理处|大队|支队|分局|中心|局|委)"
+)
 _ORG = rf"(?P<org>{_REGION}[\u4e00-\u9fa5]{{1,14}}?{_SUFFIX})"
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?)"
 _SPACE = r"[\s\u3000\xa0]"
@@ -36,8 +43,10 @@ _PATTERNS = (
     # the signature at the end: "… A7县教育局 2018年8月27日"
     re.compile(rf"{_ORG}{_SPACE}*{_DATE}?{_SPACE}*[。.]?{_SPACE}*$"),
     # "经马望堆街道进行调查", "已转交县财政局核实", "由区城管局办理"
-    re.compile(rf"(?:经|由|转至|转交至|转交|转由|交由|责成|已转交至|已转交|已转至|已转|已交办|已交|交办){_ORG}"
-               rf"(?:进行|迅速|立即|对|调查|核实|办理|处理|核处|现场|组织|[。，、])"),
+    re.compile(
+        rf"(?:经|由|转至|转交至|转交|转由|交由|责成|已转交至|已转交|已转至|已转|已交办|已交|交办){_ORG}"
+        rf"(?:进行|迅速|立即|对|调查|核实|办理|处理|核处|现场|组织|[。，、])"
+    ),
     # "…，A7县交通运输局接到留言后…"
     re.compile(rf"(?:^|[，。！：；\s]){_ORG}(?:迅速|立即|高度重视|接到|收到|对此|针对|进行了)"),
 )
@@ -101,16 +110,22 @@ class DepartmentSuggester(BaseEstimator):
     Departments with fewer than `min_examples` training texts are dropped (listed in dropped_).
     """
 
-    def __init__(self, *, C: float = 0.5, min_examples: int = 3, temperature: float = 0.3,  # noqa: N803
-                 max_weights: int | None = 3000,
-                 features: TextFeatures | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        C: float = 0.5,
+        min_examples: int = 3,
+        temperature: float = 0.3,
+        max_weights: int | None = 3000,
+        features: TextFeatures | None = None,
+    ) -> None:
         self.C = C
         self.min_examples = min_examples
         self.temperature = temperature
         self.max_weights = max_weights
         self.features = features
 
-    def fit(self, X: Iterable[str], y: Sequence[str | None]) -> DepartmentSuggester:  # noqa: N803
+    def fit(self, X: Iterable[str], y: Sequence[str | None]) -> DepartmentSuggester:
         texts = [str(t) for t in X]
         labels = list(y)
         counts = Counter(d for d in labels if d)
@@ -142,14 +157,19 @@ class DepartmentSuggester(BaseEstimator):
         self.features_ = self.features = features
         return self
 
-    def decision_function(self, X: Iterable[str], *, base: sp.csr_matrix | None = None) -> np.ndarray:  # noqa: N803
+    def decision_function(self, X: Iterable[str], *, base: sp.csr_matrix | None = None) -> np.ndarray:
         """Margins per department; `base` = features_.transform(X) when already computed."""
         if base is None:
             base = self.features_.transform([str(t) for t in X])
         return (base @ self.coef_.T).toarray() + self.intercept_
 
-    def suggest(self, X: Iterable[str], k: int = 3, *, base: sp.csr_matrix | None = None,  # noqa: N803
-                ) -> list[list[tuple[str, float]]]:
+    def suggest(
+        self,
+        X: Iterable[str],
+        k: int = 3,
+        *,
+        base: sp.csr_matrix | None = None,
+    ) -> list[list[tuple[str, float]]]:
         """Top-k (department kind, score) per text, scores a softmax of the margins (they sum to 1)."""
         texts = [str(t) for t in X]
         if not texts:
@@ -158,8 +178,10 @@ class DepartmentSuggester(BaseEstimator):
         names = list(self.classes_)
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         best = np.round(np.take_along_axis(scores, top, axis=1).astype(np.float64), 4).tolist()
-        return [[(names[j], v) for j, v in zip(row, values, strict=True)]
-                for row, values in zip(top.tolist(), best, strict=True)]
+        return [
+            [(names[j], v) for j, v in zip(row, values, strict=True)]
+            for row, values in zip(top.tolist(), best, strict=True)
+        ]
 
     def _scores(self, texts: list[str], base: sp.csr_matrix | None) -> np.ndarray:
         if len(self.classes_) == 0:
@@ -185,9 +207,15 @@ KEYWORD_SCORE = 0.5  # per keyword found, at most 1.0 in all
 LEARNED_WEIGHT = 1.0  # the learned kind's probability on the domain probability's scale (docs/nlp.md: measured)
 
 
-def rank_departments(candidates: Iterable[DepartmentCandidate], *, text: str, domain_scores: Mapping[str, float],
-                     learned: Iterable[tuple[str, float]] = (), learned_weight: float = LEARNED_WEIGHT,
-                     k: int = 3) -> list[SuggestedDepartment]:
+def rank_departments(
+    candidates: Iterable[DepartmentCandidate],
+    *,
+    text: str,
+    domain_scores: Mapping[str, float],
+    learned: Iterable[tuple[str, float]] = (),
+    learned_weight: float = LEARNED_WEIGHT,
+    k: int = 3,
+) -> list[SuggestedDepartment]:
     """The top-k of the platform's departments for a message: the predicted probability of the domains a
     department handles, plus 0.5 per keyword of it found in `text` (at most 1.0), plus `learned_weight` times the
     score the model gives its kind (`learned`: (kind, score) pairs, e.g. AnalysisResult["departments"]; a

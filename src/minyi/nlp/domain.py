@@ -30,11 +30,20 @@ __all__ = ["DomainClassifier", "domain_from_reply"]
 class DomainClassifier(ClassifierMixin, BaseEstimator):
     """Linear SVM over TextFeatures + keyword scores of the whole text and of the title."""
 
-    def __init__(self, *, keywords: dict[str, dict[str, float]] | None = None, C: float = 1.0,  # noqa: N803
-                 keyword_weight: float = 0.5, title_keyword_weight: float = 1.0, min_df: int = 2,
-                 class_weight: str | None = "balanced", temperature: float = 0.3,
-                 max_weights: int | None = 50000, keyword_chars: int = 3000,
-                 features: TextFeatures | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        keywords: dict[str, dict[str, float]] | None = None,
+        C: float = 1.0,
+        keyword_weight: float = 0.5,
+        title_keyword_weight: float = 1.0,
+        min_df: int = 2,
+        class_weight: str | None = "balanced",
+        temperature: float = 0.3,
+        max_weights: int | None = 50000,
+        keyword_chars: int = 3000,
+        features: TextFeatures | None = None,
+    ) -> None:
         self.keywords = keywords
         self.C = C
         self.keyword_weight = keyword_weight
@@ -46,8 +55,15 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         self.keyword_chars = keyword_chars
         self.features = features
 
-    def fit(self, X: Iterable[str], y: Sequence[str], *, sample_weight: Sequence[float] | None = None,  # noqa: N803
-            unlabeled: Iterable[str] | None = None, base: sp.csr_matrix | None = None) -> DomainClassifier:
+    def fit(
+        self,
+        X: Iterable[str],
+        y: Sequence[str],
+        *,
+        sample_weight: Sequence[float] | None = None,
+        unlabeled: Iterable[str] | None = None,
+        base: sp.csr_matrix | None = None,
+    ) -> DomainClassifier:
         """Learn from labelled texts; `unlabeled` texts only widen the vocabulary and IDF (no labels used).
 
         A `features` parameter that is already fitted is used as it is (shared across CV folds), and then
@@ -79,8 +95,9 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         self.features_ = self.features = features
         return self
 
-    def _matrix(self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None,
-                base: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    def _matrix(
+        self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None, base: sp.csr_matrix | None = None
+    ) -> sp.csr_matrix:
         if base is None:
             base = self.features_.transform(texts, tokens=tokens)
         return sp.hstack([base, sp.csr_matrix(self._keyword_block(texts))], format="csr", dtype=np.float32)
@@ -91,8 +108,13 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         title = self.keyword_scorer_.transform(titles)
         return np.hstack([self.keyword_weight * full, self.title_keyword_weight * title])
 
-    def decision_function(self, X: Iterable[str], *, tokens: Sequence[Sequence[str]] | None = None,  # noqa: N803
-                          base: sp.csr_matrix | None = None) -> np.ndarray:
+    def decision_function(
+        self,
+        X: Iterable[str],
+        *,
+        tokens: Sequence[Sequence[str]] | None = None,
+        base: sp.csr_matrix | None = None,
+    ) -> np.ndarray:
         """Margins, one column per class; `base` = features_.transform(X) when already computed."""
         texts = [str(t) for t in X]
         if base is None:
@@ -108,16 +130,26 @@ class DomainClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_dense_coef", None)
         return state
 
-    def predict_proba(self, X: Iterable[str], *, tokens: Sequence[Sequence[str]] | None = None,  # noqa: N803
-                      base: sp.csr_matrix | None = None) -> np.ndarray:
+    def predict_proba(
+        self,
+        X: Iterable[str],
+        *,
+        tokens: Sequence[Sequence[str]] | None = None,
+        base: sp.csr_matrix | None = None,
+    ) -> np.ndarray:
         """Softmax of the margins (a score that sums to 1, not a calibrated probability)."""
         margins = self.decision_function(X, tokens=tokens, base=base) / self.temperature
         margins -= margins.max(axis=1, keepdims=True)
         expd = np.exp(margins)
         return expd / expd.sum(axis=1, keepdims=True)
 
-    def predict(self, X: Iterable[str], *, tokens: Sequence[Sequence[str]] | None = None,  # noqa: N803
-                base: sp.csr_matrix | None = None) -> np.ndarray:
+    def predict(
+        self,
+        X: Iterable[str],
+        *,
+        tokens: Sequence[Sequence[str]] | None = None,
+        base: sp.csr_matrix | None = None,
+    ) -> np.ndarray:
         return self.classes_[np.argmax(self.decision_function(X, tokens=tokens, base=base), axis=1)]
 
 

@@ -18,9 +18,14 @@ from minyi.nlp.features import TextFeatures
 if TYPE_CHECKING:
     from minyi.nlp.training import TrainingData
 
-__all__ = ["classification_report_dict", "cross_validate_departments", "cross_validate_domain", "format_confusion",
-           "stratified_folds", "top_k_accuracy"]
-
+__all__ = [
+    "classification_report_dict",
+    "cross_validate_departments",
+    "cross_validate_domain",
+    "format_confusion",
+    "stratified_folds",
+    "top_k_accuracy",
+]
 
 
 class DomainParams(TypedDict, total=False):
@@ -45,16 +50,18 @@ class DepartmentParams(TypedDict, total=False):
     max_weights: int | None
 
 
-def stratified_folds(y: Sequence[str] | np.ndarray, n_splits: int = 5,
-                     random_state: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+def stratified_folds(
+    y: Sequence[str] | np.ndarray, n_splits: int = 5, random_state: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, test) index arrays of a shuffled stratified k-fold split."""
     y = np.asarray(y)
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     return list(splitter.split(np.zeros(len(y)), y))
 
 
-def classification_report_dict(y_true: Sequence[str] | np.ndarray, y_pred: Sequence[str] | np.ndarray,
-                               labels: Sequence[str] | None = None) -> dict:
+def classification_report_dict(
+    y_true: Sequence[str] | np.ndarray, y_pred: Sequence[str] | np.ndarray, labels: Sequence[str] | None = None
+) -> dict:
     """macro_f1, accuracy, per-class F1 and the confusion matrix (rows = truth, columns = prediction)."""
     y_true = np.asarray(y_true, dtype=object)
     y_pred = np.asarray(y_pred, dtype=object)
@@ -87,8 +94,14 @@ def top_k_accuracy(y_true: Sequence[str], ranked: Sequence[Sequence[str]], k: in
     return hits / len(y_true)
 
 
-def cross_validate_domain(data: TrainingData, *, n_splits: int = 5, random_state: int = 0,
-                          features: TextFeatures | None = None, **params: Unpack[DomainParams]) -> dict:
+def cross_validate_domain(
+    data: TrainingData,
+    *,
+    n_splits: int = 5,
+    random_state: int = 0,
+    features: TextFeatures | None = None,
+    **params: Unpack[DomainParams],
+) -> dict:
     """Stratified k-fold CV of the domain classifier on the labelled messages only.
 
     Each fold trains on its labelled part plus every distant/extra example (none of them is a copy of a
@@ -105,21 +118,31 @@ def cross_validate_domain(data: TrainingData, *, n_splits: int = 5, random_state
     both = features.transform(texts + other_texts)
     features, old = features.restrict(np.unique(both.indices))  # same model, far fewer columns: faster fits
     both = both[:, old].tocsr()
-    base, other_base = both[: len(texts)], both[len(texts):]
+    base, other_base = both[: len(texts)], both[len(texts) :]
     predicted = np.empty(len(y), dtype=object)
     for train, test in stratified_folds(y, n_splits, random_state):
         model = DomainClassifier(keywords=data.keywords, features=features, **params)
-        model.fit([texts[i] for i in train] + other_texts, list(y[train]) + other_y,
-                  sample_weight=[1.0] * len(train) + other_w, base=sp.vstack([base[train], other_base], format="csr"))
+        model.fit(
+            [texts[i] for i in train] + other_texts,
+            list(y[train]) + other_y,
+            sample_weight=[1.0] * len(train) + other_w,
+            base=sp.vstack([base[train], other_base], format="csr"),
+        )
         predicted[test] = model.predict([texts[i] for i in test], base=base[test])
     report = classification_report_dict(y, predicted)
     report["extra_training_examples"] = len(other)
     return report
 
 
-def cross_validate_departments(data: TrainingData, *, n_splits: int = 3, random_state: int = 0,
-                               min_examples: int = 3, features: TextFeatures | None = None,
-                               **params: Unpack[DepartmentParams]) -> dict:
+def cross_validate_departments(
+    data: TrainingData,
+    *,
+    n_splits: int = 3,
+    random_state: int = 0,
+    min_examples: int = 3,
+    features: TextFeatures | None = None,
+    **params: Unpack[DepartmentParams],
+) -> dict:
     """Top-1/top-3 accuracy of DepartmentSuggester by stratified k-fold CV over the replies that name a
     department; departments with fewer than `min_examples` replies are dropped from both sides."""
     counts = Counter(d for d in data.department_labels if d)

@@ -27,8 +27,9 @@ _SENTINEL = np.uint64(0x1FFFFF)  # above every Unicode code point: marks the emp
 _MAX_TITLE = 200
 
 
-def _char_keys(texts: Sequence[str], max_chars: int,
-               orders: tuple[int, ...] = (1, 2, 3)) -> tuple[np.ndarray, np.ndarray]:
+def _char_keys(
+    texts: Sequence[str], max_chars: int, orders: tuple[int, ...] = (1, 2, 3)
+) -> tuple[np.ndarray, np.ndarray]:
     """(doc index, 63-bit key) of every char n-gram (n in `orders`) of every text, without Python loops per char."""
     uni_docs, uni_codes, docs, keys = _char_keys_split(texts, max_chars, orders)
     if uni_codes.size:
@@ -46,13 +47,15 @@ def _bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return first | (second << np.uint64(21)) | (_SENTINEL << np.uint64(42))
 
 
-def _char_keys_split(texts: Sequence[str], max_chars: int,
-                     orders: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _char_keys_split(
+    texts: Sequence[str], max_chars: int, orders: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(doc, code point) of every char when 1 is in `orders`, then (doc, key) of the longer n-grams."""
     parts = [t[:max_chars].replace("\x00", " ") for t in texts]
     lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
-    codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + bytes(8),
-                          dtype=np.uint32).astype(np.uint64)
+    codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + bytes(8), dtype=np.uint32).astype(
+        np.uint64
+    )
     doc = np.repeat(np.arange(len(parts)), lengths)
     doc = np.concatenate([doc, np.zeros(codes.size - doc.size, np.int64)])  # the padding is never valid
     nxt1 = np.concatenate([codes[1:], np.zeros(1, np.uint64)])
@@ -132,8 +135,9 @@ def _word_hashes(token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.n
     n_tokens = sum(map(len, token_lists))
     n_lists = sum(1 for tokens in token_lists if tokens)
     if joined.count("\x00") != n_tokens - n_lists or joined.count("\x01") != max(len(token_lists) - 1, 0):
-        joined = "\x01".join("\x00".join(t.replace("\x00", "").replace("\x01", "") for t in tokens)
-                              for tokens in token_lists)
+        joined = "\x01".join(
+            "\x00".join(t.replace("\x00", "").replace("\x01", "") for t in tokens) for tokens in token_lists
+        )
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
     n = codes.size
     powers, inverse = _power_table(n + 1)
@@ -151,8 +155,9 @@ def _word_hashes(token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.n
     return doc, hashes
 
 
-def _tfidf_blocks(blocks: list[tuple[np.ndarray, np.ndarray]], n_docs: int, widths: list[int],
-                  idfs: list[np.ndarray]) -> sp.csr_matrix:
+def _tfidf_blocks(
+    blocks: list[tuple[np.ndarray, np.ndarray]], n_docs: int, widths: list[int], idfs: list[np.ndarray]
+) -> sp.csr_matrix:
     """Several TF-IDF blocks side by side, each row of each block L2-normalised, built as one matrix."""
     offsets = np.cumsum([0, *widths])
     docs = np.concatenate([d for d, _ in blocks])
@@ -179,15 +184,22 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     fit() needs no labels: fit it on every text available (labelled or not).
     """
 
-    def __init__(self, *, min_df: int = 2, max_chars: int = 1000, char_chars: int = 300,
-                 char_orders: tuple[int, ...] = (1, 2, 3), words: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        min_df: int = 2,
+        max_chars: int = 1000,
+        char_chars: int = 300,
+        char_orders: tuple[int, ...] = (1, 2, 3),
+        words: bool = True,
+    ) -> None:
         self.min_df = min_df
         self.words = words
         self.max_chars = max_chars
         self.char_chars = char_chars
         self.char_orders = char_orders
 
-    def fit(self, X: Iterable[str], y: object = None) -> TextFeatures:  # noqa: N803 - scikit-learn's name
+    def fit(self, X: Iterable[str], y: object = None) -> TextFeatures:
         texts = [str(t) for t in X]
         words = [tokenize(t[: self.max_chars]) for t in texts] if self.words else []
         n = len(texts)
@@ -266,8 +278,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         new.char_keys_ = self.char_keys_[char_keep]
         new.char_idf_ = self.char_idf_[char_keep]
         new.n_features_out_ = 2 * (word_keep.size + char_keep.size)
-        old = np.concatenate([word_keep, n_words + char_keep, n_words + n_chars + word_keep,
-                              2 * n_words + n_chars + char_keep])
+        old = np.concatenate(
+            [word_keep, n_words + char_keep, n_words + n_chars + word_keep, 2 * n_words + n_chars + char_keep]
+        )
         return new, old
 
     def _char_table(self) -> _CharIndex:
@@ -282,7 +295,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         state.pop("_words_table", None)
         return state
 
-    def transform(self, X: Iterable[str], tokens: Sequence[Sequence[str]] | None = None) -> sp.csr_matrix:  # noqa: N803
+    def transform(self, X: Iterable[str], tokens: Sequence[Sequence[str]] | None = None) -> sp.csr_matrix:
         """Features of texts; pass `tokens` (tokenize() of each text) to reuse a segmentation already done."""
         texts = [str(t) for t in X]
         # slice, never copy a whole (possibly huge) body: only its first max(max_chars, 4 * char_chars) chars
@@ -290,10 +303,13 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         head = max(self.max_chars, window)
         cuts = [t.find("\n") for t in texts]
         # " ".join(s.split()) is _WS.sub(" ", s).strip(), about 3x faster
-        titles = [" ".join(t[: min(i, _MAX_TITLE) if i >= 0 else _MAX_TITLE].split())
-                  for t, i in zip(texts, cuts, strict=True)]
-        pairs = [(title, t[i + 1: i + 1 + head] if i >= 0 else "")
-                 for title, t, i in zip(titles, texts, cuts, strict=True)]
+        titles = [
+            " ".join(t[: min(i, _MAX_TITLE) if i >= 0 else _MAX_TITLE].split())
+            for t, i in zip(texts, cuts, strict=True)
+        ]
+        pairs = [
+            (title, t[i + 1 : i + 1 + head] if i >= 0 else "") for title, t, i in zip(titles, texts, cuts, strict=True)
+        ]
         full = [f"{t} {' '.join(p[1][:window].split())}" for t, p in zip(titles, pairs, strict=True)]
         # whitespace tokens are not in the vocabulary, so the raw cut needs no filtering here
         no_words = not self.word_vocab_
@@ -302,12 +318,18 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             full_words = self._words(tokens, len(texts))
         else:  # the title's words are looked up once and counted in both blocks
             body_words = self._words([] if no_words else [cut(p[1][: self.max_chars]) for p in pairs], len(texts))
-            full_words = (np.concatenate([title_words[0], body_words[0]]),
-                          np.concatenate([title_words[1], body_words[1]]))
+            full_words = (
+                np.concatenate([title_words[0], body_words[0]]),
+                np.concatenate([title_words[1], body_words[1]]),
+            )
         blocks = [full_words, self._chars(full, self.char_chars), title_words, self._chars(titles, _MAX_TITLE)]
         n_words, n_chars = len(self.word_vocab_), self.char_keys_.size
-        return _tfidf_blocks(blocks, len(texts), [n_words, n_chars, n_words, n_chars],
-                             [self.word_idf_, self.char_idf_, self.word_idf_, self.char_idf_])
+        return _tfidf_blocks(
+            blocks,
+            len(texts),
+            [n_words, n_chars, n_words, n_chars],
+            [self.word_idf_, self.char_idf_, self.word_idf_, self.char_idf_],
+        )
 
 
 def sparsify(coef: np.ndarray, max_weights: int | None) -> sp.csr_matrix:

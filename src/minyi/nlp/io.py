@@ -20,8 +20,15 @@ REQUIRED_COLUMNS = ("id", "title", "body")
 OPTIONAL_COLUMNS = ("user", "time", "category", "reply", "reply_time", "likes", "dislikes")
 _TIME_COLUMNS = ("time", "reply_time")
 _INT_COLUMNS = ("likes", "dislikes")
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d",
-                 "%Y/%m/%d", "%Y-%m-%dT%H:%M:%S")
+_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y-%m-%dT%H:%M:%S",
+)
 
 
 class MessageFileError(ValueError):

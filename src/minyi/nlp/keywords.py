@@ -56,7 +56,7 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
         self.keywords = keywords
         self.max_chars = max_chars
 
-    def fit(self, X: object = None, y: object = None) -> KeywordScorer:  # noqa: N803
+    def fit(self, X: object = None, y: object = None) -> KeywordScorer:
         keywords = {d: {t: w for t, w in terms.items() if len(t) >= 2} for d, terms in (self.keywords or {}).items()}
         self.domains_ = sorted(keywords)
         df = Counter(term for d in self.domains_ for term in keywords[d])
@@ -106,7 +106,7 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
             state.pop(cache, None)
         return state
 
-    def transform(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
+    def transform(self, X: Iterable[str]) -> np.ndarray:
         texts = [str(t) for t in X]
         n_terms = len(self.terms_)
         if not texts or not n_terms:
@@ -115,8 +115,9 @@ class KeywordScorer(TransformerMixin, BaseEstimator):
         lengths, term_codes = self.__dict__["_lengths"], self.__dict__["_term_codes"]
         width = term_codes.shape[1]
         parts = [t[: self.max_chars].replace("\x00", " ") for t in texts]
-        codes = np.frombuffer(("\x00".join(parts) + "\x00" * (width + 1)).encode("utf-32-le", "surrogatepass"),
-                              dtype=np.uint32).astype(np.uint64)
+        codes = np.frombuffer(
+            ("\x00".join(parts) + "\x00" * (width + 1)).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        ).astype(np.uint64)
         starts = np.flatnonzero((codes[:-1] != 0) & (codes[1:] != 0))  # every bigram inside one text
         keys = _bigram_keys(codes[starts], codes[starts + 1])
         found = table.lookup(keys)

@@ -28,18 +28,14 @@ class PiiMatch:
 
 
 # Numbers in a labelled field like this are references, not personal data.
-_REFERENCE_LABEL = re.compile(
-    r"(?:订单|单号|编号|流水|快递|运单|合同|案号|发票|批次|工单|序号|票号)[号码:：\s]*$"
-)
+_REFERENCE_LABEL = re.compile(r"(?:订单|单号|编号|流水|快递|运单|合同|案号|发票|批次|工单|序号|票号)[号码:：\s]*$")
 # A number followed by a unit or a decimal part is an amount or a measure, not a phone number.
 _UNIT_AFTER = re.compile(r"\s*(?:元|块|万|亿|千|百|米|平|吨|斤|克|公里|km|人|次|户|%|‰|\.\d)")
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PLATE_LETTER = "A-HJ-NP-Z"  # plate letters skip I and O
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    "email": re.compile(
-        r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-    ),
+    "email": re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
     "id_card": re.compile(r"(?<![\dA-Za-z])[1-8]\d{5}(?:19|20)\d{9}[\dXx](?![\dA-Za-z])"),
     "bank_card": re.compile(r"(?<![\d-])[3-6]\d{3}(?:[ -]?\d{4}){2}[ -]?\d{4,7}(?![\d-])"),
     "mobile": re.compile(r"(?<![\d+])(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![\d-])"),
@@ -164,7 +160,6 @@ class _Spans:
 def _ascii_digits(text: str) -> str:
     """Full-width digits (１３８) as ASCII, so that one set of patterns serves both."""
     return text.translate(_FULL_WIDTH_DIGITS) if _FULL_WIDTH_DIGIT.search(text) else text
-
 
 
 # How much of each kind stays readable once masked: (characters kept at the start, at the end).

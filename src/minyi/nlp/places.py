@@ -45,9 +45,40 @@ _ADMIN_END = re.compile("[省市区县州旗盟]")
 _ANON_PREFIX = re.compile(r"[A-Z]\d{0,2}$")
 _ANON_GLUE = re.compile(r"[A-Z]\d{0,2}[区县市]")
 _PROVINCE_SHORT = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
-    "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
-    "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
 )
 _PROVINCE_SHORT_RE = re.compile("|".join(sorted(_PROVINCE_SHORT, key=len, reverse=True)))
 # Real names that are also ordinary words or generic parts of other names.
@@ -74,8 +105,10 @@ def _cpca_table() -> list[tuple[str, str]]:
         return []
     with open(path, encoding="utf-8", newline="") as f:
         rows = [(r["name"], r["adcode"][:6]) for r in csv.DictReader(f)]
-    return [(name, "province" if code.endswith("0000") else "city" if code.endswith("00") else "district")
-            for name, code in rows]
+    return [
+        (name, "province" if code.endswith("0000") else "city" if code.endswith("00") else "district")
+        for name, code in rows
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -121,8 +154,14 @@ def _admin_spans(text: str) -> list[Span]:
         end = m.end()
         span = _anonymised(text, end)
         if span is None and text[end - 2 : end] in endings and text[end : end + 1] not in ("场", "民"):
-            span = next(((end - n, end, real[text[end - n : end]], text[end - n : end])
-                         for n in range(min(longest, end), 2, -1) if text[end - n : end] in real), None)
+            span = next(
+                (
+                    (end - n, end, real[text[end - n : end]], text[end - n : end])
+                    for n in range(min(longest, end), 2, -1)
+                    if text[end - n : end] in real
+                ),
+                None,
+            )
         if span is not None:
             found.append(span)
     found.extend((m.start(), m.end(), "province", m.group()) for m in _PROVINCE_SHORT_RE.finditer(text))
@@ -139,12 +178,15 @@ def _admin_spans(text: str) -> list[Span]:
 
 # -- named places with a generic suffix -----------------------------------------------------------
 _STRONG_ESTATE = _words("小区 花园 家园 苑 新城 公寓 山庄 华府 名城 公馆 庄园 花城 嘉园 雅郡 佳园 小镇")
-_WEAK_ESTATE = _words("园 城 湾 府 郡 庭 居 洲 岸 畔 国际 壹号 一号 广场 水岸 印象 天地 大厦 世家 首府 香缇 天下 "
-                      "水郡 金城 都市")
+_WEAK_ESTATE = _words(
+    "园 城 湾 府 郡 庭 居 洲 岸 畔 国际 壹号 一号 广场 水岸 印象 天地 大厦 世家 首府 香缇 天下 水郡 金城 都市"
+)
 # After a weak estate suffix one of these must follow for it to count as an estate.
-_ESTATE_CONTEXT = (r"(?=小区|的?业主|的?住户|楼盘|物业|开发商|项目|的?居民|房产证|"
-                   r"[一二三四五六七八九十\d]+期|(?:[A-Za-z]?\d+|[一二三四五六七八九十]+)[栋幢号]|"
-                   r"[A-Za-z一二三四五六七八九十]区)")
+_ESTATE_CONTEXT = (
+    r"(?=小区|的?业主|的?住户|楼盘|物业|开发商|项目|的?居民|房产证|"
+    r"[一二三四五六七八九十\d]+期|(?:[A-Za-z]?\d+|[一二三四五六七八九十]+)[栋幢号]|"
+    r"[A-Za-z一二三四五六七八九十]区)"
+)
 # A building number ("15栋", "六栋") right after a name makes that name an estate, suffix or not.
 _BUILDING = re.compile("[栋幢]")
 _BUILDING_NUMBER = re.compile(r"(?:[A-Za-z]?\d+|[一二三四五六七八九十]{1,3})$")
@@ -152,8 +194,13 @@ _BUILDING_NUMBER = re.compile(r"(?:[A-Za-z]?\d+|[一二三四五六七八九十]
 # costs ten times more); matches are merged in text order, the earlier level winning at a position.
 _SUFFIX_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("street", re.compile(r"街道|镇(?!长|党委|人大)|乡(?![村镇下里亲土愁间民情音贤邻])")),
-    ("community", re.compile(r"社区|居委会|村(?![镇庄落寨组级规务民风貌容道头口里上中下子"
-                             r"官干部委两支社居])")),
+    (
+        "community",
+        re.compile(
+            r"社区|居委会|村(?![镇庄落寨组级规务民风貌容道头口里上中下子"
+            r"官干部委两支社居])"
+        ),
+    ),
     ("road", re.compile(r"路(?![灯面况费途程基政障标径数线牌局])|大道|大街|街(?![道头边面坊区舞角])|巷")),
     ("estate", re.compile("|".join(sorted(_STRONG_ESTATE, key=len, reverse=True)))),
     ("estate", re.compile("|".join(f"{w}{_ESTATE_CONTEXT}" for w in sorted(_WEAK_ESTATE, key=len)[::-1]))),
@@ -161,26 +208,46 @@ _SUFFIX_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # The first four as one alternation without groups (re scans a plain alternation of literals fast);
 # the level of a match follows from its text.
 _PLAIN_SUFFIX_RE = re.compile("|".join(rx.pattern for _, rx in _SUFFIX_RES[:4]))
-_SUFFIX_LEVEL = {**{w: "estate" for w in _STRONG_ESTATE}, "街道": "street", "镇": "street", "乡": "street",
-                 "社区": "community", "居委会": "community", "村": "community", "路": "road", "大道": "road",
-                 "大街": "road", "街": "road", "巷": "road"}
+_SUFFIX_LEVEL = {
+    **{w: "estate" for w in _STRONG_ESTATE},
+    "街道": "street",
+    "镇": "street",
+    "乡": "street",
+    "社区": "community",
+    "居委会": "community",
+    "村": "community",
+    "路": "road",
+    "大道": "road",
+    "大街": "road",
+    "街": "road",
+    "巷": "road",
+}
 # Characters that cannot be part of a place name: a name grown leftwards stops before them.
-_BOUNDARY = ("的在于是和与及或到从由向往对把被将为了着过也都就还又很该本此其各个每这那有无不没未"
-             "我你他她它们住位给让请即已并且而但若如因所叫称至离隔跟替使令")
+_BOUNDARY = (
+    "的在于是和与及或到从由向往对把被将为了着过也都就还又很该本此其各个每这那有无不没未"
+    "我你他她它们住位给让请即已并且而但若如因所叫称至离隔跟替使令"
+)
 _NAME_TAIL = re.compile(r"[^\W_a-z" + _BOUNDARY + "]+$")
 _MAX_STEM = {"street": 4, "community": 5, "estate": 8, "road": 6}
 _MIN_STEM = 2
 # Where a grown name must be cut: after a higher-level suffix character ("镇莲花村"), an Arabic digit
 # (house numbers, dates) or an administrative unit without a suffix of its own ("办事处兴竹村").
-_CUT = {level: re.compile(rf".*(?:[{chars}0-9]|办事处|开发区|管委会|工业园|产业园|园区)")
-        for level, chars in {"street": "区县省镇乡", "community": "镇乡区县省", "estate": "镇乡区县省",
-                             "road": "镇乡区县省"}.items()}
+_CUT = {
+    level: re.compile(rf".*(?:[{chars}0-9]|办事处|开发区|管委会|工业园|产业园|园区)")
+    for level, chars in {
+        "street": "区县省镇乡",
+        "community": "镇乡区县省",
+        "estate": "镇乡区县省",
+        "road": "镇乡区县省",
+    }.items()
+}
 # Dictionary words with these parts of speech (jieba's tags) cannot start a place name: verbs,
 # adverbs, conjunctions, prepositions, pronouns, particles, measure and time words, idioms, places
 # and directions ("以南"); plus one-character words and a few nouns that introduce a request.
 _DROP_POS = _words("v vd vn vg a ad d c p r u uj ul ud uz uv q l t f s y e o z i")
-_DROP_CHARS = frozenset("在往至到从由经沿近临靠于把被给向对与及或的转接找去来是有让叫帮助待等为将要"
-                        "请问说看听打买住搬回据像")
+_DROP_CHARS = frozenset(
+    "在往至到从由经沿近临靠于把被给向对与及或的转接找去来是有让叫帮助待等为将要请问说看听打买住搬回据像"
+)
 _DROP_WORDS = _words("建议 意见 情况 问题 全体 全国 中央 原名 名称 人民群众 业主 居民 村民 领导")
 # A grown name equal to one of these, or ending with one of the _GENERIC_END, is a common word.
 _GENERIC_EXACT: dict[str, frozenset[str]] = {
@@ -210,14 +277,17 @@ _GENERIC_EXACT: dict[str, frozenset[str]] = {
 _GENERIC_END: dict[str, tuple[str, ...]] = {
     "street": tuple(_words("城 城乡 乡 村 古 下 一 二 两 三 四 五 几 各 全")),
     "community": tuple(_words("农 新农 城中 乡 偏远山 小山")),
-    "estate": tuple(_words(
-        "老旧 住宅 商品房 居民 职工 开放式 封闭式 周边 附近 其他 幼儿 中心 期 服务 最大 最小 较大 "
-        "最好 整个 重建"
-    )),
-    "road": tuple(_words(
-        "道 公 铁 马 线 电 交叉 城际 高速 市政 一条 这条 那条 修 活 段 里 右 左 台 毛 停 堵 道一 岔 叉 小 "
-        "跑 便民 快速 一些"
-    )),
+    "estate": tuple(
+        _words(
+            "老旧 住宅 商品房 居民 职工 开放式 封闭式 周边 附近 其他 幼儿 中心 期 服务 最大 最小 较大 最好 整个 重建"
+        )
+    ),
+    "road": tuple(
+        _words(
+            "道 公 铁 马 线 电 交叉 城际 高速 市政 一条 这条 那条 修 活 段 里 右 左 台 毛 停 堵 道一 岔 叉 小 "
+            "跑 便民 快速 一些"
+        )
+    ),
 }
 _ORGANISATION_END = re.compile(r"(小区|社区|公司|学校|医院|政府|中学|小学|大学|银行|工厂|工地|市场|部门)$")
 
@@ -255,8 +325,11 @@ def _tag(text: str) -> list[tuple[str, str]]:
 def _droppable(word: str, tag: str) -> bool:
     import rjieba
 
-    return word in _DROP_WORDS or word in _DROP_CHARS or (
-        tag in _DROP_POS and len(word) > 1 and bool(rjieba.has_word(word)))
+    return (
+        word in _DROP_WORDS
+        or word in _DROP_CHARS
+        or (tag in _DROP_POS and len(word) > 1 and bool(rjieba.has_word(word)))
+    )
 
 
 def _pos_start(text: str, start: int, end: int, floor: int, level: str) -> int | None:
@@ -376,8 +449,7 @@ class PlaceExtractor:
     characters of a text are read (places are named early; this bounds the cost of huge inputs).
     """
 
-    def __init__(self, *, levels: Sequence[str] = LEVELS, ratio: float = 0.5,
-                 max_chars: int = 20_000) -> None:
+    def __init__(self, *, levels: Sequence[str] = LEVELS, ratio: float = 0.5, max_chars: int = 20_000) -> None:
         self.levels = levels
         self.ratio = ratio
         self.max_chars = max_chars
@@ -390,7 +462,7 @@ class PlaceExtractor:
             setattr(self, key, value)
         return self
 
-    def fit(self, X: Sequence[str], y: object = None) -> PlaceExtractor:  # noqa: N803 - scikit-learn's name
+    def fit(self, X: Sequence[str], y: object = None) -> PlaceExtractor:
         unknown = set(self.levels) - set(LEVELS)
         if unknown:
             raise ValueError(f"unknown place levels: {sorted(unknown)}")
@@ -402,7 +474,7 @@ class PlaceExtractor:
         places = extract_places(text, ratio=self.ratio, max_chars=self.max_chars)
         return [p for p in places if p["level"] in wanted]
 
-    def transform(self, X: Sequence[str]) -> list[list[dict[str, str]]]:  # noqa: N803
+    def transform(self, X: Sequence[str]) -> list[list[dict[str, str]]]:
         return [self.extract(t) for t in X]
 
 
@@ -456,11 +528,17 @@ def score(extractor: PlaceExtractor, texts: list[str], gold: list[set[tuple[str,
     strict = _micro(gold, pred)
     per_level = {}
     for level in LEVELS:
-        per_level[level] = _micro([{x for x in g if x[0] == level} for g in gold],
-                                  [{x for x in p if x[0] == level} for p in pred])
+        per_level[level] = _micro(
+            [{x for x in g if x[0] == level} for g in gold], [{x for x in p if x[0] == level} for p in pred]
+        )
     lenient = _micro([{n for _, n in g} for g in gold], [{n for _, n in p} for p in pred])
-    return {**{k: strict[k] for k in ("precision", "recall", "f1")}, "n": len(texts), "strict": strict,
-            "lenient": lenient, "per_level": per_level}
+    return {
+        **{k: strict[k] for k in ("precision", "recall", "f1")},
+        "n": len(texts),
+        "strict": strict,
+        "lenient": lenient,
+        "per_level": per_level,
+    }
 
 
 def evaluate(data_dir: Path, gold_dir: Path) -> dict:

@@ -22,12 +22,26 @@ from pathlib import Path
 from minyi.nlp.segment import tokenize
 from minyi.nlp.text import join_text
 
-__all__ = ["CRITERIA", "CRITERION_NAMES", "VERDICT_NAMES", "Finding", "ReplyCheck", "ReplyChecker",
-           "count_workdays", "evaluate", "format_evaluation"]
+__all__ = [
+    "CRITERIA",
+    "CRITERION_NAMES",
+    "VERDICT_NAMES",
+    "Finding",
+    "ReplyCheck",
+    "ReplyChecker",
+    "count_workdays",
+    "evaluate",
+    "format_evaluation",
+]
 
 CRITERIA = ("relevance", "completeness", "explanation", "tone", "timeliness")
-CRITERION_NAMES = {"relevance": "相关性", "completeness": "完整性", "explanation": "解释依据", "tone": "语气",
-                   "timeliness": "及时性"}
+CRITERION_NAMES = {
+    "relevance": "相关性",
+    "completeness": "完整性",
+    "explanation": "解释依据",
+    "tone": "语气",
+    "timeliness": "及时性",
+}
 VERDICTS = ("pass", "warn", "fail")
 VERDICT_NAMES = {"pass": "好", "warn": "一般", "fail": "差"}
 MAX_CHARS = 20_000  # the platform accepts 10,000; anything longer is cut, never an error
@@ -35,40 +49,60 @@ MAX_CHARS = 20_000  # the platform accepts 10,000; anything longer is cut, never
 _WORD_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
 _SPACE = re.compile(r"[ \t\r\f\v\u3000]+|_x000D_")
-_QUESTION = re.compile(r"[？?]|吗|是否|能否|可否|如何|怎么|怎样|什么时候|何时|为什么|为何|多少|哪里|哪些|有没有|是不是|"
-                       r"能不能|可不可以|合法吗")
+_QUESTION = re.compile(
+    r"[？?]|吗|是否|能否|可否|如何|怎么|怎样|什么时候|何时|为什么|为何|多少|哪里|哪些|有没有|是不是|"
+    r"能不能|可不可以|合法吗"
+)
 _REQUEST = re.compile(r"请|希望|要求|恳请|建议|盼|呼吁|望")
-_BOILERPLATE = re.compile(r"(您的|你的)?(留言|来信|信件|问题)[^。！，,]{0,8}(已经?)?(收悉|收到|阅)|"
-                          r"现将[^。：:]{0,30}(回复|答复)如下|"
-                          r"现(就[^。：:]{0,20})?(回复|答复)如下|特此(回复|答复)|回复如下|答复如下")
-_ACTION = re.compile(r"已经|已于|已[^收阅悉转交]|正在|将[于会对要在进继尽积加持]|拟|计划|立即|责成|督促|安排|"
-                     r"整改|约谈|处罚|查处|"
-                     r"取缔|协调|落实|调查|核实|核查|处理")
-_WHEN = re.compile(r"\d{1,4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d+个?(工作)?日内|\d+天内|[一二三两五十]+[个]?(工作)?日内|"
-                   r"月底前?|年底前?|年内|本周|下周|近期|近日|即日|今日|今天|当天|当日|今年|明年|下一步|尽快|[上下]半年")
+_BOILERPLATE = re.compile(
+    r"(您的|你的)?(留言|来信|信件|问题)[^。！，,]{0,8}(已经?)?(收悉|收到|阅)|"
+    r"现将[^。：:]{0,30}(回复|答复)如下|"
+    r"现(就[^。：:]{0,20})?(回复|答复)如下|特此(回复|答复)|回复如下|答复如下"
+)
+_ACTION = re.compile(
+    r"已经|已于|已[^收阅悉转交]|正在|将[于会对要在进继尽积加持]|拟|计划|立即|责成|督促|安排|"
+    r"整改|约谈|处罚|查处|"
+    r"取缔|协调|落实|调查|核实|核查|处理"
+)
+_WHEN = re.compile(
+    r"\d{1,4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d+个?(工作)?日内|\d+天内|[一二三两五十]+[个]?(工作)?日内|"
+    r"月底前?|年底前?|年内|本周|下周|近期|近日|即日|今日|今天|当天|当日|今年|明年|下一步|尽快|[上下]半年"
+)
 _SIGNATURE_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日\s*$")
-_CONTACT = re.compile(r"电话|热线|联系人|联系方式|来电|致电|拨打|窗口|邮箱|地址[:：]|12345|12333|12348|12358|"
-                      r"\d{3,4}[-—－]+\d{4,}|0000-")
+_CONTACT = re.compile(
+    r"电话|热线|联系人|联系方式|来电|致电|拨打|窗口|邮箱|地址[:：]|12345|12333|12348|12358|"
+    r"\d{3,4}[-—－]+\d{4,}|0000-"
+)
 _REFERRAL = re.compile(r"转[交给至办]|交办|请(您)?(致电|登录|登陆|咨询|联系|拨打)|建议您?咨询|请[^。]{0,12}咨询")
 _CITATION = re.compile(r"《[^》]{2,60}》")
 _PLATFORM = re.compile(r"问政|留言|栏目|平台|信箱|网站|论坛")
-_LAW = re.compile(r"第[一二三四五六七八九十百零\d]+条|条例|法规|办法|细则|实施意见|[〔\[［]\d{4}[〕\]］]|"
-                  r"\w{1,10}法(?=[第》，。、的规])")
+_LAW = re.compile(
+    r"第[一二三四五六七八九十百零\d]+条|条例|法规|办法|细则|实施意见|[〔\[［]\d{4}[〕\]］]|"
+    r"\w{1,10}法(?=[第》，。、的规])"
+)
 _REASON = re.compile(r"根据|依据|按照|依照|依法|按规定|规定|政策|原则|标准|原因|由于|因为|因此|鉴于|所以|因[^为]")
 _COURTESY = re.compile(r"您好|你好|感谢|谢谢|欢迎|敬请|谅解|理解和支持|理解与支持|抱歉|歉意|辛苦|尊敬的")
-_BRUSH_OFF = re.compile(r"不归我[们局处]?管|不属于?我[们局处单位所]{0,2}(的)?(管辖|职责|职能|负责|范围)|"
-                        r"自己去|自行(解决|处理|协商)|"
-                        r"无法处理|无能为力|爱莫能助|与我[们局处]?无关|不予(答复|处理)|不清楚|没办法|管不了|找[^。，]{0,8}去")
+_BRUSH_OFF = re.compile(
+    r"不归我[们局处]?管|不属于?我[们局处单位所]{0,2}(的)?(管辖|职责|职能|负责|范围)|"
+    r"自己去|自行(解决|处理|协商)|"
+    r"无法处理|无能为力|爱莫能助|与我[们局处]?无关|不予(答复|处理)|不清楚|没办法|管不了|找[^。，]{0,8}去"
+)
 _BRUSH_REASON = re.compile(r"因|由于|根据|按照|依照|属于|负责|职责|建议您|请您|可向|可以向|咨询|联系")
 _BLAME = re.compile(r"无理取闹|捏造|造谣|别有用心|咎由自取|胡说|你们自己|你自己|刁民")
 _SOFT_BLAME = re.compile(r"不实|不属实|纯属|恶意|过激")
-_PLACE_SUFFIX = re.compile(r"(市|区|县|镇|乡|街道|社区|村|组|小区|路|街|大道|巷|学校|小学|中学|幼儿园|医院|公司|"
-                           r"广场|园|城|站)$")
-_COMMON = ("您好 你好 感谢 谢谢 留言 反映 问题 回复 答复 有关 情况 网友 工作 支持 我们 你们 请问 是否 能否 "
-           "希望 要求 恳请 建议 领导 尊敬 政府 部门 相关 进行 一个 这个 没有 可以 什么 怎么 如何 为什么")
+_PLACE_SUFFIX = re.compile(
+    r"(市|区|县|镇|乡|街道|社区|村|组|小区|路|街|大道|巷|学校|小学|中学|幼儿园|医院|公司|"
+    r"广场|园|城|站)$"
+)
+_COMMON = (
+    "您好 你好 感谢 谢谢 留言 反映 问题 回复 答复 有关 情况 网友 工作 支持 我们 你们 请问 是否 能否 "
+    "希望 要求 恳请 建议 领导 尊敬 政府 部门 相关 进行 一个 这个 没有 可以 什么 怎么 如何 为什么"
+)
 _STOP_BIGRAMS = frozenset(f"{_COMMON} 如下 理解 监督 关心 收悉 现将 您的".split())
-_STOP_WORDS = frozenset(f"{_COMMON} 现在 已经 但是 因为 所以 还是 就是 他们 自己 这样 那么 如果 以及 一直 非常 "
-                        "真的 不能 不是 时候 的话 请求 书记 市长 县长 本人".split())
+_STOP_WORDS = frozenset(
+    f"{_COMMON} 现在 已经 但是 因为 所以 还是 就是 他们 自己 这样 那么 如果 以及 一直 非常 "
+    "真的 不能 不是 时候 的话 请求 书记 市长 县长 本人".split()
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +128,12 @@ class Finding:
 
     def to_dict(self) -> dict:
         """Plain data (JSON-ready)."""
-        return asdict(self) | {"name": self.name, "verdict_name": self.verdict_name,
-                               "evidence": list(self.evidence), "gaps": list(self.gaps)}
+        return asdict(self) | {
+            "name": self.name,
+            "verdict_name": self.verdict_name,
+            "evidence": list(self.evidence),
+            "gaps": list(self.gaps),
+        }
 
 
 @dataclass(frozen=True)
@@ -115,11 +153,16 @@ class ReplyCheck:
 
     def to_dict(self) -> dict:
         """Plain data (JSON-ready)."""
-        return {"verdict": self.verdict, "verdict_name": VERDICT_NAMES[self.verdict], "notes": list(self.notes),
-                "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "verdict": self.verdict,
+            "verdict_name": VERDICT_NAMES[self.verdict],
+            "notes": list(self.notes),
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 # --- text helpers -------------------------------------------------------------------------------------------
+
 
 def _clean(text: object) -> str:
     if not isinstance(text, str):
@@ -134,17 +177,17 @@ def _sentences(text: str) -> list[str]:
 def _bigrams(text: str) -> Counter[str]:
     grams: Counter[str] = Counter()
     for run in _WORD_RUN.findall(text):
-        grams.update(run[i:i + 2] for i in range(len(run) - 1))
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
     return grams
 
 
 def _copied_mask(reply: str, message: str, n: int = 8) -> list[bool]:
     """True at each reply character that lies inside an n-char span copied from the message."""
-    shingles = {message[i:i + n] for i in range(len(message) - n + 1)}
+    shingles = {message[i : i + n] for i in range(len(message) - n + 1)}
     mask = [False] * len(reply)
     for i in range(len(reply) - n + 1):
-        if reply[i:i + n] in shingles:
-            mask[i:i + n] = [True] * n
+        if reply[i : i + n] in shingles:
+            mask[i : i + n] = [True] * n
     return mask
 
 
@@ -170,18 +213,27 @@ def count_workdays(start: datetime | date, end: datetime | date) -> int:
         days = chinese_calendar.get_workdays(first, last)
         return len([d for d in days if d != first])
     except (ImportError, NotImplementedError):
-        return int(np.busday_count(first, last, weekmask="Mon Tue Wed Thu Fri") - (first.weekday() < 5)
-                   + (last.weekday() < 5))
+        return int(
+            np.busday_count(first, last, weekmask="Mon Tue Wed Thu Fri") - (first.weekday() < 5) + (last.weekday() < 5)
+        )
 
 
 # --- the checker --------------------------------------------------------------------------------------------
 
+
 class ReplyChecker:
     """Checks a reply against its message. `fit(texts)` learns character-bigram IDF (optional)."""
 
-    def __init__(self, deadline_days: int = 15, late_factor: float = 2.0, max_questions: int = 6,
-                 relevance_pass: float = 0.1, relevance_warn: float = 0.03, answered_threshold: float = 0.3,
-                 copied_threshold: float = 0.8) -> None:
+    def __init__(
+        self,
+        deadline_days: int = 15,
+        late_factor: float = 2.0,
+        max_questions: int = 6,
+        relevance_pass: float = 0.1,
+        relevance_warn: float = 0.03,
+        answered_threshold: float = 0.3,
+        copied_threshold: float = 0.8,
+    ) -> None:
         self.deadline_days = deadline_days
         self.late_factor = late_factor
         self.max_questions = max_questions
@@ -190,7 +242,7 @@ class ReplyChecker:
         self.answered_threshold = answered_threshold
         self.copied_threshold = copied_threshold
 
-    def fit(self, X: Sequence[str], y: object = None) -> ReplyChecker:  # noqa: N803 - scikit-learn's name
+    def fit(self, X: Sequence[str], y: object = None) -> ReplyChecker:
         """Learn bigram document frequencies from unlabelled texts (messages and replies)."""
         df: Counter[str] = Counter()
         for text in X:
@@ -223,18 +275,36 @@ class ReplyChecker:
         own = "".join(ch if not m else " " for ch, m in zip(reply, mask, strict=True))
         if copied >= self.copied_threshold:
             notes.append(f"答复的 {copied:.0%} 是留言原文")
-            return ReplyCheck((Finding("relevance", "fail", 0.0, "答复只是复述了留言，没有回应",
-                                       gaps=("请写明调查结果、处理措施和依据",)),
-                               *[Finding(c, "fail", 0.0, "答复只是复述了留言") for c in CRITERIA[1:-1]],
-                               timeliness), tuple(notes))
-        findings = [self._relevance(message, own), self._completeness(message, own), self._explanation(own),
-                    self._tone(own), timeliness]
+            return ReplyCheck(
+                (
+                    Finding(
+                        "relevance",
+                        "fail",
+                        0.0,
+                        "答复只是复述了留言，没有回应",
+                        gaps=("请写明调查结果、处理措施和依据",),
+                    ),
+                    *[Finding(c, "fail", 0.0, "答复只是复述了留言") for c in CRITERIA[1:-1]],
+                    timeliness,
+                ),
+                tuple(notes),
+            )
+        findings = [
+            self._relevance(message, own),
+            self._completeness(message, own),
+            self._explanation(own),
+            self._tone(own),
+            timeliness,
+        ]
         substance = _sentences(_BOILERPLATE.sub("", _strip_signature(own)))
         rest = " ".join(s for s in substance if not _REFERRAL.search(s) and not _COURTESY.search(s))
         if any(_REFERRAL.search(s) for s in substance) and sum(map(len, _WORD_RUN.findall(rest))) < 30:
             notes.append("答复只说明已转交或请群众另行咨询，没有回应具体问题")
-            findings[0] = replace(findings[0], verdict=max(findings[0].verdict, "warn", key=VERDICTS.index),
-                                  gaps=(*findings[0].gaps, "只说明已转交或请另行咨询"))
+            findings[0] = replace(
+                findings[0],
+                verdict=max(findings[0].verdict, "warn", key=VERDICTS.index),
+                gaps=(*findings[0].gaps, "只说明已转交或请另行咨询"),
+            )
             findings[1] = replace(findings[1], verdict="fail", gaps=(*findings[1].gaps, "没有实质答复"))
         return ReplyCheck(tuple(findings), tuple(notes))
 
@@ -242,12 +312,16 @@ class ReplyChecker:
         """A reply template has no message: check what it says was done, its contact, explanation and tone."""
         text = _clean(text)
         if not text:
-            return ReplyCheck(tuple(Finding(c, "fail", 0.0, "模板为空")
-                                    for c in ("completeness", "explanation", "tone")))
+            return ReplyCheck(
+                tuple(Finding(c, "fail", 0.0, "模板为空") for c in ("completeness", "explanation", "tone"))
+            )
         return ReplyCheck((self._completeness("", text), self._explanation(text), self._tone(text)))
 
-    def check_many(self, pairs: Iterable[tuple[str, str]], workdays: Iterable[int | None] | None = None,
-                   ) -> list[ReplyCheck]:
+    def check_many(
+        self,
+        pairs: Iterable[tuple[str, str]],
+        workdays: Iterable[int | None] | None = None,
+    ) -> list[ReplyCheck]:
         """check() over (message, reply) pairs."""
         pairs = list(pairs)
         days = list(workdays) if workdays is not None else [None] * len(pairs)
@@ -256,12 +330,15 @@ class ReplyChecker:
     # --- criteria -------------------------------------------------------------------------------------------
 
     def _key_terms(self, message: str, limit: int = 8) -> list[str]:
-        words = [w for w in tokenize(message[:3000]) if len(w) >= 2 and w not in _STOP_WORDS
-                 and _WORD_RUN.fullmatch(w) and not w.isdigit()]
+        words = [
+            w
+            for w in tokenize(message[:3000])
+            if len(w) >= 2 and w not in _STOP_WORDS and _WORD_RUN.fullmatch(w) and not w.isdigit()
+        ]
         counts = Counter(words)
 
         def weight(w: str) -> float:
-            grams = [w[i:i + 2] for i in range(len(w) - 1)]
+            grams = [w[i : i + 2] for i in range(len(w) - 1)]
             place = 1.5 if _PLACE_SUFFIX.search(w) else 1.0
             return counts[w] ** 0.5 * place * sum(self._idf(g) for g in grams) / len(grams)
 
@@ -298,8 +375,15 @@ class ReplyChecker:
         return found[: self.max_questions] or _sentences(message)[:1]  # no question: the title is the request
 
     def _answered(self, question: str, reply: str, reply_sentences: list[str]) -> tuple[float, str]:
-        words = {w for w in tokenize(question) if len(w) >= 2 and w not in _STOP_WORDS and _WORD_RUN.fullmatch(w)
-                 and not _QUESTION.fullmatch(w) and not _REQUEST.search(w)}
+        words = {
+            w
+            for w in tokenize(question)
+            if len(w) >= 2
+            and w not in _STOP_WORDS
+            and _WORD_RUN.fullmatch(w)
+            and not _QUESTION.fullmatch(w)
+            and not _REQUEST.search(w)
+        }
         if not words:
             return 1.0, ""
         shared = [w for w in words if w in reply]
@@ -330,8 +414,9 @@ class ReplyChecker:
         share = answered / len(questions) if questions else 0.5  # a template: no questions to weigh
         points = 2 * share + bool(actions) + 0.5 * bool(when) + 0.5 * bool(contact)
         evidence += [_short(s) for s in (actions[:1] + when[:1] + contact[:1])]
-        summary = (f"回应了留言中的 {answered}/{len(questions)} 个问题或诉求；" if questions else "") + \
-            f"{'有' if actions else '无'}办理措施，{'有' if when else '无'}时间，{'有' if contact else '无'}联系方式"
+        summary = (
+            f"回应了留言中的 {answered}/{len(questions)} 个问题或诉求；" if questions else ""
+        ) + f"{'有' if actions else '无'}办理措施，{'有' if when else '无'}时间，{'有' if contact else '无'}联系方式"
         verdict = "pass" if points >= 2.5 else "warn" if points >= 1.25 else "fail"
         return Finding("completeness", verdict, points / 4, summary, tuple(dict.fromkeys(evidence)), tuple(gaps))
 
@@ -344,10 +429,17 @@ class ReplyChecker:
             return Finding("explanation", "pass", 1.0, summary, tuple(_short(s) for s in cited[:3]))
         reasons = [s for s in sentences if _REASON.search(_BOILERPLATE.sub("", s))]
         if reasons:
-            return Finding("explanation", "warn", 0.5, "说明了理由，但没有引用具体的政策或法规",
-                           tuple(_short(s) for s in reasons[:3]), ("可引用所依据的政策、法规或文件（《…》第…条）",))
-        return Finding("explanation", "fail", 0.0, "没有说明依据或理由", (),
-                       ("请说明处理所依据的政策、法规或事实理由",))
+            return Finding(
+                "explanation",
+                "warn",
+                0.5,
+                "说明了理由，但没有引用具体的政策或法规",
+                tuple(_short(s) for s in reasons[:3]),
+                ("可引用所依据的政策、法规或文件（《…》第…条）",),
+            )
+        return Finding(
+            "explanation", "fail", 0.0, "没有说明依据或理由", (), ("请说明处理所依据的政策、法规或事实理由",)
+        )
 
     def _tone(self, reply: str) -> Finding:
         sentences = _sentences(reply)
@@ -357,8 +449,14 @@ class ReplyChecker:
         bare_brush = [s for s in brush if not _BRUSH_REASON.search(_BRUSH_OFF.sub("", s))]
         soft = [s for s in sentences if _SOFT_BLAME.search(s)]
         if blame or bare_brush:
-            return Finding("tone", "fail", 0.0, "有指责或推诿的说法", tuple(_short(s) for s in blame + bare_brush),
-                           ("请删去指责或推诿的话，说明原因并告知可以找谁办理",))
+            return Finding(
+                "tone",
+                "fail",
+                0.0,
+                "有指责或推诿的说法",
+                tuple(_short(s) for s in blame + bare_brush),
+                ("请删去指责或推诿的话，说明原因并告知可以找谁办理",),
+            )
         gaps = []
         if not courtesy:
             gaps.append("没有问候或致谢（您好、感谢）")
@@ -381,11 +479,17 @@ class ReplyChecker:
         if workdays <= limit:
             return Finding("timeliness", "pass", 1.0, summary)
         verdict = "warn" if workdays <= limit * self.late_factor else "fail"
-        return Finding("timeliness", verdict, max(0.0, 1 - (workdays - limit) / (limit * self.late_factor)), summary,
-                       gaps=(f"超过时限 {workdays - limit} 个工作日",))
+        return Finding(
+            "timeliness",
+            verdict,
+            max(0.0, 1 - (workdays - limit) / (limit * self.late_factor)),
+            summary,
+            gaps=(f"超过时限 {workdays - limit} 个工作日",),
+        )
 
 
 # --- evaluation on the shared data --------------------------------------------------------------------------
+
 
 def _read_rows(data_dir: Path) -> list[dict]:
     path = Path(data_dir) / "messages_with_replies.jsonl"
@@ -418,8 +522,14 @@ def _read_gold(gold_dir: str | Path | None) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def evaluate(data_dir: str | Path, gold_dir: str | Path | None = None, *, checker: ReplyChecker | None = None,
-             gold_only: bool = False, fit_idf: bool = False) -> dict:
+def evaluate(
+    data_dir: str | Path,
+    gold_dir: str | Path | None = None,
+    *,
+    checker: ReplyChecker | None = None,
+    gold_only: bool = False,
+    fit_idf: bool = False,
+) -> dict:
     """Score distribution per criterion over every reply (or the hand-labelled ones), and agreement with them.
 
     The platform checks with an unfitted checker (uniform bigram weights); `fit_idf` fits IDF on the data first.
@@ -437,8 +547,9 @@ def evaluate(data_dir: str | Path, gold_dir: str | Path | None = None, *, checke
     for r in rows:
         start, end = _parse_time(r.get("time", "")), _parse_time(r.get("reply_time", ""))
         days = count_workdays(start, end) if start and end else None
-        checks[str(r["id"])] = checker.check(join_text(r.get("title", ""), r.get("body", "")), r.get("reply", ""),
-                                             workdays=days)
+        checks[str(r["id"])] = checker.check(
+            join_text(r.get("title", ""), r.get("body", "")), r.get("reply", ""), workdays=days
+        )
     distribution = {c: {v: sum(ch[c].verdict == v for ch in checks.values()) for v in VERDICTS} for c in CRITERIA}
     result: dict = {"n": len(rows), "distribution": distribution, "agreement": {}}
     gold = [g for g in gold_rows if g["id"] in checks]
@@ -446,10 +557,12 @@ def evaluate(data_dir: str | Path, gold_dir: str | Path | None = None, *, checke
         for c in CRITERIA:
             pairs = [(g["label"], checks[g["id"]][c].verdict) for g in gold if g["criterion"] == c]
             truth, pred = [p[0] for p in pairs], [p[1] for p in pairs]
-            result["agreement"][c] = {"n": len(pairs), "accuracy": sum(t == p for t, p in pairs) / max(len(pairs), 1),
-                                      "kappa": _cohen_kappa(truth, pred),
-                                      "confusion": {t: {p: sum(x == (t, p) for x in pairs) for p in VERDICTS}
-                                                    for t in VERDICTS}}
+            result["agreement"][c] = {
+                "n": len(pairs),
+                "accuracy": sum(t == p for t, p in pairs) / max(len(pairs), 1),
+                "kappa": _cohen_kappa(truth, pred),
+                "confusion": {t: {p: sum(x == (t, p) for x in pairs) for p in VERDICTS} for t in VERDICTS},
+            }
     return result
 
 
@@ -470,5 +583,12 @@ if __name__ == "__main__":  # python -m minyi.nlp.reply_quality [DATA_DIR] [GOLD
     import sys
 
     args = [a for a in sys.argv[1:] if a != "--fit-idf"]
-    print(format_evaluation(evaluate(args[0] if args else "../shared/data/teddycup2020",
-                                     args[1] if len(args) > 1 else "gold", fit_idf="--fit-idf" in sys.argv)))
+    print(
+        format_evaluation(
+            evaluate(
+                args[0] if args else "../shared/data/teddycup2020",
+                args[1] if len(args) > 1 else "gold",
+                fit_idf="--fit-idf" in sys.argv,
+            )
+        )
+    )
