@@ -96,6 +96,8 @@ class TypoScanner:
         for s in range(len(text) - 1):
             pair = text[s : s + 2]
             for name in self.by_head.get(pair, ()):
+                if text.startswith(name, s):
+                    continue
                 piece = text[s : s + len(name)]
                 if len(piece) == len(name) and piece != name and one_edit_apart(piece, name):
                     found.add(name)
@@ -110,19 +112,18 @@ class TypoScanner:
 def resolve_aliases(places: Sequence[P], titles: Sequence[str]) -> list[P]:
     """The places of each message with aliases mapped to one name, and misspelt known names added.
 
-    ``places`` are ``MessagePlaces``; a name counts once per message. A name of four characters or more
-    named by at least two messages is *known*: a title that writes it with one typo gets it too.
+    ``places`` are ``MessagePlaces``; a name counts once per message. An organisation of four characters
+    or more named by at least two titles is *known*: a title that writes it with one typo gets it too.
     """
     counts: Counter[str] = Counter(n for p in places for n in p.all_fine | p.organisations)
     canonical = canonical_names(counts)
     known_orgs = Counter(n for p in places for n in p.organisations)
-    known_places = Counter(n for p in places for n in p.strong)
-    scanner = TypoScanner([n for n, c in (known_orgs + known_places).items() if c >= 2])
+    scanner = TypoScanner([n for n, c in known_orgs.items() if c >= 2])
     out = []
     for p, title in zip(places, titles, strict=True):
-        typos = scanner.find(title) - p.organisations - p.all_fine
-        orgs = p.organisations | {n for n in typos if n in known_orgs}
-        fine = frozenset(n for n in typos if n not in known_orgs)
+        typos = scanner.find(title) - p.organisations
+        orgs = p.organisations | typos
+        fine: frozenset[str] = frozenset()
 
         def mapped(names: frozenset[str]) -> frozenset[str]:
             return frozenset(canonical.get(n, n) for n in names)

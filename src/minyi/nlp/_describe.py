@@ -30,6 +30,11 @@ _PEOPLE = ("业主", "居民", "村民", "学生", "家长", "教师", "老师",
            "投资人", "患者", "病人", "老人", "退休人员", "残疾人", "司机", "商户", "租户", "考生", "士官")
 _MAX_PROBLEM_CHARS = 30
 _ANON_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
+_ACCUSATION = re.compile(
+    r"侵吞|血汗钱|黑心|坑害|坑人|欺诈|骗子|骗钱|诈骗钱财|无良|可耻|欺压|强盗|土匪|吸血|霸王|丧尽天良|保护伞|腐败|勾结|"
+    r"敛财|造假|做主|黑幕|官商|草菅人命|臭名|滚出|垃圾政府|无耻|惊！|惊!|！！"
+)
+_DOUBLED_ADMIN = re.compile(r"([A-Z]\d{0,2}[市区县州])\1+")
 _GLUED_ROAD = re.compile(r"^.{0,3}?(?:路|街|大道)(?P<rest>.{3,})$")
 
 
@@ -44,13 +49,18 @@ def where_label(places: Sequence[MessagePlaces], titles: Sequence[str]) -> tuple
     fine = _shared_fine_place(places)
     if fine:
         suffix = "小区" if _estate_written_with_xiaoqu(fine, titles) else ""
-        return f"{city or district or ''}{fine}{suffix}", fine
+        return _undoubled(f"{city or district or ''}{fine}{suffix}"), fine
     organisation = _shared_organisation(places)
     if organisation:
-        return f"{city or district or ''}{organisation}", organisation
+        return _undoubled(f"{city or district or ''}{organisation}"), organisation
     if district:
-        return f"{city or ''}{district}", ""
+        return _undoubled(f"{city or ''}{district}"), ""
     return city or "", ""
+
+
+def _undoubled(where: str) -> str:
+    """"A7县A7县" -> "A7县" (a district read both as the city and inside a place's name)."""
+    return _DOUBLED_ADMIN.sub(r"\1", where)
 
 
 def _shared_organisation(places: Sequence[MessagePlaces]) -> str | None:
@@ -154,12 +164,15 @@ def _strip_trailing(text: str) -> str:
 
 
 def central_order(titles: Sequence[str]) -> list[int]:
-    """Title indices, most central first (highest total similarity to the others; short ones win ties)."""
+    """Title indices, most central first: highest total similarity to the other titles, neutral words
+    before a writer's accusation (侵吞, 黑心 …), short ones before long ones."""
+    accusing = np.asarray([bool(_ACCUSATION.search(t)) for t in titles])
     if len(titles) <= 2:
-        return sorted(range(len(titles)), key=lambda k: (len(titles[k]) > 40, k))
+        return sorted(range(len(titles)), key=lambda k: (bool(accusing[k]), len(titles[k]) > 40, k))
     vectors = HashedTfidf(n_features=2**18, title_weight=1.0).fit_transform([t + "\n" for t in titles])
     centrality = np.asarray((vectors @ vectors.T).sum(axis=1)).ravel()
     centrality -= 0.002 * np.asarray([max(0, len(t) - 25) for t in titles])  # prefer short, plain titles
+    centrality -= np.where(accusing, np.abs(centrality).max() + 1.0, 0.0)
     return [int(k) for k in np.argsort(-centrality, kind="stable")]
 
 

@@ -400,7 +400,7 @@ class IssueGrouper:
             setattr(self, key, value)
         return self
 
-    def fit(self, X: Sequence[str], y: object = None, *,  # noqa: N803
+    def fit(self, X: Sequence[str], y: object = None, *,
             times: Sequence[float | None] | npt.NDArray[np.float64] | None = None,
             places: Sequence[Iterable[str]] | None = None) -> IssueGrouper:
         texts = list(X)
@@ -454,7 +454,7 @@ class IssueGrouper:
         self.timings_ = timings
         return self
 
-    def fit_predict(self, X: Sequence[str], y: object = None, *,  # noqa: N803
+    def fit_predict(self, X: Sequence[str], y: object = None, *,
                     times: Sequence[float | None] | npt.NDArray[np.float64] | None = None,
                     places: Sequence[Iterable[str]] | None = None) -> np.ndarray:
         return self.fit(X, times=times, places=places).labels_

@@ -73,7 +73,9 @@ def _keys(members: np.ndarray, places: Sequence, titles: Sequence[str]) -> _Keys
 def _centroids(labels: np.ndarray, problem: csr_matrix, n_groups: int) -> np.ndarray:
     member_of = csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
                            shape=(n_groups, len(labels)))
-    return (member_of @ problem).tocsr()
+    sums = (member_of @ problem).tocsr()
+    used, local = np.unique(sums.indices, return_inverse=True)  # a product then never touches 2**20 columns
+    return csr_matrix((sums.data, local.astype(np.int32), sums.indptr), shape=(n_groups, len(used)))
 
 
 def merge_groups(labels: np.ndarray, problem: csr_matrix, places: Sequence, titles: Sequence[str],
@@ -132,8 +134,8 @@ def _root(parent: list[int], g: int) -> int:
 
 
 def _cos(a: csr_matrix, b: csr_matrix) -> float:
-    denominator = math.sqrt(a.multiply(a).sum() * b.multiply(b).sum())
-    return float(a.multiply(b).sum()) / denominator if denominator else 0.0
+    denominator = math.sqrt(float(a.data @ a.data) * float(b.data @ b.data))
+    return float((a @ b.T).sum()) / denominator if denominator else 0.0
 
 
 def _compatible(a: _Keys, b: _Keys, start: np.ndarray, end: np.ndarray, i: int, j: int, max_days: float) -> bool:

@@ -19,20 +19,24 @@ _ORGANISATION = re.compile(
 _ENDINGS = ("有限公司", "幼儿园", "车贷", "财富", "金服", "公司", "集团", "学院", "大学", "学校", "中学", "小学",
             "医院", "驾校")
 _CLASHING = ("车贷", "财富", "金服", "学院", "大学", "学校", "中学", "小学", "幼儿园", "医院", "驾校")
-_GENERIC = re.compile(r"(?:职业|技术|中等|专业|体育|附属|实验|科技|第[一二三四五六七八九十]+|普惠性|普惠制|普惠|"
-                      r"公办|民办|公立|私立|配套|一所|这所|该|本|这家|该家|一家|这个|某)*")
-_VERBISH = re.compile(r"[不的了上在到能要是和与对把被让或及去]")
+_LEADING_GENERIC = re.compile(r"^(?:小区|职业|技术|中等|专业|体育|附属|实验|科技|第[一二三四五六七八九十]+|"
+                              r"普惠性|普惠制|普惠|公办|民办|公立|私立|配套|一所|这所|该|本|这家|该家|一家|这个|某)+")
+_VERBISH = re.compile(r"[不的了上在到能要是和与对把被让或及去有所望]")
 _LEADING_ADMIN = re.compile(r"^[市区县州省]+")
 
 
 def organisations(title: str) -> set[str]:
-    """Names of companies, platforms, schools and hospitals in a title (58车贷, 涉外经济学院 …)."""
+    """Names of companies, platforms, schools and hospitals in a title (58车贷, 涉外经济学院 …).
+
+    What precedes a function word (不, 的, 上 …) is not part of the name, nor are leading words that
+    say what kind of school it is (普惠性, 配套 …): "希望有一所普惠性幼儿园" names no kindergarten.
+    """
     title = _ANON_ADMIN.sub(" ", title)
     found = set()
     for m in _ORGANISATION.finditer(title):
-        name = _LEADING_ADMIN.sub("", m.group(0))
-        stem = name[: -len(next(e for e in _ENDINGS if name.endswith(e)))]
-        if len(name) >= 4 and not _GENERIC.fullmatch(stem) and not _VERBISH.search(stem):
+        name = _LEADING_GENERIC.sub("", _VERBISH.split(_LEADING_ADMIN.sub("", m.group(0)))[-1])
+        ending = next(e for e in _ENDINGS if name.endswith(e))
+        if len(name) >= 4 and len(name) > len(ending):
             found.add(name)
     return found
 

@@ -215,7 +215,7 @@ class SimilarIndex:
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {"min_score": self.min_score, "place_aware": self.place_aware, "clash_factor": self.clash_factor}
 
-    def fit(self, X: Sequence[str], y: object = None, *, ids: Sequence[Any] | None = None) -> SimilarIndex:  # noqa: N803
+    def fit(self, X: Sequence[str], y: object = None, *, ids: Sequence[Any] | None = None) -> SimilarIndex:
         texts = [t if isinstance(t, str) else "" for t in X]
         if ids is not None and len(ids) != len(texts):
             raise ValueError("ids must have one entry per text")
