@@ -74,7 +74,8 @@ def test_problem_kinds() -> None:
 
 
 GAMBLING_AND_MANHOLE = [
-    ("A7县泉塘泉星物流园a区7栋后街墙角井盖裂开了", "A7县泉塘街道泉星物流园a区7栋后街墙角的井盖裂开了，行人容易踩空，请尽快更换。"),
+    ("A7县泉塘泉星物流园a区7栋后街墙角井盖裂开了",
+     "A7县泉塘街道泉星物流园a区7栋后街墙角的井盖裂开了，行人容易踩空，请尽快更换。"),
     ("A7县泉塘泉星物流园a区7栋锦和超市后街公然摆放游戏赌博机",
      "A7县泉塘泉星物流园a区7栋锦和超市后街公然摆放游戏赌博机，很多人围着赌博，请派出所查处。"),
 ]
@@ -116,8 +117,8 @@ def test_merge_pass_joins_groups_sharing_an_estate_with_close_problems() -> None
 
 
 def test_descriptions_prefer_neutral_words_and_never_double_a_place() -> None:
-    titles = ["A市湖楚财富及两大国资委股东侵吞百姓血汗钱", "举报湖楚财富及两大国资委侵吞百姓血汗钱", "湖楚财富逾期未兑付",
-              "湖楚财富还未兑付出借人的钱"]
+    titles = ["A市湖楚财富及两大国资委股东侵吞百姓血汗钱", "举报湖楚财富及两大国资委侵吞百姓血汗钱",
+              "湖楚财富逾期未兑付", "湖楚财富还未兑付出借人的钱"]
     assert "侵吞" not in titles[central_order(titles)[0]]
     places = [replace(_places({"A7县凉塘路"}), cities=frozenset({"A7县"})) for _ in range(3)]
     where, _fine = where_label(places, ["A7县凉塘路改造"] * 3)
