@@ -12,7 +12,7 @@ any evaluation set.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # kind -> alternatives. "harm" is self-harm: it alone makes a message urgent (rule first).
 _GROUPS: dict[str, tuple[str, ...]] = {
@@ -41,7 +41,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         r"原谅我", r"对不起(大家|爸妈|爸爸|妈妈|孩子)", r"最后(一次|一眼|一条|的话)", r"坚持不(下去|住)", r"(没|没有)意义",
         r"命(都)?不要了", r"拿命", r"以命", r"(说|闹着|吵着)要(跳|死|寻死|喝药)", r"(念头|想法).{0,4}(越来越|一直)", r"想不通",
         r"抑郁", r"留了(纸条|信|遗书)", r"(离|跟).{0,4}(这个)?世界(告别|再见)", r"托付给", r"以后就(靠|拜托)", r"帮我照顾",
-        r"(一起|一块)(去|走)了", r"做傻事", r"(走|跳)下去", r"绳子", r"农药", r"(这|那)条命", r"不想(再)?活",
+        r"就(从这里?|从这儿)?(跳)?下去", r"(一起|一块)(去|走)了", r"做傻事", r"(走|跳)下去", r"绳子", r"农药", r"(这|那)条命", r"不想(再)?活",
     ),
     "fire": (
         r"烧得(很|好|太)?(大|旺|凶)", r"烟雾", r"火(已经)?(烧|窜|蹿)", r"(烧|着)起来", r"救火",
@@ -51,7 +51,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "gas": (
         r"(呲呲|滋滋|哧哧).{0,4}(冒|漏)", r"(管|管道|气管).{0,6}(挖断|断了|破了|裂了|漏)", r"冒气", r"(煤气|燃气|液化气|气)罐.{0,6}(漏|倒)",
-        r"燃气味", r"煤气味", r"天然气味", r"煤汽味", r"液化气味", r"(燃|煤|天然|液化)气.{0,6}(漏|泄|嘶)", r"漏气", r"嘶嘶",
+        r"燃气味", r"臭鸡蛋味", r"煤气味", r"天然气味", r"煤汽味", r"液化气味", r"(燃|煤|天然|液化)气.{0,6}(漏|泄|嘶)", r"漏气", r"嘶嘶",
         r"(闻|有).{0,6}(气味|臭鸡蛋味)", r"一氧化碳", r"煤气中毒", r"(烧|生)(炭|煤|木炭)(火|盆|炉)?", r"炭盆", r"煤炉",
         r"不敢(打火|开灯|用火)", r"阀门(坏|关不)",
     ),
@@ -67,7 +67,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         r"(墙|楼|房|梁|顶|地|路|桥|坡|山|柱|屋|板)(体|面|身|子)?.{0,3}(裂|开裂|裂缝|裂开|裂了)", r"裂(缝|口|开).{0,6}(越来越|变大|变宽|掉)",
         r"(塌|垮|倒)(了|下|掉|下来|下去)", r"塌陷", r"坍塌", r"垮塌", r"倒塌", r"要(倒|塌|垮)", r"歪(了|斜)", r"倾斜",
         r"(往下|一直)掉", r"掉(下来|下去|土|渣|块)", r"(晃|摇)(动|得|来晃去)", r"摇摇欲坠", r"陷(下去|坑|了)", r"下沉",
-        r"滑坡", r"落石", r"泥石流", r"(电梯).{0,8}(掉|溜|坠|困|关)", r"砸(到|伤|中|在|坏)", r"松(动|脱)",
+        r"锈(断|穿|烂)", r"一吹就(晃|倒|掉|摇)", r"滑坡", r"落石", r"泥石流", r"(电梯).{0,8}(掉|溜|坠|困|关)", r"砸(到|伤|中|在|坏)", r"松(动|脱)",
         r"随时(可能|会|都)", r"地陷", r"空(了|洞)", r"沉降",
     ),
     "flood": (
@@ -207,9 +207,9 @@ def _compile_plain(pattern: str) -> re.Pattern[str]:
 # Context: words that, in the clause before a cue, take it out of the present and real.
 _NEGATION = re.compile(r"不想(?!活)|不会想|没想过|没有|没|未|不是|并非|莫得|冇|不存在|无(任何)?|不会|不算|谈不上|排除|不影响|不担心")
 _HYPOTHETICAL = re.compile(r"想过|曾经|那时|当时|以前|当年|几年前|一旦|万一|如果|假如|倘若|要是|若是|防止|避免|以免|以防|预防|防范|杜绝|会不会|是否|能否|怎么防|如何")
-_COMPARISON = re.compile(r"像|好像|好比|如同|仿佛|比.{0,10}还|跟.{0,10}(一样|似的|差不多)|和.{0,10}(一样|差不多)|一样|似的|堪比|差不多")
+_COMPARISON = re.compile(r"(比|像|跟|如|似|和)$|像|好像|好比|如同|仿佛|比.{0,10}还|跟.{0,10}(一样|似的|差不多)|和.{0,10}(一样|差不多)|一样|似的|堪比|差不多")
 _FIGURATIVE = re.compile(
-    r"(得|的)(让人|叫人|我|人)?(要命|要死|想死|要炸|要爆|爆炸|窒息|吓死人|要人命|淹死人|想撞墙)|要(了)?(我的|人)?命|吓死|笑死|气死|累死|热死|饿死|"
+    r"(得|的)(让人|叫人|我|人)?(要命|要死|想死|想跳楼|要跳楼|要炸|要爆|爆炸|窒息|吓死人|要人命|淹死人|想撞墙)|要(了)?(我的|人)?命|吓死|笑死|气死|累死|热死|饿死|"
     r"烦死|愁死|急死|逼(死|疯)|(心|肺|头).{0,3}(炸|爆)|心(在)?滴血|火(冒三丈|大)|杀疯|草菅人命|谋财害命|不得好死|"
     r"(压|炸|打)垮(了)?(我们|人)|坐火箭|要崩溃|崩溃|气话|开玩笑|夸张"
 )
@@ -235,8 +235,7 @@ _CUE_PATTERNS = _compile_cues()
 _HARM_SHADOW = re.compile(r"慢性自杀|跳楼价|跳楼(甩卖|大甩卖)|轻生.{0,4}(热线|援助|干预|预防)|(防|预防)(止)?(自杀|轻生)")
 
 
-@dataclass(frozen=True)
-class Cue:
+class Cue(NamedTuple):
     kind: str
     text: str
     context: str  # "" when the mention is plain, else negated / hypothetical / comparison / figurative
@@ -258,12 +257,17 @@ def _clause_after(text: str, end: int) -> str:
     return window
 
 
+def _first(item: tuple[int, re.Match[str], str]) -> int:
+    return item[0]
+
+
 def scan(text: str) -> list[Cue]:
     """Every cue of ``text`` with its clause context."""
     out: list[Cue] = []
-    matches = [(m, kinds[(m.lastindex or 1) - 1]) for pattern, kinds in _CUE_PATTERNS for m in pattern.finditer(text)]
-    matches.sort(key=lambda mk: mk[0].start())
-    for m, kind in matches:
+    matches = [(m.start(), m, kinds[(m.lastindex or 1) - 1]) for pattern, kinds in _CUE_PATTERNS
+               for m in pattern.finditer(text)]
+    matches.sort(key=_first)
+    for _, m, kind in matches:
         if kind == "present":
             out.append(Cue(kind, m.group(), ""))
             continue
@@ -296,32 +300,40 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
-def analyse(text: str) -> tuple[list[float], list[str]]:
+_KIND_INDEX = {k: i for i, k in enumerate(_KINDS)}
+_N_KINDS = len(_KINDS)
+
+
+def analyse(text: str) -> tuple[list[float], list[str], list[Cue]]:
     """One scan of ``text``: the learned layer's features (cue counts plain and hedged per kind, capped at 3;
-    how many kinds have a plain cue; present markers, capped at 4; message-wide markers) and the plain self-harm cues (see ``self_harm``)."""
+    how many kinds have a plain cue; present markers, capped at 4; message-wide markers), the plain
+    self-harm cues (see ``self_harm``) and every cue found."""
     found = scan(text)
-    plain = dict.fromkeys(_KINDS, 0)
-    hedged = dict.fromkeys(_KINDS, 0)
+    row = [0.0] * len(FEATURE_NAMES)
     present = 0
     harm: list[str] = []
     for c in found:
         if c.kind == "present":
             present += 1
-        elif c.context:
-            hedged[c.kind] += 1
-        else:
-            plain[c.kind] += 1
-            if c.kind == "harm":
-                harm.append(c.text)
-    ctx = message_context(text)
-    first = 1.0 if harm and _FIRST_PERSON.search(text) else 0.0
-    row = [*(float(min(plain[k], 3)) for k in _KINDS), *(float(min(hedged[k], 3)) for k in _KINDS),
-           float(sum(1 for k in _KINDS if plain[k])), float(min(present, 4)),
-           float(ctx["resolved"]), float(ctx["rumour"]), float(ctx["question"]), float(ctx["suggestion"]), first]
-    if harm and ((ctx["resolved"] and not present) or _RECOVERED.search(text)
-                 or (ctx["rumour"] and _NOT_REAL.search(text))):
-        harm = []
-    return row, harm
+            continue
+        j = _KIND_INDEX[c.kind] + (_N_KINDS if c.context else 0)
+        if row[j] < 3.0:
+            row[j] += 1.0
+        if c.kind == "harm" and not c.context:
+            harm.append(c.text)
+    resolved = _RESOLVED.search(text) is not None
+    rumour = _RUMOUR.search(text) is not None
+    row[2 * _N_KINDS] = float(sum(1 for v in row[:_N_KINDS] if v))
+    row[2 * _N_KINDS + 1] = float(min(present, 4))
+    row[2 * _N_KINDS + 2] = float(resolved)
+    row[2 * _N_KINDS + 3] = float(rumour)
+    row[2 * _N_KINDS + 4] = float(_QUESTION.search(text) is not None)
+    row[2 * _N_KINDS + 5] = float(_SUGGESTION.search(text) is not None)
+    if harm:
+        row[2 * _N_KINDS + 6] = float(_FIRST_PERSON.search(text) is not None)
+        if (resolved and not present) or _RECOVERED.search(text) or (rumour and _NOT_REAL.search(text)):
+            harm = []
+    return row, harm, found
 
 
 def features(text: str) -> list[float]:

@@ -104,11 +104,12 @@ def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
         data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
         data.urgency_labels += [int(v) for v in flags]
         data.files.append(gold_dir / "urgency.csv")
-    if (gold_dir / "urgency_dev.csv").is_file():  # never urgency_blind.csv: it is only measured on
-        texts, flags, _ = urgency.load_dev_set(gold_dir)
-        data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
-        data.urgency_labels += [int(v) for v in flags]
-        data.files.append(gold_dir / "urgency_dev.csv")
+    for name in urgency.WRITTEN_TRAINING_SETS:  # never urgency_blind.csv: it is only measured on
+        if (gold_dir / name).is_file():
+            texts, flags, _ = urgency.load_dev_set(gold_dir, name)
+            data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
+            data.urgency_labels += [int(v) for v in flags]
+            data.files.append(gold_dir / name)
 
 
 def _load_extra(data: TrainingData, path: Path) -> None:

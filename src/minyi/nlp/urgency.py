@@ -263,7 +263,7 @@ class UrgencyDetector:
     """
 
     def __init__(self, *, threshold: float = 0.8, learned: bool = False, model_threshold: float = MODEL_THRESHOLD,
-                 C: float = 1.0, max_chars: int = 20_000,  # noqa: N803 - scikit-learn's name
+                 C: float = 1.0, max_chars: int = 20_000,
                  cue_chars: int = 300, rule_threshold: float = RULE_THRESHOLD) -> None:
         self.threshold = threshold
         self.learned = learned
@@ -285,7 +285,7 @@ class UrgencyDetector:
             setattr(self, key, value)
         return self
 
-    def fit(self, X: Sequence[str], y: Sequence[int] | None = None) -> UrgencyDetector:  # noqa: N803
+    def fit(self, X: Sequence[str], y: Sequence[int] | None = None) -> UrgencyDetector:
         """Rules need no training; with labels and ``learned=True`` the model part is trained."""
         self.model_ = None
         if self.learned and y is not None and len(set(int(v) for v in y)) == 2:
@@ -303,7 +303,7 @@ class UrgencyDetector:
         """The rule score of one message (title + "\\n" + body)."""
         return sum(h.weight for h in _scan(*_split(self._text(text))))
 
-    def predict(self, X: Sequence[str]) -> list[bool]:  # noqa: N803
+    def predict(self, X: Sequence[str]) -> list[bool]:
         """Self-harm cues first (always urgent), then the learned layer when trained, else the rule score."""
         texts = [self._text(t) for t in X]
         if getattr(self, "model_", None) is None or not texts:
@@ -315,7 +315,7 @@ class UrgencyDetector:
         return [bool(h) or bool(p >= self.model_threshold) or bool(r + q >= self.rule_threshold)
                 for h, p, r, q in zip(harm, proba, rules, hedged, strict=True)]
 
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:  # noqa: N803
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """The learned layer's probability of danger (a plain dot product: cheap at run time)."""
         return self._proba(self._features(X))
 
@@ -330,10 +330,10 @@ class UrgencyDetector:
         """Why: self-harm cues first, then the plain danger cues by kind, then the trigger phrases that count
         (hedged ones marked), strongest first."""
         text = self._text(text)
-        head = self._head(text)
-        out = [f"自伤/轻生：{c}" for c in dict.fromkeys(cues.self_harm(head))]
+        _, harm, found = cues.analyse(self._head(text))
+        out = [f"自伤/轻生：{c}" for c in dict.fromkeys(harm)]
         seen = set(out)
-        for c in cues.scan(head):
+        for c in found:
             reason = f"{_KIND_NAMES[c.kind]}：{c.text}"
             if c.kind not in ("present", "harm", "weak") and not c.context and reason not in seen:
                 seen.add(reason)
@@ -346,18 +346,18 @@ class UrgencyDetector:
         return _as_text(value)[: getattr(self, "max_chars", 20_000)]
 
     # -- features for the learned part ------------------------------------------------------
-    def _features(self, X: Sequence[str]) -> np.ndarray:  # noqa: N803
+    def _features(self, X: Sequence[str]) -> np.ndarray:
         """Plain-word cue features (see _urgency_cues.FEATURE_NAMES) + the trigger score per kind."""
         return self._features_and_harm(X)[0]
 
-    def _features_and_harm(self, X: Sequence[str]) -> tuple[np.ndarray, list[list[str]]]:  # noqa: N803
+    def _features_and_harm(self, X: Sequence[str]) -> tuple[np.ndarray, list[list[str]]]:
         rows = np.zeros((len(X), len(FEATURE_NAMES)), dtype=float)
         kinds = {"danger": 0, "harm": 1, "mass": 2}
         n_cues = len(cues.FEATURE_NAMES)
         harm: list[list[str]] = []
         for i, text in enumerate(X):
             text = self._text(text)
-            row, hits = cues.analyse(self._head(text))
+            row, hits, _ = cues.analyse(self._head(text))
             rows[i, :n_cues] = row
             harm.append(hits)
             for h in _scan(*_split(text)):
@@ -416,9 +416,14 @@ def _prf(y_true: Sequence[int], y_pred: Sequence[bool]) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
 
 
-def load_dev_set(gold_dir: Path) -> tuple[list[str], list[int], list[str]]:
-    """gold/urgency_dev.csv: texts (title + "\\n" + body), labels (1 danger) and categories."""
-    with open(Path(gold_dir) / "urgency_dev.csv", encoding="utf-8", newline="") as f:
+# Written sets the learned layer is trained on (gold/urgency_blind.csv never is: it is only measured on).
+WRITTEN_TRAINING_SETS = ("urgency_dev.csv", "urgency_extra.csv")
+
+
+def load_dev_set(gold_dir: Path, name: str = "urgency_dev.csv") -> tuple[list[str], list[int], list[str]]:
+    """A written set (gold/urgency_dev.csv by default): texts (title + "\\n" + body), labels (1 danger) and
+    categories."""
+    with open(Path(gold_dir) / name, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     return ([join_text(r["title"], r["body"]) for r in rows], [int(r["label"] == "danger") for r in rows],
             [r["category"] for r in rows])
@@ -460,6 +465,12 @@ def evaluate(data_dir: Path, gold_dir: Path, *, folds: int = 5, seed: int = 0) -
         from minyi.nlp.urgency_report import figures
 
         dev_texts, dev_labels, cats = load_dev_set(gold_dir)
-        flags = cross_validate_dev(dev_texts, dev_labels, cats, extra=(texts, labels), folds=folds, seed=seed)
+        extra_texts, extra_labels = list(texts), list(labels)
+        if (Path(gold_dir) / "urgency_extra.csv").is_file():
+            more = load_dev_set(gold_dir, "urgency_extra.csv")
+            extra_texts += more[0]
+            extra_labels += more[1]
+        flags = cross_validate_dev(dev_texts, dev_labels, cats, extra=(extra_texts, extra_labels), folds=folds,
+                                   seed=seed)
         out["dev_cv"] = figures(dev_labels, flags, cats, per_category=True)
     return out

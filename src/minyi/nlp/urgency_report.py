@@ -118,10 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra: tuple[list[str], list[int]] = ([], [])
             if (args.gold / "urgency.csv").is_file() and args.data.is_dir():
                 extra = urgency.load_gold_texts(args.data, args.gold)
+            if (args.gold / "urgency_extra.csv").is_file():
+                more = urgency.load_dev_set(args.gold, "urgency_extra.csv")
+                extra = (extra[0] + more[0], extra[1] + more[1])
             flags = urgency.cross_validate_dev([_clean(t) for t in raw], labels, cats,
                                                extra=([_clean(t) for t in extra[0]], extra[1]))
             cv = figures(labels, flags, cats, per_category=True)
-            print(_line("dev (5-fold CV by category, learned layer retrained per fold on 4 folds + real set)", cv))
+            print(_line("dev (5-fold CV by category; learned layer retrained on 4 folds + real + extra sets)", cv))
             _print_categories(cv, labels, cats)
     real = _real(args.data, args.gold, detector)
     if real is not None:
