@@ -2,14 +2,19 @@
 
 The first pass links messages two by two; one problem written in different words (油烟 / 噪音 from the
 same ground-floor restaurants) or over two periods can end in two or three groups. Here each group is
-summarised by its *keys* and by the mean of its members' problem vectors (its *centroid*). Keys are
-the estates, communities and organisations named by at least a third of the members (*strong* keys),
-and the roads and streets so named and the words of four to six characters written in at least half
-of the titles (洪山公园, 绿地海外滩: names the place extractor does not know) (*weak* keys). Two groups
-that share a key are merged when their centroids are close enough (``threshold`` for a strong key,
-``weak_threshold`` for a weak one), their periods lie within ``max_days``, their main places do not
-clash and their organisations do not clash. Merges are made closest first and each is checked against
-the centroid of the group merged so far, so that a chain of merges cannot glue two problems together.
+summarised by its *keys* and by the mean of its members' problem vectors (its *centroid*).
+
+Keys: the estates, communities and organisations named by at least a third of the members (*strong*
+keys); the roads and streets so named in titles, and the words of four to six characters written in
+at least half of the titles (*weak* keys: 月亮岛路, 洪山公园, 绿地海外滩 — names the place extractor
+may not know). A long road named only in the bodies is no key: it would join unrelated issues along
+it; nor is the name of an authority (人民法院, 公安局): it would join unrelated cases.
+
+Two groups that share a key are merged when their centroids, plus a little for agreeing problem
+kinds (``_concepts``), are close enough (``threshold`` for a strong key, ``weak_threshold`` for a
+weak one), their periods lie within ``max_days``, the places their titles name do not clash and
+their organisations do not clash. Merges are made closest first and each is checked against the
+centroid of the group merged so far, so that a chain of merges cannot glue two problems together.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ _MAX_GROUPS_PER_KEY = 30  # a key held by more groups is too common a name to pr
 _TITLE_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 # 3号线, 二期: words with numbers are shared by unrelated issues
 _NUMBERED = re.compile(r"\S?[0-9０-９一二三四五六七八九十]+[号期栋条路线区]?")
+_AUTHORITY = re.compile(r"法院|政府|公安|派出所|分局|街道办|居委会|村委会|管理局|教育局|住建局|交警|城管|信访|"
+                        r"纪委|检察")
 _ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
 
 
@@ -39,10 +46,10 @@ class _Keys:
 
 
 def _title_words(title: str) -> set[str]:
-    words = set()
+    words: set[str] = set()
     for run in _TITLE_WORD.findall(_NUMBERED.sub(" ", _ADMIN.sub(" ", title))):
         words.update(run[k : k + n] for n in (4, 5, 6) for k in range(len(run) - n + 1))
-    return words
+    return {w for w in words if not _AUTHORITY.search(w)}
 
 
 def _named(names_per_member: list[set[str]], need: int) -> set[str]:
@@ -66,8 +73,9 @@ def _keys(members: np.ndarray, places: Sequence, titles: Sequence[str]) -> _Keys
         for k in rows:
             words.update(_title_words(titles[k]))
     half = max(2, math.ceil(len(rows) / 2))
-    weak = (main_fine - main_strong) | {w for w, c in words.items() if c >= half}
-    return _Keys(main_strong | main_orgs, weak, main_fine, clashing_organisations(main_orgs))
+    in_titles = {n for n in main_fine if any(n in titles[k] for k in rows)}
+    weak = (in_titles - main_strong) | {w for w, c in words.items() if c >= half}
+    return _Keys(main_strong | main_orgs, weak, in_titles, clashing_organisations(main_orgs))
 
 
 def _centroids(labels: np.ndarray, problem: csr_matrix, n_groups: int) -> np.ndarray:
