@@ -47,6 +47,8 @@ def where_label(places: Sequence[MessagePlaces], titles: Sequence[str]) -> tuple
     city = _most_common([c for p in places for c in p.cities], n, share=0.3)
     district = _most_common([d for p in places for d in p.districts], n, share=0.5)
     fine = _shared_fine_place(places)
+    if not fine or sum(fine in t for t in titles) < len(titles) / 3:
+        fine = _title_place(titles) or fine  # 洪山公园 in every title beats 万国城 read in the bodies
     if fine:
         suffix = "小区" if _estate_written_with_xiaoqu(fine, titles) else ""
         return _undoubled(f"{city or district or ''}{fine}{suffix}"), fine
@@ -56,6 +58,20 @@ def where_label(places: Sequence[MessagePlaces], titles: Sequence[str]) -> tuple
     if district:
         return _undoubled(f"{city or ''}{district}"), ""
     return city or "", ""
+
+
+_PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{2,6}?"
+                         r"(?:公园|广场|花园|小区|社区|大道|路|街|村|城|苑|园|湾|府|庭|湖|岛|滩|山)")
+
+
+def _title_place(titles: Sequence[str]) -> str | None:
+    """A place-like word (…公园, …广场, …滩) written in at least half of the titles (two at least), or None."""
+    counts: Counter[str] = Counter()
+    for title in titles:
+        counts.update({m.group(0) for m in _PLACE_WORD.finditer(_ANON_ADMIN.sub(" ", title))})
+    need = max(2, math.ceil(len(titles) / 2))
+    best = [w for w, c in counts.most_common() if c >= need]
+    return max(best, key=lambda w: (counts[w], len(w))) if best else None
 
 
 def _undoubled(where: str) -> str:
