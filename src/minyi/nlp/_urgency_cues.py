@@ -171,32 +171,56 @@ def _nocapture(pattern: str) -> str:
     return re.sub(r"\((?!\?)", "(?:", pattern)
 
 
-_BUCKETS = 8
+_BUCKETS = 4
+# The characters that most often start a cue in citizens' messages, most frequent first (counted once on the
+# shared messages). A cue whose literal start has a rarer character is anchored on that one instead (with a
+# look-behind for the characters before it), so the engine stops at far fewer positions.
+_COMMON = ("是我一不有在人了到生上工路大家车地这学没中小房要下现就道以水出开发好关天还交无长重过老管安全对收说电高自去口住已校"
+           "点解几百农求同被山直报打今十动只决从体反楼原活")
+_RANK = {ch: i for i, ch in enumerate(_COMMON)}
+_QUANTIFIERS = frozenset("?*+{")
+_META = frozenset("()[].?*+{}|\\^$")
 
 
-def _compile_cues() -> list[tuple[re.Pattern[str], list[str]]]:
-    """The cues as a few alternations, each grouped by first character (``我(?:…|…)|一(?:…)``), the first
-    characters dealt round-robin into _BUCKETS patterns. Python's re tries every branch at every position
-    whose character starts one; fewer branches per pattern is ~4x faster over all patterns together.
-    Each cue ends in an empty marker group, so ``m.lastindex`` tells which cue (and kind) matched."""
-    by_first: dict[str, list[tuple[str, str]]] = {}
+def _anchor(alt: str) -> tuple[str, str, str]:
+    """(anchor character, look-behind text ending with it, rest of the pattern after it)."""
+    if alt.startswith("\\"):
+        return alt[:2], "", alt[2:]
+    run = 0
+    while run < len(alt) and alt[run] not in _META:
+        run += 1
+    if run < len(alt) and alt[run] in _QUANTIFIERS:
+        run -= 1  # the last literal is optional or repeated: it cannot anchor
+    if run <= 1:
+        return alt[0], "", alt[1:]
+    k = min(range(run), key=lambda i: (_RANK.get(alt[i], -1) >= 0, -_RANK.get(alt[i], -1), i))
+    if k == 0:
+        return alt[0], "", alt[1:]
+    return alt[k], alt[: k + 1], alt[k + 1:]
+
+
+def _compile_cues() -> list[tuple[re.Pattern[str], list[tuple[str, int]]]]:
+    """The cues as a few alternations, each grouped by anchor character (``活(?:…|…)|烟(?:…)``), the anchors
+    dealt round-robin into _BUCKETS patterns. Python's re tries every branch at every position whose
+    character is an anchor; fewer branches per pattern and rarer anchors make the scan several times faster.
+    Each cue ends in an empty marker group, so ``m.lastindex`` tells which cue matched: its kind and how
+    many characters of it lie before the anchor."""
+    by_anchor: dict[str, list[tuple[str, str, int]]] = {}
     for kind, patterns in _GROUPS.items():
         for p in patterns:
             for alt in _literal_first(p):
-                first = 2 if alt.startswith("\\") else 1
-                by_first.setdefault(alt[:first], []).append((alt[first:], kind))
-    firsts = sorted(by_first)
+                anchor, behind, rest = _anchor(alt)
+                branch = (f"(?<={re.escape(behind)})" if behind else "") + _nocapture(rest) + "()"
+                by_anchor.setdefault(anchor, []).append((branch, kind, max(len(behind) - 1, 0)))
+    anchors = sorted(by_anchor)
     out = []
     for b in range(_BUCKETS):
-        kinds: list[str] = []
+        tags: list[tuple[str, int]] = []
         groups = []
-        for first in firsts[b::_BUCKETS]:
-            branches = []
-            for rest, kind in by_first[first]:
-                branches.append(_nocapture(rest) + "()")
-                kinds.append(kind)
-            groups.append(first + "(?:" + "|".join(branches) + ")")
-        out.append((re.compile("|".join(groups)), kinds))
+        for anchor in anchors[b::_BUCKETS]:
+            groups.append(anchor + "(?:" + "|".join(branch for branch, _, _ in by_anchor[anchor]) + ")")
+            tags += [(kind, offset) for _, kind, offset in by_anchor[anchor]]
+        out.append((re.compile("|".join(groups)), tags))
     return out
 
 
@@ -257,22 +281,22 @@ def _clause_after(text: str, end: int) -> str:
     return window
 
 
-def _first(item: tuple[int, re.Match[str], str]) -> int:
-    return item[0]
-
-
 def scan(text: str) -> list[Cue]:
     """Every cue of ``text`` with its clause context."""
     out: list[Cue] = []
-    matches = [(m.start(), m, kinds[(m.lastindex or 1) - 1]) for pattern, kinds in _CUE_PATTERNS
-               for m in pattern.finditer(text)]
-    matches.sort(key=_first)
-    for _, m, kind in matches:
+    matches = []
+    for pattern, tags in _CUE_PATTERNS:
+        for m in pattern.finditer(text):
+            kind, offset = tags[(m.lastindex or 1) - 1]
+            matches.append((m.start() - offset, m.end(), kind))
+    matches.sort()
+    for start, end, kind in matches:
         if kind == "present":
-            out.append(Cue(kind, m.group(), ""))
+            out.append(Cue(kind, text[start:end], ""))
             continue
-        prefix = _prefix(text, m.start())
-        if _FIGURATIVE.search(prefix + m.group() + _clause_after(text, m.end())):
+        prefix = _prefix(text, start)
+        word = text[start:end]
+        if _FIGURATIVE.search(prefix + word + _clause_after(text, end)):
             ctx = "figurative"
         elif _NEGATION.search(prefix):
             ctx = "negated"
@@ -282,9 +306,9 @@ def scan(text: str) -> list[Cue]:
             ctx = "hypothetical"
         else:
             ctx = ""
-        if kind == "harm" and _HARM_SHADOW.search(text[max(0, m.start() - 4): m.end() + 6]):
+        if kind == "harm" and _HARM_SHADOW.search(text[max(0, start - 4): end + 6]):
             ctx = "figurative"
-        out.append(Cue(kind, m.group(), ctx))
+        out.append(Cue(kind, word, ctx))
     return out
 
 

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -193,9 +194,16 @@ _LOOKBACK = 14
 
 
 def _alternation(phrases: Iterable[str]) -> re.Pattern[str]:
-    """One regex that tries longer phrases first, so compounds shadow their parts."""
+    """One regex that tries longer phrases first, so compounds shadow their parts. The phrases are grouped
+    by first character (``危(?:房改造|房)|…``): the same matches as one flat alternation (at a position only
+    the phrases starting with its character can match, longest first), but the engine tests one literal per
+    first character instead of one per phrase — about twice as fast."""
     ordered = sorted(set(phrases), key=lambda p: (-len(p), p))
-    return re.compile("|".join(map(re.escape, ordered)))
+    groups: dict[str, list[str]] = {}
+    for p in ordered:
+        groups.setdefault(p[0], []).append(p[1:])
+    return re.compile("|".join(re.escape(first) + "(?:" + "|".join(map(re.escape, rests)) + ")"
+                               for first, rests in groups.items()))
 
 
 _TRIGGER_RE = _alternation(_TRIGGERS)
@@ -243,6 +251,12 @@ def _scan(title: str, body: str) -> list[_Hit]:
             if old is None or effective > old.weight:
                 best[phrase] = _Hit(phrase, kind, effective, hedged)
     return sorted(best.values(), key=lambda h: (-h.weight, h.phrase))
+
+
+# predict() and then explain() on the flagged messages of a batch (what the analyzer does) scan each text
+# once: both read these caches, keyed by the text itself (no fitted state lives in them).
+_scan_cached = lru_cache(maxsize=2048)(_scan)
+_analyse_cached = lru_cache(maxsize=2048)(cues.analyse)
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -330,7 +344,7 @@ class UrgencyDetector:
         """Why: self-harm cues first, then the plain danger cues by kind, then the trigger phrases that count
         (hedged ones marked), strongest first."""
         text = self._text(text)
-        _, harm, found = cues.analyse(self._head(text))
+        _, harm, found = _analyse_cached(self._head(text))
         out = [f"自伤/轻生：{c}" for c in dict.fromkeys(harm)]
         seen = set(out)
         for c in found:
@@ -338,7 +352,7 @@ class UrgencyDetector:
             if c.kind not in ("present", "harm", "weak") and not c.context and reason not in seen:
                 seen.add(reason)
                 out.append(reason)
-        hits = _scan(*_split(text))
+        hits = _scan_cached(*_split(text))
         out += [h.phrase + ("（假设或否定语境）" if h.hedged else "") for h in hits if h.weight >= 0.05]
         return list(dict.fromkeys(out))
 
@@ -357,10 +371,10 @@ class UrgencyDetector:
         harm: list[list[str]] = []
         for i, text in enumerate(X):
             text = self._text(text)
-            row, hits, _ = cues.analyse(self._head(text))
+            row, hits, _ = _analyse_cached(self._head(text))
             rows[i, :n_cues] = row
             harm.append(hits)
-            for h in _scan(*_split(text)):
+            for h in _scan_cached(*_split(text)):
                 rows[i, n_cues + kinds[h.kind] + (3 if h.hedged else 0)] += h.weight
         return rows, harm
 
