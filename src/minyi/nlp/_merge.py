@@ -5,10 +5,12 @@ same ground-floor restaurants) or over two periods can end in two or three group
 summarised by its *keys* and by the mean of its members' problem vectors (its *centroid*).
 
 Keys: the estates, communities and organisations named by at least a third of the members (*strong*
-keys); the roads and streets so named in titles, and the words of four to six characters written in
-at least half of the titles (*weak* keys: 月亮岛路, 洪山公园, 绿地海外滩 — names the place extractor
-may not know). A long road named only in the bodies is no key: it would join unrelated issues along
-it; nor is the name of an authority (人民法院, 公安局): it would join unrelated cases.
+keys); the roads and streets so named in titles, and the place-like words (four to seven characters
+ending in 公园, 广场, 路, 湖, 滩 …) written in at least half of the titles (*weak* keys: 月亮岛路,
+洪山公园, 绿地海外滩 — names the place extractor may not know). Other shared words are no key: two
+questions about one policy (人才购房补贴) are two issues in the hand-labelled pairs. A long road named
+only in the bodies is no key either (it would join unrelated issues along it), nor is the name of an
+authority (人民法院, 公安局: it would join unrelated cases).
 
 Two groups that share a key are merged when their centroids, plus a little for agreeing problem
 kinds (``_concepts``), are close enough (``threshold`` for a strong key, ``weak_threshold`` for a
@@ -34,9 +36,10 @@ from minyi.nlp._organisations import clashing_organisations, organisations_clash
 _MAX_GROUPS_PER_KEY = 30  # a key held by more groups is too common a name to prove anything
 _TITLE_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 # 3号线, 二期: words with numbers are shared by unrelated issues
-_NUMBERED = re.compile(r"\S?[0-9０-９一二三四五六七八九十]+[号期栋条路线区]?")
+_NUMBERED = re.compile(r"[0-9０-９一二三四五六七八九十]+[号期栋条路线区]?")
 _AUTHORITY = re.compile(r"法院|政府|公安|派出所|分局|街道办|居委会|村委会|管理局|教育局|住建局|交警|城管|信访|"
                         r"纪委|检察")
+_PLACE_END = re.compile(r"公园|广场|花园|小区|社区|大道|路|街|村|城|苑|园|湾|府|庭|湖|岛|滩|山|桥")
 _ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
 
 
@@ -46,9 +49,12 @@ class _Keys:
 
 
 def _title_words(title: str) -> set[str]:
+    """Place-like words of four to seven characters in a title (绿地海外滩, 地海外滩, 洪山公园 …); never a
+    word with a number or an authority's name."""
     words: set[str] = set()
     for run in _TITLE_WORD.findall(_NUMBERED.sub(" ", _ADMIN.sub(" ", title))):
-        words.update(run[k : k + n] for n in (4, 5, 6) for k in range(len(run) - n + 1))
+        for m in _PLACE_END.finditer(run):
+            words.update(run[m.end() - n : m.end()] for n in range(4, 8) if m.end() - n >= 0)
     return {w for w in words if not _AUTHORITY.search(w)}
 
 
@@ -69,10 +75,9 @@ def _keys(members: np.ndarray, places: Sequence, titles: Sequence[str]) -> _Keys
                           for k in rows], need)
     main_orgs = _named([set(places[k].organisations) for k in rows], need)
     words: Counter[str] = Counter()
-    if len(rows) > 1:
-        for k in rows:
-            words.update(_title_words(titles[k]))
-    half = max(2, math.ceil(len(rows) / 2))
+    for k in rows:
+        words.update(_title_words(titles[k]))
+    half = math.ceil(len(rows) / 2)
     in_titles = {n for n in main_fine if any(n in titles[k] for k in rows)}
     weak = (in_titles - main_strong) | {w for w, c in words.items() if c >= half}
     return _Keys(main_strong | main_orgs, weak, in_titles, clashing_organisations(main_orgs))
