@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 P = TypeVar("P", bound=Any)
 
 _MEANINGFUL = re.compile(r"[0-9０-９一二三四五六七八九十百千两零〇东西南北中上下前后左右内外新老旧大小期栋号"
-                         r"路街道巷村镇乡区县市省州湾园苑城府庭居坊院校站]")
+                         r"路街道巷村镇乡区县市省州湾园苑城府庭居坊院校站法医局所厅委会]")
 MIN_LENGTH = 3
 
 

@@ -80,7 +80,8 @@ def _keys(members: np.ndarray, places: Sequence, titles: Sequence[str]) -> _Keys
     half = math.ceil(len(rows) / 2)
     in_titles = {n for n in main_fine if any(n in titles[k] for k in rows)}
     weak = (in_titles - main_strong) | {w for w, c in words.items() if c >= half}
-    return _Keys(main_strong | main_orgs, weak, in_titles, clashing_organisations(main_orgs))
+    titled_strong = {n for n in main_strong if any(n in titles[k] for k in rows)}  # not one read in bodies only
+    return _Keys(titled_strong | main_orgs, weak, in_titles, clashing_organisations(main_orgs))
 
 
 def _centroids(labels: np.ndarray, problem: csr_matrix, n_groups: int) -> np.ndarray:
