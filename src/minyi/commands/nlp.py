@@ -174,7 +174,14 @@ def _print_scores(scores: dict[str, Any]) -> None:
         from minyi.nlp.appeal import describe_agreement
 
         click.echo(f"  gold labels: {describe_agreement(agreed)}")
-    _print_component("urgency (紧急)", scores.get("urgency"), ("precision", "recall", "f1"))
+    _print_component("urgency (紧急), keyword rules alone on gold/urgency.csv", scores.get("urgency"),
+                     ("precision", "recall", "f1"))
+    dev = (scores.get("urgency") or {}).get("dev_cv")
+    if dev:
+        click.echo(f"  urgency, shipped detector on gold/urgency_dev.csv by 5-fold CV: recall {dev['recall']:.4f}, "
+                   f"self-harm recall {dev['self_harm_recall']:.4f}, near misses flagged "
+                   f"{dev['near_miss_flagged']:.4f}, precision {dev['precision']:.4f} (n={dev['n']}); "
+                   "per category: python -m minyi.nlp.urgency_report")
     _print_component("places (地点)", scores.get("places"), ("precision", "recall", "f1"))
     dept = scores.get("departments")
     if dept:
