@@ -57,6 +57,7 @@ def test_organisations_of_a_title() -> None:
     assert organisations("A市商贸旅游职业技术学院强制学生实习") == {"商贸旅游职业技术学院"}
     assert organisations("希望有一所普惠性幼儿园") == set()  # a kind of school, not a school
     assert organisations("孩子不能上小区配套小学") == set()
+    assert organisations("A市中医院看病难") == set()  # a generic word that eats the ending never crashes
 
 
 def test_two_schools_clash_and_a_shorter_name_matches_a_longer_one() -> None:

@@ -37,8 +37,8 @@ def organisations(title: str) -> set[str]:
     found = set()
     for m in _ORGANISATION.finditer(title):
         name = _LEADING_GENERIC.sub("", _VERBISH.split(_LEADING_ADMIN.sub("", m.group(0)))[-1])
-        ending = next(e for e in _ENDINGS if name.endswith(e))
-        if len(name) >= 4 and len(name) > len(ending):
+        ending = next((e for e in _ENDINGS if name.endswith(e)), None)  # 中医院 - 中医 = 院: no ending left
+        if ending and len(name) >= 4 and len(name) > len(ending):
             found.add(name)
     return found
 
