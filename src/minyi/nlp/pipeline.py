@@ -102,7 +102,7 @@ class MessageAnalyzer(BaseEstimator):
         self.max_chars = max_chars
         self.batch_size = batch_size
 
-    def fit(self, X: Iterable[str], y: object = None, *,  # noqa: N803 - scikit-learn's name
+    def fit(self, X: Iterable[str], y: object = None, *,
             domain_data: tuple[Sequence[str], Sequence[str], Sequence[float]] | None = None,
             department_data: tuple[Sequence[str], Sequence[str | None]] | None = None,
             progress: Callable[[str], None] | None = None) -> MessageAnalyzer:
