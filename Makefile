@@ -49,8 +49,10 @@ test-postgres: $(VENV)/.dev ## Run the database, workflow, web and reliability t
 	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest tests/reliability \
 	  tests/core tests/privacy tests/replies tests/watches tests/dashboard tests/reports tests/jobs
 
-lint: $(VENV)/.dev ## Lint with ruff
+lint: $(VENV)/.dev ## Lint (ruff), check the formatting (ruff format) and type-check (mypy)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 bench: $(VENV)/.dev ## Run the benchmarks (prints ours, the baseline and the ratio)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -35,8 +35,9 @@ from bench_dedup import PerturbedCorpus, load_originals, peak_rss_mb  # noqa: E4
 from minyi.nlp.hot import IssueGrouper  # noqa: E402
 
 
-def window(originals: list[str], days: list[float], n: int, seed: int, *, edit: float = 0.08
-           ) -> tuple[list[str], list[float], np.ndarray]:
+def window(
+    originals: list[str], days: list[float], n: int, seed: int, *, edit: float = 0.08
+) -> tuple[list[str], list[float], np.ndarray]:
     corpus = PerturbedCorpus(originals, n, seed=seed, max_edit=edit, truncate=0.5)
     texts = list(corpus)
     rng = random.Random(seed)
@@ -59,8 +60,9 @@ def naive_baseline(texts: list[str], *, threshold: float = 0.3) -> tuple[float, 
         keep = (r + start) < c
         rows.append(r[keep] + start)
         cols.append(c[keep])
-    graph = coo_matrix((np.ones(sum(map(len, rows))), (np.concatenate(rows), np.concatenate(cols))),
-                       shape=(len(texts), len(texts)))
+    graph = coo_matrix(
+        (np.ones(sum(map(len, rows))), (np.concatenate(rows), np.concatenate(cols))), shape=(len(texts), len(texts))
+    )
     _, labels = connected_components(graph, directed=False)
     groups = int((np.bincount(labels) >= 2).sum())
     return time.process_time() - began, groups
@@ -71,8 +73,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="messages in the window")
     parser.add_argument("--baseline-n", type=int, default=20_000, help="subset for the naive baseline")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--edit", type=float, default=0.08,
-                        help="max share of characters replaced per copy (0.3: copies stop being near duplicates)")
+    parser.add_argument(
+        "--edit",
+        type=float,
+        default=0.08,
+        help="max share of characters replaced per copy (0.3: copies stop being near duplicates)",
+    )
     args = parser.parse_args()
 
     originals, days = load_originals()
@@ -84,22 +90,28 @@ def main() -> None:
     ours = time.perf_counter() - began
     ours_cpu = time.process_time() - cpu_began
     sizes = np.bincount(grouper.labels_)
-    print(f"ours: {ours:.1f} s wall, {ours_cpu:.1f} s CPU for {len(texts):,} messages "
-          f"({len(texts) / ours:,.0f} msg/s); "
-          f"{len(grouper.representatives_):,} representatives after near duplicates, "
-          f"{grouper.n_candidate_pairs_:,} candidate pairs, {(sizes >= 2).sum():,} groups of 2+, "
-          f"largest {sizes.max():,}; peak RSS {peak_rss_mb():.0f} MB")
+    print(
+        f"ours: {ours:.1f} s wall, {ours_cpu:.1f} s CPU for {len(texts):,} messages "
+        f"({len(texts) / ours:,.0f} msg/s); "
+        f"{len(grouper.representatives_):,} representatives after near duplicates, "
+        f"{grouper.n_candidate_pairs_:,} candidate pairs, {(sizes >= 2).sum():,} groups of 2+, "
+        f"largest {sizes.max():,}; peak RSS {peak_rss_mb():.0f} MB"
+    )
     print("steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in grouper.timings_.items()))
     mixed = np.unique(np.stack((grouper.labels_, sources)), axis=1)
-    print(f"copies of one original split over several groups: "
-          f"{(np.bincount(mixed[1], minlength=len(originals)) > 1).sum():,} of {len(np.unique(sources)):,}")
+    print(
+        f"copies of one original split over several groups: "
+        f"{(np.bincount(mixed[1], minlength=len(originals)) > 1).sum():,} of {len(np.unique(sources)):,}"
+    )
 
     cpu_began = time.process_time()
     first_pass = IssueGrouper(merge_threshold=None).fit(texts, times=times)
     first_cpu = time.process_time() - cpu_began
-    print(f"without the second merge pass: {first_cpu:.1f} s CPU, "
-          f"{(np.bincount(first_pass.labels_) >= 2).sum():,} groups of 2+ "
-          f"(the merge pass costs {ours_cpu - first_cpu:+.1f} s CPU, {(ours_cpu - first_cpu) / first_cpu:+.0%})")
+    print(
+        f"without the second merge pass: {first_cpu:.1f} s CPU, "
+        f"{(np.bincount(first_pass.labels_) >= 2).sum():,} groups of 2+ "
+        f"(the merge pass costs {ours_cpu - first_cpu:+.1f} s CPU, {(ours_cpu - first_cpu) / first_cpu:+.0%})"
+    )
 
     subset = texts[: args.baseline_n]
     naive, naive_groups = naive_baseline(subset)
@@ -107,9 +119,11 @@ def main() -> None:
     began = time.process_time()
     IssueGrouper().fit(subset, times=times[: args.baseline_n])
     ours_subset = time.process_time() - began
-    print(f"naive baseline (all-pairs TF-IDF cosine >= 0.3, char bigrams): {naive:.1f} s CPU on {len(subset):,} "
-          f"({naive_groups:,} groups of 2+; ours {ours_subset:.1f} s CPU on the same) -> extrapolated "
-          f"{extrapolated:,.0f} s for {len(texts):,}; ratio naive/ours (CPU) {extrapolated / ours_cpu:,.0f}x")
+    print(
+        f"naive baseline (all-pairs TF-IDF cosine >= 0.3, char bigrams): {naive:.1f} s CPU on {len(subset):,} "
+        f"({naive_groups:,} groups of 2+; ours {ours_subset:.1f} s CPU on the same) -> extrapolated "
+        f"{extrapolated:,.0f} s for {len(texts):,}; ratio naive/ours (CPU) {extrapolated / ours_cpu:,.0f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -21,14 +21,24 @@ PROBLEM = [
 ]
 OTHERS = [
     ("A7县星沙镇开元路路灯不亮", "开元路东段的路灯已经坏了一个多月，晚上通行很不安全。"),
-    ("=HYPERLINK(\"http://example.com\")咨询公积金", "请问公积金贷款的额度是多少？"),
+    ('=HYPERLINK("http://example.com")咨询公积金', "请问公积金贷款的额度是多少？"),
 ]
 COLUMNS = ["id", "user", "title", "time", "body", "likes", "dislikes"]
 
 
 def _rows() -> list[dict]:
-    return [{"id": 500 + k, "user": f"U{k}", "title": title, "time": f"{T0 + timedelta(days=2 * k):%Y-%m-%d %H:%M:%S}",
-             "body": body, "likes": k, "dislikes": 0} for k, (title, body) in enumerate(PROBLEM + OTHERS)]
+    return [
+        {
+            "id": 500 + k,
+            "user": f"U{k}",
+            "title": title,
+            "time": f"{T0 + timedelta(days=2 * k):%Y-%m-%d %H:%M:%S}",
+            "body": body,
+            "likes": k,
+            "dislikes": 0,
+        }
+        for k, (title, body) in enumerate(PROBLEM + OTHERS)
+    ]
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -31,16 +31,25 @@ def data_dir(tmp_path: Path) -> Path:
         for i in range(6):
             n += 1
             labelled.append({"id": n, "title": title.format(i), "body": body.format(i), "category": domain})
-            replies.append({"id": n, "title": title.format(i + 10), "body": body.format(i + 10),
-                            "reply": f"您好，已收悉。{department} 2019年5月{i + 1}日",
-                            "reply_time": "2019-05-10 14:56:53"})
+            replies.append(
+                {
+                    "id": n,
+                    "title": title.format(i + 10),
+                    "body": body.format(i + 10),
+                    "reply": f"您好，已收悉。{department} 2019年5月{i + 1}日",
+                    "reply_time": "2019-05-10 14:56:53",
+                }
+            )
             other.append({"id": n, "title": title.format(i + 20), "body": body.format(i + 20)})
     _write_jsonl(data / "messages_labeled.jsonl", labelled)
     _write_jsonl(data / "messages_with_replies.jsonl", replies)
     _write_jsonl(data / "messages_unlabeled.jsonl", other)
     _write_jsonl(data / "messages_with_votes.jsonl", [{**r, "likes": 1, "dislikes": 0} for r in other])
-    (data / "taxonomy.csv").write_text("level1,level2,level3\n城乡建设,城市建设和市政管理,环境卫生\n"
-                                       "教育文体,教育收费,乱收费\n交通运输,客货运输,公共汽车\n", encoding="utf-8")
+    (data / "taxonomy.csv").write_text(
+        "level1,level2,level3\n城乡建设,城市建设和市政管理,环境卫生\n"
+        "教育文体,教育收费,乱收费\n交通运输,客货运输,公共汽车\n",
+        encoding="utf-8",
+    )
     return data
 
 
@@ -54,8 +63,17 @@ def test_train_classify_and_eval(tmp_path: Path, data_dir: Path) -> None:
     model = tmp_path / "model.pkl"
     extra = tmp_path / "extra.jsonl"
     _write_jsonl(extra, [{"title": "公交站牌损坏", "body": "请修公交站牌", "domain": "交通运输", "urgent": False}])
-    output = _run("train", "--data", str(data_dir), "--gold", str(tmp_path / "no-gold"), "--out", str(model),
-                  "--extra-labels", str(extra))
+    output = _run(
+        "train",
+        "--data",
+        str(data_dir),
+        "--gold",
+        str(tmp_path / "no-gold"),
+        "--out",
+        str(model),
+        "--extra-labels",
+        str(extra),
+    )
     assert "domain (领域): macro-F1" in output and "departments (部门): top-1" in output
     provenance = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
     assert {i["file"] for i in provenance["inputs"]} >= {"messages_labeled.jsonl", "taxonomy.csv", "extra.jsonl"}
@@ -65,8 +83,9 @@ def test_train_classify_and_eval(tmp_path: Path, data_dir: Path) -> None:
     assert provenance["versions"]["scikit-learn"] and provenance["date"]
 
     messages = tmp_path / "in.csv"
-    messages.write_text("id,title,body\n1,5号楼垃圾没人清理,小区垃圾堆积\n2,三中乱收费,学校乱收资料费\n",
-                        encoding="utf-8")
+    messages.write_text(
+        "id,title,body\n1,5号楼垃圾没人清理,小区垃圾堆积\n2,三中乱收费,学校乱收资料费\n", encoding="utf-8"
+    )
     out = tmp_path / "out.jsonl"
     _run("classify", str(messages), "--out", str(out), "--model", str(model))
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -19,16 +19,26 @@ from minyi.nlp.hot import HotIndex, HotIssue, IssueGrouper, SimilarIndex, evalua
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2019, 11, 1, 9)
 SAME_PROBLEM = [  # one problem, one estate, four people, four wordings
-    ("丽景花园小区附近搅拌站噪音扰民", "A市A2区丽景花园小区旁边新建了一个混凝土搅拌站，每天晚上搅拌机和运输车噪音很大，"
-     "灰尘满天飞，居民无法休息，请有关部门尽快处理。"),
-    ("投诉丽景花园旁搅拌站夜间作业", "我是丽景花园小区的业主，小区附近的搅拌站半夜还在作业，"
-     "噪音和粉尘严重影响我们的生活，希望环保部门查处。"),
-    ("A2区丽景花园小区搅拌站粉尘污染严重", "丽景花园小区边上的搅拌站粉尘太大，晚上噪音也很大，老人小孩都受不了，"
-     "请求搬迁搅拌站。"),
+    (
+        "丽景花园小区附近搅拌站噪音扰民",
+        "A市A2区丽景花园小区旁边新建了一个混凝土搅拌站，每天晚上搅拌机和运输车噪音很大，"
+        "灰尘满天飞，居民无法休息，请有关部门尽快处理。",
+    ),
+    (
+        "投诉丽景花园旁搅拌站夜间作业",
+        "我是丽景花园小区的业主，小区附近的搅拌站半夜还在作业，噪音和粉尘严重影响我们的生活，希望环保部门查处。",
+    ),
+    (
+        "A2区丽景花园小区搅拌站粉尘污染严重",
+        "丽景花园小区边上的搅拌站粉尘太大，晚上噪音也很大，老人小孩都受不了，请求搬迁搅拌站。",
+    ),
     ("丽景花园业主反对小区旁建搅拌站", "A2区丽景花园小区一百米内建了搅拌站，噪音扰民，粉尘污染，业主们强烈要求搬走。"),
 ]
-OTHER_PLACE = ("A5区金桂苑小区附近搅拌站噪音扰民", "A市A5区金桂苑小区旁边新建了一个混凝土搅拌站，每天晚上搅拌机和"
-               "运输车噪音很大，灰尘满天飞，居民无法休息，请有关部门尽快处理。")
+OTHER_PLACE = (
+    "A5区金桂苑小区附近搅拌站噪音扰民",
+    "A市A5区金桂苑小区旁边新建了一个混凝土搅拌站，每天晚上搅拌机和"
+    "运输车噪音很大，灰尘满天飞，居民无法休息，请有关部门尽快处理。",
+)
 UNRELATED = [
     ("A7县星沙镇开元路路灯不亮", "开元路东段的路灯已经坏了一个多月，晚上行人和车辆通行很不安全。"),
     ("咨询住房公积金贷款政策", "请问在A市买第二套房，公积金贷款的首付比例和额度是多少？"),
@@ -42,8 +52,17 @@ def _texts() -> list[str]:
 
 
 def _records(**overrides: object) -> list[dict]:
-    records = [{"id": 100 + k, "title": title, "body": body, "user": f"u{k}", "time": T0 + timedelta(days=3 * k),
-                "supports": k} for k, (title, body) in enumerate(MESSAGES)]
+    records = [
+        {
+            "id": 100 + k,
+            "title": title,
+            "body": body,
+            "user": f"u{k}",
+            "time": T0 + timedelta(days=3 * k),
+            "supports": k,
+        }
+        for k, (title, body) in enumerate(MESSAGES)
+    ]
     for record in records:
         record.update(overrides)
     return records
@@ -73,8 +92,10 @@ def test_messages_far_apart_in_time_are_not_grouped() -> None:
 
 
 def test_known_place_from_a_form_field_counts() -> None:
-    texts = ["小区旁边搅拌站噪音扰民\n晚上搅拌机噪音很大，无法休息。",
-             "小区附近搅拌站噪音太吵\n晚上搅拌站噪音大，无法入睡。"]
+    texts = [
+        "小区旁边搅拌站噪音扰民\n晚上搅拌机噪音很大，无法休息。",
+        "小区附近搅拌站噪音太吵\n晚上搅拌站噪音大，无法入睡。",
+    ]
     places = [["丽景花园"], ["金桂苑"]]
     assert len(set(IssueGrouper().fit(texts, times=[0.0, 1.0], places=places).labels_.tolist())) == 2
 
@@ -111,11 +132,14 @@ def test_hot_index_formula() -> None:
     more_people = index.score(people=10, supports=0, span_days=30, recent_people=0)
     assert more_people > index.score(people=5, supports=0, span_days=30, recent_people=0)
     assert index.score(people=5, supports=100, span_days=30, recent_people=0) > index.score(
-        people=5, supports=0, span_days=30, recent_people=0)
+        people=5, supports=0, span_days=30, recent_people=0
+    )
     assert index.score(people=1, supports=0, span_days=365, recent_people=0) == index.score(
-        people=1, supports=0, span_days=0, recent_people=0), "one person alone earns no persistence"
+        people=1, supports=0, span_days=0, recent_people=0
+    ), "one person alone earns no persistence"
     assert index.score(people=5, supports=0, span_days=90, recent_people=3) > index.score(
-        people=5, supports=0, span_days=90, recent_people=0)
+        people=5, supports=0, span_days=90, recent_people=0
+    )
 
 
 def test_explanations_in_chinese_words() -> None:
@@ -162,8 +186,9 @@ def test_similar_index_answers_in_milliseconds() -> None:
     print(f"similar-case query over 3000 cases: {per_query * 1000:.2f} ms")  # measured, not asserted
 
 
-@pytest.mark.parametrize("estimator", [IssueGrouper(threshold=0.25), SimilarIndex(min_score=0.2),
-                                       HashedTfidf(n_features=2**12)])
+@pytest.mark.parametrize(
+    "estimator", [IssueGrouper(threshold=0.25), SimilarIndex(min_score=0.2), HashedTfidf(n_features=2**12)]
+)
 def test_estimator_contract(estimator: object) -> None:
     assert not [k for k in vars(estimator) if k.endswith("_")], "__init__ must only store parameters"
     params = estimator.get_params()
@@ -186,8 +211,18 @@ def test_vectors_are_normalised_and_stable() -> None:
 def votes(shared_data_dir: Path) -> list[dict]:
     with open(shared_data_dir / "teddycup2020" / "messages_with_votes.jsonl", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
-    return [{"id": r["id"], "title": r["title"], "body": r["body"], "user": r["user"], "supports": r["likes"],
-             "opposes": r["dislikes"], "time": datetime.strptime(r["time"], "%Y-%m-%d %H:%M:%S")} for r in rows]
+    return [
+        {
+            "id": r["id"],
+            "title": r["title"],
+            "body": r["body"],
+            "user": r["user"],
+            "supports": r["likes"],
+            "opposes": r["dislikes"],
+            "time": datetime.strptime(r["time"], "%Y-%m-%d %H:%M:%S"),
+        }
+        for r in rows
+    ]
 
 
 def test_pairwise_precision_and_recall_on_hand_labelled_pairs(shared_data_dir: Path) -> None:

@@ -20,8 +20,7 @@ from minyi.nlp.hot import IssueGrouper
 
 def _places(fine: set[str] = frozenset(), orgs: set[str] = frozenset()) -> MessagePlaces:
     fine = frozenset(fine)
-    return MessagePlaces(fine, fine, fine, frozenset(), frozenset({"A市"}), tuple(sorted(fine | orgs)),
-                         frozenset(orgs))
+    return MessagePlaces(fine, fine, fine, frozenset(), frozenset({"A市"}), tuple(sorted(fine | orgs)), frozenset(orgs))
 
 
 def test_one_edit_apart_but_not_on_meaningful_characters() -> None:
@@ -68,17 +67,27 @@ def test_two_schools_clash_and_a_shorter_name_matches_a_longer_one() -> None:
 
 
 def test_problem_kinds() -> None:
-    kinds = kinds_matrix(["泉星物流园7栋后街井盖裂开了", "泉星物流园超市后街摆放游戏赌博机", "魅力之城一楼夜宵摊油烟",
-                          "魅力之城底层商铺营业到凌晨噪音"])
+    kinds = kinds_matrix(
+        [
+            "泉星物流园7栋后街井盖裂开了",
+            "泉星物流园超市后街摆放游戏赌博机",
+            "魅力之城一楼夜宵摊油烟",
+            "魅力之城底层商铺营业到凌晨噪音",
+        ]
+    )
     assert kinds_disagree(kinds[[0]], kinds[[1]])[0]
     assert not kinds_disagree(kinds[[2]], kinds[[3]])[0]  # both about ground-floor shops
 
 
 GAMBLING_AND_MANHOLE = [
-    ("A7县泉塘泉星物流园a区7栋后街墙角井盖裂开了",
-     "A7县泉塘街道泉星物流园a区7栋后街墙角的井盖裂开了，行人容易踩空，请尽快更换。"),
-    ("A7县泉塘泉星物流园a区7栋锦和超市后街公然摆放游戏赌博机",
-     "A7县泉塘泉星物流园a区7栋锦和超市后街公然摆放游戏赌博机，很多人围着赌博，请派出所查处。"),
+    (
+        "A7县泉塘泉星物流园a区7栋后街墙角井盖裂开了",
+        "A7县泉塘街道泉星物流园a区7栋后街墙角的井盖裂开了，行人容易踩空，请尽快更换。",
+    ),
+    (
+        "A7县泉塘泉星物流园a区7栋锦和超市后街公然摆放游戏赌博机",
+        "A7县泉塘泉星物流园a区7栋锦和超市后街公然摆放游戏赌博机，很多人围着赌博，请派出所查处。",
+    ),
 ]
 
 
@@ -101,25 +110,50 @@ def test_the_same_problem_at_two_colleges_is_two_issues() -> None:
 
 
 def test_merge_pass_joins_groups_sharing_an_estate_with_close_problems() -> None:
-    problem = csr_matrix(np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 0.6, 0.8], [0.0, 0.0, 1.0]],
-                                  dtype=np.float32))
+    problem = csr_matrix(
+        np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 0.6, 0.8], [0.0, 0.0, 1.0]], dtype=np.float32)
+    )
     places = [_places({"魅力之城"}), _places({"万科魅力之城"}), _places({"魅力之城"}), _places({"丽发新城"})]
     titles = ["魅力之城一楼夜宵摊油烟", "万科魅力之城底层餐馆油烟", "魅力之城商铺噪音", "丽发新城商铺噪音"]
     kinds = kinds_matrix(titles)
     days = np.array([0.0, 3.0, 6.0, 9.0])
-    labels = merge_groups(np.array([0, 1, 2, 3]), problem, places, titles, kinds, days, days, threshold=0.5,
-                          weak_threshold=0.9, max_days=365)
+    labels = merge_groups(
+        np.array([0, 1, 2, 3]),
+        problem,
+        places,
+        titles,
+        kinds,
+        days,
+        days,
+        threshold=0.5,
+        weak_threshold=0.9,
+        max_days=365,
+    )
     assert labels[0] == labels[1]  # shared estate (by its end), close problems
     assert labels[2] != labels[0]  # the merged group has drifted away from it
     assert labels[3] not in {labels[0], labels[2]}  # another estate
-    far = merge_groups(np.array([0, 1, 2, 3]), problem, places, titles, kinds, days * 100, days * 100,
-                       threshold=0.5, weak_threshold=0.9, max_days=30)
+    far = merge_groups(
+        np.array([0, 1, 2, 3]),
+        problem,
+        places,
+        titles,
+        kinds,
+        days * 100,
+        days * 100,
+        threshold=0.5,
+        weak_threshold=0.9,
+        max_days=30,
+    )
     assert far[0] != far[1]  # periods too far apart
 
 
 def test_descriptions_prefer_neutral_words_and_never_double_a_place() -> None:
-    titles = ["A市湖楚财富及两大国资委股东侵吞百姓血汗钱", "举报湖楚财富及两大国资委侵吞百姓血汗钱",
-              "湖楚财富逾期未兑付", "湖楚财富还未兑付出借人的钱"]
+    titles = [
+        "A市湖楚财富及两大国资委股东侵吞百姓血汗钱",
+        "举报湖楚财富及两大国资委侵吞百姓血汗钱",
+        "湖楚财富逾期未兑付",
+        "湖楚财富还未兑付出借人的钱",
+    ]
     assert "侵吞" not in titles[central_order(titles)[0]]
     places = [replace(_places({"A7县凉塘路"}), cities=frozenset({"A7县"})) for _ in range(3)]
     where, _fine = where_label(places, ["A7县凉塘路改造"] * 3)

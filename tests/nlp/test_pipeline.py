@@ -12,15 +12,34 @@ from minyi.nlp import pipeline
 from minyi.nlp.domain import DomainClassifier
 from minyi.nlp.pipeline import MessageAnalyzer, load_default_analyzer, loads_model
 
-KEYS = {"domain", "domain_scores", "appeal_kind", "appeal_scores", "urgent", "urgent_reasons", "places",
-        "departments", "clean_text", "repairs"}
+KEYS = {
+    "domain",
+    "domain_scores",
+    "appeal_kind",
+    "appeal_scores",
+    "urgent",
+    "urgent_reasons",
+    "places",
+    "departments",
+    "clean_text",
+    "repairs",
+}
 DOMAIN = [
-    ("小区垃圾无人清理\n小区门口垃圾堆积，物业不管。", "城乡建设"), ("路灯不亮\n小区外面的路灯坏了。", "城乡建设"),
-    ("违章建筑\n楼顶搭建违章建筑。", "城乡建设"), ("学校乱收费\n学校要求学生购买资料。", "教育文体"),
-    ("教师工资拖欠\n乡村教师工资没有发放。", "教育文体"), ("学生负担重\n作业太多。", "教育文体"),
+    ("小区垃圾无人清理\n小区门口垃圾堆积，物业不管。", "城乡建设"),
+    ("路灯不亮\n小区外面的路灯坏了。", "城乡建设"),
+    ("违章建筑\n楼顶搭建违章建筑。", "城乡建设"),
+    ("学校乱收费\n学校要求学生购买资料。", "教育文体"),
+    ("教师工资拖欠\n乡村教师工资没有发放。", "教育文体"),
+    ("学生负担重\n作业太多。", "教育文体"),
 ]
-DEPTS = [("学校乱收费\n学校收费", "教育局"), ("教师工资\n老师工资", "教育局"), ("招生\n学位", "教育局"),
-         ("垃圾\n垃圾没人管", "城管局"), ("违建\n违章建筑", "城管局"), ("摆摊\n占道经营", "城管局")]
+DEPTS = [
+    ("学校乱收费\n学校收费", "教育局"),
+    ("教师工资\n老师工资", "教育局"),
+    ("招生\n学位", "教育局"),
+    ("垃圾\n垃圾没人管", "城管局"),
+    ("违建\n违章建筑", "城管局"),
+    ("摆摊\n占道经营", "城管局"),
+]
 
 
 class Exploding:
@@ -41,8 +60,10 @@ class Exploding:
 def _analyzer(**params: object) -> MessageAnalyzer:
     texts = [t for t, _ in DOMAIN] + [t for t, _ in DEPTS]
     return MessageAnalyzer(domain=DomainClassifier(min_df=1), **params).fit(
-        texts, domain_data=([t for t, _ in DOMAIN], [d for _, d in DOMAIN], [1.0] * len(DOMAIN)),
-        department_data=([t for t, _ in DEPTS], [d for _, d in DEPTS]))
+        texts,
+        domain_data=([t for t, _ in DOMAIN], [d for _, d in DOMAIN], [1.0] * len(DOMAIN)),
+        department_data=([t for t, _ in DEPTS], [d for _, d in DEPTS]),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +90,18 @@ def test_result_has_the_agreed_keys(analyzer: MessageAnalyzer) -> None:
     json.dumps(result, ensure_ascii=False)  # serialisable as it is
 
 
-@pytest.mark.parametrize(("title", "body"), [
-    ("", ""), (None, None), ("😀😀😀", "🎉🎉"), ("Road broken", "The road near my house is broken."),
-    (bytes(range(256)).decode("latin-1"), "\x00\x01\x02\ufffd" * 100), ("标题", "路灯坏了。" * 200_000),
-    (b"\xe5\xad\xa6\xe6\xa0\xa1", b"\xff\xfe"),
-])
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("", ""),
+        (None, None),
+        ("😀😀😀", "🎉🎉"),
+        ("Road broken", "The road near my house is broken."),
+        (bytes(range(256)).decode("latin-1"), "\x00\x01\x02\ufffd" * 100),
+        ("标题", "路灯坏了。" * 200_000),
+        (b"\xe5\xad\xa6\xe6\xa0\xa1", b"\xff\xfe"),
+    ],
+)
 def test_odd_input_never_crashes(analyzer: MessageAnalyzer, title: object, body: object) -> None:
     result = analyzer.analyze(title, body)  # type: ignore[arg-type]
     assert set(result) == KEYS
@@ -107,8 +135,11 @@ def test_other_components_are_used_when_present() -> None:
     places = pytest.importorskip("minyi.nlp.places")
     texts = ["建议增加公交线路\n希望开通公交", "投诉物业乱收费\n物业乱收费", "咨询社保政策\n请问如何办理社保"] * 2
     kinds = ["suggestion", "complaint", "inquiry"] * 2
-    analyzer = _analyzer(appeal=appeal.AppealKindClassifier().fit(texts, kinds),
-                         urgency=urgency.UrgencyDetector().fit(texts), places=places.PlaceExtractor().fit(texts))
+    analyzer = _analyzer(
+        appeal=appeal.AppealKindClassifier().fit(texts, kinds),
+        urgency=urgency.UrgencyDetector().fit(texts),
+        places=places.PlaceExtractor().fit(texts),
+    )
     result = analyzer.analyze("A市A3区小区燃气泄漏", "小区燃气管道泄漏，随时可能爆炸，请立即处理！")
     assert result["appeal_kind"] in kinds and result["appeal_scores"]
     assert isinstance(result["urgent"], bool) and isinstance(result["urgent_reasons"], list)

@@ -74,8 +74,7 @@ def test_learned_part_trains_and_pickles() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "\n", "😀😀😀🔥", "only English text about a fire hazard", "火" * 1_000_000,
-     "危" * 10 + "\x00\ud800"],
+    ["", "\n", "😀😀😀🔥", "only English text about a fire hazard", "火" * 1_000_000, "危" * 10 + "\x00\ud800"],
 )
 def test_bad_input_does_not_crash(detector: UrgencyDetector, text: str) -> None:
     assert len(detector.predict([text])) == 1
@@ -142,12 +141,22 @@ def test_cue_context() -> None:
 
 
 def _learned() -> UrgencyDetector:
-    danger = ["公园路灯打坏，电线落出来，小孩在旁边跑。", "楼道一股很浓的煤气味，越来越重，老人在家。",
-              "隔壁房子墙裂了大口子，还在掉土，一家人还住在里面。", "河水漫进屋，齐腰深，老人困在屋里。",
-              "食堂吃完饭好多学生上吐下泻，还在营业。", "村口电线耷拉下来离地一米，孩子放学要过。"]
-    near = ["建议在公园加装路灯，晚上太黑了。", "上个月的燃气味已经修好了，谢谢师傅。",
-            "房价高得要命，希望出台限价政策。", "网传明天要发洪水，请问是真的吗？",
-            "去年食堂出过腹泻，已经换了承包商，想问合同。", "物业费涨得像坐火箭，请查一查。"]
+    danger = [
+        "公园路灯打坏，电线落出来，小孩在旁边跑。",
+        "楼道一股很浓的煤气味，越来越重，老人在家。",
+        "隔壁房子墙裂了大口子，还在掉土，一家人还住在里面。",
+        "河水漫进屋，齐腰深，老人困在屋里。",
+        "食堂吃完饭好多学生上吐下泻，还在营业。",
+        "村口电线耷拉下来离地一米，孩子放学要过。",
+    ]
+    near = [
+        "建议在公园加装路灯，晚上太黑了。",
+        "上个月的燃气味已经修好了，谢谢师傅。",
+        "房价高得要命，希望出台限价政策。",
+        "网传明天要发洪水，请问是真的吗？",
+        "去年食堂出过腹泻，已经换了承包商，想问合同。",
+        "物业费涨得像坐火箭，请查一查。",
+    ]
     return UrgencyDetector(learned=True).fit(danger + near, [1] * len(danger) + [0] * len(near))
 
 

@@ -37,14 +37,35 @@ def _say(step: str) -> None:
 
 
 @click.command()
-@click.option("--data", "data_dir", type=_DIR, default=DEFAULT_DATA, show_default=True,
-              help="Folder of the shared message files (messages_*.jsonl, taxonomy.csv).")
-@click.option("--gold", "gold_dir", type=_DIR, default=DEFAULT_GOLD, show_default=True,
-              help="Folder of our hand labels (appeal_kind.csv, urgency.csv, places.csv).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Model file to write [default: the package's nlp/models/default.pkl].")
-@click.option("--extra-labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Coordinators' labels (JSON lines from `minyi export-labels`) added to the training data.")
+@click.option(
+    "--data",
+    "data_dir",
+    type=_DIR,
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="Folder of the shared message files (messages_*.jsonl, taxonomy.csv).",
+)
+@click.option(
+    "--gold",
+    "gold_dir",
+    type=_DIR,
+    default=DEFAULT_GOLD,
+    show_default=True,
+    help="Folder of our hand labels (appeal_kind.csv, urgency.csv, places.csv).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Model file to write [default: the package's nlp/models/default.pkl].",
+)
+@click.option(
+    "--extra-labels",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Coordinators' labels (JSON lines from `minyi export-labels`) added to the training data.",
+)
 @click.option("--cv/--no-cv", default=True, show_default=True, help="Cross-validate and record the scores.")
 def train(data_dir: Path, gold_dir: Path, out: Path | None, extra_labels: Path | None, cv: bool) -> None:
     """Train the text-understanding model and write it with its provenance (.json beside it)."""
@@ -71,8 +92,7 @@ def _load(data_dir: Path, gold_dir: Path, extra_labels: Path | None, loader: Any
     if not data_dir.is_dir():
         raise click.ClickException(f"data folder not found: {data_dir} (use --data)")
     try:
-        return loader(data_dir, gold_dir if gold_dir.is_dir() else None, extra_labels=extra_labels,
-                      progress=_progress)
+        return loader(data_dir, gold_dir if gold_dir.is_dir() else None, extra_labels=extra_labels, progress=_progress)
     except (MessageFileError, ValueError, OSError, KeyError) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -129,8 +149,9 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _provenance(data: Any, analyzer: Any, blob: bytes, scores: dict[str, Any],
-                extra_labels: Path | None) -> dict[str, Any]:
+def _provenance(
+    data: Any, analyzer: Any, blob: bytes, scores: dict[str, Any], extra_labels: Path | None
+) -> dict[str, Any]:
     from minyi.nlp.training import DISTANT_WEIGHT
 
     inputs = [{"file": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size} for p in data.files if p.is_file()]
@@ -147,11 +168,17 @@ def _provenance(data: Any, analyzer: Any, blob: bytes, scores: dict[str, Any],
         "inputs": inputs,
         "extra_labels": str(extra_labels) if extra_labels else None,
         "training_examples": {
-            "all_texts": len(data.all_texts), "domain": len(data.domain_texts),
-            "domain_labelled": sum(data.domain_gold), "departments_named": sum(1 for d in data.department_labels if d),
-            "appeal_kind": len(data.appeal_texts), "urgency": len(data.urgency_texts)},
-        "components": {k: type(getattr(analyzer, k)).__name__ if getattr(analyzer, k) is not None else None
-                       for k in ("domain_", "departments_", "appeal_", "urgency_", "places_")},
+            "all_texts": len(data.all_texts),
+            "domain": len(data.domain_texts),
+            "domain_labelled": sum(data.domain_gold),
+            "departments_named": sum(1 for d in data.department_labels if d),
+            "appeal_kind": len(data.appeal_texts),
+            "urgency": len(data.urgency_texts),
+        },
+        "components": {
+            k: type(getattr(analyzer, k)).__name__ if getattr(analyzer, k) is not None else None
+            for k in ("domain_", "departments_", "appeal_", "urgency_", "places_")
+        },
         "parameters": params,
         "cross_validation": scores,
         "versions": _versions(),
@@ -163,9 +190,11 @@ def _print_scores(scores: dict[str, Any]) -> None:
 
     domain = scores.get("domain")
     if domain:
-        click.echo(f"domain (领域): macro-F1 {domain['macro_f1']:.4f}, accuracy {domain['accuracy']:.4f}, "
-                   f"n={domain['n']} labelled (+{domain['extra_training_examples']} distant/extra in training), "
-                   f"stratified 5-fold, random_state={domain.get('random_state', 0)}")
+        click.echo(
+            f"domain (领域): macro-F1 {domain['macro_f1']:.4f}, accuracy {domain['accuracy']:.4f}, "
+            f"n={domain['n']} labelled (+{domain['extra_training_examples']} distant/extra in training), "
+            f"stratified 5-fold, random_state={domain.get('random_state', 0)}"
+        )
         click.echo("  per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in domain["per_class_f1"].items()))
         click.echo(format_confusion(domain["confusion"], domain["labels"]))
     _print_component("appeal kind (诉求类型)", scores.get("appeal_kind"), ("macro_f1",))
@@ -174,22 +203,27 @@ def _print_scores(scores: dict[str, Any]) -> None:
         from minyi.nlp.appeal import describe_agreement
 
         click.echo(f"  gold labels: {describe_agreement(agreed)}")
-    _print_component("urgency (紧急), keyword rules alone on gold/urgency.csv", scores.get("urgency"),
-                     ("precision", "recall", "f1"))
+    _print_component(
+        "urgency (紧急), keyword rules alone on gold/urgency.csv", scores.get("urgency"), ("precision", "recall", "f1")
+    )
     dev = (scores.get("urgency") or {}).get("dev_cv")
     if dev:
-        click.echo(f"  urgency, shipped detector on gold/urgency_dev.csv by 5-fold CV: recall {dev['recall']:.4f}, "
-                   f"self-harm recall {dev['self_harm_recall']:.4f}, near misses flagged "
-                   f"{dev['near_miss_flagged']:.4f}, precision {dev['precision']:.4f} (n={dev['n']}); "
-                   "per category: python -m minyi.nlp.urgency_report")
+        click.echo(
+            f"  urgency, shipped detector on gold/urgency_dev.csv by 5-fold CV: recall {dev['recall']:.4f}, "
+            f"self-harm recall {dev['self_harm_recall']:.4f}, near misses flagged "
+            f"{dev['near_miss_flagged']:.4f}, precision {dev['precision']:.4f} (n={dev['n']}); "
+            "per category: python -m minyi.nlp.urgency_report"
+        )
     _print_component("places (地点)", scores.get("places"), ("precision", "recall", "f1"))
     dept = scores.get("departments")
     if dept:
-        click.echo(f"departments (部门): top-1 {dept['top1']:.4f}, top-3 {dept['top3']:.4f}, n={dept['n']} replies "
-                   f"naming one of {dept['departments']} departments ({dept['folds']}-fold stratified CV); "
-                   f"{dept['replies_naming_a_department']}/{dept['replies']} replies name a department; "
-                   f"{dept['dropped_departments']} departments with < {dept['min_examples']} replies dropped "
-                   f"({dept['dropped_examples']} replies)")
+        click.echo(
+            f"departments (部门): top-1 {dept['top1']:.4f}, top-3 {dept['top3']:.4f}, n={dept['n']} replies "
+            f"naming one of {dept['departments']} departments ({dept['folds']}-fold stratified CV); "
+            f"{dept['replies_naming_a_department']}/{dept['replies']} replies name a department; "
+            f"{dept['dropped_departments']} departments with < {dept['min_examples']} replies dropped "
+            f"({dept['dropped_examples']} replies)"
+        )
 
 
 def _print_component(title: str, result: dict[str, Any] | None, keys: tuple[str, ...]) -> None:
@@ -207,12 +241,19 @@ def _print_component(title: str, result: dict[str, Any] | None, keys: tuple[str,
 
 
 @click.command()
-@click.option("--data", "data_dir", type=_DIR, default=DEFAULT_DATA, show_default=True,
-              help="Folder of the shared message files.")
-@click.option("--gold", "gold_dir", type=_DIR, default=DEFAULT_GOLD, show_default=True,
-              help="Folder of our hand labels.")
-@click.option("--random-state", type=int, default=0, show_default=True,
-              help="Shuffle of the domain classifier's CV folds (the recorded figure uses 0).")
+@click.option(
+    "--data", "data_dir", type=_DIR, default=DEFAULT_DATA, show_default=True, help="Folder of the shared message files."
+)
+@click.option(
+    "--gold", "gold_dir", type=_DIR, default=DEFAULT_GOLD, show_default=True, help="Folder of our hand labels."
+)
+@click.option(
+    "--random-state",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Shuffle of the domain classifier's CV folds (the recorded figure uses 0).",
+)
 def eval(data_dir: Path, gold_dir: Path, random_state: int) -> None:
     """Print every cross-validated figure: domain, appeal kind, urgency, places, departments."""
     from minyi.nlp.training import load_training_data
@@ -223,11 +264,20 @@ def eval(data_dir: Path, gold_dir: Path, random_state: int) -> None:
 
 @click.command()
 @click.argument("infile", metavar="IN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="JSON lines to write: one {id, domain, appeal_kind, urgent, urgent_reasons, places, departments} "
-                   "per message.")
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Model file [default: the shipped one].")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="JSON lines to write: one {id, domain, appeal_kind, urgent, urgent_reasons, places, departments} per message.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Model file [default: the shipped one].",
+)
 def classify(infile: Path, out: Path, model_path: Path | None) -> None:
     """Classify the messages of IN (.xlsx/.csv/.jsonl with id, title, body)."""
     from minyi.nlp.io import MessageFileError, read_messages
@@ -244,7 +294,7 @@ def classify(infile: Path, out: Path, model_path: Path | None) -> None:
     batch = 512
     with open(out, "w", encoding="utf-8") as handle:
         for start in _progress(range(0, len(messages), batch), "classifying"):
-            chunk = messages[start:start + batch]
+            chunk = messages[start : start + batch]
             results = analyzer.analyze_many([(m["title"], m["body"]) for m in chunk])
             for message, result in zip(chunk, results, strict=True):
                 handle.write(json.dumps(_classify_row(message, result), ensure_ascii=False) + "\n")
@@ -252,9 +302,15 @@ def classify(infile: Path, out: Path, model_path: Path | None) -> None:
 
 
 def _classify_row(message: dict[str, Any], result: AnalysisResult) -> dict[str, Any]:
-    return {"id": message["id"], "domain": result["domain"], "appeal_kind": result["appeal_kind"],
-            "urgent": result["urgent"], "urgent_reasons": result["urgent_reasons"], "places": result["places"],
-            "departments": [name for name, _ in result["departments"]]}
+    return {
+        "id": message["id"],
+        "domain": result["domain"],
+        "appeal_kind": result["appeal_kind"],
+        "urgent": result["urgent"],
+        "urgent_reasons": result["urgent_reasons"],
+        "places": result["places"],
+        "departments": [name for name, _ in result["departments"]],
+    }
 
 
 def register(group: click.Group) -> None:

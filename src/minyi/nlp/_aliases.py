@@ -20,8 +20,10 @@ from typing import Any, TypeVar
 
 P = TypeVar("P", bound=Any)
 
-_MEANINGFUL = re.compile(r"[0-9０-９一二三四五六七八九十百千两零〇东西南北中上下前后左右内外新老旧大小期栋号"
-                         r"路街道巷村镇乡区县市省州湾园苑城府庭居坊院校站法医局所厅委会]")
+_MEANINGFUL = re.compile(
+    r"[0-9０-９一二三四五六七八九十百千两零〇东西南北中上下前后左右内外新老旧大小期栋号"
+    r"路街道巷村镇乡区县市省州湾园苑城府庭居坊院校站法医局所厅委会]"
+)
 MIN_LENGTH = 3
 
 
@@ -37,11 +39,11 @@ def one_edit_apart(a: str, b: str) -> bool:
         return swapped and not _MEANINGFUL.match(a[diff[0]]) and not _MEANINGFUL.match(a[diff[1]])
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     k = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
-    return short[k:] == long_[k + 1:] and not _MEANINGFUL.match(long_[k])
+    return short[k:] == long_[k + 1 :] and not _MEANINGFUL.match(long_[k])
 
 
 def _deletes(name: str) -> set[str]:
-    return {name[:k] + name[k + 1:] for k in range(len(name))}
+    return {name[:k] + name[k + 1 :] for k in range(len(name))}
 
 
 def canonical_names(counts: Counter[str]) -> dict[str, str]:
@@ -131,6 +133,13 @@ def resolve_aliases(places: Sequence[P], titles: Sequence[str]) -> list[P]:
         if not typos and not any(n in canonical for n in p.all_fine | p.organisations):
             out.append(p)
             continue
-        out.append(replace(p, primary_fine=mapped(p.primary_fine | fine), all_fine=mapped(p.all_fine | fine),
-                           strong=mapped(p.strong | fine), organisations=mapped(orgs)))
+        out.append(
+            replace(
+                p,
+                primary_fine=mapped(p.primary_fine | fine),
+                all_fine=mapped(p.all_fine | fine),
+                strong=mapped(p.strong | fine),
+                organisations=mapped(orgs),
+            )
+        )
     return out

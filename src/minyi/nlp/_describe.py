@@ -26,8 +26,31 @@ _LEADING = re.compile(
 _TRAILING = re.compile(
     r"(?:的(?:问题|投诉|建议|情况|反映|诉求|咨询|疑问|请求|事宜)|问题|投诉|建议|情况|一事|事宜)?[！!？?。.，,；;、\s]*$"
 )
-_PEOPLE = ("业主", "居民", "村民", "学生", "家长", "教师", "老师", "职工", "员工", "农民工", "工人", "出借人",
-           "投资人", "患者", "病人", "老人", "退休人员", "残疾人", "司机", "商户", "租户", "考生", "士官")
+_PEOPLE = (
+    "业主",
+    "居民",
+    "村民",
+    "学生",
+    "家长",
+    "教师",
+    "老师",
+    "职工",
+    "员工",
+    "农民工",
+    "工人",
+    "出借人",
+    "投资人",
+    "患者",
+    "病人",
+    "老人",
+    "退休人员",
+    "残疾人",
+    "司机",
+    "商户",
+    "租户",
+    "考生",
+    "士官",
+)
 _MAX_PROBLEM_CHARS = 30
 _ANON_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
 _ACCUSATION = re.compile(
@@ -60,8 +83,10 @@ def where_label(places: Sequence[MessagePlaces], titles: Sequence[str]) -> tuple
     return city or "", ""
 
 
-_PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{2,6}?"
-                         r"(?:公园|广场|花园|小区|社区|大道|路|街|村|城|苑|园|湾|府|庭|湖|岛|滩|山)")
+_PLACE_WORD = re.compile(
+    r"[\u4e00-\u9fff]{2,6}?"
+    r"(?:公园|广场|花园|小区|社区|大道|路|街|村|城|苑|园|湾|府|庭|湖|岛|滩|山)"
+)
 
 
 def _title_place(titles: Sequence[str]) -> str | None:
@@ -75,7 +100,7 @@ def _title_place(titles: Sequence[str]) -> str | None:
 
 
 def _undoubled(where: str) -> str:
-    """"A7县A7县" -> "A7县" (a district read both as the city and inside a place's name)."""
+    """ "A7县A7县" -> "A7县" (a district read both as the city and inside a place's name)."""
     return _DOUBLED_ADMIN.sub(r"\1", where)
 
 
@@ -146,8 +171,11 @@ def problem_phrase(titles: Sequence[str], places: Sequence[MessagePlaces], place
     words before it are mostly the place's district and road (A5区劳动东路魅力之城小区一楼的夜宵摊…
     -> 一楼的夜宵摊…).
     """
-    admin = sorted({n for p in places for n in p.names if len(n) <= 4 and n.endswith(("省", "市", "区", "县", "州"))},
-                   key=len, reverse=True)
+    admin = sorted(
+        {n for p in places for n in p.names if len(n) <= 4 and n.endswith(("省", "市", "区", "县", "州"))},
+        key=len,
+        reverse=True,
+    )
     phrases = [_clean_title(t, admin, place) for t in titles]
     order = central_order(titles)
     index = next((k for k in order if len(phrases[k]) >= 4), order[0])
@@ -161,7 +189,7 @@ def _clean_title(title: str, names: Sequence[str], place: str) -> str:
     text = title
     at = text.find(place) if place and len(place) >= 2 else -1
     if at >= 0:
-        text = text[at + len(place):]
+        text = text[at + len(place) :]
         text = text[2:] if text.startswith(("小区", "社区")) else text
     for name in names:
         if len(name) >= 2:
@@ -205,8 +233,9 @@ def span_words(days: float) -> str:
     return f"{years} 年内" if rest == 0 else f"{years} 年 {rest} 个月内"
 
 
-def explanation(*, people: int, messages: int, supports: int, opposes: int, span_days: float,
-                recent: int, window_days: int) -> str:
+def explanation(
+    *, people: int, messages: int, supports: int, opposes: int, span_days: float, recent: int, window_days: int
+) -> str:
     """E.g. "38 位不同用户在 3 个月内反映 45 条，点赞 120，近 30 天新增 12 条"."""
     who = f"{people} 位不同用户" if people > 1 else "1 位用户"
     what = f"反映 {messages} 条" if messages != people else "反映"

@@ -90,13 +90,20 @@ def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> M
     orgs = organisations(title)
     everything = in_title + in_opening
     districts = {p["name"] for p in in_title if p["level"] == "district"} or {
-        p["name"] for p in in_opening[:2] if p["level"] == "district"}
+        p["name"] for p in in_opening[:2] if p["level"] == "district"
+    }
     cities = {p["name"] for p in everything if p["level"] == "city"}
     names = sorted({p["name"] for p in everything} | extra_names | orgs, key=len, reverse=True)
     strong = {p["name"] for p in everything if _is_fine(p) and p["level"] in STRONG_LEVELS} | extra_names
-    return MessagePlaces(frozenset(primary), frozenset(fine_title | fine_opening | extra_names),
-                         frozenset(strong), frozenset(districts), frozenset(cities), tuple(names),
-                         frozenset(orgs))
+    return MessagePlaces(
+        frozenset(primary),
+        frozenset(fine_title | fine_opening | extra_names),
+        frozenset(strong),
+        frozenset(districts),
+        frozenset(cities),
+        tuple(names),
+        frozenset(orgs),
+    )
 
 
 def mask_places(text: str, places: MessagePlaces) -> str:
@@ -161,9 +168,19 @@ class PairScorer:
 
     _BATCH = 50_000
 
-    def __init__(self, problem: csr_matrix, places: Sequence[MessagePlaces], start: np.ndarray,
-                 end: np.ndarray, *, place_bonus: float, max_days: float, weak_place_factor: float = 1 / 3,
-                 min_problem: float = 0.0, kinds: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        problem: csr_matrix,
+        places: Sequence[MessagePlaces],
+        start: np.ndarray,
+        end: np.ndarray,
+        *,
+        place_bonus: float,
+        max_days: float,
+        weak_place_factor: float = 1 / 3,
+        min_problem: float = 0.0,
+        kinds: np.ndarray | None = None,
+    ) -> None:
         self.problem, self.start, self.end, self.min_problem = problem, start, end, min_problem
         self.kinds = kinds if kinds is not None else np.zeros((problem.shape[0], 1), dtype=bool)
         self.place_bonus, self.max_days, self.weak_place_factor = place_bonus, max_days, weak_place_factor
@@ -179,8 +196,9 @@ class PairScorer:
             "orgs": _Sets([p.organisations for p in places], vocab),
             "orgs_suffixes": _Sets([_suffixes(p.organisations) for p in places], vocab),
             "clashing_orgs": _Sets([clashing_organisations(p.organisations) for p in places], vocab),
-            "clashing_orgs_suffixes": _Sets([_suffixes(clashing_organisations(p.organisations)) for p in places],
-                                            vocab),
+            "clashing_orgs_suffixes": _Sets(
+                [_suffixes(clashing_organisations(p.organisations)) for p in places], vocab
+            ),
         }
         self.right = {name: s.right() for name, s in self.sets.items()}
         self.has_primary, self.has_district = self.sets["primary"].nonempty, self.sets["districts"].nonempty
@@ -212,8 +230,9 @@ class PairScorer:
     def organisations_clash(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Both name a school, hospital or platform, and none of one is named by the other."""
         both = self.sets["clashing_orgs"].nonempty[i] & self.sets["clashing_orgs"].nonempty[j]
-        shared = (self._overlap("clashing_orgs", "clashing_orgs_suffixes", i, j)
-                  | self._overlap("clashing_orgs_suffixes", "clashing_orgs", i, j))
+        shared = self._overlap("clashing_orgs", "clashing_orgs_suffixes", i, j) | self._overlap(
+            "clashing_orgs_suffixes", "clashing_orgs", i, j
+        )
         return both & ~shared
 
     def _adjust(self, text: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -254,13 +273,15 @@ class PairScorer:
         text = (block @ block.T).toarray()[a, b]
         out = np.empty(len(a), dtype=np.float64)
         for s in range(0, len(a), self._BATCH):
-            out[s : s + self._BATCH] = self._adjust(text[s : s + self._BATCH], members[a[s : s + self._BATCH]],
-                                                    members[b[s : s + self._BATCH]])
+            out[s : s + self._BATCH] = self._adjust(
+                text[s : s + self._BATCH], members[a[s : s + self._BATCH]], members[b[s : s + self._BATCH]]
+            )
         return out
 
 
-def candidate_pairs(problem: csr_matrix, places: Sequence[MessagePlaces], *, keys_per_message: int,
-                    max_block: int, min_shared: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(
+    problem: csr_matrix, places: Sequence[MessagePlaces], *, keys_per_message: int, max_block: int, min_shared: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) sharing a fine place, or ``min_shared`` of their top problem bigrams.
 
     Keys shared by more than ``max_block`` messages are ignored (they would make quadratic blocks).
@@ -298,8 +319,9 @@ def candidate_pairs(problem: csr_matrix, places: Sequence[MessagePlaces], *, key
     return np.concatenate(lefts), np.concatenate(rights)
 
 
-def cluster_links(n: int, i: np.ndarray, j: np.ndarray, scorer: PairScorer, *, threshold: float,
-                  edge_scores: np.ndarray | None = None) -> np.ndarray:
+def cluster_links(
+    n: int, i: np.ndarray, j: np.ndarray, scorer: PairScorer, *, threshold: float, edge_scores: np.ndarray | None = None
+) -> np.ndarray:
     """Labels: connected sets of links, each cut by average linkage on its full score matrix.
 
     Sets of up to ``_SMALL_SET`` members are scored in one vectorised call; bigger ones one by one
@@ -315,8 +337,10 @@ def cluster_links(n: int, i: np.ndarray, j: np.ndarray, scorer: PairScorer, *, t
     groups = [m for m in np.split(order, np.flatnonzero(np.diff(sets[order])) + 1) if len(m) > 2]
     small = [m for m in groups if len(m) <= _SMALL_SET]
     condensed = _small_set_scores(small, scorer)
-    for members, sim in [*zip(small, condensed, strict=True),
-                         *((m, scorer.score_all_pairs(m)) for m in groups if len(m) > _SMALL_SET)]:
+    for members, sim in [
+        *zip(small, condensed, strict=True),
+        *((m, scorer.score_all_pairs(m)) for m in groups if len(m) > _SMALL_SET),
+    ]:
         tree = linkage(1.0 - np.clip(sim, 0.0, 1.0), method="average")
         parts = fcluster(tree, t=1.0 - threshold, criterion="distance")
         labels[members] = next_label + parts - 1
@@ -333,8 +357,7 @@ def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _split_big_sets(sets: np.ndarray, i: np.ndarray, j: np.ndarray, scores: np.ndarray,
-                    threshold: float) -> np.ndarray:
+def _split_big_sets(sets: np.ndarray, i: np.ndarray, j: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
     """Raise the link threshold inside sets bigger than ``_MAX_LINKAGE`` until none is."""
     cut = threshold
     while (sizes := np.bincount(sets)).max(initial=0) > _MAX_LINKAGE and cut < 1.0:
@@ -371,11 +394,22 @@ class IssueGrouper:
     (seconds per step).
     """
 
-    def __init__(self, *, threshold: float = 0.2, place_bonus: float = 0.15, max_days: float = 365.0,
-                 linkage_threshold: float | None = None, duplicate_threshold: float = 0.5,
-                 keys_per_message: int = 6, min_shared_keys: int = 2, max_block: int = 400,
-                 min_problem: float = 0.04, merge_threshold: float | None = 0.1,
-                 weak_merge_threshold: float = 0.25, progress: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.2,
+        place_bonus: float = 0.15,
+        max_days: float = 365.0,
+        linkage_threshold: float | None = None,
+        duplicate_threshold: float = 0.5,
+        keys_per_message: int = 6,
+        min_shared_keys: int = 2,
+        max_block: int = 400,
+        min_problem: float = 0.04,
+        merge_threshold: float | None = 0.1,
+        weak_merge_threshold: float = 0.25,
+        progress: bool = False,
+    ) -> None:
         self.threshold = threshold
         self.linkage_threshold = linkage_threshold
         self.place_bonus = place_bonus
@@ -390,23 +424,44 @@ class IssueGrouper:
         self.progress = progress
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
-        return {k: getattr(self, k) for k in ("threshold", "place_bonus", "max_days", "linkage_threshold",
-                                              "duplicate_threshold", "min_shared_keys",
-                                              "keys_per_message", "max_block", "min_problem",
-                                              "merge_threshold", "weak_merge_threshold", "progress")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "threshold",
+                "place_bonus",
+                "max_days",
+                "linkage_threshold",
+                "duplicate_threshold",
+                "min_shared_keys",
+                "keys_per_message",
+                "max_block",
+                "min_problem",
+                "merge_threshold",
+                "weak_merge_threshold",
+                "progress",
+            )
+        }
 
     def set_params(self, **params: object) -> IssueGrouper:
         for key, value in params.items():
             setattr(self, key, value)
         return self
 
-    def fit(self, X: Sequence[str], y: object = None, *,
-            times: Sequence[float | None] | npt.NDArray[np.float64] | None = None,
-            places: Sequence[Iterable[str]] | None = None) -> IssueGrouper:
+    def fit(
+        self,
+        X: Sequence[str],
+        y: object = None,
+        *,
+        times: Sequence[float | None] | npt.NDArray[np.float64] | None = None,
+        places: Sequence[Iterable[str]] | None = None,
+    ) -> IssueGrouper:
         texts = list(X)
         n = len(texts)
-        day = np.asarray([np.nan if t is None else float(t) for t in times], dtype=np.float64) if times \
-            is not None else np.full(n, np.nan)
+        day = (
+            np.asarray([np.nan if t is None else float(t) for t in times], dtype=np.float64)
+            if times is not None
+            else np.full(n, np.nan)
+        )
         if len(day) != n or (places is not None and len(places) != n):
             raise ValueError("times and places must have one entry per text")
         extractor = _extractor()
@@ -420,31 +475,52 @@ class IssueGrouper:
         _, reps, rep_of = np.unique(dup, return_index=True, return_inverse=True)
         clock.lap("split duplicates by place")
         start, end = _cluster_periods(day, rep_of, len(reps))
-        rep_places = [message_places(texts[r], known[r], extractor=extractor)
-                      for r in _progress(reps, self.progress, "places")]
+        rep_places = [
+            message_places(texts[r], known[r], extractor=extractor) for r in _progress(reps, self.progress, "places")
+        ]
         rep_titles, rep_bodies = zip(*(split_title(texts[r]) for r in reps), strict=True) if len(reps) else ((), ())
         rep_places = resolve_aliases(rep_places, rep_titles)
         kinds = kinds_matrix(rep_titles, rep_bodies)
         clock.lap("places")
-        problem = HashedTfidf().fit_transform([mask_places(texts[r], p) for r, p in zip(reps, rep_places,
-                                                                                          strict=True)])
+        problem = HashedTfidf().fit_transform([mask_places(texts[r], p) for r, p in zip(reps, rep_places, strict=True)])
         clock.lap("problem vectors")
-        i, j = candidate_pairs(problem, rep_places, keys_per_message=self.keys_per_message,
-                               max_block=self.max_block, min_shared=self.min_shared_keys)
+        i, j = candidate_pairs(
+            problem,
+            rep_places,
+            keys_per_message=self.keys_per_message,
+            max_block=self.max_block,
+            min_shared=self.min_shared_keys,
+        )
         clock.lap("candidate pairs")
-        scorer = PairScorer(problem, rep_places, start, end, place_bonus=self.place_bonus,
-                            max_days=self.max_days, min_problem=self.min_problem, kinds=kinds)
+        scorer = PairScorer(
+            problem,
+            rep_places,
+            start,
+            end,
+            place_bonus=self.place_bonus,
+            max_days=self.max_days,
+            min_problem=self.min_problem,
+            kinds=kinds,
+        )
         scores = scorer.score(i, j)
         linked = scores >= self.threshold
         clock.lap("pair scores")
         cut = self.threshold if self.linkage_threshold is None else self.linkage_threshold
-        rep_labels = cluster_links(len(reps), i[linked], j[linked], scorer, threshold=cut,
-                                   edge_scores=scores[linked])
+        rep_labels = cluster_links(len(reps), i[linked], j[linked], scorer, threshold=cut, edge_scores=scores[linked])
         clock.lap("clusters")
         if self.merge_threshold is not None:
-            rep_labels = merge_groups(rep_labels, problem, rep_places, rep_titles, kinds, start, end,
-                                      threshold=self.merge_threshold, weak_threshold=self.weak_merge_threshold,
-                                      max_days=self.max_days)
+            rep_labels = merge_groups(
+                rep_labels,
+                problem,
+                rep_places,
+                rep_titles,
+                kinds,
+                start,
+                end,
+                threshold=self.merge_threshold,
+                weak_threshold=self.weak_merge_threshold,
+                max_days=self.max_days,
+            )
             clock.lap("merge groups")
         self.labels_ = rep_labels[rep_of]
         self.duplicate_labels_ = dup
@@ -454,9 +530,14 @@ class IssueGrouper:
         self.timings_ = timings
         return self
 
-    def fit_predict(self, X: Sequence[str], y: object = None, *,
-                    times: Sequence[float | None] | npt.NDArray[np.float64] | None = None,
-                    places: Sequence[Iterable[str]] | None = None) -> np.ndarray:
+    def fit_predict(
+        self,
+        X: Sequence[str],
+        y: object = None,
+        *,
+        times: Sequence[float | None] | npt.NDArray[np.float64] | None = None,
+        places: Sequence[Iterable[str]] | None = None,
+    ) -> np.ndarray:
         return self.fit(X, times=times, places=places).labels_
 
 
@@ -490,8 +571,10 @@ def places_clash(a: MessagePlaces, b: MessagePlaces) -> bool:
     hospital or platform and none of one is named by the other (see PairScorer)."""
     if organisations_clash(clashing_organisations(a.organisations), clashing_organisations(b.organisations)):
         return True
-    shared = any(bool(x.primary_fine & _suffixes(y.all_fine) or _suffixes(x.primary_fine) & y.all_fine)
-                 for x, y in ((a, b), (b, a)))
+    shared = any(
+        bool(x.primary_fine & _suffixes(y.all_fine) or _suffixes(x.primary_fine) & y.all_fine)
+        for x, y in ((a, b), (b, a))
+    )
     if shared:
         return False
     both_fine = bool(a.primary_fine and b.primary_fine)

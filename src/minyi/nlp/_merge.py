@@ -37,8 +37,10 @@ _MAX_GROUPS_PER_KEY = 30  # a key held by more groups is too common a name to pr
 _TITLE_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 # 3号线, 二期: words with numbers are shared by unrelated issues
 _NUMBERED = re.compile(r"[0-9０-９一二三四五六七八九十]+[号期栋条路线区]?")
-_AUTHORITY = re.compile(r"法院|政府|公安|派出所|分局|街道办|居委会|村委会|管理局|教育局|住建局|交警|城管|信访|"
-                        r"纪委|检察")
+_AUTHORITY = re.compile(
+    r"法院|政府|公安|派出所|分局|街道办|居委会|村委会|管理局|教育局|住建局|交警|城管|信访|"
+    r"纪委|检察"
+)
 _PLACE_END = re.compile(r"公园|广场|花园|小区|社区|大道|路|街|村|城|苑|园|湾|府|庭|湖|岛|滩|山|桥")
 _ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
 
@@ -71,8 +73,9 @@ def _keys(members: np.ndarray, places: Sequence, titles: Sequence[str]) -> _Keys
     need = max(1, math.ceil(len(members) / 3))
     rows = members.tolist()
     main_fine = _named([{n for n in places[k].primary_fine if len(n) >= MIN_LENGTH} for k in rows], need)
-    main_strong = _named([{n for n in places[k].strong & places[k].primary_fine if len(n) >= MIN_LENGTH}
-                          for k in rows], need)
+    main_strong = _named(
+        [{n for n in places[k].strong & places[k].primary_fine if len(n) >= MIN_LENGTH} for k in rows], need
+    )
     main_orgs = _named([set(places[k].organisations) for k in rows], need)
     words: Counter[str] = Counter()
     for k in rows:
@@ -84,17 +87,30 @@ def _keys(members: np.ndarray, places: Sequence, titles: Sequence[str]) -> _Keys
     return _Keys(titled_strong | main_orgs, weak, in_titles, clashing_organisations(main_orgs))
 
 
-def _centroids(labels: np.ndarray, problem: csr_matrix, n_groups: int) -> np.ndarray:
-    member_of = csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
-                           shape=(n_groups, len(labels)))
+def _centroids(labels: np.ndarray, problem: csr_matrix, n_groups: int) -> csr_matrix:
+    member_of = csr_matrix(
+        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))), shape=(n_groups, len(labels))
+    )
     sums = (member_of @ problem).tocsr()
     used, local = np.unique(sums.indices, return_inverse=True)  # a product then never touches 2**20 columns
     return csr_matrix((sums.data, local.astype(np.int32), sums.indptr), shape=(n_groups, len(used)))
 
 
-def merge_groups(labels: np.ndarray, problem: csr_matrix, places: Sequence, titles: Sequence[str],
-                 kinds: np.ndarray, start: np.ndarray, end: np.ndarray, *, threshold: float, weak_threshold: float,
-                 max_days: float, min_kinds: float = 0.5, kinds_weight: float = 0.08) -> np.ndarray:
+def merge_groups(
+    labels: np.ndarray,
+    problem: csr_matrix,
+    places: Sequence,
+    titles: Sequence[str],
+    kinds: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    *,
+    threshold: float,
+    weak_threshold: float,
+    max_days: float,
+    min_kinds: float = 0.5,
+    kinds_weight: float = 0.08,
+) -> np.ndarray:
     """Labels after merging groups that share a key and have close problem centroids."""
     n_groups = int(labels.max(initial=-1)) + 1
     if n_groups < 2:
@@ -117,8 +133,9 @@ def merge_groups(labels: np.ndarray, problem: csr_matrix, places: Sequence, titl
     parent = list(range(n_groups))
     vectors = {g: sums[g] for g in set(left.tolist()) | set(right.tolist())}
     profiles = {g: kinds[groups[g]].sum(axis=0).astype(np.float64) for g in vectors}
-    agree = np.array([profile_cosine(profiles[a], profiles[b]) for a, b in zip(left.tolist(), right.tolist(),
-                                                                                 strict=True)])
+    agree = np.array(
+        [profile_cosine(profiles[a], profiles[b]) for a, b in zip(left.tolist(), right.tolist(), strict=True)]
+    )
     cosine = cosine + kinds_weight * agree
     for k in np.argsort(-cosine, kind="stable").tolist():
         if cosine[k] < need[k]:
@@ -133,8 +150,12 @@ def merge_groups(labels: np.ndarray, problem: csr_matrix, places: Sequence, titl
         parent[b] = a
         vectors[a] = va + vb
         profiles[a] = profiles[a] + profiles[b]
-        keys[a] = _Keys(keys[a].strong | keys[b].strong, keys[a].weak | keys[b].weak, keys[a].fine | keys[b].fine,
-                        keys[a].orgs | keys[b].orgs)
+        keys[a] = _Keys(
+            keys[a].strong | keys[b].strong,
+            keys[a].weak | keys[b].weak,
+            keys[a].fine | keys[b].fine,
+            keys[a].orgs | keys[b].orgs,
+        )
         g_start[a], g_end[a] = np.nanmin([g_start[a], g_start[b]]), np.nanmax([g_end[a], g_end[b]])
     roots = np.array([_root(parent, g) for g in range(n_groups)])
     return np.unique(roots, return_inverse=True)[1][labels]

@@ -29,8 +29,16 @@ from minyi.nlp._grouping import IssueGrouper, _extractor, message_places, places
 from minyi.nlp._textvec import HashedTfidf
 from minyi.nlp.text import join_text, split_text
 
-__all__ = ["HotIndex", "HotIssue", "IssueGrouper", "SimilarIndex", "evaluate", "rank_hot_issues", "similar",
-           "validate_records"]
+__all__ = [
+    "HotIndex",
+    "HotIssue",
+    "IssueGrouper",
+    "SimilarIndex",
+    "evaluate",
+    "rank_hot_issues",
+    "similar",
+    "validate_records",
+]
 
 _DAY = 86_400.0
 
@@ -56,11 +64,22 @@ class HotIssue:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: times as "YYYY-MM-DD HH:MM:SS"."""
-        return {"rank": self.rank, "score": self.score, "description": self.description,
-                "start": _fmt(self.start), "end": _fmt(self.end), "members": list(self.members),
-                "explanation": self.explanation, "people": self.people, "messages": self.messages,
-                "supports": self.supports, "opposes": self.opposes, "recent": self.recent,
-                "place": self.place, "problem": self.problem}
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "description": self.description,
+            "start": _fmt(self.start),
+            "end": _fmt(self.end),
+            "members": list(self.members),
+            "explanation": self.explanation,
+            "people": self.people,
+            "messages": self.messages,
+            "supports": self.supports,
+            "opposes": self.opposes,
+            "recent": self.recent,
+            "place": self.place,
+            "problem": self.problem,
+        }
 
 
 def _fmt(t: datetime) -> str:
@@ -84,8 +103,12 @@ class HotIndex:
         again and again for a year earns no persistence.
         """
         persistence = (1.0 - 1.0 / people) * math.log1p(max(span_days, 0.0) / 30.0) if people > 0 else 0.0
-        value = (self.people_weight * math.log1p(people) + self.support_weight * math.log1p(max(supports, 0))
-                 + self.span_weight * persistence + self.growth_weight * math.log1p(recent_people))
+        value = (
+            self.people_weight * math.log1p(people)
+            + self.support_weight * math.log1p(max(supports, 0))
+            + self.span_weight * persistence
+            + self.growth_weight * math.log1p(recent_people)
+        )
         return round(10.0 * value, 1)
 
 
@@ -118,9 +141,15 @@ def _person(record: dict[str, Any], n: int) -> str:
     return f"user:{user}" if user not in (None, "") else f"anonymous:{n}"  # anonymous: one person each
 
 
-def rank_hot_issues(records: Sequence[dict[str, Any]], *, now: datetime | None = None, top: int = 20,
-                    index: HotIndex | None = None, grouper: IssueGrouper | None = None,
-                    progress: bool = False) -> list[HotIssue]:
+def rank_hot_issues(
+    records: Sequence[dict[str, Any]],
+    *,
+    now: datetime | None = None,
+    top: int = 20,
+    index: HotIndex | None = None,
+    grouper: IssueGrouper | None = None,
+    progress: bool = False,
+) -> list[HotIssue]:
     """The ``top`` hot issues among ``records`` (see the module docstring).
 
     records: dicts with id, title, body, user (None = anonymous), time (datetime), supports (int),
@@ -162,8 +191,9 @@ class _Tally:
     score: float
 
 
-def _tally(records: Sequence[dict[str, Any]], members: np.ndarray, seconds: np.ndarray, reference: float,
-           index: HotIndex) -> _Tally:
+def _tally(
+    records: Sequence[dict[str, Any]], members: np.ndarray, seconds: np.ndarray, reference: float, index: HotIndex
+) -> _Tally:
     members = members[np.argsort(seconds[members], kind="stable")]
     people = len({_person(records[k], k) for k in members.tolist()})
     recent_window = reference - index.window_days * _DAY
@@ -176,8 +206,14 @@ def _tally(records: Sequence[dict[str, Any]], members: np.ndarray, seconds: np.n
     return _Tally(members, people, supports, opposes, span_days, len(recent), score)
 
 
-def _issue(tally: _Tally, rank: int, records: Sequence[dict[str, Any]], texts: Sequence[str],
-           known: Sequence[list[str]], index: HotIndex) -> HotIssue:
+def _issue(
+    tally: _Tally,
+    rank: int,
+    records: Sequence[dict[str, Any]],
+    texts: Sequence[str],
+    known: Sequence[list[str]],
+    index: HotIndex,
+) -> HotIssue:
     """A ranked issue with its description (places are read only for the issues shown)."""
     members = tally.members.tolist()
     titles = [split_text(texts[k])[0].strip() for k in members]
@@ -188,14 +224,29 @@ def _issue(tally: _Tally, rank: int, records: Sequence[dict[str, Any]], texts: S
     problem = problem_phrase(titles, member_places, fine_place)
     head = "".join(x for x in (where, group) if x)
     return HotIssue(
-        rank=rank, score=tally.score, description=f"{head} / {problem}" if head else problem,
-        start=records[members[0]]["time"], end=records[members[-1]]["time"],
+        rank=rank,
+        score=tally.score,
+        description=f"{head} / {problem}" if head else problem,
+        start=records[members[0]]["time"],
+        end=records[members[-1]]["time"],
         members=[records[k]["id"] for k in members],
-        explanation=explanation(people=tally.people, messages=len(members), supports=tally.supports,
-                                opposes=tally.opposes, span_days=tally.span_days, recent=tally.recent,
-                                window_days=index.window_days),
-        people=tally.people, messages=len(members), supports=tally.supports, opposes=tally.opposes,
-        recent=tally.recent, place=where, problem=problem)
+        explanation=explanation(
+            people=tally.people,
+            messages=len(members),
+            supports=tally.supports,
+            opposes=tally.opposes,
+            span_days=tally.span_days,
+            recent=tally.recent,
+            window_days=index.window_days,
+        ),
+        people=tally.people,
+        messages=len(members),
+        supports=tally.supports,
+        opposes=tally.opposes,
+        recent=tally.recent,
+        place=where,
+        problem=problem,
+    )
 
 
 # -- "可能相同的问题" while a citizen types ---------------------------------------------------------
@@ -280,5 +331,10 @@ def evaluate(data_dir: Path, gold_dir: Path, *, grouper: IssueGrouper | None = N
     precision = hits / max(int(predicted.sum()), 1)
     recall = hits / max(int(truth.sum()), 1)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "n": len(truth),
-            "same": int(truth.sum())}
+    return {
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "n": len(truth),
+        "same": int(truth.sum()),
+    }

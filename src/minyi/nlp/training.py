@@ -50,9 +50,13 @@ def _clean_message(title: str, body: str) -> str:
     return clean_message(title, body)[0].joined
 
 
-def load_training_data(data_dir: str | Path, gold_dir: str | Path | None = None, *,
-                       extra_labels: str | Path | None = None,
-                       progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None) -> TrainingData:
+def load_training_data(
+    data_dir: str | Path,
+    gold_dir: str | Path | None = None,
+    *,
+    extra_labels: str | Path | None = None,
+    progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None,
+) -> TrainingData:
     """Read the shared data (+ gold labels, + coordinators' extra labels) into TrainingData."""
     data_dir = Path(data_dir)
     bar = progress or (lambda items, _desc: items)
@@ -152,7 +156,12 @@ def train_default(data: TrainingData, *, progress: Callable[[str], None] | None 
     say("urgency")
     detector = urgency.UrgencyDetector(learned=True).fit(data.urgency_texts, data.urgency_labels or None)
     places = PlaceExtractor().fit(data.all_texts[:0])
-    analyzer = MessageAnalyzer(domain=DomainClassifier(keywords=data.keywords), appeal=appeal_kinds,
-                               urgency=detector, places=places)
-    return analyzer.fit(data.all_texts, domain_data=(data.domain_texts, data.domain_labels, data.domain_weights),
-                        department_data=(data.department_texts, data.department_labels), progress=progress)
+    analyzer = MessageAnalyzer(
+        domain=DomainClassifier(keywords=data.keywords), appeal=appeal_kinds, urgency=detector, places=places
+    )
+    return analyzer.fit(
+        data.all_texts,
+        domain_data=(data.domain_texts, data.domain_labels, data.domain_weights),
+        department_data=(data.department_texts, data.department_labels),
+        progress=progress,
+    )

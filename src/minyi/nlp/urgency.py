@@ -202,8 +202,9 @@ def _alternation(phrases: Iterable[str]) -> re.Pattern[str]:
     groups: dict[str, list[str]] = {}
     for p in ordered:
         groups.setdefault(p[0], []).append(p[1:])
-    return re.compile("|".join(re.escape(first) + "(?:" + "|".join(map(re.escape, rests)) + ")"
-                               for first, rests in groups.items()))
+    return re.compile(
+        "|".join(re.escape(first) + "(?:" + "|".join(map(re.escape, rests)) + ")" for first, rests in groups.items())
+    )
 
 
 _TRIGGER_RE = _alternation(_TRIGGERS)
@@ -245,7 +246,8 @@ def _scan(title: str, body: str) -> list[_Hit]:
                 continue
             prefix = _clause_prefix(part, m.start())
             hedged = _NEGATION.search(prefix) is not None or (
-                kind == "danger" and _HYPOTHETICAL.search(prefix) is not None)
+                kind == "danger" and _HYPOTHETICAL.search(prefix) is not None
+            )
             effective = weight * boost * (_HEDGE_FACTOR if hedged else 1.0)
             old = best.get(phrase)
             if old is None or effective > old.weight:
@@ -276,9 +278,17 @@ class UrgencyDetector:
     max_chars: only the first ``max_chars`` characters are read (bounds the cost of hostile input).
     """
 
-    def __init__(self, *, threshold: float = 0.8, learned: bool = False, model_threshold: float = MODEL_THRESHOLD,
-                 C: float = 1.0, max_chars: int = 20_000,
-                 cue_chars: int = 300, rule_threshold: float = RULE_THRESHOLD) -> None:
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.8,
+        learned: bool = False,
+        model_threshold: float = MODEL_THRESHOLD,
+        C: float = 1.0,
+        max_chars: int = 20_000,
+        cue_chars: int = 300,
+        rule_threshold: float = RULE_THRESHOLD,
+    ) -> None:
         self.threshold = threshold
         self.learned = learned
         self.model_threshold = model_threshold
@@ -289,10 +299,15 @@ class UrgencyDetector:
 
     # -- scikit-learn contract -------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, object]:
-        return {"threshold": self.threshold, "learned": self.learned,
-                "model_threshold": self.model_threshold, "C": self.C, "max_chars": self.max_chars,
-                "cue_chars": getattr(self, "cue_chars", 300),
-                "rule_threshold": getattr(self, "rule_threshold", RULE_THRESHOLD)}
+        return {
+            "threshold": self.threshold,
+            "learned": self.learned,
+            "model_threshold": self.model_threshold,
+            "C": self.C,
+            "max_chars": self.max_chars,
+            "cue_chars": getattr(self, "cue_chars", 300),
+            "rule_threshold": getattr(self, "rule_threshold", RULE_THRESHOLD),
+        }
 
     def set_params(self, **params: object) -> UrgencyDetector:
         for key, value in params.items():
@@ -324,10 +339,12 @@ class UrgencyDetector:
             return [bool(cues.self_harm(self._head(t))) or self.score(t) >= self.threshold for t in texts]
         rows, harm = self._features_and_harm(texts)
         proba = self._proba(rows)
-        rules = rows[:, len(cues.FEATURE_NAMES):len(cues.FEATURE_NAMES) + 3].sum(axis=1)  # unhedged trigger score
-        hedged = rows[:, len(cues.FEATURE_NAMES) + 3:].sum(axis=1)
-        return [bool(h) or bool(p >= self.model_threshold) or bool(r + q >= self.rule_threshold)
-                for h, p, r, q in zip(harm, proba, rules, hedged, strict=True)]
+        rules = rows[:, len(cues.FEATURE_NAMES) : len(cues.FEATURE_NAMES) + 3].sum(axis=1)  # unhedged trigger score
+        hedged = rows[:, len(cues.FEATURE_NAMES) + 3 :].sum(axis=1)
+        return [
+            bool(h) or bool(p >= self.model_threshold) or bool(r + q >= self.rule_threshold)
+            for h, p, r, q in zip(harm, proba, rules, hedged, strict=True)
+        ]
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """The learned layer's probability of danger (a plain dot product: cheap at run time)."""
@@ -379,11 +396,30 @@ class UrgencyDetector:
         return rows, harm
 
 
-FEATURE_NAMES: tuple[str, ...] = (*cues.FEATURE_NAMES, "trigger_danger", "trigger_harm", "trigger_mass",
-                                  "trigger_danger_hedged", "trigger_harm_hedged", "trigger_mass_hedged")
-_KIND_NAMES = {"harm": "自伤/轻生", "fire": "火情", "gas": "燃气/一氧化碳", "electricity": "用电",
-               "collapse": "垮塌/坠落", "flood": "水险", "violence": "暴力/威胁", "children": "儿童",
-               "elderly": "老人/残障", "poison": "中毒/饮水", "road": "道路", "weak": "弱信号", "present": "正在发生"}
+FEATURE_NAMES: tuple[str, ...] = (
+    *cues.FEATURE_NAMES,
+    "trigger_danger",
+    "trigger_harm",
+    "trigger_mass",
+    "trigger_danger_hedged",
+    "trigger_harm_hedged",
+    "trigger_mass_hedged",
+)
+_KIND_NAMES = {
+    "harm": "自伤/轻生",
+    "fire": "火情",
+    "gas": "燃气/一氧化碳",
+    "electricity": "用电",
+    "collapse": "垮塌/坠落",
+    "flood": "水险",
+    "violence": "暴力/威胁",
+    "children": "儿童",
+    "elderly": "老人/残障",
+    "poison": "中毒/饮水",
+    "road": "道路",
+    "weak": "弱信号",
+    "present": "正在发生",
+}
 
 
 def _as_text(value: object) -> str:
@@ -439,13 +475,22 @@ def load_dev_set(gold_dir: Path, name: str = "urgency_dev.csv") -> tuple[list[st
     categories."""
     with open(Path(gold_dir) / name, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    return ([join_text(r["title"], r["body"]) for r in rows], [int(r["label"] == "danger") for r in rows],
-            [r["category"] for r in rows])
+    return (
+        [join_text(r["title"], r["body"]) for r in rows],
+        [int(r["label"] == "danger") for r in rows],
+        [r["category"] for r in rows],
+    )
 
 
-def cross_validate_dev(texts: Sequence[str], labels: Sequence[int], categories: Sequence[str], *,
-                       extra: tuple[Sequence[str], Sequence[int]] = ((), ()), folds: int = 5,
-                       seed: int = 0) -> list[bool]:
+def cross_validate_dev(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    categories: Sequence[str],
+    *,
+    extra: tuple[Sequence[str], Sequence[int]] = ((), ()),
+    folds: int = 5,
+    seed: int = 0,
+) -> list[bool]:
     """Out-of-fold flags of the learned detector on the development set (stratified by category); each fold
     is trained on the other folds plus ``extra`` (texts, labels) — the real urgent set in `minyi train`."""
     from sklearn.model_selection import StratifiedKFold
@@ -453,8 +498,9 @@ def cross_validate_dev(texts: Sequence[str], labels: Sequence[int], categories: 
     out = [False] * len(texts)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(np.zeros(len(labels)), list(categories)):
-        det = UrgencyDetector(learned=True).fit([texts[i] for i in train] + list(extra[0]),
-                                                [labels[i] for i in train] + list(extra[1]))
+        det = UrgencyDetector(learned=True).fit(
+            [texts[i] for i in train] + list(extra[0]), [labels[i] for i in train] + list(extra[1])
+        )
         for i, p in zip(test, det.predict([texts[i] for i in test]), strict=True):
             out[i] = p
     return out
@@ -473,8 +519,13 @@ def evaluate(data_dir: Path, gold_dir: Path, *, folds: int = 5, seed: int = 0) -
         for i, p in zip(test, det.predict([texts[i] for i in test]), strict=True):
             cv_pred[i] = p
     learned = _prf(labels, cv_pred)
-    out = {**{k: rules[k] for k in ("precision", "recall", "f1")}, "n": len(texts),
-           "positives": sum(labels), "rules": rules, "rules_plus_model_cv": learned}
+    out = {
+        **{k: rules[k] for k in ("precision", "recall", "f1")},
+        "n": len(texts),
+        "positives": sum(labels),
+        "rules": rules,
+        "rules_plus_model_cv": learned,
+    }
     if (Path(gold_dir) / "urgency_dev.csv").is_file():
         from minyi.nlp.urgency_report import figures
 
@@ -484,7 +535,8 @@ def evaluate(data_dir: Path, gold_dir: Path, *, folds: int = 5, seed: int = 0) -
             more = load_dev_set(gold_dir, "urgency_extra.csv")
             extra_texts += more[0]
             extra_labels += more[1]
-        flags = cross_validate_dev(dev_texts, dev_labels, cats, extra=(extra_texts, extra_labels), folds=folds,
-                                   seed=seed)
+        flags = cross_validate_dev(
+            dev_texts, dev_labels, cats, extra=(extra_texts, extra_labels), folds=folds, seed=seed
+        )
         out["dev_cv"] = figures(dev_labels, flags, cats, per_category=True)
     return out

@@ -36,15 +36,18 @@ def load_written_set(path: str | Path) -> tuple[list[str], list[int], list[str]]
     return texts, labels, [r["category"] for r in rows]
 
 
-def figures(labels: Sequence[int], flags: Sequence[bool], categories: Sequence[str] | None = None, *,
-            per_category: bool = False) -> dict[str, Any]:
+def figures(
+    labels: Sequence[int], flags: Sequence[bool], categories: Sequence[str] | None = None, *, per_category: bool = False
+) -> dict[str, Any]:
     """Recall, self-harm recall, near-miss flag rate, precision (and per-category recall if asked)."""
     tp = sum(1 for y, f in zip(labels, flags, strict=True) if y and f)
     fp = sum(1 for y, f in zip(labels, flags, strict=True) if not y and f)
     pos = sum(1 for y in labels if y)
     neg = len(labels) - pos
     out: dict[str, Any] = {
-        "n": len(labels), "dangers": pos, "near_misses": neg,
+        "n": len(labels),
+        "dangers": pos,
+        "near_misses": neg,
         "recall": tp / pos if pos else 0.0,
         "near_miss_flagged": fp / neg if neg else 0.0,
         "precision": tp / (tp + fp) if tp + fp else 0.0,
@@ -61,8 +64,10 @@ def figures(labels: Sequence[int], flags: Sequence[bool], categories: Sequence[s
 
 def _line(name: str, f: dict[str, Any]) -> str:
     harm = f" self-harm recall {f['self_harm_recall']:.3f}," if "self_harm_recall" in f else ""
-    return (f"{name}: recall {f['recall']:.3f},{harm} near misses flagged {f['near_miss_flagged']:.3f}, "
-            f"precision {f['precision']:.3f} (n={f['n']}: {f['dangers']} dangers, {f['near_misses']} near misses)")
+    return (
+        f"{name}: recall {f['recall']:.3f},{harm} near misses flagged {f['near_miss_flagged']:.3f}, "
+        f"precision {f['precision']:.3f} (n={f['n']}: {f['dangers']} dangers, {f['near_misses']} near misses)"
+    )
 
 
 def _print_categories(f: dict[str, Any], labels: Sequence[int], categories: Sequence[str]) -> None:
@@ -121,16 +126,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             if (args.gold / "urgency_extra.csv").is_file():
                 more = urgency.load_dev_set(args.gold, "urgency_extra.csv")
                 extra = (extra[0] + more[0], extra[1] + more[1])
-            flags = urgency.cross_validate_dev([_clean(t) for t in raw], labels, cats,
-                                               extra=([_clean(t) for t in extra[0]], extra[1]))
+            flags = urgency.cross_validate_dev(
+                [_clean(t) for t in raw], labels, cats, extra=([_clean(t) for t in extra[0]], extra[1])
+            )
             cv = figures(labels, flags, cats, per_category=True)
             print(_line("dev (5-fold CV by category; learned layer retrained on 4 folds + real + extra sets)", cv))
             _print_categories(cv, labels, cats)
     real = _real(args.data, args.gold, detector)
     if real is not None:
-        print(f"real urgent set gold/urgency.csv: precision {real['precision']:.3f}, recall {real['recall']:.3f}, "
-              f"f1 {real['f1']:.3f} (n={real['n']}, {real['positives']} urgent; tp {real['tp']}, fp {real['fp']}, "
-              f"fn {real['fn']})")
+        print(
+            f"real urgent set gold/urgency.csv: precision {real['precision']:.3f}, recall {real['recall']:.3f}, "
+            f"f1 {real['f1']:.3f} (n={real['n']}, {real['positives']} urgent; tp {real['tp']}, fp {real['fp']}, "
+            f"fn {real['fn']})"
+        )
     if args.blind:
         texts, labels, cats = load_written_set(args.gold / "urgency_blind.csv")
         f = figures(labels, detector.predict(texts), cats)
