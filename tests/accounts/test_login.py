@@ -110,3 +110,10 @@ def test_password_is_checked_with_no_write_lock_held(tmp_path: Path, monkeypatch
     with pytest.raises(LoginFailed):
         log_in(factory, username=name, password="wrong-password", client="c", hours=1)
     assert lock_free == [True, True]
+
+
+def test_the_audit_trail_speaks_chinese(db: Session, session_factory: sessionmaker[Session]) -> None:
+    u = f.user(db, role="coordinator")
+    _fail(session_factory, u.username, "c1")
+    detail = db.scalar(select(AuthEvent.detail).where(AuthEvent.user_id == u.id, AuthEvent.kind == "login_failed"))
+    assert detail == "用户名或密码错误；本网络地址第 1 次"

@@ -21,6 +21,7 @@ from minyi.core.db import transaction
 from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
 
 ACCOUNT_WIDE = "*"  # the client_hash of the per-account counter
+FAILURE_NAMES = {"password": "用户名或密码错误", "totp": "动态验证码错误"}  # shown in the admin's audit trail
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _record_failure(
         username=name,
         user=user,
         client=client,
-        detail=f"{detail}; 第 {pair.failures} 次",
+        detail=f"{FAILURE_NAMES.get(detail, detail)}；本网络地址第 {pair.failures} 次",
     )
     if pair.failures >= policy.max_failures and pair.locked_until is None:
         pair.locked_until = now + timedelta(seconds=policy.lockout_seconds)
