@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -156,11 +156,9 @@ def cases_by_id(session: Session, ids: list[int]) -> dict[int, Case]:
     return {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids))).unique()}
 
 
-def _records(session: Session, *, since_days: int) -> list[dict[str, Any]]:
-    # The window ends at the newest public message (today on a live platform; the end of an imported history).
-    newest = session.scalar(select(func.max(Message.created_at)).where(Message.is_public.is_(True)))
-    since = (newest or utcnow()) - timedelta(days=since_days)
-    rows = session.execute(
+def public_case_records(session: Session, *, start: datetime, end: datetime | None = None) -> list[dict[str, Any]]:
+    """The public, not rejected cases received in [start, end) as the records `rank_hot_issues` reads."""
+    query = (
         select(
             Case.id,
             Message.title,
@@ -171,8 +169,10 @@ def _records(session: Session, *, since_days: int) -> list[dict[str, Any]]:
             Case.supports,
         )
         .join(Message, Message.id == Case.message_id)
-        .where(Message.is_public.is_(True), Message.created_at >= since, Case.status.not_in([states.REJECTED]))
-    ).all()
+        .where(Message.is_public.is_(True), Message.created_at >= start, Case.status.not_in([states.REJECTED]))
+    )
+    if end is not None:
+        query = query.where(Message.created_at < end)
     return [
         {
             "id": r.id,
@@ -183,8 +183,14 @@ def _records(session: Session, *, since_days: int) -> list[dict[str, Any]]:
             "user": r.client_hash or None,
             "supports": r.supports,
         }
-        for r in rows
+        for r in session.execute(query)
     ]
+
+
+def _records(session: Session, *, since_days: int) -> list[dict[str, Any]]:
+    # The window ends at the newest public message (today on a live platform; the end of an imported history).
+    newest = session.scalar(select(func.max(Message.created_at)).where(Message.is_public.is_(True)))
+    return public_case_records(session, start=(newest or utcnow()) - timedelta(days=since_days))
 
 
 def recompute_hot_issues(session: Session, *, since_days: int = 365, top: int = 20) -> list[HotIssue]:

@@ -14,15 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from minyi.core.clock import china_days_utc, china_today, utcnow
-from minyi.messages.models import Message
+from minyi.hot.services import public_case_records
 from minyi.reports.content import HotItem, KeyFigure, Period, PeriodReport, period_containing
 from minyi.reports.examples import reply_examples
 from minyi.reports.models import StoredReport
 from minyi.reports.render import render_html, render_xlsx
 from minyi.stats.figures import Figures
 from minyi.stats.services import EARLIEST, GroupRow, StatsQuery, build_report
-from minyi.workflow import states
-from minyi.workflow.models import Case
 
 TREND_POINTS = 6
 TOP_HOT, TOP_LATE, TOP_PLACES, EXAMPLES = 10, 10, 10, 3
@@ -56,36 +54,7 @@ def _hot_issues(session: Session, period: Period) -> list[HotItem]:
     from minyi.nlp.hot import rank_hot_issues
 
     low, high = china_days_utc(period.start, period.end)
-    rows = session.execute(
-        select(
-            Case.id,
-            Message.title,
-            Message.body,
-            Message.place_text,
-            Message.created_at,
-            Message.client_hash,
-            Case.supports,
-        )
-        .join(Message, Message.id == Case.message_id)
-        .where(
-            Message.is_public.is_(True),
-            Message.created_at >= low,
-            Message.created_at < high,
-            Case.status.not_in([states.REJECTED]),
-        )
-    ).all()
-    records = [
-        {
-            "id": r.id,
-            "title": r.title,
-            "body": r.body or "",
-            "place": r.place_text,
-            "time": r.created_at,
-            "user": r.client_hash or None,
-            "supports": r.supports,
-        }
-        for r in rows
-    ]
+    records = public_case_records(session, start=low, end=high)
     ranked = rank_hot_issues(records, now=high, top=TOP_HOT * 3) if records else []
     issues = [i for i in ranked if len(i.members) >= 2][:TOP_HOT]  # one lone message is not a hot issue
     return [
