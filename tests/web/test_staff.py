@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from minyi.web.routes import dashboard, hot, notifications, public, replies, reports, staff, staff_admin, stats, watches
 from tests import factories as f
 
 PAGES = {  # route -> roles that may open it
@@ -168,25 +165,3 @@ def test_admin_creates_department_user_and_settings(client: TestClient, db: Sess
         "/staff/admin/settings", data={"auto_close_days": "abc", "reopen_window_days": "20", "csrf_token": token}
     )
     assert bad.status_code == 422
-
-
-def test_every_html_post_route_requires_csrf(client: TestClient, db: Session) -> None:
-    f.login(client, f.user(db, role="admin"))
-    routers = (
-        public.router,
-        staff.router,
-        staff_admin.router,
-        hot.router,
-        stats.router,
-        notifications.router,
-        replies.router,
-        reports.router,
-        dashboard.router,
-        watches.router,
-    )
-    posts = [r.path for router in routers for r in router.routes if "POST" in r.methods]
-    assert len(posts) >= 20
-    for path in posts:
-        url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{action}", "accept").replace("{token}", "x" * 32))
-        response = client.post(url, data={"csrf_token": "wrong"})
-        assert response.status_code == 403, path
