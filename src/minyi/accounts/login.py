@@ -114,9 +114,7 @@ def log_in(
 
 
 def _refuse_if_locked(session: Session, name: str, client: str) -> None:
-    row = session.scalar(
-        select(LoginThrottle).where(LoginThrottle.username == name, LoginThrottle.client_hash == client)
-    )
+    row = _row(session, name, client)
     now = utcnow()
     if row is not None and row.locked_until is not None and row.locked_until > now:
         minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)

@@ -33,22 +33,29 @@ def live_tokens(session: Session, *, user: User) -> list[LoginSession]:
     return list(session.scalars(query))
 
 
+def _revoke(session: Session, row: LoginSession, *, actor: User | None, client: str) -> None:
+    """Revoke one API token once, with its audit record."""
+    if row.revoked:
+        return
+    row.revoked = True
+    label = f"令牌 #{row.id} {row.label}".strip()
+    audit.record(
+        session,
+        kind="token_revoked",
+        username=row.user.username,
+        user=row.user,
+        actor=actor,
+        client=client,
+        detail=label,
+    )
+
+
 def revoke_token(session: Session, *, token_id: Any, acting_user: User, client: str = "") -> LoginSession:
     """Revoke one API token: the owner's own, or any user's by an admin."""
     row = get_by_id(session, LoginSession, token_id)
     if row is None or row.kind != "api" or (row.user_id != acting_user.id and acting_user.role is not Role.ADMIN):
         raise NotFound("访问令牌不存在")
-    if not row.revoked:
-        row.revoked = True
-        audit.record(
-            session,
-            kind="token_revoked",
-            username=row.user.username,
-            user=row.user,
-            actor=acting_user if acting_user.id != row.user_id else None,
-            client=client,
-            detail=f"令牌 #{row.id} {row.label}".strip(),
-        )
+    _revoke(session, row, actor=acting_user if acting_user.id != row.user_id else None, client=client)
     return row
 
 
@@ -57,16 +64,8 @@ def revoke_presented_token(session: Session, *, token: str, client: str = "") ->
     row = session.scalar(
         select(LoginSession).where(LoginSession.token_hash == hash_token(token), LoginSession.kind == "api")
     )
-    if row is not None and not row.revoked:
-        row.revoked = True
-        audit.record(
-            session,
-            kind="token_revoked",
-            username=row.user.username,
-            user=row.user,
-            client=client,
-            detail=f"令牌 #{row.id} {row.label}".strip(),
-        )
+    if row is not None:
+        _revoke(session, row, actor=None, client=client)
 
 
 def revoke_all(session: Session, *, user: User, acting_user: User | None, reason: str, client: str = "") -> int:
