@@ -60,6 +60,24 @@ class MessagePlaces:
     cities: frozenset[str]
     names: tuple[str, ...]  # every name found, longest first (for masking)
     organisations: frozenset[str] = frozenset()  # companies, platforms, schools named in the title
+    regions: frozenset[str] = frozenset()  # prefectures (the letter of A市/A7县) or real cities named
+
+
+_ANON_REGION = re.compile(r"([A-Z])\d{0,2}[市区县州]")
+
+
+def regions_of(names: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """Regions of (level, name) pairs: the prefecture letter of an anonymised city or district (A市,
+    A7县 -> A; D12市 -> D) or a real city's name. Two messages naming regions, none shared, are about
+    two places (maternity pay in K市 and in L市; road surfacing in A7县 and in L4县)."""
+    out = set()
+    for level, name in names:
+        m = _ANON_REGION.fullmatch(name)
+        if m:
+            out.add(m.group(1))
+        elif level == "city":
+            out.add(name)
+    return frozenset(out)
 
 
 def _extractor():
@@ -77,6 +95,29 @@ def _is_fine(place: dict[str, str]) -> bool:
     return place["level"] in FINE_LEVELS and not _ANON_ADMIN.match(place["name"])
 
 
+# an estate or community written with its kind word, read when the extractor finds no fine place in a
+# title (it misses "魅力之城小区…" at the start of a title); the stem is cut after the last road, street,
+# district or function word before it
+_TITLE_ESTATE = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2,12}?)(小区|社区|花园|家园|公寓)")
+_STEM_CUT = re.compile(
+    r".*(?:[路街道巷区县市镇乡村的了在和与及对把被是有要给从向于即该这那个]|关于|反映|投诉|举报|请求|"
+    r"希望|建议|咨询|请问|要求|附近|周边|旁边)"
+)
+_NOT_A_NAME = re.compile(r"^(?:我们|我家|我的|本|该|这个|这|那个|所在|整个|老旧|新建|周边|附近|全|各|多个|某|每个)")
+
+
+def title_estates(title: str) -> set[str]:
+    """Estate and community names written with 小区/社区/花园 … in a title (魅力之城 in 魅力之城小区临街…)."""
+    found = set()
+    for m in _TITLE_ESTATE.finditer(_ANON_ADMIN.sub(" ", title)):
+        stem = m.group(1)
+        cut = _STEM_CUT.match(stem)
+        stem = stem[cut.end() :] if cut else stem
+        if len(stem) >= 2 and not _NOT_A_NAME.match(stem):
+            found.add(stem if m.group(2) in ("小区", "社区") else stem + m.group(2))
+    return found
+
+
 def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> MessagePlaces:
     """Places of ``title + "\\n" + body``; ``extra`` are known place names (e.g. a form field)."""
     extractor = extractor or _extractor()
@@ -84,6 +125,9 @@ def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> M
     in_title = extractor.extract(title)
     in_opening = extractor.extract(body[:_OPENING_CHARS])
     fine_title = {p["name"] for p in in_title if _is_fine(p)}
+    if not fine_title:
+        in_title = in_title + [{"level": "estate", "name": n} for n in title_estates(title) if len(n) >= 3]
+        fine_title = {p["name"] for p in in_title if _is_fine(p)}
     fine_opening = {p["name"] for p in in_opening if _is_fine(p)}
     extra_names = {e.strip() for e in extra if e and e.strip()}
     primary = (fine_title or fine_opening) | extra_names
@@ -95,6 +139,7 @@ def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> M
     cities = {p["name"] for p in everything if p["level"] == "city"}
     names = sorted({p["name"] for p in everything} | extra_names | orgs, key=len, reverse=True)
     strong = {p["name"] for p in everything if _is_fine(p) and p["level"] in STRONG_LEVELS} | extra_names
+    regions = regions_of((p["level"], p["name"]) for p in everything if p["level"] in ("city", "district"))
     return MessagePlaces(
         frozenset(primary),
         frozenset(fine_title | fine_opening | extra_names),
@@ -103,6 +148,7 @@ def message_places(text: str, extra: Iterable[str] = (), *, extractor=None) -> M
         frozenset(cities),
         tuple(names),
         frozenset(orgs),
+        regions,
     )
 
 
@@ -178,10 +224,13 @@ class PairScorer:
         place_bonus: float,
         max_days: float,
         weak_place_factor: float = 1 / 3,
-        min_problem: float = 0.0,
+        min_problem: float = 0.07,
         kinds: np.ndarray | None = None,
+        unplaced_min: float = 0.0,
+        unplaced_anywhere_min: float = 0.0,
     ) -> None:
         self.problem, self.start, self.end, self.min_problem = problem, start, end, min_problem
+        self.unplaced_min, self.unplaced_anywhere_min = unplaced_min, unplaced_anywhere_min
         self.kinds = kinds if kinds is not None else np.zeros((problem.shape[0], 1), dtype=bool)
         self.place_bonus, self.max_days, self.weak_place_factor = place_bonus, max_days, weak_place_factor
         vocab: dict[str, int] = {}
@@ -193,6 +242,7 @@ class PairScorer:
             "strong": _Sets([p.strong for p in places], vocab),
             "strong_suffixes": _Sets([_suffixes(p.strong) for p in places], vocab),
             "districts": _Sets([p.districts for p in places], vocab),
+            "regions": _Sets([p.regions for p in places], vocab),
             "orgs": _Sets([p.organisations for p in places], vocab),
             "orgs_suffixes": _Sets([_suffixes(p.organisations) for p in places], vocab),
             "clashing_orgs": _Sets([clashing_organisations(p.organisations) for p in places], vocab),
@@ -202,6 +252,9 @@ class PairScorer:
         }
         self.right = {name: s.right() for name, s in self.sets.items()}
         self.has_primary, self.has_district = self.sets["primary"].nonempty, self.sets["districts"].nonempty
+        self.has_region = self.sets["regions"].nonempty
+        self.anchored = self.sets["all"].nonempty | self.sets["orgs"].nonempty
+        self.silent = ~self.anchored & ~self.has_region & ~self.has_district
 
     def _overlap(self, left: str, right: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         out = np.zeros(len(i), dtype=bool)
@@ -236,10 +289,13 @@ class PairScorer:
         return both & ~shared
 
     def _adjust(self, text: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Add the place bonus, zero the pairs whose places or organisations clash or whose periods lie
-        too far apart. The bonus needs a problem similarity of at least ``min_problem``: a shared place
-        alone does not make one issue of a manhole cover and gambling machines at one address, nor
-        does it when the two messages name kinds of problem (``_concepts``) and share none."""
+        """Add the place bonus, zero the pairs whose places, regions or organisations clash or whose
+        periods lie too far apart. The bonus needs a problem similarity of at least ``min_problem``: a
+        shared place alone does not make one issue of a manhole cover and gambling machines at one
+        address, nor does it when the two messages name kinds of problem (``_concepts``) and share
+        none. A pair that shares no fine place and no organisation (a topic, not a place: road
+        surfacing, maternity pay) needs a problem similarity of ``unplaced_min`` and one region named
+        by both, or ``unplaced_anywhere_min`` when one of them names no region."""
         shared = self.shared_place(i, j)
         strong = np.zeros(len(i), dtype=bool)
         strong[shared] = self.shared_strong_place(i[shared], j[shared])
@@ -250,10 +306,19 @@ class PairScorer:
         gap = np.maximum(0.0, np.maximum(self.start[i] - self.end[j], self.start[j] - self.end[i]))
         shared |= organisation
         clash = (both_fine | district_clash) & ~shared
+        both_regions = self.has_region[i] & self.has_region[j]
+        same_region = both_regions & self._overlap("regions", "regions", i, j)
+        clash |= both_regions & ~same_region
+        # a message naming nothing may join one anchored at a fine place or organisation (the group
+        # keeps its place); two that name nothing, or two regions' worth of nothing, need more
+        anchored = (self.silent[i] & self.anchored[j]) | (self.silent[j] & self.anchored[i])
+        unplaced = ~shared & (
+            (text < self.unplaced_min) | (~(same_region | anchored) & (text < self.unplaced_anywhere_min))
+        )
         one_kind = (text >= _KINDS_TRUSTED) | ~kinds_disagree(self.kinds[i], self.kinds[j])
         shared &= (text >= self.min_problem) & one_kind
         out = text + self.place_bonus * np.where(strong, 1.0, self.weak_place_factor) * shared
-        out[clash] = 0.0
+        out[clash | unplaced] = 0.0
         out[self.organisations_clash(i, j)] = 0.0
         out[gap > self.max_days] = 0.0
         return out
@@ -405,11 +470,15 @@ class IssueGrouper:
         keys_per_message: int = 6,
         min_shared_keys: int = 2,
         max_block: int = 400,
-        min_problem: float = 0.04,
+        min_problem: float = 0.07,
         merge_threshold: float | None = 0.1,
         weak_merge_threshold: float = 0.25,
+        unplaced_min: float = 0.25,
+        unplaced_anywhere_min: float = 0.4,
         progress: bool = False,
     ) -> None:
+        self.unplaced_min = unplaced_min
+        self.unplaced_anywhere_min = unplaced_anywhere_min
         self.threshold = threshold
         self.linkage_threshold = linkage_threshold
         self.place_bonus = place_bonus
@@ -438,6 +507,8 @@ class IssueGrouper:
                 "min_problem",
                 "merge_threshold",
                 "weak_merge_threshold",
+                "unplaced_min",
+                "unplaced_anywhere_min",
                 "progress",
             )
         }
@@ -480,7 +551,11 @@ class IssueGrouper:
         ]
         rep_titles, rep_bodies = zip(*(split_title(texts[r]) for r in reps), strict=True) if len(reps) else ((), ())
         rep_places = resolve_aliases(rep_places, rep_titles)
-        kinds = kinds_matrix(rep_titles, rep_bodies)
+        # kinds are read with the names masked: 泉塘小学 names no kind of problem, 食堂 in its title does
+        kinds = kinds_matrix(
+            [mask_places(t, p) for t, p in zip(rep_titles, rep_places, strict=True)],
+            [mask_places(b[:200], p) for b, p in zip(rep_bodies, rep_places, strict=True)],
+        )
         clock.lap("places")
         problem = HashedTfidf().fit_transform([mask_places(texts[r], p) for r, p in zip(reps, rep_places, strict=True)])
         clock.lap("problem vectors")
@@ -501,6 +576,8 @@ class IssueGrouper:
             max_days=self.max_days,
             min_problem=self.min_problem,
             kinds=kinds,
+            unplaced_min=self.unplaced_min,
+            unplaced_anywhere_min=self.unplaced_anywhere_min,
         )
         scores = scorer.score(i, j)
         linked = scores >= self.threshold
@@ -570,6 +647,8 @@ def places_clash(a: MessagePlaces, b: MessagePlaces) -> bool:
     """Both name fine places (or districts) and none of one matches the other, or both name a school,
     hospital or platform and none of one is named by the other (see PairScorer)."""
     if organisations_clash(clashing_organisations(a.organisations), clashing_organisations(b.organisations)):
+        return True
+    if a.regions and b.regions and not a.regions & b.regions:
         return True
     shared = any(
         bool(x.primary_fine & _suffixes(y.all_fine) or _suffixes(x.primary_fine) & y.all_fine)

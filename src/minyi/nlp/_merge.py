@@ -43,11 +43,19 @@ _AUTHORITY = re.compile(
 )
 _PLACE_END = re.compile(r"公园|广场|花园|小区|社区|大道|路|街|村|城|苑|园|湾|府|庭|湖|岛|滩|山|桥")
 _ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
+# a word with a verb, a function word or a generic place word in it is a topic, not a place's name
+# (请求道路 in 请求道路硬化, 农村公路, 老旧小区)
+_NOT_A_NAME = re.compile(
+    r"请|要求|希望|建议|关于|反映|投诉|咨询|的|了|在|和|与|对|把|被|是|为|给|将|让|何时|如何|"
+    r"道路|马路|公路|铁路|线路|之路|出路|农村|乡村|城市|县城|城区|城乡|小区|社区|园区|校园|家园$|^[老旧]"
+)
 
 
 class _Keys:
-    def __init__(self, strong: set[str], weak: set[str], fine: set[str], orgs: frozenset[str]) -> None:
-        self.strong, self.weak, self.fine, self.orgs = strong, weak, fine, orgs
+    def __init__(
+        self, strong: set[str], weak: set[str], fine: set[str], orgs: frozenset[str], regions: frozenset[str]
+    ) -> None:
+        self.strong, self.weak, self.fine, self.orgs, self.regions = strong, weak, fine, orgs, regions
 
 
 def _title_words(title: str) -> set[str]:
@@ -57,7 +65,7 @@ def _title_words(title: str) -> set[str]:
     for run in _TITLE_WORD.findall(_NUMBERED.sub(" ", _ADMIN.sub(" ", title))):
         for m in _PLACE_END.finditer(run):
             words.update(run[m.end() - n : m.end()] for n in range(4, 8) if m.end() - n >= 0)
-    return {w for w in words if not _AUTHORITY.search(w)}
+    return {w for w in words if not _AUTHORITY.search(w) and not _NOT_A_NAME.search(w)}
 
 
 def _named(names_per_member: list[set[str]], need: int) -> set[str]:
@@ -84,7 +92,10 @@ def _keys(members: np.ndarray, places: Sequence, titles: Sequence[str]) -> _Keys
     in_titles = {n for n in main_fine if any(n in titles[k] for k in rows)}
     weak = (in_titles - main_strong) | {w for w, c in words.items() if c >= half}
     titled_strong = {n for n in main_strong if any(n in titles[k] for k in rows)}  # not one read in bodies only
-    return _Keys(titled_strong | main_orgs, weak, in_titles, clashing_organisations(main_orgs))
+    regions: Counter[str] = Counter(r for k in rows for r in places[k].regions)
+    named = sum(bool(places[k].regions) for k in rows)
+    main_regions = frozenset(r for r, c in regions.items() if 2 * c >= named)
+    return _Keys(titled_strong | main_orgs, weak, in_titles, clashing_organisations(main_orgs), main_regions)
 
 
 def _centroids(labels: np.ndarray, problem: csr_matrix, n_groups: int) -> csr_matrix:
@@ -155,6 +166,7 @@ def merge_groups(
             keys[a].weak | keys[b].weak,
             keys[a].fine | keys[b].fine,
             keys[a].orgs | keys[b].orgs,
+            keys[a].regions | keys[b].regions,
         )
         g_start[a], g_end[a] = np.nanmin([g_start[a], g_start[b]]), np.nanmax([g_end[a], g_end[b]])
     roots = np.array([_root(parent, g) for g in range(n_groups)])
@@ -174,9 +186,12 @@ def _cos(a: csr_matrix, b: csr_matrix) -> float:
 
 
 def _compatible(a: _Keys, b: _Keys, start: np.ndarray, end: np.ndarray, i: int, j: int, max_days: float) -> bool:
-    """Periods within ``max_days``, no clash of main places (none shared, by suffix) or of organisations."""
+    """Periods within ``max_days``, no clash of main places (none shared, by suffix), of regions (A市 /
+    K市) or of organisations."""
     gap = max(start[i] - end[j], start[j] - end[i])
     if gap > max_days or organisations_clash(a.orgs, b.orgs):
+        return False
+    if a.regions and b.regions and not a.regions & b.regions:
         return False
     if a.fine and b.fine:
         return any(x.endswith(y) or y.endswith(x) for x in a.fine for y in b.fine)

@@ -32,7 +32,7 @@ _ENDINGS = (
     "医院",
     "驾校",
 )
-_CLASHING = ("车贷", "财富", "金服", "学院", "大学", "学校", "中学", "小学", "幼儿园", "医院", "驾校")
+_CLASHING = _ENDINGS  # every kind: two messages that each name an organisation must name the same one
 _LEADING_GENERIC = re.compile(
     r"^(?:人民|中心|中医|妇幼|小区|物业|开发|房地产|建筑|装修|职业|技术|中等|专业|体育|"
     r"附属|实验|科技|"
@@ -60,12 +60,29 @@ def organisations(title: str) -> set[str]:
 
 
 def clashing_organisations(names: Iterable[str]) -> frozenset[str]:
-    """The names that clash with other names of their kind (schools, hospitals, platforms)."""
-    return frozenset(n for n in names if n.endswith(_CLASHING))
+    """The names compared when two messages each name organisations: every kind (schools, hospitals,
+    platforms, companies), a company by its name without the legal form (玖鼎能源科技股份有限公司 and
+    玖鼎能源科技公司 are one)."""
+    out = set()
+    for n in names:
+        if n.endswith(_CLASHING):
+            stem = _COMPANY_END.sub("", n)
+            out.add(stem if len(stem) >= 2 else n)
+    return frozenset(out)
+
+
+_COMPANY_END = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|公司|集团)$")
 
 
 def _same(a: str, b: str) -> bool:
-    return a.endswith(b) or b.endswith(a)
+    """One name ends the other (经济学院 ~ 涉外经济学院), or two companies' names agree but for the
+    legal form (玖鼎能源科技公司 ~ 玖鼎能源科技股份有限公司 ~ 玖鼎能源)."""
+    if a.endswith(b) or b.endswith(a):
+        return True
+    sa, sb = _COMPANY_END.sub("", a), _COMPANY_END.sub("", b)
+    if (sa == a and sb == b) or min(len(sa), len(sb)) < 2:
+        return False
+    return sa.startswith(sb) or sb.startswith(sa) or sa.endswith(sb) or sb.endswith(sa)
 
 
 def _specific(names: frozenset[str]) -> list[str]:
