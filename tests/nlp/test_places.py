@@ -57,6 +57,43 @@ def test_generic_words_are_not_places(text: str) -> None:
     assert places(text) == set()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们村几十年了还是泥巴路，下雨天没法走",  # material before 路
+        "门口的砂石路和水泥路都坏了",
+        "我们的维权之路太难了，这是必经之路",  # figurative 之路
+        "国家是否有政策村村通公路",  # 村村通, not a village
+        "整条路都是坑，两条路都堵，上述路段",  # counted or determined roads
+        "行车走路都不方便，部门上路检查，老套路",  # 路 glued into an ordinary word
+        "今天路上很堵，全村的人都知道",  # time word, 全村
+    ],
+)
+def test_ordinary_phrases_are_not_roads_or_villages(text: str) -> None:
+    assert {p for p in places(text) if p[0] in ("road", "community")} == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("小区旁边龙江路经常有大车。旁边龙江路很吵", {("road", "龙江路")}),  # position word dropped
+        ("B9市都汇城C3栋漏水", {("city", "B9市"), ("estate", "都汇城")}),  # 都 after a city begins a name
+        ("我在深圳打工，在广州买房", {("city", "深圳"), ("city", "广州")}),  # short city names
+        (
+            "西地省I3县大通湖区千山红镇",
+            {("province", "西地省"), ("district", "I3县"), ("district", "大通湖区"), ("street", "千山红镇")},
+        ),
+        (
+            "中山路和八一路、东六路口，劳动路口",
+            {("road", "中山路"), ("road", "八一路"), ("road", "东六路"), ("road", "劳动路")},
+        ),
+        ("金鼎村村委会和茶园村", {("community", "金鼎村"), ("community", "茶园村")}),
+    ],
+)
+def test_names_that_look_ordinary_are_kept(text: str, expected: set[tuple[str, str]]) -> None:
+    assert places(text) == expected
+
+
 def test_order_and_no_repeats() -> None:
     found = extract_places("A市的事，A市A5区的事，A5区")
     assert found == [{"level": "city", "name": "A市"}, {"level": "district", "name": "A5区"}]
@@ -103,9 +140,9 @@ def test_bad_input_does_not_crash(text: object) -> None:
 @pytest.mark.shared_data
 def test_precision_and_recall_on_hand_labels(shared_data_dir, request) -> None:
     result = evaluate(shared_data_dir, request.config.rootpath / "gold")
-    assert result["n"] >= 160
-    assert result["strict"]["precision"] >= 0.90  # measured 0.941
-    assert result["strict"]["recall"] >= 0.88  # measured 0.917
+    assert result["n"] >= 170
+    assert result["strict"]["precision"] >= 0.91  # measured 0.940
+    assert result["strict"]["recall"] >= 0.89  # measured 0.918
     assert result["lenient"]["recall"] >= result["strict"]["recall"]
     for level in ("province", "city", "district"):
         assert result["per_level"][level]["recall"] >= 0.95, level

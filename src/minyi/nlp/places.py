@@ -80,7 +80,6 @@ _PROVINCE_SHORT = (
     "香港",
     "澳门",
 )
-_PROVINCE_SHORT_RE = re.compile("|".join(sorted(_PROVINCE_SHORT, key=len, reverse=True)))
 # Real names that are also ordinary words or generic parts of other names.
 _GENERIC_ADMIN = _words(
     "市辖区 城区 郊区 矿区 新区 东区 西区 南区 北区 县 城中区 市中区 城关区 新城区 老城区 城东区 城西区 "
@@ -120,6 +119,54 @@ def _real_names() -> tuple[dict[str, str], int, frozenset[str]]:
         if name not in _GENERIC_ADMIN and len(stem) >= 2 and _ADMIN_END.fullmatch(name[-1]):
             levels.setdefault(name, level)
     return levels, max(map(len, levels), default=0), frozenset(n[-2:] for n in levels)
+
+
+# Short names of prefecture-level cities (深圳 for 深圳市) count when the tagger knows the short name as a
+# place (ns) and it is not also a common word or a person's name (these homographs stay out).
+_SHORT_CITY_HOMOGRAPHS = _words("朝阳 中山 北海 大庆 长春 黄山 白山 山南 三沙 永州 吉安 宜春 普洱 定西 海东")
+# A short name glued to a road, street or estate suffix is part of that name (中山路, 长沙大道).
+_SHORT_CITY_END = r"(?![路街巷村镇乡大花园苑城])"
+
+
+@lru_cache(maxsize=1)
+def _short_name_re() -> re.Pattern[str]:
+    """Short names of provinces (广东, anywhere) and of cities (深圳, not glued to a road or estate
+    suffix), as one regex grouped by first character: re scans for the set of first characters."""
+    import rjieba
+
+    short = set()
+    for name, level in _cpca_table():
+        stem = name[:-1]
+        if level != "city" or not name.endswith("市") or len(stem) < 2 or stem in _PROVINCE_SHORT:
+            continue
+        tags = rjieba.tag(stem)
+        if len(tags) == 1 and tags[0][1] == "ns" and stem not in _SHORT_CITY_HOMOGRAPHS:
+            short.add(stem)
+    tails: dict[str, list[str]] = {}
+    names = [(n, "") for n in _PROVINCE_SHORT] + [(n, _SHORT_CITY_END) for n in short]
+    for name, end in sorted(names, key=lambda x: len(x[0]), reverse=True):
+        tails.setdefault(name[0], []).append(re.escape(name[1:]) + end)
+    return re.compile("|".join(f"{c}(?:{'|'.join(t)})" for c, t in tails.items()))
+
+
+# A district right after a city or county whose name the division table lacks (I3县大通湖区, a
+# management district): two or three characters before 区, tagged as proper nouns (大通 nz + 湖区 ns),
+# without a numeral (星沙四区) and not a generic zone word (地区, 城北区, 开发区).
+_ANCHORED_DISTRICT = re.compile(r"[\u4e00-\u9fff]{2,3}区(?![域别分间块长委])")
+_ZONE_WORDS = re.compile(
+    r"(开发|高新|经开|工业|产业|保税|示范|试验|实验|自贸|综合|商业|住宅|生活|办公|服务|功能|风景|旅游|保护|"
+    r"城|市|辖|片|景|园|校|小|社|郊|山|矿|林|牧|港|新|老|城中|农|灾|疫|的|和|与|在|是|各|全|本|该|等|地|街|学|"
+    r"[东西南北中])区$|[一二三四五六七八九十]|^[各全本该等的和与在是及]"
+)
+
+
+def _proper_district(name: str) -> bool:
+    import rjieba
+
+    tags = rjieba.tag(name)
+    if tags[-1][0] == "区":
+        tags = tags[:-1]
+    return bool(tags) and all(tag in ("ns", "nz", "nr") for _, tag in tags)
 
 
 def _anonymised(text: str, end: int) -> Span | None:
@@ -164,7 +211,16 @@ def _admin_spans(text: str) -> list[Span]:
             )
         if span is not None:
             found.append(span)
-    found.extend((m.start(), m.end(), "province", m.group()) for m in _PROVINCE_SHORT_RE.finditer(text))
+    found.extend(
+        (m.start(), m.end(), "province" if m.group() in _PROVINCE_SHORT else "city", m.group())
+        for m in _short_name_re().finditer(text)
+    )
+    ends = {span[1] for span in found if span[2] in ("city", "district")}
+    for end in ends:
+        district = _ANCHORED_DISTRICT.match(text, end)
+        name = district.group() if district else ""
+        if name and not _ZONE_WORDS.search(name) and name not in real and _proper_district(name):
+            found.append((end, end + len(name), "district", name))
     spans: list[Span] = []
     for span in sorted(found, key=lambda x: (x[0], -x[1])):
         if spans and span[0] < spans[-1][1]:
@@ -197,7 +253,7 @@ _SUFFIX_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "community",
         re.compile(
-            r"社区|居委会|村(?![镇庄落寨组级规务民风貌容道头口里上中下子"
+            r"社区|居委会|村(?<!村村)(?!村通|[镇庄落寨组级规务民风貌容道头口里上中下子"
             r"官干部委两支社居])"
         ),
     ),
@@ -227,6 +283,9 @@ _BOUNDARY = (
     "的在于是和与及或到从由向往对把被将为了着过也都就还又很该本此其各个每这那有无不没未"
     "我你他她它们住位给让请即已并且而但若如因所叫称至离隔跟替使令"
 )
+_POSITION_START = frozenset("旁对附前后周里外边")  # first characters of position words (旁边, 对面, 附近)
+# Function words that also begin names: kept when a name is grown right after an administrative name.
+_SOFT_BOUNDARY = "都"
 _NAME_TAIL = re.compile(r"[^\W_a-z" + _BOUNDARY + "]+$")
 _MAX_STEM = {"street": 4, "community": 5, "estate": 8, "road": 6}
 _MIN_STEM = 2
@@ -289,6 +348,84 @@ _GENERIC_END: dict[str, tuple[str, ...]] = {
         )
     ),
 }
+# Roads and villages named after an ordinary word (docs/labelling/places.md, "Ordinary phrases"):
+# the stem is segmented and judged by its head, the word right before the suffix.
+# - The head is a surface material (泥巴路, 砂石路, 水泥路), a figurative 之 (维权之路, 必经之路), a
+#   counted quantity (整条路, 一名村), a pronoun, adverb, preposition, particle or position word
+#   (上述路, 偶尔路, 旁边路), or a generic word of the level (上访路, 示范村): not a name.
+# - The suffix glued to a verb or abstract character forms an ordinary word (走路, 上路, 套路, 短路,
+#   出路, 全村, 进村): not a name.
+# - A stem that is one verb, adjective or time word (增加路, 造成路, 今天路, 扶贫村), or for villages
+#   one ordinary noun (政策村, 癌症村), is a name only in a place context: right after another place
+#   (镇/乡/区/县 …), followed by 口/段/号/与/交 … (劳动路口, 幸福路与 …), or named twice in the text.
+# Proper nouns (中山路 ns, 开元 nz), nouns (人民路, 洞井路) and numbers (八一路, 东六路) stay.
+_MATERIAL = _words("泥巴 烂泥 泥泞 泥湿 泥土 黄泥 砂石 沙石 碎石 渣石 石子 水泥 柏油 沥青 硬化 红砖 石板 青石板")
+_MATERIAL_END = tuple(_MATERIAL | _words("泥 土 砂"))
+_GLUED = {
+    "road": frozenset("走上出退迷修带让来去活后套生思歧弯近好绕拦压开引找问铺堵封占短纹线电网门销财心进"),
+    "community": frozenset("全进下邻同本该各每哪整外"),
+}
+# Generic words that make a road of any name before them ordinary (维权之路, 几年上访路, 一条断头路);
+# street kinds (商业街, 步行街) follow a real name often enough to stay.
+_GENERIC_HEAD = {
+    "road": frozenset(w for w in _GENERIC_EXACT["road"] if len(w) > 1) - _words("商业 步行 美食 小吃"),
+    "community": _words("示范 小康 扶贫 贫困 行政 自然 文明 和谐 美丽"),
+}
+_NOT_A_HEAD_TAGS = _words("q mq r rr rz d p c u uj ul ude1 y e o")
+_COUNTED = re.compile(r"[条名个些种辆次段座户位块根批]$|^[几多这那哪每某整]")
+_DETERMINER = re.compile(r"大?部分|主要|上述|所有|全部|其他|其它|有些|某些")
+_TIME_HEAD = re.compile(r"[天年月日时点候]")  # 今天, 当时, 八点 (not 东四, 国庆)
+_POSITION_HEAD = re.compile(r"[边面旁近内外里间部侧后前上下]$")  # 旁边, 后面 (not 沿江)
+_NEEDS_CONTEXT_TAGS = {"road": _words("v vd vi a ad ag l i"), "community": _words("v vd vi a ad ag l i")}
+_PLACE_CONTEXT = re.compile(r"[口段号与和及交旁侧0-9、]|以[东西南北]|[东西南北]侧|附近|一带|沿线|周边|片区|方向")
+
+
+_NAME, _ORDINARY, _ORDINARY_UNLESS_GLUED, _NEEDS_CONTEXT = range(4)
+
+
+@lru_cache(maxsize=1 << 16)
+def _head_verdict(stem: str, suffix: str, level: str) -> int:
+    """What the words of a road or village candidate say (see the rule above), without its context:
+    a name, an ordinary phrase, ordinary unless right after another place, or needs a place context.
+    Cached: the same candidates recur from message to message."""
+    import rjieba
+
+    if stem.endswith(_MATERIAL_END) or stem.endswith("之"):
+        return _ORDINARY
+    glued = _tag(stem + suffix)[-1][0]
+    if suffix in ("路", "村") and len(glued) >= 2 and glued[-2] in _GLUED[level]:
+        return _ORDINARY_UNLESS_GLUED
+    tags = _tag(stem)
+    head, head_tag = tags[-1]
+    if head in _GENERIC_HEAD[level]:
+        return _ORDINARY
+    # Tags are trusted on dictionary words only: the tagger guesses odd ones for unknown names (潇楚 a).
+    if len(head) < 2 or not rjieba.has_word(head):
+        return _NAME
+    if (
+        head_tag in _NOT_A_HEAD_TAGS
+        or _DETERMINER.fullmatch(head)
+        or (head_tag == "m" and _COUNTED.search(head))
+        or (head_tag == "t" and _TIME_HEAD.search(head))
+        or (head_tag == "f" and _POSITION_HEAD.search(head))
+    ):
+        return _ORDINARY
+    if len(tags) > 1 or head_tag not in _NEEDS_CONTEXT_TAGS[level] or rjieba.has_word(stem + suffix):
+        return _NAME
+    return _NEEDS_CONTEXT
+
+
+def _ordinary_head(text: str, start: int, end: int, s_end: int, level: str, anchored: bool) -> bool:
+    """True when a road or village candidate ``text[start:s_end]`` (stem up to ``end``) is an ordinary
+    phrase, not a name (see the rule above)."""
+    verdict = _head_verdict(text[start:end], text[end:s_end], level)
+    if verdict == _NAME or (anchored and verdict != _ORDINARY):
+        return False
+    if verdict == _NEEDS_CONTEXT:  # one ordinary word before the suffix: a place only in a place context
+        return not (_PLACE_CONTEXT.match(text, s_end) or text.count(text[start:s_end]) > 1)
+    return True
+
+
 _ORGANISATION_END = re.compile(r"(小区|社区|公司|学校|医院|政府|中学|小学|大学|银行|工厂|工地|市场|部门)$")
 
 
@@ -405,6 +542,7 @@ def _suffix_matches(text: str, admin: list[Span]) -> Iterator[tuple[int, int, st
 def _named_spans(text: str, admin: list[Span], ratio: float) -> list[Span]:
     out: list[Span] = []
     last_end = 0
+    admin_ends = {a[1] for a in admin}
     for end, s_end, level, suffix, floor, glued in _suffix_matches(text, admin):
         if glued is not None:  # an anonymised admin name that is the place's own name: "A1区北路"
             out.append((glued[0], s_end, level, text[glued[0] : s_end]))
@@ -412,12 +550,23 @@ def _named_spans(text: str, admin: list[Span], ratio: float) -> list[Span]:
             continue
         floor = max(floor, last_end)
         start = _grown_start(text, end, floor, level)
+        if start - 1 == floor > 0 and text[floor] in _SOFT_BOUNDARY and floor in admin_ends:
+            start = floor  # right after an administrative name, 都 begins a name (B9市都汇城)
         if end - start < _MIN_STEM:
             continue
         chosen = _repeat_start(text, start, end, suffix, ratio) if suffix else None
+        # a repeated name still loses a leading verb or position word (旁边龙江路 twice -> 龙江路)
         if chosen is None:
             chosen = _pos_start(text, start, end, floor, level)
+        elif text[chosen] in _POSITION_START:  # a repeated name still loses a leading position word
+            first, tag = _tag(text[chosen:end])[0]  # (旁边龙江路 twice -> 龙江路)
+            if tag == "f" and len(first) > 1 and end - chosen - len(first) >= _MIN_STEM:
+                chosen += len(first)
         if chosen is None or _is_generic(text[chosen:end], level):
+            continue
+        anchored = chosen > 0 and (chosen == floor or text[chosen - 1] in "镇乡区县市州")
+        if level in ("road", "community") and _ordinary_head(text, chosen, end, s_end, level, anchored):
+            last_end = s_end  # an ordinary phrase: the next name does not grow over it
             continue
         out.append((chosen, s_end, level, text[chosen:end] + ("" if suffix == "小区" else suffix)))
         last_end = s_end
