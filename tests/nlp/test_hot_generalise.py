@@ -6,11 +6,14 @@ re-read on messages it was not tuned on (docs/evaluation/hot-issues-fresh.md).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 
+from minyi.nlp._describe import neutral, problem_phrase, undoubled_words, where_label
 from minyi.nlp._grouping import message_places, places_clash, regions_of, title_estates
 from minyi.nlp._organisations import clashing_organisations, organisations_clash
-from minyi.nlp.hot import IssueGrouper
+from minyi.nlp.hot import IssueGrouper, rank_hot_issues
 
 
 def _labels(pairs: list[tuple[str, str]], days: list[float] | None = None) -> np.ndarray:
@@ -115,3 +118,43 @@ def test_general_questions_naming_no_place_stay_apart() -> None:
     background = ROAD_SURFACING + MATERNITY_PAY + SAME_PROBLEM_AT_ONE_ESTATE + UNPAID_WAGES
     labels = _labels(GENERAL_QUESTIONS + background)
     assert len(set(labels[:3].tolist())) == 3
+
+
+def _place(text: str):
+    return message_places(text + "\n")
+
+
+def test_descriptions_name_a_place_only_when_most_members_share_it() -> None:
+    titles = ["K市产假和生育津贴", "L市产假和生育津贴怎么算", "产假和生育津贴标准"]
+    where, fine = where_label([_place(t) for t in titles], titles)
+    assert where == "" and fine == ""
+    titles = ["J11市宏远公司拖欠工资", "K2区星辰公司拖欠工资"]
+    where, _ = where_label([_place(t) for t in titles], titles)
+    assert "J11市K2区" not in where
+
+
+def test_descriptions_hold_no_topic_in_the_place_slot_and_no_doubled_word() -> None:
+    titles = ["A7县石门村请求道路硬化", "L4县塘坪村请求道路硬化", "K2区白沙坳请求道路硬化"]
+    where, _ = where_label([_place(t) for t in titles], titles)
+    assert "请求" not in where and "道路" not in where
+    assert undoubled_words("住房公积金贷款贷款") == "住房公积金贷款"
+    assert undoubled_words("谢谢") == "谢谢"
+
+
+def test_descriptions_drop_a_clause_that_accuses() -> None:
+    assert neutral("湖楚财富逾期未兑付，黑心平台坑害百姓") == "湖楚财富逾期未兑付"
+    assert neutral("两大股东侵吞百姓血汗钱") == "两大股东侵吞百姓血汗钱"  # nothing plain is left
+    titles = ["青枫小学某些领导败坏了学校风气", "青枫小学食堂饭菜质量差", "青枫小学食堂饭菜又冷又少"]
+    places = [_place(t) for t in titles]
+    assert "败坏" not in problem_phrase(titles, places)
+
+
+def test_identical_texts_under_two_user_ids_are_one_voice() -> None:
+    when = datetime(2020, 1, 1)
+    records = [
+        {"id": k, "title": "翠湖名苑小区烧烤店油烟扰民", "body": "楼下烧烤店油烟很大。", "user": f"u{k}", "time": when}
+        for k in range(3)
+    ]
+    records.append({**records[0], "id": 3, "body": "楼下烧烤店油烟很大，窗户都不敢开。", "user": "u3"})
+    (issue,) = rank_hot_issues(records, top=1)
+    assert issue.messages == 4 and issue.people == 2

@@ -55,9 +55,19 @@ _MAX_PROBLEM_CHARS = 30
 _ANON_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|州)|西地省")
 _ACCUSATION = re.compile(
     r"侵吞|血汗钱|黑心|坑害|坑人|欺诈|骗子|骗钱|诈骗钱财|无良|可耻|欺压|强盗|土匪|吸血|霸王|丧尽天良|保护伞|腐败|勾结|"
-    r"敛财|造假|做主|黑幕|官商|草菅人命|臭名|滚出|垃圾政府|无耻|惊！|惊!|！！"
+    r"敛财|造假|做主|黑幕|官商|草菅人命|臭名|滚出|垃圾政府|无耻|惊！|惊!|！！|败坏|欺骗|骗局|骗取|坑蒙|"
+    r"流氓|恶霸|黑恶|不作为|乱作为|霸道|嚣张|猖狂|毫无人性|良心|缺德|害人|害民|鱼肉|横行"
 )
+_CLAUSE = re.compile(r"[，,。！!？?；;、\s]+")
 _DOUBLED_ADMIN = re.compile(r"([A-Z]\d{0,2}[市区县州])\1+")
+_DOUBLED_WORD = re.compile(r"([\u4e00-\u9fff]{2,6})\1+")
+# a word with a verb, a function word or a generic place word in it is a topic, not a place's name
+# (请求道路 in 请求道路硬化)
+_NOT_A_NAME = re.compile(
+    r"请|要求|希望|建议|关于|反映|投诉|咨询|的|了|在|和|与|对|把|被|是|为|给|将|让|何时|如何|"
+    r"道路|马路|公路|铁路|线路|之路|出路|农村|乡村|城市|县城|城区|城乡|^小区|^社区|园区|校园|^[老旧]"
+)
+_REGION = re.compile(r"([A-Z])\d{0,2}[市区县州]")
 _GLUED_ROAD = re.compile(r"^.{0,3}?(?:路|街|大道)(?P<rest>.{3,})$")
 
 
@@ -67,8 +77,10 @@ def where_label(places: Sequence[MessagePlaces], titles: Sequence[str]) -> tuple
     Also returns the shared place finer than a district, or the shared organisation (58车贷), or ''.
     """
     n = len(places)
-    city = _most_common([c for p in places for c in p.cities], n, share=0.3)
+    city = _most_common([c for p in places for c in p.cities], n, share=0.5)
     district = _most_common([d for p in places for d in p.districts], n, share=0.5)
+    if city and district and _region(city) != _region(district):
+        district = None  # never J11市 with K2区: two members' places joined
     fine = _shared_fine_place(places)
     if not fine or sum(fine in t for t in titles) < len(titles) / 3:
         fine = _title_place(titles) or fine  # 洪山公园 in every title beats 万国城 read in the bodies
@@ -85,15 +97,21 @@ def where_label(places: Sequence[MessagePlaces], titles: Sequence[str]) -> tuple
 
 _PLACE_WORD = re.compile(
     r"[\u4e00-\u9fff]{2,6}?"
-    r"(?:公园|广场|花园|小区|社区|大道|路|街|村|城|苑|园|湾|府|庭|湖|岛|滩|山)"
+    r"(?:公园|广场|花园|小区|社区|大道|路|街|村|苑|园|湖|滩)"  # not 城: 绿地城 in 绿地城际空间站
 )
+
+
+def _region(name: str) -> str:
+    m = _REGION.fullmatch(name)
+    return m.group(1) if m else name
 
 
 def _title_place(titles: Sequence[str]) -> str | None:
     """A place-like word (…公园, …广场, …滩) written in at least half of the titles (two at least), or None."""
     counts: Counter[str] = Counter()
     for title in titles:
-        counts.update({m.group(0) for m in _PLACE_WORD.finditer(_ANON_ADMIN.sub(" ", title))})
+        words = {m.group(0) for m in _PLACE_WORD.finditer(_ANON_ADMIN.sub(" ", title))}
+        counts.update(w for w in words if not _NOT_A_NAME.search(w))
     need = max(2, math.ceil(len(titles) / 2))
     best = [w for w, c in counts.most_common() if c >= need]
     return max(best, key=lambda w: (counts[w], len(w))) if best else None
@@ -114,7 +132,7 @@ def _shared_organisation(places: Sequence[MessagePlaces]) -> str | None:
         return sum(any(n.endswith(name) or name.endswith(n) for n in p.organisations) for p in places)
 
     best = min(counts, key=lambda c: (-support(c), -counts[c], len(c), c))
-    return best if support(best) >= max(2, math.ceil(len(places) / 3)) else None
+    return best if support(best) >= max(2, math.ceil(len(places) / 2)) else None
 
 
 def people_label(titles: Sequence[str]) -> str:
@@ -130,7 +148,8 @@ def _most_common(values: Sequence[str], n: int, *, share: float) -> str | None:
     if not values:
         return None
     value, count = Counter(values).most_common(1)[0]
-    return value if count >= max(1, math.ceil(share * n)) else None
+    need = n // 2 + 1 if share >= 0.5 else max(1, math.ceil(share * n))  # a half is not "most"
+    return value if count >= need else None
 
 
 def _shared_fine_place(places: Sequence[MessagePlaces]) -> str | None:
@@ -151,7 +170,7 @@ def _shared_fine_place(places: Sequence[MessagePlaces]) -> str | None:
         return sum(any(related(n, name) for n in p.all_fine if len(n) >= 3) for p in places)
 
     best = min(candidates, key=lambda c: (-support(c), c not in strong, -candidates[c], len(c), c))
-    needed = max(2 if len(places) > 1 else 1, math.ceil(len(places) / 3))
+    needed = max(2 if len(places) > 1 else 1, math.ceil(len(places) / 2))  # most members, not a few
     if support(best) < needed:
         return None
     glued = _GLUED_ROAD.match(best)
@@ -179,14 +198,29 @@ def problem_phrase(titles: Sequence[str], places: Sequence[MessagePlaces], place
     phrases = [_clean_title(t, admin, place) for t in titles]
     order = central_order(titles)
     index = next((k for k in order if len(phrases[k]) >= 4), order[0])
-    text = phrases[index]
+    text = undoubled_words(phrases[index])
     if len(text) > _MAX_PROBLEM_CHARS:
         text = text[:_MAX_PROBLEM_CHARS] + "…"
     return text or titles[index][:_MAX_PROBLEM_CHARS]
 
 
+def undoubled_words(text: str) -> str:
+    """ "住房公积金贷款贷款" -> "住房公积金贷款": a word of two to six characters written twice in a row."""
+    return _DOUBLED_WORD.sub(r"\1", text)
+
+
+def neutral(title: str) -> str:
+    """The title without its clauses that carry a writer's accusation (侵吞, 欺骗 …), when a plain clause of
+    four characters or more is left; else the title as it is."""
+    clauses = [c for c in _CLAUSE.split(title) if c]
+    plain = [c for c in clauses if not _ACCUSATION.search(c)]
+    if len(plain) < len(clauses) and sum(map(len, plain)) >= 4:
+        return "，".join(plain)
+    return title
+
+
 def _clean_title(title: str, names: Sequence[str], place: str) -> str:
-    text = title
+    text = neutral(title)
     at = text.find(place) if place and len(place) >= 2 else -1
     if at >= 0:
         text = text[at + len(place) :]
@@ -196,7 +230,7 @@ def _clean_title(title: str, names: Sequence[str], place: str) -> str:
             text = text.replace(name, "")
     text = _ANON_ADMIN.sub("", text)
     text = _strip_trailing(_LEADING.sub("", text.strip(" ：:，,、")))
-    return _LEADING.sub("", text.lstrip("的在和与及、，, "))
+    return _LEADING.sub("", text.lstrip("的在和与及、，, ")).strip("，,、 ")
 
 
 def _strip_trailing(text: str) -> str:

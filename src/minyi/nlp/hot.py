@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from minyi.nlp._describe import explanation, people_label, problem_phrase, where_label
+from minyi.nlp._describe import explanation, people_label, problem_phrase, undoubled_words, where_label
 from minyi.nlp._grouping import IssueGrouper, _extractor, message_places, places_clash
 from minyi.nlp._textvec import HashedTfidf
 from minyi.nlp.text import join_text, split_text
@@ -191,14 +191,26 @@ class _Tally:
     score: float
 
 
+def _voices(records: Sequence[dict[str, Any]], members: list[int]) -> dict[int, str]:
+    """Message -> the person it counts for: its writer, or the first writer of the same text word for word
+    (the same title and body under two user ids is one voice, not two)."""
+    first: dict[tuple[str, str], str] = {}
+    out = {}
+    for k in members:
+        key = ("".join((records[k].get("title") or "").split()), "".join((records[k].get("body") or "").split()))
+        out[k] = first.setdefault(key, _person(records[k], k))
+    return out
+
+
 def _tally(
     records: Sequence[dict[str, Any]], members: np.ndarray, seconds: np.ndarray, reference: float, index: HotIndex
 ) -> _Tally:
     members = members[np.argsort(seconds[members], kind="stable")]
-    people = len({_person(records[k], k) for k in members.tolist()})
+    voice = _voices(records, members.tolist())
+    people = len(set(voice.values()))
     recent_window = reference - index.window_days * _DAY
     recent = [k for k in members.tolist() if recent_window < seconds[k] <= reference]
-    recent_people = len({_person(records[k], k) for k in recent})
+    recent_people = len({voice[k] for k in recent})
     supports = sum(int(records[k].get("supports") or 0) for k in members.tolist())
     opposes = sum(int(records[k].get("opposes") or 0) for k in members.tolist())
     span_days = float(seconds[members[-1]] - seconds[members[0]]) / _DAY
@@ -220,9 +232,10 @@ def _issue(
     extractor = _extractor()
     member_places = [message_places(texts[k], known[k], extractor=extractor) for k in members]
     where, fine_place = where_label(member_places, titles)
-    group = "" if fine_place else people_label(titles)
     problem = problem_phrase(titles, member_places, fine_place)
-    head = "".join(x for x in (where, group) if x)
+    group = "" if fine_place else people_label(titles)
+    group = "" if group in problem else group  # never "K2区员工 / 拖欠员工工资"
+    head = undoubled_words("".join(x for x in (where, group) if x))
     return HotIssue(
         rank=rank,
         score=tally.score,
