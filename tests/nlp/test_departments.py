@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minyi.nlp.departments import DepartmentSuggester, canonical_department, extract_department
+from minyi.nlp.departments import DepartmentSuggester, canonical_department, extract_department, family_of
 
 REPLIES = [
     ("感谢您对我们工作的支持。 A7县教育局 2018年8月27日 ", "A7县教育局"),
@@ -98,10 +98,10 @@ def test_department_top3_on_the_shared_replies(shared_data_dir: Path) -> None:
             row = json.loads(line)
             name = extract_department(row["reply"])
             data.department_texts.append(f"{row['title']}\n{' '.join(row['body'].split())}")
-            data.department_labels.append(canonical_department(name) if name else None)
+            data.department_labels.append(family_of(name) if name else None)
     features = TextFeatures().fit(data.department_texts)
     report = cross_validate_departments(data, features=features)
-    assert report["replies_naming_a_department"] >= 650  # measured 692 of 2816
+    assert report["replies_naming_a_department"] >= 600  # measured 629 of 2816 naming a handler of a family
     assert report["top1"] >= 0.38 and report["top3"] >= 0.57  # measured ~0.45 / ~0.64 (3-fold, random_state=0)
     assert np.isclose(report["n"] + report["dropped_examples"], report["replies_naming_a_department"])
 
@@ -114,10 +114,77 @@ def test_rank_departments_of_a_platform() -> None:
     idle = DepartmentCandidate(id=3, name="档案馆")
     scores = {"城乡建设": 0.6, "环境保护": 0.3}
     ranked = rank_departments([housing, env, idle], text="楼道燃气味很重", domain_scores=scores)
-    assert [(r["id"], r["score"], r["keywords"]) for r in ranked] == [(2, 1.1, ["燃气"]), (1, 0.3, [])]
-    learned = [("环保局", 0.2), ("住建局", 0.5)]  # the model's kinds: 住建局 is the kind of A市住房和城乡建设局
-    ranked = rank_departments([housing, env, idle], text="楼道燃气味很重", domain_scores=scores, learned=learned)
-    assert [(r["id"], r["score"]) for r in ranked] == [(2, 1.6), (1, 0.3)]
+    # 0.5 per admin keyword + 0.3 x the admin's domains' probability
+    assert [(r["id"], r["score"], r["keywords"]) for r in ranked] == [(2, 0.68, ["燃气"]), (1, 0.09, [])]
+    families = [("生态环境局", 0.2), ("住建局", 1.5)]  # route_families: 住建局 is the family of A市住房和城乡建设局
+    ranked = rank_departments([housing, env, idle], text="楼道燃气味很重", domain_scores=scores, learned=families)
+    assert [(r["id"], r["score"]) for r in ranked] == [(2, 2.18), (1, 0.09)]  # "环保部门" names no family
     tie = rank_departments([housing, env], text="", domain_scores={"城乡建设": 0.5, "环境保护": 0.5}, k=1)
     assert [r["id"] for r in tie] == [1]  # ties go to the lower id
     assert rank_departments([], text="x", domain_scores=scores) == []
+
+
+IMPORTED = [  # departments as an import of many counties' replies creates them
+    (1, "A7县住房和城乡建设局"),
+    (2, "A3区住建局"),
+    (3, "A7县泉塘街道办事处"),
+    (4, "A7县安沙镇人民政府"),
+    (5, "A市电子政务管理办公室"),
+    (6, "A市城市管理局"),
+    (7, "A3区城管局"),
+]
+
+
+def _rank(text: str, families: list[tuple[str, float]], places: list[dict[str, str]] | None = None) -> list[str]:
+    from minyi.nlp.departments import DepartmentCandidate, rank_departments
+
+    candidates = [DepartmentCandidate(id=i, name=n) for i, n in IMPORTED]
+    ranked = rank_departments(candidates, text=text, domain_scores={}, learned=families, places=places or [], k=5)
+    return [r["name"] for r in ranked]
+
+
+def test_jurisdiction_gates_the_ranking() -> None:
+    local = [("属地乡镇街道", 2.0), ("住建局", 1.0), ("城管局", 0.8)]
+    # a town office only for a message that names its town; a county's office only for that county
+    assert _rank("A3区某小区物业乱收费", local) == ["A3区住建局", "A3区城管局", "A市城市管理局"]
+    assert _rank("A7县安沙镇和平村村道坏了", local, [{"level": "district", "name": "A7县"}]) == [
+        "A7县安沙镇人民政府",
+        "A7县住房和城乡建设局",
+        "A市城市管理局",
+    ]
+    # no region named: the city-level body; county bodies only where the family has no region-free one
+    assert _rank("路灯坏了好几天", [("城管局", 1.0), ("住建局", 0.5)]) == [
+        "A市城市管理局",
+        "A7县住房和城乡建设局",
+        "A3区住建局",
+    ]
+    # the board's own operator is never proposed
+    assert "A市电子政务管理办公室" not in _rank("A市的问题", [("城管局", 1.0)])
+
+
+def test_route_families_gates_and_abstains() -> None:
+    from minyi.nlp.departments import route_families, routing_abstains
+
+    school = route_families("学校乱收费\n班主任要求学生买资料", domain_scores={"教育文体": 0.9})
+    assert school[0]["family"] == "教育局" and "学校" in school[0]["cues"]
+    lamp = route_families("路灯坏了\n我家门口的路灯坏了好几天", domain_scores={"城乡建设": 0.7})
+    assert lamp[0]["family"] == "城管局"
+    fire = route_families("小区着火了\n楼里有老人被困", domain_scores={"城乡建设": 0.6})
+    assert fire[0]["family"] == "应急管理局"
+    # a family with no evidence and an unlikely domain is never proposed
+    assert all(f["family"] != "教育局" for f in lamp)
+    # nothing to go on, or a matter for none of ours: the coordinator assigns by hand
+    assert routing_abstains(route_families("hello\ntest", domain_scores={"城乡建设": 0.3}))
+    court = route_families("法院执行不力\n区人民法院判决后一直不执行", domain_scores={"城乡建设": 0.3})
+    assert court[0]["family"] == "其他" and routing_abstains(court)
+    assert not routing_abstains(school) and routing_abstains([])
+
+
+def test_family_of_training_labels() -> None:
+    from minyi.nlp.departments import family_of
+
+    assert family_of("A7县住房和城乡建设局") == "住建局"
+    assert family_of("教育局") == "教育局"
+    assert family_of("安沙镇人民政府") == "属地乡镇街道"
+    assert family_of("A市电子政务管理办公室") is None  # an operator answers nothing
+    assert family_of("于高考培训中心是高三复读培训中心") is None

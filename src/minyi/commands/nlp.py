@@ -78,7 +78,7 @@ def train(data_dir: Path, gold_dir: Path, out: Path | None, extra_labels: Path |
     blob = dumps_model(analyzer)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(blob)
-    scores = _cv_scores(data, data_dir, gold_dir) if cv else {}
+    scores = _cv_scores(data, data_dir, gold_dir, analyzer=analyzer) if cv else {}
     provenance = _provenance(data, analyzer, blob, scores, extra_labels)
     out.with_suffix(".json").write_text(json.dumps(provenance, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     click.echo(f"wrote {out} ({len(blob) / 1e6:.2f} MB) and {out.with_suffix('.json').name}")
@@ -97,7 +97,9 @@ def _load(data_dir: Path, gold_dir: Path, extra_labels: Path | None, loader: Any
         raise click.ClickException(str(exc)) from exc
 
 
-def _cv_scores(data: Any, data_dir: Path, gold_dir: Path, random_state: int = 0) -> dict[str, Any]:
+def _cv_scores(
+    data: Any, data_dir: Path, gold_dir: Path, random_state: int = 0, analyzer: Any = None
+) -> dict[str, Any]:
     from minyi.nlp.evaluation import cross_validate_departments, cross_validate_domain
 
     click.echo("  cross-validating the domain classifier …", err=True)
@@ -106,7 +108,32 @@ def _cv_scores(data: Any, data_dir: Path, gold_dir: Path, random_state: int = 0)
     click.echo("  cross-validating the department suggester …", err=True)
     scores["departments"] = cross_validate_departments(data)
     scores.update(_component_scores(data_dir, gold_dir))
+    if (gold_dir / "departments.csv").is_file():
+        click.echo("  evaluating department routing on the gold sets …", err=True)
+        scores["routing"] = _routing_scores(data, data_dir, gold_dir, analyzer)
     return scores
+
+
+def _routing_scores(data: Any, data_dir: Path, gold_dir: Path, analyzer: Any) -> dict[str, Any]:
+    from minyi.nlp.io import read_messages
+    from minyi.nlp.pipeline import clean_message, load_default_analyzer
+    from minyi.nlp.routing_eval import DEV_SET, load_department_gold
+    from minyi.nlp.routing_eval import evaluate_routing as evaluate
+
+    dev = {(r["title"], r["body"]) for r in load_department_gold(data_dir, gold_dir, DEV_SET)}
+    dev_texts = {clean_message(t, b)[0].joined for t, b in dev}
+    # the replies only (the dev set is added per fold inside)
+    pairs = [(t, y) for t, y in zip(data.department_texts, data.department_labels, strict=True) if t not in dev_texts]
+    unlabelled = [(m["title"], m["body"]) for m in read_messages(data_dir / "messages_unlabeled.jsonl")]
+    return evaluate(
+        data_dir,
+        gold_dir,
+        reply_texts=[t for t, _ in pairs],
+        reply_labels=[y for _, y in pairs],
+        analyzer=analyzer or load_default_analyzer(),
+        clean=lambda title, body: clean_message(title, body)[0].joined,
+        unlabelled=unlabelled,
+    )
 
 
 def _component_scores(data_dir: Path, gold_dir: Path) -> dict[str, Any]:
@@ -223,6 +250,49 @@ def _print_scores(scores: dict[str, Any]) -> None:
             f"{dept['replies_naming_a_department']}/{dept['replies']} replies name a department; "
             f"{dept['dropped_departments']} departments with < {dept['min_examples']} replies dropped "
             f"({dept['dropped_examples']} replies)"
+        )
+    _print_routing(scores.get("routing"))
+
+
+def _print_routing(routing: dict[str, Any] | None) -> None:
+    if not routing:
+        return
+
+    def line(name: str, r: dict[str, Any]) -> str:
+        return (
+            f"  {name}: top-1 {r['top1']:.3f}, top-3 {r['top3']:.3f} (abstentions count as misses; "
+            f"abstained {r['abstained']:.3f}), top-1 on the label alone {r['top1_label_only']:.3f}, n={r['messages']}; "
+            f"outside our families {r['outside_ours_recognised']}/{r['outside_ours']} recognised"
+        )
+
+    click.echo("department routing (承办部门 families, docs/labelling/departments.md):")
+    click.echo(line("dev set, 5-fold CV (replies + other folds)", routing["dev_cv"]))
+    click.echo(line("dev set, learned from replies only", routing["dev_replies_only"]))
+    if routing.get("dev_agreement"):
+        a = routing["dev_agreement"]
+        click.echo(
+            f"    dev passes: {a['agreed']}/{a['messages']} agreed, kappa {a['kappa']}, {a['adjudicated']} adjudicated"
+        )
+    if routing.get("test"):
+        click.echo(line("TEST set (never tuned on; replies + dev set)", routing["test"]))
+        a = routing.get("test_agreement")
+        if a:
+            click.echo(
+                f"    test passes: {a['agreed']}/{a['messages']} agreed, kappa {a['kappa']}, "
+                f"{a['adjudicated']} adjudicated"
+            )
+    c = routing.get("concentration")
+    if c:
+        top = sorted(c["families"].items(), key=lambda kv: -kv[1]["top3_share"])[:6]
+        shares = ", ".join(
+            f"{f} {v['top3_share']:.3f}"
+            + (f" (domain {v['domain_share']:.3f})" if v["domain_share"] is not None else "")
+            for f, v in top
+        )
+        click.echo(
+            f"  concentration on {c['messages']} unlabelled messages (shipped model; abstained {c['abstained']:.3f}): "
+            f"share with the family in the top 3: {shares}; largest excess over its domains' share: "
+            f"{c['worst']['family']} {c['worst']['excess']:+.3f}"
         )
 
 

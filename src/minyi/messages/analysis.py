@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from minyi.core.clock import utcnow
 from minyi.departments.models import Department
 from minyi.messages.models import Message, MessageAnalysis, MessageLabel
-from minyi.nlp.departments import DepartmentCandidate, rank_departments
+from minyi.nlp.departments import DepartmentCandidate, rank_departments, routing_abstains
 from minyi.nlp.result import AnalysisResult, Place, Repair, SuggestedDepartment
 from minyi.nlp.text import join_text
 
@@ -37,7 +37,8 @@ class StoredAnalysis(TypedDict):
     """MessageAnalysis.result: what the analysis suggested, as stored (JSON) and shown to coordinators.
 
     `suggested_departments` is the one department ranking (minyi.nlp.departments.rank_departments over our
-    active departments); the model's learned department kinds are one of its inputs, not stored apart.
+    active departments); `department_families` the families it was ranked from; `department_abstained` is
+    True when the routing is too weak to suggest (请人工分派): the list is then shown as possibilities only.
     """
 
     domain: str | None
@@ -49,6 +50,8 @@ class StoredAnalysis(TypedDict):
     places: list[Place]
     repairs: list[Repair]
     suggested_departments: list[SuggestedDepartment]
+    department_families: list[tuple[str, float]]
+    department_abstained: bool
 
 
 def department_candidates(departments: list[Department]) -> list[DepartmentCandidate]:
@@ -66,6 +69,7 @@ def stored_analysis(result: AnalysisResult, *, title: str, body: str, department
         text=join_text(title, body),
         domain_scores=result["domain_scores"],
         learned=result["departments"],
+        places=result["places"],
     )
     return StoredAnalysis(
         domain=result["domain"],
@@ -77,6 +81,8 @@ def stored_analysis(result: AnalysisResult, *, title: str, body: str, department
         places=result["places"],
         repairs=result["repairs"],
         suggested_departments=ranked,
+        department_families=list(result["departments"]),
+        department_abstained=routing_abstains(result["departments"]) or not ranked,
     )
 
 
@@ -96,6 +102,8 @@ def read_analysis(row: MessageAnalysis | None) -> StoredAnalysis | None:
         places=list(data.get("places") or []),
         repairs=list(data.get("repairs") or []),
         suggested_departments=list(data.get("suggested_departments") or []),
+        department_families=[(str(f), float(v)) for f, v in data.get("department_families") or []],
+        department_abstained=bool(data.get("department_abstained", False)),
     )
 
 

@@ -1,34 +1,46 @@
 """Which department (部门) should handle a message: names found in official replies, a text model, the ranking.
 
 extract_department() finds the answering department in a reply (its signature, "经X调查", "转交X办理" …);
-canonical_department() strips the region (A7县/市/区 …) and unifies aliases (住房和城乡建设局 -> 住建局), so
-that the same kind of department across counties is one class. DepartmentSuggester learns text -> department
-kind with a linear SVM and ranks the top-k kinds. rank_departments() is the one ranking of a platform's own
-departments (the one stored and shown to coordinators): the predicted domain's probability, the admin's
-keywords (the admin's rules: Department.domains and .keywords) and the kind the model learned.
+minyi.nlp.department_names reads a name into its region, town and family (住建局, 教育局, 属地乡镇街道 …; the
+families of docs/labelling/departments.md). DepartmentSuggester learns text -> family with a linear SVM.
+route_families() ranks the families for a message: the learned probability, our routing words
+(minyi.nlp._routing_cues), the bodies the message names and the domains each family serves; it abstains
+("请人工分派") when the best family is weak or outside our families. rank_departments() is the one ranking of
+a platform's own departments (the one stored and shown to coordinators): each department's family score,
+the admin's keywords and domains, gated by jurisdiction (a town office only for messages that name its town;
+a county's offices only for that county).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.svm import LinearSVC
 
+from minyi.nlp._routing_cues import ROUTING_TABLE, family_cues, named_families
+from minyi.nlp.department_names import OUTSIDE_FAMILY, parse_department
 from minyi.nlp.features import TextFeatures, sparsify
-from minyi.nlp.result import SuggestedDepartment
+from minyi.nlp.result import Place, SuggestedDepartment
+from minyi.nlp.text import split_text
 
 __all__ = [
     "DepartmentCandidate",
     "DepartmentSuggester",
+    "FamilyScore",
     "canonical_department",
     "extract_department",
+    "family_of",
     "rank_departments",
+    "route_families",
+    "routing_abstains",
 ]
 
 _REGION = r"(?:中共)?(?:西地省|[A-Z]\d{0,2}(?:市|区|县)|[省市区县])?"
@@ -183,6 +195,14 @@ class DepartmentSuggester(BaseEstimator):
             for row, values in zip(top.tolist(), best, strict=True)
         ]
 
+    def probabilities(self, X: Iterable[str], *, base: sp.csr_matrix | None = None) -> list[dict[str, float]]:
+        """Per text, every class's score (a softmax of the margins)."""
+        texts = [str(t) for t in X]
+        if not texts:
+            return []
+        names = [str(c) for c in self.classes_]
+        return [dict(zip(names, row, strict=True)) for row in self._scores(texts, base).tolist()]
+
     def _scores(self, texts: list[str], base: sp.csr_matrix | None) -> np.ndarray:
         if len(self.classes_) == 0:
             return np.zeros((len(texts), 0))
@@ -202,9 +222,80 @@ class DepartmentCandidate:
     keywords: tuple[str, ...] = ()
 
 
+def family_of(name: str) -> str | None:
+    """The family a training label names: a department's name ("A7县住房和城乡建设局" -> 住建局), or a family
+    itself (a coordinator's export may hold either); None for what is no handler of a listed family."""
+    if name in ROUTING_TABLE:
+        return name
+    parsed = parse_department(name)
+    if parsed is None or not parsed.handler or not parsed.family:
+        return None
+    return parsed.family
+
+
+class FamilyScore(TypedDict):
+    """A department family ranked for a message, and the evidence."""
+
+    family: str
+    score: float
+    cues: list[str]  # our routing words found, and "点名:X" for a body the message names
+
+
+LEARNED_FAMILY_WEIGHT = 2.0  # the learned probability (docs/nlp.md, "Departments": chosen by CV on the dev gold)
+CUE_WEIGHT = 1.0  # 1 - exp(-0.5 n) for n routing words (a word in the title counts twice)
+DOMAIN_WEIGHT = 0.3  # the predicted probability of the domains the family serves
+NAMED_WEIGHT = 0.5  # the message names a body of the family ("请市园林管理局…")
+ABSTAIN_BELOW = 0.5  # a best family scoring less is no suggestion: 请人工分派
+
+
+def route_families(
+    text: str,
+    *,
+    domain_scores: Mapping[str, float],
+    learned: Mapping[str, float] | None = None,
+    k: int = 5,
+) -> list[FamilyScore]:
+    """The top-k department families for a message (a joined title + body), best first.
+
+    A family with no learned probability, no routing word, no named body and none of its domains likely
+    (below 0.1) is never proposed: one large family (教育局) is not offered for everything."""
+    title, body = split_text(text)
+    in_title, in_body = family_cues(title), family_cues(body)
+    named = named_families(text)
+    learned = learned or {}
+    ranked: list[FamilyScore] = []
+    for family, (domains, _) in ROUTING_TABLE.items():
+        p = float(learned.get(family, 0.0))
+        words = list(dict.fromkeys(in_title.get(family, []) + in_body.get(family, [])))
+        n = 2 * len(in_title.get(family, [])) + len(in_body.get(family, []))
+        domain_part = sum(float(domain_scores.get(d, 0.0)) for d in domains)
+        is_named = family in named
+        if p < 0.1 and not words and not is_named and domain_part < 0.1:
+            continue
+        score = LEARNED_FAMILY_WEIGHT * p + CUE_WEIGHT * (1.0 - math.exp(-0.5 * n)) + DOMAIN_WEIGHT * domain_part
+        if is_named:
+            score += NAMED_WEIGHT
+            words.append(f"点名:{family}")
+        ranked.append(FamilyScore(family=family, score=round(score, 3), cues=words))
+    ranked.sort(key=lambda r: -r["score"])
+    return ranked[:k]
+
+
+def routing_abstains(families: Sequence[FamilyScore] | Sequence[tuple[str, float]]) -> bool:
+    """Whether a family ranking is too weak to suggest: none, the best below ABSTAIN_BELOW, or the best is
+    outside our families (a court, the post office …): the coordinator assigns by hand (请人工分派)."""
+    if not families:
+        return True
+    best = families[0]
+    name, score = (best["family"], best["score"]) if isinstance(best, dict) else best
+    return name == OUTSIDE_FAMILY or float(score) < ABSTAIN_BELOW
+
+
+KEYWORD_SCORE = 0.5  # per admin keyword found, at most 1.0 in all
+ADMIN_DOMAIN_WEIGHT = 0.3  # the predicted probability of the domains the admin gave the department
 MIN_DEPARTMENT_SCORE = 0.05  # below this a department is noise, not a suggestion
-KEYWORD_SCORE = 0.5  # per keyword found, at most 1.0 in all
-LEARNED_WEIGHT = 1.0  # the learned kind's probability on the domain probability's scale (docs/nlp.md: measured)
+LOCAL_BONUS = 0.1  # a department of the region the message names
+_REGION_IN_TEXT = re.compile(r"[A-Z]\d{0,2}(?:市|区|县)|[\u4e00-\u9fa5]{2,4}?(?:省|市|区|县)")
 
 
 def rank_departments(
@@ -213,22 +304,85 @@ def rank_departments(
     text: str,
     domain_scores: Mapping[str, float],
     learned: Iterable[tuple[str, float]] = (),
-    learned_weight: float = LEARNED_WEIGHT,
+    places: Sequence[Place] = (),
     k: int = 3,
 ) -> list[SuggestedDepartment]:
-    """The top-k of the platform's departments for a message: the predicted probability of the domains a
-    department handles, plus 0.5 per keyword of it found in `text` (at most 1.0), plus `learned_weight` times the
-    score the model gives its kind (`learned`: (kind, score) pairs, e.g. AnalysisResult["departments"]; a
-    department's kind is canonical_department(name)). Ties go to the lower id."""
-    kinds = {str(name): float(score) for name, score in learned}
+    """The top-k of the platform's departments for a message.
+
+    A department scores its family's routing score (`learned`: (family, score) pairs, AnalysisResult
+    ["departments"]), plus 0.5 per admin keyword found in `text` (at most 1.0), plus 0.3 × the predicted
+    probability of the domains the admin gave it. Jurisdiction gates it first: a town or street office only
+    when the message names its town; a department of a named county or district only when the message
+    names that region (or one inside its city), or names no region and no department of the same family
+    serves the whole platform or city. The board's
+    own operators (电子政务管理办公室 …) are never proposed. Ties go to the lower id."""
+    families = {str(name): float(score) for name, score in learned}
+    found_regions = _message_regions(text, places)
+    parsed = [(dept, parse_department(dept.name)) for dept in candidates]
+    free_families = {p.family for _, p in parsed if p is not None and p.family and _wide(p.region)}
     ranked: list[SuggestedDepartment] = []
-    for dept in candidates:
-        domain_part = sum(float(domain_scores.get(d, 0.0)) for d in dept.domains)
+    for dept, name in parsed:
+        family = name.family if name is not None else ""
+        if name is not None and not name.handler:
+            continue
+        if name is not None and not _in_jurisdiction(name, text, found_regions, free_families):
+            continue
         hits = [w for w in dept.keywords if w and w in text]
-        score = domain_part + min(1.0, KEYWORD_SCORE * len(hits))
-        if learned_weight and kinds:
-            score += learned_weight * kinds.get(canonical_department(dept.name), 0.0)
+        score = families.get(family, 0.0) if family else 0.0
+        score += min(1.0, KEYWORD_SCORE * len(hits))
+        score += ADMIN_DOMAIN_WEIGHT * sum(float(domain_scores.get(d, 0.0)) for d in dept.domains)
+        if name is not None and _specific(name.region) and _region_named(name.region, text, found_regions):
+            score += LOCAL_BONUS  # the district's own office before the city's
         if score >= MIN_DEPARTMENT_SCORE:
             ranked.append(SuggestedDepartment(id=dept.id, name=dept.name, score=round(score, 3), keywords=hits))
     ranked.sort(key=lambda r: (-r["score"], r["id"]))
     return ranked[:k]
+
+
+def _specific(region: str) -> bool:
+    """A named region ("A7县", "东湖区"), not the bare 市/区/县 of a platform's own departments."""
+    return len(region) > 1
+
+
+def _wide(region: str) -> bool:
+    """A body for the whole platform or a whole city ("", "市", "A市", "西地省"), not a county's or district's."""
+    return not _specific(region) or _last_region(region).endswith(("市", "省"))
+
+
+def _last_region(region: str) -> str:
+    last = re.findall(r"西地省|[A-Z]\d{0,2}(?:市|区|县)|[\u4e00-\u9fa5]{2,4}?(?:省|市|区|县)", region)
+    return last[-1] if last else region
+
+
+def _region_named(region: str, text: str, regions: set[str]) -> bool:
+    last = _last_region(region)
+    return last in regions or last in text
+
+
+def _covers(region: str, regions: set[str]) -> bool:
+    """An anonymised city covers its counties and districts: A市 covers A3区 and A7县 (issue 17 brings the
+    jurisdiction tree that decides this for real names)."""
+    city = re.fullmatch(r"([A-Z])市", region)
+    if city is None:
+        return False
+    return any(re.match(rf"{city.group(1)}\d+", r) for r in regions)
+
+
+def _message_regions(text: str, places: Sequence[Place]) -> set[str]:
+    regions = {p["name"] for p in places if p.get("level") in {"province", "city", "district", "county"}}
+    regions.update(_REGION_IN_TEXT.findall(text))
+    return regions
+
+
+def _in_jurisdiction(name: Any, text: str, regions: set[str], free_families: set[str]) -> bool:
+    if name.town:
+        stem = re.sub(r"(?:镇|乡|街道)$", "", name.town)
+        if not stem or stem not in text:
+            return False
+    if _specific(name.region):
+        if _region_named(name.region, text, regions) or _covers(_last_region(name.region), regions):
+            return True
+        if name.town:  # the town is named; its county may be left out
+            return True
+        return not regions and (_wide(name.region) or name.family not in free_families)
+    return True

@@ -1,8 +1,8 @@
 """MessageAnalyzer: one pass over a batch of messages — clean, segment, then every classifier (run time).
 
 analyze(title, body) -> AnalysisResult (minyi.nlp.result): domain, domain_scores, appeal_kind, appeal_scores,
-urgent, urgent_reasons, places, departments (top-3 (name, score)), clean_text, repairs. A component the model
-does not hold (None) leaves its keys None / empty; one that fails on a batch is logged and leaves them empty,
+urgent, urgent_reasons, places, departments (top-5 families (name, score)), clean_text, repairs. A component the
+model does not hold (None) leaves its keys None / empty; one that fails on a batch is logged and leaves them empty,
 never an exception.
 The domain model and the department model share one TextFeatures pass (one segmentation, one matrix).
 Training (reading the shared data, training every component) is minyi.nlp.training.
@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from minyi.nlp._hashing import KeyIndex
-from minyi.nlp.departments import DepartmentSuggester
+from minyi.nlp.departments import DepartmentSuggester, route_families
 from minyi.nlp.domain import DomainClassifier
 from minyi.nlp.features import TextFeatures
 from minyi.nlp.keywords import KeywordScorer
@@ -213,9 +213,10 @@ class MessageAnalyzer(BaseEstimator):
         model = getattr(self, "departments_", None)
         if model is None:
             return
-        top = model.suggest(texts, k=3, base=base)
-        for r, ranked in zip(results, top, strict=True):
-            r["departments"] = [(str(name), float(score)) for name, score in ranked]
+        learned = model.probabilities(texts, base=base)
+        for text, r, probs in zip(texts, results, learned, strict=True):
+            ranked = route_families(text, domain_scores=r["domain_scores"], learned=probs)
+            r["departments"] = [(f["family"], f["score"]) for f in ranked]
 
     def _appeal(self, texts: list[str], results: list[AnalysisResult]) -> None:
         model = getattr(self, "appeal_", None)

@@ -37,8 +37,8 @@ class SuggestedDepartment(TypedDict):
 class AnalysisResult(TypedDict):
     """MessageAnalyzer.analyze(): every suggestion for one message; empty values where a component is absent.
 
-    `departments`: the top-3 department kinds the model learned from the shared data's replies
-    ((name, score); an input of rank_departments, which ranks a platform's own departments).
+    `departments`: the top-5 department families (minyi.nlp.departments.route_families: (family, score), best
+    first; an input of rank_departments, which ranks a platform's own departments).
     """
 
     domain: str | None

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minyi.nlp import appeal, urgency
-from minyi.nlp.departments import canonical_department, extract_department
+from minyi.nlp import appeal, routing_eval, urgency
+from minyi.nlp.departments import extract_department, family_of
 from minyi.nlp.domain import DomainClassifier, domain_from_reply
 from minyi.nlp.io import read_messages
 from minyi.nlp.keywords import load_taxonomy_keywords
@@ -82,7 +82,7 @@ def load_training_data(
             _add_domain(data, text, domain, DISTANT_WEIGHT, gold=False)
         name = extract_department(reply)
         data.department_texts.append(text)
-        data.department_labels.append(canonical_department(name) if name else None)
+        data.department_labels.append(family_of(name) if name else None)
     if gold_dir is not None:
         _load_gold(data, data_dir, Path(gold_dir))
     if extra_labels is not None:
@@ -108,6 +108,11 @@ def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
         data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
         data.urgency_labels += [int(v) for v in flags]
         data.files.append(gold_dir / "urgency.csv")
+    if (gold_dir / routing_eval.DEV_SET).is_file():  # never the test set: it is only measured on
+        for row in routing_eval.load_department_gold(data_dir, gold_dir, routing_eval.DEV_SET):
+            data.department_texts.append(_clean_message(row["title"], row["body"]))
+            data.department_labels.append(row["label"])
+        data.files.append(gold_dir / routing_eval.DEV_SET)
     for name in urgency.WRITTEN_TRAINING_SETS:  # never urgency_blind.csv: it is only measured on
         if (gold_dir / name).is_file():
             texts, flags, _ = urgency.load_dev_set(gold_dir, name)
@@ -141,9 +146,10 @@ def _load_extra(data: TrainingData, path: Path) -> None:
             if row.get("urgent") is not None:
                 data.urgency_texts.append(text)
                 data.urgency_labels.append(int(bool(row["urgent"])))
-            if row.get("department"):
+            family = family_of(str(row.get("department") or ""))
+            if family:
                 data.department_texts.append(text)
-                data.department_labels.append(str(row["department"]))
+                data.department_labels.append(family)
 
 
 def train_default(data: TrainingData, *, progress: Callable[[str], None] | None = None) -> MessageAnalyzer:

@@ -1,0 +1,206 @@
+"""How often the department routing is right, on our hand-checked gold sets (issue 12, docs/nlp.md "Departments").
+
+- gold/departments.csv: the development set (260 unlabelled messages, two blind passes; looked at while the
+  routing words were written): figures by 5-fold cross-validation, the learned part trained on the replies
+  plus the other folds (the way coordinators' corrections are learned);
+- gold/departments_test.csv: the test set (200 more, two blind passes, never looked at while tuning): the
+  learned part trained on the replies plus the whole development set.
+
+A message is routed right at top-1 when the best family is its label or an `also` label; an abstention
+("请人工分派": routing_abstains) counts as a miss at top-1 and top-3, and its share is reported. The
+concentration check ranks all unlabelled messages with the shipped model and reports, per family, the share
+of messages that have it in their top 3 next to the share of messages in the domains it serves.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from minyi.nlp._routing_cues import ROUTING_TABLE
+from minyi.nlp.departments import DepartmentSuggester, route_families, routing_abstains
+from minyi.nlp.features import TextFeatures
+from minyi.nlp.io import read_messages
+
+__all__ = ["DEV_SET", "TEST_SET", "evaluate_routing", "load_department_gold", "score_routing"]
+
+DEV_SET = "departments.csv"
+TEST_SET = "departments_test.csv"
+PASSES = {DEV_SET: "departments_passes.csv", TEST_SET: "departments_test_passes.csv"}
+FOLDS = 5
+
+
+def load_department_gold(data_dir: Path, gold_dir: Path, name: str = DEV_SET) -> list[dict[str, Any]]:
+    """Rows of a department gold set: {"source", "id", "title", "body", "label", "acceptable"} (acceptable:
+    the label and its `also` labels)."""
+    with open(gold_dir / name, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    messages: dict[str, dict[int, dict[str, Any]]] = {}
+    out = []
+    for row in rows:
+        source = row["source"]
+        if source not in messages:
+            messages[source] = {int(m["id"]): m for m in read_messages(Path(data_dir) / f"{source}.jsonl")}
+        message = messages[source][int(row["id"])]
+        also = {a for a in (row.get("also") or "").split(";") if a}
+        out.append(
+            {
+                "source": source,
+                "id": int(row["id"]),
+                "title": message["title"],
+                "body": message["body"],
+                "label": row["label"],
+                "acceptable": {row["label"], *also},
+            }
+        )
+    return out
+
+
+def pass_agreement(gold_dir: Path, name: str) -> dict[str, Any] | None:
+    """Agreement of the two blind passes of a gold set (exact label, and Cohen's kappa)."""
+    path = gold_dir / PASSES[name]
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    a = [r["pass_a"] for r in rows]
+    b = [r["pass_b"] for r in rows]
+    n = len(rows)
+    agreed = sum(x == y for x, y in zip(a, b, strict=True))
+    ca, cb = Counter(a), Counter(b)
+    expected = sum(ca[k] * cb[k] for k in ca) / (n * n) if n else 0.0
+    observed = agreed / n if n else 0.0
+    kappa = (observed - expected) / (1 - expected) if expected < 1 else 1.0
+    return {"messages": n, "agreed": agreed, "kappa": round(kappa, 3), "adjudicated": n - agreed}
+
+
+def score_routing(rankings: Sequence[Sequence[tuple[str, float]]], gold: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Top-1, top-3 (abstentions are misses), strict top-1 (the label only), the abstention share, and how many
+    messages for none of our families were recognised as such."""
+    n = len(gold)
+    top1 = top3 = strict = abstained = outside = outside_seen = 0
+    for ranked, row in zip(rankings, gold, strict=True):
+        names = [name for name, _ in ranked]
+        if row["label"] == "其他":
+            outside += 1
+            outside_seen += bool(names) and names[0] == "其他"
+        if routing_abstains(list(ranked)):
+            abstained += 1
+            continue
+        top1 += names[0] in row["acceptable"]
+        strict += names[0] == row["label"]
+        top3 += bool(row["acceptable"] & set(names[:3]))
+    return {
+        "messages": n,
+        "top1": round(top1 / n, 3) if n else 0.0,
+        "top3": round(top3 / n, 3) if n else 0.0,
+        "top1_label_only": round(strict / n, 3) if n else 0.0,
+        "abstained": round(abstained / n, 3) if n else 0.0,
+        "outside_ours": outside,
+        "outside_ours_recognised": outside_seen,
+    }
+
+
+def _texts(rows: Sequence[dict[str, Any]], clean: Callable[[str, str], str]) -> list[str]:
+    return [clean(r["title"], r["body"]) for r in rows]
+
+
+def _rank(
+    texts: Sequence[str], domain_scores: Sequence[dict[str, float]], model: DepartmentSuggester
+) -> list[list[tuple[str, float]]]:
+    learned = model.probabilities(texts)
+    return [
+        [(f["family"], f["score"]) for f in route_families(t, domain_scores=d, learned=p)]
+        for t, d, p in zip(texts, domain_scores, learned, strict=True)
+    ]
+
+
+def evaluate_routing(
+    data_dir: Path,
+    gold_dir: Path,
+    *,
+    reply_texts: Sequence[str],
+    reply_labels: Sequence[str | None],
+    analyzer: Any,
+    clean: Callable[[str, str], str],
+    unlabelled: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """Every routing figure: the dev set by CV, the test set, the passes' agreement, the concentration check.
+
+    `reply_texts`/`reply_labels`: the replies naming a family (TrainingData.department_*); `analyzer` gives the
+    domain scores (its own department part is not used for the gold sets); `unlabelled`: (title, body) of
+    every unlabelled message, for the concentration check with the shipped analyzer."""
+    train_x = [t for t, y in zip(reply_texts, reply_labels, strict=True) if y]
+    train_y = [y for y in reply_labels if y]
+    out: dict[str, Any] = {}
+    dev = load_department_gold(data_dir, gold_dir, DEV_SET)
+    dev_texts = _texts(dev, clean)
+    dev_domains = [r["domain_scores"] for r in analyzer.analyze_many([(d["title"], d["body"]) for d in dev])]
+    features = TextFeatures().fit(list(train_x) + dev_texts)
+    folds = np.random.RandomState(0).permutation(len(dev)) % FOLDS
+    rankings: list[list[tuple[str, float]]] = [[] for _ in dev]
+    for k in range(FOLDS):
+        train = [i for i in range(len(dev)) if folds[i] != k]
+        held = [i for i in range(len(dev)) if folds[i] == k]
+        model = DepartmentSuggester(features=features, min_examples=2).fit(
+            list(train_x) + [dev_texts[i] for i in train], list(train_y) + [dev[i]["label"] for i in train]
+        )
+        ranked_held = _rank([dev_texts[i] for i in held], [dev_domains[i] for i in held], model)
+        for i, ranked in zip(held, ranked_held, strict=True):
+            rankings[i] = ranked
+    out["dev_cv"] = score_routing(rankings, dev)
+    without = DepartmentSuggester(features=features, min_examples=2).fit(list(train_x), list(train_y))
+    out["dev_replies_only"] = score_routing(_rank(dev_texts, dev_domains, without), dev)
+    out["dev_agreement"] = pass_agreement(gold_dir, DEV_SET)
+    if (gold_dir / TEST_SET).is_file():
+        test = load_department_gold(data_dir, gold_dir, TEST_SET)
+        test_texts = _texts(test, clean)
+        test_domains = [r["domain_scores"] for r in analyzer.analyze_many([(t["title"], t["body"]) for t in test])]
+        model = DepartmentSuggester(features=features, min_examples=2).fit(
+            list(train_x) + dev_texts, list(train_y) + [d["label"] for d in dev]
+        )
+        out["test"] = score_routing(_rank(test_texts, test_domains, model), test)
+        out["test_agreement"] = pass_agreement(gold_dir, TEST_SET)
+    if unlabelled:
+        out["concentration"] = concentration(analyzer.analyze_many(list(unlabelled)))
+    return out
+
+
+def concentration(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per family: the share of messages with it in their top 3 (abstentions suggest none) and the share of
+    messages whose predicted domain is one it serves; `worst` is the largest excess of the first over the
+    second (the issue's bound: at most 5 points)."""
+    n = len(results)
+    in_top3: Counter[str] = Counter()
+    domains: Counter[str] = Counter()
+    for r in results:
+        ranked = list(r["departments"])
+        if r.get("domain"):
+            domains[r["domain"]] += 1
+        if routing_abstains(ranked):
+            continue
+        for name, _ in ranked[:3]:
+            in_top3[name] += 1
+    rows = {}
+    worst = ("", -1.0)
+    for family, (served, _) in ROUTING_TABLE.items():
+        share = in_top3[family] / n if n else 0.0
+        domain_share = sum(domains[d] for d in served) / n if n and served else None
+        rows[family] = {
+            "top3_share": round(share, 3),
+            "domain_share": None if domain_share is None else round(domain_share, 3),
+        }
+        if domain_share is not None and share - domain_share > worst[1]:
+            worst = (family, share - domain_share)
+    abstained = sum(1 for r in results if routing_abstains(list(r["departments"])))
+    return {
+        "messages": n,
+        "abstained": round(abstained / n, 3) if n else 0.0,
+        "families": rows,
+        "worst": {"family": worst[0], "excess": round(worst[1], 3)},
+    }
