@@ -92,9 +92,14 @@ def _keys(members: np.ndarray, places: Sequence, titles: Sequence[str]) -> _Keys
     in_titles = {n for n in main_fine if any(n in titles[k] for k in rows)}
     weak = (in_titles - main_strong) | {w for w, c in words.items() if c >= half}
     titled_strong = {n for n in main_strong if any(n in titles[k] for k in rows)}  # not one read in bodies only
+    # regions and districts (A市/A7县 letters; A2区 / A4区) named by at least half of those that name one
     regions: Counter[str] = Counter(r for k in rows for r in places[k].regions)
     named = sum(bool(places[k].regions) for k in rows)
-    main_regions = frozenset(r for r, c in regions.items() if 2 * c >= named)
+    districts: Counter[str] = Counter(d for k in rows for d in places[k].districts)
+    with_district = sum(bool(places[k].districts) for k in rows)
+    main_regions = frozenset(r for r, c in regions.items() if 2 * c >= named) | frozenset(
+        f"district:{d}" for d, c in districts.items() if 2 * c >= with_district
+    )
     return _Keys(titled_strong | main_orgs, weak, in_titles, clashing_organisations(main_orgs), main_regions)
 
 
@@ -191,7 +196,9 @@ def _compatible(a: _Keys, b: _Keys, start: np.ndarray, end: np.ndarray, i: int, 
     gap = max(start[i] - end[j], start[j] - end[i])
     if gap > max_days or organisations_clash(a.orgs, b.orgs):
         return False
-    if a.regions and b.regions and not a.regions & b.regions:
+    ra, rb = {r for r in a.regions if ":" not in r}, {r for r in b.regions if ":" not in r}
+    da, db = a.regions - ra, b.regions - rb
+    if (ra and rb and not ra & rb) or (da and db and not da & db):
         return False
     if a.fine and b.fine:
         return any(x.endswith(y) or y.endswith(x) for x in a.fine for y in b.fine)
