@@ -108,11 +108,12 @@ def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
         data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
         data.urgency_labels += [int(v) for v in flags]
         data.files.append(gold_dir / "urgency.csv")
-    if (gold_dir / routing_eval.DEV_SET).is_file():  # never the test set: it is only measured on
-        for row in routing_eval.load_department_gold(data_dir, gold_dir, routing_eval.DEV_SET):
-            data.department_texts.append(_clean_message(row["title"], row["body"]))
-            data.department_labels.append(row["label"])
-        data.files.append(gold_dir / routing_eval.DEV_SET)
+    for name in (routing_eval.DEV_SET, routing_eval.TRAIN_SET):  # never the test set: it is only measured on
+        if (gold_dir / name).is_file():
+            for row in routing_eval.load_department_gold(data_dir, gold_dir, name):
+                data.department_texts.append(_clean_message(row["title"], row["body"]))
+                data.department_labels.append(row["label"])
+            data.files.append(gold_dir / name)
     for name in urgency.WRITTEN_TRAINING_SETS:  # never urgency_blind.csv: it is only measured on
         if (gold_dir / name).is_file():
             texts, flags, _ = urgency.load_dev_set(gold_dir, name)
