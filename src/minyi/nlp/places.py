@@ -129,23 +129,28 @@ _SHORT_CITY_END = r"(?![路街巷村镇乡大花园苑城])"
 
 
 @lru_cache(maxsize=1)
-def _short_name_re() -> re.Pattern[str]:
-    """Short names of provinces (广东, anywhere) and of cities (深圳, not glued to a road or estate
-    suffix), as one regex grouped by first character: re scans for the set of first characters."""
+def _short_names() -> dict[str, str]:
+    """Short name -> level: provinces (广东) and prefecture-level cities (深圳) of cpca's table."""
     import rjieba
 
-    short = set()
+    names = dict.fromkeys(_PROVINCE_SHORT, "province")
     for name, level in _cpca_table():
         stem = name[:-1]
-        if level != "city" or not name.endswith("市") or len(stem) < 2 or stem in _PROVINCE_SHORT:
+        if level != "city" or not name.endswith("市") or len(stem) < 2 or stem in names:
             continue
         tags = rjieba.tag(stem)
         if len(tags) == 1 and tags[0][1] == "ns" and stem not in _SHORT_CITY_HOMOGRAPHS:
-            short.add(stem)
+            names[stem] = "city"
+    return names
+
+
+@lru_cache(maxsize=1)
+def _short_name_re() -> re.Pattern[str]:
+    """The short names as one regex grouped by first character (re scans for the set of first characters,
+    then tries a few tails); a city's short name glued to a road or estate suffix is left out (中山路)."""
     tails: dict[str, list[str]] = {}
-    names = [(n, "") for n in _PROVINCE_SHORT] + [(n, _SHORT_CITY_END) for n in short]
-    for name, end in sorted(names, key=lambda x: len(x[0]), reverse=True):
-        tails.setdefault(name[0], []).append(re.escape(name[1:]) + end)
+    for name, level in sorted(_short_names().items(), key=lambda x: len(x[0]), reverse=True):
+        tails.setdefault(name[0], []).append(re.escape(name[1:]) + (_SHORT_CITY_END if level == "city" else ""))
     return re.compile("|".join(f"{c}(?:{'|'.join(t)})" for c, t in tails.items()))
 
 
@@ -211,10 +216,8 @@ def _admin_spans(text: str) -> list[Span]:
             )
         if span is not None:
             found.append(span)
-    found.extend(
-        (m.start(), m.end(), "province" if m.group() in _PROVINCE_SHORT else "city", m.group())
-        for m in _short_name_re().finditer(text)
-    )
+    short = _short_names()
+    found.extend((m.start(), m.end(), short[m.group()], m.group()) for m in _short_name_re().finditer(text))
     ends = {span[1] for span in found if span[2] in ("city", "district")}
     for end in ends:
         district = _ANCHORED_DISTRICT.match(text, end)
