@@ -18,6 +18,7 @@ from minyi.nlp.appeal import (
     evaluate,
     ngram_keys,
     phrase_keys,
+    rule_scores,
 )
 from minyi.nlp.labels import APPEAL_KINDS
 
@@ -118,7 +119,11 @@ def test_fast_scores_match_the_sparse_matrix_path(fitted: AppealKindClassifier) 
     n_vocab = fitted.features_.vocabulary_.size
     coef = np.hstack([fitted.ngram_coef_.T, fitted.cue_coef_.T])
     assert x.shape[1] == n_vocab + fitted.cue_coef_.shape[0]
-    np.testing.assert_allclose(fitted.decision_function(TEXTS), x @ coef.T + fitted.intercept_, rtol=1e-4, atol=1e-5)
+    rules = np.zeros((len(TEXTS), len(fitted.classes_)))
+    for j, (kind, bias) in enumerate((("help", fitted.rule_bias), ("misconception", fitted.claim_bias))):
+        rules[:, list(fitted.classes_).index(kind)] = bias * rule_scores(TEXTS)[:, j]
+    expected = x @ coef.T + fitted.intercept_ + rules
+    np.testing.assert_allclose(fitted.decision_function(TEXTS), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_a_text_scores_the_same_alone_and_in_a_batch(fitted: AppealKindClassifier) -> None:
@@ -294,3 +299,50 @@ def test_fields_drop_every_kind_of_whitespace() -> None:
     text = " 标 题\u3000\n\t正\n文 一二\u2028三四五六七八九\xa0十 "
     assert features._fields([text]) == ["标题", "正文一二", "八九十"]
     assert features._fields(["只有标题"]) == ["只有标题", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("text", "hits"),
+    [
+        ("喝醋能防新冠，政府为什么不推广\n听说喝醋能防新冠病毒，政府为什么不大力推广？", [0, 1]),
+        ("喝醋能防新冠吗\n请问喝醋能防新冠是真的吗？", [0, 0]),  # asks whether it is true: an inquiry
+        ("本人患尿毒症多年，生活困难\n恳请政府给予救助", [1, 0]),
+        ("贫困户请求帮助\n家里房子漏雨，请领导帮忙解决", [1, 0]),  # the title names the hardship
+        ("举报单位拖欠工资\n我患病在家，单位拖欠工资，请求帮助", [0, 0]),  # a wrongdoer: a complaint
+        ("建议增开公交线路\n希望增开一条公交线路", [0, 0]),
+    ],
+)
+def test_rule_patterns(text: str, hits: list[int]) -> None:
+    np.testing.assert_array_equal(rule_scores([text])[0], hits)
+
+
+def test_rules_move_the_scores_by_rule_bias(fitted: AppealKindClassifier) -> None:
+    texts = [
+        "喝醋能防新冠，政府为什么不推广\n听说喝醋能防新冠病毒，政府为什么不推广？",
+        "本人患尿毒症，生活困难\n恳请救助",
+    ]
+    off = clone(fitted).set_params(rule_bias=0.0, claim_bias=0.0).fit(TEXTS, KINDS).decision_function(texts)
+    shift = fitted.decision_function(texts) - off
+    classes = list(fitted.classes_)
+    assert shift[0, classes.index("misconception")] == pytest.approx(fitted.claim_bias)
+    assert shift[1, classes.index("help")] == pytest.approx(fitted.rule_bias)
+    assert fitted.rule_bias > 0 and fitted.claim_bias > 0
+
+
+def test_a_model_pickled_without_rule_bias_uses_the_default(fitted: AppealKindClassifier) -> None:
+    restored = pickle.loads(pickle.dumps(fitted))  # noqa: S301 - our own bytes
+    for name in ("rule_bias", "claim_bias"):  # as in a model file written before the rules existed
+        del restored.__dict__[name]
+        assert getattr(restored, name) == getattr(AppealKindClassifier, name)
+    np.testing.assert_allclose(restored.decision_function(TEXTS), fitted.decision_function(TEXTS))
+
+
+@pytest.mark.shared_data
+def test_the_shipped_model_reads_a_health_rumour_as_a_misconception() -> None:
+    # needs the model retrained after issue 12 (or any model: the rules apply to older files too)
+    from minyi.nlp.pipeline import load_default_analyzer
+
+    result = load_default_analyzer().analyze(
+        "喝醋能防新冠，政府为什么不推广", "听说喝醋能防新冠病毒，政府为什么不推广？"
+    )
+    assert result["appeal_kind"] == "misconception"
