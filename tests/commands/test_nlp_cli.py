@@ -90,7 +90,17 @@ def test_train_classify_and_eval(tmp_path: Path, data_dir: Path) -> None:
     _run("classify", str(messages), "--out", str(out), "--model", str(model))
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == [1, 2]
-    assert set(rows[0]) == {"id", "domain", "appeal_kind", "urgent", "urgent_reasons", "places", "departments"}
+    assert set(rows[0]) == {
+        "id",
+        "domain",
+        "domain_confidence",
+        "appeal_kind",
+        "urgent",
+        "urgent_reasons",
+        "places",
+        "departments",
+    }
+    assert all(0 < r["domain_confidence"] <= 1 for r in rows)
     assert [r["domain"] for r in rows] == ["城乡建设", "教育文体"]
     assert rows[1]["departments"][0] == "教育局"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from minyi.nlp.domain import DomainClassifier, domain_from_reply
+from minyi.nlp.domain import DomainClassifier, domain_from_reply, load_outside
 from minyi.nlp.features import TextFeatures
 from minyi.nlp.keywords import KeywordScorer
 
@@ -127,9 +127,17 @@ def test_domain_from_reply() -> None:
 def test_cross_validated_macro_f1_on_the_shared_data(training_data) -> None:
     from minyi.nlp.evaluation import cross_validate_domain
 
-    report = cross_validate_domain(training_data["data"], features=training_data["features"])
+    outside = load_outside(Path(__file__).resolve().parents[2] / "gold")
+    report = cross_validate_domain(training_data["data"], features=training_data["features"], outside=outside)
     assert report["n"] == 414
     assert report["macro_f1"] >= 0.88  # measured 0.9025 (stratified 5-fold, random_state=0)
+    abstention = report["abstention"]  # 其他/无法判断 (issue 12)
+    assert abstention["coverage"] >= 0.88  # measured 0.923
+    assert abstention["accuracy_answered"] >= report["accuracy"] + 0.01  # measured 0.937 against 0.906
+    assert abstention["outside_n"] >= 30
+    assert abstention["outside_abstained"] >= 0.75  # measured 0.87
+    for kind in ("nonsense", "english", "short"):
+        assert abstention["outside_by_kind"][kind] >= 0.9, kind  # measured 1.0
 
 
 @pytest.fixture(scope="session")
@@ -188,3 +196,47 @@ def test_keyword_terms_match_whole_terms_once_per_text() -> None:
     assert np.isclose(scores[2, env], np.log1p(1.0))  # a cut-off 4-char term does not count
     assert scores[3, city] == 0 and np.isclose(scores[4, city], np.log1p(2.0))
     assert np.isclose(scores[5, env], np.log1p(3.0))  # a NUL inside a text does not split it into two
+
+
+def test_decide_abstains_on_low_confidence_and_on_too_little_chinese() -> None:
+    model = _fitted()
+    texts = [
+        "楼下的路灯坏了\n晚上很黑，物业也不修，路灯一直不亮。",
+        "Hello\nThe road is broken, please fix it.",
+        "路灯\n坏了",
+    ]
+    proba = model.predict_proba(texts)
+    names, confidence = model.decide(texts, proba)
+    assert names == ["城乡建设", None, None]
+    np.testing.assert_allclose(confidence, proba.max(axis=1))
+    assert model.set_params(min_confidence=1.01).decide(texts[:1], proba[:1])[0] == [None]
+    assert None not in model.set_params(min_confidence=0.0, min_chars=0).decide(texts, proba)[0]
+
+
+def test_a_model_pickled_without_abstention_parameters_uses_the_defaults() -> None:
+    restored = pickle.loads(pickle.dumps(_fitted()))  # noqa: S301 - our own bytes
+    for name in ("min_confidence", "min_chars"):  # as in a model file written before issue 12
+        del restored.__dict__[name]
+        assert getattr(restored, name) == getattr(DomainClassifier, name)
+    texts = ["路灯\n坏了"]
+    assert restored.decide(texts, restored.predict_proba(texts))[0] == [None]
+
+
+def test_outside_set_is_written_by_us_and_covers_each_kind() -> None:
+    rows = load_outside(Path(__file__).resolve().parents[2] / "gold")
+    kinds = {kind for kind, _, _ in rows}
+    assert len(rows) >= 30 and kinds == {"out_of_domain", "nonsense", "english", "short"}
+    assert load_outside(Path("/nonexistent")) == []
+
+
+@pytest.mark.shared_data
+def test_the_shipped_model_abstains_on_noise_and_reports_its_confidence() -> None:
+    # holds for the model retrained after issue 12 and for older files (the parameters are class defaults)
+    from minyi.nlp.pipeline import load_default_analyzer
+
+    analyzer = load_default_analyzer()
+    noise, real = analyzer.analyze_many(
+        [("Hello", "Is anyone reading this?"), ("小区垃圾无人清理", "小区门口垃圾堆积了一个星期，物业不管，臭气熏天。")]
+    )
+    assert noise["domain"] is None and noise["domain_scores"] and noise["domain_confidence"] is not None
+    assert real["domain"] == "城乡建设" and real["domain_confidence"] >= 0.5

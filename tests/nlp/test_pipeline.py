@@ -15,6 +15,7 @@ from minyi.nlp.pipeline import MessageAnalyzer, load_default_analyzer, loads_mod
 KEYS = {
     "domain",
     "domain_scores",
+    "domain_confidence",
     "appeal_kind",
     "appeal_scores",
     "urgent",

@@ -103,7 +103,10 @@ def _cv_scores(
     from minyi.nlp.evaluation import cross_validate_departments, cross_validate_domain
 
     click.echo("  cross-validating the domain classifier …", err=True)
-    scores: dict[str, Any] = {"domain": cross_validate_domain(data, random_state=random_state)}
+    from minyi.nlp.domain import load_outside
+
+    domain = cross_validate_domain(data, random_state=random_state, outside=load_outside(gold_dir))
+    scores: dict[str, Any] = {"domain": domain}
     scores["domain"]["random_state"] = random_state
     click.echo("  cross-validating the department suggester …", err=True)
     scores["departments"] = cross_validate_departments(data)
@@ -224,7 +227,20 @@ def _print_scores(scores: dict[str, Any]) -> None:
         )
         click.echo("  per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in domain["per_class_f1"].items()))
         click.echo(format_confusion(domain["confusion"], domain["labels"]))
+        abstention = domain.get("abstention")
+        if abstention:
+            click.echo(
+                f"  with 其他/无法判断: coverage {abstention['coverage']:.3f} ({abstention['abstained']} abstained), "
+                f"accuracy on the answered {abstention['accuracy_answered']:.4f}; abstained on "
+                f"{abstention['outside_abstained']:.1%} of {abstention['outside_n']} inputs outside the labelled "
+                "domains (gold/domain_outside.csv: "
+                + ", ".join(f"{k} {v:.0%}" for k, v in abstention["outside_by_kind"].items())
+                + ")"
+            )
     _print_component("appeal kind (诉求类型)", scores.get("appeal_kind"), ("macro_f1",))
+    recall = (scores.get("appeal_kind") or {}).get("per_class_recall")
+    if recall:
+        click.echo("  per-class recall: " + ", ".join(f"{k} {v:.3f}" for k, v in recall.items()))
     agreed = (scores.get("appeal_kind") or {}).get("labelling_agreement")
     if agreed:
         from minyi.nlp.appeal import describe_agreement
@@ -339,7 +355,8 @@ def eval(data_dir: Path, gold_dir: Path, random_state: int) -> None:
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="JSON lines to write: one {id, domain, appeal_kind, urgent, urgent_reasons, places, departments} per message.",
+    help="JSON lines to write: one {id, domain (null: 其他/无法判断), domain_confidence, appeal_kind, urgent, "
+    "urgent_reasons, places, departments} per message.",
 )
 @click.option(
     "--model",
@@ -375,6 +392,7 @@ def _classify_row(message: dict[str, Any], result: AnalysisResult) -> dict[str, 
     return {
         "id": message["id"],
         "domain": result["domain"],
+        "domain_confidence": result.get("domain_confidence"),
         "appeal_kind": result["appeal_kind"],
         "urgent": result["urgent"],
         "urgent_reasons": result["urgent_reasons"],

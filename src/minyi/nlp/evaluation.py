@@ -100,9 +100,14 @@ def cross_validate_domain(
     n_splits: int = 5,
     random_state: int = 0,
     features: TextFeatures | None = None,
+    outside: Sequence[tuple[str, str, str]] = (),
     **params: Unpack[DomainParams],
 ) -> dict:
     """Stratified k-fold CV of the domain classifier on the labelled messages only.
+
+    Besides the forced choice (macro-F1, accuracy), `abstention` reports the classifier's 其他/无法判断
+    (DomainClassifier.decide): coverage and accuracy on the answered messages, and on `outside` ((kind, title,
+    body) inputs outside the labelled domains, domain.load_outside) the share each fold's model abstains on.
 
     Each fold trains on its labelled part plus every distant/extra example (none of them is a copy of a
     labelled message); the TextFeatures vocabulary/IDF is fitted once on all texts, which uses no label.
@@ -120,6 +125,9 @@ def cross_validate_domain(
     both = both[:, old].tocsr()
     base, other_base = both[: len(texts)], both[len(texts) :]
     predicted = np.empty(len(y), dtype=object)
+    answered = np.zeros(len(y), dtype=bool)
+    outside_texts = _outside_texts(outside)
+    outside_abstained = np.zeros(len(outside_texts))
     for train, test in stratified_folds(y, n_splits, random_state):
         model = DomainClassifier(keywords=data.keywords, features=features, **params)
         model.fit(
@@ -128,10 +136,35 @@ def cross_validate_domain(
             sample_weight=[1.0] * len(train) + other_w,
             base=sp.vstack([base[train], other_base], format="csr"),
         )
-        predicted[test] = model.predict([texts[i] for i in test], base=base[test])
+        test_texts = [texts[i] for i in test]
+        proba = model.predict_proba(test_texts, base=base[test])
+        predicted[test] = model.classes_[proba.argmax(axis=1)]
+        answered[test] = [name is not None for name in model.decide(test_texts, proba)[0]]
+        if outside_texts:
+            names, _ = model.decide(outside_texts, model.predict_proba(outside_texts))
+            outside_abstained += [name is None for name in names]
     report = classification_report_dict(y, predicted)
     report["extra_training_examples"] = len(other)
+    kinds = [kind for kind, _, _ in outside]
+    report["abstention"] = {
+        "coverage": float(answered.mean()) if len(y) else 0.0,
+        "abstained": int((~answered).sum()),
+        "accuracy_answered": float(np.mean(y[answered] == predicted[answered])) if answered.any() else 0.0,
+        "outside_n": len(outside_texts),
+        "outside_abstained": float(outside_abstained.mean() / n_splits) if outside_texts else 0.0,
+        "outside_by_kind": {
+            kind: float(np.mean([a / n_splits for k, a in zip(kinds, outside_abstained, strict=True) if k == kind]))
+            for kind in dict.fromkeys(kinds)
+        },
+    }
     return report
+
+
+def _outside_texts(outside: Sequence[tuple[str, str, str]]) -> list[str]:
+    """The texts of `outside` cleaned as the training data is (title + "\n" + body)."""
+    from minyi.nlp.pipeline import clean_message
+
+    return [clean_message(title, body)[0].joined for _, title, body in outside]
 
 
 def cross_validate_departments(

@@ -173,6 +173,7 @@ class MessageAnalyzer(BaseEstimator):
                 repairs=repairs,
                 domain=None,
                 domain_scores={},
+                domain_confidence=None,
                 appeal_kind=None,
                 appeal_scores={},
                 urgent=False,
@@ -203,11 +204,12 @@ class MessageAnalyzer(BaseEstimator):
             return
         proba = model.predict_proba(texts, base=base)
         names = [str(c) for c in model.classes_]
-        chosen = [names[j] for j in proba.argmax(axis=1).tolist()]
+        chosen, confidence = model.decide(texts, proba)  # None: abstained (其他/无法判断)
         rounded = np.round(np.asarray(proba, dtype=np.float64), 4).tolist()
-        for r, row, name in zip(results, rounded, chosen, strict=True):
+        for r, row, name, c in zip(results, rounded, chosen, confidence, strict=True):
             r["domain"] = name
             r["domain_scores"] = dict(zip(names, row, strict=True))
+            r["domain_confidence"] = round(c, 4)
 
     def _departments(self, texts: list[str], base: Any, results: list[AnalysisResult]) -> None:
         model = getattr(self, "departments_", None)

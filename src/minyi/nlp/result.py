@@ -6,7 +6,7 @@ and still typed for the code that writes and reads it.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 __all__ = ["AnalysisResult", "Place", "Repair", "SuggestedDepartment"]
 
@@ -41,8 +41,9 @@ class AnalysisResult(TypedDict):
     first; an input of rank_departments, which ranks a platform's own departments).
     """
 
-    domain: str | None
+    domain: str | None  # None: no component, or the model abstained (其他/无法判断: see domain_confidence)
     domain_scores: dict[str, float]
+    domain_confidence: NotRequired[float | None]  # the top domain score; below 0.5 the domain is None
     appeal_kind: str | None
     appeal_scores: dict[str, float]
     urgent: bool
