@@ -88,7 +88,7 @@ def test_whole_loop_through_the_api(client: TestClient, db: Session) -> None:
     created = client.post("/api/v1/messages", json=BODY).json()
     cid, token = created["id"], created["tracking_token"]
     coord_h, handler_h = _token(client, coordinator), _token(client, handler)
-    assert any(item["id"] == cid for item in client.get("/api/v1/staff/inbox", headers=coord_h).json())
+    assert any(item["id"] == cid for item in client.get("/api/v1/staff/inbox", headers=coord_h).json()["items"])
     staff_view = client.get(f"/api/v1/staff/cases/{cid}", headers=coord_h).json()
     assert staff_view["contact"]["phone"] == "13600000000"
     act = client.post(f"/api/v1/staff/cases/{cid}/actions/assign", json={"department_id": dept.id}, headers=coord_h)
@@ -121,7 +121,7 @@ def test_handler_api_is_limited_to_own_department(client: TestClient, db: Sessio
         f"/api/v1/staff/cases/{sub.case.id}/actions/reply", json={"body": "越权答复越权答复越权答复"}, headers=headers
     )
     assert response.status_code == 403
-    assert all(item["id"] != sub.case.id for item in client.get("/api/v1/staff/inbox", headers=headers).json())
+    assert all(item["id"] != sub.case.id for item in client.get("/api/v1/staff/inbox", headers=headers).json()["items"])
 
 
 def test_openapi_document_lists_the_api(client: TestClient) -> None:

@@ -12,6 +12,7 @@ PAGES = {  # route -> roles that may open it
     "/staff/inbox": {"coordinator", "admin"},
     "/staff/department": {"handler"},
     "/staff/supervise": {"supervisor", "admin"},
+    "/staff/complaints": {"supervisor", "admin"},
     "/staff/admin": {"admin"},
 }
 

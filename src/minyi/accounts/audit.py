@@ -19,6 +19,7 @@ EVENT_NAMES = {
     "totp_enabled": "启用动态验证码",
     "totp_disabled": "停用动态验证码",
     "policy_changed": "修改角色安全策略",
+    "list_exported": "导出办件台账",
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
+from minyi.messages.search import place_grams_default, search_grams_default
 from minyi.nlp.display import public_search_text
 
 
@@ -40,6 +41,9 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Derived from title, body and place (never edited): what the public board's search may match.
     public_search_text: Mapped[str] = mapped_column(Text, default=_public_search_default, server_default="")
+    # Derived the same way for staff keyword and place search (minyi.messages.search): character bigrams.
+    search_grams: Mapped[str] = mapped_column(Text, default=search_grams_default, server_default="")
+    place_grams: Mapped[str] = mapped_column(Text, default=place_grams_default, server_default="")
 
     contact: Mapped[MessageContact | None] = relationship(back_populates="message", uselist=False)
 
@@ -51,7 +55,7 @@ class MessageContact(Base):
 
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), default="")
-    phone: Mapped[str] = mapped_column(String(32), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="", index=True)  # staff search by phone
     email: Mapped[str] = mapped_column(String(254), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     # Erased (fields cleared) past the retention period or at the citizen's request: when and why.

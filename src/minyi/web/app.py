@@ -38,6 +38,7 @@ from minyi.web.routes import (
     staff_admin,
     stats,
     watches,
+    worklists,
 )
 from minyi.web.state import AppState, app_state
 from minyi.web.templating import render
@@ -196,6 +197,7 @@ def create_app(
         public.router,
         account.router,
         staff.router,
+        worklists.router,
         staff_admin.router,
         hot.router,
         stats.router,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from minyi.messages.display import public_display, strip_invisible
 from minyi.workflow.deadlines import deadline_info
-from minyi.workflow.inbox import InboxRow
+from minyi.workflow.inbox import InboxRow, WorkList
 from minyi.workflow.models import Case, CaseEvent
 from minyi.workflow.schemas import (
     Contact,
     InboxItem,
+    InboxPage,
     PublicCase,
     PublicCaseDetail,
     PublicEvent,
@@ -119,6 +120,20 @@ def inbox_item(row: InboxRow) -> InboxItem:
         deadline=case.deadline,
         overdue=row.deadline.overdue,
         near_deadline=row.deadline.near,
-        urgent=bool(row.analysis and row.analysis.urgent),
+        urgent=case.urgent,
         created_at=case.message.created_at,
+    )
+
+
+def inbox_page(work: WorkList) -> InboxPage:
+    """A page of a work list with its total (exact up to 10,000)."""
+    return InboxPage(
+        name=work.name,
+        items=[inbox_item(r) for r in work.rows],
+        total=work.total,
+        total_capped=work.capped,
+        total_text=work.total_text,
+        page=work.filters.page,
+        per_page=work.filters.per_page,
+        pages=work.pages,
     )

@@ -1,21 +1,46 @@
-"""Staff work lists: the coordinator inbox, a department's inbox, the supervisor's deadline view."""
+"""Staff work lists at any volume: triage (coordinator), a department's cases, deadlines and complaints
+(supervisor) — filtered, searched, ordered and paged in the database.
+
+Every list is ordered urgent first, then nearest deadline, then oldest message (`ORDER`), in SQL, and served by
+the indexes of migration 0011 (`Case.urgent` is a copy of the analysis, kept in the same transaction, so that
+the order needs no join). `total` is exact up to `ROWS_MAX` and "10,000+" beyond: counting stops there.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, text, union
+from sqlalchemy.orm import Session, contains_eager
 
+from minyi.accounts.models import Role
 from minyi.core.clock import china_today
-from minyi.messages.models import Message, MessageAnalysis
+from minyi.core.workdays import workdays_between
+from minyi.messages.models import Message, MessageAnalysis, MessageContact
+from minyi.messages.search import query_phrases
 from minyi.workflow import states
 from minyi.workflow.config import get_setting
-from minyi.workflow.deadlines import DeadlineInfo, deadline_info
-from minyi.workflow.models import Case, ExtensionRequest
+from minyi.workflow.deadlines import DeadlineInfo, deadline_info, overdue_clause, running_clause
+from minyi.workflow.list_filters import ALL_STATUSES, ROWS_MAX, ListFilters
+from minyi.workflow.models import Case, ExtensionRequest, Rating
 
-INBOX_LIMIT = 200
+LIST_NAMES = {
+    "triage": "待受理留言",
+    "department": "本部门办件",
+    "deadlines": "超期与临期办件",
+    "complaints": "不满意与重办",
+}
+LIST_ROLES = {
+    "triage": frozenset({Role.COORDINATOR, Role.ADMIN}),
+    "department": frozenset({Role.HANDLER}),
+    "deadlines": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "complaints": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+}
+ORDER = (Case.urgent.desc(), Case.deadline.asc().nulls_last(), Message.created_at.asc(), Case.id.asc())
+_TRIAGE = (states.SUBMITTED, states.RETURNED)
+_DEPARTMENT = (states.ASSIGNED, states.IN_PROGRESS, states.REPLIED)
 
 
 @dataclass
@@ -27,64 +52,142 @@ class InboxRow:
     analysis: MessageAnalysis | None
 
 
-def _rows(session: Session, cases: list[Case], near_days: int) -> list[InboxRow]:
+@dataclass
+class WorkList:
+    """One page of a list and how many match (exact up to ROWS_MAX, `capped` beyond)."""
+
+    name: str
+    rows: list[InboxRow]
+    total: int
+    capped: bool
+    filters: ListFilters
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, -(-self.total // self.filters.per_page))
+
+    @property
+    def total_text(self) -> str:
+        """The total as shown: "1,234", or "10,000+" when counting stopped."""
+        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
+
+
+def default_list(role: Role) -> str:
+    """The list a role opens first: its own work."""
+    return {Role.HANDLER: "department", Role.SUPERVISOR: "deadlines"}.get(role, "triage")
+
+
+def near_until(today: date, near_days: int) -> date:
+    """The last day whose deadline is "near" (at most `near_days` working days left; `deadline_info`'s rule)."""
+    day = today
+    while workdays_between(today, day + timedelta(days=1)) <= near_days and day < today + timedelta(days=60):
+        day += timedelta(days=1)
+    return day
+
+
+def _scope(session: Session, name: str, filters: ListFilters, department_id: int | None) -> list[ColumnElement[bool]]:
+    """The cases a list holds before any filter."""
+    if name == "department":
+        return [Case.department_id == department_id, *([] if filters.status else [Case.status.in_(_DEPARTMENT)])]
+    if name == "deadlines":
+        limit = near_until(china_today(), int(get_setting(session, "near_deadline_workdays")))
+        return [running_clause(), Case.deadline <= limit]
+    if name == "complaints":
+        unsatisfied = select(Rating.case_id).where(Rating.level == "unsatisfied")
+        return [Case.id.in_(union(unsatisfied, select(Case.id).where(Case.reopen_count > 0)))]
+    return [] if filters.status else [Case.status.in_(_TRIAGE)]
+
+
+def _keyword(session: Session, column: str, phrases: list[str]) -> ColumnElement[bool]:
+    """Messages whose `column` (search_grams or place_grams) holds every phrase, through the index."""
+    if session.get_bind().dialect.name == "postgresql":
+        vector = func.to_tsvector(literal_column("'simple'::regconfig"), getattr(Message, column))
+        simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
+        return and_(*[vector.op("@@")(func.phraseto_tsquery(simple, p)) for p in phrases])
+    match = " AND ".join(f'{column} : "{p}"' for p in phrases)  # phrases hold letters, digits and spaces only
+    matches = text(f"messages_fts MATCH :match_{column}").bindparams(**{f"match_{column}": match})
+    hits: Select[Any] = select(literal_column("rowid")).select_from(text("messages_fts")).where(matches)
+    return Message.id.in_(hits)
+
+
+def _search(session: Session, filters: ListFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.number is not None:
+        clauses.append(Case.id == filters.number)
+    if filters.phone:
+        digits = "".join(ch for ch in filters.phone if ch.isdigit())
+        phones = select(MessageContact.message_id).where(MessageContact.phone.in_({filters.phone, digits}))
+        clauses.append(Message.id.in_(phones))
+    for column, value in (("search_grams", filters.q), ("place_grams", filters.place)):
+        phrases = [p for term in value.split()[:5] for p in query_phrases(term)]
+        if phrases:
+            clauses.append(_keyword(session, column, phrases))
+    return clauses
+
+
+def _filters(filters: ListFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.domain:
+        clauses.append(Message.domain == filters.domain)
+    if filters.appeal_kind:
+        clauses.append(Message.appeal_kind == filters.appeal_kind)
+    if filters.department_id is not None:
+        clauses.append(Case.department_id == filters.department_id)
+    if filters.status and filters.status != ALL_STATUSES:
+        clauses.append(Case.status == filters.status)
+    if filters.overdue:
+        clauses.append(overdue_clause(china_today()))
+    if filters.unsatisfied:
+        clauses.append(Case.id.in_(select(Rating.case_id).where(Rating.level == "unsatisfied")))
+    if filters.reopened:
+        clauses.append(Case.reopen_count > 0)
+    return clauses
+
+
+def list_query(session: Session, *, name: str, filters: ListFilters, department_id: int | None = None) -> Select[Any]:
+    """The cases of list `name` matching `filters`, in the lists' order (not yet paged)."""
+    if name not in LIST_NAMES:
+        msg = f"unknown work list {name!r}"
+        raise ValueError(msg)
+    where = [*_scope(session, name, filters, department_id), *_filters(filters), *_search(session, filters)]
+    return select(Case).join(Case.message).options(contains_eager(Case.message)).where(*where).order_by(*ORDER)
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    """Matching rows, counted up to ROWS_MAX + 1 only (a LIMIT inside the count)."""
+    ids = query.with_only_columns(Case.id).order_by(None).limit(ROWS_MAX + 1).subquery()
+    return session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def _rows(session: Session, cases: list[Case]) -> list[InboxRow]:
     ids = [c.message_id for c in cases]
     analyses = (
         {a.message_id: a for a in session.scalars(select(MessageAnalysis).where(MessageAnalysis.message_id.in_(ids)))}
         if ids
         else {}
     )
+    near_days = int(get_setting(session, "near_deadline_workdays"))
     today = china_today()
     return [InboxRow(c, deadline_info(c, today=today, near_days=near_days), analyses.get(c.message_id)) for c in cases]
 
 
-def coordinator_inbox(session: Session) -> list[InboxRow]:
-    """New and returned messages; urgent ones pinned first, then oldest first."""
-    cases = list(
-        session.scalars(
-            select(Case)
-            .join(Message)
-            .where(Case.status.in_([states.SUBMITTED, states.RETURNED]))
-            .order_by(Message.created_at)
-            .limit(INBOX_LIMIT)
-        ).unique()
+def work_list(session: Session, *, name: str, filters: ListFilters, department_id: int | None = None) -> WorkList:
+    """One page of a work list (`LIST_NAMES`); `department_id` is the handler's own department for "department"."""
+    query = list_query(session, name=name, filters=filters, department_id=department_id)
+    count = _count(session, query)
+    page = query.offset((filters.page - 1) * filters.per_page).limit(filters.per_page)
+    cases = list(session.scalars(page).unique())
+    return WorkList(
+        name=name, rows=_rows(session, cases), total=min(count, ROWS_MAX), capped=count > ROWS_MAX, filters=filters
     )
-    rows = _rows(session, cases, int(get_setting(session, "near_deadline_workdays")))
-    rows.sort(key=lambda r: not (r.analysis is not None and r.analysis.urgent))  # stable: keeps age order
-    return rows
 
 
-def department_inbox(session: Session, *, department_id: int) -> list[InboxRow]:
-    """A department's open and recently replied cases, nearest deadline first."""
-    cases = list(
-        session.scalars(
-            select(Case)
-            .where(
-                Case.department_id == department_id,
-                Case.status.in_([states.ASSIGNED, states.IN_PROGRESS, states.REPLIED]),
-            )
-            .order_by(Case.deadline, Case.id)
-            .limit(INBOX_LIMIT)
-        ).unique()
-    )
-    rows = _rows(session, cases, int(get_setting(session, "near_deadline_workdays")))
-    rows.sort(key=lambda r: (r.case.status == states.REPLIED, not r.deadline.overdue, r.case.deadline or date.max))
-    return rows
-
-
-def deadline_watch(session: Session) -> list[InboxRow]:
-    """Every overdue or near-deadline open case across departments, most overdue first."""
-    cases = list(
-        session.scalars(
-            select(Case).where(Case.status.in_(list(states.OPEN_STATUSES))).order_by(Case.deadline)
-        ).unique()
-    )
-    rows = [
-        r
-        for r in _rows(session, cases, int(get_setting(session, "near_deadline_workdays")))
-        if r.deadline.overdue or r.deadline.near
-    ]
-    return rows
+def export_cases(
+    session: Session, *, name: str, filters: ListFilters, department_id: int | None = None
+) -> list[InboxRow]:
+    """The whole filtered list for a 台账, in the list's order, up to ROWS_MAX rows."""
+    query = list_query(session, name=name, filters=filters, department_id=department_id)
+    return _rows(session, list(session.scalars(query.limit(ROWS_MAX)).unique()))
 
 
 def pending_extensions(session: Session) -> list[ExtensionRequest]:

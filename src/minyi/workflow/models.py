@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Connection, Date, ForeignKey, Index, Integer, String, Text, event, false, update
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
+from minyi.messages.models import MessageAnalysis
 from minyi.workflow.events import Payload, payload_of
 
 
@@ -17,6 +18,12 @@ class Case(Base):
     """The handling of one message (办件); its status changes only through workflow.services."""
 
     __tablename__ = "cases"
+    __table_args__ = (  # the work lists (minyi.workflow.inbox): each filtered by these, ordered urgent first
+        Index("ix_cases_status_urgent_deadline", "status", "urgent", "deadline"),
+        Index("ix_cases_department_status_urgent", "department_id", "status", "urgent", "deadline"),
+        Index("ix_cases_status_deadline", "status", "deadline"),
+        Index("ix_cases_reopen_count", "reopen_count"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
@@ -31,10 +38,22 @@ class Case(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     public_reason: Mapped[str] = mapped_column(Text, default="")
     supports: Mapped[int] = mapped_column(Integer, default=0)
+    # MessageAnalysis.urgent copied here in the same flush (`_copy_urgent`), so that lists order by it in one table.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     message = relationship("Message", lazy="joined")
     department = relationship("Department", lazy="joined")
+
+
+@event.listens_for(MessageAnalysis, "after_insert")
+@event.listens_for(MessageAnalysis, "after_update")
+def _copy_urgent(_mapper: Mapper[MessageAnalysis], connection: Connection, target: MessageAnalysis) -> None:
+    """Keep `Case.urgent` equal to its message's analysis, in the transaction that stores the analysis.
+
+    A listener here rather than a write in `minyi.messages.analysis`: messages import nothing of the workflow.
+    """
+    connection.execute(update(Case).where(Case.message_id == target.message_id).values(urgent=bool(target.urgent)))
 
 
 class CaseEvent(Base):
@@ -86,6 +105,7 @@ class Rating(Base):
     """The citizen's satisfaction with a reply (满意度评价)."""
 
     __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_level_case_id", "level", "case_id"),)  # 不满意 lists
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

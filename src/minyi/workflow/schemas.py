@@ -149,6 +149,21 @@ class InboxItem(BaseModel):
     created_at: datetime
 
 
+class InboxPage(BaseModel):
+    """One page of a work list: `total` is exact up to 10,000; beyond, 10,000 with `total_capped` true."""
+
+    name: str = Field(
+        description="the list: triage 待受理 · department 本部门 · deadlines 超期与临期 · complaints 不满意与重办"
+    )
+    items: list[InboxItem]
+    total: int
+    total_capped: bool
+    total_text: str = Field(description='"1,234" or "10,000+"')
+    page: int
+    per_page: int
+    pages: int
+
+
 class ActionIn(BaseModel):
     """Fields of a staff action; which ones are needed depends on the action (strict JSON types)."""
 

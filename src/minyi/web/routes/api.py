@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from minyi.accounts.models import Role
 from minyi.core.db import MAX_ID
+from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
 from minyi.messages.display import APPEAL_KINDS, DOMAINS
 from minyi.messages.models import MessageAnalysis
@@ -17,14 +17,15 @@ from minyi.web import serializers
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, analyse_after_commit, client_hash
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
-from minyi.workflow import inbox, services, views
+from minyi.web.routes.worklists import list_filters as list_filters_for
+from minyi.workflow import inbox, list_filters, services, views
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import STAFF_ACTIONS, perform
 from minyi.workflow.intake import submit_message
 from minyi.workflow.schemas import (
     ActionIn,
     BoardOut,
-    InboxItem,
+    InboxPage,
     PublicCaseDetail,
     RateIn,
     ReopenIn,
@@ -118,16 +119,36 @@ def reopen(db: SessionDep, token: str, body: ReopenIn) -> PublicCaseDetail:
     return serializers.public_detail(views.case_view(db, case, public_only=True))
 
 
-@router.get("/staff/inbox")
-def staff_inbox(db: SessionDep, user: ApiUser) -> list[InboxItem]:
-    """The caller's work list: triage (coordinator), own department (handler), deadlines (supervisor)."""
-    if user.role is Role.HANDLER:
-        rows = inbox.department_inbox(db, department_id=user.own_department_id)
-    elif user.role is Role.SUPERVISOR:
-        rows = inbox.deadline_watch(db)
-    else:
-        rows = inbox.coordinator_inbox(db)
-    return [serializers.inbox_item(r) for r in rows]
+INBOX_QUERY = query_parameters(
+    list=choices(inbox.LIST_NAMES),
+    number=integer_or_empty(1, MAX_ID),
+    phone={"type": "string", "maxLength": 20, "pattern": r"^$|^[0-9+\-() ]{3,20}$"},
+    q={"type": "string", "maxLength": list_filters.SEARCH_MAX, "pattern": text_pattern(required=False)},
+    place={"type": "string", "maxLength": list_filters.SEARCH_MAX, "pattern": text_pattern(required=False)},
+    domain=choices(DOMAINS),
+    appeal_kind=choices(APPEAL_KINDS),
+    department_id=integer_or_empty(1, MAX_ID),
+    status=choices([*STATUS_NAMES, list_filters.ALL_STATUSES]),
+    overdue=choices(["0", "1"]),
+    unsatisfied=choices(["0", "1"]),
+    reopened=choices(["0", "1"]),
+    page=integer_or_empty(1, list_filters.ROWS_MAX),
+    per_page=integer_or_empty(1, list_filters.PER_PAGE_MAX),
+)
+
+
+@router.get("/staff/inbox", responses=errors(422), openapi_extra=INBOX_QUERY)
+def staff_inbox(request: Request, db: SessionDep, user: ApiUser) -> InboxPage:
+    """A work list, paged: `list` (default: the caller's own — triage for coordinators, department for handlers,
+    deadlines for supervisors; complaints for supervisors), search `number`, `phone`, `q`, `place`, filters
+    `domain`, `appeal_kind`, `department_id`, `status` (`all`: any), `overdue`, `unsatisfied`, `reopened`, and
+    `page`, `per_page` (at most 100; the first 10,000 rows can be paged)."""
+    name = request.query_params.get("list") or inbox.default_list(user.role)
+    if name not in inbox.LIST_NAMES:
+        raise ValidationFailed("列表只能是 " + "、".join(inbox.LIST_NAMES), field="list")
+    filters = list_filters_for(request, user, name)
+    department_id = user.own_department_id if name == "department" else None
+    return serializers.inbox_page(inbox.work_list(db, name=name, filters=filters, department_id=department_id))
 
 
 def _staff_case(db: SessionDep, user: ApiUser, case_id: Any, audit: ContactAuditRecorder) -> StaffCase:

@@ -1,4 +1,4 @@
-"""Staff console: login, the coordinator's and departments' inboxes, the supervisor's view, case actions."""
+"""Staff console: login, logout, each role's home, the case page and case actions (work lists: `worklists.py`)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,9 @@ from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
 from minyi.console.services import staff_case_page
 from minyi.core.errors import PermissionDenied
-from minyi.departments.services import department_tree
 from minyi.web.audit import ContactAuditDep
-from minyi.web.deps import (
-    SESSION_COOKIE,
-    CoordinatorUser,
-    HandlerUser,
-    SessionDep,
-    StaffUser,
-    SupervisorUser,
-)
+from minyi.web.deps import SESSION_COOKIE, SessionDep, StaffUser
 from minyi.web.templating import render
-from minyi.workflow import inbox
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import perform
 
@@ -57,32 +48,6 @@ def logout(request: Request, db: SessionDep) -> Response:
 def staff_home(user: StaffUser) -> Response:
     """Send each role to its own work list."""
     return RedirectResponse(HOME_BY_ROLE.get(user.role, "/"), status_code=303)
-
-
-@router.get("/inbox")
-def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Response:
-    """New and returned messages to triage."""
-    return render(
-        request,
-        "staff/inbox.html",
-        {"rows": inbox.coordinator_inbox(db), "departments": department_tree(db, active_only=True)},
-    )
-
-
-@router.get("/department")
-def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Response:
-    """The handler's department's cases."""
-    return render(
-        request, "staff/department.html", {"rows": inbox.department_inbox(db, department_id=user.own_department_id)}
-    )
-
-
-@router.get("/supervise")
-def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
-    """Overdue and near-deadline cases across departments, and pending extensions."""
-    return render(
-        request, "staff/supervise.html", {"rows": inbox.deadline_watch(db), "extensions": inbox.pending_extensions(db)}
-    )
 
 
 @router.get("/cases/{case_id}")
