@@ -25,7 +25,7 @@ $(VENV)/.dev: $(BIN)/minyi
 
 install: $(BIN)/minyi ## Create the virtual environment and install minyi
 
-demo: install ## Install, migrate, load demo data (prints staff logins once) and serve on HOST:PORT
+demo: install ## Install, migrate, load demo data (prints staff logins once) and serve on HOST:PORT with a worker
 	$(BIN)/minyi migrate
 	$(BIN)/minyi demo-data
 	$(BIN)/minyi serve --host $(HOST) --port $(PORT)

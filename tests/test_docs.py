@@ -61,7 +61,8 @@ def test_the_architecture_map_names_every_module_route_and_job() -> None:
     missing += [f"routes/{m}" for m in _modules(src / "web" / "routes") if f"{m}`" not in doc]
     missing += [f"minyi.{m[:-3]}" for m in _modules(src) if f"`minyi.{m[:-3]}`" not in doc and m != "cli.py"]
     runner = (src / "jobs" / "runner.py").read_text(encoding="utf-8")
-    tasks = re.findall(r'"([a-z_]+)": ', runner.split("def run_scheduled_tasks", 1)[1].split("\n\n\n", 1)[0])
+    tasks = re.findall(r'return \{"([a-z_]+)": ', runner)  # what each scheduled task reports
+    tasks += re.findall(r'^    "([a-z_]+)": [a-z_]+,$', runner, flags=re.MULTILINE)  # the schedule's task names
     notifications = (src / "notifications" / "services.py").read_text(encoding="utf-8")
     tasks += re.findall(r'"(reminders|escalations|delivered|delivery_failures)"', notifications)
     missing += [f"task {t}" for t in sorted(set(tasks)) if f"`{t}`" not in doc]

@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "minyi.commands.hot",
     "minyi.commands.ingest",
     "minyi.commands.reports",
+    "minyi.commands.jobs",
 )
 
 for _name in _COMMAND_MODULES:

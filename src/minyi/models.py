@@ -3,8 +3,9 @@
 from minyi.accounts.models import AuthEvent, LoginSession, LoginThrottle, RolePolicy, User
 from minyi.core.db import Base
 from minyi.departments.models import Department
-from minyi.hot.models import HotIssue, Support
+from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support
 from minyi.ingest.models import ImportRecord
+from minyi.jobs.models import FailedTask, TaskClaim
 from minyi.messages.models import Message, MessageAnalysis, MessageContact, MessageLabel
 from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
 from minyi.privacy.models import ContactAccess, ContactRequest
@@ -23,6 +24,7 @@ __all__ = [
     "Delivery",
     "Department",
     "ExtensionRequest",
+    "FailedTask",
     "HotIssue",
     "ImportRecord",
     "LoginSession",
@@ -38,9 +40,11 @@ __all__ = [
     "Reply",
     "ReplyTemplate",
     "RolePolicy",
+    "SimilarIndexSnapshot",
     "StoredReport",
     "Support",
     "SystemSetting",
+    "TaskClaim",
     "User",
     "Watch",
 ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minyi.hot.services import recompute_hot_issues
+from minyi.hot.services import recompute_hot_issues, refresh_similar_indexes
 from tests import factories as f
 from tests.e2e.conftest import LiveServer, with_db
 
@@ -25,6 +25,7 @@ def test_citizen_finds_the_same_problem_supports_it_and_sees_it_hot(
             )
         f.message(db, title="公交线路调整建议", body="建议12路公交延长到新区，方便上班族通勤。")
         recompute_hot_issues(db)
+        refresh_similar_indexes(db)  # both done by the worker
     page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()
     page.goto(live_server.url)
     page.fill("#title", "搅拌站晚上太吵")

@@ -70,6 +70,8 @@ def _mixer_complaints(db: Session, n: int) -> list[int]:
 
 def test_similar_cases_find_the_same_problem(db: Session) -> None:
     ids = _mixer_complaints(db, 3)
+    assert hot.similar_cases(db, text="丽发新城搅拌站晚上噪音太大，吵得睡不着", k=5) == []  # no index built yet
+    hot.refresh_similar_indexes(db)  # what the worker does (never a request)
     hits = hot.similar_cases(db, text="丽发新城搅拌站晚上噪音太大，吵得睡不着", k=5)
     assert hits and {c.id for c, _ in hits} <= set(ids)
     assert hot.similar_cases(db, text="", k=5) == []
@@ -77,6 +79,7 @@ def test_similar_cases_find_the_same_problem(db: Session) -> None:
 
 def test_similar_api_masks_titles_and_refuses_huge_queries(client: TestClient, db: Session) -> None:
     sub = f.message(db, title="搅拌站噪音扰民 电话13912345678", body="丽发新城小区旁搅拌站夜间施工噪音扰民，请处理。")
+    hot.refresh_similar_indexes(db)
     found = client.get("/api/v1/similar", params={"text": "丽发新城搅拌站夜间施工噪音"}).json()
     assert found and found[0]["id"] == sub.case.id and "13912345678" not in found[0]["title"]
     assert client.get("/api/v1/similar", params={"text": "长" * 2001}).status_code == 422
@@ -89,6 +92,7 @@ def test_recomputed_hot_issues_show_in_public_and_to_the_coordinator(client: Tes
     assert set(ids) <= set(top.case_ids) and "搅拌站" in top.description + top.explanation
     assert hot.recompute_hot_issues(db)[0].case_ids == top.case_ids  # replaced, not duplicated
     assert len(hot.current_hot_issues(db)) == len(issues)
+    hot.refresh_similar_indexes(db)  # the worker's other periodic task
     page = client.get("/hot").text
     assert "丽发新城小区旁搅拌站夜间噪音扰民" in page and "#1" in page
     f.login(client, f.user(db, role="coordinator"))

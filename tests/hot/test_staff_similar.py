@@ -31,6 +31,7 @@ def _cases(db: Session) -> dict[str, int]:
             workflow.assign(db, actor=coordinator, case_id=sub.case.id, department_id=dept.id)
         ids[name] = sub.case.id
     ids["handler"] = f.user(db, role="handler", dept=own).id
+    hot.refresh_similar_indexes(db)  # what the worker does
     return ids
 
 

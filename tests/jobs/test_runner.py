@@ -1,19 +1,17 @@
-"""The background worker's catch-up after a restart: live messages first, then imported history, all of it."""
+"""The catch-up of unanalysed messages (after a restart, a lost queue entry): live first, then history, all of it."""
 
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.core.db import make_engine, make_session_factory, transaction
 from minyi.core.migrate import upgrade
-from minyi.core.settings import Settings
-from minyi.jobs.runner import BackgroundJobs
+from minyi.jobs.runner import catch_up, run_scheduled_tasks
 from minyi.messages.analysis import unanalysed_message_ids
 from minyi.messages.models import Message, MessageAnalysis
 from tests import factories as f
@@ -49,45 +47,40 @@ def test_live_messages_come_before_imported_history_newest_first(db: Session) ->
     assert unanalysed_message_ids(db, imported=True, limit=10) == [newer_history, *reversed(history)]
 
 
-def test_the_worker_drains_the_whole_backlog_live_first(tmp_path: Path) -> None:
+def _database(tmp_path: Path) -> sessionmaker[Session]:
     url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
     upgrade(url)
-    factory = make_session_factory(make_engine(url))
+    return make_session_factory(make_engine(url))
+
+
+def test_the_catch_up_drains_the_whole_backlog_live_first(tmp_path: Path) -> None:
+    factory = _database(tmp_path)
     with transaction(factory) as session:  # history imported before the live messages arrived
         for i in range(5):
             _imported(session, f"历史留言{i}")
         for i in range(3):
             f.message(session, title=f"新留言{i}", submission_key=None)
-    settings = Settings(data_dir=tmp_path, database_url=url, secret_key="k", scheduler_interval_seconds=3600)
     analyzer = RecordingAnalyzer()
-    jobs = BackgroundJobs(factory, settings, analyzer=analyzer, backlog_batch=2)  # several batches per phase
-    jobs.start()
-    deadline = time.monotonic() + 20
-    done = 0
-    while time.monotonic() < deadline and done < 8:
-        time.sleep(0.1)
-        with transaction(factory, write=False) as session:
-            done = len(session.scalars(select(MessageAnalysis.message_id)).all())
-    jobs.stop()
-    assert done == 8  # the whole backlog, far beyond one batch
+    done = catch_up(factory, analyzer, budget_seconds=60, batch=2)  # several batches per phase
+    assert done == {"backlog_analysed": 8}  # the whole backlog, far beyond one batch
     assert analyzer.seen == ["新留言2", "新留言1", "新留言0", *(f"历史留言{i}" for i in reversed(range(5)))]
+    with transaction(factory, write=False) as session:
+        assert len(session.scalars(select(MessageAnalysis.message_id)).all()) == 8
+    assert catch_up(factory, analyzer, budget_seconds=60) == {"backlog_analysed": 0}  # nothing analysed twice
 
 
-def test_a_newly_queued_message_goes_before_the_rest_of_the_backlog(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-    upgrade(url)
-    factory = make_session_factory(make_engine(url))
+def test_the_catch_up_stops_at_its_budget_and_the_next_pass_goes_on(tmp_path: Path) -> None:
+    factory = _database(tmp_path)
     with transaction(factory) as session:
-        for i in range(4):
-            _imported(session, f"历史留言{i}")
-        fresh = f.message(session, title="刚提交的留言", submission_key=None).message.id
-    settings = Settings(data_dir=tmp_path, database_url=url, secret_key="k", scheduler_interval_seconds=3600)
+        for i in range(3):
+            f.message(session, title=f"新留言{i}", submission_key=None)
     analyzer = RecordingAnalyzer()
-    jobs = BackgroundJobs(factory, settings, analyzer=analyzer, backlog_batch=1)
-    jobs.analyse(fresh)  # queued before the worker starts: it must not wait behind the history
-    jobs.start()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and len(analyzer.seen) < 5:
-        time.sleep(0.1)
-    jobs.stop()
-    assert analyzer.seen[0] == "刚提交的留言" and len(analyzer.seen) == 5  # analysed once, not again from the backlog
+    assert catch_up(factory, analyzer, budget_seconds=0) == {"backlog_analysed": 0}
+    assert catch_up(factory, analyzer, budget_seconds=60) == {"backlog_analysed": 3}
+    assert catch_up(factory, None, budget_seconds=60) == {"backlog_analysed": 0}  # no model: nothing to do
+
+
+def test_run_jobs_runs_every_scheduled_task_once(tmp_path: Path) -> None:
+    done = run_scheduled_tasks(_database(tmp_path))
+    assert {"auto_closed", "hot_issues", "reports", "watch_alerts", "reminders", "contacts_erased"} <= set(done)
+    assert done["similar_indexes"] == 2  # the public and the staff index, built by the worker

@@ -95,12 +95,20 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the web app (uvicorn)."""
     import uvicorn
 
+    from minyi.commands.jobs import start_worker_process, stop_worker_process
     from minyi.web.app import create_app
 
     settings = get_settings()
-    # The app decides who the client is (MINYI_TRUSTED_PROXIES, docs/deploy.md); uvicorn's own
-    # X-Forwarded-For handling would believe any loopback peer, so it is switched off.
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, proxy_headers=False)
+    # The web process only enqueues; MINYI_RUN_SCHEDULER=1 (the embedded default) starts one `minyi worker`
+    # process beside it, so that one command runs everything (docs/jobs.md).
+    worker = start_worker_process() if settings.run_scheduler else None
+    try:
+        # The app decides who the client is (MINYI_TRUSTED_PROXIES, docs/deploy.md); uvicorn's own
+        # X-Forwarded-For handling would believe any loopback peer, so it is switched off.
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, proxy_headers=False)
+    finally:
+        if worker is not None:
+            stop_worker_process(worker)
 
 
 @click.command("run-jobs")

@@ -73,6 +73,8 @@ class Settings:
     submit_rate_window_seconds: int = 600
     run_scheduler: bool = True
     scheduler_interval_seconds: int = 300
+    jobs_url: str = ""  # the job queue's storage (docs/jobs.md): empty = SQLite file jobs.sqlite3 in data_dir
+    worker_threads: int = 2  # threads per `minyi worker` process
     run_analysis: bool = True
     public_url: str = ""  # e.g. https://minyi.example.gov.cn: makes links in e-mails and webhooks absolute
     remind_workdays: int = 1  # deadline reminders this many working days before the deadline
@@ -112,6 +114,8 @@ def load_settings() -> Settings:
         submit_rate_window_seconds=_env_int("MINYI_SUBMIT_RATE_WINDOW", 600),
         run_scheduler=_env_bool("MINYI_RUN_SCHEDULER", default=True),
         scheduler_interval_seconds=_env_int("MINYI_SCHEDULER_INTERVAL", 300),
+        jobs_url=os.environ.get("MINYI_JOBS_URL", ""),
+        worker_threads=_env_int("MINYI_WORKER_THREADS", 2),
         run_analysis=_env_bool("MINYI_RUN_ANALYSIS", default=True),
         public_url=os.environ.get("MINYI_PUBLIC_URL", "").rstrip("/"),
         remind_workdays=_env_int("MINYI_REMIND_WORKDAYS", 1),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.clock import utcnow
@@ -38,3 +38,15 @@ class HotIssue(Base):
     end: Mapped[datetime] = mapped_column(UTCDateTime)
     case_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SimilarIndexSnapshot(Base):
+    """The similar-cases index built by a worker (pickled, signed, compressed); web processes only load it."""
+
+    __tablename__ = "similar_index_snapshots"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "public" or "staff"
+    stamp: Mapped[str] = mapped_column(String(128))  # what the cases looked like when it was built
+    size: Mapped[int] = mapped_column(Integer)  # cases in the index
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import pickle
 import threading
-import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +19,7 @@ from minyi.accounts.models import Role
 from minyi.core.clock import utcnow
 from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, InvalidTransition, NotFound, RateLimited
-from minyi.hot.models import HotIssue, Support
+from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support
 from minyi.messages.models import Message
 from minyi.nlp.text import join_text
 from minyi.workflow import states
@@ -26,6 +30,7 @@ from minyi.workflow.services import can_see, record_event
 
 MIN_MEMBERS = 2
 SUPPORT_LIMIT, SUPPORT_WINDOW = 30, timedelta(minutes=10)
+log = logging.getLogger(__name__)
 _SUPPORTABLE = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS, states.REPLIED, states.RETURNED})
 
 
@@ -64,15 +69,14 @@ def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
 
 
 @dataclass
-class _IndexCache:
-    key: tuple[Any, ...] = ()
-    built_at: float = 0.0
+class _LoadedIndex:
+    stamp: str = ""
     index: Any = None
 
 
 _cache_lock = threading.Lock()
-INDEX_TTL_SECONDS = 60.0
 SIMILAR_WINDOW_DAYS = 365
+_KINDS = {True: "public", False: "staff"}
 
 
 def _candidate_query(*, public_only: bool) -> Any:
@@ -87,22 +91,68 @@ def _candidate_query(*, public_only: bool) -> Any:
     return query.where(Case.status.not_in([states.MERGED, states.REJECTED]))  # what a coordinator may merge into
 
 
-def _similar_index(session: Session, *, public_only: bool) -> Any:
-    """A fitted SimilarIndex over the open cases, rebuilt when cases change or after a minute."""
+def _cases_stamp(session: Session) -> str:
+    """What the cases look like now: an index built at another stamp is out of date."""
+    count, newest, changed = session.execute(
+        select(func.count(Case.id), func.max(Case.id), func.max(Case.updated_at))
+    ).one()
+    return f"{count}:{newest}:{changed.isoformat() if changed else ''}"[:128]
+
+
+def _signature(data: bytes) -> bytes:
+    from minyi.core.settings import get_settings  # read when used: every process shares MINYI_SECRET_KEY
+
+    return hmac.new(get_settings().secret_key.encode(), data, hashlib.sha256).digest()
+
+
+def refresh_similar_indexes(session: Session) -> int:
+    """Rebuild the similar-cases indexes when the cases changed (run by a worker, never in a request).
+
+    Each index is stored pickled, compressed and signed with the secret key, so that a web process loads only
+    what a worker of this installation wrote. Returns how many indexes were rebuilt.
+    """
     from minyi.nlp.hot import SimilarIndex
 
-    stamp = session.execute(select(func.count(Case.id), func.max(Case.id), func.max(Case.updated_at))).one()
-    key = (session.get_bind().engine.url.render_as_string(), public_only, *stamp)
+    stamp, rebuilt = _cases_stamp(session), 0
+    for public_only, kind in _KINDS.items():
+        stored = session.get(SimilarIndexSnapshot, kind)
+        if stored is not None and stored.stamp == stamp:
+            continue
+        rows = session.execute(_candidate_query(public_only=public_only)).all()
+        index = SimilarIndex().fit([join_text(r.title, r.body) for r in rows], ids=[r.id for r in rows])
+        data = zlib.compress(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        data = _signature(data) + data
+        if stored is None:
+            session.add(SimilarIndexSnapshot(kind=kind, stamp=stamp, size=len(rows), data=data, built_at=utcnow()))
+        else:
+            stored.stamp, stored.size, stored.data, stored.built_at = stamp, len(rows), data, utcnow()
+        rebuilt += 1
+    session.flush()
+    return rebuilt
+
+
+def _similar_index(session: Session, *, public_only: bool) -> Any:
+    """The latest index a worker stored (loaded once per process and stamp), or None before the first build."""
+    kind = _KINDS[public_only]
+    built = session.execute(
+        select(SimilarIndexSnapshot.stamp, SimilarIndexSnapshot.built_at).where(SimilarIndexSnapshot.kind == kind)
+    ).one_or_none()
+    if built is None:
+        return None
+    key = f"{session.get_bind().engine.url.render_as_string()}|{built.stamp}|{built.built_at.isoformat()}"
     with _cache_lock:
-        cache = _caches.setdefault(public_only, _IndexCache())
-        if cache.key != key or time.monotonic() - cache.built_at > INDEX_TTL_SECONDS:
-            rows = session.execute(_candidate_query(public_only=public_only)).all()
-            cache.index = SimilarIndex().fit([join_text(r.title, r.body) for r in rows], ids=[r.id for r in rows])
-            cache.key, cache.built_at = key, time.monotonic()
-        return cache.index
+        loaded = _loaded.setdefault(public_only, _LoadedIndex())
+        if loaded.stamp != key:
+            blob = session.scalar(select(SimilarIndexSnapshot.data).where(SimilarIndexSnapshot.kind == kind)) or b""
+            signature, data = blob[:32], blob[32:]
+            if not hmac.compare_digest(signature, _signature(data)):
+                log.warning("the stored similar-cases index is not signed with this secret key; ignored")
+                return None
+            loaded.index, loaded.stamp = pickle.loads(zlib.decompress(data)), key  # noqa: S301 - signed by our worker
+        return loaded.index
 
 
-_caches: dict[bool, _IndexCache] = {}
+_loaded: dict[bool, _LoadedIndex] = {}
 
 
 def similar_cases(
@@ -111,7 +161,10 @@ def similar_cases(
     """Open cases that look like the same problem as `text` (可能相同的问题), best first."""
     if not isinstance(text, str) or len(text.strip()) < 4:
         return []
-    hits = _similar_index(session, public_only=public_only).query(text[:2000], k + 1)
+    index = _similar_index(session, public_only=public_only)
+    if index is None:  # no worker has built it yet
+        return []
+    hits = index.query(text[:2000], k + 1)
     cases = cases_by_id(session, [cid for cid, _ in hits])
     return [(cases[cid], score) for cid, score in hits if cid in cases and cid != exclude][:k]
 

@@ -1,59 +1,137 @@
-"""In-process background worker: analyses new messages and runs scheduled tasks.
-
-One daemon thread per app process. Work is queued by message id, so a request never waits for the
-analysis; on start the worker also catches up with every message stored without an analysis (while it
-was not running, or queued in a process that stopped): live messages first, newest first, then
-imported history, a batch at a time and only while no newly queued message waits.
+"""What the background work does: analysis of messages and the scheduled tasks, each a plain function over a
+session factory (the engine that queues and schedules them is in `tasks.py`; `minyi run-jobs` calls them directly).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.core.db import transaction
-from minyi.core.settings import Settings
-from minyi.hot.services import recompute_hot_issues
+from minyi.hot.services import recompute_hot_issues, refresh_similar_indexes
+from minyi.jobs import claims
 from minyi.messages.analysis import Analyzer, analyse_message, default_analyzer, unanalysed_message_ids
 from minyi.reports.services import generate_due_reports
 from minyi.workflow.services import auto_close_due
 
 log = logging.getLogger(__name__)
 
+ScheduledTask = Callable[[sessionmaker[Session]], dict[str, int]]
 
-def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
-    """Everything that runs on the schedule, each in its own transaction."""
-    from minyi.core.settings import get_settings  # imported here: read when the tasks run
-    from minyi.notifications.services import Outbound, run_deadline_tasks
-    from minyi.privacy.retention import erase_expired_contacts
+
+def auto_close(factory: sessionmaker[Session]) -> dict[str, int]:
+    """Replies left unrated for the configured days are closed."""
+    with transaction(factory) as session:
+        return {"auto_closed": auto_close_due(session)}
+
+
+def hot_issues(factory: sessionmaker[Session]) -> dict[str, int]:
+    """The hot-issue snapshot, recomputed."""
+    with transaction(factory) as session:
+        return {"hot_issues": len(recompute_hot_issues(session))}
+
+
+def reports(factory: sessionmaker[Session]) -> dict[str, int]:
+    """Last week's and last month's 民意 reports, each once."""
+    with transaction(factory) as session:
+        return {"reports": len(generate_due_reports(session))}
+
+
+def watches(factory: sessionmaker[Session]) -> dict[str, int]:
+    """网上蹲点: new and urgent messages, once per watch and message."""
+    from minyi.core.settings import get_settings  # imported here: read when the task runs
+    from minyi.notifications.services import Outbound
     from minyi.watches.services import scan_watches
 
     with transaction(factory) as session:
-        closed = auto_close_due(session)
+        return {"watch_alerts": scan_watches(session, outbound=Outbound.of(get_settings()))}
+
+
+def deadlines(factory: sessionmaker[Session]) -> dict[str, int]:
+    """Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries."""
+    from minyi.core.settings import get_settings
+    from minyi.notifications.services import run_deadline_tasks
+
+    return run_deadline_tasks(factory, get_settings())
+
+
+def contact_erasure(factory: sessionmaker[Session]) -> dict[str, int]:
+    """PIPL: contact data of cases closed longer than the retention period, in batches."""
+    from minyi.core.settings import get_settings
+    from minyi.privacy.retention import erase_expired_contacts
+
+    retention = get_settings().contact_retention_days
+    return {"contacts_erased": erase_expired_contacts(factory, retention_days=retention)}
+
+
+def similar_index(factory: sessionmaker[Session]) -> dict[str, int]:
+    """The similar-cases indexes (附议 while typing, 可能相同的问题), rebuilt when the cases changed."""
     with transaction(factory) as session:
-        hot_issues = len(recompute_hot_issues(session))
-    with transaction(factory) as session:  # last week's and last month's 民意 reports, each once
-        reports = len(generate_due_reports(session))
-    with transaction(factory) as session:  # 网上蹲点: new and urgent messages, once per watch and message
-        watch_alerts = scan_watches(session, outbound=Outbound.of(get_settings()))
-    # Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries.
-    return {
-        "auto_closed": closed,
-        "hot_issues": hot_issues,
-        "reports": reports,
-        "watch_alerts": watch_alerts,
-        **run_deadline_tasks(factory, get_settings()),
-        # PIPL: contact data of cases closed longer than the retention period, in batches.
-        "contacts_erased": erase_expired_contacts(factory, retention_days=get_settings().contact_retention_days),
-    }
+        return {"similar_indexes": refresh_similar_indexes(session)}
 
 
-FIRST_RUN_AFTER_SECONDS = 10  # soon after start, then every scheduler interval
+def claims_pruned(factory: sessionmaker[Session]) -> dict[str, int]:
+    """Claims of periods long past (history only) deleted."""
+    with transaction(factory) as session:
+        return {"claims_pruned": claims.prune(session)}
+
+
+# Every scheduled task by name, in the order `minyi run-jobs` runs them; each runs once per period across workers.
+SCHEDULE: dict[str, ScheduledTask] = {
+    "auto_close": auto_close,
+    "hot_issues": hot_issues,
+    "reports": reports,
+    "watches": watches,
+    "deadlines": deadlines,
+    "contact_erasure": contact_erasure,
+    "similar_index": similar_index,
+    "claims_pruned": claims_pruned,
+}
+SIMILAR_INDEX_PERIOD_SECONDS = 60  # a new case is offered for 附议 within about a minute
+
+
+def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:
+    """Every scheduled task once, each in its own transaction (`minyi run-jobs`)."""
+    done: dict[str, int] = {}
+    for task in SCHEDULE.values():
+        done |= task(factory)
+    return done
+
+
+class SharedAnalyzer:
+    """The text model, loaded once per worker process on first use and shared by its threads."""
+
+    def __init__(self, analyzer: Analyzer | None = None) -> None:
+        self._analyzer = analyzer
+        self._failed = False
+        self._lock = threading.Lock()
+
+    def get(self) -> Analyzer | None:
+        """The analyzer, or None when it cannot be loaded (logged once; messages stay without suggestions)."""
+        with self._lock:
+            if self._analyzer is None and not self._failed:
+                try:
+                    self._analyzer = default_analyzer()
+                except Exception:
+                    self._failed = True
+                    log.exception("text analysis is unavailable; messages are stored without suggestions")
+            return self._analyzer
+
+
+def analyse(factory: sessionmaker[Session], analyzer: Analyzer | None, message_id: int, *, if_missing: bool) -> bool:
+    """Analyse one stored message in its own transaction; False when there is no analyzer."""
+    if analyzer is None:
+        return False
+    with transaction(factory) as session:
+        analyse_message(session, message_id=message_id, analyzer=analyzer, if_missing=if_missing)
+    return True
+
+
 BACKLOG_BATCH = 500  # message ids read per catch-up query
 
 
@@ -61,7 +139,7 @@ class AnalysisBacklog:
     """The messages stored without an analysis: live ones newest first, then imported history, in batches.
 
     Each batch is read when the previous one is used up, below the last id seen, so the whole backlog
-    drains however large it is, and a message that keeps failing is tried once per start, not forever.
+    drains however large it is, and a message that keeps failing is tried once per pass, not forever.
     """
 
     def __init__(self, factory: sessionmaker[Session], batch: int = BACKLOG_BATCH) -> None:
@@ -85,96 +163,25 @@ class AnalysisBacklog:
         return self._pending.popleft() if self._pending else None
 
 
-class BackgroundJobs:
-    """A queue of messages to analyse plus a periodic scheduler, in one daemon thread."""
+def catch_up(
+    factory: sessionmaker[Session],
+    analyzer: Analyzer | None,
+    *,
+    budget_seconds: float,
+    batch: int = BACKLOG_BATCH,
+) -> dict[str, int]:
+    """Analyse messages stored without an analysis (never queued, or queued in a process killed since), live first.
 
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        settings: Settings,
-        analyzer: Analyzer | None = None,
-        backlog_batch: int = BACKLOG_BATCH,
-    ) -> None:
-        self.factory = factory
-        self.settings = settings
-        self._analyzer = analyzer
-        self._analyzer_failed = False
-        self._queue: queue.Queue[int | None] = queue.Queue()
-        self._backlog: AnalysisBacklog | None = AnalysisBacklog(factory, backlog_batch)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="minyi-jobs", daemon=True)
-
-    def start(self) -> None:
-        """Start the worker thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Ask the worker to finish and wait briefly."""
-        self._stop.set()
-        self._queue.put(None)
-        self._thread.join(timeout=5)
-
-    def analyse(self, message_id: int) -> None:
-        """Queue a message for analysis (returns at once)."""
-        if self.settings.run_analysis:
-            self._queue.put(message_id)
-
-    def _analyzer_or_none(self) -> Analyzer | None:
-        if self._analyzer is None and not self._analyzer_failed:
-            try:
-                self._analyzer = default_analyzer()
-            except Exception:
-                self._analyzer_failed = True  # log once, keep serving: messages are stored without suggestions
-                log.exception("text analysis is unavailable; messages are stored without suggestions")
-        return self._analyzer
-
-    def _analyse_one(self, message_id: int, *, from_backlog: bool = False) -> None:
-        analyzer = self._analyzer_or_none()
-        if analyzer is None:
-            return
-        with transaction(self.factory) as session:
-            analyse_message(session, message_id=message_id, analyzer=analyzer, if_missing=from_backlog)
-
-    def _next_backlog_id(self) -> int | None:
-        if self._backlog is None or not self.settings.run_analysis or self._analyzer_or_none() is None:
-            return None
-        message_id = self._backlog.next_id()
-        if message_id is None:
-            self._backlog = None  # drained: from now on only queued messages
-        return message_id
-
-    def _next_item(self, timeout: float) -> tuple[int | None, bool]:
-        """(message id, from the backlog?): a queued message first, else the backlog, else wait for the queue."""
+    Stops after `budget_seconds`; the next period goes on where this one stopped (the query skips analysed ones).
+    """
+    if analyzer is None:
+        return {"backlog_analysed": 0}
+    backlog, done, stop_at = AnalysisBacklog(factory, batch), 0, time.monotonic() + budget_seconds
+    while time.monotonic() < stop_at and (message_id := backlog.next_id()) is not None:
         try:
-            return self._queue.get_nowait(), False
-        except queue.Empty:
-            pass
-        if not self._stop.is_set():
-            backlog_id = self._next_backlog_id()
-            if backlog_id is not None:
-                return backlog_id, True
-        try:
-            return self._queue.get(timeout=timeout), False
-        except queue.Empty:
-            return None, False
-
-    def _run(self) -> None:
-        interval = self.settings.scheduler_interval_seconds
-        next_run = time.monotonic() + min(interval, FIRST_RUN_AFTER_SECONDS)
-        while not self._stop.is_set():
-            try:
-                item, from_backlog = self._next_item(max(0.0, next_run - time.monotonic()))
-            except Exception:
-                log.exception("reading the analysis backlog failed; it is retried at the next start")
-                self._backlog, item, from_backlog = None, None, False
-            if time.monotonic() >= next_run:
-                next_run = time.monotonic() + interval
-                try:
-                    log.info("scheduled tasks: %s", run_scheduled_tasks(self.factory))
-                except Exception:
-                    log.exception("scheduled tasks failed")
-            if item is not None:
-                try:
-                    self._analyse_one(item, from_backlog=from_backlog)
-                except Exception:
-                    log.exception("analysis of message %s failed", item)
+            analyse(factory, analyzer, message_id, if_missing=True)
+        except Exception:
+            log.exception("analysis of message %s failed; it is tried again in the next period", message_id)
+            continue
+        done += 1
+    return {"backlog_analysed": done}

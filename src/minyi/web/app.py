@@ -29,6 +29,7 @@ from minyi.web.routes import (
     api,
     dashboard,
     hot,
+    jobs,
     notifications,
     privacy,
     public,
@@ -138,23 +139,19 @@ def create_app(
     *,
     start_background: bool | None = None,
 ) -> FastAPI:
-    """Build the app; tests pass their own session factory and switch background work off."""
+    """Build the app; tests pass their own session factory and leave the job queue unconnected."""
     settings = settings or get_settings()
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database_url))
-    run_background = settings.run_scheduler if start_background is None else start_background
+    connect_queue = True if start_background is None else start_background
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from minyi.jobs.runner import BackgroundJobs
+        from minyi.jobs.tasks import Jobs
 
-        state = app_state(app)
-        state.jobs = BackgroundJobs(session_factory, settings) if run_background else None
-        if state.jobs:
-            state.jobs.start()
+        # The web process only enqueues (after commit); `minyi worker` processes do the work (docs/jobs.md).
+        app_state(app).jobs = Jobs(settings, session_factory) if connect_queue else None
         yield
-        if state.jobs:
-            state.jobs.stop()
 
     app = FastAPI(
         title="minyi 民意 API",
@@ -207,6 +204,7 @@ def create_app(
         dashboard.router,
         watches.router,
         privacy.router,
+        jobs.router,
     ):
         html.include_router(pages)
     app.include_router(html)

@@ -44,7 +44,7 @@ def after_commit(request: Request, task: Callable[[], object]) -> None:
 
 
 def analyse_after_commit(request: Request, message_id: int) -> None:
-    """Queue a new message for the background analysis once it is committed (the worker must see it)."""
+    """Queue a new message for analysis by a worker once it is committed (the worker must see it)."""
     jobs = app_state(request).jobs
     if jobs is not None:
         after_commit(request, partial(jobs.analyse, message_id))

@@ -12,17 +12,17 @@ from minyi.core.settings import Settings
 from minyi.stats.services import StatsCache
 
 if TYPE_CHECKING:
-    from minyi.jobs.runner import BackgroundJobs
+    from minyi.jobs.tasks import Jobs
 
 
 @dataclass
 class AppState:
-    """One per app: its settings, database sessions, statistics cache and (when started) the background worker."""
+    """One per app: settings, database sessions, statistics cache and (when connected) the job queue it fills."""
 
     settings: Settings
     session_factory: sessionmaker[Session]
     stats_cache: StatsCache
-    jobs: BackgroundJobs | None = None
+    jobs: Jobs | None = None
 
 
 def app_state(where: Request | FastAPI) -> AppState:

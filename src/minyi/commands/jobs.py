@@ -1,0 +1,47 @@
+"""Background work commands: `minyi worker` (a job-engine consumer, as many as wanted on as many machines)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+import click
+
+from minyi.core.settings import get_settings
+
+
+@click.command()
+@click.option("--threads", type=int, default=None, help="Worker threads (default MINYI_WORKER_THREADS or 2)")
+def worker(threads: int | None) -> None:
+    """Run queued analyses and the scheduled tasks until stopped (SIGINT finishes running tasks, SIGTERM stops)."""
+    from minyi.jobs.tasks import Jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    jobs = Jobs(settings)
+    click.echo(f"minyi worker {os.getpid()}: queue {settings.jobs_url or settings.data_dir / 'jobs.sqlite3'}")
+    jobs.consumer(threads=threads).run()
+
+
+def start_worker_process() -> subprocess.Popen[bytes]:
+    """`minyi worker` as a child process of this one (the one-command embedded layout of `minyi serve`)."""
+    return subprocess.Popen([sys.executable, "-c", "from minyi.cli import main; main()", "worker"])
+
+
+def stop_worker_process(process: subprocess.Popen[bytes]) -> None:
+    """Let the child finish its running tasks (SIGINT), then stop it; whatever it had not done stays queued."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def register(group: click.Group) -> None:
+    """Add the background work commands to the CLI."""
+    group.add_command(worker)
