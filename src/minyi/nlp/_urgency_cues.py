@@ -169,6 +169,13 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         r"农药",
         r"(这|那)条命",
         r"不想(再)?活",
+        r"结束掉",
+        r"不想再睁(开)?眼",
+        r"(我|自己)(就)?是.{0,6}(累赘|负担|拖累)",
+        r"没有我.{0,6}(轻松|好过|更好)",
+        r"(灶|煤气|燃气).{0,4}打开.{0,4}没(点|打)",
+        r"药.{0,3}(都|全)?吞",
+        r"留(了|下)?.{0,3}(纸条|遗书)",
     ),
     "fire": (
         r"烧得(很|好|太)?(大|旺|凶)",
@@ -608,13 +615,14 @@ _HYPOTHETICAL = re.compile(
     r"想过|曾经|那时|当时|以前|当年|几年前|一旦|万一|如果|假如|倘若|要是|若是|防止|避免|以免|以防|预防|防范|杜绝|会不会|是否|能否|怎么防|如何"
 )
 _COMPARISON = re.compile(
-    r"(比|像|跟|如|似|和)$|像|好像|好比|如同|仿佛|比.{0,10}还|跟.{0,10}(一样|似的|差不多)|和.{0,10}(一样|差不多)|一样|似的|堪比|差不多"
+    r"(比|像|跟|(?<!不)如|似|和)$|像|好像|好比|如同|仿佛|比.{0,10}还|跟.{0,10}(一样|似的|差不多)|和.{0,10}(一样|差不多)|一样|似的|堪比|差不多"
 )
 _FIGURATIVE = re.compile(
     r"(得|的)(让人|叫人|我|人)?(要命|要死|想死|想跳楼|要跳楼|要炸|要爆|爆炸|窒息|吓死人|要人命|淹死人|想撞墙)|要(了)?(我的|人)?命|吓死|笑死|气死|累死|热死|饿死|"
     r"烦死|愁死|急死|逼(死|疯)|(心|肺|头).{0,3}(炸|爆)|心(在)?滴血|火(冒三丈|大)|杀疯|草菅人命|谋财害命|不得好死|"
     r"(压|炸|打)垮(了)?(我们|人)|坐火箭|要崩溃|崩溃|气话|开玩笑|夸张"
 )
+_COMPARISON_AFTER = re.compile(r"[^，。！？；,.!?;]{0,3}(一样|似的|一般|差不多)")
 # Message-wide markers.
 _RESOLVED = _compile_plain(
     r"已(经)?(修好|修复|处理|解决|恢复|出院|康复|痊愈|找到|抓|填平|搬走|整改|重建|和解|还清|离婚|好了|没事|灭|扑灭|救出|撤离|安置|换了|加固|"
@@ -645,6 +653,11 @@ class Cue(NamedTuple):
     kind: str
     text: str
     context: str  # "" when the mention is plain, else negated / hypothetical / comparison / figurative
+
+
+def is_comparison(prefix: str, after: str = "") -> bool:
+    """Whether a mention reads as a comparison: "像…", "跟…一样" before it, or "一样/似的" right after it."""
+    return _COMPARISON.search(prefix) is not None or _COMPARISON_AFTER.match(after) is not None
 
 
 def _prefix(text: str, start: int) -> str:

@@ -1,14 +1,17 @@
-"""Urgency figures on the written sets (issue 12): the development set, the blind set, the real urgent set.
+"""Urgency figures on the written sets (issue 12): development sets, blind set 2, the real sets.
 
-    .venv/bin/python -m minyi.nlp.urgency_report [--gold gold] [--data ../shared/data/teddycup2020] [--blind]
+    .venv/bin/python -m minyi.nlp.urgency_report [--gold gold] [--data ../shared/data/teddycup2020]
+        [--model PATH] [--no-cv] [--blind]
 
-Development set (gold/urgency_dev.csv): the shipped detector's figures are *resubstitution* figures when its
-learned part was trained on this set, so the command also prints them by stratified 5-fold cross-validation
-(the learned part retrained on four folds + the other training sets, rules unchanged), with per-category
-recall. Blind set (gold/urgency_blind.csv, only with ``--blind``): aggregate figures only — recall,
-self-harm recall, share of near misses flagged, precision — never a row, never a category (the set is never
-tuned on; see docs/labelling/urgency_blind.md). Real set (gold/urgency.csv, needs the shared data):
-precision and recall.
+Development sets (all written for tuning, each by a different writer): gold/urgency_dev.csv,
+gold/urgency_extra.csv, gold/urgency_train.csv and blind set 1 (gold/urgency_blind.csv: spent, used for
+development since 2026-12-04). The detector's own figures on them are *resubstitution* figures when its
+learned part was trained on them, so the command also prints (unless ``--no-cv``) stratified 5-fold
+cross-validation over the pooled sets and leave-one-writer-out figures (trained on the other sets, measured
+on dev and on blind set 1), with per-category recall. Real sets (need the shared data): precision and recall
+on gold/urgency.csv, and the share of all shared messages flagged. Blind set 2 (gold/urgency_blind2.csv, only
+with ``--blind``, and only when the file exists): aggregate figures only — recall, self-harm recall, share of
+near misses flagged, precision, recall per danger category — never a row. It is read nowhere else.
 """
 
 from __future__ import annotations
@@ -99,50 +102,116 @@ def _real(data_dir: Path, gold_dir: Path, detector: Any) -> dict[str, Any] | Non
     return {**out, "n": len(labels), "positives": sum(labels)}
 
 
+DEV_SETS = (
+    ("urgency_dev.csv", "dev"),
+    ("urgency_extra.csv", "extra"),
+    ("urgency_train.csv", "train"),
+    ("urgency_blind.csv", "blind set 1 (spent, used for development since 2026-12-04)"),
+)
+MESSAGE_FILES = ("messages_labeled", "messages_unlabeled", "messages_with_votes", "messages_with_replies")
+
+
+def flag_rate(data_dir: Path, detector: Any) -> dict[str, tuple[int, int]]:
+    """(flagged, messages) per shared message file: how often the detector would alert on real traffic."""
+    import json
+
+    from minyi.nlp.pipeline import clean_message
+
+    out: dict[str, tuple[int, int]] = {}
+    for stem in MESSAGE_FILES:
+        path = data_dir / f"{stem}.jsonl"
+        if not path.is_file():
+            continue
+        with open(path, encoding="utf-8") as handle:
+            rows = [json.loads(line) for line in handle if line.strip()]
+        texts = [clean_message(r.get("title") or "", r.get("body") or "")[0].joined for r in rows]
+        flags = [f for start in range(0, len(texts), 512) for f in detector.predict(texts[start : start + 512])]
+        out[stem] = (sum(map(bool, flags)), len(texts))
+    return out
+
+
+def blind_figures(gold_dir: Path, detector: Any) -> dict[str, Any] | None:
+    """Aggregate figures on blind set 2 (None when the file does not exist): recall, self-harm recall, share of
+    near misses flagged, precision, and recall per danger category — nothing about any one row."""
+    from minyi.nlp.urgency import BLIND_SET
+
+    path = gold_dir / BLIND_SET
+    if not path.is_file():
+        return None
+    texts, labels, cats = load_written_set(path)
+    f = figures(labels, detector.predict(texts), cats, per_category=True)
+    danger = {c for y, c in zip(labels, cats, strict=True) if y}
+    f["recall_by_category"] = {c: v for c, v in f.pop("flagged_by_category").items() if c in danger}
+    return f
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from minyi.nlp import urgency
 
     parser = argparse.ArgumentParser(prog="python -m minyi.nlp.urgency_report", description=__doc__.split("\n")[0])
     parser.add_argument("--gold", type=Path, default=Path("gold"))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--blind", action="store_true", help="also the blind set (aggregate figures only)")
+    parser.add_argument("--model", type=Path, default=None, help="model file [default: the shipped one]")
+    parser.add_argument("--no-cv", dest="cv", action="store_false", help="skip the cross-validation")
+    parser.add_argument("--blind", action="store_true", help="also blind set 2 (aggregate figures only)")
     args = parser.parse_args(argv)
 
-    from minyi.nlp.pipeline import load_default_analyzer
+    from minyi.nlp.pipeline import load_default_analyzer, loads_model
 
-    detector = load_default_analyzer().urgency_
-    dev_path = args.gold / "urgency_dev.csv"
-    if dev_path.is_file():
-        texts, labels, cats = load_written_set(dev_path)
-        f = figures(labels, detector.predict(texts), cats, per_category=True)
-        learned = getattr(detector, "model_", None) is not None
-        print(_line("dev (shipped detector" + (", trained on it)" if learned else ")"), f))
-        _print_categories(f, labels, cats)
-        if learned:
-            raw, labels, cats = urgency.load_dev_set(args.gold)
-            extra: tuple[list[str], list[int]] = ([], [])
-            if (args.gold / "urgency.csv").is_file() and args.data.is_dir():
-                extra = urgency.load_gold_texts(args.data, args.gold)
-            if (args.gold / "urgency_extra.csv").is_file():
-                more = urgency.load_dev_set(args.gold, "urgency_extra.csv")
-                extra = (extra[0] + more[0], extra[1] + more[1])
-            flags = urgency.cross_validate_dev(
-                [_clean(t) for t in raw], labels, cats, extra=([_clean(t) for t in extra[0]], extra[1])
-            )
-            cv = figures(labels, flags, cats, per_category=True)
-            print(_line("dev (5-fold CV by category; learned layer retrained on 4 folds + real + extra sets)", cv))
-            _print_categories(cv, labels, cats)
+    analyzer = loads_model(args.model.read_bytes()) if args.model else load_default_analyzer()
+    detector = analyzer.urgency_
+    learned = getattr(detector, "model_", None) is not None
+    print(f"model: {args.model or 'shipped'}; learned layer: {'yes' if learned else 'no'}")
+    sets: dict[str, tuple[list[str], list[int], list[str]]] = {}
+    for file, name in DEV_SETS:
+        if (args.gold / file).is_file():
+            texts, labels, cats = load_written_set(args.gold / file)
+            sets[name] = (texts, labels, cats)
+            f = figures(labels, detector.predict(texts), cats, per_category=True)
+            print(_line(f"{name} [{file}] (this model" + (", trained on it)" if learned else ")"), f))
+            _print_categories(f, labels, cats)
+    extra: tuple[list[str], list[int]] = ([], [])
+    if (args.gold / "urgency.csv").is_file() and args.data.is_dir():
+        raw, flags = urgency.load_gold_texts(args.data, args.gold)
+        extra = ([_clean(t) for t in raw], flags)
+    if args.cv and sets:
+        oof = urgency.cross_validate_sets(sets, extra=extra)
+        pooled_labels = [y for s in sets.values() for y in s[1]]
+        pooled_cats = [c for s in sets.values() for c in s[2]]
+        pooled = figures(pooled_labels, [f for n in sets for f in oof[n]], pooled_cats, per_category=True)
+        print(_line("CV, all development sets pooled (5 folds by set and category; + real set in training)", pooled))
+        _print_categories(pooled, pooled_labels, pooled_cats)
+        for name, (_, labels, cats) in sets.items():
+            print("  " + _line(f"CV on {name}", figures(labels, oof[name], cats)))
+        for held_out in ("dev", DEV_SETS[3][1]):
+            if held_out in sets and len(sets) > 1:
+                _, labels, cats = sets[held_out]
+                f = figures(labels, urgency.leave_one_set_out(sets, held_out, extra=extra), cats, per_category=True)
+                print(_line(f"leave-one-writer-out: trained on the other sets + real, measured on {held_out}", f))
+                _print_categories(f, labels, cats)
     real = _real(args.data, args.gold, detector)
     if real is not None:
         print(
             f"real urgent set gold/urgency.csv: precision {real['precision']:.3f}, recall {real['recall']:.3f}, "
             f"f1 {real['f1']:.3f} (n={real['n']}, {real['positives']} urgent; tp {real['tp']}, fp {real['fp']}, "
-            f"fn {real['fn']})"
+            f"fn {real['fn']}; in the training data)"
         )
+    if args.data.is_dir():
+        rates = flag_rate(args.data, detector)
+        flagged, total = sum(v[0] for v in rates.values()), sum(v[1] for v in rates.values())
+        if total:
+            parts = ", ".join(f"{k} {a / b:.1%}" for k, (a, b) in rates.items() if b)
+            print(f"real traffic: {flagged} of {total} shared messages flagged ({flagged / total:.1%}; {parts})")
     if args.blind:
-        texts, labels, cats = load_written_set(args.gold / "urgency_blind.csv")
-        f = figures(labels, detector.predict(texts), cats)
-        print(_line("BLIND gold/urgency_blind.csv", f))
+        blind = blind_figures(args.gold, detector)
+        if blind is None:
+            print(f"blind set 2: gold/{urgency.BLIND_SET} not found")
+        else:
+            print(_line(f"BLIND SET 2 gold/{urgency.BLIND_SET}", blind))
+            print(
+                "  recall by danger category: "
+                + "; ".join(f"{c} {h}/{n}" for c, (h, n) in blind["recall_by_category"].items())
+            )
     return 0
 
 

@@ -1,0 +1,173 @@
+"""Urgency, issue 12 second pass: the issue's examples, the char n-gram part of the learned layer, blind set 2's
+report (aggregate figures only) and `minyi classify` printing the reasons.
+
+The learned detector here is trained in the test on the written sets of gold/ (never on blind set 2), so these
+tests do not depend on the shipped model; the ones at the end that do are marked "shipped model" and pass once
+the model has been retrained with this code (`minyi train`).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minyi.nlp import urgency
+from minyi.nlp.urgency import UrgencyDetector
+from minyi.nlp.urgency_report import blind_figures, load_written_set
+
+# The issue's misses and false alarms, in our own words around the quoted phrases.
+SELF_HARM = "工资讨不回来\n跑了一年没人管，我实在熬不下去了，不如一了百了。"
+LIVE_WIRES = "公园路灯\n人民公园里的路灯被人打坏了，灯打坏，电线落出来了，小孩子天天在那边跑。"
+SHACK = (
+    "五保户的危房改造款\n我们村一个65岁的五保户，一个人还住在漏风漏雨的棚子里，"
+    "上面拨给他的危房改造款被村干部拿走了，房子到现在也没修。"
+)
+VIRUS_RUMOUR = "网上的说法\n网上说喝醋能杀死病毒、预防新冠，是真的吗？政府为什么不推广？"
+COMPARISON = "小区楼道\n我们小区的楼道脏得跟危房一样，墙皮掉了也没人刷，物业费照收，希望管一管。"
+
+
+@pytest.fixture(scope="module")
+def rules() -> UrgencyDetector:
+    return UrgencyDetector().fit([])
+
+
+@pytest.fixture(scope="module")
+def learned(request: pytest.FixtureRequest) -> UrgencyDetector:
+    """The learned detector trained on the written development sets (not on blind set 2)."""
+    gold = request.config.rootpath / "gold"
+    texts: list[str] = []
+    labels: list[int] = []
+    for name in urgency.WRITTEN_TRAINING_SETS:
+        if (gold / name).is_file():
+            t, y, _ = load_written_set(gold / name)
+            texts += t
+            labels += y
+    return UrgencyDetector(learned=True).fit(texts, labels)
+
+
+def test_blind_set_2_is_never_a_training_set() -> None:
+    assert urgency.BLIND_SET not in urgency.WRITTEN_TRAINING_SETS
+    assert urgency.BLIND_SET == "urgency_blind2.csv"
+
+
+def test_despair_in_plain_words_is_self_harm_by_rules_alone(rules: UrgencyDetector) -> None:
+    assert rules.predict([SELF_HARM]) == [True]
+    reasons = rules.explain(SELF_HARM)
+    assert reasons[0].startswith("自伤/轻生：") and any("一了百了" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize("text", [VIRUS_RUMOUR, COMPARISON])
+def test_issue_false_alarms_are_not_flagged_by_rules(rules: UrgencyDetector, text: str) -> None:
+    assert rules.predict([text]) == [False], rules.explain(text)
+
+
+def test_a_danger_word_in_a_comparison_is_hedged(rules: UrgencyDetector) -> None:
+    assert any("假设或否定" in r for r in rules.explain(COMPARISON))
+    assert rules.predict(["老房子\n后墙歪了，屋顶在掉土，是危房，老人还住在里面。"]) == [True]
+
+
+@pytest.mark.parametrize("text", [SELF_HARM, LIVE_WIRES, SHACK])
+def test_issue_misses_are_caught_by_the_learned_detector(learned: UrgencyDetector, text: str) -> None:
+    assert learned.predict([text]) == [True]
+    assert learned.explain(text)
+
+
+@pytest.mark.parametrize("text", [VIRUS_RUMOUR, COMPARISON])
+def test_issue_false_alarms_are_not_flagged_by_the_learned_detector(learned: UrgencyDetector, text: str) -> None:
+    assert learned.predict([text]) == [False], learned.explain(text)
+
+
+def test_ngram_part_is_a_lookup_and_pickles(learned: UrgencyDetector) -> None:
+    assert learned.ngram_index_ is not None and learned.ngram_weights_.size == learned.ngram_index_.keys.size
+    texts = [LIVE_WIRES, VIRUS_RUMOUR, "", "火" * 5000]
+    scores = learned._ngram_scores(texts)
+    assert scores.shape == (4,) and scores[2] == 0.0
+    clone = pickle.loads(pickle.dumps(learned))  # noqa: S301 - our own object
+    assert np.allclose(clone.predict_proba(texts), learned.predict_proba(texts))
+    assert clone.predict(texts) == learned.predict(texts)
+
+
+def test_ngram_keys_mark_bigrams_and_skip_the_joins() -> None:
+    docs, keys = urgency._ngram_keys(["ab", "c"], 200)
+    assert sorted(zip(docs.tolist(), keys.tolist(), strict=True)) == sorted(
+        [(0, ord("a")), (0, ord("b")), (1, ord("c")), (0, (1 << 42) | (ord("a") << 21) | ord("b"))]
+    )
+
+
+def test_a_model_from_before_the_ngrams_still_predicts(learned: UrgencyDetector) -> None:
+    old = pickle.loads(pickle.dumps(learned))  # noqa: S301 - our own object
+    del old.ngram_index_, old.ngram_weights_
+    assert old.predict([SELF_HARM, VIRUS_RUMOUR])[0] is True
+    assert old._ngram_scores([LIVE_WIRES]).tolist() == [0.0]
+
+
+def test_blind_report_gives_aggregates_only(tmp_path: Path, rules: UrgencyDetector) -> None:
+    assert blind_figures(tmp_path, rules) is None  # no file: nothing read, nothing printed
+    (tmp_path / urgency.BLIND_SET).write_text(
+        "id,label,category,title,body\n"
+        "x1,danger,self_harm,撑不下去,药攒够了今晚睡过去不醒\n"
+        "x2,danger,fire,冒烟,楼道里冒浓烟了人还在里面\n"
+        "x3,near_miss,figurative,慢,网速慢得让人想死\n",
+        encoding="utf-8",
+    )
+    f = blind_figures(tmp_path, rules)
+    assert f is not None
+    assert set(f) == {"n", "dangers", "near_misses", "recall", "near_miss_flagged", "precision", "self_harm_recall",
+                      "recall_by_category"}  # fmt: skip
+    assert set(f["recall_by_category"]) == {"self_harm", "fire"} and f["self_harm_recall"] == 1.0
+    assert all(isinstance(v, (int, float, dict)) for v in f.values())
+
+
+def test_report_runs_on_a_small_gold_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from minyi.nlp.urgency_report import main
+
+    (tmp_path / "urgency_dev.csv").write_text(
+        "id,label,category,title,body\n"
+        + "".join(f"d{i},danger,fire,冒烟{i},楼道里冒浓烟了人还在里面{i}\n" for i in range(6))
+        + "".join(f"n{i},near_miss,figurative,慢{i},网速慢得让人想死{i}\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    assert main(["--gold", str(tmp_path), "--data", str(tmp_path / "none"), "--no-cv", "--blind"]) == 0
+    out = capsys.readouterr().out
+    assert "dev [urgency_dev.csv]" in out and "blind set 2: gold/urgency_blind2.csv not found" in out
+
+
+def test_classify_prints_urgent_reasons(tmp_path: Path) -> None:
+    from minyi.cli import main
+
+    infile = tmp_path / "in.csv"
+    infile.write_text(
+        "id,title,body\n1,小区燃气泄漏,3栋楼道里燃气泄漏，煤气味很浓，已经一个小时了没人来处理。\n"
+        "2,咨询公积金,请问公积金异地转移需要多久？\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["classify", str(infile), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["urgent"] is True and rows[0]["urgent_reasons"], rows[0]
+    assert any("燃气" in r or "煤气" in r for r in rows[0]["urgent_reasons"])
+    assert rows[1]["urgent"] is False and rows[1]["urgent_reasons"] == []
+
+
+# -- shipped model: these pass once default.pkl is retrained with this code (`minyi train`) ------------------
+def test_shipped_model_has_the_ngram_layer() -> None:
+    from minyi.nlp.pipeline import load_default_analyzer
+
+    det = load_default_analyzer().urgency_
+    assert getattr(det, "ngram_index_", None) is not None, "retrain the shipped model (minyi train)"
+
+
+@pytest.mark.parametrize(("text", "urgent"), [(LIVE_WIRES, True), (SHACK, True), (SELF_HARM, True),
+                                               (VIRUS_RUMOUR, False), (COMPARISON, False)])  # fmt: skip
+def test_shipped_model_on_the_issue_examples(text: str, urgent: bool) -> None:
+    from minyi.nlp.pipeline import load_default_analyzer
+
+    result = load_default_analyzer().analyze(*text.split("\n", 1))
+    assert result["urgent"] is urgent, result["urgent_reasons"]
+    assert bool(result["urgent_reasons"]) is urgent
