@@ -13,7 +13,6 @@ a county's offices only for that county).
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,6 +39,7 @@ __all__ = [
     "family_of",
     "rank_departments",
     "route_families",
+    "route_many",
     "routing_abstains",
 ]
 
@@ -203,6 +203,10 @@ class DepartmentSuggester(BaseEstimator):
         names = [str(c) for c in self.classes_]
         return [dict(zip(names, row, strict=True)) for row in self._scores(texts, base).tolist()]
 
+    def scores(self, X: Iterable[str], *, base: sp.csr_matrix | None = None) -> np.ndarray:
+        """Texts x classes_: every class's score (a softmax of the margins; rows sum to 1)."""
+        return self._scores([str(t) for t in X], base)
+
     def _scores(self, texts: list[str], base: sp.csr_matrix | None) -> np.ndarray:
         if len(self.classes_) == 0:
             return np.zeros((len(texts), 0))
@@ -245,7 +249,18 @@ LEARNED_FAMILY_WEIGHT = 2.0  # the learned probability (docs/nlp.md, "Department
 CUE_WEIGHT = 1.0  # 1 - exp(-0.5 n) for n routing words (a word in the title counts twice)
 DOMAIN_WEIGHT = 0.3  # the predicted probability of the domains the family serves
 NAMED_WEIGHT = 0.5  # the message names a body of the family ("请市园林管理局…")
+CUE_CHARS = 200  # routing words and named bodies are read in the title and the body's first characters (speed)
 ABSTAIN_BELOW = 0.3  # a best family scoring less is no suggestion: 请人工分派 (chosen by CV on the dev set)
+
+
+_FAMILY_NAMES = list(ROUTING_TABLE)
+_FAMILY_COLUMN = {family: j for j, family in enumerate(_FAMILY_NAMES)}
+_DOMAIN_NAMES = sorted({d for domains, _ in ROUTING_TABLE.values() for d in domains})
+_DOMAIN_COLUMN = {d: j for j, d in enumerate(_DOMAIN_NAMES)}
+_SERVES = np.zeros((len(_DOMAIN_NAMES), len(_FAMILY_NAMES)))  # domain x family: 1 where the family serves it
+for _j, (_domains, _) in enumerate(ROUTING_TABLE.values()):
+    for _d in _domains:
+        _SERVES[_DOMAIN_COLUMN[_d], _j] = 1.0
 
 
 def route_families(
@@ -255,30 +270,81 @@ def route_families(
     learned: Mapping[str, float] | None = None,
     k: int = 5,
 ) -> list[FamilyScore]:
-    """The top-k department families for a message (a joined title + body), best first.
+    """The top-k department families for a message (a joined title + body), best first (route_many for one)."""
+    classes = list(learned or {})
+    matrix = np.array([[float((learned or {})[c]) for c in classes]]) if classes else None
+    return route_many([text], domain_scores=[domain_scores], learned=matrix, classes=classes, k=k)[0]
 
-    A family with no learned probability, no routing word, no named body and none of its domains likely
-    (below 0.1) is never proposed: one large family (教育局) is not offered for everything."""
-    title, body = split_text(text)
-    in_title, in_body = family_cues(title), family_cues(body)
-    named = named_families(text)
-    learned = learned or {}
-    ranked: list[FamilyScore] = []
-    for family, (domains, _) in ROUTING_TABLE.items():
-        p = float(learned.get(family, 0.0))
-        words = list(dict.fromkeys(in_title.get(family, []) + in_body.get(family, [])))
-        n = 2 * len(in_title.get(family, [])) + len(in_body.get(family, []))
-        domain_part = sum(float(domain_scores.get(d, 0.0)) for d in domains)
-        is_named = family in named
-        if p < 0.1 and not words and not is_named and domain_part < 0.1:
-            continue
-        score = LEARNED_FAMILY_WEIGHT * p + CUE_WEIGHT * (1.0 - math.exp(-0.5 * n)) + DOMAIN_WEIGHT * domain_part
-        if is_named:
-            score += NAMED_WEIGHT
-            words.append(f"点名:{family}")
-        ranked.append(FamilyScore(family=family, score=round(score, 3), cues=words))
-    ranked.sort(key=lambda r: -r["score"])
-    return ranked[:k]
+
+def route_many(
+    texts: Sequence[str],
+    *,
+    domain_scores: Sequence[Mapping[str, float]],
+    learned: np.ndarray | None = None,
+    classes: Sequence[str] = (),
+    k: int = 5,
+) -> list[list[FamilyScore]]:
+    """The top-k department families for each message (joined title + body), best first, in one vectorised
+    pass: LEARNED_FAMILY_WEIGHT x the learned probability (`learned`: texts x `classes`, e.g.
+    DepartmentSuggester's scores) + CUE_WEIGHT x (1 - exp(-0.5 n)) for n routing words (a word in the title
+    counts twice; the body is read to CUE_CHARS) + DOMAIN_WEIGHT x the probability of the domains the family
+    serves + NAMED_WEIGHT when the message names a body of the family.
+
+    A family with no learned probability (below 0.1), no routing word, no named body and none of its domains
+    likely (below 0.1) is never proposed: one large family (教育局) is not offered for everything."""
+    n, width = len(texts), len(_FAMILY_NAMES)
+    if n == 0:
+        return []
+    counts = np.zeros((n, width))
+    named = np.zeros((n, width), dtype=bool)
+    domains = np.zeros((n, len(_DOMAIN_NAMES)))
+    found: list[tuple[dict[str, list[str]], dict[str, list[str]], list[str]]] = []
+    for i, text in enumerate(texts):
+        title, body = split_text(text)
+        body = body[:CUE_CHARS]
+        in_title, in_body = family_cues(title), family_cues(body)
+        bodies = named_families(f"{title}\n{body}")
+        for family, words in in_title.items():
+            counts[i, _FAMILY_COLUMN[family]] += 2 * len(words)
+        for family, words in in_body.items():
+            counts[i, _FAMILY_COLUMN[family]] += len(words)
+        for family in bodies:
+            named[i, _FAMILY_COLUMN[family]] = True
+        for domain, value in domain_scores[i].items():
+            column = _DOMAIN_COLUMN.get(domain)
+            if column is not None:
+                domains[i, column] = float(value)
+        found.append((in_title, in_body, bodies))
+    probability = np.zeros((n, width))
+    if learned is not None and len(classes):
+        for j, name in enumerate(classes):
+            column = _FAMILY_COLUMN.get(str(name))
+            if column is not None:
+                probability[:, column] = learned[:, j]
+    domain_part = domains @ _SERVES
+    scores = (
+        LEARNED_FAMILY_WEIGHT * probability
+        + CUE_WEIGHT * (1.0 - np.exp(-0.5 * counts))
+        + DOMAIN_WEIGHT * domain_part
+        + NAMED_WEIGHT * named
+    )
+    evidence = (probability >= 0.1) | (counts > 0) | named | (domain_part >= 0.1)
+    scores = np.where(evidence, np.round(scores, 3), -np.inf)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    out: list[list[FamilyScore]] = []
+    for i, row in enumerate(order.tolist()):
+        in_title, in_body, bodies = found[i]
+        ranked: list[FamilyScore] = []
+        for j in row:
+            if scores[i, j] == -np.inf:
+                break
+            family = _FAMILY_NAMES[j]
+            cues = list(dict.fromkeys(in_title.get(family, []) + in_body.get(family, [])))
+            if family in bodies:
+                cues.append(f"点名:{family}")
+            ranked.append(FamilyScore(family=family, score=float(scores[i, j]), cues=cues))
+        out.append(ranked)
+    return out
 
 
 def routing_abstains(families: Sequence[FamilyScore] | Sequence[tuple[str, float]]) -> bool:

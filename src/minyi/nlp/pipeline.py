@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from minyi.nlp._hashing import KeyIndex
-from minyi.nlp.departments import DepartmentSuggester, route_families
+from minyi.nlp.departments import DepartmentSuggester, route_many
 from minyi.nlp.domain import DomainClassifier
 from minyi.nlp.features import TextFeatures
 from minyi.nlp.keywords import KeywordScorer
@@ -215,9 +215,14 @@ class MessageAnalyzer(BaseEstimator):
         model = getattr(self, "departments_", None)
         if model is None:
             return
-        learned = model.probabilities(texts, base=base)
-        for text, r, probs in zip(texts, results, learned, strict=True):
-            ranked = route_families(text, domain_scores=r["domain_scores"], learned=probs)
+        learned = model.scores(texts, base=base) if len(model.classes_) else None
+        routed = route_many(
+            texts,
+            domain_scores=[r["domain_scores"] for r in results],
+            learned=learned,
+            classes=[str(c) for c in model.classes_],
+        )
+        for r, ranked in zip(results, routed, strict=True):
             r["departments"] = [(f["family"], f["score"]) for f in ranked]
 
     def _appeal(self, texts: list[str], results: list[AnalysisResult]) -> None:

@@ -5,8 +5,8 @@
   plus the other folds (the way coordinators' corrections are learned);
 - gold/departments_test.csv: the test set (200 more, two blind passes, never looked at while tuning): the
   learned part trained on the replies plus the whole development set;
-- gold/departments_train.csv: one labeller's pass over 1,500 other messages (600 of messages_with_votes, 900 unlabelled),
-  training data only (in every fold's training, never scored), as coordinators' corrections would be.
+- gold/departments_train.csv: one labeller's pass over 2,700 other messages (1,200 of messages_with_votes, 1,500
+  unlabelled): training data only (in every fold's training, never scored), as coordinators' corrections would be.
 
 A message is routed right at top-1 when the best family is its label or an `also` label; an abstention
 ("请人工分派": routing_abstains) counts as a miss at top-1 and top-3, and its share is reported. The
