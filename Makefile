@@ -44,7 +44,7 @@ fast: $(VENV)/.dev ## The inner loop: the suite without the browser and the live
 	$(BIN)/python -m pytest -q -m "not e2e and not reliability"
 
 test-postgres: $(VENV)/.dev ## Run the database, workflow, web and reliability tests on a throwaway PostgreSQL server
-	$(BIN)/pip install --quiet 'psycopg[binary]>=3.1'
+	$(BIN)/pip install --quiet 'psycopg[binary]>=3.1' 'peewee>=3.17'  # peewee: the job queue on PostgreSQL
 	scripts/with_postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflow tests/messages tests/web \
 	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest tests/reliability \
 	  tests/core tests/privacy tests/replies tests/watches tests/dashboard tests/reports tests/jobs

@@ -128,3 +128,33 @@ def test_a_worker_killed_with_sigkill_loses_nothing(tmp_path: Path) -> None:
         session.execute(TaskClaim.__table__.delete().where(TaskClaim.task == "analysis_catch_up"))
     with _workers(settings, 1) as logs:
         _wait(lambda: _analysed(factory, orphan), logs)
+
+
+def test_serve_starts_a_worker_beside_itself_and_the_worker_ends_with_it(tmp_path: Path) -> None:
+    """`make demo`'s one command: `minyi serve` runs a `minyi worker` child, which ends even after serve's kill -9."""
+    settings = _settings(tmp_path)
+    upgrade(settings.database_url)
+    factory = make_session_factory(make_engine(settings.database_url))
+    with transaction(factory) as session:
+        waiting = f.message(session, title="楼道燃气味很重", submission_key=None).message.id
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-c", "from minyi.cli import main; main()", "serve", "--port", "0"]
+    with log.open("wb") as out:
+        serve = subprocess.Popen(command, env=_env(settings), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait(lambda: _analysed(factory, waiting), [log])  # the web process never analyses: its worker did
+        worker_pid = int(_log_lines([log], "minyi worker ")[0].split("minyi worker ", 1)[1].split(":", 1)[0])
+        assert worker_pid != serve.pid
+    finally:
+        serve.kill()
+        serve.wait()
+    _wait(lambda: not _alive(worker_pid), [log], timeout=30)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")  # a zombie (exited, not yet reaped by init) counts as gone
+    return not (status.exists() and status.read_text().split(") ", 1)[1].startswith("Z"))

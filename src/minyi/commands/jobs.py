@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import click
 
@@ -15,7 +17,8 @@ from minyi.core.settings import get_settings
 
 @click.command()
 @click.option("--threads", type=int, default=None, help="Worker threads (default MINYI_WORKER_THREADS or 2)")
-def worker(threads: int | None) -> None:
+@click.option("--parent-pid", type=int, default=None, hidden=True, help="Stop when this process is gone (serve's)")
+def worker(threads: int | None, parent_pid: int | None) -> None:
     """Run queued analyses and the scheduled tasks until stopped (SIGINT finishes running tasks, SIGTERM stops)."""
     from minyi.jobs.tasks import Jobs
 
@@ -23,12 +26,22 @@ def worker(threads: int | None) -> None:
     settings = get_settings()
     jobs = Jobs(settings)
     click.echo(f"minyi worker {os.getpid()}: queue {settings.jobs_url or settings.data_dir / 'jobs.sqlite3'}")
+    if parent_pid is not None:
+        threading.Thread(target=_stop_when_orphaned, args=(parent_pid,), daemon=True).start()
     jobs.consumer(threads=threads).run()
+
+
+def _stop_when_orphaned(parent_pid: int) -> None:
+    """A worker started by `minyi serve` stops (gracefully) when serve is gone, even after a kill -9 of serve."""
+    while os.getppid() == parent_pid:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGINT)
 
 
 def start_worker_process() -> subprocess.Popen[bytes]:
     """`minyi worker` as a child process of this one (the one-command embedded layout of `minyi serve`)."""
-    return subprocess.Popen([sys.executable, "-c", "from minyi.cli import main; main()", "worker"])
+    command = [sys.executable, "-c", "from minyi.cli import main; main()", "worker", f"--parent-pid={os.getpid()}"]
+    return subprocess.Popen(command)  # noqa: S603 - our own command
 
 
 def stop_worker_process(process: subprocess.Popen[bytes]) -> None:
