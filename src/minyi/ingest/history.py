@@ -8,6 +8,7 @@ file brought which part first; the decisions are in docs/import.md.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,9 +22,11 @@ from minyi.core.clock import to_china, utcnow
 from minyi.core.db import Base, table_of
 from minyi.core.security import hash_token
 from minyi.core.workdays import add_workdays
+from minyi.departments.merge import DepartmentResolver
 from minyi.departments.models import Department
 from minyi.ingest.models import ImportRecord
 from minyi.messages.models import Message
+from minyi.nlp.department_names import DepartmentName
 from minyi.nlp.departments import extract_department
 from minyi.nlp.places import PlaceExtractor
 from minyi.workflow import states
@@ -124,35 +127,64 @@ def insert_rows(session: Session, model: type[Base], key: str, rows: list[dict[s
 
 
 def department_of_reply(reply: str | None) -> str | None:
-    """The department a reply signs with or names, else the fallback; None without a reply."""
-    return (extract_department(reply) or FALLBACK_DEPARTMENT)[:100] if reply else None
+    """The department a reply signs with or names (as written, up to 100 characters); None when it names none."""
+    name = extract_department(reply) if reply else None
+    return name[:100] if name else None
 
 
 def departments(session: Session, rows: Sequence[ImportRow]) -> tuple[dict[str, int], dict[int, str], list[str]]:
-    """The department of each replied row (by external id), creating missing ones (inactive) in one go."""
-    wanted = {r.external_id: r.department or FALLBACK_DEPARTMENT for r in rows if r.reply}
-    names = set(wanted.values())
-    existing = {d.name: d.id for d in session.scalars(select(Department).where(Department.name.in_(names)))}
-    created = sorted(names - set(existing))
-    if created:
-        ids = insert_rows(
-            session,
-            Department,
-            "name",
-            [
-                {
-                    "name": name,
-                    "parent_id": None,
-                    "domains": [],
-                    "keywords": [],
-                    "is_active": False,
-                    "created_at": utcnow(),
-                }
-                for name in created
-            ],
-        )
-        existing |= dict(zip(created, ids, strict=True))
-    return {key: existing[name] for key, name in wanted.items()}, {v: k for k, v in existing.items()}, created
+    """The department of each replied row (by external id), creating missing ones (inactive) in one go.
+
+    Each name is resolved against the tree (minyi.departments.merge.DepartmentResolver: exact name or alias, the
+    same body under another spelling, a name without its region). The names of one batch that resolve to no
+    department are grouped by body (`parse_department(...).key`) and each group creates one department, named as
+    the group most often writes it. A reply that names no body, names it in a fragment, or names an operator
+    (电子政务办, 热线办 …: they forward, they do not answer) goes to FALLBACK_DEPARTMENT.
+    """
+    resolver = DepartmentResolver.load(session)
+    found: dict[str, int | None] = {}
+    unknown: dict[str, list[tuple[str, DepartmentName]]] = {}  # key -> (external id, parsed name)
+    for r in rows:
+        if not r.reply:
+            continue
+        dept_id, parsed = resolver.resolve(r.department)
+        found[r.external_id] = dept_id
+        if dept_id is None and parsed is not None:
+            unknown.setdefault(parsed.key, []).append((r.external_id, parsed))
+    # Names with their region first: "安莎镇政府" then joins "A7县安沙镇人民政府" created in the same batch.
+    groups = sorted(unknown.values(), key=lambda group: (not group[0][1].region, group[0][1].key))
+    new: dict[str, int] = {}  # name of a department created here -> its id
+    for group in groups:
+        dept_id, _parsed = resolver.resolve(group[0][1].name)
+        if dept_id is None:
+            name = Counter(p.name for _key, p in group).most_common(1)[0][0][:100]
+            dept_id = new.get(name) or _create(session, name)
+            new[name] = dept_id
+            resolver.add(name, dept_id)
+        for external_id, _p in group:
+            found[external_id] = dept_id
+    if any(v is None for v in found.values()):
+        fallback = resolver.by_name.get(FALLBACK_DEPARTMENT)
+        if fallback is None:
+            fallback = new[FALLBACK_DEPARTMENT] = _create(session, FALLBACK_DEPARTMENT)
+        found = {k: v if v is not None else fallback for k, v in found.items()}
+    wanted = {k: v for k, v in found.items() if v is not None}
+    names = dict(
+        session.execute(select(Department.id, Department.name).where(Department.id.in_(set(wanted.values()))))
+        .tuples()
+        .all()
+    )
+    return wanted, names, sorted(new)
+
+
+def _create(session: Session, name: str) -> int:
+    """A new inactive department (it shows in the statistics and on the board, not in the assignment list)."""
+    return insert_rows(
+        session,
+        Department,
+        "name",
+        [{"name": name, "parent_id": None, "domains": [], "keywords": [], "is_active": False, "created_at": utcnow()}],
+    )[0]
 
 
 @lru_cache(maxsize=8192)
@@ -305,6 +337,7 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
                 "public_reason": "",
                 "supports": r.likes,
                 "updated_at": (plan and plan.closed_at) or r.reply_time or r.time,
+                "received_at": r.time,  # the message's time (else looked up row by row: workflow.models)
             }
             for (r, _key), message_id, plan in zip(rows, message_ids, plans, strict=True)
         ],

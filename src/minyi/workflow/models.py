@@ -5,13 +5,33 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Date, ForeignKey, Index, Integer, String, Text, event, false, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    false,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
-from minyi.messages.models import MessageAnalysis
+from minyi.messages.models import Message, MessageAnalysis
 from minyi.workflow.events import Payload, payload_of
+
+
+def _received_at(context: Any) -> datetime | None:
+    """When the message came in (its `created_at`), for any insert that does not give it (one lookup by key)."""
+    message_id = context.get_current_parameters().get("message_id")
+    return context.connection.scalar(select(Message.created_at).where(Message.id == message_id))
 
 
 class Case(Base):
@@ -19,8 +39,8 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (  # the work lists (minyi.workflow.inbox): each filtered by these, ordered urgent first
-        Index("ix_cases_status_urgent_deadline", "status", "urgent", "deadline"),
-        Index("ix_cases_department_status_urgent", "department_id", "status", "urgent", "deadline"),
+        Index("ix_cases_status_urgent_deadline", "status", "urgent", "deadline", "received_at"),
+        Index("ix_cases_department_status_urgent", "department_id", "status", "urgent", "deadline", "received_at"),
         Index("ix_cases_status_deadline", "status", "deadline"),
         Index("ix_cases_reopen_count", "reopen_count"),
     )
@@ -40,7 +60,11 @@ class Case(Base):
     supports: Mapped[int] = mapped_column(Integer, default=0)
     # MessageAnalysis.urgent copied here in the same flush (`_copy_urgent`), so that lists order by it in one table.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The latest rating is 不满意, set in the flush that stores it (`_copy_rating`): the complaints list's index.
+    rated_unsatisfied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The message's `created_at`, copied at insert: the lists' "age" without a join (filled on every insert).
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_received_at)
 
     message = relationship("Message", lazy="joined")
     department = relationship("Department", lazy="joined")
@@ -105,7 +129,6 @@ class Rating(Base):
     """The citizen's satisfaction with a reply (满意度评价)."""
 
     __tablename__ = "ratings"
-    __table_args__ = (Index("ix_ratings_level_case_id", "level", "case_id"),)  # 不满意 lists
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -113,6 +136,13 @@ class Rating(Base):
     level: Mapped[str] = mapped_column(String(16))  # satisfied | basically | unsatisfied
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Rating, "after_insert")
+def _copy_rating(_mapper: Mapper[Rating], connection: Connection, target: Rating) -> None:
+    """Keep `Case.rated_unsatisfied` equal to the case's latest rating, in the transaction that stores it."""
+    unsatisfied = target.level == "unsatisfied"
+    connection.execute(update(Case).where(Case.id == target.case_id).values(rated_unsatisfied=unsatisfied))
 
 
 class ExtensionRequest(Base):

@@ -4,8 +4,10 @@ Revision ID: 0011
 Revises: 0006, 0008, 0009, 0010
 Create Date: 2026-12-04 21:40:00
 
-`cases.urgent` copies `message_analyses.urgent` (kept equal by `minyi.workflow.models._copy_urgent`), so that a
-list is filtered and ordered in one table. `messages.search_grams` / `place_grams` hold the text as character
+`cases.urgent` copies `message_analyses.urgent` and `cases.rated_unsatisfied` says the latest rating is 不满意
+(kept by `minyi.workflow.models._copy_urgent` and `_copy_rating`), so that a list is filtered and ordered in one
+table; `cases.received_at` copies the message's time for the same reason. `messages.search_grams` /
+`place_grams` hold the text as character
 bigrams (`minyi.messages.search`): on PostgreSQL a GIN index on `to_tsvector('simple', …)` serves them, on
 SQLite an FTS5 table (`messages_fts`, external content, kept by triggers). Both are backfilled here in
 batches.
@@ -34,8 +36,8 @@ _messages = sa.table(
     sa.column("place_grams", sa.Text()),
 )
 CASE_INDEXES = {
-    "ix_cases_status_urgent_deadline": ["status", "urgent", "deadline"],
-    "ix_cases_department_status_urgent": ["department_id", "status", "urgent", "deadline"],
+    "ix_cases_status_urgent_deadline": ["status", "urgent", "deadline", "received_at"],
+    "ix_cases_department_status_urgent": ["department_id", "status", "urgent", "deadline", "received_at"],
     "ix_cases_status_deadline": ["status", "deadline"],
     "ix_cases_reopen_count": ["reopen_count"],
 }
@@ -59,14 +61,20 @@ END;
 def upgrade() -> None:
     # Plain ALTER TABLE ADD COLUMN (no batch copy of `cases`, which other tables reference).
     op.add_column("cases", sa.Column("urgent", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("cases", sa.Column("received_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE cases SET received_at = (SELECT m.created_at FROM messages m WHERE m.id = cases.message_id)")
     for name, columns in CASE_INDEXES.items():
         op.create_index(name, "cases", columns, unique=False)
     op.execute(
         "UPDATE cases SET urgent = COALESCE((SELECT a.urgent FROM message_analyses a"
         " WHERE a.message_id = cases.message_id), false)"
     )
-    with op.batch_alter_table("ratings", schema=None) as batch_op:
-        batch_op.create_index("ix_ratings_level_case_id", ["level", "case_id"], unique=False)
+    op.add_column("cases", sa.Column("rated_unsatisfied", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index(op.f("ix_cases_rated_unsatisfied"), "cases", ["rated_unsatisfied"], unique=False)
+    op.execute(
+        "UPDATE cases SET rated_unsatisfied = true WHERE (SELECT r.level FROM ratings r WHERE r.case_id = cases.id"
+        " ORDER BY r.created_at DESC, r.id DESC LIMIT 1) = 'unsatisfied'"
+    )
     with op.batch_alter_table("message_contacts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_message_contacts_phone"), ["phone"], unique=False)
     with op.batch_alter_table("messages", schema=None) as batch_op:
@@ -125,9 +133,10 @@ def downgrade() -> None:
         batch_op.drop_column("search_grams")
     with op.batch_alter_table("message_contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_message_contacts_phone"))
-    with op.batch_alter_table("ratings", schema=None) as batch_op:
-        batch_op.drop_index("ix_ratings_level_case_id")
     for name in CASE_INDEXES:
         op.drop_index(name, table_name="cases")
+    op.drop_index(op.f("ix_cases_rated_unsatisfied"), table_name="cases")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("rated_unsatisfied")
+        batch_op.drop_column("received_at")
         batch_op.drop_column("urgent")
