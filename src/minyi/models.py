@@ -2,7 +2,7 @@
 
 from minyi.accounts.models import AuthEvent, LoginSession, LoginThrottle, RolePolicy, User
 from minyi.core.db import Base
-from minyi.departments.models import Department
+from minyi.departments.models import Department, DepartmentAlias, DepartmentMerge
 from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support
 from minyi.ingest.models import ImportRecord
 from minyi.jobs.models import FailedTask, TaskClaim
@@ -23,6 +23,8 @@ __all__ = [
     "ContactRequest",
     "Delivery",
     "Department",
+    "DepartmentAlias",
+    "DepartmentMerge",
     "ExtensionRequest",
     "FailedTask",
     "HotIssue",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, ValidationFailed
 from minyi.core.validation import text_field
+from minyi.departments.merge import not_merged
 from minyi.departments.models import Department
 from minyi.nlp.labels import DOMAINS
 
@@ -76,8 +77,8 @@ class DepartmentNode:
 
 
 def department_tree(session: Session, *, active_only: bool = False) -> list[DepartmentNode]:
-    """Depth-first list of the tree."""
-    query = select(Department).order_by(Department.name)
+    """Depth-first list of the tree (departments merged into another are not in it: minyi.departments.merge)."""
+    query = select(Department).where(not_merged()).order_by(Department.name)
     if active_only:
         query = query.where(Department.is_active.is_(True))
     rows = list(session.scalars(query))

@@ -169,11 +169,8 @@ def departments(session: Session, rows: Sequence[ImportRow]) -> tuple[dict[str, 
             fallback = new[FALLBACK_DEPARTMENT] = _create(session, FALLBACK_DEPARTMENT)
         found = {k: v if v is not None else fallback for k, v in found.items()}
     wanted = {k: v for k, v in found.items() if v is not None}
-    names = dict(
-        session.execute(select(Department.id, Department.name).where(Department.id.in_(set(wanted.values()))))
-        .tuples()
-        .all()
-    )
+    ids = set(wanted.values())
+    names = {d: n for d, n in session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))}
     return wanted, names, sorted(new)
 
 
