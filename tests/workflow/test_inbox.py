@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import ValidationFailed
@@ -127,3 +127,22 @@ def test_filters_round_trip_through_the_query_string() -> None:
     filters = parse_list_filters(params)
     assert parse_list_filters(filters.query()) == filters
     assert "139" not in filters.describe() and "q=燃气" in filters.describe()
+
+
+def test_sqlite_pages_search_cases_through_indexes(db: Session, connection: Connection) -> None:
+    """SQLite's plan for a page of each list: `cases` is searched through an index, never scanned whole."""
+    if connection.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan (the PostgreSQL plans: test_inbox_scale.py)")
+    dept = f.department(db)
+    for name, filters in [
+        ("triage", ListFilters()),
+        ("triage", ListFilters(q="燃气")),
+        ("department", ListFilters()),
+        ("deadlines", ListFilters()),
+        ("complaints", ListFilters()),
+    ]:
+        ids = inbox._matching_ids(db, name, filters, dept.id).order_by(*inbox.ORDER).limit(20)
+        compiled = ids.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        params = tuple(compiled.params[key] for key in compiled.positiontup or ())
+        plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)]
+        assert not any(step.startswith("SCAN cases") for step in plan), (name, plan)

@@ -1,0 +1,49 @@
+"""End to end in a real browser: a coordinator finds the urgent message first among many, searches, pages,
+and downloads the 台账."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from minyi.messages.models import MessageAnalysis
+from tests import factories as f
+from tests.e2e.conftest import LiveServer, with_db
+
+pytestmark = pytest.mark.e2e
+
+
+def test_coordinator_searches_pages_and_exports(live_server: LiveServer, browser, artifacts: Path) -> None:
+    with with_db(live_server) as db:
+        for i in range(45):
+            f.message(db, title=f"幸福路小区路灯不亮（{i}）", place_text="幸福路小区")
+        gas = f.message(db, title="小区燃气泄漏，请马上处理", body="三号楼楼道里全是煤气味，老人小孩都在家。")
+        db.add(
+            MessageAnalysis(
+                message_id=gas.message.id, result={"urgent": True, "urgent_reasons": ["燃气泄漏"]}, urgent=True
+            )
+        )
+        f.user(db, role="coordinator", username="lists.coord")
+        gas_id = gas.case.id
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN").new_page()
+    page.goto(f"{live_server.url}/staff/login")
+    page.fill("#username", "lists.coord")
+    page.fill("#password", f.PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/staff/inbox")
+    assert page.get_attribute("tbody tr >> nth=0", "data-case") == str(gas_id)  # urgent first, among 46
+    assert "共 46 件" in page.inner_text(".worklist-summary")
+    page.screenshot(path=str(artifacts / "01-triage-list.png"), full_page=True)
+    page.click("a[rel=next]")
+    assert "第 2 / 3 页" in page.inner_text(".pager")
+    page.fill("#f-q", "燃气")
+    page.click(".worklist-filters button[type=submit]")
+    assert page.locator("tbody tr").count() == 1 and "共 1 件" in page.inner_text(".worklist-summary")
+    page.screenshot(path=str(artifacts / "02-searched.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click(".exports a:text('Excel')")
+    saved = artifacts / "台账.xlsx"
+    download.value.save_as(saved)
+    assert saved.stat().st_size > 1000
+    page.context.close()
