@@ -11,6 +11,7 @@ from minyi.notifications.models import Delivery, Notice, Notification, Notificat
 from minyi.privacy.models import ContactAccess, ContactRequest
 from minyi.replies.models import ReplyTemplate
 from minyi.reports.models import StoredReport
+from minyi.stats.models import CaseFactsRow
 from minyi.watches.models import Watch
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply, SystemSetting
 
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseFactsRow",
     "ContactAccess",
     "ContactRequest",
     "Delivery",

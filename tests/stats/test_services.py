@@ -4,131 +4,25 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import CHINA_TZ, travel
+from minyi.core.clock import travel
 from minyi.core.errors import NotFound, ValidationFailed
-from minyi.core.workdays import add_workdays, workdays_between
+from minyi.core.workdays import workdays_between
+from minyi.stats.facts import fold_period
 from minyi.stats.figures import Figures, WorkdayCounter, buckets, percentile
-from minyi.stats.services import StatsCache, StatsQuery, build_report, load_facts, parse_query
-from minyi.workflow import services as workflow
+from minyi.stats.services import StatsCache, StatsQuery, build_report, parse_query
 from minyi.workflow.models import Case
 from tests import factories as f
+from tests.stats.histories import Known, World, at, edges
+from tests.stats.histories import history as history_of
 
 PERIOD = (date(2024, 1, 1), date(2024, 6, 30))
 TODAY = date(2024, 9, 30)  # after every generated event
-KINDS = ("complaint", "inquiry", "suggestion")  # 13, 3 and 13 working days
-DOMAINS = ("城乡建设", "环境保护", None)
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), CHINA_TZ)
-
-
-@dataclass
-class Known:
-    """What the generator did to one case: the answers the statistics must give."""
-
-    day: date
-    domain: str | None
-    kind: str
-    dept: int | None = None
-    rejected: bool = False
-    merged: bool = False
-    deadline: date | None = None  # in force at the first reply (or now, when unreplied)
-    replied_on: date | None = None
-    extensions: int = 0
-    escalated: bool = False
-    reopened: bool = False
-    rating: str | None = None
-
-
-@dataclass
-class World:
-    db: Session
-    coordinator: object
-    supervisor: object
-    depts: list = field(default_factory=list)
-    handlers: list = field(default_factory=list)
-
-
-def _history(w: World, rng: random.Random, day: date) -> list[Known]:
-    """One case through a random path of the real services, at real (travelled) times (plus a merge target)."""
-    kind, domain = rng.choice(KINDS), rng.choice(DOMAINS)
-    known = Known(day=day, domain=domain, kind=kind)
-    coord, sup = f.actor(w.coordinator), f.actor(w.supervisor)
-    with travel(_at(day, 9, rng.randrange(60))):
-        sub = f.message(w.db, appeal_kind=kind, domain=domain or "", title=f"测试留言{rng.randrange(10**6)}")
-    cid = sub.case.id
-    path = rng.choice(["pending", "rejected", "merged", "open", "replied", "replied", "replied", "replied"])
-    if path == "pending":
-        return [known]
-    with travel(_at(day, 10)):
-        if path == "rejected":
-            workflow.reject(w.db, actor=coord, case_id=cid, reason="不属于受理范围的事项")
-            known.rejected = True
-            return [known]
-        if path == "merged":
-            target = f.message(w.db)  # a 城乡建设 complaint, left pending
-            workflow.merge(w.db, actor=coord, case_id=cid, into_case_id=target.case.id)
-            known.merged = True
-            return [known, Known(day=day, domain="城乡建设", kind="complaint")]
-        d = rng.randrange(len(w.depts))
-        if rng.random() < 0.2:  # first to another department, which returns it
-            other = (d + 1) % len(w.depts)
-            workflow.assign(w.db, actor=coord, case_id=cid, department_id=w.depts[other].id)
-            workflow.return_case(w.db, actor=f.actor(w.handlers[other]), case_id=cid, reason="不属于本部门职责")
-        workflow.assign(w.db, actor=coord, case_id=cid, department_id=w.depts[d].id)
-        known.dept, known.deadline = w.depts[d].id, add_workdays(day, 13 if kind != "inquiry" else 3)
-        if rng.random() < 0.2:  # transferred: the deadline keeps running
-            d = (d + 1) % len(w.depts)
-            workflow.transfer(w.db, actor=coord, case_id=cid, department_id=w.depts[d].id, reason="职责调整")
-            known.dept = w.depts[d].id
-        handler = f.actor(w.handlers[d])
-        workflow.accept(w.db, actor=handler, case_id=cid)
-        if rng.random() < 0.3:
-            ext = rng.randrange(1, 6)
-            request = workflow.request_extension(w.db, actor=handler, case_id=cid, days=ext, reason="需要现场核查")
-            approve = rng.random() < 0.7
-            workflow.decide_extension(w.db, actor=sup, extension_id=request.id, approve=approve, note="理由充分")
-            if approve:
-                known.extensions += 1
-                known.deadline = add_workdays(known.deadline, ext)
-    if rng.random() < 0.3:
-        with travel(_at(day + timedelta(days=1), 11)):
-            workflow.escalate(w.db, actor=sup, case_id=cid, reason="请加快办理")
-            known.escalated = True
-    w.db.flush()
-    if path == "open":
-        return [known]
-    reply_day = day + timedelta(days=rng.randrange(2 if known.escalated else 0, 30))
-    with travel(_at(reply_day, 23 if reply_day == day else rng.choice([8, 15, 23]), 59)):
-        workflow.reply(w.db, actor=handler, case_id=cid, body="经核实，相关问题已经处理完毕，感谢您的监督。")
-        w.db.flush()
-        known.replied_on = reply_day
-    if rng.random() < 0.6:
-        level = rng.choice(["satisfied", "basically", "unsatisfied"])
-        with travel(_at(reply_day + timedelta(days=1), 12)):
-            workflow.rate(w.db, case=f.reload(w.db, sub.case), level=level)
-            w.db.flush()
-            known.rating = level
-        if level == "unsatisfied" and rng.random() < 0.7:
-            with travel(_at(reply_day + timedelta(days=2), 12)):
-                workflow.reopen(w.db, case=f.reload(w.db, sub.case), reason="问题没有解决")
-                w.db.flush()
-                known.reopened = True
-            with travel(_at(reply_day + timedelta(days=5), 12)):
-                workflow.reply(w.db, actor=handler, case_id=cid, body="再次核查后已彻底整改，请您监督。")
-                w.db.flush()
-                if rng.random() < 0.5:
-                    workflow.rate(w.db, case=f.reload(w.db, sub.case), level="satisfied")
-                    known.rating = "satisfied"
-    return [known]
 
 
 def _expected(cases: list[Known], today: date = TODAY) -> Figures:
@@ -171,33 +65,7 @@ def history(db: Session, _seed: int) -> tuple[World, list[Known]]:
         w.handlers.append(f.user(db, role="handler", dept=dept))
     rng = random.Random(_seed)
     days = sorted(date(2023, 12, 1) + timedelta(days=rng.randrange(240)) for _ in range(60))
-    return w, [k for day in days for k in _history(w, rng, day)] + _edges(w)
-
-
-def _edges(w: World) -> list[Known]:
-    """Replies at 23:59 on the deadline day (on time) and at 00:01 the day after (late), in China's time."""
-    cases = []
-    for late in (False, True):
-        day = date(2024, 4, 8)
-        with travel(_at(day, 9)):
-            sub = f.message(w.db, appeal_kind="inquiry", domain="环境保护")
-            workflow.assign(w.db, actor=f.actor(w.coordinator), case_id=sub.case.id, department_id=w.depts[0].id)
-            workflow.accept(w.db, actor=f.actor(w.handlers[0]), case_id=sub.case.id)
-        deadline = add_workdays(day, 3)
-        moment = _at(deadline + timedelta(days=1), 0, 1) if late else _at(deadline, 23, 59)
-        with travel(moment):
-            workflow.reply(w.db, actor=f.actor(w.handlers[0]), case_id=sub.case.id, body="已经答复，感谢您的反映。")
-        cases.append(
-            Known(
-                day=day,
-                domain="环境保护",
-                kind="inquiry",
-                dept=w.depts[0].id,
-                deadline=deadline,
-                replied_on=moment.date(),
-            )
-        )
-    return cases
+    return w, [k for day in days for k in history_of(w, rng, day)] + edges(w)
 
 
 def test_figures_agree_with_the_generated_history(db: Session, history: tuple[World, list[Known]]) -> None:
@@ -255,7 +123,7 @@ def test_weekly_trend_covers_every_iso_week(db: Session, history: tuple[World, l
 
 def test_the_period_is_counted_in_china_days(db: Session) -> None:
     last = date(2024, 6, 30)
-    for moment in (_at(last, 23, 59), _at(last + timedelta(days=1), 0, 0), _at(PERIOD[0], 0, 0)):
+    for moment in (at(last, 23, 59), at(last + timedelta(days=1), 0, 0), at(PERIOD[0], 0, 0)):
         with travel(moment):
             f.message(db)
     # 2024-06-30 23:59 in China is 15:59 UTC: inside; 2024-07-01 00:00 in China is 2024-06-30 16:00 UTC: outside.
@@ -359,12 +227,12 @@ def _count_queries(db: Session) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_loading_takes_two_queries_whatever_the_number_of_cases(
+def test_the_reference_fold_takes_two_queries_whatever_the_number_of_cases(
     db: Session, history: tuple[World, list[Known]]
 ) -> None:
     counter = _count_queries(db)
     seen = next(counter)
-    facts = load_facts(db, start=date(2023, 1, 1), end=TODAY)
+    facts = fold_period(db, start=date(2023, 1, 1), end=TODAY)
     next(counter, None)
     assert len(facts) > 60 and len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 2
 
@@ -372,17 +240,17 @@ def test_loading_takes_two_queries_whatever_the_number_of_cases(
 def test_the_cache_follows_the_event_log(db: Session) -> None:
     cache = StatsCache(4)
     query = StatsQuery(date(2024, 1, 1), date(2024, 12, 31))
-    with travel(_at(date(2024, 3, 1), 9)):
+    with travel(at(date(2024, 3, 1), 9)):
         f.message(db)
     assert build_report(db, query=query, today=TODAY, cache=cache).overall.received == 1
-    with travel(_at(date(2024, 3, 2), 9)):
+    with travel(at(date(2024, 3, 2), 9)):
         f.message(db)  # a new submit event: the cached facts are stale
     assert build_report(db, query=query, today=TODAY, cache=cache).overall.received == 2
     assert build_report(db, query=query, today=TODAY, cache=StatsCache(0)).overall.received == 2
 
 
 def test_places_are_public_only_and_masked(db: Session) -> None:
-    with travel(_at(date(2024, 3, 1), 9)):
+    with travel(at(date(2024, 3, 1), 9)):
         f.message(db, place_text="幸福路小区")
         f.message(db, place_text="幸福路小区")
         f.message(db, place_text="秘密地点", is_public=False)
@@ -394,7 +262,7 @@ def test_places_are_public_only_and_masked(db: Session) -> None:
 
 
 def test_an_invisible_character_cannot_split_a_number_out_of_the_mask(db: Session) -> None:
-    with travel(_at(date(2024, 3, 1), 9)):
+    with travel(at(date(2024, 3, 1), 9)):
         f.message(db, place_text="联系138\u200b1234\u2060\u202e5678的门口")
     labels = [r.label for r in build_report(db, query=StatsQuery(*PERIOD), today=TODAY).by_place]
     assert labels == ["联系138****5678的门口"]

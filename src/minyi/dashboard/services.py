@@ -1,14 +1,14 @@
 """The leaders' dashboard (上网看看) and the staff case list each of its items links to.
 
-Figures come from `minyi.stats` (the event log) and the stored hot-issue snapshot; the lists are plain
-queries on cases. Every item carries the filters of the case list that shows the cases behind it.
+Figures come from `minyi.stats` (aggregates of its per-case facts) and the stored hot-issue snapshot; the lists
+are plain queries on cases. Every item carries the filters of the case list that shows the cases behind it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,8 +22,10 @@ from minyi.hot.models import HotIssue
 from minyi.hot.services import current_hot_issues
 from minyi.messages.models import Message, MessageAnalysis
 from minyi.nlp.labels import APPEAL_KINDS
-from minyi.stats.figures import figures_of, month_key
-from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report, load_facts
+from minyi.stats.aggregates import Scope, Tally, tallies
+from minyi.stats.figures import month_key
+from minyi.stats.models import CaseFactsRow
+from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report
 from minyi.workflow import states
 from minyi.workflow.deadlines import overdue_clause
 from minyi.workflow.models import Case
@@ -99,25 +101,22 @@ def _month_end(start: date) -> date:
     return (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-def _trend(session: Session, window: tuple[date, date], today: date, cache: StatsCache) -> list[TrendPoint]:
-    version = cache.version(session) if cache.size > 0 else None
-    facts = cache.get_or_build(
-        ("facts", window[0], window[1], version), lambda: load_facts(session, start=window[0], end=window[1])
+def _trend(session: Session, window: tuple[date, date], today: date) -> list[TrendPoint]:
+    scope = Scope(window[0], window[1], today)
+    months = tallies(session, scope, CaseFactsRow.received_month)  # aggregates of the per-case facts
+    complaints = tallies(
+        session, replace(scope, where=(CaseFactsRow.appeal_kind == COMPLAINT,)), CaseFactsRow.received_month
     )
-    by_month: dict[str, list[Any]] = {}
-    for fact in facts:
-        by_month.setdefault(month_key(fact.received_on), []).append(fact)
     points, day = [], window[0]
     while day <= window[1]:
-        group = by_month.get(month_key(day), [])
-        fig = figures_of(group, today=today)
+        fig = months.get(month_key(day), Tally()).figures()
         points.append(
             TrendPoint(
                 month=month_key(day),
                 start=day,
                 end=_month_end(day),
                 received=fig.received,
-                complaints=sum(f.appeal_kind == COMPLAINT for f in group),
+                complaints=complaints.get(month_key(day), Tally()).figures().received,
                 satisfaction_rate=fig.satisfaction_rate,
                 rated=fig.rated,
             )
@@ -180,7 +179,7 @@ def build_dashboard(session: Session, *, today: date | None = None, cache: Stats
         urgent_total=urgent_total,
         hot_issues=current_hot_issues(session)[:TOP],
         overdue=_overdue(session, today),
-        trend=_trend(session, window, today, cache),
+        trend=_trend(session, window, today),
         places=places,
         window=window,
         notices=notices,

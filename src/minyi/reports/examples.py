@@ -17,7 +17,8 @@ from minyi.nlp.reply_quality import ReplyChecker
 from minyi.nlp.text import join_text
 from minyi.reports.content import Period, ReplyExample
 from minyi.stats.figures import CaseFacts
-from minyi.stats.services import load_facts
+from minyi.stats.models import CaseFactsRow
+from minyi.stats.services import read_facts
 from minyi.workflow.models import Case, Reply
 
 METHOD = (
@@ -55,11 +56,8 @@ def reply_examples(
     session: Session, *, period: Period, count: int
 ) -> tuple[list[ReplyExample], list[ReplyExample], str]:
     """(best, weakest, how they were chosen) among the public messages of the period that were replied."""
-    facts = {
-        f.case_id: f
-        for f in load_facts(session, start=period.start, end=period.end)
-        if f.first_reply_at is not None and f.is_public
-    }
+    replied_public = (CaseFactsRow.first_reply_at.is_not(None), CaseFactsRow.is_public.is_(True))
+    facts = {f.case_id: f for f in read_facts(session, start=period.start, end=period.end, where=replied_public)}
     if not facts:
         return [], [], METHOD
     rows = session.execute(

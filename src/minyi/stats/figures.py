@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -73,6 +73,7 @@ class CaseFacts:
     appeal_kind: str = ""
     place: str = ""
     is_public: bool = True
+    place_label: str = ""  # the place as the public sees it (`facts.place_label`)
     status: str = states.SUBMITTED
     department_id: int | None = None
     deadline: date | None = None  # the first round's deadline in force (until the first reply)
@@ -103,6 +104,19 @@ def percentile(values: list[int], pct: float) -> int | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(pct / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def percentile_of_counts(counts: Mapping[int, int], pct: float) -> int | None:
+    """`percentile` of the values given as {value: how many times}, without listing them."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    rank, seen = max(1, math.ceil(pct / 100 * total)), 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    return None  # unreachable: seen reaches total >= rank
 
 
 def ratio(part: int, whole: int) -> float | None:

@@ -1,9 +1,9 @@
-"""Public statistics for a period: read the event log once, fold it per case, aggregate in one pass.
+"""Public statistics for a period: GROUP BY queries over the per-case facts (`case_facts`), one per table.
 
-Two queries per period, whatever the number of cases: the cases received in the period (their `submit`
-event) with their message's public attributes, and those cases' events in order. The folded facts are
-cached per process (and so are finished reports), keyed by the newest event id: the log is append-only,
-so an unchanged newest id means unchanged figures.
+The facts are kept up to date with the event log in the transaction that appends each event
+(`minyi.stats.models`), so a page never folds the log. Finished reports are cached per process, keyed by
+the newest event id and department id: the log is append-only, so an unchanged version means unchanged
+figures.
 """
 
 from __future__ import annotations
@@ -13,58 +13,28 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import china_days_utc, china_today
+from minyi.core.clock import china_today
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.departments.models import Department
-from minyi.messages.models import Message
-from minyi.nlp.display import public_display
 from minyi.nlp.labels import APPEAL_KINDS
-from minyi.stats.figures import CaseFacts, Figures, buckets, figures_of, month_key, week_key
-from minyi.workflow.events import (
-    ApproveExtensionPayload,
-    AssignPayload,
-    EscalatePayload,
-    EventKind,
-    RatePayload,
-    ReopenPayload,
-    ReplyPayload,
-    ReturnPayload,
-    SubmitPayload,
-    TransferPayload,
-    deadline_after,
-    payload_of,
-)
-from minyi.workflow.models import Case, CaseEvent
+from minyi.stats.aggregates import Scope, Tally, merged, tallies
+from minyi.stats.facts import NO_PLACE, PRIVATE_PLACE
+from minyi.stats.figures import CaseFacts, Figures, buckets
+from minyi.stats.models import CaseFactsRow
+from minyi.stats.models import CaseFactsRow as F
+from minyi.workflow.models import CaseEvent
 
 GRANULARITIES = {"month": "按月", "week": "按周"}
 EARLIEST = date(2000, 1, 1)
 MAX_WEEKS = 160  # about three years of weekly points
 TOP_PLACES = 15
-NO_DEPARTMENT, NO_DOMAIN, NO_PLACE, PRIVATE_PLACE, OTHER_PLACES = "未分派", "未分类", "未填写", "未公开", "其他地点"
-FOLDED_KINDS = tuple(
-    k.value
-    for k in (
-        EventKind.SUBMIT,
-        EventKind.ASSIGN,
-        EventKind.TRANSFER,
-        EventKind.ACCEPT,
-        EventKind.RETURN,
-        EventKind.APPROVE_EXTENSION,
-        EventKind.REPLY,
-        EventKind.RATE,
-        EventKind.AUTO_CLOSE,
-        EventKind.REOPEN,
-        EventKind.ESCALATE,
-        EventKind.REJECT,
-        EventKind.MERGE,
-    )
-)
+NO_DEPARTMENT, NO_DOMAIN, OTHER_PLACES = "未分派", "未分类", "其他地点"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -131,58 +101,16 @@ def parse_query(params: Mapping[str, Any], *, today: date | None = None) -> Stat
     )
 
 
-def _fold(fact: CaseFacts, kind: str, to_status: str | None, created_at: datetime, data: dict[str, Any]) -> None:
-    """Apply one event (in log order) to a case's facts."""
-    if to_status:
-        fact.status = to_status
-    payload = payload_of(kind, data)
-    if fact.first_reply_at is None:  # the first round: its deadline in force is the one judged
-        fact.deadline = deadline_after(payload, fact.deadline)
-    if isinstance(payload, SubmitPayload):
-        fact.received_at = created_at
-    elif isinstance(payload, AssignPayload | TransferPayload):
-        fact.department_id = payload.department_id
-    elif isinstance(payload, ReturnPayload):
-        fact.department_id = None
-    elif isinstance(payload, ApproveExtensionPayload):
-        fact.extensions += 1
-    elif isinstance(payload, ReplyPayload) and fact.first_reply_at is None:
-        fact.first_reply_at = created_at
-        fact.deadline_at_reply = fact.deadline
-    elif isinstance(payload, RatePayload):
-        fact.rating = payload.level
-    elif isinstance(payload, ReopenPayload):
-        fact.reopened = True
-    elif isinstance(payload, EscalatePayload):
-        fact.escalations += 1
-
-
-def load_facts(session: Session, *, start: date, end: date) -> list[CaseFacts]:
-    """The facts of every case whose message arrived in [start, end] (China dates), from the event log."""
-    low, high = china_days_utc(start, end)
-    cohort = select(CaseEvent.case_id).where(
-        CaseEvent.kind == EventKind.SUBMIT.value, CaseEvent.created_at >= low, CaseEvent.created_at < high
+def read_facts(
+    session: Session, *, start: date, end: date, where: Iterable[ColumnElement[bool]] = ()
+) -> list[CaseFacts]:
+    """The stored facts of the cases received in [start, end] (China dates), optionally filtered further."""
+    rows = session.scalars(
+        select(CaseFactsRow)
+        .where(CaseFactsRow.received_on >= start, CaseFactsRow.received_on <= end, *where)
+        .order_by(CaseFactsRow.case_id)
     )
-    facts: dict[int, CaseFacts] = {}
-    rows = session.execute(
-        select(Case.id, Message.domain, Message.appeal_kind, Message.place_text, Message.is_public)
-        .join(Message, Message.id == Case.message_id)
-        .where(Case.id.in_(cohort))
-    )
-    for case_id, domain, kind, place, public in rows:
-        facts[case_id] = CaseFacts(
-            case_id=case_id, received_at=low, domain=domain, appeal_kind=kind, place=place or "", is_public=bool(public)
-        )
-    events = session.execute(
-        select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.to_status, CaseEvent.created_at, CaseEvent.data)
-        .where(CaseEvent.case_id.in_(cohort), CaseEvent.kind.in_(FOLDED_KINDS))
-        .order_by(CaseEvent.case_id, CaseEvent.created_at, CaseEvent.id)
-    )
-    for case_id, kind, to_status, created_at, data in events:
-        fact = facts.get(case_id)
-        if fact is not None:
-            _fold(fact, kind, to_status, created_at, data or {})
-    return [fact.settle() for fact in facts.values()]
+    return [row.to_facts() for row in rows]
 
 
 class StatsCache:
@@ -248,66 +176,50 @@ class StatsReport:
     notices: list[str] = field(default_factory=list)
 
 
-def _grouped(facts: Iterable[CaseFacts], key: Callable[[CaseFacts], str]) -> dict[str, list[CaseFacts]]:
-    groups: dict[str, list[CaseFacts]] = {}
-    for fact in facts:
-        groups.setdefault(key(fact), []).append(fact)
-    return groups
-
-
-def _place_labels(facts: list[CaseFacts]) -> Callable[[CaseFacts], str]:
-    """A fact's place as shown in public: personal data masked (as on the board), private places hidden."""
-    masked = {raw: public_display(raw.strip())[:40] for raw in {f.place for f in facts if f.is_public}}
-
-    def label(fact: CaseFacts) -> str:
-        if not fact.is_public:
-            return PRIVATE_PLACE  # a private message's place is never shown, not even as a count's label
-        return masked[fact.place] or NO_PLACE
-
-    return label
-
-
-def _department_rows(facts: list[CaseFacts], departments: list[Department], today: date) -> list[GroupRow]:
-    groups = _grouped(facts, lambda f: str(f.department_id or ""))
+def _department_rows(groups: dict[Any, Tally], departments: list[Department]) -> list[GroupRow]:
     rows = [
-        GroupRow(str(d.id), d.name, figures_of(groups.get(str(d.id), []), today=today), d.id)
+        GroupRow(str(d.id), d.name, groups.get(d.id, Tally()).figures(), d.id)
         for d in departments
-        if d.is_active or str(d.id) in groups
+        if d.is_active or d.id in groups
     ]
-    if "" in groups:
-        rows.append(GroupRow("", NO_DEPARTMENT, figures_of(groups[""], today=today)))
+    if None in groups:
+        rows.append(GroupRow("", NO_DEPARTMENT, groups[None].figures()))
     rows.sort(key=lambda r: (-r.figures.received, r.label == NO_DEPARTMENT, r.label))
     return rows
 
 
-def _trend_rows(facts: list[CaseFacts], query: StatsQuery, today: date) -> list[GroupRow]:
-    key_of = month_key if query.granularity == "month" else week_key
-    groups = _grouped(facts, lambda f: key_of(f.received_on))
+def _trend_rows(groups: dict[Any, Tally], query: StatsQuery) -> list[GroupRow]:
     return [
-        GroupRow(k, k, figures_of(groups.get(k, []), today=today))
-        for k in buckets(query.start, query.end, query.granularity)
+        GroupRow(k, k, groups.get(k, Tally()).figures()) for k in buckets(query.start, query.end, query.granularity)
     ]
 
 
-def _breakdown_rows(facts: list[CaseFacts], today: date) -> tuple[list[GroupRow], ...]:
-    domains = _grouped(facts, lambda f: f.domain or NO_DOMAIN)
+def _relabelled(groups: dict[Any, Tally], label: Callable[[Any], str]) -> dict[str, Tally]:
+    """Groups merged under their labels (no domain and an empty one are both 未分类)."""
+    found: dict[str, Tally] = {}
+    for key, tally in groups.items():
+        found.setdefault(label(key), Tally()).add(tally)
+    return found
+
+
+def _breakdown_rows(session: Session, scope: Scope) -> tuple[list[GroupRow], ...]:
+    domains = _relabelled(tallies(session, scope, F.domain), lambda k: k or NO_DOMAIN)
     by_domain = sorted(
-        (GroupRow(k, k, figures_of(v, today=today)) for k, v in domains.items()),
+        (GroupRow(k, k, v.figures()) for k, v in domains.items()),
         key=lambda r: (r.key == NO_DOMAIN, -r.figures.received, r.key),
     )
-    kinds = _grouped(facts, lambda f: f.appeal_kind)
-    by_kind = [
-        GroupRow(code, name, figures_of(kinds.get(code, []), today=today)) for code, name in APPEAL_KINDS.items()
-    ]
-    by_kind += [GroupRow(k, k, figures_of(v, today=today)) for k, v in kinds.items() if k not in APPEAL_KINDS]
-    places = _grouped(facts, _place_labels(facts))
+    kinds = tallies(session, scope, F.appeal_kind)
+    by_kind = [GroupRow(code, name, kinds.get(code, Tally()).figures()) for code, name in APPEAL_KINDS.items()]
+    by_kind += [GroupRow(k, k, v.figures()) for k, v in kinds.items() if k not in APPEAL_KINDS]
+    places = tallies(session, scope, F.place_label)
     special = {NO_PLACE, PRIVATE_PLACE}
-    named = sorted(((k, v) for k, v in places.items() if k not in special), key=lambda kv: (-len(kv[1]), kv[0]))
-    by_place = [GroupRow(k, k, figures_of(v, today=today)) for k, v in named[:TOP_PLACES]]
-    rest = [f for _k, v in named[TOP_PLACES:] for f in v]
-    if rest:
-        by_place.append(GroupRow(OTHER_PLACES, OTHER_PLACES, figures_of(rest, today=today)))
-    by_place += [GroupRow(k, k, figures_of(places[k], today=today)) for k in (NO_PLACE, PRIVATE_PLACE) if k in places]
+    named = sorted(
+        ((k, v) for k, v in places.items() if k not in special), key=lambda kv: (-kv[1].counts["received"], kv[0])
+    )
+    by_place = [GroupRow(k, k, v.figures()) for k, v in named[:TOP_PLACES]]
+    if len(named) > TOP_PLACES:
+        by_place.append(GroupRow(OTHER_PLACES, OTHER_PLACES, merged(v for _k, v in named[TOP_PLACES:]).figures()))
+    by_place += [GroupRow(k, k, places[k].figures()) for k in (NO_PLACE, PRIVATE_PLACE) if k in places]
     return by_domain, by_kind, by_place
 
 
@@ -318,13 +230,10 @@ def build_report(
     today = today or china_today()
     cache = cache or StatsCache(0)
     version = cache.version(session) if cache.size > 0 else None
-    return cache.get_or_build(
-        ("report", query, today, version),
-        lambda: _build(session, query=query, today=today, cache=cache, version=version),
-    )
+    return cache.get_or_build(("report", query, today, version), lambda: _build(session, query=query, today=today))
 
 
-def _build(session: Session, *, query: StatsQuery, today: date, cache: StatsCache, version: Any) -> StatsReport:
+def _build(session: Session, *, query: StatsQuery, today: date) -> StatsReport:
     departments = list(session.scalars(select(Department).order_by(Department.name)))
     department_name = None
     if query.department_id is not None:
@@ -332,23 +241,22 @@ def _build(session: Session, *, query: StatsQuery, today: date, cache: StatsCach
         if match is None:
             raise NotFound("部门不存在")
         department_name = match.name
-    facts = cache.get_or_build(
-        ("facts", query.start, query.end, version), lambda: load_facts(session, start=query.start, end=query.end)
-    )
-    scoped = facts if query.department_id is None else [f for f in facts if f.department_id == query.department_id]
-    by_domain, by_kind, by_place = _breakdown_rows(scoped, today)
+    scope = Scope(query.start, query.end, today, query.department_id)
+    trend = tallies(session, scope, F.received_month if query.granularity == "month" else F.received_week)
+    overall = merged(trend.values()).figures()  # every case of the period falls in one of the trend's points
+    by_domain, by_kind, by_place = _breakdown_rows(session, scope)
     notices = []
     if query.requested_end is not None:
         notices.append(f"结束日期 {query.requested_end.isoformat()} 晚于今天，统计截至今天（{today.isoformat()}）")
-    if not scoped:
+    if not overall.received:
         notices.append("所选时间段内没有留言")
     return StatsReport(
         query=query,
         today=today,
-        overall=figures_of(scoped, today=today),
+        overall=overall,
         department_name=department_name,
-        departments=_department_rows(facts, departments, today),
-        trend=_trend_rows(scoped, query, today),
+        departments=_department_rows(tallies(session, scope.all_departments(), F.department_id), departments),
+        trend=_trend_rows(trend, query),
         by_domain=by_domain,
         by_appeal_kind=by_kind,
         by_place=by_place,

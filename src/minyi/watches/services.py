@@ -25,8 +25,9 @@ from minyi.messages.display import public_display
 from minyi.messages.models import Message, MessageAnalysis
 from minyi.nlp.labels import DOMAINS
 from minyi.notifications.services import Outbound, notify
-from minyi.stats.figures import Figures, figures_of, month_key
-from minyi.stats.services import load_facts
+from minyi.stats.aggregates import Scope, tallies
+from minyi.stats.figures import Figures
+from minyi.stats.models import CaseFactsRow
 from minyi.watches.models import Watch
 from minyi.workflow.models import Case
 
@@ -160,15 +161,14 @@ class WatchView:
     openable: frozenset[int]  # cases the owner may open on the staff side; the others are shown as the public sees them
 
 
-def _months(session: Session, ids: set[int], first: date, last: date) -> list[WatchMonth]:
+def _months(session: Session, matches: Select[Any], first: date, last: date) -> list[WatchMonth]:
+    """The watch's figures per month: aggregates of the per-case facts of the cases it matches."""
     start_index = max(first.year * 12 + first.month - 1, last.year * 12 + last.month - TREND_MONTHS)
     start = date(start_index // 12, start_index % 12 + 1, 1)
-    facts = [f for f in load_facts(session, start=start, end=last) if f.case_id in ids]
-    groups: dict[str, list[Any]] = {}
-    for fact in facts:
-        groups.setdefault(month_key(fact.received_on), []).append(fact)
-    today = to_china(utcnow()).date()
-    return [WatchMonth(k, figures_of(groups[k], today=today)) for k in sorted(groups)]
+    matched = CaseFactsRow.case_id.in_(matches.with_only_columns(Case.id).scalar_subquery())
+    scope = Scope(start, last, to_china(utcnow()).date(), where=(matched,))
+    groups = tallies(session, scope, CaseFactsRow.received_month)
+    return [WatchMonth(k, groups[k].figures()) for k in sorted(groups)]
 
 
 def watch_view(session: Session, *, user: User, watch_id: Any) -> WatchView:
@@ -180,7 +180,7 @@ def watch_view(session: Session, *, user: User, watch_id: Any) -> WatchView:
     months: list[WatchMonth] = []
     if rows:
         days = [to_china(r[1]).date() for r in rows]
-        months = _months(session, {r[0] for r in rows}, min(days), max(days))
+        months = _months(session, query, min(days), max(days))
     new = sum(r[2] > watch.last_message_id for r in rows)
     openable = frozenset(c.id for c in cases if _may_open(user, c))
     return WatchView(watch=watch, cases=cases, total=len(rows), months=months, new_since_scan=new, openable=openable)
