@@ -86,10 +86,11 @@ def _config(server: Server, folder: Path, *, real_ids: bool) -> Path:
         answer = httpx.post(f"{server.url}/api/v1/messages", json=message, timeout=30)
         assert answer.status_code == 201, answer.text
         lines += [f'"path.case_id" = "{answer.json()["id"]}"', f'"path.token" = "{answer.json()["tracking_token"]}"']
-    # Two rules OpenAPI cannot state, so a schema-valid request may rightly get 422 there (the other checks stay
-    # on): a period whose start is after its end, and the fields each staff action needs (one body schema serves
-    # assign, transfer, reply …; e.g. transfer with department_id null, or an id of no department).
-    for operation in ("/api/v1/stats", "/api/v1/staff/cases/{case_id}/actions/{action}"):
+    # Rules OpenAPI cannot state, so a schema-valid request may rightly get 422 there (the other checks stay
+    # on): a period whose start is after its end, the fields each staff action needs (one body schema serves
+    # assign, transfer, reply …; e.g. transfer with department_id null, or an id of no department), and a work
+    # list's page within its first 10,000 rows ((page - 1) * per_page < 10,000) or a list the role may not read.
+    for operation in ("/api/v1/stats", "/api/v1/staff/cases/{case_id}/actions/{action}", "/api/v1/staff/inbox"):
         lines += [
             "",
             "[[operations]]",

@@ -70,10 +70,10 @@ def _int(raw: Any, *, field: str, label: str, high: int) -> int:
 
 def _flag(params: dict[str, Any], field: str) -> bool:
     raw = params.get(field) or ""
-    if raw not in ("", "0", "1", "true", "false", "on"):
+    if raw not in ("", "0", "1"):
         msg = f"“{_FLAGS[field]}”筛选只能是 1 或 0"
         raise ValidationFailed(msg, field=field)
-    return raw in ("1", "true", "on")
+    return raw == "1"
 
 
 def _text(params: dict[str, Any], field: str, label: str) -> str:
