@@ -43,6 +43,10 @@ def _summary(report: FileReport) -> str:
         parts.append(f"{report.duplicates} identical duplicate rows skipped")
     if report.skipped_bad:
         parts.append(f"{report.skipped_bad} bad rows skipped")
+    if report.archived:
+        parts.append(f"{report.archived} archived (历史未办结: unreplied and older than the archive age)")
+    if report.queued_for_analysis:
+        parts.append(f"{report.queued_for_analysis} queued for analysis (minyi worker)")
     if report.departments_created:
         parts.append(f"{len(report.departments_created)} departments created (inactive)")
     return ", ".join(parts)
@@ -74,15 +78,31 @@ def _summary(report: FileReport) -> str:
 )
 @click.option("--skip-bad-rows", is_flag=True, help="Import the good rows of a file that has bad ones (listed).")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, then roll back.")
+@click.option(
+    "--archive-after-days",
+    type=click.IntRange(0, 100_000),
+    default=None,
+    help="Unreplied messages older than this many days are imported as 历史未办结 (archived); 0 = never. "
+    "Default: MINYI_IMPORT_ARCHIVE_DAYS (365).",
+)
 def import_messages(
-    paths: tuple[Path, ...], source: str | None, appeal_kind: str, batch_size: int, skip_bad_rows: bool, dry_run: bool
+    paths: tuple[Path, ...],
+    source: str | None,
+    appeal_kind: str,
+    batch_size: int,
+    skip_bad_rows: bool,
+    dry_run: bool,
+    archive_after_days: int | None,
 ) -> None:
     """Import historical messages (with replies, votes and categories) from IN files as cases with their events."""
     from tqdm import tqdm  # imported here: only this command draws a progress bar
 
     from minyi.ingest.services import import_file
+    from minyi.jobs.tasks import Jobs
 
-    factory = make_session_factory(make_engine(get_settings().database_url))
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    jobs = Jobs(settings, factory)  # each committed batch is queued for the workers' analysis
     failed = False
     for path in paths:
         with tqdm(desc=path.name, unit="msg", file=sys.stderr, leave=False, disable=None) as bar:
@@ -102,6 +122,8 @@ def import_messages(
                     skip_bad_rows=skip_bad_rows,
                     dry_run=dry_run,
                     progress=progress,
+                    archive_days=settings.import_archive_days if archive_after_days is None else archive_after_days,
+                    analyse=jobs.analyse_batch,
                 )
             except Exception as exc:
                 msg = (

@@ -90,6 +90,7 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     stats_cache: int = 16  # statistics periods kept in memory per process (0 = no cache)
     contact_retention_days: int = 365  # contact data of closed cases erased this long after closing (0 = kept)
+    import_archive_days: int = 365  # `minyi import`: unreplied messages older than this are archived (0 = never)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -131,6 +132,7 @@ def load_settings() -> Settings:
         webhook_secret=os.environ.get("MINYI_WEBHOOK_SECRET", ""),
         stats_cache=_env_int("MINYI_STATS_CACHE", 16),
         contact_retention_days=_env_int("MINYI_CONTACT_RETENTION_DAYS", 365),
+        import_archive_days=_env_int("MINYI_IMPORT_ARCHIVE_DAYS", 365),
     )
 
 

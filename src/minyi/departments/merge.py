@@ -62,7 +62,7 @@ class DepartmentResolver:
             resolver.add(name, dept_id)
         survivor = _survivors(session)
         for name, dept_id in session.execute(select(DepartmentAlias.name, DepartmentAlias.department_id)):
-            resolver.by_name.setdefault(name, survivor.get(dept_id, dept_id))
+            resolver.add(name, survivor.get(dept_id, dept_id))  # the alias's other spellings too
         return resolver
 
     def add(self, name: str, dept_id: int) -> None:

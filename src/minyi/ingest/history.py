@@ -32,6 +32,7 @@ from minyi.nlp.places import PlaceExtractor
 from minyi.workflow import states
 from minyi.workflow.events import (
     AcceptPayload,
+    ArchivePayload,
     AssignPayload,
     AutoClosePayload,
     EventKind,
@@ -84,6 +85,11 @@ class Context:
     now: datetime
     department_of: dict[str, int]  # external id -> department named by its reply
     department_names: dict[int, str]
+    archive_days: int = 0  # unreplied messages older than this many days are 历史未办结 (0: never)
+
+    def archived(self, r: ImportRow) -> bool:
+        """Whether an unreplied row is old enough to be imported as 历史未办结 (archived) instead of 待受理."""
+        return not r.reply and self.archive_days > 0 and r.time < self.now - timedelta(days=self.archive_days)
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,18 @@ def event(
     }
 
 
+def archive_event(case_id: int, ctx: Context) -> dict[str, Any]:
+    """历史未办结: an old message without a reply, archived when imported (public: the status shows)."""
+    return event(
+        case_id,
+        ArchivePayload(older_than_days=ctx.archive_days),
+        states.SUBMITTED,
+        states.ARCHIVED,
+        ctx.now,
+        reason=f"导入时已超过 {ctx.archive_days} 天且无答复",
+    )
+
+
 def votes_event(case_id: int, r: ImportRow) -> dict[str, Any]:
     """The source's votes: likes became 附议 (`cases.supports`), dislikes are only kept here (internal)."""
     return event(
@@ -240,8 +258,12 @@ def domain_event(case_id: int, r: ImportRow) -> dict[str, Any]:
     )
 
 
-def reply_events(case_id: int, r: ImportRow, plan: ReplyPlan, reply_id: int, ctx: Context) -> list[dict[str, Any]]:
-    """assign, accept (at the message's time), reply, and auto_close when the auto-close days have passed."""
+def reply_events(
+    case_id: int, r: ImportRow, plan: ReplyPlan, reply_id: int, ctx: Context, before: str = states.SUBMITTED
+) -> list[dict[str, Any]]:
+    """assign, accept (at the message's time), reply, and auto_close when the auto-close days have passed.
+
+    `before`: the case's status until then (ARCHIVED when another file imported the message without its reply)."""
     assert r.reply_time is not None
     dept = plan.department_id
     events = [
@@ -250,7 +272,7 @@ def reply_events(case_id: int, r: ImportRow, plan: ReplyPlan, reply_id: int, ctx
             AssignPayload(
                 department_id=dept, department=ctx.department_names.get(dept, ""), deadline=plan.deadline, imported=True
             ),
-            states.SUBMITTED,
+            before,
             states.ASSIGNED,
             r.time,
         ),
@@ -289,8 +311,9 @@ def insert_replies(session: Session, replied: list[tuple[ImportRow, int, ReplyPl
     )
 
 
-def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Context) -> int:
-    """New messages with their cases, replies, events and import records (keyed as given); how many replied."""
+def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Context) -> tuple[int, list[int]]:
+    """New messages with their cases, replies, events and import records (keyed as given): how many replied, and
+    the new messages' ids (in the order of `rows`)."""
     message_ids = insert_rows(
         session,
         Message,
@@ -322,7 +345,7 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
         [
             {
                 "message_id": message_id,
-                "status": plan.status if plan else states.SUBMITTED,
+                "status": plan.status if plan else states.ARCHIVED if ctx.archived(r) else states.SUBMITTED,
                 "department_id": plan.department_id if plan else None,
                 "deadline": plan.deadline if plan else None,
                 "assigned_at": r.time if plan else None,
@@ -333,7 +356,7 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
                 "escalated": False,
                 "public_reason": "",
                 "supports": r.likes,
-                "updated_at": (plan and plan.closed_at) or r.reply_time or r.time,
+                "updated_at": (plan and plan.closed_at) or r.reply_time or (ctx.now if ctx.archived(r) else r.time),
                 "received_at": r.time,  # the message's time (else looked up row by row: workflow.models)
             }
             for (r, _key), message_id, plan in zip(rows, message_ids, plans, strict=True)
@@ -358,6 +381,8 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
             events.append(domain_event(case_id, r))
         if plan:
             events += reply_events(case_id, r, plan, reply_of[case_id], ctx)
+        elif ctx.archived(r):
+            events.append(archive_event(case_id, ctx))
     session.execute(insert(table_of(CaseEvent)), events)  # Core executemany: one statement for the batch
     session.execute(
         insert(table_of(ImportRecord)),
@@ -372,4 +397,4 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
             for (r, key), m in zip(rows, message_ids, strict=True)
         ],
     )
-    return len(replied)
+    return len(replied), message_ids

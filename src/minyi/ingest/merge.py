@@ -163,11 +163,15 @@ def _first_replies(session: Session, case_ids: list[int]) -> dict[int, str]:
     return first
 
 
+# Imported without a reply: a later file's reply is added (an archived case too: its archive event stays).
+REPLYABLE = frozenset({states.SUBMITTED, states.ARCHIVED})
+
+
 def add_to_existing(session: Session, pairs: Sequence[tuple[ImportRow, Stored]], ctx: Context) -> Added:
     """Add each row's reply, votes and domain that its stored case lacks; idempotent."""
     added = Added()
     votes = _votes_known(session, [s.case_id for r, s in pairs if r.likes or r.dislikes])
-    replies = _first_replies(session, [s.case_id for r, s in pairs if r.reply and s.status != states.SUBMITTED])
+    replies = _first_replies(session, [s.case_id for r, s in pairs if r.reply and s.status not in REPLYABLE])
     events: list[dict[str, Any]] = []
     supports: list[dict[str, Any]] = []
     domains: list[dict[str, Any]] = []
@@ -194,7 +198,7 @@ def add_to_existing(session: Session, pairs: Sequence[tuple[ImportRow, Stored]],
             elif s.domain != r.category:
                 added.notes.append((r.row, "category", f"the message already has the domain {s.domain!r}: kept"))
         if r.reply:
-            if s.status == states.SUBMITTED:
+            if s.status in REPLYABLE:
                 to_reply.append((r, s))
                 changed = True
             elif s.case_id not in replies:
@@ -265,5 +269,5 @@ def _add_replies(session: Session, pairs: list[tuple[ImportRow, Stored]], ctx: C
     return [
         e
         for (r, s), plan, reply_id in zip(pairs, plans, reply_ids, strict=True)
-        for e in reply_events(s.case_id, r, plan, reply_id, ctx)
+        for e in reply_events(s.case_id, r, plan, reply_id, ctx, before=s.status)
     ]

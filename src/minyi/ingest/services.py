@@ -37,7 +37,6 @@ from minyi.ingest.history import (
 )
 from minyi.nlp.io import MessageFileError, read_messages
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
-from minyi.workflow import states
 from minyi.workflow.config import deadline_days, get_setting
 
 __all__ = [
@@ -91,6 +90,8 @@ class FileReport:
     replies_added: int = 0  # to cases imported before without them (another file of the same source)
     votes_added: int = 0
     domains_added: int = 0
+    archived: int = 0  # unreplied and older than the archive age: 历史未办结
+    queued_for_analysis: int = 0  # new messages handed to `analyse` (the worker's analyse_batch task)
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[RowProblem] = field(default_factory=list)  # rows imported, but not everything they say was kept
     unreadable: bool = False  # the file could not be parsed: nothing imported, whatever the options
@@ -211,12 +212,20 @@ def _chunks(rows: Sequence[ImportRow], size: int) -> Iterator[Sequence[ImportRow
 
 
 def _write_batch(
-    session: Session, rows: Sequence[ImportRow], *, source: str, appeal_kind: str, now: datetime, report: FileReport
-) -> None:
-    """One batch, in the session's (write) transaction: new rows written, existing cases completed."""
+    session: Session,
+    rows: Sequence[ImportRow],
+    *,
+    source: str,
+    appeal_kind: str,
+    now: datetime,
+    report: FileReport,
+    archive_days: int = 0,
+) -> list[int]:
+    """One batch, in the session's (write) transaction: new rows written, existing cases completed; the ids of
+    the new messages."""
     keys = sorted({r.external_id for r in rows} | {merge.other_message_key(r) for r in rows})
     new, existing, notes = merge.resolve(rows, merge.stored(session, source, keys))
-    replying = [r for r, _key in new] + [r for r, s in existing if r.reply and s.status == states.SUBMITTED]
+    replying = [r for r, _key in new] + [r for r, s in existing if r.reply and s.status in merge.REPLYABLE]
     department_of, names, created = departments(session, replying)  # only where a reply will be written
     kinds = {appeal_kind} | {s.appeal_kind for _r, s in existing}
     ctx = Context(
@@ -227,9 +236,14 @@ def _write_batch(
         now=now,
         department_of=department_of,
         department_names=names,
+        archive_days=archive_days,
     )
     if new:
-        report.replied += write_new(session, new, ctx)
+        replied, message_ids = write_new(session, new, ctx)
+        report.replied += replied
+        report.archived += sum(ctx.archived(r) for r, _key in new)
+    else:
+        message_ids = []
     added = merge.add_to_existing(session, existing, ctx)
     report.imported += len(new)
     report.already_present += added.unchanged
@@ -239,6 +253,7 @@ def _write_batch(
     report.notes += [RowProblem(*note) for note in (*notes, *added.notes)]
     report.departments_created = sorted(set(report.departments_created) | set(created))
     session.flush()
+    return message_ids
 
 
 def _refresh_planner_statistics(session: Session, batch_number: int) -> None:
@@ -265,13 +280,17 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
     pause_between_batches: bool = True,
+    archive_days: int = 0,
+    analyse: Callable[[list[int]], None] | None = None,
 ) -> FileReport:
     """Import one file: every row checked first, then one write transaction per batch of `batch_size` rows.
 
     Nothing is written when a row is bad (unless skip_bad_rows). Each batch is committed (rolled back on
     a dry run) before the next begins, so live submissions wait for one batch at most, and a run cut
     short keeps whole batches: importing the file again completes it. `progress(done, total)` is
-    called after each batch.
+    called after each batch. Unreplied messages older than `archive_days` (0: none) are imported as 历史未办结.
+    `analyse(message_ids)` is called after each batch commits with its new messages (the command queues them for
+    the worker: `minyi.jobs.tasks.Jobs.analyse_batch`); whatever it misses, the worker's catch-up analyses.
     """
     path = Path(path)
     source = (source or path.stem).strip()
@@ -298,7 +317,15 @@ def import_file(
             begin_write(session)
         started = time.monotonic()
         try:
-            _write_batch(session, chunk, source=source, appeal_kind=appeal_kind, now=now, report=report)
+            new_ids = _write_batch(
+                session,
+                chunk,
+                source=source,
+                appeal_kind=appeal_kind,
+                now=now,
+                report=report,
+                archive_days=max(0, archive_days),
+            )
         except BaseException:
             session.rollback()
             raise
@@ -307,6 +334,9 @@ def import_file(
         else:
             session.commit()
             _refresh_planner_statistics(session, number)
+            if analyse is not None and new_ids:
+                analyse(new_ids)  # after the commit: the worker reads committed messages
+                report.queued_for_analysis += len(new_ids)
         if pause_between_batches and session.get_bind().dialect.name == "sqlite":
             time.sleep(min(MAX_PAUSE_SECONDS, time.monotonic() - started))
         done += len(chunk)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.core.db import transaction
 from minyi.hot.services import recompute_hot_issues, refresh_similar_indexes
+from minyi.ingest.analysis import analyse_imported
 from minyi.jobs import claims
 from minyi.messages.analysis import Analyzer, analyse_message, default_analyzer, unanalysed_message_ids
 from minyi.reports.services import generate_due_reports
@@ -130,6 +131,14 @@ def analyse(factory: sessionmaker[Session], analyzer: Analyzer | None, message_i
     with transaction(factory) as session:
         analyse_message(session, message_id=message_id, analyzer=analyzer, if_missing=if_missing)
     return True
+
+
+def analyse_batch(factory: sessionmaker[Session], analyzer: Analyzer | None, message_ids: list[int]) -> int:
+    """Analyse a batch of imported messages in one transaction (`minyi.ingest.analysis`); how many were analysed."""
+    if analyzer is None:
+        return 0
+    with transaction(factory) as session:
+        return analyse_imported(session, message_ids=message_ids, analyzer=analyzer)
 
 
 BACKLOG_BATCH = 500  # message ids read per catch-up query

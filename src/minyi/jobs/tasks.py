@@ -31,6 +31,7 @@ RETRY_DELAY_SECONDS = 5.0
 RETRY_BACKOFF = 2.0
 LIVE_PRIORITY = 100  # a citizen's new message goes before the scheduled tasks and the catch-up
 CATCH_UP = "analysis_catch_up"
+IMPORT_PRIORITY = 10  # `minyi import`'s batches (analyse_batch): below a citizen's new message
 
 
 def every_minute(_moment: Any) -> bool:
@@ -55,6 +56,9 @@ class Jobs:
         self.analyzer = runner.SharedAnalyzer(analyzer)
         retry = {"retries": RETRIES, "retry_delay": retry_delay, "retry_backoff": RETRY_BACKOFF}
         self.analyse_task = self.huey.task(priority=LIVE_PRIORITY, name="analyse", **retry)(self._analyse)
+        self.analyse_batch_task = self.huey.task(priority=IMPORT_PRIORITY, name="analyse_batch", **retry)(
+            self._analyse_batch
+        )
         self.scheduled_tasks = {
             name: self.huey.periodic_task(every_minute, name=f"scheduled_{name}", **retry)(self._scheduled_fn(name))
             for name in [*runner.SCHEDULE, CATCH_UP]
@@ -79,6 +83,15 @@ class Jobs:
         except Exception:
             log.exception("could not queue message %s for analysis; the worker's catch-up will analyse it", message_id)
 
+    def analyse_batch(self, message_ids: list[int]) -> None:
+        """Queue a committed batch of imported messages for analysis (low priority); the catch-up covers a failure."""
+        if not self.settings.run_analysis or not message_ids:
+            return
+        try:
+            self.analyse_batch_task([int(i) for i in message_ids])
+        except Exception:
+            log.exception("could not queue %s imported messages for analysis; the catch-up will", len(message_ids))
+
     def requeue(self, task_name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
         """Queue a failed task again under its engine name (the admin's retry button)."""
         task_class = self.huey._registry.string_to_task(task_name)
@@ -88,6 +101,9 @@ class Jobs:
 
     def _analyse(self, message_id: int) -> bool:
         return runner.analyse(self.factory, self.analyzer.get(), message_id, if_missing=False)
+
+    def _analyse_batch(self, message_ids: list[int]) -> int:
+        return runner.analyse_batch(self.factory, self.analyzer.get(), message_ids)
 
     def period_seconds(self, name: str) -> int:
         """The length of a scheduled task's period."""

@@ -32,6 +32,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("escalated", "督办件数"),
     ("rejected", "不予受理"),
     ("merged", "合并办理"),
+    ("archived", "历史未办结"),
 )
 RATE_KEYS = frozenset(k for k, _ in COLUMNS if k.endswith("_rate"))
 

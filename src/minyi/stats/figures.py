@@ -131,6 +131,7 @@ class Figures:
     received: int = 0
     rejected: int = 0
     merged: int = 0
+    archived: int = 0  # 历史未办结: imported history nobody answered (minyi.ingest), not answerable any more
     assigned: int = 0
     replied: int = 0
     due: int = 0
@@ -147,8 +148,8 @@ class Figures:
 
     @property
     def answerable(self) -> int:
-        """Received minus rejected and merged: the messages that owe a reply of their own."""
-        return self.received - self.rejected - self.merged
+        """Received minus rejected, merged and archived: the messages that owe a reply of their own."""
+        return self.received - self.rejected - self.merged - self.archived
 
     @property
     def reply_rate(self) -> float | None:
@@ -189,6 +190,7 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
             "received",
             "rejected",
             "merged",
+            "archived",
             "assigned",
             "replied",
             "due",
@@ -208,6 +210,7 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
         n["received"] += 1
         n["rejected"] += fact.status == states.REJECTED
         n["merged"] += fact.status == states.MERGED
+        n["archived"] += fact.status == states.ARCHIVED
         n["assigned"] += fact.department_id is not None
         n["extensions"] += fact.extensions
         n["extended_cases"] += fact.extensions > 0

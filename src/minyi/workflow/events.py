@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     RATE = "rate"
     AUTO_CLOSE = "auto_close"
     REOPEN = "reopen"
+    ARCHIVE = "archive"  # minyi.ingest: an old unreplied message imported as 历史未办结
     SUPPORTED = "supported"  # 附议: a citizen's support, a merged duplicate, or an imported source's votes
     SET_DOMAIN = "set_domain"  # minyi.ingest: the source's category given to an imported message
     CONTACT_ERASED = "contact_erased"
@@ -256,6 +257,15 @@ class AutoClosePayload(Payload):
     KIND = EventKind.AUTO_CLOSE
     after_days: int | None = None
     imported: bool = False
+
+
+@dataclass(frozen=True)
+class ArchivePayload(Payload):
+    """历史未办结: an imported message older than `older_than_days` that was never answered."""
+
+    KIND = EventKind.ARCHIVE
+    older_than_days: int | None = None
+    imported: bool = True
 
 
 @dataclass(frozen=True)

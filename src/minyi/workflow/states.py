@@ -21,6 +21,7 @@ CLOSED = "closed"
 REJECTED = "rejected"
 RETURNED = "returned"
 MERGED = "merged"
+ARCHIVED = "archived"  # minyi.ingest: an old message imported without a reply (历史未办结), terminal
 
 STATUS_NAMES: dict[str, str] = {
     SUBMITTED: "待受理",
@@ -31,6 +32,7 @@ STATUS_NAMES: dict[str, str] = {
     REJECTED: "不予受理",
     RETURNED: "已退回",
     MERGED: "已合并",
+    ARCHIVED: "历史未办结",
 }
 
 OPEN_STATUSES = frozenset({ASSIGNED, IN_PROGRESS})  # a department owes an answer: deadlines run
@@ -106,6 +108,8 @@ ACTIONS: dict[str, Action] = {
         _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
         _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
         _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
+        # minyi.ingest only: history older than MINYI_IMPORT_ARCHIVE_DAYS that nobody answered
+        _a("archive", "历史留言，未办结归档", {SUBMITTED}, ARCHIVED, {SYSTEM}),
     )
 }
 
