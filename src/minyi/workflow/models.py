@@ -71,11 +71,18 @@ class Case(Base):
 
 
 @event.listens_for(MessageAnalysis, "after_insert")
+def _copy_first_urgent(_mapper: Mapper[MessageAnalysis], connection: Connection, target: MessageAnalysis) -> None:
+    """A message's first analysis: only an urgent one changes its case (`Case.urgent` starts False)."""
+    if target.urgent:
+        _copy_urgent(_mapper, connection, target)
+
+
 @event.listens_for(MessageAnalysis, "after_update")
 def _copy_urgent(_mapper: Mapper[MessageAnalysis], connection: Connection, target: MessageAnalysis) -> None:
     """Keep `Case.urgent` equal to its message's analysis, in the transaction that stores the analysis.
 
     A listener here rather than a write in `minyi.messages.analysis`: messages import nothing of the workflow.
+    Writes of `message_analyses` that bypass the ORM (Core inserts) must set `cases.urgent` themselves.
     """
     connection.execute(update(Case).where(Case.message_id == target.message_id).values(urgent=bool(target.urgent)))
 
