@@ -37,17 +37,22 @@ chromium: ## Install Debian's chromium (and CJK fonts) for the browser tests, wh
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
 	fi
 
+nginx: ## Install Debian's nginx for the production-layout test (tests/deploy), when missing
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx; \
+	fi
+
 test: $(VENV)/.dev chromium ## Install the development dependencies and run the whole suite
 	$(BIN)/python -m pytest
 
 fast: $(VENV)/.dev ## The inner loop: the suite without the browser and the live-server tests (no chromium, no PostgreSQL)
 	$(BIN)/python -m pytest -q -m "not e2e and not reliability"
 
-test-postgres: $(VENV)/.dev ## Run the database, workflow, web and reliability tests on a throwaway PostgreSQL server
+test-postgres: $(VENV)/.dev nginx ## Run the database, workflow, web, reliability and production-layout tests on a throwaway PostgreSQL server
 	$(BIN)/pip install --quiet 'psycopg[binary]>=3.1' 'peewee>=3.17'  # peewee: the job queue on PostgreSQL
 	scripts/with_postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflow tests/messages tests/web \
 	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest tests/reliability \
-	  tests/core tests/privacy tests/replies tests/watches tests/dashboard tests/reports tests/jobs
+	  tests/core tests/privacy tests/replies tests/watches tests/dashboard tests/reports tests/jobs tests/deploy
 
 lint: $(VENV)/.dev ## Lint (ruff), check the formatting (ruff format) and type-check (mypy)
 	$(BIN)/ruff check src tests benchmarks
@@ -57,4 +62,4 @@ lint: $(VENV)/.dev ## Lint (ruff), check the formatting (ruff format) and type-c
 bench: $(VENV)/.dev ## Run the benchmarks (prints ours, the baseline and the ratio)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-.PHONY: check help install demo chromium test fast test-postgres lint bench
+.PHONY: check help install demo chromium nginx test fast test-postgres lint bench

@@ -28,9 +28,9 @@ def _env_bool(name: str, *, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_networks(name: str) -> tuple[str, ...]:
+def _env_networks(name: str, default: str = "") -> tuple[str, ...]:
     """A comma-separated list of IP addresses or CIDR networks, checked now so that a typo stops the start."""
-    entries = [e.strip() for e in os.environ.get(name, "").split(",") if e.strip()]
+    entries = [e.strip() for e in os.environ.get(name, default).split(",") if e.strip()]
     try:
         return tuple(str(ipaddress.ip_network(e, strict=False)) for e in entries)
     except ValueError as exc:
@@ -91,6 +91,8 @@ class Settings:
     stats_cache: int = 16  # statistics periods kept in memory per process (0 = no cache)
     contact_retention_days: int = 365  # contact data of closed cases erased this long after closing (0 = kept)
     import_archive_days: int = 365  # `minyi import`: unreplied messages older than this are archived (0 = never)
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # clients that may read /metrics without a token
+    metrics_token: str = field(default="", repr=False)  # bearer token for /metrics from anywhere (empty = none)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -133,6 +135,8 @@ def load_settings() -> Settings:
         stats_cache=_env_int("MINYI_STATS_CACHE", 16),
         contact_retention_days=_env_int("MINYI_CONTACT_RETENTION_DAYS", 365),
         import_archive_days=_env_int("MINYI_IMPORT_ARCHIVE_DAYS", 365),
+        metrics_allow=_env_networks("MINYI_METRICS_ALLOW", "127.0.0.1,::1"),
+        metrics_token=os.environ.get("MINYI_METRICS_TOKEN", ""),
     )
 
 

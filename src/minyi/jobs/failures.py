@@ -43,6 +43,11 @@ class FailedPage:
     pages: int
 
 
+def count_failed(session: Session) -> int:
+    """How many tasks failed for good and were not retried yet (a count on the (status, id) index)."""
+    return session.scalar(select(func.count(FailedTask.id)).where(FailedTask.status == "failed")) or 0
+
+
 def failed_tasks(session: Session, *, page: Any = 1, per_page: int = PER_PAGE, status: str = "failed") -> FailedPage:
     """Failed tasks of a status, newest first, one page (ordered and paged in SQL on the (status, id) index)."""
     total = session.scalar(select(func.count(FailedTask.id)).where(FailedTask.status == status)) or 0

@@ -22,6 +22,8 @@ from minyi.core.settings import Settings, get_settings
 from minyi.stats.services import StatsCache
 from minyi.web.body_limit import BodyLimitMiddleware
 from minyi.web.deps import CSRF_COOKIE, csrf_protect
+from minyi.web.health import Metrics, RequestMetrics
+from minyi.web.health import router as health_router
 from minyi.web.json_guard import JsonBodyGuard
 from minyi.web.openapi import install as install_openapi
 from minyi.web.routes import (
@@ -161,9 +163,13 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )  # no CDN-hosted docs UI
-    # One statistics cache per app, shared by /stats and the dashboard.
+    # One statistics cache per app, shared by /stats and the dashboard; one registry of /metrics series.
+    metrics = Metrics()
     app.state.minyi = AppState(
-        settings=settings, session_factory=session_factory, stats_cache=StatsCache(settings.stats_cache)
+        settings=settings,
+        session_factory=session_factory,
+        stats_cache=StatsCache(settings.stats_cache),
+        metrics=metrics,
     )
 
     @app.middleware("http")
@@ -184,6 +190,7 @@ def create_app(
     app.add_middleware(JsonBodyGuard, bad_request=_bad_json)  # inside the body limit: reads at most 1 MB
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES, too_large=_body_too_large)
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outside even the body limit: times all
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.mount("/static", StaticFiles(directory=str(files("minyi") / "web" / "static")), name="static")
@@ -210,5 +217,6 @@ def create_app(
     app.include_router(html)
     for json_api in (account.api, api.router, hot.api, stats.api_router, replies.api):
         app.include_router(json_api)
+    app.include_router(health_router)  # /healthz and /metrics: no session, no CSRF cookie needed
     install_openapi(app)  # /api/v1/openapi.json: the JSON API only, with every error status
     return app

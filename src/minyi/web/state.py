@@ -13,6 +13,7 @@ from minyi.stats.services import StatsCache
 
 if TYPE_CHECKING:
     from minyi.jobs.tasks import Jobs
+    from minyi.web.health import Metrics
 
 
 @dataclass
@@ -23,6 +24,7 @@ class AppState:
     session_factory: sessionmaker[Session]
     stats_cache: StatsCache
     jobs: Jobs | None = None
+    metrics: Metrics | None = None  # this process's /metrics series (web.health)
 
 
 def app_state(where: Request | FastAPI) -> AppState:
