@@ -29,6 +29,7 @@ def test_every_html_form_route_checks_csrf(client: TestClient, db: Session, iden
     writes = {"POST", "PUT", "PATCH", "DELETE"}
     routes = [(p, m & writes) for p, m in _routes(client.app.routes) if not p.startswith("/api/") and m & writes]
     assert len(routes) > 30  # the walk sees the whole app, not an empty list
+    assert ("/staff/admin/departments/merge", {"POST"}) in routes  # the admin's 部门合并 form too
     if identity == "admin":
         f.login(client, f.user(db, role="admin"))
     client.get("/")  # the browser has its CSRF cookie, but the forms below carry no token or a wrong one

@@ -28,7 +28,8 @@ from minyi.core.validation import text_field
 from minyi.departments.models import Department, DepartmentAlias, DepartmentMerge
 from minyi.nlp.department_names import DepartmentName, parse_department
 
-__all__ = ["DepartmentResolver", "merge_departments", "merges", "not_merged"]
+__all__ = ["DepartmentResolver", "merge_departments", "merge_many", "merges", "not_merged"]
+MAX_MERGE = 50
 
 
 def not_merged() -> ColumnElement[bool]:
@@ -126,6 +127,9 @@ def merge_departments(
         raise ValidationFailed("保留的部门不存在", field="target_id")
     if source.id == target.id:
         raise ValidationFailed("不能把部门合并到它自己", field="target_id")
+    if source.is_active and not target.is_active:  # a live department's names would lead to one nobody serves
+        msg = f"保留的部门“{target.name}”已停用，不能把启用中的部门“{source.name}”合并到它（请先启用保留的部门）"
+        raise ValidationFailed(msg, field="target_id")
     merged = set(
         session.scalars(select(DepartmentMerge.source_id).where(DepartmentMerge.source_id.in_([source.id, target.id])))
     )
@@ -152,6 +156,22 @@ def merge_departments(
     source.is_active = False
     session.flush()
     return event
+
+
+def merge_many(
+    session: Session, *, source_ids: Iterable[Any], target_id: Any, actor_id: int | None, reason: Any = ""
+) -> list[DepartmentMerge]:
+    """Merge several duplicates into one survivor (the admin page), all or none; one merge event each."""
+    sources = list(dict.fromkeys(str(s).strip() for s in source_ids if str(s).strip()))
+    if not sources:
+        raise ValidationFailed("请选择要合并的部门", field="source_id")
+    if len(sources) > MAX_MERGE:
+        raise ValidationFailed(f"一次最多合并 {MAX_MERGE} 个部门", field="source_id")
+    if str(target_id).strip() in sources:
+        raise ValidationFailed("不能把部门合并到它自己", field="target_id")
+    return [
+        merge_departments(session, source_id=s, target_id=target_id, actor_id=actor_id, reason=reason) for s in sources
+    ]
 
 
 def _reparent(session: Session, source: Department, target: Department) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.clock import utcnow
@@ -38,6 +38,27 @@ class HotIssue(Base):
     end: Mapped[datetime] = mapped_column(UTCDateTime)
     case_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class HotPeriod(Base):
+    """The hot issues of one period of China dates (`/hot?from=&to=`), grouped by a worker when first asked for.
+
+    `status` is "pending" until a worker has grouped the period's messages, then "done"; `stamp` says what the
+    period's public messages looked like when they were grouped (a later view with another stamp asks again).
+    """
+
+    __tablename__ = "hot_periods"
+    __table_args__ = (UniqueConstraint("first_day", "last_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    stamp: Mapped[str] = mapped_column(String(64), default="")
+    messages: Mapped[int] = mapped_column(Integer, default=0)  # public messages grouped
+    issues: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{rank, score, description, ..., case_ids}]
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SimilarIndexSnapshot(Base):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.core.db import transaction
+from minyi.hot import periods
 from minyi.hot.services import recompute_hot_issues, refresh_similar_indexes
 from minyi.ingest.analysis import analyse_imported
 from minyi.jobs import claims
@@ -32,9 +33,23 @@ def auto_close(factory: sessionmaker[Session]) -> dict[str, int]:
 
 
 def hot_issues(factory: sessionmaker[Session]) -> dict[str, int]:
-    """The hot-issue snapshot, recomputed."""
+    """The hot-issue snapshot, recomputed; periods whose queued grouping was lost, grouped; old periods pruned."""
     with transaction(factory) as session:
-        return {"hot_issues": len(recompute_hot_issues(session))}
+        done = {"hot_issues": len(recompute_hot_issues(session))}
+    with transaction(factory, write=False) as session:
+        waiting = periods.pending_period_ids(session)
+    for period_id in waiting:
+        hot_period(factory, period_id)
+    done["hot_periods"] = len(waiting)
+    with transaction(factory) as session:
+        done["hot_periods_pruned"] = periods.prune_periods(session)
+    return done
+
+
+def hot_period(factory: sessionmaker[Session], period_id: int) -> int:
+    """The hot issues of one period (`/hot?from=&to=`), grouped and stored; how many issues."""
+    with transaction(factory) as session:
+        return periods.compute_period(session, period_id=period_id)
 
 
 def reports(factory: sessionmaker[Session]) -> dict[str, int]:

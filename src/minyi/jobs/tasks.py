@@ -32,6 +32,7 @@ RETRY_BACKOFF = 2.0
 LIVE_PRIORITY = 100  # a citizen's new message goes before the scheduled tasks and the catch-up
 CATCH_UP = "analysis_catch_up"
 IMPORT_PRIORITY = 10  # `minyi import`'s batches (analyse_batch): below a citizen's new message
+HOT_PERIOD_PRIORITY = 50  # a period someone is waiting to see on /hot: after new messages, before imports
 
 
 def every_minute(_moment: Any) -> bool:
@@ -58,6 +59,9 @@ class Jobs:
         self.analyse_task = self.huey.task(priority=LIVE_PRIORITY, name="analyse", **retry)(self._analyse)
         self.analyse_batch_task = self.huey.task(priority=IMPORT_PRIORITY, name="analyse_batch", **retry)(
             self._analyse_batch
+        )
+        self.hot_period_task = self.huey.task(priority=HOT_PERIOD_PRIORITY, name="hot_period", **retry)(
+            self._hot_period
         )
         self.scheduled_tasks = {
             name: self.huey.periodic_task(every_minute, name=f"scheduled_{name}", **retry)(self._scheduled_fn(name))
@@ -92,6 +96,13 @@ class Jobs:
         except Exception:
             log.exception("could not queue %s imported messages for analysis; the catch-up will", len(message_ids))
 
+    def hot_period(self, period_id: int) -> None:
+        """Queue the grouping of a committed period for /hot?from=&to=; a failure is left to the periodic catch-up."""
+        try:
+            self.hot_period_task(int(period_id))
+        except Exception:
+            log.exception("could not queue hot period %s; the hot_issues task will group it", period_id)
+
     def requeue(self, task_name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
         """Queue a failed task again under its engine name (the admin's retry button)."""
         task_class = self.huey._registry.string_to_task(task_name)
@@ -104,6 +115,9 @@ class Jobs:
 
     def _analyse_batch(self, message_ids: list[int]) -> int:
         return runner.analyse_batch(self.factory, self.analyzer.get(), message_ids)
+
+    def _hot_period(self, period_id: int) -> int:
+        return runner.hot_period(self.factory, period_id)
 
     def period_seconds(self, name: str) -> int:
         """The length of a scheduled task's period."""

@@ -30,6 +30,7 @@ from minyi.web.routes import (
     account,
     api,
     dashboard,
+    department_merge,
     hot,
     jobs,
     notifications,
@@ -202,6 +203,7 @@ def create_app(
         account.router,
         staff.router,
         worklists.router,
+        department_merge.router,  # before staff_admin: /staff/admin/departments/{id} would take "merge"
         staff_admin.router,
         hot.router,
         stats.router,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from minyi.core.errors import ValidationFailed
 from minyi.core.validation import text_field
+from minyi.hot import periods
 from minyi.hot import services as hot
 from minyi.messages.display import public_display
 from minyi.messages.schemas import text_pattern
-from minyi.web.deps import SessionDep, client_hash, optional_staff
+from minyi.web.deps import SessionDep, after_commit, client_hash, optional_staff
 from minyi.web.openapi import errors
+from minyi.web.state import app_state
 from minyi.web.templating import render
 from minyi.workflow.states import STATUS_NAMES
 
@@ -31,10 +35,23 @@ def support(request: Request, db: SessionDep, case_id: str) -> Response:
 
 @router.get("/hot")
 def hot_page(request: Request, db: SessionDep) -> Response:
-    """The current hot issues with their cases and status."""
-    issues = hot.current_hot_issues(db)
+    """The current hot issues, or with `from` and `to` (YYYY-MM-DD) those of that period, with their cases."""
+    params = request.query_params
+    form = {"from": params.get("from", ""), "to": params.get("to", "")}
+    context: dict[str, Any] = {"form": form, "max_span": periods.MAX_SPAN_DAYS, "error": None, "view": None}
+    if not form["from"] and not form["to"]:
+        issues: list[Any] = hot.current_hot_issues(db)
+    else:
+        try:
+            view = periods.view_period(db, period=periods.parse_period(form["from"], form["to"]))
+        except ValidationFailed as exc:  # the form comes back with the message beside its field
+            return render(request, "public/hot.html", context | {"error": exc, "issues": []}, status_code=422)
+        jobs = app_state(request).jobs
+        if view.queue and jobs is not None:
+            after_commit(request, partial(jobs.hot_period, view.row.id))
+        issues, context["view"] = view.issues, view
     cases = hot.cases_by_id(db, [cid for issue in issues for cid in issue.case_ids])
-    return render(request, "public/hot.html", {"issues": issues, "cases": cases})
+    return render(request, "public/hot.html", context | {"issues": issues, "cases": cases})
 
 
 @api.get("/similar")
