@@ -21,7 +21,7 @@ from minyi.ingest import services as ingest
 from minyi.ingest.models import ImportRecord
 from minyi.messages.models import Message
 from minyi.stats.figures import figures_of
-from minyi.stats.services import load_facts
+from minyi.stats.services import read_facts
 from minyi.workflow import services as wf
 from minyi.workflow import states
 from minyi.workflow.models import Case, CaseEvent, Reply
@@ -115,7 +115,7 @@ def _snapshot(db: Session, source: str) -> dict[str, Any]:
             "stats": figures_of(
                 [
                     fact
-                    for fact in load_facts(db, start=date(2023, 1, 1), end=date(2024, 12, 31))
+                    for fact in read_facts(db, start=date(2023, 1, 1), end=date(2024, 12, 31))
                     if fact.case_id == case.id
                 ],
                 today=date(2024, 12, 31),

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import china_days_utc, travel
@@ -143,3 +143,22 @@ def test_a_release_database_gets_its_facts(tmp_path: Path) -> None:
         stored, folded = _stored(session), _folded(session)
         cases = session.scalar(select(func.count()).select_from(Case)) or 0
     assert cases >= 17 and len(stored) == cases and stored == folded
+
+
+def test_the_page_reads_aggregates_and_never_the_log(db: Session) -> None:
+    _world(db, 8, cases=10)
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        report = build_report(db, query=StatsQuery(date(2024, 1, 1), date(2024, 6, 30)), today=TODAY)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert report.overall.received > 0 and seen
+    assert not any("case_events" in s for s in seen)
+    assert all("FROM case_facts" in s for s in seen if "departments" not in s)
+    assert sum("GROUP BY" in s for s in seen) == 6  # two for each: (trend, domain, kind), places, departments

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from minyi.hot.models import HotIssue
 from minyi.hot.services import current_hot_issues
 from minyi.messages.models import Message, MessageAnalysis
 from minyi.nlp.labels import APPEAL_KINDS
-from minyi.stats.aggregates import Scope, Tally, tallies
+from minyi.stats.aggregates import Scope, Tally, rolled, tallies
 from minyi.stats.figures import month_key
 from minyi.stats.models import CaseFactsRow
 from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report
@@ -102,11 +102,9 @@ def _month_end(start: date) -> date:
 
 
 def _trend(session: Session, window: tuple[date, date], today: date) -> list[TrendPoint]:
-    scope = Scope(window[0], window[1], today)
-    months = tallies(session, scope, CaseFactsRow.received_month)  # aggregates of the per-case facts
-    complaints = tallies(
-        session, replace(scope, where=(CaseFactsRow.appeal_kind == COMPLAINT,)), CaseFactsRow.received_month
-    )
+    cube = tallies(session, Scope(window[0], window[1], today), CaseFactsRow.received_month, CaseFactsRow.appeal_kind)
+    months = rolled(cube, lambda k: k[0])  # aggregates of the per-case facts
+    complaints = rolled({k: v for k, v in cube.items() if k[1] == COMPLAINT}, lambda k: k[0])
     points, day = [], window[0]
     while day <= window[1]:
         fig = months.get(month_key(day), Tally()).figures()

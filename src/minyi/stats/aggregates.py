@@ -8,7 +8,7 @@ Each query returns, per group and per number of working days to the first reply,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -94,21 +94,32 @@ class Scope:
         return replace(self, department_id=None)
 
 
-def tallies(session: Session, scope: Scope, key: InstrumentedAttribute[Any] | None = None) -> dict[Any, Tally]:
-    """The cases of `scope` grouped by `key` (None: one group, keyed None), in one query."""
+def tallies(session: Session, scope: Scope, *keys: InstrumentedAttribute[Any]) -> dict[Any, Tally]:
+    """The cases of `scope` grouped by `keys` (none: one group keyed None; several: keyed by tuples), in two
+    queries: the counts, then the days to reply."""
     filters = [F.received_on >= scope.start, F.received_on <= scope.end, *scope.where]
     if scope.department_id is not None:
         filters.append(F.department_id == scope.department_id)
-    keys = [key] if key is not None else []
-    group = key if key is not None else literal(None)
-    query = select(group, F.reply_days, *_columns(scope.today)).where(*filters).group_by(*keys, F.reply_days)
+    width = max(len(keys), 1)
+    columns: list[Any] = list(keys) or [literal(None)]
+
+    def key_of(row: Any) -> Any:
+        return tuple(row[:width]) if len(keys) > 1 else row[0]
+
     found: dict[Any, Tally] = {}
-    for row in session.execute(query):
-        tally = found.setdefault(row[0], Tally())
-        counts = dict(zip(COUNTS, (int(v or 0) for v in row[2:]), strict=True))
-        tally.counts.update(counts)
-        if row[1] is not None:
-            tally.days[int(row[1])] += counts["replied"]
+    for row in session.execute(select(*columns, *_columns(scope.today)).where(*filters).group_by(*keys)):
+        found[key_of(row)] = Tally(Counter(dict(zip(COUNTS, (int(v or 0) for v in row[width:]), strict=True))))
+    days = select(*columns, F.reply_days, func.count()).where(*filters, F.reply_days.is_not(None))
+    for row in session.execute(days.group_by(*keys, F.reply_days)):
+        found[key_of(row)].days[int(row[width])] = int(row[width + 1])
+    return found
+
+
+def rolled(groups: dict[Any, Tally], label: Callable[[Any], Any]) -> dict[Any, Tally]:
+    """Groups merged under `label(key)`: one dimension of a several-key tally, or groups shown as one."""
+    found: dict[Any, Tally] = {}
+    for key, tally in groups.items():
+        found.setdefault(label(key), Tally()).add(tally)
     return found
 
 

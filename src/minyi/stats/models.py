@@ -13,10 +13,10 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, Index, Insert, Integer, String, Table, delete, event, insert
+from sqlalchemy import Boolean, Connection, Date, Index, Insert, Integer, String, delete, event, insert
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
 
-from minyi.core.db import Base, UTCDateTime
+from minyi.core.db import Base, UTCDateTime, table_of
 from minyi.stats.facts import IN_CHUNK, facts_of_cases
 from minyi.stats.figures import CaseFacts, month_key, week_key
 from minyi.workflow.models import CaseEvent
@@ -76,8 +76,7 @@ def row_of(fact: CaseFacts) -> dict[str, Any]:
 def refresh_facts(connection: Connection | Session, case_ids: Iterable[int]) -> int:
     """Fold these cases again from their log and replace their rows; returns how many rows were written."""
     ordered = sorted(set(case_ids))
-    table = CaseFactsRow.__table__
-    assert isinstance(table, Table)
+    table = table_of(CaseFactsRow)
     written = 0
     for i in range(0, len(ordered), IN_CHUNK):
         chunk = ordered[i : i + IN_CHUNK]

@@ -23,7 +23,7 @@ from minyi.core.clock import china_today
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.departments.models import Department
 from minyi.nlp.labels import APPEAL_KINDS
-from minyi.stats.aggregates import Scope, Tally, merged, tallies
+from minyi.stats.aggregates import Scope, Tally, merged, rolled, tallies
 from minyi.stats.facts import NO_PLACE, PRIVATE_PLACE
 from minyi.stats.figures import CaseFacts, Figures, buckets
 from minyi.stats.models import CaseFactsRow
@@ -194,21 +194,14 @@ def _trend_rows(groups: dict[Any, Tally], query: StatsQuery) -> list[GroupRow]:
     ]
 
 
-def _relabelled(groups: dict[Any, Tally], label: Callable[[Any], str]) -> dict[str, Tally]:
-    """Groups merged under their labels (no domain and an empty one are both 未分类)."""
-    found: dict[str, Tally] = {}
-    for key, tally in groups.items():
-        found.setdefault(label(key), Tally()).add(tally)
-    return found
-
-
-def _breakdown_rows(session: Session, scope: Scope) -> tuple[list[GroupRow], ...]:
-    domains = _relabelled(tallies(session, scope, F.domain), lambda k: k or NO_DOMAIN)
+def _breakdown_rows(session: Session, scope: Scope, cube: dict[Any, Tally]) -> tuple[list[GroupRow], ...]:
+    """By domain and by appeal kind from the cube (trend point, domain, appeal kind); by place, one more pass."""
+    domains = rolled(cube, lambda k: k[1] or NO_DOMAIN)  # no domain and an empty one are both 未分类
     by_domain = sorted(
         (GroupRow(k, k, v.figures()) for k, v in domains.items()),
         key=lambda r: (r.key == NO_DOMAIN, -r.figures.received, r.key),
     )
-    kinds = tallies(session, scope, F.appeal_kind)
+    kinds = rolled(cube, lambda k: k[2])
     by_kind = [GroupRow(code, name, kinds.get(code, Tally()).figures()) for code, name in APPEAL_KINDS.items()]
     by_kind += [GroupRow(k, k, v.figures()) for k, v in kinds.items() if k not in APPEAL_KINDS]
     places = tallies(session, scope, F.place_label)
@@ -242,9 +235,11 @@ def _build(session: Session, *, query: StatsQuery, today: date) -> StatsReport:
             raise NotFound("部门不存在")
         department_name = match.name
     scope = Scope(query.start, query.end, today, query.department_id)
-    trend = tallies(session, scope, F.received_month if query.granularity == "month" else F.received_week)
+    point = F.received_month if query.granularity == "month" else F.received_week
+    cube = tallies(session, scope, point, F.domain, F.appeal_kind)  # the small dimensions in one pass
+    trend = rolled(cube, lambda k: k[0])
     overall = merged(trend.values()).figures()  # every case of the period falls in one of the trend's points
-    by_domain, by_kind, by_place = _breakdown_rows(session, scope)
+    by_domain, by_kind, by_place = _breakdown_rows(session, scope, cube)
     notices = []
     if query.requested_end is not None:
         notices.append(f"结束日期 {query.requested_end.isoformat()} 晚于今天，统计截至今天（{today.isoformat()}）")
