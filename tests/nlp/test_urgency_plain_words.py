@@ -171,3 +171,34 @@ def test_shipped_model_on_the_issue_examples(text: str, urgent: bool) -> None:
     result = load_default_analyzer().analyze(*text.split("\n", 1))
     assert result["urgent"] is urgent, result["urgent_reasons"]
     assert bool(result["urgent_reasons"]) is urgent
+
+
+PLAIN_DANGERS = [
+    "路上的铁板\n修路铺的铁板翘起来一个角，车一压就弹起来，刚才一辆摩托车直接飞出去了，晚上什么都看不见。",
+    "楼顶的招牌\n街边楼顶的铁皮招牌一角已经垂下来了，风一吹哐哐响，底下就是公交站，等车的人很多。",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_DANGERS)
+def test_a_flag_always_comes_with_a_reason(learned: UrgencyDetector, text: str) -> None:
+    assert learned.predict([text]) == [True]
+    reasons = learned.explain(text)
+    assert reasons and all(isinstance(r, str) and r for r in reasons), reasons
+
+
+def test_model_reason_names_word_pairs_only_when_the_model_flags(learned: UrgencyDetector) -> None:
+    assert learned._model_reason("咨询\n请问公积金异地转移需要多久？") == []
+    reason = learned._model_reason(PLAIN_DANGERS[0])
+    assert reason and reason[0].startswith("学习模型：危险措辞"), reason
+
+
+def test_fast_ngram_scores_equal_the_training_features(learned: UrgencyDetector) -> None:
+    """The run-time gather + lookup gives the same score as the count matrix the model was trained on."""
+    from minyi.nlp._hashing import KeyIndex
+
+    texts = [LIVE_WIRES, SHACK, VIRUS_RUMOUR, "", "标题\n2019年12月３日，楼道里一股煤气味", "x" * 300, "只有标题"]
+    uni = np.flatnonzero(learned.unigram_weights_)
+    keys = np.concatenate([uni.astype(np.uint64), learned.ngram_index_.keys])
+    weights = np.concatenate([learned.unigram_weights_[uni], learned.ngram_weights_])
+    counts = urgency._ngram_matrix(texts, learned.ngram_chars, KeyIndex(keys))
+    assert np.allclose(counts @ weights, learned._ngram_scores(texts))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -221,7 +222,7 @@ MODEL_THRESHOLD = 0.35
 # The learned layer also reads the counts of the char unigrams and bigrams of the first NGRAM_CHARS
 # characters (title first). Their block is scaled by NGRAM_SCALE before the (one, shared) L2 penalty: a
 # weaker penalty on the words than on the cue counts (chosen by the same cross-validation).
-NGRAM_CHARS = 200
+NGRAM_CHARS = 160
 NGRAM_SCALE = 2.0
 NGRAM_MIN_DF = 2
 # The trigger phrases are looked for in the first TRIGGER_CHARS characters (title + body): 7 % of the shared
@@ -280,18 +281,47 @@ def _scan(title: str, body: str) -> list[_Hit]:
 # once: both read these caches, keyed by the text itself (no fitted state lives in them).
 _scan_cached = lru_cache(maxsize=2048)(_scan)
 _analyse_cached = lru_cache(maxsize=2048)(cues.analyse)
+# The learned layer's probabilities of the last batch predict() saw, by (detector, text): a probability depends
+# only on the text and the fitted model, and explain() is called right after predict() on the same batch.
+_LAST_PROBA: dict[tuple[int, str], float] = {}
 
 
 _BIGRAM_MARK = np.uint64(1) << np.uint64(42)
+_PAIR_WEIGHTS: weakref.WeakKeyDictionary[KeyIndex, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def _pair_weights(index: KeyIndex, weights: np.ndarray) -> dict[str, float]:
+    """The positive weights of a fitted model's Chinese word pairs, by pair ("漏电" -> 0.8): built on the first
+    explanation, kept while the model lives."""
+    table = _PAIR_WEIGHTS.get(index)
+    if table is None:
+        table = {}
+        for key, w in zip(index.keys.tolist(), weights.tolist(), strict=True):
+            pair = chr((key >> 21) & 0x1FFFFF) + chr(key & 0x1FFFFF)
+            if w > 0 and all("\u4e00" <= ch <= "\u9fff" for ch in pair):
+                table[pair] = w
+        _PAIR_WEIGHTS[index] = table
+    return table
+
+
+# In the n-gram head, digits read as one digit (dates and numbers are style, not danger) and the title break as a
+# break between texts (no pair across it), so that the n-grams learn words rather than how one writer lays out a
+# message. Done on the code points in NumPy (str.translate would cost more than the whole lookup).
+_DIGITS = (np.uint64(ord("1")), np.uint64(ord("9")), np.uint64(ord("0")))
+_WIDE_DIGITS = (np.uint64(ord("１")), np.uint64(ord("９")), np.uint64(ord("０")))
 
 
 _UNI_TABLE = 0x10001  # code points of the Basic Multilingual Plane, and one always-zero cell for the rest
 
 
 def _head_codes(texts: Sequence[str], n_chars: int) -> tuple[np.ndarray, np.ndarray]:
-    """(doc index, code point) of the first ``n_chars`` characters of each stripped text, texts joined by a 0."""
+    """(doc index, code point) of the first ``n_chars`` characters of each stripped text (digits as 0, the title
+    break as a break), texts joined by a 0."""
     parts = [t.strip()[:n_chars].replace("\x00", " ") for t in texts]
     codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    for low, high, zero in (_DIGITS, _WIDE_DIGITS):
+        codes[(codes >= low) & (codes <= high)] = zero
+    codes[codes == np.uint64(10)] = 0
     lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
     return np.repeat(np.arange(len(parts), dtype=np.int64), lengths)[: codes.size], codes
 
@@ -432,6 +462,8 @@ class UrgencyDetector:
             return [bool(cues.self_harm(self._head(t))) or self.score(t) >= self.threshold for t in texts]
         rows, harm = self._features_and_harm(texts, cut=True)
         proba = self._proba(rows, texts)
+        _LAST_PROBA.clear()  # explain() on this batch's flagged messages reads the probability from here
+        _LAST_PROBA.update(((id(self), t), p) for t, p in zip(texts, proba.tolist(), strict=True))
         rules = rows[:, len(cues.FEATURE_NAMES) : len(cues.FEATURE_NAMES) + 3].sum(axis=1)  # unhedged trigger score
         hedged = rows[:, len(cues.FEATURE_NAMES) + 3 :].sum(axis=1)
         return [
@@ -456,24 +488,21 @@ class UrgencyDetector:
         if index is None or not len(texts):
             return np.zeros(len(texts))
         doc, codes = _head_codes(texts, self.ngram_chars)
-        live = codes != 0
+        # no masks: a separator (code 0) has weight 0 in the unigram table, and a pair with a separator is in no
+        # index (lookup -1, which reads the 0 appended to the weights)
         out = np.bincount(
-            doc[live],
-            weights=self.unigram_weights_[np.minimum(codes[live], _UNI_TABLE - 1).astype(np.intp)],
-            minlength=len(texts),
+            doc, weights=self.unigram_weights_[np.minimum(codes, _UNI_TABLE - 1).astype(np.intp)], minlength=len(texts)
         )
-        pair = live[:-1] & live[1:]
-        keys = (codes[:-1][pair] << np.uint64(21)) | codes[1:][pair] | _BIGRAM_MARK
-        pos = index.lookup(keys)
-        keep = pos >= 0
-        return out + np.bincount(doc[:-1][pair][keep], weights=self.ngram_weights_[pos[keep]], minlength=len(texts))
+        pos = index.lookup((codes[:-1] << np.uint64(21)) | codes[1:] | _BIGRAM_MARK)
+        weights = np.append(self.ngram_weights_, 0.0)
+        return out + np.bincount(doc[:-1], weights=weights[pos], minlength=len(texts))
 
     def _head(self, text: str) -> str:
         return text[: getattr(self, "cue_chars", 300)]
 
     def explain(self, text: str) -> list[str]:
         """Why: self-harm cues first, then the plain danger cues by kind, then the trigger phrases that count
-        (hedged ones marked), strongest first."""
+        (hedged ones marked), strongest first; when none of them is plain, the learned layer's word pairs."""
         text = self._text(text)
         _, harm, found = _analyse_cached(self._head(text))
         out = [f"自伤/轻生：{c}" for c in dict.fromkeys(harm)]
@@ -485,7 +514,26 @@ class UrgencyDetector:
                 out.append(reason)
         hits = _scan_cached(*_split(text[:TRIGGER_CHARS]))
         out += [h.phrase + ("（假设或否定语境）" if h.hedged else "") for h in hits if h.weight >= 0.05]
+        if all(r.endswith("（假设或否定语境）") for r in out):
+            out += self._model_reason(text)
         return list(dict.fromkeys(out))
+
+    def _model_reason(self, text: str) -> list[str]:
+        """When only the learned layer flags a message: its probability and the strongest word pairs behind it
+        ("学习模型：危险措辞 0.62（线头、漏电、孩子）"); nothing when it does not flag the message."""
+        index = getattr(self, "ngram_index_", None)
+        if getattr(self, "model_", None) is None or index is None:
+            return []
+        p = _LAST_PROBA.get((id(self), text))
+        if p is None:
+            p = float(self.predict_proba([text])[0])
+        if p < self.model_threshold:
+            return []
+        weights = _pair_weights(index, self.ngram_weights_)
+        head = text.strip()[: self.ngram_chars]
+        found = {pair: weights[pair] for pair in {head[i : i + 2] for i in range(len(head) - 1)} if pair in weights}
+        pairs = "、".join(sorted(found, key=lambda k: (-found[k], k))[:3])
+        return [f"学习模型：危险措辞 {p:.2f}" + (f"（{pairs}）" if pairs else "")]
 
     def _text(self, value: object) -> str:
         return _as_text(value)[: getattr(self, "max_chars", 20_000)]
