@@ -744,10 +744,11 @@ def evaluate(data_dir: Path, gold_dir: Path, *, folds: int = 5, seed: int = 0) -
 
         dev_texts, dev_labels, cats = load_dev_set(gold_dir)
         extra_texts, extra_labels = list(texts), list(labels)
-        if (Path(gold_dir) / "urgency_extra.csv").is_file():
-            more = load_dev_set(gold_dir, "urgency_extra.csv")
-            extra_texts += more[0]
-            extra_labels += more[1]
+        for name in WRITTEN_TRAINING_SETS[1:]:  # the other written sets, as in `minyi train`
+            if (Path(gold_dir) / name).is_file():
+                more = load_dev_set(gold_dir, name)
+                extra_texts += more[0]
+                extra_labels += more[1]
         flags = cross_validate_dev(
             dev_texts, dev_labels, cats, extra=(extra_texts, extra_labels), folds=folds, seed=seed
         )
