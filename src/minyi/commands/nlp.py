@@ -261,9 +261,10 @@ def _print_scores(scores: dict[str, Any]) -> None:
     dept = scores.get("departments")
     if dept:
         click.echo(
-            f"departments (部门): top-1 {dept['top1']:.4f}, top-3 {dept['top3']:.4f}, n={dept['n']} replies "
-            f"naming one of {dept['departments']} departments ({dept['folds']}-fold stratified CV); "
-            f"{dept['replies_naming_a_department']}/{dept['replies']} replies name a department; "
+            f"department families, learned part alone: top-1 {dept['top1']:.4f}, top-3 {dept['top3']:.4f}, "
+            f"n={dept['n']} messages of {dept['departments']} families ({dept['folds']}-fold stratified CV; replies "
+            f"naming a handler and hand labels); "
+            f"{dept['replies_naming_a_department']}/{dept['replies']} have a family; "
             f"{dept['dropped_departments']} departments with < {dept['min_examples']} replies dropped "
             f"({dept['dropped_examples']} replies)"
         )
@@ -283,7 +284,7 @@ def _print_routing(routing: dict[str, Any] | None) -> None:
 
     click.echo("department routing (承办部门 families, docs/labelling/departments.md):")
     click.echo(line("dev set, 5-fold CV (replies + other folds)", routing["dev_cv"]))
-    click.echo(line("dev set, learned from replies only", routing["dev_replies_only"]))
+    click.echo(line("dev set, learned without the dev set (replies + training labels)", routing["dev_replies_only"]))
     if routing.get("dev_agreement"):
         a = routing["dev_agreement"]
         click.echo(

@@ -249,6 +249,7 @@ LEARNED_FAMILY_WEIGHT = 2.0  # the learned probability (docs/nlp.md, "Department
 CUE_WEIGHT = 1.0  # 1 - exp(-0.5 n) for n routing words (a word in the title counts twice)
 DOMAIN_WEIGHT = 0.3  # the predicted probability of the domains the family serves
 NAMED_WEIGHT = 0.5  # the message names a body of the family ("请市园林管理局…")
+RELATIVE_FLOOR = 0.3  # a family scoring less than this share of the best is no alternative worth showing
 CUE_CHARS = 200  # routing words and named bodies are read in the title and the body's first characters (speed)
 ABSTAIN_BELOW = 0.3  # a best family scoring less is no suggestion: 请人工分派 (chosen by CV on the dev set)
 
@@ -335,8 +336,9 @@ def route_many(
     for i, row in enumerate(order.tolist()):
         in_title, in_body, bodies = found[i]
         ranked: list[FamilyScore] = []
+        floor = RELATIVE_FLOOR * float(scores[i, row[0]]) if row else 0.0
         for j in row:
-            if scores[i, j] == -np.inf:
+            if scores[i, j] == -np.inf or scores[i, j] < floor:
                 break
             family = _FAMILY_NAMES[j]
             cues = list(dict.fromkeys(in_title.get(family, []) + in_body.get(family, [])))

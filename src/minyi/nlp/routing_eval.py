@@ -177,13 +177,17 @@ def evaluate_routing(
 def concentration(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Per family: the share of messages with it in their top 3 (abstentions suggest none) and the share of
     messages whose predicted domain is one it serves; `worst` is the largest excess of the first over the
-    second (the issue's bound: at most 5 points)."""
+    second (the issue's bound: at most 5 points). A message's domain is its most likely one (domain_scores),
+    also where the analysis abstains from naming it."""
     n = len(results)
     in_top3: Counter[str] = Counter()
     domains: Counter[str] = Counter()
     for r in results:
         ranked = list(r["departments"])
-        if r.get("domain"):
+        scores = r.get("domain_scores") or {}
+        if scores:  # the most likely domain, also where the analysis abstains from naming one
+            domains[max(scores, key=lambda d: scores[d])] += 1
+        elif r.get("domain"):
             domains[r["domain"]] += 1
         if routing_abstains(ranked):
             continue
