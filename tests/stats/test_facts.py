@@ -162,3 +162,17 @@ def test_the_page_reads_aggregates_and_never_the_log(db: Session) -> None:
     assert not any("case_events" in s for s in seen)
     assert all("FROM case_facts" in s for s in seen if "departments" not in s)
     assert sum("GROUP BY" in s for s in seen) == 6  # two for each: (trend, domain, kind), places, departments
+
+
+def test_archived_history_is_counted_apart(db: Session) -> None:
+    with travel(at(date(2024, 3, 1), 9)):
+        kept, archived = f.message(db), f.message(db)
+    db.flush()
+    row = {"case_id": archived.case.id, "kind": EventKind.ARCHIVE.value, "from_status": "submitted"}
+    row |= {"to_status": "archived", "actor_label": "system", "reason": "", "is_public": False}
+    row |= {"data": {"imported": True}, "created_at": at(date(2024, 3, 1), 10)}
+    db.execute(insert(CaseEvent), [row])
+    overall = build_report(db, query=StatsQuery(date(2024, 3, 1), date(2024, 3, 31)), today=TODAY).overall
+    assert (overall.received, overall.archived, overall.answerable) == (2, 1, 1)
+    assert overall == figures_of(fold_period(db, start=date(2024, 3, 1), end=date(2024, 3, 31)), today=TODAY)
+    assert _stored(db)[kept.case.id].status == "submitted"  # type: ignore[attr-defined]

@@ -20,9 +20,8 @@ from minyi.stats.figures import SATISFIED_LEVELS, Figures, percentile_of_counts
 from minyi.stats.models import CaseFactsRow as F
 from minyi.workflow import states
 
-ARCHIVED = "archived"  # states.ARCHIVED (minyi.ingest): counted where Figures has the field
 COUNTS = (
-    "received", "rejected", "merged", ARCHIVED, "assigned", "replied", "due", "on_time", "overdue_open",
+    "received", "rejected", "merged", "archived", "assigned", "replied", "due", "on_time", "overdue_open",
     "rated", "satisfied", "reopened", "extensions", "extended_cases", "escalated",
 )  # fmt: skip
 
@@ -45,7 +44,7 @@ class Tally:
         replies = sum(self.days.values())
         avg = sum(d * n for d, n in self.days.items()) / replies if replies else None
         return Figures(
-            **{name: int(self.counts[name]) for name in COUNTS if name in Figures.__dataclass_fields__},
+            **{name: int(self.counts[name]) for name in COUNTS},
             avg_days=avg,
             p90_days=percentile_of_counts(self.days, 90),
         )
@@ -64,7 +63,7 @@ def _columns(today: date) -> list[ColumnElement[Any]]:
         func.count(),
         _sum(F.status == states.REJECTED),
         _sum(F.status == states.MERGED),
-        _sum(F.status == ARCHIVED),
+        _sum(F.status == states.ARCHIVED),
         _sum(F.department_id.is_not(None)),
         _sum(replied),
         _sum(or_(judged, overdue_open)),
