@@ -74,7 +74,7 @@ def test_train_classify_and_eval(tmp_path: Path, data_dir: Path) -> None:
         "--extra-labels",
         str(extra),
     )
-    assert "domain (领域): macro-F1" in output and "departments (部门): top-1" in output
+    assert "domain (领域): macro-F1" in output and "department families, learned part alone: top-1" in output
     provenance = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
     assert {i["file"] for i in provenance["inputs"]} >= {"messages_labeled.jsonl", "taxonomy.csv", "extra.jsonl"}
     assert all(len(i["sha256"]) == 64 for i in provenance["inputs"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -11,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from minyi.core.db import make_engine, make_session_factory, transaction
 from minyi.core.migrate import upgrade
-from minyi.core.settings import Settings
-from minyi.jobs.runner import BackgroundJobs
+from minyi.jobs import runner
 from minyi.messages import analysis
 from minyi.messages.models import MessageAnalysis, MessageLabel
 from minyi.nlp.result import AnalysisResult
@@ -45,7 +43,7 @@ class BrokenAnalyzer:
         raise ValueError("model exploded")
 
 
-def test_our_departments_are_ranked_once_by_domain_keywords_and_learned_kind(db: Session) -> None:
+def test_our_departments_are_ranked_once_by_family_keywords_and_domain(db: Session) -> None:
     housing = f.department(db, name="市住房和城乡建设局", domains=["城乡建设"], keywords="燃气,物业")
     env = f.department(db, domains=["环境保护"])
     f.department(db)  # handles nothing: never suggested
@@ -53,8 +51,9 @@ def test_our_departments_are_ranked_once_by_domain_keywords_and_learned_kind(db:
     stored = analysis.stored_analysis(result, title="楼道燃气泄漏", body="楼道燃气味很重", departments=[housing, env])
     ranked = stored["suggested_departments"]
     assert [r["id"] for r in ranked] == [housing.id, env.id]
-    # 0.8 (城乡建设) + 0.5 (one keyword) + 0.4 (the model's 住建局, the kind of 市住房和城乡建设局)
-    assert ranked[0]["keywords"] == ["燃气"] and ranked[0]["score"] == 1.7
+    # 0.4 (the routing score of 住建局, the family of 市住房和城乡建设局) + 0.5 (one keyword) + 0.3 x 0.8 (城乡建设)
+    assert ranked[0]["keywords"] == ["燃气"] and ranked[0]["score"] == 1.14
+    assert stored["department_families"] == [("住建局", 0.4)] and stored["department_abstained"] is False
     assert "departments" not in stored and "clean_text" not in stored
 
 
@@ -133,28 +132,22 @@ def test_coordinator_choices_become_labels_for_training(db: Session) -> None:
     ]
 
 
-def test_background_worker_analyses_queued_and_backlog_messages(tmp_path: Path) -> None:
+def test_worker_functions_analyse_queued_and_backlog_messages(tmp_path: Path) -> None:
+    """What the worker's tasks call (minyi.jobs.runner): a queued message analysed at once, then the catch-up
+    of messages stored without an analysis (the huey tasks themselves are tested in tests/jobs)."""
     url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
     upgrade(url)
     factory = make_session_factory(make_engine(url))
     with transaction(factory) as session:
         backlog = f.message(session, title="旧留言未分析", submission_key=None).message.id
-    settings = Settings(data_dir=tmp_path, database_url=url, secret_key="k", scheduler_interval_seconds=3600)
-    jobs = BackgroundJobs(factory, settings, analyzer=KeywordAnalyzer())
-    jobs.start()
     with transaction(factory) as session:
         fresh = f.message(session, title="楼道燃气泄漏", body="楼道燃气味很重，请马上处理！").message.id
-    jobs.analyse(fresh)
-    deadline = time.monotonic() + 20
-    done: set[int] = set()
-    while time.monotonic() < deadline and done != {backlog, fresh}:
-        time.sleep(0.1)
-        with transaction(factory, write=False) as session:
-            done = set(session.scalars(select(MessageAnalysis.message_id)))
-    jobs.stop()
-    assert done == {backlog, fresh}
-    with transaction(factory) as session:
+    assert runner.analyse(factory, KeywordAnalyzer(), fresh, if_missing=False)
+    assert runner.catch_up(factory, KeywordAnalyzer(), budget_seconds=20) == {"backlog_analysed": 1}
+    with transaction(factory, write=False) as session:
+        assert set(session.scalars(select(MessageAnalysis.message_id))) == {backlog, fresh}
         assert session.get(MessageAnalysis, fresh).urgent
+    assert not runner.analyse(factory, None, fresh, if_missing=True)  # no model: nothing done, nothing raised
 
 
 def test_the_shipped_model_flags_a_gas_leak_and_suggests_our_department(db: Session) -> None:

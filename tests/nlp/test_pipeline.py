@@ -86,7 +86,7 @@ def test_result_has_the_agreed_keys(analyzer: MessageAnalyzer) -> None:
     result = analyzer.analyze("学校乱收费", "学校要求学生购买资料，请教育局管一管。")
     assert set(result) == KEYS
     assert result["domain"] == "教育文体" and abs(sum(result["domain_scores"].values()) - 1) < 1e-3
-    assert result["departments"][0][0] == "教育局" and len(result["departments"]) == 2
+    assert result["departments"][0][0] == "教育局"  # alternatives below 0.3 of the best are not shown
     assert result["clean_text"].startswith("学校乱收费\n")
     json.dumps(result, ensure_ascii=False)  # serialisable as it is
 
@@ -175,7 +175,7 @@ def test_shipped_model_on_the_shared_messages(shared_data_dir: Path) -> None:
     results = analyzer.analyze_many([(r["title"], r["body"]) for r in rows])
     hits = sum(res["domain"] == r["category"] for res, r in zip(results, rows, strict=True))
     assert hits / len(rows) >= 0.9  # messages it was trained on
-    assert all(set(res) == KEYS and len(res["departments"]) == 3 for res in results)
+    assert all(set(res) == KEYS and 1 <= len(res["departments"]) <= 5 for res in results)
     # every component of the shipped model still works with today's code (else: retrain with `minyi train`)
     assert all(res["appeal_kind"] for res in results), "appeal-kind model no longer runs: retrain"
     assert analyzer.urgency_ is not None and analyzer.places_ is not None
