@@ -165,3 +165,14 @@ def test_the_shipped_model_flags_a_gas_leak_and_suggests_our_department(db: Sess
     assert row.result["domain"] == "城乡建设"
     assert row.result["suggested_departments"][0]["id"] == housing.id
     assert row.result["appeal_kind"] in {"help", "complaint"}
+
+
+def test_a_matter_for_none_of_ours_is_left_to_the_coordinator(db: Session) -> None:
+    housing = f.department(db, name="市住房和城乡建设局", domains=["城乡建设"])
+    result = KeywordAnalyzer().analyze("法院不执行", "判决后一直不执行")
+    result["departments"] = [("其他", 1.2), ("住建局", 0.3)]  # a court's matter
+    stored = analysis.stored_analysis(result, title="法院不执行", body="判决后一直不执行", departments=[housing])
+    assert stored["department_abstained"] and stored["suggested_departments"] == []
+    result["departments"] = [("住建局", 0.2)]  # too weak: shown only as a possibility
+    stored = analysis.stored_analysis(result, title="楼道", body="楼道", departments=[housing])
+    assert stored["department_abstained"] and [d["id"] for d in stored["suggested_departments"]] == [housing.id]

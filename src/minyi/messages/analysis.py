@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from minyi.core.clock import utcnow
 from minyi.departments.models import Department
 from minyi.messages.models import Message, MessageAnalysis, MessageLabel
+from minyi.nlp.department_names import OUTSIDE_FAMILY
 from minyi.nlp.departments import DepartmentCandidate, rank_departments, routing_abstains
 from minyi.nlp.result import AnalysisResult, Place, Repair, SuggestedDepartment
 from minyi.nlp.text import join_text
@@ -71,6 +72,8 @@ def stored_analysis(result: AnalysisResult, *, title: str, body: str, department
         learned=result["departments"],
         places=result["places"],
     )
+    if result["departments"] and result["departments"][0][0] == OUTSIDE_FAMILY:
+        ranked = []  # a court's or the post office's matter: none of ours is even a possibility
     return StoredAnalysis(
         domain=result["domain"],
         domain_scores=result["domain_scores"],
