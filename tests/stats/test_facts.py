@@ -17,9 +17,10 @@ from minyi.core.clock import china_days_utc, travel
 from minyi.core.db import make_engine
 from minyi.core.migrate import upgrade
 from minyi.stats.facts import fold_period
-from minyi.stats.figures import Figures, figures_of
+from minyi.stats.figures import CaseFacts, Figures, figures_of
 from minyi.stats.models import CaseFactsRow
 from minyi.stats.services import StatsQuery, build_report, read_facts
+from minyi.workflow import services as workflow
 from minyi.workflow.events import EscalatePayload, EventKind
 from minyi.workflow.models import Case, CaseEvent
 from tests import factories as f
@@ -44,11 +45,11 @@ def _world(db: Session, seed: int, cases: int) -> World:
     return w
 
 
-def _stored(db: Session) -> dict[int, object]:
+def _stored(db: Session) -> dict[int, CaseFacts]:
     return {fact.case_id: fact for fact in read_facts(db, start=EVER[0], end=EVER[1])}
 
 
-def _folded(db: Session) -> dict[int, object]:
+def _folded(db: Session) -> dict[int, CaseFacts]:
     return {fact.case_id: fact for fact in fold_period(db, start=EVER[0], end=EVER[1])}
 
 
@@ -94,7 +95,7 @@ def test_stored_facts_equal_a_full_fold_of_the_log(db: Session, seed: int) -> No
     _world(db, seed, cases=25)
     stored, folded = _stored(db), _folded(db)
     assert len(folded) > 25 and stored == folded
-    assert any(fact.first_reply_at for fact in folded.values())  # type: ignore[attr-defined]
+    assert any(fact.first_reply_at for fact in folded.values())
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -120,7 +121,7 @@ def test_events_inserted_in_bulk_update_the_facts(db: Session) -> None:
     row |= {"to_status": None, "actor_label": "system", "reason": "导入", "is_public": False}
     row |= {"data": EscalatePayload().to_json(), "created_at": at(date(2024, 3, 2), 9)}
     db.execute(insert(CaseEvent), [row])  # the Core path of minyi.ingest and minyi.privacy
-    assert _stored(db)[sub.case.id].escalations == 1  # type: ignore[attr-defined]
+    assert _stored(db)[sub.case.id].escalations == 1
     assert _stored(db) == _folded(db)
 
 
@@ -175,4 +176,24 @@ def test_archived_history_is_counted_apart(db: Session) -> None:
     overall = build_report(db, query=StatsQuery(date(2024, 3, 1), date(2024, 3, 31)), today=TODAY).overall
     assert (overall.received, overall.archived, overall.answerable) == (2, 1, 1)
     assert overall == figures_of(fold_period(db, start=date(2024, 3, 1), end=date(2024, 3, 31)), today=TODAY)
-    assert _stored(db)[kept.case.id].status == "submitted"  # type: ignore[attr-defined]
+    assert _stored(db)[kept.case.id].status == "submitted"
+
+
+def test_a_coordinators_correction_reaches_the_facts(db: Session) -> None:
+    coordinator, dept = f.user(db, role="coordinator"), f.department(db, name="市教育局")
+    with travel(at(date(2024, 3, 1), 9)):
+        sub = f.message(db, appeal_kind="complaint", domain="城乡建设", place_text="")
+    with travel(at(date(2024, 3, 1), 10)):
+        workflow.assign(
+            db, actor=f.actor(coordinator), case_id=sub.case.id, department_id=dept.id, domain="教育文体",
+            appeal_kind="help",
+        )  # fmt: skip
+    db.flush()
+    fact = _stored(db)[sub.case.id]
+    assert (fact.domain, fact.appeal_kind, fact.department_id, fact.place_label) == (
+        "教育文体",
+        "help",
+        dept.id,
+        "未填写",
+    )
+    assert _stored(db) == _folded(db)
