@@ -188,3 +188,18 @@ def test_family_of_training_labels() -> None:
     assert family_of("安沙镇人民政府") == "属地乡镇街道"
     assert family_of("A市电子政务管理办公室") is None  # an operator answers nothing
     assert family_of("于高考培训中心是高三复读培训中心") is None
+
+
+def test_a_town_is_named_in_full_and_in_its_own_county() -> None:
+    from minyi.nlp.departments import DepartmentCandidate, rank_departments
+
+    towns = [DepartmentCandidate(id=1, name="A7县路口镇人民政府"), DepartmentCandidate(id=2, name="A7县跳马镇人民政府")]
+    local = [("属地乡镇街道", 2.0)]
+
+    def ranked(text: str) -> list[int]:
+        return [r["id"] for r in rank_departments(towns, text=text, domain_scores={}, learned=local)]
+
+    assert ranked("双拥路口的汽车喷漆店气味很重") == []  # a crossing (路口) is not 路口镇
+    assert ranked("路口镇的村道坏了") == [1] and ranked("跳马街道旁") == [2]
+    assert ranked("A5区跳马镇杨林村的村道") == []  # the same town name in another district
+    assert ranked("A7县跳马镇杨林村的村道") == [2]

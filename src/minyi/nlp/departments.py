@@ -363,6 +363,7 @@ KEYWORD_SCORE = 0.5  # per admin keyword found, at most 1.0 in all
 ADMIN_DOMAIN_WEIGHT = 0.3  # the predicted probability of the domains the admin gave the department
 MIN_DEPARTMENT_SCORE = 0.05  # below this a department is noise, not a suggestion
 LOCAL_BONUS = 0.1  # a department of the region the message names
+_COUNTY = re.compile(r"[A-Z]\d+(?:区|县|市)|[\u4e00-\u9fa5]{2,4}(?:区|县)")  # a county or district, not a city
 _REGION_IN_TEXT = re.compile(r"[A-Z]\d{0,2}(?:市|区|县)|[\u4e00-\u9fa5]{2,4}?(?:省|市|区|县)")
 
 
@@ -412,13 +413,27 @@ def _specific(region: str) -> bool:
     return len(region) > 1
 
 
+def _town_named(town: str, text: str) -> bool:
+    """The message names the town: in full ("泉塘街道"), or its stem followed by a word of place ("泉塘街",
+    "泉塘社区"); a bare stem is not enough ("路口镇" is not named by "双拥路口")."""
+    if town in text:
+        return True
+    stem = re.sub(r"(?:镇|乡|街道)$", "", town)
+    return len(stem) >= 2 and re.search(re.escape(stem) + r"(?:镇|乡|街|办|社区|片区)", text) is not None
+
+
 def _wide(region: str) -> bool:
     """A body for the whole platform or a whole city ("", "市", "A市", "西地省"), not a county's or district's."""
     return not _specific(region) or _last_region(region).endswith(("市", "省"))
 
 
 def _last_region(region: str) -> str:
-    last = re.findall(r"西地省|[A-Z]\d{0,2}(?:市|区|县)|[\u4e00-\u9fa5]{2,4}?(?:省|市|区|县)", region)
+    """The region that places a department: the last coded one ("A6区经开区" -> A6区: a development zone's name
+    is shared by many cities), else the last one named."""
+    coded = re.findall(r"[A-Z]\d{0,2}(?:市|区|县)", region)
+    if coded:
+        return coded[-1]
+    last = re.findall(r"西地省|[\u4e00-\u9fa5]{2,4}?(?:省|市|区|县)", region)
     return last[-1] if last else region
 
 
@@ -443,14 +458,12 @@ def _message_regions(text: str, places: Sequence[Place]) -> set[str]:
 
 
 def _in_jurisdiction(name: Any, text: str, regions: set[str], free_families: set[str]) -> bool:
-    if name.town:
-        stem = re.sub(r"(?:镇|乡|街道)$", "", name.town)
-        if not stem or stem not in text:
-            return False
+    if name.town and not _town_named(name.town, text):
+        return False
     if _specific(name.region):
         if _region_named(name.region, text, regions) or _covers(_last_region(name.region), regions):
             return True
-        if name.town:  # the town is named; its county may be left out
-            return True
+        if name.town and not any(_COUNTY.fullmatch(r) for r in regions):
+            return True  # the town is named and no other county or district: its county may be left out
         return not regions and (_wide(name.region) or name.family not in free_families)
     return True
