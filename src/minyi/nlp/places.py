@@ -29,8 +29,13 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from minyi.nlp._matching import find_matches
 from minyi.nlp.text import join_text
+
+if TYPE_CHECKING:
+    from ahocorasick_rs import AhoCorasick
 
 LEVELS: tuple[str, ...] = ("province", "city", "district", "street", "community", "estate", "road")
 Span = tuple[int, int, str, str]  # start, end, level, name
@@ -111,21 +116,26 @@ def _cpca_table() -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _real_names() -> tuple[dict[str, str], int, frozenset[str]]:
-    """Real name -> level, the longest name's length, and the set of the names' last two characters."""
+def _real_names() -> tuple[dict[str, str], int, dict[str, tuple[int, ...]]]:
+    """Real name -> level, the longest name's length, and the names' last two characters -> the lengths
+    (3 or more, longest first) of the names ending with them."""
     levels: dict[str, str] = {}
     for name, level in _cpca_table():
         stem = _ADMIN_SUFFIX.sub("", name)
         if name not in _GENERIC_ADMIN and len(stem) >= 2 and _ADMIN_END.fullmatch(name[-1]):
             levels.setdefault(name, level)
-    return levels, max(map(len, levels), default=0), frozenset(n[-2:] for n in levels)
+    lengths: dict[str, set[int]] = {}
+    for name in levels:
+        lengths.setdefault(name[-2:], set()).update([len(name)] if len(name) >= 3 else [])
+    endings = {end: tuple(sorted(ns, reverse=True)) for end, ns in lengths.items()}
+    return levels, max(map(len, levels), default=0), endings
 
 
 # Short names of prefecture-level cities (深圳 for 深圳市) count when the tagger knows the short name as a
 # place (ns) and it is not also a common word or a person's name (these homographs stay out).
 _SHORT_CITY_HOMOGRAPHS = _words("朝阳 中山 北海 大庆 长春 黄山 白山 山南 三沙 永州 吉安 宜春 普洱 定西 海东")
 # A short name glued to a road, street or estate suffix is part of that name (中山路, 长沙大道).
-_SHORT_CITY_END = r"(?![路街巷村镇乡大花园苑城])"
+_SHORT_CITY_END = frozenset("路街巷村镇乡大花园苑城")
 
 
 @lru_cache(maxsize=1)
@@ -145,13 +155,33 @@ def _short_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _short_name_re() -> re.Pattern[str]:
-    """The short names as one regex grouped by first character (re scans for the set of first characters,
-    then tries a few tails); a city's short name glued to a road or estate suffix is left out (中山路)."""
-    tails: dict[str, list[str]] = {}
-    for name, level in sorted(_short_names().items(), key=lambda x: len(x[0]), reverse=True):
-        tails.setdefault(name[0], []).append(re.escape(name[1:]) + (_SHORT_CITY_END if level == "city" else ""))
-    return re.compile("|".join(f"{c}(?:{'|'.join(t)})" for c, t in tails.items()))
+def _short_name_matcher() -> tuple[AhoCorasick, list[tuple[str, str]]]:
+    """An Aho-Corasick automaton (a DFA: twice as fast as one regex of the names) over the short names, and
+    (name, level) by pattern index."""
+    from ahocorasick_rs import AhoCorasick, Implementation
+
+    names = list(_short_names().items())
+    return AhoCorasick([name for name, _ in names], implementation=Implementation.DFA), names
+
+
+def _short_name_spans(text: str) -> list[Span]:
+    """Short names in text order, as a regex of them longest first would find them: at each position the
+    longest name that starts there (a city's short name glued to a road or estate suffix does not count:
+    中山路), scanning on after its end."""
+    matcher, names = _short_name_matcher()
+    hits = find_matches(matcher, text, overlapping=True)
+    if not hits:
+        return []
+    out: list[Span] = []
+    last = 0
+    for start, neg_len, index in sorted((start, start - end, index) for index, start, end in hits):
+        end = start - neg_len
+        name, level = names[index]
+        if start < last or (level == "city" and text[end : end + 1] in _SHORT_CITY_END):
+            continue
+        out.append((start, end, level, name))
+        last = end
+    return out
 
 
 # A district right after a city or county whose name the division table lacks (I3县大通湖区, a
@@ -200,24 +230,24 @@ def _anonymised(text: str, end: int) -> Span | None:
 
 def _admin_spans(text: str) -> list[Span]:
     """Administrative names, non-overlapping, in text order."""
-    real, longest, endings = _real_names()
+    real, _, endings = _real_names()
     found: list[Span] = []
     for m in _ADMIN_END.finditer(text):
         end = m.end()
-        span = _anonymised(text, end)
-        if span is None and text[end - 2 : end] in endings and text[end : end + 1] not in ("场", "民"):
-            span = next(
-                (
-                    (end - n, end, real[text[end - n : end]], text[end - n : end])
-                    for n in range(min(longest, end), 2, -1)
-                    if text[end - n : end] in real
-                ),
-                None,
-            )
+        # _anonymised's own fast path, inline: an anonymised name other than X地省 has an ASCII letter or
+        # digit before its last character
+        before = text[end - 2 : end - 1]
+        span = _anonymised(text, end) if m.group() == "省" or (before.isascii() and before.isalnum()) else None
+        if span is None:
+            lengths = endings.get(text[end - 2 : end])
+            if lengths is not None and text[end : end + 1] not in ("场", "民"):
+                for n in lengths:  # the longest real name ending here (the tails of longer ones differ)
+                    if n <= end and text[end - n : end] in real:
+                        span = (end - n, end, real[text[end - n : end]], text[end - n : end])
+                        break
         if span is not None:
             found.append(span)
-    short = _short_names()
-    found.extend((m.start(), m.end(), short[m.group()], m.group()) for m in _short_name_re().finditer(text))
+    found.extend(_short_name_spans(text))
     ends = {span[1] for span in found if span[2] in ("city", "district")}
     for end in ends:
         district = _ANCHORED_DISTRICT.match(text, end)
@@ -472,6 +502,9 @@ def _droppable(word: str, tag: str) -> bool:
     )
 
 
+_NUMBERED_ROAD = re.compile(r"[东西南北][一二三四五六七八九十]+")
+
+
 def _pos_start(text: str, start: int, end: int, floor: int, level: str) -> int | None:
     """Move the name start past words that cannot be part of a name (by their part of speech).
 
@@ -497,7 +530,7 @@ def _pos_start(text: str, start: int, end: int, floor: int, level: str) -> int |
         return new_start
     stem = text[start:end]
     # Roads are often named with a verb or a number (解放路, 劳动东路, 东六路): keep them whole.
-    if level == "road" and (len(_tag(stem)) == 1 or re.fullmatch(r"[东西南北][一二三四五六七八九十]+", stem)):
+    if level == "road" and (len(_tag(stem)) == 1 or _NUMBERED_ROAD.fullmatch(stem)):
         return start
     return None
 
@@ -521,8 +554,11 @@ def _repeat_start(text: str, start: int, end: int, suffix: str, ratio: float) ->
     return chosen
 
 
+_CODE = re.compile(r"[A-Z0-9]+")
+
+
 def _is_generic(stem: str, level: str) -> bool:
-    if len(stem) < _MIN_STEM or _ORGANISATION_END.search(stem) or re.fullmatch(r"[A-Z0-9]+", stem):
+    if len(stem) < _MIN_STEM or _ORGANISATION_END.search(stem) or _CODE.fullmatch(stem):
         return True
     return stem in _GENERIC_EXACT[level] or stem.endswith(_GENERIC_END[level])
 

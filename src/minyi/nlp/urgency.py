@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
 from minyi.nlp import _urgency_cues as cues
 from minyi.nlp._hashing import KeyIndex
+from minyi.nlp._matching import find_matches
 from minyi.nlp.text import TITLE_BREAK, join_text, split_text
 
 # phrase -> (kind, weight). Kinds: danger (life/property), harm (self-harm/violence), mass (mass
@@ -201,21 +203,15 @@ _TITLE_FACTOR = 1.5
 _LOOKBACK = 14
 
 
-def _alternation(phrases: Iterable[str]) -> re.Pattern[str]:
-    """One regex that tries longer phrases first, so compounds shadow their parts. The phrases are grouped
-    by first character (``危(?:房改造|房)|…``): the same matches as one flat alternation (at a position only
-    the phrases starting with its character can match, longest first), but the engine tests one literal per
-    first character instead of one per phrase — about twice as fast."""
-    ordered = sorted(set(phrases), key=lambda p: (-len(p), p))
-    groups: dict[str, list[str]] = {}
-    for p in ordered:
-        groups.setdefault(p[0], []).append(p[1:])
-    return re.compile(
-        "|".join(re.escape(first) + "(?:" + "|".join(map(re.escape, rests)) + ")" for first, rests in groups.items())
-    )
+def _matcher(phrases: Iterable[str]) -> tuple[AhoCorasick, list[str]]:
+    """An Aho-Corasick automaton that finds, left to right without overlaps, the longest phrase starting at each
+    position, so compounds shadow their parts (the matches of one regex of the phrases longest first, found by
+    a DFA in about half the time), and the phrases by pattern index."""
+    ordered = sorted(set(phrases))
+    return AhoCorasick(ordered, matchkind=MatchKind.LeftmostLongest, implementation=Implementation.DFA), ordered
 
 
-_TRIGGER_RE = _alternation(_TRIGGERS)
+_TRIGGER_MATCHER, _TRIGGER_PHRASES = _matcher(_TRIGGERS)
 # Probability at which the learned layer flags a message. Chosen by cross-validation across writers (train on
 # one writer's sets, measure on another's; see docs/nlp.md "Urgency"), with the char n-grams below.
 MODEL_THRESHOLD = 0.35
@@ -259,16 +255,16 @@ def _scan(title: str, body: str) -> list[_Hit]:
     """All trigger hits, one per phrase, keeping the strongest occurrence of each."""
     best: dict[str, _Hit] = {}
     for part, boost in ((title, _TITLE_FACTOR), (body, 1.0)):
-        for m in _TRIGGER_RE.finditer(part):
-            phrase = m.group()
+        for index, start, end in find_matches(_TRIGGER_MATCHER, part):
+            phrase = _TRIGGER_PHRASES[index]
             kind, weight = _TRIGGERS[phrase]
             if weight <= 0:
                 continue
-            prefix = _clause_prefix(part, m.start())
+            prefix = _clause_prefix(part, start)
             hedged = (
                 _NEGATION.search(prefix) is not None
                 or (kind == "danger" and _HYPOTHETICAL.search(prefix) is not None)
-                or cues.is_comparison(prefix, part[m.end() : m.end() + 8])
+                or cues.is_comparison(prefix, part[end : end + 8])
             )
             effective = weight * boost * (_HEDGE_FACTOR if hedged else 1.0)
             old = best.get(phrase)
