@@ -466,7 +466,8 @@ def _suffixes(text: str) -> list[Span]:
     """Non-overlapping suffix occurrences (start, end, level, suffix) in text order."""
     found = [(m.start(), 0, m.end(), _SUFFIX_LEVEL[m.group()], m.group()) for m in _PLAIN_SUFFIX_RE.finditer(text)]
     found.extend((m.start(), 1, m.end(), "estate", m.group()) for m in _SUFFIX_RES[4][1].finditer(text))
-    for m in _BUILDING.finditer(text):  # the name before a building number: an estate
+    buildings = _BUILDING.finditer(text) if "栋" in text or "幢" in text else ()  # str.find is 20x faster than re
+    for m in buildings:  # the name before a building number: an estate
         number = _BUILDING_NUMBER.search(text, max(0, m.start() - 5), m.start())
         if number and number.start() and "\u4e00" <= text[number.start() - 1] <= "\u9fff":
             found.append((number.start(), len(_SUFFIX_RES), number.start(), "estate", ""))
