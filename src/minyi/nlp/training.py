@@ -114,7 +114,7 @@ def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
                 data.department_texts.append(_clean_message(row["title"], row["body"]))
                 data.department_labels.append(row["label"])
             data.files.append(gold_dir / name)
-    for name in urgency.WRITTEN_TRAINING_SETS:  # never urgency_blind.csv: it is only measured on
+    for name in urgency.WRITTEN_TRAINING_SETS:  # never urgency_blind2.csv: it is only measured on
         if (gold_dir / name).is_file():
             texts, flags, _ = urgency.load_dev_set(gold_dir, name)
             data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]

@@ -106,6 +106,7 @@ DEV_SETS = (
     ("urgency_dev.csv", "dev"),
     ("urgency_extra.csv", "extra"),
     ("urgency_train.csv", "train"),
+    ("urgency_train2.csv", "train 2 (self-harm and figurative despair)"),
     ("urgency_blind.csv", "blind set 1 (spent, used for development since 2026-12-04)"),
 )
 MESSAGE_FILES = ("messages_labeled", "messages_unlabeled", "messages_with_votes", "messages_with_replies")
