@@ -31,6 +31,7 @@ __all__ = [
     "DepartmentName",
     "family_named",
     "parse_department",
+    "region_parts",
     "same_department",
 ]
 
@@ -167,8 +168,13 @@ def _family(core: str, town: str) -> str:
     if town or _VILLAGE.search(core):
         # a town's own bureau ("安沙镇财政所") is still the town's
         return LOCAL_FAMILY
+    return _pattern_family(core)
+
+
+def _pattern_family(text: str) -> str:
+    """The first family whose name pattern `text` holds, or ""."""
     for family, pattern in _FAMILY_RES:
-        if pattern.search(core):
+        if pattern.search(text):
             return family
     return ""
 
@@ -177,9 +183,17 @@ def _town_key(town: str) -> str:
     return town[:-2] + "街道" if town.endswith("街道") else town
 
 
+_REGION_PART = re.compile(r"西地省|[A-Z]\d{0,2}(?:市|区|县)|[\u4e00-\u9fa5]{2,4}?(?:省|市|区|县)|[省市区县]")
+
+
+def region_parts(region: str) -> list[str]:
+    """The levels a region names, outermost first: "西地省A市A7县" -> 西地省, A市, A7县."""
+    return _REGION_PART.findall(region)
+
+
 def _region_key(region: str) -> str:
     """ "西地省A市A7县" and "A7县" name one county: the last level decides."""
-    parts = re.findall(r"西地省|[A-Z]\d{0,2}(?:市|区|县)|[\u4e00-\u9fa5]{2,4}?(?:省|市|区|县)|[省市区县]", region)
+    parts = region_parts(region)
     return parts[-1] if parts else ""
 
 
@@ -200,7 +214,4 @@ def family_named(tail: str) -> str:
     tail = tail[-8:]
     if _OPERATOR.search(tail):
         return ""
-    for family, pattern in _FAMILY_RES:
-        if pattern.search(tail):
-            return family
-    return ""
+    return _pattern_family(tail)

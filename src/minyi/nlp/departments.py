@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator
 from sklearn.svm import LinearSVC
 
 from minyi.nlp._routing_cues import ROUTING_TABLE, family_cues, named_families
-from minyi.nlp.department_names import OUTSIDE_FAMILY, parse_department
+from minyi.nlp.department_names import OUTSIDE_FAMILY, parse_department, region_parts
 from minyi.nlp.features import TextFeatures, sparsify
 from minyi.nlp.result import Place, SuggestedDepartment
 from minyi.nlp.text import split_text
@@ -34,7 +34,6 @@ __all__ = [
     "DepartmentCandidate",
     "DepartmentSuggester",
     "FamilyScore",
-    "canonical_department",
     "extract_department",
     "family_of",
     "rank_departments",
@@ -66,18 +65,6 @@ _PATTERNS = (
 _MENTION = re.compile(rf"(?:[A-Z]\d{{0,2}}(?:市|区|县)|(?<![\u4e00-\u9fa5])[市区县])[\u4e00-\u9fa5]{{1,10}}?{_SUFFIX}")
 _BARE_SUFFIXES = frozenset({"分局", "中心", "大队", "支队", "管理处", "办公室", "委员会", "管理委员会", "街道办"})
 _NOT_A_NAME = re.compile(r"[我您你的了对过被将已该此其]|^(?:有关|相关|上级|所在|当地|各)")
-_ALIASES = (
-    (re.compile(r"住房和城乡建设局|住房城乡建设局|城乡建设局|建设局"), "住建局"),
-    (re.compile(r"城市管理和行政执法局|城市管理局|城管执法局"), "城管局"),
-    (re.compile(r"人力资源和社会保障局|人力资源社会保障局"), "人社局"),
-    (re.compile(r"环境保护局|生态环境局"), "环保局"),
-    (re.compile(r"交通局$"), "交通运输局"),
-    (re.compile(r"卫生和计划生育委员会|卫生计生委|卫计委|卫计局|卫生局|卫健局"), "卫健委"),
-    (re.compile(r"公安局交警大队|公安局交通警察大队|交通警察大队"), "交警大队"),
-    (re.compile(r"街道办事处$|街道办$"), "街道"),
-    (re.compile(r"镇人民政府$|镇政府$"), "镇"),
-    (re.compile(r"乡人民政府$|乡政府$"), "乡"),
-)
 _STRIP_REGION = re.compile(r"^(?:中共)?(?:西地省|[A-Z]\d{0,2}(?:市|区|县)|[省市区县](?!场|政|委|民))+")
 
 
@@ -103,17 +90,6 @@ def _is_name(name: str) -> bool:
     """A department's name, not a bare suffix ("分局") nor a phrase ("我局", "对您反映的问题我局")."""
     core = _STRIP_REGION.sub("", name)
     return len(core) >= 2 and core not in _BARE_SUFFIXES and not _NOT_A_NAME.search(core)
-
-
-def canonical_department(name: str) -> str:
-    """The kind of department without its region.
-
-    "A7县住房和城乡建设局" -> "住建局"; "A7县泉塘街道办事处" -> "泉塘街道".
-    """
-    core = _STRIP_REGION.sub("", name.strip()) or name.strip()
-    for pattern, replacement in _ALIASES:
-        core = pattern.sub(replacement, core)
-    return core
 
 
 class DepartmentSuggester(BaseEstimator):
@@ -194,14 +170,6 @@ class DepartmentSuggester(BaseEstimator):
             [(names[j], v) for j, v in zip(row, values, strict=True)]
             for row, values in zip(top.tolist(), best, strict=True)
         ]
-
-    def probabilities(self, X: Iterable[str], *, base: sp.csr_matrix | None = None) -> list[dict[str, float]]:
-        """Per text, every class's score (a softmax of the margins)."""
-        texts = [str(t) for t in X]
-        if not texts:
-            return []
-        names = [str(c) for c in self.classes_]
-        return [dict(zip(names, row, strict=True)) for row in self._scores(texts, base).tolist()]
 
     def scores(self, X: Iterable[str], *, base: sp.csr_matrix | None = None) -> np.ndarray:
         """Texts x classes_: every class's score (a softmax of the margins; rows sum to 1)."""
@@ -430,11 +398,9 @@ def _wide(region: str) -> bool:
 def _last_region(region: str) -> str:
     """The region that places a department: the last coded one ("A6区经开区" -> A6区: a development zone's name
     is shared by many cities), else the last one named."""
-    coded = re.findall(r"[A-Z]\d{0,2}(?:市|区|县)", region)
-    if coded:
-        return coded[-1]
-    last = re.findall(r"西地省|[\u4e00-\u9fa5]{2,4}?(?:省|市|区|县)", region)
-    return last[-1] if last else region
+    parts = region_parts(region)
+    coded = [part for part in parts if part[0].isascii()]
+    return (coded or [p for p in parts if len(p) > 1] or [region])[-1]
 
 
 def _region_named(region: str, text: str, regions: set[str]) -> bool:

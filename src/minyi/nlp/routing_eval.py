@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from minyi.nlp._routing_cues import ROUTING_TABLE
-from minyi.nlp.departments import DepartmentSuggester, route_families, routing_abstains
+from minyi.nlp.departments import DepartmentSuggester, route_many, routing_abstains
 from minyi.nlp.features import TextFeatures
 from minyi.nlp.io import read_messages
 
@@ -116,11 +116,10 @@ def _texts(rows: Sequence[dict[str, Any]], clean: Callable[[str, str], str]) -> 
 def _rank(
     texts: Sequence[str], domain_scores: Sequence[dict[str, float]], model: DepartmentSuggester
 ) -> list[list[tuple[str, float]]]:
-    learned = model.probabilities(texts)
-    return [
-        [(f["family"], f["score"]) for f in route_families(t, domain_scores=d, learned=p)]
-        for t, d, p in zip(texts, domain_scores, learned, strict=True)
-    ]
+    routed = route_many(
+        texts, domain_scores=domain_scores, learned=model.scores(texts), classes=[str(c) for c in model.classes_]
+    )
+    return [[(f["family"], f["score"]) for f in ranked] for ranked in routed]
 
 
 def evaluate_routing(
