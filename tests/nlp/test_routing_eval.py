@@ -52,14 +52,15 @@ def test_routing_on_the_gold_sets(shared_data_dir: Path) -> None:
     data_dir = shared_data_dir / "teddycup2020"
     data = load_training_data(data_dir, GOLD)
     report = _routing_scores(data, data_dir, GOLD, load_default_analyzer())
-    dev, test = report["dev_cv"], report["test"]
-    assert dev["messages"] == 260 and test["messages"] == 200
+    dev, test, test2 = report["dev_cv"], report["test"], report["test2"]
+    assert dev["messages"] == 260 and test["messages"] == 200 and test2["messages"] == 220
     # floors a little under the measured figures (docs/nlp.md): a broken router falls far below them
     assert dev["top1"] >= 0.74 and dev["top3"] >= 0.86
     assert test["top1"] >= 0.68 and test["top3"] >= 0.86
-    assert dev["abstained"] <= 0.12 and test["abstained"] <= 0.12
+    assert test2["top1"] >= 0.70 and test2["top3"] >= 0.86
+    assert dev["abstained"] <= 0.12 and test["abstained"] <= 0.12 and test2["abstained"] <= 0.12
     assert report["concentration"]["worst"]["excess"] <= 0.05  # no family far beyond its domains' share
-    assert report["dev_agreement"]["kappa"] >= 0.8
+    assert report["dev_agreement"]["kappa"] >= 0.8 and report["test2_agreement"]["kappa"] >= 0.8
 
 
 def test_coordinators_corrections_become_family_labels(tmp_path: Path) -> None:

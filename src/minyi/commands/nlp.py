@@ -290,12 +290,17 @@ def _print_routing(routing: dict[str, Any] | None) -> None:
         click.echo(
             f"    dev passes: {a['agreed']}/{a['messages']} agreed, kappa {a['kappa']}, {a['adjudicated']} adjudicated"
         )
-    if routing.get("test"):
-        click.echo(line("TEST set (never tuned on; replies + dev set)", routing["test"]))
-        a = routing.get("test_agreement")
+    for key, title in (
+        ("test", "TEST set (never tuned on; replies + dev set)"),
+        ("test2", "TEST set 2 (drawn after the first was spent; replies + dev set)"),
+    ):
+        if not routing.get(key):
+            continue
+        click.echo(line(title, routing[key]))
+        a = routing.get(f"{key}_agreement")
         if a:
             click.echo(
-                f"    test passes: {a['agreed']}/{a['messages']} agreed, kappa {a['kappa']}, "
+                f"    {key} passes: {a['agreed']}/{a['messages']} agreed, kappa {a['kappa']}, "
                 f"{a['adjudicated']} adjudicated"
             )
     c = routing.get("concentration")

@@ -5,6 +5,8 @@
   plus the other folds (the way coordinators' corrections are learned);
 - gold/departments_test.csv: the test set (200 more, two blind passes, never looked at while tuning): the
   learned part trained on the replies plus the whole development set;
+- gold/departments_test2.csv: a second test set (220 more, drawn and labelled after the first had been measured
+  four times), scored the same way;
 - gold/departments_train.csv: one labeller's pass over 2,700 other messages (1,200 of messages_with_votes, 1,500
   unlabelled): training data only (in every fold's training, never scored), as coordinators' corrections would be.
 
@@ -29,12 +31,17 @@ from minyi.nlp.departments import DepartmentSuggester, route_many, routing_absta
 from minyi.nlp.features import TextFeatures
 from minyi.nlp.io import read_messages
 
-__all__ = ["DEV_SET", "TEST_SET", "TRAIN_SET", "evaluate_routing", "load_department_gold", "score_routing"]
+__all__ = ["DEV_SET", "TEST2_SET", "TEST_SET", "TRAIN_SET", "evaluate_routing", "load_department_gold", "score_routing"]
 
 DEV_SET = "departments.csv"
 TEST_SET = "departments_test.csv"
+TEST2_SET = "departments_test2.csv"
 TRAIN_SET = "departments_train.csv"  # one labeller's pass over other messages: training data only
-PASSES = {DEV_SET: "departments_passes.csv", TEST_SET: "departments_test_passes.csv"}
+PASSES = {
+    DEV_SET: "departments_passes.csv",
+    TEST_SET: "departments_test_passes.csv",
+    TEST2_SET: "departments_test2_passes.csv",
+}
 FOLDS = 5
 
 
@@ -159,15 +166,19 @@ def evaluate_routing(
     without = DepartmentSuggester(features=features, min_examples=2).fit(list(train_x), list(train_y))
     out["dev_replies_only"] = score_routing(_rank(dev_texts, dev_domains, without), dev)
     out["dev_agreement"] = pass_agreement(gold_dir, DEV_SET)
-    if (gold_dir / TEST_SET).is_file():
-        test = load_department_gold(data_dir, gold_dir, TEST_SET)
+    model = None
+    for key, name in (("test", TEST_SET), ("test2", TEST2_SET)):
+        if not (gold_dir / name).is_file():
+            continue
+        if model is None:
+            model = DepartmentSuggester(features=features, min_examples=2).fit(
+                list(train_x) + dev_texts, list(train_y) + [d["label"] for d in dev]
+            )
+        test = load_department_gold(data_dir, gold_dir, name)
         test_texts = _texts(test, clean)
         test_domains = [r["domain_scores"] for r in analyzer.analyze_many([(t["title"], t["body"]) for t in test])]
-        model = DepartmentSuggester(features=features, min_examples=2).fit(
-            list(train_x) + dev_texts, list(train_y) + [d["label"] for d in dev]
-        )
-        out["test"] = score_routing(_rank(test_texts, test_domains, model), test)
-        out["test_agreement"] = pass_agreement(gold_dir, TEST_SET)
+        out[key] = score_routing(_rank(test_texts, test_domains, model), test)
+        out[f"{key}_agreement"] = pass_agreement(gold_dir, name)
     if unlabelled:
         out["concentration"] = concentration(analyzer.analyze_many(list(unlabelled)))
     return out
