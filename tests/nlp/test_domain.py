@@ -240,3 +240,31 @@ def test_the_shipped_model_abstains_on_noise_and_reports_its_confidence() -> Non
     )
     assert noise["domain"] is None and noise["domain_scores"] and noise["domain_confidence"] is not None
     assert real["domain"] == "城乡建设" and real["domain_confidence"] >= 0.5
+
+
+def test_tfidf_blocks_count_repeats_and_normalise_each_block() -> None:
+    """The blocks' matrix equals the classic per-row computation: (1 + log count) x idf, each block L2-normalised,
+    columns sorted in every row, duplicates summed; docs may be missing from a block or from all of them."""
+    from minyi.nlp.features import _tfidf_blocks
+
+    rng = np.random.default_rng(3)
+    n_docs, widths = 7, [5, 9, 4]
+    blocks = []
+    for width in widths:
+        docs = np.sort(rng.integers(0, n_docs - 1, 40))  # each block in doc order; the last doc has nothing
+        blocks.append((docs, rng.integers(0, width, docs.size)))
+    idfs = [rng.uniform(1.0, 3.0, w).astype(np.float32) for w in widths]
+    m = _tfidf_blocks(blocks, n_docs, widths, idfs)
+    assert m.has_canonical_format and m.shape == (n_docs, sum(widths))
+    expected = np.zeros(m.shape)
+    offset = 0
+    for (docs, cols), width, idf in zip(blocks, widths, idfs, strict=True):
+        for d in range(n_docs):
+            counts = np.bincount(cols[docs == d], minlength=width)
+            row = np.where(counts > 0, (1.0 + np.log(np.maximum(counts, 1))) * idf, 0.0)
+            norm = np.linalg.norm(row)
+            expected[d, offset : offset + width] = row / norm if norm else row
+        offset += width
+    assert np.allclose(m.toarray(), expected, atol=1e-6)
+    assert all(np.all(np.diff(m.indices[a:b]) > 0) for a, b in zip(m.indptr[:-1], m.indptr[1:], strict=True))
+    assert m[n_docs - 1].nnz == 0

@@ -162,7 +162,13 @@ def _tfidf_blocks(
     offsets = np.cumsum([0, *widths])
     docs = np.concatenate([d for d, _ in blocks])
     cols = np.concatenate([c + offsets[i] for i, (_, c) in enumerate(blocks)])
-    m = sp.csr_matrix((np.ones(cols.size, np.float32), (docs, cols)), shape=(n_docs, int(offsets[-1])))
+    # Rows in doc order (each block already is: a stable sort merges four runs), then CSR -> CSC -> CSR: two
+    # counting sorts leave every row's columns sorted, so summing the duplicates needs no per-row comparison
+    # sort (scipy's sum_duplicates on unsorted rows: ~10 µs a message more). Same matrix, same floats.
+    order = np.argsort(docs, kind="stable")
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(docs, minlength=n_docs))])
+    m = sp.csr_matrix((np.ones(cols.size, np.float32), cols[order], indptr), shape=(n_docs, int(offsets[-1])))
+    m = m.tocsc().tocsr()
     m.sum_duplicates()
     m.data = (1.0 + np.log(m.data)) * np.concatenate(idfs)[m.indices]
     block = np.searchsorted(offsets[1:], m.indices, side="right")
