@@ -171,23 +171,62 @@ def _issue(rank: int, issue: Any) -> dict[str, Any]:
     }
 
 
-def compute_period(session: Session, *, period_id: int) -> int:
-    """Group one period's public messages into hot issues and store them (a worker's task); how many issues."""
-    from minyi.hot.services import MIN_MEMBERS, public_case_records
-    from minyi.nlp.hot import rank_hot_issues
+@dataclass(frozen=True)
+class PeriodRecords:
+    """One period's public cases, read in a reading transaction for a worker to group outside any."""
+
+    period_id: int
+    period: Period
+    stamp: str  # what the period's public messages looked like when read
+    records: list[dict[str, Any]]
+    as_of: datetime  # when they were read: stored as `computed_at`, the grouping's version
+
+
+def read_period(session: Session, *, period_id: int) -> PeriodRecords | None:
+    """The period's public cases as `rank_hot_issues` reads them (reads only); None for a period since pruned."""
+    from minyi.hot.services import public_case_records
 
     row = session.get(HotPeriod, period_id)
     if row is None:
-        return 0
+        return None
     period = Period(row.first_day, row.last_day)
-    stamp = _stamp(session, period)
     start, end = period.utc_bounds()
-    records = public_case_records(session, start=start, end=end)
-    ranked = rank_hot_issues(records, now=min(end, utcnow()), top=TOP * 3) if records else []
+    stamp, as_of = _stamp(session, period), utcnow()
+    return PeriodRecords(period_id, period, stamp, public_case_records(session, start=start, end=end), as_of)
+
+
+def group_period(read: PeriodRecords) -> list[dict[str, Any]]:
+    """The period's hot issues as stored (pure: run it outside any transaction)."""
+    from minyi.hot.services import MIN_MEMBERS
+    from minyi.nlp.hot import rank_hot_issues
+
+    end = read.period.utc_bounds()[1]
+    ranked = rank_hot_issues(read.records, now=min(end, read.as_of), top=TOP * 3) if read.records else []
     issues = [i for i in ranked if len(i.members) >= MIN_MEMBERS][:TOP]  # one lone message is not a hot issue
-    row.issues = [_issue(rank, i) for rank, i in enumerate(issues, 1)]
-    row.status, row.stamp, row.messages, row.computed_at = DONE, stamp, len(records), utcnow()
+    return [_issue(rank, i) for rank, i in enumerate(issues, 1)]
+
+
+def store_period(session: Session, read: PeriodRecords, issues: list[dict[str, Any]]) -> bool:
+    """Store a period's grouping (a short writing transaction); False when the period is gone or a grouping from
+    a later reading was stored meanwhile (that one is kept)."""
+    row = session.scalar(select(HotPeriod).where(HotPeriod.id == read.period_id).with_for_update())
+    if row is None or (row.computed_at is not None and row.computed_at > read.as_of):
+        return False
+    row.issues, row.status, row.stamp = issues, DONE, read.stamp
+    row.messages, row.computed_at = len(read.records), read.as_of
     session.flush()
+    return True
+
+
+def compute_period(session: Session, *, period_id: int) -> int:
+    """Group one period's public messages into hot issues and store them; how many issues.
+
+    One session here; the worker reads, groups and stores in separate steps (`minyi.jobs.runner.hot_period`)."""
+    read = read_period(session, period_id=period_id)
+    if read is None:
+        return 0
+    issues = group_period(read)
+    store_period(session, read, issues)
     return len(issues)
 
 

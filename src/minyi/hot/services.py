@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role
@@ -105,30 +105,75 @@ def _signature(data: bytes) -> bytes:
     return hmac.new(get_settings().secret_key.encode(), data, hashlib.sha256).digest()
 
 
+def exclusive(session: Session, name: str) -> None:
+    """Serialize this writing transaction with every other one taking the same `name`, until it ends.
+
+    SQLite's writing transactions are serialized already (one write lock); PostgreSQL takes a transaction-level
+    advisory lock, so that two workers replacing the same stored result do it one after the other.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+@dataclass(frozen=True)
+class SimilarBuild:
+    """What one similar-cases index is built from: read in a reading transaction, built outside any."""
+
+    kind: str  # "public" or "staff"
+    stamp: str  # what the cases looked like when read
+    ids: list[int]
+    texts: list[str]
+    as_of: datetime  # when they were read: stored as `built_at`, the index's version
+
+
+def read_similar_builds(session: Session) -> list[SimilarBuild]:
+    """The indexes whose stored version is out of date, with the cases to build each from (reads only)."""
+    stamp, builds = _cases_stamp(session), []
+    for public_only, kind in _KINDS.items():
+        built = session.scalar(select(SimilarIndexSnapshot.stamp).where(SimilarIndexSnapshot.kind == kind))
+        if built == stamp:
+            continue
+        rows = session.execute(_candidate_query(public_only=public_only)).all()
+        texts = [join_text(r.title, r.body) for r in rows]
+        builds.append(SimilarBuild(kind, stamp, [r.id for r in rows], texts, utcnow()))
+    return builds
+
+
+def build_similar_index(build: SimilarBuild) -> bytes:
+    """The index fitted, pickled, compressed and signed with the secret key (no database: outside any transaction).
+
+    Signed so that a web process loads only what a worker of this installation wrote."""
+    from minyi.nlp.hot import SimilarIndex
+
+    index = SimilarIndex().fit(build.texts, ids=build.ids)
+    data = zlib.compress(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    return _signature(data) + data
+
+
+def store_similar_index(session: Session, build: SimilarBuild, data: bytes) -> bool:
+    """Store a built index (a short writing transaction); False when the one stored meanwhile is as new or newer."""
+    exclusive(session, f"similar_index:{build.kind}")
+    where = SimilarIndexSnapshot.kind == build.kind
+    stored = session.execute(select(SimilarIndexSnapshot.stamp, SimilarIndexSnapshot.built_at).where(where)).first()
+    if stored is not None and (stored.stamp == build.stamp or stored.built_at > build.as_of):
+        return False
+    values = {"stamp": build.stamp, "size": len(build.ids), "data": data, "built_at": build.as_of}
+    if stored is None:
+        session.add(SimilarIndexSnapshot(kind=build.kind, **values))
+    else:
+        session.execute(update(SimilarIndexSnapshot).where(where).values(**values))
+    session.flush()
+    return True
+
+
 def refresh_similar_indexes(session: Session) -> int:
     """Rebuild the similar-cases indexes when the cases changed (run by a worker, never in a request).
 
-    Each index is stored pickled, compressed and signed with the secret key, so that a web process loads only
-    what a worker of this installation wrote. Returns how many indexes were rebuilt.
+    One session here; the worker reads, builds and stores in separate steps (`minyi.jobs.runner.similar_index`).
+    Returns how many indexes were rebuilt.
     """
-    from minyi.nlp.hot import SimilarIndex
-
-    stamp, rebuilt = _cases_stamp(session), 0
-    for public_only, kind in _KINDS.items():
-        stored = session.get(SimilarIndexSnapshot, kind)
-        if stored is not None and stored.stamp == stamp:
-            continue
-        rows = session.execute(_candidate_query(public_only=public_only)).all()
-        index = SimilarIndex().fit([join_text(r.title, r.body) for r in rows], ids=[r.id for r in rows])
-        data = zlib.compress(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        data = _signature(data) + data
-        if stored is None:
-            session.add(SimilarIndexSnapshot(kind=kind, stamp=stamp, size=len(rows), data=data, built_at=utcnow()))
-        else:
-            stored.stamp, stored.size, stored.data, stored.built_at = stamp, len(rows), data, utcnow()
-        rebuilt += 1
-    session.flush()
-    return rebuilt
+    return sum(store_similar_index(session, b, build_similar_index(b)) for b in read_similar_builds(session))
 
 
 def _similar_index(session: Session, *, public_only: bool) -> Any:
@@ -246,14 +291,37 @@ def _records(session: Session, *, since_days: int) -> list[dict[str, Any]]:
     return public_case_records(session, start=(newest or utcnow()) - timedelta(days=since_days))
 
 
-def recompute_hot_issues(session: Session, *, since_days: int = 365, top: int = 20) -> list[HotIssue]:
-    """Group the recent public cases into hot issues and replace the stored set (one transaction)."""
+@dataclass(frozen=True)
+class HotRecords:
+    """The recent public cases, read in a reading transaction for the hot issues to be grouped outside any."""
+
+    records: list[dict[str, Any]]
+    as_of: datetime  # when they were read: stored as `computed_at`, the snapshot's version
+
+
+def read_hot_records(session: Session, *, since_days: int = 365) -> HotRecords:
+    """The public cases of the window (reads only)."""
+    return HotRecords(_records(session, since_days=since_days), utcnow())
+
+
+def rank_hot(records: list[dict[str, Any]], *, top: int = 20) -> list[Any]:
+    """The top hot issues of the records (`minyi.nlp.hot.HotIssue`; pure: run it outside any transaction)."""
     from minyi.nlp.hot import rank_hot_issues
 
-    ranked = rank_hot_issues(_records(session, since_days=since_days), top=top * 3)  # "recent" = before the newest
-    issues = [i for i in ranked if len(i.members) >= MIN_MEMBERS][:top]  # one lone message is not a hot issue
+    ranked = rank_hot_issues(records, top=top * 3)  # "recent" = before the newest
+    return [i for i in ranked if len(i.members) >= MIN_MEMBERS][:top]  # one lone message is not a hot issue
+
+
+def store_hot_issues(session: Session, issues: list[Any], *, as_of: datetime) -> list[HotIssue]:
+    """Replace the stored snapshot by these issues, atomically (a short writing transaction).
+
+    A snapshot stored meanwhile from a later reading is kept (and returned): the older result never replaces it.
+    """
+    exclusive(session, "hot_issues")
+    latest = session.scalar(select(func.max(HotIssue.computed_at)))
+    if latest is not None and latest > as_of:
+        return current_hot_issues(session)
     session.execute(delete(HotIssue))
-    now = utcnow()
     stored = [
         HotIssue(
             rank=rank,
@@ -263,10 +331,19 @@ def recompute_hot_issues(session: Session, *, since_days: int = 365, top: int = 
             start=i.start,
             end=i.end,
             case_ids=[int(m) for m in i.members],
-            computed_at=now,
+            computed_at=as_of,
         )
         for rank, i in enumerate(issues, 1)
     ]
     session.add_all(stored)
     session.flush()
     return stored
+
+
+def recompute_hot_issues(session: Session, *, since_days: int = 365, top: int = 20) -> list[HotIssue]:
+    """Group the recent public cases into hot issues and replace the stored set.
+
+    One session here; the worker reads, groups and stores in separate steps (`minyi.jobs.runner.hot_issues`).
+    """
+    read = read_hot_records(session, since_days=since_days)
+    return store_hot_issues(session, rank_hot(read.records, top=top), as_of=read.as_of)

@@ -1,5 +1,10 @@
 """What the background work does: analysis of messages and the scheduled tasks, each a plain function over a
 session factory (the engine that queues and schedules them is in `tasks.py`; `minyi run-jobs` calls them directly).
+
+Every slow task has three steps (docs/scale.md, defect 2): it reads what it needs in a reading transaction, computes
+outside any transaction, and writes the result in a short writing one (many rows: in batches of short ones), which
+checks again what may have changed meanwhile. So the SQLite write lock is never held while a model runs or a
+year of cases is grouped, and web submissions do not wait for the worker.
 """
 
 from __future__ import annotations
@@ -9,21 +14,56 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from minyi.core.clock import china_today
 from minyi.core.db import transaction
 from minyi.hot import periods
-from minyi.hot.services import recompute_hot_issues, refresh_similar_indexes
-from minyi.ingest.analysis import analyse_imported
+from minyi.hot.services import (
+    build_similar_index,
+    rank_hot,
+    read_hot_records,
+    read_similar_builds,
+    store_hot_issues,
+    store_similar_index,
+)
+from minyi.ingest.analysis import compute_imported, read_imported, store_imported
 from minyi.jobs import claims
-from minyi.messages.analysis import Analyzer, analyse_message, default_analyzer, unanalysed_message_ids
-from minyi.reports.services import generate_due_reports
+from minyi.messages.analysis import (
+    Analyzer,
+    compute_analysis,
+    default_analyzer,
+    read_analysis_input,
+    store_analysis,
+    unanalysed_message_ids,
+)
+from minyi.reports.services import due_report_periods, finish_report, read_period_report, render_report, save_report
 from minyi.workflow.services import auto_close_due
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ScheduledTask = Callable[[sessionmaker[Session]], dict[str, int]]
+IMPORT_WRITE_BATCH = 500  # analyses of imported messages stored per writing transaction
+
+
+def write(factory: sessionmaker[Session], step: Callable[[Session], T]) -> T:
+    """Run `step` in a short writing transaction; once more when a concurrent writer inserted the same row first.
+
+    The steps check again what they read (compare-and-set), so the second run sees the other writer's row and
+    keeps or replaces it by the same rule.
+    """
+    try:
+        with transaction(factory) as session:
+            return step(session)
+    except IntegrityError:
+        log.info("a concurrent writer stored the same row first; checking again")
+        with transaction(factory) as session:
+            return step(session)
 
 
 def auto_close(factory: sessionmaker[Session]) -> dict[str, int]:
@@ -34,8 +74,11 @@ def auto_close(factory: sessionmaker[Session]) -> dict[str, int]:
 
 def hot_issues(factory: sessionmaker[Session]) -> dict[str, int]:
     """The hot-issue snapshot, recomputed; periods whose queued grouping was lost, grouped; old periods pruned."""
-    with transaction(factory) as session:
-        done = {"hot_issues": len(recompute_hot_issues(session))}
+    with transaction(factory, write=False) as session:
+        read = read_hot_records(session)
+    issues = rank_hot(read.records)  # seconds to a minute at a city's volume: no transaction open
+    stored = write(factory, partial(store_hot_issues, issues=issues, as_of=read.as_of))
+    done = {"hot_issues": len(stored)}
     with transaction(factory, write=False) as session:
         waiting = periods.pending_period_ids(session)
     for period_id in waiting:
@@ -48,24 +91,47 @@ def hot_issues(factory: sessionmaker[Session]) -> dict[str, int]:
 
 def hot_period(factory: sessionmaker[Session], period_id: int) -> int:
     """The hot issues of one period (`/hot?from=&to=`), grouped and stored; how many issues."""
+    with transaction(factory, write=False) as session:
+        read = periods.read_period(session, period_id=period_id)
+    if read is None:
+        return 0
+    issues = periods.group_period(read)
     with transaction(factory) as session:
-        return periods.compute_period(session, period_id=period_id)
+        periods.store_period(session, read, issues)
+    return len(issues)
 
 
 def reports(factory: sessionmaker[Session]) -> dict[str, int]:
-    """Last week's and last month's 民意 reports, each once."""
-    with transaction(factory) as session:
-        return {"reports": len(generate_due_reports(session))}
+    """Last week's and last month's 民意 reports, each once (another worker's copy stored first is kept)."""
+    today, made = china_today(), 0
+    with transaction(factory, write=False) as session:
+        due = due_report_periods(session, today=today)
+    for period in due:
+        with transaction(factory, write=False) as session:
+            draft = read_period_report(session, period=period, today=today)
+        rendered = render_report(finish_report(draft))
+        try:
+            with transaction(factory) as session:
+                made += save_report(session, rendered) is not None
+        except IntegrityError:
+            log.info("report %s was stored by another worker first", period.key)
+    return {"reports": made}
 
 
 def watches(factory: sessionmaker[Session]) -> dict[str, int]:
-    """网上蹲点: new and urgent messages, once per watch and message."""
+    """网上蹲点: new and urgent messages, once per watch and message (planned, then written in batches)."""
     from minyi.core.settings import get_settings  # imported here: read when the task runs
     from minyi.notifications.services import Outbound
-    from minyi.watches.services import scan_watches
+    from minyi.watches.services import SCAN_BATCH, apply_watch_scans, plan_watch_scans
 
-    with transaction(factory) as session:
-        return {"watch_alerts": scan_watches(session, outbound=Outbound.of(get_settings()))}
+    outbound = Outbound.of(get_settings())
+    with transaction(factory, write=False) as session:
+        scans = plan_watch_scans(session)
+    sent = 0
+    for start in range(0, len(scans), SCAN_BATCH):
+        batch = scans[start : start + SCAN_BATCH]
+        sent += write(factory, partial(apply_watch_scans, scans=batch, outbound=outbound))
+    return {"watch_alerts": sent}
 
 
 def deadlines(factory: sessionmaker[Session]) -> dict[str, int]:
@@ -87,8 +153,13 @@ def contact_erasure(factory: sessionmaker[Session]) -> dict[str, int]:
 
 def similar_index(factory: sessionmaker[Session]) -> dict[str, int]:
     """The similar-cases indexes (附议 while typing, 可能相同的问题), rebuilt when the cases changed."""
-    with transaction(factory) as session:
-        return {"similar_indexes": refresh_similar_indexes(session)}
+    with transaction(factory, write=False) as session:
+        builds = read_similar_builds(session)
+    rebuilt = 0
+    for build in builds:
+        data = build_similar_index(build)  # seconds at a city's volume: no transaction open
+        rebuilt += write(factory, partial(store_similar_index, build=build, data=data))
+    return {"similar_indexes": rebuilt}
 
 
 def claims_pruned(factory: sessionmaker[Session]) -> dict[str, int]:
@@ -140,20 +211,32 @@ class SharedAnalyzer:
 
 
 def analyse(factory: sessionmaker[Session], analyzer: Analyzer | None, message_id: int, *, if_missing: bool) -> bool:
-    """Analyse one stored message in its own transaction; False when there is no analyzer."""
+    """Analyse one stored message: read, run the pipeline outside any transaction, store unless superseded meanwhile.
+
+    False when there is no analyzer.
+    """
     if analyzer is None:
         return False
-    with transaction(factory) as session:
-        analyse_message(session, message_id=message_id, analyzer=analyzer, if_missing=if_missing)
+    with transaction(factory, write=False) as session:
+        inputs = read_analysis_input(session, message_id=message_id, if_missing=if_missing)
+    if inputs is not None:
+        outcome = compute_analysis(inputs, analyzer)
+        write(factory, partial(store_analysis, outcome=outcome, if_missing=if_missing))
     return True
 
 
 def analyse_batch(factory: sessionmaker[Session], analyzer: Analyzer | None, message_ids: list[int]) -> int:
-    """Analyse a batch of imported messages in one transaction (`minyi.ingest.analysis`); how many were analysed."""
+    """Analyse a batch of imported messages (`minyi.ingest.analysis`); how many analyses were stored."""
     if analyzer is None:
         return 0
-    with transaction(factory) as session:
-        return analyse_imported(session, message_ids=message_ids, analyzer=analyzer)
+    with transaction(factory, write=False) as session:
+        inputs = read_imported(session, message_ids=message_ids)
+    outcomes = compute_imported(inputs, analyzer)
+    stored = 0
+    for start in range(0, len(outcomes), IMPORT_WRITE_BATCH):
+        batch = outcomes[start : start + IMPORT_WRITE_BATCH]
+        stored += write(factory, partial(store_imported, outcomes=batch))
+    return stored
 
 
 BACKLOG_BATCH = 500  # message ids read per catch-up query

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, TypedDict
 
 from sqlalchemy import select
@@ -63,10 +65,27 @@ def department_candidates(departments: list[Department]) -> list[DepartmentCandi
     ]
 
 
+def active_department_candidates(session: Session) -> tuple[DepartmentCandidate, ...]:
+    """The active departments, as the ranking reads them (read once per analysis or batch)."""
+    active = session.scalars(select(Department).where(Department.is_active.is_(True)).order_by(Department.id))
+    return tuple(department_candidates(list(active)))
+
+
 def stored_analysis(result: AnalysisResult, *, title: str, body: str, departments: list[Department]) -> StoredAnalysis:
     """The stored form of an analysis: every suggestion, with our departments ranked once."""
+    return stored_form(result, title=title, body=body, candidates=department_candidates(departments))
+
+
+def stored_form(
+    result: AnalysisResult,
+    *,
+    title: str,
+    body: str,
+    candidates: list[DepartmentCandidate] | tuple[DepartmentCandidate, ...],
+) -> StoredAnalysis:
+    """`stored_analysis` over departments already read as candidates (pure: no database)."""
     ranked = rank_departments(
-        department_candidates(departments),
+        candidates,
         text=join_text(title, body),
         domain_scores=result["domain_scores"],
         learned=result["departments"],
@@ -110,37 +129,131 @@ def read_analysis(row: MessageAnalysis | None) -> StoredAnalysis | None:
     )
 
 
+@dataclass(frozen=True)
+class AnalysisInput:
+    """What one analysis reads from the database, taken in a reading transaction (the write lock is not held)."""
+
+    message_id: int
+    title: str
+    body: str
+    departments: tuple[DepartmentCandidate, ...]
+    as_of: datetime  # when it was read: stored as the analysis's `created_at`, its version
+    seen: datetime | None  # `created_at` of the analysis stored when it was read (None: there was none)
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    """What the pipeline made of one message (computed outside any transaction)."""
+
+    input: AnalysisInput
+    result: AnalysisResult | None  # None when the pipeline failed
+    stored: StoredAnalysis | None
+    error: str = ""
+
+
+def read_analysis_input(
+    session: Session,
+    *,
+    message_id: int,
+    if_missing: bool = False,
+    departments: tuple[DepartmentCandidate, ...] | None = None,
+) -> AnalysisInput | None:
+    """The text and departments to analyse a message with; None when `if_missing` and it is analysed already."""
+    message = session.get(Message, message_id)
+    if message is None:
+        msg = f"message {message_id} does not exist"
+        raise LookupError(msg)
+    seen = session.scalar(select(MessageAnalysis.created_at).where(MessageAnalysis.message_id == message_id))
+    if seen is not None and if_missing:
+        return None
+    return AnalysisInput(
+        message_id=message_id,
+        title=message.title,
+        body=message.body,
+        departments=active_department_candidates(session) if departments is None else departments,
+        as_of=utcnow(),
+        seen=seen,
+    )
+
+
+def compute_analysis(inputs: AnalysisInput, analyzer: Analyzer) -> AnalysisOutcome:
+    """Run the pipeline and rank our departments (no database: run it outside any transaction)."""
+    try:
+        result = analyzer.analyze(inputs.title, inputs.body)
+        stored = stored_form(result, title=inputs.title, body=inputs.body, candidates=inputs.departments)
+    except Exception as exc:
+        log.exception("analysis of message %s failed", inputs.message_id)
+        return AnalysisOutcome(inputs, None, None, f"{type(exc).__name__}: {exc}"[:1000])
+    return AnalysisOutcome(inputs, result, stored)
+
+
+def _superseded(existing: MessageAnalysis | None, inputs: AnalysisInput, *, if_missing: bool) -> bool:
+    """Whether the stored analysis must be kept: another worker stored one, as new as ours or newer, since we read."""
+    if existing is None:
+        return False
+    if if_missing:
+        return True
+    unchanged = inputs.seen is not None and existing.created_at == inputs.seen
+    return not unchanged and existing.created_at >= inputs.as_of
+
+
+def store_analysis(
+    session: Session, outcome: AnalysisOutcome, *, version: str = "", if_missing: bool = False
+) -> MessageAnalysis | None:
+    """Write an analysis in a short writing transaction, unless a newer one was stored meanwhile (then None).
+
+    Compare-and-set on `created_at` (the moment the inputs were read): an analysis stored since our read is kept
+    when it was read at the same moment or later. The departments are read again: when they changed while the
+    pipeline ran, ours are ranked anew from the same result (cheap; the pipeline is not run again).
+    """
+    inputs = outcome.input
+    session.scalar(select(Message.id).where(Message.id == inputs.message_id).with_for_update(key_share=True))
+    existing = session.scalar(select(MessageAnalysis).where(MessageAnalysis.message_id == inputs.message_id))
+    if _superseded(existing, inputs, if_missing=if_missing):
+        return None
+    row = existing or MessageAnalysis(message_id=inputs.message_id)
+    apply_outcome(row, outcome, departments=active_department_candidates(session), version=version)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def apply_outcome(
+    row: MessageAnalysis, outcome: AnalysisOutcome, *, departments: tuple[DepartmentCandidate, ...], version: str
+) -> None:
+    """Fill a stored analysis from an outcome (ranking again when the departments changed since it was read)."""
+    inputs, stored = outcome.input, outcome.stored
+    if outcome.result is not None and stored is not None and departments != inputs.departments:
+        stored = stored_form(outcome.result, title=inputs.title, body=inputs.body, candidates=departments)
+    if outcome.result is None or stored is None:
+        row.error = outcome.error
+    else:
+        row.result, row.clean_text, row.urgent, row.error = (
+            dict(stored),
+            outcome.result["clean_text"],
+            stored["urgent"],
+            "",
+        )
+    row.model_version = version
+    row.created_at = inputs.as_of
+
+
 def analyse_message(
     session: Session, *, message_id: int, analyzer: Analyzer, version: str = "", if_missing: bool = False
 ) -> MessageAnalysis:
     """Analyse one stored message and store (or replace) its suggestions; failures are recorded, not raised.
 
     `if_missing`: keep an analysis that is already there (the catch-up meeting a message analysed since).
+    One session here; the worker runs the three steps in three (`minyi.jobs.runner.analyse`).
     """
-    message = session.get(Message, message_id)
-    if message is None:
-        msg = f"message {message_id} does not exist"
-        raise LookupError(msg)
+    inputs = read_analysis_input(session, message_id=message_id, if_missing=if_missing)
+    if inputs is not None:
+        row = store_analysis(session, compute_analysis(inputs, analyzer), version=version, if_missing=if_missing)
+        if row is not None:
+            return row
     existing = session.get(MessageAnalysis, message_id)
-    if existing is not None and if_missing:
-        return existing
-    row = existing or MessageAnalysis(message_id=message_id)
-    try:
-        result = analyzer.analyze(message.title, message.body)
-        active = list(session.scalars(select(Department).where(Department.is_active.is_(True))))
-        stored = stored_analysis(result, title=message.title, body=message.body, departments=active)
-        row.result = dict(stored)
-        row.clean_text = result["clean_text"]
-        row.urgent = stored["urgent"]
-        row.error = ""
-    except Exception as exc:
-        log.exception("analysis of message %s failed", message_id)
-        row.error = f"{type(exc).__name__}: {exc}"[:1000]
-    row.model_version = version
-    row.created_at = utcnow()
-    session.add(row)
-    session.flush()
-    return row
+    assert existing is not None  # kept because it exists
+    return existing
 
 
 IMPORTED_SOURCE = "import"  # `minyi import`'s messages: history, analysed after every live message

@@ -4,13 +4,16 @@ Each reminder and escalation happens once per case and deadline: its notice carr
 `dedup_key` (`deadline_reminder:<case>:<deadline>`, `escalation:<case>:<deadline>`), so running the
 scheduler again, or in two processes at once, sends nothing twice. An approved extension or a reopen
 gives the case a new deadline, and with it a new reminder and, if missed, a new escalation.
+
+The worker plans them in a reading transaction and writes them in short writing transactions of
+`DEADLINE_BATCH` cases, each case checked again (still running, same deadline, not sent) when it is written.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,11 +28,13 @@ from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.settings import Settings
 from minyi.core.validation import bool_field, text_field
 from minyi.core.workdays import add_workdays, workdays_between
+from minyi.departments.models import Department
+from minyi.messages.models import Message
 from minyi.notifications.channels import Channel, DeliveryError, InboxChannel, OutgoingNotice, outbound_channels
 from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
-from minyi.workflow.deadlines import overdue_clause, running_clause
+from minyi.workflow.deadlines import deadline_runs, is_overdue, overdue_clause, running_clause
 from minyi.workflow.models import Case
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,7 @@ REMINDER, ESCALATION = "deadline_reminder", "escalation"
 KIND_NAMES = {REMINDER: "时限提醒", ESCALATION: "督办", "watch": "网上蹲点"}
 MAX_ATTEMPTS = 5
 INBOX_LIMIT = 200
+DEADLINE_BATCH = 100  # cases written per writing transaction of the deadline task
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}$")
 
 
@@ -116,29 +122,159 @@ def notify(
     return notice
 
 
-def _due_cases(session: Session, *conditions: Any) -> list[Case]:
-    return list(
-        session.scalars(select(Case).where(running_clause(), *conditions).order_by(Case.deadline, Case.id)).unique()
+@dataclass(frozen=True)
+class DeadlineNotice:
+    """A reminder or an escalation planned in a reading transaction, written later if the case still needs it."""
+
+    case_id: int
+    deadline: date  # the deadline it is about (the case must still have it when written)
+    department_id: int | None
+    dedup_key: str
+    title: str
+    body: str
+    reason: str = ""  # the escalation's reason, logged with its event
+
+
+@dataclass(frozen=True)
+class _DueCase:
+    id: int
+    deadline: date
+    department_id: int | None
+    title: str
+    department: str | None
+
+
+def _due_cases(session: Session, *conditions: Any) -> list[_DueCase]:
+    """The running cases meeting `conditions`, with what their notices say (columns only, no whole cases)."""
+    query = (
+        select(Case.id, Case.deadline, Case.department_id, Message.title, Department.name)
+        .join(Message, Message.id == Case.message_id)
+        .outerjoin(Department, Department.id == Case.department_id)
+        .where(running_clause(), *conditions)
+        .order_by(Case.deadline, Case.id)
     )
+    return [
+        _DueCase(r.id, _deadline(r.deadline, r.id), r.department_id, r.title, r.name) for r in session.execute(query)
+    ]
 
 
 def _already_sent(session: Session, keys: list[str]) -> set[str]:
     if not keys:
         return set()
-    return set(session.scalars(select(Notice.dedup_key).where(Notice.dedup_key.in_(keys))))
+    found: set[str] = set()
+    for start in range(0, len(keys), 1000):  # bounded IN lists
+        chunk = keys[start : start + 1000]
+        found.update(session.scalars(select(Notice.dedup_key).where(Notice.dedup_key.in_(chunk))))
+    return found
 
 
-def _deadline(case: Case) -> date:
+def _deadline(deadline: date | None, case_id: int) -> date:
     """The deadline of a case selected by a deadline condition (such a case always has one)."""
-    if case.deadline is None:
-        msg = f"case {case.id} has no deadline"
+    if deadline is None:
+        msg = f"case {case_id} has no deadline"
         raise ValueError(msg)
-    return case.deadline
+    return deadline
 
 
-def _describe(case: Case) -> str:
-    dept = case.department.name if case.department else "承办部门"
-    return f"办件 {case.id}「{case.message.title}」由{dept}承办，办理时限为 {_deadline(case).isoformat()}"
+def _describe(case: _DueCase) -> str:
+    dept = case.department or "承办部门"
+    return f"办件 {case.id}「{case.title}」由{dept}承办，办理时限为 {case.deadline.isoformat()}"
+
+
+def plan_deadline_reminders(session: Session, *, remind_workdays: int, today: date) -> list[DeadlineNotice]:
+    """Reminders for open cases due within `remind_workdays` working days, not sent yet (reads only)."""
+    horizon = add_workdays(today, max(0, remind_workdays))
+    cases = _due_cases(session, Case.deadline >= today, Case.deadline <= horizon)
+    keys = {c.id: f"{REMINDER}:{c.id}:{c.deadline.isoformat()}" for c in cases}
+    done = _already_sent(session, list(keys.values()))
+    planned = []
+    for case in cases:
+        if keys[case.id] in done:
+            continue
+        left = workdays_between(today, case.deadline)
+        when = "今天到期" if left == 0 else f"还剩 {left} 个工作日"
+        title = f"【时限提醒】办件 {case.id} {when}"
+        body = f"{_describe(case)}，{when}。请按时答复；确需更多时间的，请在到期前申请延期。"
+        planned.append(DeadlineNotice(case.id, case.deadline, case.department_id, keys[case.id], title, body))
+    return planned
+
+
+def plan_escalations(session: Session, *, today: date) -> list[DeadlineNotice]:
+    """督办 for every open case past its deadline, not escalated for that deadline yet (reads only)."""
+    cases = _due_cases(session, overdue_clause(today))
+    keys = {c.id: f"{ESCALATION}:{c.id}:{c.deadline.isoformat()}" for c in cases}
+    done = _already_sent(session, list(keys.values()))
+    planned = []
+    for case in cases:
+        if keys[case.id] in done:
+            continue
+        late = workdays_between(case.deadline, today)
+        reason = f"超过办理时限（{case.deadline.isoformat()}）{late} 个工作日仍未答复，系统自动督办"
+        title = f"【督办】办件 {case.id} 已超过办理时限"
+        body = f"{_describe(case)}，已超期 {late} 个工作日，系统已自动督办。请承办部门尽快答复。"
+        planned.append(DeadlineNotice(case.id, case.deadline, case.department_id, keys[case.id], title, body, reason))
+    return planned
+
+
+def _still_due(session: Session, planned: Sequence[DeadlineNotice]) -> dict[int, tuple[str, date | None]]:
+    """The planned cases' status and deadline as they stand now, their rows locked until the transaction ends."""
+    ids = [p.case_id for p in planned]
+    rows = session.execute(select(Case.id, Case.status, Case.deadline).where(Case.id.in_(ids)).with_for_update())
+    return {row.id: (row.status, row.deadline) for row in rows}
+
+
+def send_planned_reminders(
+    session: Session, planned: Sequence[DeadlineNotice], *, outbound: Outbound, today: date
+) -> int:
+    """Send planned reminders whose case still runs with the same deadline (a short writing transaction)."""
+    now, sent = _still_due(session, planned), 0
+    for item in planned:
+        status, deadline = now.get(item.case_id, ("", None))
+        if deadline is None or not deadline_runs(status) or deadline != item.deadline or deadline < today:
+            continue
+        case = session.get(Case, item.case_id)
+        users = department_handlers(session, item.department_id)
+        notice = notify(
+            session,
+            kind=REMINDER,
+            case=case,
+            dedup_key=item.dedup_key,
+            title=item.title,
+            body=item.body,
+            users=users,
+            outbound=outbound,
+        )
+        sent += notice is not None
+    return sent
+
+
+def escalate_planned(session: Session, planned: Sequence[DeadlineNotice], *, outbound: Outbound, today: date) -> int:
+    """督办 the planned cases still overdue on the same deadline (a short writing transaction); how many.
+
+    Each is an 'escalate' event by the system, told to supervisors and the department's handlers; a case
+    answered, or escalated by another worker, since the plan was read is left alone.
+    """
+    now, escalated = _still_due(session, planned), 0
+    supervising = supervisors(session) if planned else []
+    for item in planned:
+        status, deadline = now.get(item.case_id, ("", None))
+        if deadline != item.deadline or not is_overdue(deadline, today=today, running=deadline_runs(status)):
+            continue
+        if session.scalar(select(Notice.id).where(Notice.dedup_key == item.dedup_key)) is not None:
+            continue
+        case = workflow.escalate(session, actor=Actor.system(), case_id=item.case_id, reason=item.reason)
+        notify(
+            session,
+            kind=ESCALATION,
+            case=case,
+            dedup_key=item.dedup_key,
+            title=item.title,
+            body=item.body,
+            users=supervising + department_handlers(session, item.department_id),
+            outbound=outbound,
+        )
+        escalated += 1
+    return escalated
 
 
 def send_deadline_reminders(
@@ -146,56 +282,21 @@ def send_deadline_reminders(
 ) -> int:
     """Remind the department's handlers of open cases due within `remind_workdays` working days."""
     today = today or china_today()
-    horizon = add_workdays(today, max(0, remind_workdays))
-    cases = _due_cases(session, Case.deadline >= today, Case.deadline <= horizon)
-    keys = {c.id: f"{REMINDER}:{c.id}:{_deadline(c).isoformat()}" for c in cases}
-    done = _already_sent(session, list(keys.values()))
-    sent = 0
-    for case in cases:
-        if keys[case.id] in done:
-            continue
-        left = workdays_between(today, _deadline(case))
-        when = "今天到期" if left == 0 else f"还剩 {left} 个工作日"
-        notice = notify(
-            session,
-            kind=REMINDER,
-            case=case,
-            dedup_key=keys[case.id],
-            title=f"【时限提醒】办件 {case.id} {when}",
-            body=f"{_describe(case)}，{when}。请按时答复；确需更多时间的，请在到期前申请延期。",
-            users=department_handlers(session, case.department_id),
-            outbound=outbound,
-        )
-        sent += notice is not None
-    return sent
+    planned = plan_deadline_reminders(session, remind_workdays=remind_workdays, today=today)
+    return send_planned_reminders(session, planned, outbound=outbound, today=today)
 
 
 def escalate_overdue(session: Session, *, outbound: Outbound, today: date | None = None) -> int:
     """督办 every open case past its deadline (an 'escalate' event by the system), and tell supervisors and handlers."""
     today = today or china_today()
-    cases = _due_cases(session, overdue_clause(today))
-    keys = {c.id: f"{ESCALATION}:{c.id}:{_deadline(c).isoformat()}" for c in cases}
-    done = _already_sent(session, list(keys.values()))
-    escalated = 0
-    for case in cases:
-        if keys[case.id] in done:
-            continue
-        late = workdays_between(_deadline(case), today)
-        reason = f"超过办理时限（{_deadline(case).isoformat()}）{late} 个工作日仍未答复，系统自动督办"
-        workflow.escalate(session, actor=Actor.system(), case_id=case.id, reason=reason)
-        users = supervisors(session) + department_handlers(session, case.department_id)
-        notify(
-            session,
-            kind=ESCALATION,
-            case=case,
-            dedup_key=keys[case.id],
-            title=f"【督办】办件 {case.id} 已超过办理时限",
-            body=f"{_describe(case)}，已超期 {late} 个工作日，系统已自动督办。请承办部门尽快答复。",
-            users=users,
-            outbound=outbound,
-        )
-        escalated += 1
-    return escalated
+    return escalate_planned(session, plan_escalations(session, today=today), outbound=outbound, today=today)
+
+
+def batches(items: Sequence[DeadlineNotice], size: int | None = None) -> Iterator[Sequence[DeadlineNotice]]:
+    """`items` in consecutive slices of at most `size` (`DEADLINE_BATCH` when not given)."""
+    step = max(1, size or DEADLINE_BATCH)
+    for start in range(0, len(items), step):
+        yield items[start : start + step]
 
 
 Job = tuple[int, str, str, OutgoingNotice]  # delivery id, channel, recipient, what to send
@@ -245,14 +346,22 @@ def deliver_pending(
 
 
 def run_deadline_tasks(factory: sessionmaker[Session], settings: Settings) -> dict[str, int]:
-    """The scheduler's deadline work: reminders, escalations (each in its own transaction), then deliveries."""
-    outbound = Outbound.of(settings)
-    with transaction(factory) as session:
-        reminded = send_deadline_reminders(session, remind_workdays=settings.remind_workdays, outbound=outbound)
-    escalated = 0
-    if settings.auto_escalate:
+    """The scheduler's deadline work: reminders, escalations, then deliveries.
+
+    Each is planned in a reading transaction and written `DEADLINE_BATCH` cases per writing transaction, so the
+    write lock (SQLite) is never held while the cases are read, nor for more than one batch.
+    """
+    outbound, today = Outbound.of(settings), china_today()
+    with transaction(factory, write=False) as session:
+        reminders = plan_deadline_reminders(session, remind_workdays=settings.remind_workdays, today=today)
+        escalations = plan_escalations(session, today=today) if settings.auto_escalate else []
+    reminded = escalated = 0
+    for batch in batches(reminders):
         with transaction(factory) as session:
-            escalated = escalate_overdue(session, outbound=outbound)
+            reminded += send_planned_reminders(session, batch, outbound=outbound, today=today)
+    for batch in batches(escalations):
+        with transaction(factory) as session:
+            escalated += escalate_planned(session, batch, outbound=outbound, today=today)
     sent = deliver_pending(factory, channels=outbound_channels(settings), public_url=settings.public_url)
     return {"reminders": reminded, "escalations": escalated, **sent}
 

@@ -7,6 +7,8 @@ with `minyi.nlp.hot.rank_hot_issues` (the stored snapshot only covers "now").
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -49,12 +51,17 @@ def _late(row: GroupRow) -> int:
     return row.figures.due - row.figures.on_time
 
 
-def _hot_issues(session: Session, period: Period) -> list[HotItem]:
-    """The period's hot issues, from its public messages (cases rejected are left out, as on /hot)."""
+def _hot_records(session: Session, period: Period) -> list[dict[str, Any]]:
+    """The period's public messages as `rank_hot_issues` reads them (cases rejected are left out, as on /hot)."""
+    low, high = china_days_utc(period.start, period.end)
+    return public_case_records(session, start=low, end=high)
+
+
+def _hot_issues(period: Period, records: list[dict[str, Any]]) -> list[HotItem]:
+    """The period's hot issues (pure: grouped outside any transaction)."""
     from minyi.nlp.hot import rank_hot_issues
 
-    low, high = china_days_utc(period.start, period.end)
-    records = public_case_records(session, start=low, end=high)
+    high = china_days_utc(period.start, period.end)[1]
     ranked = rank_hot_issues(records, now=high, top=TOP_HOT * 3) if records else []
     issues = [i for i in ranked if len(i.members) >= 2][:TOP_HOT]  # one lone message is not a hot issue
     return [
@@ -72,8 +79,16 @@ def _hot_issues(session: Session, period: Period) -> list[HotItem]:
     ]
 
 
-def build_period_report(session: Session, *, period: Period, today: date | None = None) -> PeriodReport:
-    """The report of one period: key figures against the period before, trend, hot, late, reply examples."""
+@dataclass(frozen=True)
+class ReportDraft:
+    """A report read from the database (a reading transaction), its hot issues still to be grouped."""
+
+    report: PeriodReport  # `hot_issues` empty until `finish_report`
+    hot_records: list[dict[str, Any]]
+
+
+def read_period_report(session: Session, *, period: Period, today: date | None = None) -> ReportDraft:
+    """Everything the report of one period reads: key figures against the period before, trend, late, replies."""
     today = today or china_today()
     previous = period.previous()
     current = build_report(session, query=_query(period, today), today=today)
@@ -90,7 +105,7 @@ def build_period_report(session: Session, *, period: Period, today: date | None 
         notices.append(f"本期尚未结束：数据截至 {today.isoformat()}")
     if current.overall.received == 0:
         notices.append(f"{period.key} 期间没有收到留言：本期各项数字为 0，比率无法计算（显示为“—”）。")
-    return PeriodReport(
+    report = PeriodReport(
         period=period,
         previous=previous,
         today=today,
@@ -103,12 +118,54 @@ def build_period_report(session: Session, *, period: Period, today: date | None 
         departments=[r for r in current.departments if r.figures.received],
         by_domain=current.by_domain,
         by_place=[r for r in current.by_place if r.key not in {"未填写", "未公开"}][:TOP_PLACES],
-        hot_issues=_hot_issues(session, period),
+        hot_issues=[],
         best_replies=best,
         weakest_replies=weakest,
         reply_method=method,
         notices=notices,
     )
+    return ReportDraft(report, _hot_records(session, period))
+
+
+def finish_report(draft: ReportDraft) -> PeriodReport:
+    """The report with its hot issues grouped (pure: outside any transaction)."""
+    return dataclasses.replace(draft.report, hot_issues=_hot_issues(draft.report.period, draft.hot_records))
+
+
+def build_period_report(session: Session, *, period: Period, today: date | None = None) -> PeriodReport:
+    """The report of one period: key figures against the period before, trend, hot, late, reply examples."""
+    return finish_report(read_period_report(session, period=period, today=today))
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A report as stored: its printable HTML, its workbook and its key figures."""
+
+    period: Period
+    html: str
+    xlsx: bytes
+    summary: dict[str, Any]
+
+
+def render_report(report: PeriodReport) -> RenderedReport:
+    """Render a report (pure: outside any transaction)."""
+    summary = {k.key: k.value for k in report.key_figures} | {"hot_issues": len(report.hot_issues)}
+    return RenderedReport(report.period, render_html(report), render_xlsx(report), summary)
+
+
+def save_report(session: Session, rendered: RenderedReport, *, replace: bool = False) -> StoredReport | None:
+    """Keep a rendered report (a short writing transaction); None when one is stored already and not `replace`d."""
+    period = rendered.period
+    stored = session.scalar(select(StoredReport).where(StoredReport.period == period.key))
+    if stored is not None and not replace:
+        return None
+    if stored is None:
+        stored = StoredReport(period=period.key, kind=period.kind, title=period.title, html="", xlsx=b"")
+        session.add(stored)
+    stored.html, stored.xlsx, stored.summary = rendered.html, rendered.xlsx, rendered.summary
+    stored.created_at = utcnow()
+    session.flush()
+    return stored
 
 
 def store_report(
@@ -123,25 +180,33 @@ def store_report(
     stored = session.scalar(select(StoredReport).where(StoredReport.period == period.key))
     if stored is not None and not replace:
         return stored
-    report = report or build_period_report(session, period=period, today=today)
-    summary = {k.key: k.value for k in report.key_figures} | {"hot_issues": len(report.hot_issues)}
-    if stored is None:
-        stored = StoredReport(period=period.key, kind=period.kind, title=period.title, html="", xlsx=b"")
-        session.add(stored)
-    stored.html, stored.xlsx, stored.summary = render_html(report), render_xlsx(report), summary
-    stored.created_at = utcnow()
-    session.flush()
-    return stored
+    saved = save_report(
+        session, render_report(report or build_period_report(session, period=period, today=today)), replace=True
+    )
+    assert saved is not None  # replace=True always stores
+    return saved
 
 
-def generate_due_reports(session: Session, *, today: date | None = None) -> list[str]:
-    """The scheduled task: the last complete month's and week's reports, each once (idempotent)."""
+def due_report_periods(session: Session, *, today: date | None = None) -> list[Period]:
+    """The last complete month and week whose report is not stored yet (reads only)."""
     today = today or china_today()
-    made = []
+    due = []
     for kind in ("month", "week"):
         period = period_containing(today, kind).previous()
         if session.scalar(select(StoredReport.id).where(StoredReport.period == period.key)) is None:
-            store_report(session, period=period, today=today)
+            due.append(period)
+    return due
+
+
+def generate_due_reports(session: Session, *, today: date | None = None) -> list[str]:
+    """The scheduled task: the last complete month's and week's reports, each once (idempotent).
+
+    One session here; the worker reads, renders and stores in separate steps (`minyi.jobs.runner.reports`)."""
+    today = today or china_today()
+    made = []
+    for period in due_report_periods(session, today=today):
+        rendered = render_report(build_period_report(session, period=period, today=today))
+        if save_report(session, rendered) is not None:
             made.append(period.key)
     return made
 

@@ -3,7 +3,8 @@
 A watch matches messages by place (the place field or the title names it), keyword (title or body),
 domain (领域), or hot issue (its cases when saved, plus the cases of the current hot issue with the
 same description). `scan_watches` (scheduled) looks only at messages newer than the watch's last scan,
-so each message alerts a watch at most once.
+so each message alerts a watch at most once. The worker plans a scan in a reading transaction and writes the
+alerts in short writing transactions of `SCAN_BATCH` watches, each watch advanced by compare-and-set.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role, User
@@ -37,6 +38,7 @@ MAX_VALUE = 100
 SHOWN = 50  # messages listed on a watch's page
 TREND_MONTHS = 24
 ALERT_TITLES = 5
+SCAN_BATCH = 50  # watches written per writing transaction of a scan
 
 
 def _like(value: str) -> str:
@@ -191,9 +193,28 @@ def _may_open(user: User, case: Case) -> bool:
     return user.role is not Role.HANDLER or case.department_id == user.department_id
 
 
-def _alert(
-    session: Session, watch: Watch, owner: User, new: list[tuple[Case, str, bool]], outbound: Outbound, newest: int
-) -> bool:
+@dataclass(frozen=True)
+class WatchAlert:
+    """The notice a watch's owner gets for its new messages."""
+
+    owner_id: int
+    case_id: int  # the first case shown
+    dedup_key: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class WatchScan:
+    """One watch's scan, planned in a reading transaction: advance it from `seen` to `newest`, alert if any."""
+
+    watch_id: int
+    seen: int  # its `last_message_id` when read (the compare-and-set's expected value)
+    newest: int
+    alert: WatchAlert | None
+
+
+def _alert(watch: Watch, new: list[tuple[Case, str, bool]], owner_id: int, newest: int) -> WatchAlert:
     urgent = [c for c in new if c[2]]
     label = f"{KINDS[watch.kind]}「{watch.value[:30]}」"
     title = f"网上蹲点 {label}：{len(new)} 条新留言" + (f"，其中 {len(urgent)} 条紧急" if urgent else "")
@@ -201,41 +222,71 @@ def _alert(
     body = "\n".join(f"{'【紧急】' if u else ''}办件 {c.id}「{t}」" for c, t, u in shown)
     if len(new) > len(shown):
         body += f"\n…… 共 {len(new)} 条，见 /staff/watches/{watch.id}"
-    notice = notify(
-        session,
-        kind="watch",
-        case=shown[0][0],
-        dedup_key=f"watch:{watch.id}:{newest}",
-        title=title,
-        body=body,
-        users=[owner],
-        outbound=outbound,
+    return WatchAlert(owner_id, shown[0][0].id, f"watch:{watch.id}:{newest}", title, body)
+
+
+def _new_messages(session: Session, watch: Watch, owner: User, newest: int) -> list[tuple[Case, str, bool]]:
+    query = _matches(session, watch, owner).where(Message.id > watch.last_message_id, Message.id <= newest)
+    query = query.outerjoin(MessageAnalysis, MessageAnalysis.message_id == Message.id)
+    rows = session.execute(query.with_only_columns(Case, Message.title, MessageAnalysis.urgent).order_by(Message.id))
+    return [
+        (case, title if _may_open(owner, case) else public_display(title), bool(urgent)) for case, title, urgent in rows
+    ]
+
+
+def plan_watch_scans(session: Session) -> list[WatchScan]:
+    """What each watch behind the newest message would be told (reads only: run in a reading transaction)."""
+    newest = session.scalar(select(func.max(Message.id))) or 0
+    watches = session.scalars(
+        select(Watch).where(Watch.deleted_at.is_(None), Watch.last_message_id < newest).order_by(Watch.id)
     )
-    if notice is not None:
-        notice.link = f"/staff/watches/{watch.id}"
-    return notice is not None
+    scans = []
+    for watch in list(watches):
+        owner, alert = session.get(User, watch.user_id), None
+        if owner is not None and owner.is_active and (new := _new_messages(session, watch, owner, newest)):
+            alert = _alert(watch, new, owner.id, newest)
+        scans.append(WatchScan(watch.id, watch.last_message_id, newest, alert))
+    return scans
+
+
+def apply_watch_scans(session: Session, scans: list[WatchScan], *, outbound: Outbound) -> int:
+    """Advance each planned watch and send its alert (a short writing transaction); the number of notices sent.
+
+    A watch deleted or scanned by another worker since the plan was read is left as it is (compare-and-set on
+    its `last_message_id`), so nothing is sent twice or to a watch that no longer exists.
+    """
+    sent, now = 0, utcnow()
+    for scan in scans:
+        advanced = session.execute(
+            update(Watch)
+            .where(Watch.id == scan.watch_id, Watch.last_message_id == scan.seen, Watch.deleted_at.is_(None))
+            .values(last_message_id=scan.newest, last_scan_at=now)
+        )
+        if not getattr(advanced, "rowcount", 0) or scan.alert is None:
+            continue
+        owner = session.get(User, scan.alert.owner_id)
+        if owner is None or not owner.is_active:
+            continue
+        notice = notify(
+            session,
+            kind="watch",
+            case=session.get(Case, scan.alert.case_id),
+            dedup_key=scan.alert.dedup_key,
+            title=scan.alert.title,
+            body=scan.alert.body,
+            users=[owner],
+            outbound=outbound,
+        )
+        if notice is not None:
+            notice.link = f"/staff/watches/{scan.watch_id}"
+            sent += 1
+    session.flush()
+    return sent
 
 
 def scan_watches(session: Session, *, outbound: Outbound | None = None) -> int:
-    """Tell each watch's owner about messages newer than its last scan (once); the number of notices sent."""
-    outbound = outbound or Outbound()
-    newest = session.scalar(select(func.max(Message.id))) or 0
-    sent = 0
-    watches = list(session.scalars(select(Watch).where(Watch.deleted_at.is_(None), Watch.last_message_id < newest)))
-    for watch in watches:
-        owner = session.get(User, watch.user_id)
-        if owner is not None and owner.is_active:
-            query = _matches(session, watch, owner).where(Message.id > watch.last_message_id, Message.id <= newest)
-            query = query.outerjoin(MessageAnalysis, MessageAnalysis.message_id == Message.id)
-            rows = session.execute(
-                query.with_only_columns(Case, Message.title, MessageAnalysis.urgent).order_by(Message.id)
-            ).all()
-            new = [
-                (case, title if _may_open(owner, case) else public_display(title), bool(urgent))
-                for case, title, urgent in rows
-            ]
-            if new and _alert(session, watch, owner, new, outbound, newest):
-                sent += 1
-        watch.last_message_id, watch.last_scan_at = newest, utcnow()
-    session.flush()
-    return sent
+    """Tell each watch's owner about messages newer than its last scan (once); the number of notices sent.
+
+    One session here; the worker plans in a reading transaction and writes in batches (`minyi.jobs.runner.watches`).
+    """
+    return apply_watch_scans(session, plan_watch_scans(session), outbound=outbound or Outbound())
