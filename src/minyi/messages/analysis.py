@@ -151,13 +151,7 @@ class AnalysisOutcome:
     error: str = ""
 
 
-def read_analysis_input(
-    session: Session,
-    *,
-    message_id: int,
-    if_missing: bool = False,
-    departments: tuple[DepartmentCandidate, ...] | None = None,
-) -> AnalysisInput | None:
+def read_analysis_input(session: Session, *, message_id: int, if_missing: bool = False) -> AnalysisInput | None:
     """The text and departments to analyse a message with; None when `if_missing` and it is analysed already."""
     message = session.get(Message, message_id)
     if message is None:
@@ -170,7 +164,7 @@ def read_analysis_input(
         message_id=message_id,
         title=message.title,
         body=message.body,
-        departments=active_department_candidates(session) if departments is None else departments,
+        departments=active_department_candidates(session),
         as_of=utcnow(),
         seen=seen,
     )
@@ -228,12 +222,8 @@ def apply_outcome(
     if outcome.result is None or stored is None:
         row.error = outcome.error
     else:
-        row.result, row.clean_text, row.urgent, row.error = (
-            dict(stored),
-            outcome.result["clean_text"],
-            stored["urgent"],
-            "",
-        )
+        row.result, row.urgent, row.error = dict(stored), stored["urgent"], ""
+        row.clean_text = outcome.result["clean_text"]
     row.model_version = version
     row.created_at = inputs.as_of
 
