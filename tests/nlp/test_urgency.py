@@ -189,3 +189,31 @@ def test_dev_set_figures_by_cross_validation(request, path: str) -> None:
     assert f["recall"] >= 0.95
     assert f["near_miss_flagged"] <= 0.20
     assert f["precision"] >= 0.85
+
+
+def test_a_self_harm_cue_told_of_elsewhere_is_reported_not_plain() -> None:
+    from minyi.nlp import _urgency_cues as cues
+
+    news = "看到新闻说外地一个初中生因为作业太多跳楼了，心里很难受。学校能不能重视心理健康？"
+    assert cues.self_harm(news) == []
+    assert [c.context for c in cues.scan(news) if c.kind == "harm"] == ["reported"]
+    # the writer's own clause keeps the cue plain, news or not
+    assert cues.self_harm("看到新闻说有人跳楼，我也想从楼上跳下去") != []
+
+
+def test_a_crisis_told_as_over_is_not_urgent_but_a_call_for_rescue_is() -> None:
+    from minyi.nlp import _urgency_cues as cues
+
+    over = "上个月我弟在大桥上想不开，民警劝了两个钟头把他劝下来的，现在他在接受心理治疗，特地来感谢。"
+    assert cues.self_harm(over) == []
+    assert cues.self_harm("他站在楼顶要跳，快来人把他劝下来") != []
+    # thanks alone do not make a farewell past
+    assert cues.self_harm("谢谢这些年帮过我的人。我先走了，别找我。") != []
+
+
+def test_a_window_and_a_child_count_in_one_clause_only() -> None:
+    from minyi.nlp import _urgency_cues as cues
+
+    noise = "工地夜里十二点还在打桩，噪音震得窗户响，孩子第二天还要上学"
+    assert not [c for c in cues.scan(noise) if c.kind == "children"]
+    assert [c for c in cues.scan("三岁孩子一个人趴在窗台上") if c.kind == "children"]

@@ -1,7 +1,7 @@
-"""Urgency, issue 12 second pass: the issue's examples, the char n-gram part of the learned layer, blind set 2's
+"""Urgency, issue 12 second pass: the issue's examples, the char n-gram part of the learned layer, the blind set's
 report (aggregate figures only) and `minyi classify` printing the reasons.
 
-The learned detector here is trained in the test on the written sets of gold/ (never on blind set 2), so these
+The learned detector here is trained in the test on the written sets of gold/ (never on the blind set), so these
 tests do not depend on the shipped model; the ones at the end that do are marked "shipped model" and pass once
 the model has been retrained with this code (`minyi train`).
 """
@@ -38,21 +38,23 @@ def rules() -> UrgencyDetector:
 
 @pytest.fixture(scope="module")
 def learned(request: pytest.FixtureRequest) -> UrgencyDetector:
-    """The learned detector trained on the written development sets (not on blind set 2)."""
+    """The learned detector trained on the written development sets (not on the blind set)."""
     gold = request.config.rootpath / "gold"
     texts: list[str] = []
     labels: list[int] = []
+    harm: list[int] = []
     for name in urgency.WRITTEN_TRAINING_SETS:
         if (gold / name).is_file():
-            t, y, _ = load_written_set(gold / name)
+            t, y, categories = load_written_set(gold / name)
             texts += t
             labels += y
-    return UrgencyDetector(learned=True).fit(texts, labels)
+            harm += urgency.harm_labels(y, categories)
+    return UrgencyDetector(learned=True).fit(texts, labels, harm=harm)
 
 
-def test_blind_set_2_is_never_a_training_set() -> None:
+def test_the_blind_set_is_never_a_training_set() -> None:
     assert urgency.BLIND_SET not in urgency.WRITTEN_TRAINING_SETS
-    assert urgency.BLIND_SET == "urgency_blind2.csv"
+    assert urgency.BLIND_SET == "urgency_blind3.csv"
 
 
 def test_despair_in_plain_words_is_self_harm_by_rules_alone(rules: UrgencyDetector) -> None:
@@ -85,8 +87,9 @@ def test_issue_false_alarms_are_not_flagged_by_the_learned_detector(learned: Urg
 def test_ngram_part_is_a_lookup_and_pickles(learned: UrgencyDetector) -> None:
     assert learned.ngram_index_ is not None and learned.ngram_weights_.size == learned.ngram_index_.keys.size
     texts = [LIVE_WIRES, VIRUS_RUMOUR, "", "火" * 5000]
-    scores = learned._ngram_scores(texts)
-    assert scores.shape == (4,) and scores[2] == 0.0
+    scores, harm_scores = learned._ngram_scores(texts)
+    assert scores.shape == harm_scores.shape == (4,) and scores[2] == harm_scores[2] == 0.0
+    assert learned.harm_ngram_weights_.size == learned.ngram_index_.keys.size  # one index, one lookup for both
     clone = pickle.loads(pickle.dumps(learned))  # noqa: S301 - our own object
     assert np.allclose(clone.predict_proba(texts), learned.predict_proba(texts))
     assert clone.predict(texts) == learned.predict(texts)
@@ -103,7 +106,36 @@ def test_a_model_from_before_the_ngrams_still_predicts(learned: UrgencyDetector)
     old = pickle.loads(pickle.dumps(learned))  # noqa: S301 - our own object
     del old.ngram_index_, old.ngram_weights_
     assert old.predict([SELF_HARM, VIRUS_RUMOUR])[0] is True
-    assert old._ngram_scores([LIVE_WIRES]).tolist() == [0.0]
+    assert old._ngram_scores([LIVE_WIRES])[0].tolist() == [0.0]
+    del old.harm_coef_, old.harm_unigram_weights_, old.harm_ngram_weights_  # and from before the self-harm model
+    assert old.harm_proba([SELF_HARM]).tolist() == [0.0]
+    assert old.predict([SELF_HARM, VIRUS_RUMOUR])[0] is True
+
+
+# Veiled farewells without any self-harm cue (written for this test, in none of the gold sets)
+VEILED = [
+    "房子的事\n房东您好，这个月房租我放在桌上了，钥匙在门口地垫下面。猫粮够它吃一个礼拜，麻烦您帮它找个好人家。",
+    "麻烦转告\n麻烦社区转告我妈，存折在衣柜第二层，密码是她生日。我这边以后都不用她操心了。",
+]
+
+
+def test_the_self_harm_model_learns_from_the_self_harm_rows(learned: UrgencyDetector) -> None:
+    assert learned.harm_coef_ is not None
+    harm = learned.harm_proba([*VEILED, VIRUS_RUMOUR, LIVE_WIRES])
+    assert harm[0] >= urgency.HARM_THRESHOLD and harm[1] >= urgency.HARM_THRESHOLD
+    assert harm[2] < urgency.HARM_THRESHOLD and harm[3] < urgency.HARM_THRESHOLD  # other dangers are not self-harm
+    assert learned.predict(VEILED) == [True, True]
+    assert any(r.startswith("学习模型：轻生迹象") for r in learned.explain(VEILED[0]))
+
+
+def test_without_self_harm_labels_there_is_no_self_harm_model() -> None:
+    texts = [LIVE_WIRES, VIRUS_RUMOUR, SELF_HARM, "路灯坏了\n小区门口路灯坏了一周"]
+    plain = UrgencyDetector(learned=True).fit(texts, [1, 0, 1, 0])
+    assert plain.harm_coef_ is None and plain.harm_proba(texts).tolist() == [0.0] * 4
+    unknown = UrgencyDetector(learned=True).fit(texts, [1, 0, 1, 0], harm=[-1, 0, -1, 0])  # one class known only
+    assert unknown.harm_coef_ is None
+    assert urgency.harm_labels([1, 0], ["self_harm", "negated"]) == [1, 0]
+    assert urgency.harm_labels([1, 0]) == [-1, 0]  # an urgent message of unknown kind is left out
 
 
 def test_blind_report_gives_aggregates_only(tmp_path: Path, rules: UrgencyDetector) -> None:
@@ -134,7 +166,7 @@ def test_report_runs_on_a_small_gold_folder(tmp_path: Path, capsys: pytest.Captu
     )
     assert main(["--gold", str(tmp_path), "--data", str(tmp_path / "none"), "--no-cv", "--blind"]) == 0
     out = capsys.readouterr().out
-    assert "dev [urgency_dev.csv]" in out and "blind set 2: gold/urgency_blind2.csv not found" in out
+    assert "dev [urgency_dev.csv]" in out and "blind set 3: gold/urgency_blind3.csv not found" in out
 
 
 def test_classify_prints_urgent_reasons(tmp_path: Path) -> None:
@@ -197,8 +229,13 @@ def test_fast_ngram_scores_equal_the_training_features(learned: UrgencyDetector)
     from minyi.nlp._hashing import KeyIndex
 
     texts = [LIVE_WIRES, SHACK, VIRUS_RUMOUR, "", "标题\n2019年12月３日，楼道里一股煤气味", "x" * 300, "只有标题"]
-    uni = np.flatnonzero(learned.unigram_weights_)
-    keys = np.concatenate([uni.astype(np.uint64), learned.ngram_index_.keys])
-    weights = np.concatenate([learned.unigram_weights_[uni], learned.ngram_weights_])
-    counts = urgency._ngram_matrix(texts, learned.ngram_chars, KeyIndex(keys))
-    assert np.allclose(counts @ weights, learned._ngram_scores(texts))
+    scores = learned._ngram_scores(texts)
+    for table, pairs, fast in (
+        (learned.unigram_weights_, learned.ngram_weights_, scores[0]),
+        (learned.harm_unigram_weights_, learned.harm_ngram_weights_, scores[1]),
+    ):
+        uni = np.flatnonzero(table)
+        keys = np.concatenate([uni.astype(np.uint64), learned.ngram_index_.keys])
+        weights = np.concatenate([table[uni], pairs])
+        counts = urgency._ngram_matrix(texts, learned.ngram_chars, KeyIndex(keys))
+        assert np.allclose(counts @ weights, fast)

@@ -149,13 +149,21 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         r"最后(一次|一眼|一条|的话)",
         r"坚持不(下去|住)",
         r"(没|没有)意义",
+        # stockpiled pills, farewells and arrangements (training sets 2 and 3, blind set 2 once retired)
+        r"药.{0,6}(攒|存)(了|够)",
+        r"(攒|存)(了|够)(一瓶|一把|几瓶|好多|很多).{0,3}药?",
+        r"别(再)?找我",
+        r"不(用|会)再醒",
+        r"最后一(段|句)话",
+        r"没(什么|啥|有)?牵挂了",
+        r"我死了.{0,2}(看|你们|他们|谁)",
         r"命(都)?不要了",
         r"拿命",
         r"以命",
         r"(说|闹着|吵着)要(跳|死|寻死|喝药)",
         r"(念头|想法).{0,4}(越来越|一直)",
         r"想不通",
-        r"抑郁",
+        r"抑郁(症)?.{0,8}(想|要|说|闹|不想|发作|严重|加重|好几天|几天)",
         r"留了(纸条|信|遗书)",
         r"(离|跟).{0,4}(这个)?世界(告别|再见)",
         r"托付给",
@@ -166,7 +174,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         r"做傻事",
         r"(走|跳)下去",
         r"绳子",
-        r"农药",
+        r"喝(了)?.{0,2}农药",
         r"(这|那)条命",
         r"不想(再)?活",
         r"结束掉",
@@ -361,8 +369,9 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         r"小黑屋",
         r"(关|锁)在.{0,6}(屋|房|间|车)",
         r"(孩子|小孩|娃|娃儿|崽|宝宝|学生|女儿|儿子|小朋友).{0,12}(关在|锁在|困在|一个人|没人管|走失|不见|失踪|哭|爬|掉|摔|打|饿)",
-        r"(窗(户|台)|阳台).{0,8}(小孩|孩子|娃)",
-        r"(小孩|孩子|娃).{0,8}(窗(户|台)|阳台|河边|水边|塘边|楼顶)",
+        # a window and a child in one clause ("孩子趴在窗台上"), not "震得窗户响，孩子…"
+        r"(窗(户|台)|阳台)[^，。；！？,.;!?]{0,8}(小孩|孩子|娃)",
+        r"(小孩|孩子|娃)[^，。；！？,.;!?]{0,8}(窗(户|台)|阳台|河边|水边|塘边|楼顶)",
         r"(约|骗)(见|走)",
         r"体罚",
         r"虐待",
@@ -624,17 +633,24 @@ _FIGURATIVE = re.compile(
 )
 _COMPARISON_AFTER = re.compile(r"[^，。！？；,.!?;]{0,3}(一样|似的|一般|差不多)")
 # Message-wide markers.
-_RESOLVED = _compile_plain(
+_RESOLVED_WORDS = (
     r"已(经)?(修好|修复|处理|解决|恢复|出院|康复|痊愈|找到|抓|填平|搬走|整改|重建|和解|还清|离婚|好了|没事|灭|扑灭|救出|撤离|安置|换了|加固|"
-    r"退|拆走|拆除|清理)|(修|处理|解决|恢复)好了|感谢|谢谢|表扬|早就|过去了|后来|当时|当年|那次|上次|去年|前年|几年前|以前|曾经|小时候|"
+    r"退|拆走|拆除|清理)|(修|处理|解决|恢复)好了|早就|过去了|后来|当时|当年|那次|上次|去年|前年|几年前|以前|曾经|小时候|"
     r"上个月|上周|之前"
 )
+_RESOLVED = _compile_plain(_RESOLVED_WORDS + "|感谢|谢谢|表扬")
+# thanks alone do not make a crisis past: a farewell thanks everyone ("谢谢帮过我的人。我先走了")
+_RESOLVED_NOT_THANKS = _compile_plain(_RESOLVED_WORDS)
 _RUMOUR = _compile_plain(
     r"网传|网上(有人)?(说|传)|网上传|核实|听说|谣言|辟谣|传言|有人(说|传)|转发|群里(说|传)|(是|是不是)真的|误传|以为"
 )
 _QUESTION = _compile_plain(r"请问|想问|咨询|问一下|能不能|可不可以|吗|？|\?")
 _SUGGESTION = _compile_plain(r"建议|希望|呼吁|提议|能否|加装|增设|宣传|普及|科普")
-_RECOVERED = re.compile(r"现在.{0,6}(好了|稳定|没事|平安|正常|很好)|已经(走出来|好了|挺过来)|幸亏|挺过来")
+_RECOVERED = re.compile(
+    r"现在.{0,6}(好了|稳定|没事|平安|正常|很好|好好的|都好|挺好|好多了|开朗|康复|出院|毕业|结婚|上班|工作了|"
+    r"读大|在看医生|在吃药|吃药治疗|规律治疗|接受.{0,4}治疗|乐呵呵)|已经(走出来|好了|挺过来|出院)|幸亏|挺过来|"
+    r"(劝|拉|救|接)(了)?(下来|回来|回去)(了|的)|救了我一命|没有那种想法了|再没(说|提)过|不会再那样"
+)
 _FIRST_PERSON = re.compile(r"我|俺|咱")
 _NOT_REAL = re.compile(r"不是|误传|以为|只是|谣言|核实")
 _CLAUSE_END = frozenset("，。！？；,.!?;\n\r\t… ")
@@ -666,6 +682,25 @@ def _prefix(text: str, start: int) -> str:
         if window[j] in _CLAUSE_END:
             return window[j + 1 :]
     return window
+
+
+# A self-harm cue told of someone far off or in the media ("看到新闻说外地一个初中生…跳楼了", "电视剧里的角色",
+# "听说隔壁镇…"): reported, not a danger to act on here, unless the cue's own clause speaks of the writer.
+_REPORTED = re.compile(
+    r"新闻|报道|电视|剧里|电影|纪录片|小说|节目|热搜|视频|文章|讲座|广播|论文|书里|一本书|直播|"
+    r"(网上|有人|别人|听).{0,3}(说|传)|外地|外省|外国|国外|某地|全国|每年|防(止)?有人|一些人|不少人|很多人"
+)
+_SENTENCE_END = frozenset("。！？!?\n")
+_WRITER = re.compile(r"我|俺|咱|自己")
+
+
+def _is_reported(text: str, start: int, prefix: str) -> bool:
+    sentence = text[max(0, start - 60) : start]
+    for j in range(len(sentence) - 1, -1, -1):
+        if sentence[j] in _SENTENCE_END:
+            sentence = sentence[j + 1 :]
+            break
+    return _REPORTED.search(sentence) is not None and _WRITER.search(prefix) is None
 
 
 def _clause_after(text: str, end: int) -> str:
@@ -703,6 +738,8 @@ def scan(text: str) -> list[Cue]:
             ctx = ""
         if kind == "harm" and _HARM_SHADOW.search(text[max(0, start - 4) : end + 6]):
             ctx = "figurative"
+        elif kind == "harm" and not ctx and _is_reported(text, start, prefix):
+            ctx = "reported"
         out.append(Cue(kind, word, ctx))
     return out
 
@@ -761,7 +798,8 @@ def analyse(text: str) -> tuple[list[float], list[str], list[Cue]]:
     row[2 * _N_KINDS + 5] = float(_SUGGESTION.search(text) is not None)
     if harm:
         row[2 * _N_KINDS + 6] = float(_FIRST_PERSON.search(text) is not None)
-        if (resolved and not present) or _RECOVERED.search(text) or (rumour and _NOT_REAL.search(text)):
+        over = resolved and _RESOLVED_NOT_THANKS.search(text) is not None
+        if (over and not present) or _RECOVERED.search(text) or (rumour and _NOT_REAL.search(text)):
             harm = []
     return row, harm, found
 

@@ -166,18 +166,18 @@ def evaluate_routing(
     without = DepartmentSuggester(features=features, min_examples=2).fit(list(train_x), list(train_y))
     out["dev_replies_only"] = score_routing(_rank(dev_texts, dev_domains, without), dev)
     out["dev_agreement"] = pass_agreement(gold_dir, DEV_SET)
-    model = None
+    on_dev: DepartmentSuggester | None = None  # learned on the replies + the whole dev set
     for key, name in (("test", TEST_SET), ("test2", TEST2_SET)):
         if not (gold_dir / name).is_file():
             continue
-        if model is None:
-            model = DepartmentSuggester(features=features, min_examples=2).fit(
+        if on_dev is None:
+            on_dev = DepartmentSuggester(features=features, min_examples=2).fit(
                 list(train_x) + dev_texts, list(train_y) + [d["label"] for d in dev]
             )
         test = load_department_gold(data_dir, gold_dir, name)
         test_texts = _texts(test, clean)
         test_domains = [r["domain_scores"] for r in analyzer.analyze_many([(t["title"], t["body"]) for t in test])]
-        out[key] = score_routing(_rank(test_texts, test_domains, model), test)
+        out[key] = score_routing(_rank(test_texts, test_domains, on_dev), test)
         out[f"{key}_agreement"] = pass_agreement(gold_dir, name)
     if unlabelled:
         out["concentration"] = concentration(analyzer.analyze_many(list(unlabelled)))

@@ -42,6 +42,7 @@ class TrainingData:
     appeal_labels: list[str] = field(default_factory=list)
     urgency_texts: list[str] = field(default_factory=list)
     urgency_labels: list[int] = field(default_factory=list)
+    urgency_harm: list[int] = field(default_factory=list)  # urgency.harm_labels: 1 self-harm, 0 other, -1 unknown
     keywords: dict[str, dict[str, float]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
 
@@ -107,6 +108,7 @@ def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
         texts, flags = urgency.load_gold_texts(data_dir, gold_dir)
         data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
         data.urgency_labels += [int(v) for v in flags]
+        data.urgency_harm += urgency.harm_labels(flags)
         data.files.append(gold_dir / "urgency.csv")
     for name in (routing_eval.DEV_SET, routing_eval.TRAIN_SET):  # never the test set: it is only measured on
         if (gold_dir / name).is_file():
@@ -114,11 +116,12 @@ def _load_gold(data: TrainingData, data_dir: Path, gold_dir: Path) -> None:
                 data.department_texts.append(_clean_message(row["title"], row["body"]))
                 data.department_labels.append(row["label"])
             data.files.append(gold_dir / name)
-    for name in urgency.WRITTEN_TRAINING_SETS:  # never urgency_blind2.csv: it is only measured on
+    for name in urgency.WRITTEN_TRAINING_SETS:  # never urgency.BLIND_SET: it is only measured on
         if (gold_dir / name).is_file():
-            texts, flags, _ = urgency.load_dev_set(gold_dir, name)
+            texts, flags, categories = urgency.load_dev_set(gold_dir, name)
             data.urgency_texts += [_clean_message(*split_text(t)) for t in texts]
             data.urgency_labels += [int(v) for v in flags]
+            data.urgency_harm += urgency.harm_labels(flags, categories)
             data.files.append(gold_dir / name)
 
 
@@ -147,6 +150,7 @@ def _load_extra(data: TrainingData, path: Path) -> None:
             if row.get("urgent") is not None:
                 data.urgency_texts.append(text)
                 data.urgency_labels.append(int(bool(row["urgent"])))
+                data.urgency_harm += urgency.harm_labels([int(bool(row["urgent"]))])
             family = family_of(str(row.get("department") or ""))
             if family:
                 data.department_texts.append(text)
@@ -161,7 +165,9 @@ def train_default(data: TrainingData, *, progress: Callable[[str], None] | None 
         say("appeal kind")
         appeal_kinds = appeal.AppealKindClassifier().fit(data.appeal_texts, data.appeal_labels)
     say("urgency")
-    detector = urgency.UrgencyDetector(learned=True).fit(data.urgency_texts, data.urgency_labels or None)
+    detector = urgency.UrgencyDetector(learned=True).fit(
+        data.urgency_texts, data.urgency_labels or None, harm=data.urgency_harm or None
+    )
     places = PlaceExtractor().fit(data.all_texts[:0])
     analyzer = MessageAnalyzer(
         domain=DomainClassifier(keywords=data.keywords), appeal=appeal_kinds, urgency=detector, places=places

@@ -215,6 +215,11 @@ _TRIGGER_MATCHER, _TRIGGER_PHRASES = _matcher(_TRIGGERS)
 # Probability at which the learned layer flags a message. Chosen by cross-validation across writers (train on
 # one writer's sets, measure on another's; see docs/nlp.md "Urgency"), with the char n-grams below.
 MODEL_THRESHOLD = 0.35
+# A second logistic regression over the same features learns self-harm alone (every written self-harm row against
+# every other row: dangers of other kinds and near misses alike) and flags from HARM_THRESHOLD: veiled despair by a
+# new writer is what the one danger model missed most (leave-one-writer-out on training set 3: 313/320 -> 318/320 at
+# 0.5, for 0.6 points more of the shared messages flagged; docs/nlp.md "Urgency").
+HARM_THRESHOLD = 0.5
 # The learned layer also reads the counts of the char unigrams and bigrams of the first NGRAM_CHARS
 # characters (title first). Their block is scaled by NGRAM_SCALE before the (one, shared) L2 penalty: a
 # weaker penalty on the words than on the cue counts (chosen by the same cross-validation).
@@ -279,24 +284,25 @@ _scan_cached = lru_cache(maxsize=2048)(_scan)
 _analyse_cached = lru_cache(maxsize=2048)(cues.analyse)
 # The learned layer's probabilities of the last batch predict() saw, by (detector, text): a probability depends
 # only on the text and the fitted model, and explain() is called right after predict() on the same batch.
-_LAST_PROBA: dict[tuple[int, str], float] = {}
+_LAST_PROBA: dict[tuple[int, str], tuple[float, float]] = {}
 
 
 _BIGRAM_MARK = np.uint64(1) << np.uint64(42)
-_PAIR_WEIGHTS: weakref.WeakKeyDictionary[KeyIndex, dict[str, float]] = weakref.WeakKeyDictionary()
+_PAIR_WEIGHTS: weakref.WeakKeyDictionary[KeyIndex, dict[bool, dict[str, float]]] = weakref.WeakKeyDictionary()
 
 
-def _pair_weights(index: KeyIndex, weights: np.ndarray) -> dict[str, float]:
+def _pair_weights(index: KeyIndex, weights: np.ndarray, *, harm: bool = False) -> dict[str, float]:
     """The positive weights of a fitted model's Chinese word pairs, by pair ("漏电" -> 0.8): built on the first
-    explanation, kept while the model lives."""
-    table = _PAIR_WEIGHTS.get(index)
+    explanation, kept while the model lives (``harm``: the self-harm model's, which shares the index)."""
+    tables = _PAIR_WEIGHTS.setdefault(index, {})
+    table = tables.get(harm)
     if table is None:
         table = {}
         for key, w in zip(index.keys.tolist(), weights.tolist(), strict=True):
             pair = chr((key >> 21) & 0x1FFFFF) + chr(key & 0x1FFFFF)
             if w > 0 and all("\u4e00" <= ch <= "\u9fff" for ch in pair):
                 table[pair] = w
-        _PAIR_WEIGHTS[index] = table
+        tables[harm] = table
     return table
 
 
@@ -408,9 +414,13 @@ class UrgencyDetector:
             setattr(self, key, value)
         return self
 
-    def fit(self, X: Sequence[str], y: Sequence[int] | None = None) -> UrgencyDetector:
-        """Rules need no training; with labels and ``learned=True`` the model part is trained."""
+    def fit(
+        self, X: Sequence[str], y: Sequence[int] | None = None, harm: Sequence[int] | None = None
+    ) -> UrgencyDetector:
+        """Rules need no training; with labels and ``learned=True`` the model part is trained. ``harm`` (1 self-harm,
+        0 anything else, -1 unknown: left out) also trains the self-harm model over the same features."""
         self.model_ = None
+        self.harm_coef_: np.ndarray | None = None
         self.ngram_index_: KeyIndex | None = None
         if self.learned and y is not None and len(set(int(v) for v in y)) == 2:
             import scipy.sparse as sp
@@ -427,12 +437,22 @@ class UrgencyDetector:
                 found, df = np.unique(pairs & ((np.uint64(1) << np.uint64(43)) - np.uint64(1)), return_counts=True)
                 index = KeyIndex(found[df >= NGRAM_MIN_DF])
                 blocks.append(_ngram_matrix(texts, n_chars, index) * scale)
+            matrix = sp.hstack(blocks).tocsr()
             model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
-            model.fit(sp.hstack(blocks).tocsr(), np.asarray(y, dtype=int))
+            model.fit(matrix, np.asarray(y, dtype=int))
             self.model_ = model
             coef = np.asarray(model.coef_[0], dtype=np.float64)
             self.coef_ = coef[: rows.shape[1]]
             self.intercept_ = float(model.intercept_[0])
+            harm_coef = None
+            known = np.asarray(harm if harm is not None else [], dtype=int)
+            if known.size == len(texts) and set(known[known >= 0].tolist()) == {0, 1}:
+                rows_known = np.flatnonzero(known >= 0)
+                harm_model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
+                harm_model.fit(matrix[rows_known], known[rows_known])
+                harm_coef = np.asarray(harm_model.coef_[0], dtype=np.float64)
+                self.harm_coef_ = harm_coef[: rows.shape[1]]
+                self.harm_intercept_ = float(harm_model.intercept_[0])
             if index is not None:
                 weights = coef[rows.shape[1] :] * scale
                 keys = index.keys
@@ -441,9 +461,18 @@ class UrgencyDetector:
                 table = np.zeros(_UNI_TABLE, dtype=np.float64)
                 table[keys[uni].astype(np.int64)] = weights[uni]
                 self.unigram_weights_ = table
-                strong = (keys & _BIGRAM_MARK != 0) & (np.abs(weights) >= 1e-3)  # the rest changes no probability
+                strong = np.abs(weights) >= 1e-3  # the rest changes no probability
+                if harm_coef is not None:  # one index for both models: one lookup per batch
+                    harm_weights = harm_coef[rows.shape[1] :] * scale
+                    harm_table = np.zeros(_UNI_TABLE, dtype=np.float64)
+                    harm_table[keys[uni].astype(np.int64)] = harm_weights[uni]
+                    self.harm_unigram_weights_ = harm_table
+                    strong |= np.abs(harm_weights) >= 1e-3
+                strong &= keys & _BIGRAM_MARK != 0
                 self.ngram_index_ = KeyIndex(keys[strong])
                 self.ngram_weights_ = weights[strong].astype(np.float64)
+                if harm_coef is not None:
+                    self.harm_ngram_weights_ = harm_weights[strong].astype(np.float64)
         self.n_features_ = len(FEATURE_NAMES)
         return self
 
@@ -457,41 +486,69 @@ class UrgencyDetector:
         if getattr(self, "model_", None) is None or not texts:
             return [bool(cues.self_harm(self._head(t))) or self.score(t) >= self.threshold for t in texts]
         rows, harm = self._features_and_harm(texts, cut=True)
-        proba = self._proba(rows, texts)
-        _LAST_PROBA.clear()  # explain() on this batch's flagged messages reads the probability from here
-        _LAST_PROBA.update(((id(self), t), p) for t, p in zip(texts, proba.tolist(), strict=True))
+        proba, harm_proba = self._probas(rows, texts)
+        _LAST_PROBA.clear()  # explain() on this batch's flagged messages reads the probabilities from here
+        _LAST_PROBA.update(
+            ((id(self), t), (p, q)) for t, p, q in zip(texts, proba.tolist(), harm_proba.tolist(), strict=True)
+        )
         rules = rows[:, len(cues.FEATURE_NAMES) : len(cues.FEATURE_NAMES) + 3].sum(axis=1)  # unhedged trigger score
         hedged = rows[:, len(cues.FEATURE_NAMES) + 3 :].sum(axis=1)
+        harm_threshold = self._harm_threshold()
         return [
-            bool(h) or bool(p >= self.model_threshold) or bool(r + q >= self.rule_threshold)
-            for h, p, r, q in zip(harm, proba, rules, hedged, strict=True)
+            bool(h)
+            or bool(p >= self.model_threshold)
+            or bool(hp >= harm_threshold)
+            or bool(r + q >= self.rule_threshold)
+            for h, p, hp, r, q in zip(harm, proba, harm_proba, rules, hedged, strict=True)
         ]
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """The learned layer's probability of danger (a plain dot product: cheap at run time)."""
         texts = [self._text(t) for t in X]
-        return self._proba(self._features(texts), texts)
+        return self._probas(self._features(texts), texts)[0]
 
-    def _proba(self, rows: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        z = rows @ self.coef_ + self.intercept_ + self._ngram_scores(texts)
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+    def harm_proba(self, X: Sequence[str]) -> np.ndarray:
+        """The self-harm model's probability (zeros for a model trained without self-harm labels)."""
+        texts = [self._text(t) for t in X]
+        return self._probas(self._features(texts), texts)[1]
 
-    def _ngram_scores(self, texts: Sequence[str]) -> np.ndarray:
-        """The n-gram part of the learned layer's score: the weights of the n-grams of each text's head, summed
-        (unigrams: one gather by code point; bigrams: one batch lookup; zero for a model trained before the
-        n-grams existed)."""
+    def _harm_threshold(self) -> float:
+        """HARM_THRESHOLD, or never (above any probability) when there is no self-harm model."""
+        return HARM_THRESHOLD if getattr(self, "harm_coef_", None) is not None else 2.0
+
+    def _probas(self, rows: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The danger model's and the self-harm model's probabilities (the second all 0 without that model)."""
+        main, harm = self._ngram_scores(texts)
+        proba = 1.0 / (1.0 + np.exp(-(rows @ self.coef_ + self.intercept_ + main)))
+        harm_coef = getattr(self, "harm_coef_", None)
+        if harm_coef is None:
+            return np.asarray(proba), np.zeros(len(texts))
+        harm_proba = 1.0 / (1.0 + np.exp(-(rows @ harm_coef + self.harm_intercept_ + harm)))
+        return np.asarray(proba), np.asarray(harm_proba)
+
+    def _ngram_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The n-gram part of both learned scores: the weights of the n-grams of each text's head, summed
+        (unigrams: one gather by code point; bigrams: one batch lookup shared by both models; zero for a model
+        trained before the n-grams existed)."""
         index = getattr(self, "ngram_index_", None)
         if index is None or not len(texts):
-            return np.zeros(len(texts))
+            return np.zeros(len(texts)), np.zeros(len(texts))
         doc, codes = _head_codes(texts, self.ngram_chars)
         # no masks: a separator (code 0) has weight 0 in the unigram table, and a pair with a separator is in no
         # index (lookup -1, which reads the 0 appended to the weights)
-        out = np.bincount(
-            doc, weights=self.unigram_weights_[np.minimum(codes, _UNI_TABLE - 1).astype(np.intp)], minlength=len(texts)
-        )
+        cells = np.minimum(codes, _UNI_TABLE - 1).astype(np.intp)
         pos = index.lookup((codes[:-1] << np.uint64(21)) | codes[1:] | _BIGRAM_MARK)
-        weights = np.append(self.ngram_weights_, 0.0)
-        return out + np.bincount(doc[:-1], weights=weights[pos], minlength=len(texts))
+        out: list[np.ndarray] = []
+        for uni, pairs in (
+            (self.unigram_weights_, self.ngram_weights_),
+            (getattr(self, "harm_unigram_weights_", None), getattr(self, "harm_ngram_weights_", None)),
+        ):
+            if uni is None or pairs is None:
+                out.append(np.zeros(len(texts)))
+                continue
+            score = np.bincount(doc, weights=uni[cells], minlength=len(texts))
+            out.append(score + np.bincount(doc[:-1], weights=np.append(pairs, 0.0)[pos], minlength=len(texts)))
+        return out[0], out[1]
 
     def _head(self, text: str) -> str:
         return text[: getattr(self, "cue_chars", 300)]
@@ -512,24 +569,36 @@ class UrgencyDetector:
         out += [h.phrase + ("（假设或否定语境）" if h.hedged else "") for h in hits if h.weight >= 0.05]
         if all(r.endswith("（假设或否定语境）") for r in out):
             out += self._model_reason(text)
+        elif not harm:  # the self-harm model's flag is said first even beside other danger cues
+            out = [r for r in self._model_reason(text) if r.startswith("学习模型：轻生迹象")] + out
         return list(dict.fromkeys(out))
 
     def _model_reason(self, text: str) -> list[str]:
-        """When only the learned layer flags a message: its probability and the strongest word pairs behind it
-        ("学习模型：危险措辞 0.62（线头、漏电、孩子）"); nothing when it does not flag the message."""
+        """The learned models that flag a message, with their probability and the strongest word pairs behind
+        them ("学习模型：轻生迹象 0.71（别找、先走）", "学习模型：危险措辞 0.62（线头、漏电、孩子）"); nothing when
+        neither flags it."""
         index = getattr(self, "ngram_index_", None)
         if getattr(self, "model_", None) is None or index is None:
             return []
-        p = _LAST_PROBA.get((id(self), text))
-        if p is None:
-            p = float(self.predict_proba([text])[0])
-        if p < self.model_threshold:
-            return []
-        weights = _pair_weights(index, self.ngram_weights_)
+        cached = _LAST_PROBA.get((id(self), text))
+        if cached is None:
+            rows = self._features([text])
+            p_main, p_harm = self._probas(rows, [text])
+            cached = (float(p_main[0]), float(p_harm[0]))
+        p, hp = cached
+        out = []
         head = text.strip()[: self.ngram_chars]
-        found = {pair: weights[pair] for pair in {head[i : i + 2] for i in range(len(head) - 1)} if pair in weights}
-        pairs = "、".join(sorted(found, key=lambda k: (-found[k], k))[:3])
-        return [f"学习模型：危险措辞 {p:.2f}" + (f"（{pairs}）" if pairs else "")]
+        for prob, threshold, weights_, label in (
+            (hp, self._harm_threshold(), getattr(self, "harm_ngram_weights_", None), "轻生迹象"),
+            (p, self.model_threshold, self.ngram_weights_, "危险措辞"),
+        ):
+            if prob < threshold or weights_ is None:
+                continue
+            weights = _pair_weights(index, weights_, harm=label == "轻生迹象")
+            found = {pair: weights[pair] for pair in {head[i : i + 2] for i in range(len(head) - 1)} if pair in weights}
+            pairs = "、".join(sorted(found, key=lambda k: (-found[k], k))[:3])
+            out.append(f"学习模型：{label} {prob:.2f}" + (f"（{pairs}）" if pairs else ""))
+        return out
 
     def _text(self, value: object) -> str:
         return _as_text(value)[: getattr(self, "max_chars", 20_000)]
@@ -630,16 +699,19 @@ def _prf(y_true: Sequence[int], y_pred: Sequence[bool]) -> dict[str, float]:
 
 
 # Written sets the learned layer is trained on: the development set, our own extra and training paraphrases, and
-# blind set 1 (spent: used for development since 2026-12-04). Never gold/urgency_blind2.csv: it is only
-# measured on, once, by urgency_report --blind.
+# blind sets 1 and 2 (spent: blind set 1 used for development since 2026-12-04; blind set 2 retired into training
+# after its two measurements, on 2026-12-05). Never gold/urgency_blind3.csv: it is only measured on, by
+# urgency_report --blind.
 WRITTEN_TRAINING_SETS = (
     "urgency_dev.csv",
     "urgency_extra.csv",
     "urgency_train.csv",
     "urgency_train2.csv",
+    "urgency_train3.csv",
     "urgency_blind.csv",
+    "urgency_blind2.csv",
 )
-BLIND_SET = "urgency_blind2.csv"
+BLIND_SET = "urgency_blind3.csv"
 
 
 def load_dev_set(gold_dir: Path, name: str = "urgency_dev.csv") -> tuple[list[str], list[int], list[str]]:
@@ -669,9 +741,12 @@ def cross_validate_dev(
 
     out = [False] * len(texts)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    harm, extra_harm = harm_labels(labels, categories), harm_labels(extra[1])
     for train, test in splitter.split(np.zeros(len(labels)), list(categories)):
         det = UrgencyDetector(learned=True).fit(
-            [texts[i] for i in train] + list(extra[0]), [labels[i] for i in train] + list(extra[1])
+            [texts[i] for i in train] + list(extra[0]),
+            [labels[i] for i in train] + list(extra[1]),
+            harm=[harm[i] for i in train] + extra_harm,
         )
         for i, p in zip(test, det.predict([texts[i] for i in test]), strict=True):
             out[i] = p
@@ -679,6 +754,15 @@ def cross_validate_dev(
 
 
 WrittenSet = tuple[Sequence[str], Sequence[int], Sequence[str]]
+
+
+def harm_labels(labels: Sequence[int], categories: Sequence[str] | None = None) -> list[int]:
+    """Self-harm labels for the self-harm model: 1 for a self_harm row, 0 for any other row of a written set (its
+    category is known); for a set without categories (the real urgent set, coordinators' corrections), 0 for a
+    message that is not urgent and -1 (left out) for an urgent one, whose kind is not recorded."""
+    if categories is None:
+        return [0 if not int(y) else -1 for y in labels]
+    return [int(c == "self_harm") for c in categories]
 
 
 def cross_validate_sets(
@@ -696,11 +780,15 @@ def cross_validate_sets(
     texts = [sets[n][0][i] for n, i in index]
     labels = [int(sets[n][1][i]) for n, i in index]
     strata = [f"{n}:{sets[n][2][i]}" for n, i in index]
+    harm = harm_labels(labels, [sets[n][2][i] for n, i in index])
+    extra_harm = harm_labels(extra[1])
     flags = [False] * len(index)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(np.zeros(len(labels)), strata):
         det = UrgencyDetector(learned=True).fit(
-            [texts[i] for i in train] + list(extra[0]), [labels[i] for i in train] + list(extra[1])
+            [texts[i] for i in train] + list(extra[0]),
+            [labels[i] for i in train] + list(extra[1]),
+            harm=[harm[i] for i in train] + extra_harm,
         )
         for i, p in zip(test, det.predict([texts[i] for i in test]), strict=True):
             flags[i] = p
@@ -718,7 +806,8 @@ def leave_one_set_out(
     train = [n for n in sets if n != held_out]
     texts = [t for n in train for t in sets[n][0]] + list(extra[0])
     labels = [int(v) for n in train for v in sets[n][1]] + [int(v) for v in extra[1]]
-    return UrgencyDetector(learned=True).fit(texts, labels).predict(list(sets[held_out][0]))
+    harm = [h for n in train for h in harm_labels(sets[n][1], sets[n][2])] + harm_labels(extra[1])
+    return UrgencyDetector(learned=True).fit(texts, labels, harm=harm).predict(list(sets[held_out][0]))
 
 
 def evaluate(data_dir: Path, gold_dir: Path, *, folds: int = 5, seed: int = 0) -> dict:
