@@ -58,6 +58,8 @@ def test_routing_on_the_gold_sets(shared_data_dir: Path) -> None:
     assert dev["top1"] >= 0.74 and dev["top3"] >= 0.86
     assert test["top1"] >= 0.68 and test["top3"] >= 0.86
     assert test2["top1"] >= 0.70 and test2["top3"] >= 0.86
+    pooled = report["pooled_cv"]
+    assert pooled["messages"] == 680 and pooled["top1"] >= 0.74 and pooled["top3"] >= 0.86
     assert dev["abstained"] <= 0.12 and test["abstained"] <= 0.12 and test2["abstained"] <= 0.12
     assert report["concentration"]["worst"]["excess"] <= 0.05  # no family far beyond its domains' share
     assert report["dev_agreement"]["kappa"] >= 0.8 and report["test2_agreement"]["kappa"] >= 0.8

@@ -283,6 +283,10 @@ def _print_routing(routing: dict[str, Any] | None) -> None:
         )
 
     click.echo("department routing (承办部门 families, docs/labelling/departments.md):")
+    if routing.get("pooled_cv"):
+        click.echo(
+            line("ALL gold sets pooled, 5-fold CV (replies + training labels + other folds)", routing["pooled_cv"])
+        )
     click.echo(line("dev set, 5-fold CV (replies + other folds)", routing["dev_cv"]))
     click.echo(line("dev set, learned without the dev set (replies + training labels)", routing["dev_replies_only"]))
     if routing.get("dev_agreement"):
