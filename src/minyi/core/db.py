@@ -50,7 +50,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 BUSY_TIMEOUT_MS = 60_000  # how long a writer waits for another process's write lock before "database is locked"
 WRITE_QUEUE_TIMEOUT_S = 120.0  # how long a writer waits for this process's earlier writers (then asks SQLite)
 SQLITE_POOL = {"pool_size": 10, "max_overflow": 40, "pool_timeout": 120}  # >= anyio's 40 worker threads
+POOL_OVERFLOW = 10  # connections beyond one per thread: dependency exits (commit, audit rows) run outside the limit
 log = logging.getLogger(__name__)
+
+
+class DatabaseBusy(Exception):
+    """No write turn within a web process's limits (waited too long, or too many wait): 503 with Retry-After."""
 
 
 class WriterQueue:
@@ -63,21 +68,38 @@ class WriterQueue:
     is then left for other processes (`minyi import`, `minyi run-jobs`).
     """
 
-    def __init__(self, timeout: float = WRITE_QUEUE_TIMEOUT_S) -> None:
+    def __init__(
+        self, timeout: float = WRITE_QUEUE_TIMEOUT_S, *, shed: bool = False, max_waiting: int | None = None
+    ) -> None:
         self.timeout = timeout
+        self.shed = shed  # past the timeout: raise DatabaseBusy (web processes) instead of asking SQLite
+        self.max_waiting = max_waiting  # more writers waiting: DatabaseBusy at once (a web process's pool stays free)
         self._mutex = threading.Lock()
         self._waiters: deque[threading.Lock] = deque()
         self._owner: int | None = None  # thread that took the turn (to let a nested writer fail fast)
         self._busy = False
 
+    @property
+    def waiting(self) -> int:
+        """How many writers wait for their turn now."""
+        with self._mutex:
+            return len(self._waiters)
+
     def acquire(self) -> bool:
-        """Wait for this writer's turn; False when it did not come in time (then SQLite's lock decides)."""
+        """Wait for this writer's turn; when it does not come in time, DatabaseBusy if this queue sheds, else
+        False (then SQLite's lock decides)."""
         with self._mutex:
             if not self._busy:
                 self._busy, self._owner = True, threading.get_ident()
                 return True
-            if self._owner == threading.get_ident():
-                return False  # a nested write in the thread holding the turn: waiting here would never end
+            if self._owner == threading.get_ident() and not self.shed:
+                # a nested write in the thread holding the turn: waiting here would never end. Not for a web
+                # process: its request takes the turn in one thread and commits in another, and the first may
+                # already serve the next request (and a nested write there is a bug that ends in DatabaseBusy).
+                return False
+            if self.max_waiting is not None and len(self._waiters) >= self.max_waiting:
+                msg = f"{len(self._waiters)} writers already wait for their turn"
+                raise DatabaseBusy(msg)
             waiter = threading.Lock()
             waiter.acquire()
             self._waiters.append(waiter)
@@ -85,6 +107,9 @@ class WriterQueue:
             with self._mutex:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
+                    if self.shed:
+                        msg = f"a writer waited {self.timeout:g} s for its turn"
+                        raise DatabaseBusy(msg)
                     log.warning("a writer waited %.0f s for its turn; asking SQLite directly", self.timeout)
                     return False
             # handed the turn just as the wait timed out: it is ours
@@ -149,17 +174,45 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and a queue for this process's writers."""
-    if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
-        in_memory = ":memory:" in url or url.rstrip("/") in {"sqlite:", "sqlite+pysqlite:"}
-        if "poolclass" not in kwargs and not in_memory:  # a file: a connection per worker thread
+def waiting_writers(threads: int) -> int:
+    """How many writers of a web process with that many threads may wait for the write turn at once."""
+    return max(1, threads - max(1, threads // 4))
+
+
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    threads: int | None = None,
+    shed_after: float | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and a queue for this process's writers.
+
+    A web process passes `threads` (its thread pool: the pool keeps a connection for each, plus POOL_OVERFLOW)
+    and `shed_after`: a writer waits at most that many seconds for its turn, and only while fewer than three
+    quarters of `threads` writers wait (else DatabaseBusy), and a request as long for a pooled connection (else
+    SQLAlchemy's TimeoutError); the web app answers both with 503 and Retry-After. The waiting writers
+    can then never take every thread of the pool, whatever the routes do.
+    """
+    sqlite = url.startswith("sqlite")
+    in_memory = sqlite and (":memory:" in url or url.rstrip("/") in {"sqlite:", "sqlite+pysqlite:"})
+    if "poolclass" not in kwargs and not in_memory:  # a queue pool: SQLite files and servers
+        if threads is not None:
+            kwargs.setdefault("pool_size", threads)
+            kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+        if shed_after is not None:
+            kwargs.setdefault("pool_timeout", shed_after)
+        if sqlite:  # a connection per worker thread
             for key, value in SQLITE_POOL.items():
                 kwargs.setdefault(key, value)
+    if sqlite:
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         writers = WriterQueue()
+        if shed_after is not None:  # a web process: a quarter of its threads at least serve pages, not waiting
+            writers = WriterQueue(shed_after, shed=True, max_waiting=waiting_writers(threads or 4))
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms=busy_timeout_ms))
         event.listen(engine, "begin", partial(_sqlite_begin, writers=writers))
         event.listen(engine, "commit", _end_turn)  # before COMMIT runs: the next writer's BEGIN waits for it
@@ -198,11 +251,19 @@ def begin_write(session: Session) -> None:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on error."""
-    session = factory()
-    if write:
-        begin_write(session)
+def transaction(factory: sessionmaker[Session], *, write: bool = True, lazy: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error.
+
+    `lazy`: the transaction begins at the session's first use, in the thread that uses it, not here (a web
+    request's session is made in one thread and used in another: the write turn and the connection are
+    taken where the work is done). `reading` gives that session's reads of their own before it.
+    """
+    if write and lazy:
+        session = factory(execution_options={WRITE_OPTION: True})  # read when the connection begins
+    else:
+        session = factory()
+        if write:
+            begin_write(session)
     try:
         yield session
         session.commit()
@@ -211,3 +272,31 @@ def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterat
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """Reads of their own on a lazy session: a reading transaction, if any, ended on exit.
+
+    For the request dependencies (the logged-in user, its role): they run in a thread of their own, and
+    must not hold the write turn or a connection while the route waits for its thread. On a writing session
+    the objects read are expired on exit, so that the route reads them again inside its write transaction
+    (what it changes, it changes from what is stored). Inside a transaction already open, simply part of it.
+    """
+    if session.in_transaction():
+        yield session
+        return
+    options = session.execution_options
+    session.execution_options = options.union({WRITE_OPTION: False})
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    else:
+        if session.in_transaction():
+            session.commit()
+            if options.get(WRITE_OPTION):
+                session.expire_all()
+    finally:
+        session.execution_options = options

@@ -75,6 +75,8 @@ class Settings:
     scheduler_interval_seconds: int = 300
     jobs_url: str = ""  # the job queue's storage (docs/jobs.md): empty = SQLite file jobs.sqlite3 in data_dir
     worker_threads: int = 2  # threads per `minyi worker` process
+    web_threads: int = 40  # AnyIO's thread pool of a web process; its database pool keeps a connection for each
+    db_wait: int = 5  # seconds a request waits for its turn to write or a pooled connection, then 503 (Retry-After)
     run_analysis: bool = True
     public_url: str = ""  # e.g. https://minyi.example.gov.cn: makes links in e-mails and webhooks absolute
     remind_workdays: int = 1  # deadline reminders this many working days before the deadline
@@ -119,6 +121,8 @@ def load_settings() -> Settings:
         scheduler_interval_seconds=_env_int("MINYI_SCHEDULER_INTERVAL", 300),
         jobs_url=os.environ.get("MINYI_JOBS_URL", ""),
         worker_threads=_env_int("MINYI_WORKER_THREADS", 2),
+        web_threads=max(1, _env_int("MINYI_WEB_THREADS", 40)),
+        db_wait=max(1, _env_int("MINYI_DB_WAIT", 5)),
         run_analysis=_env_bool("MINYI_RUN_ANALYSIS", default=True),
         public_url=os.environ.get("MINYI_PUBLIC_URL", "").rstrip("/"),
         remind_workdays=_env_int("MINYI_REMIND_WORKDAYS", 1),

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from minyi.core.db import make_engine, make_session_factory
+from minyi.core.db import DatabaseBusy, make_engine, make_session_factory
 from minyi.core.errors import DomainError, NotAuthenticated
 from minyi.core.settings import Settings, get_settings
 from minyi.stats.services import StatsCache
@@ -47,6 +52,7 @@ from minyi.web.routes import (
 from minyi.web.state import AppState, app_state
 from minyi.web.templating import render
 
+log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024  # far above any valid form; refuses huge bodies before they are read
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -136,6 +142,27 @@ def _allowed_methods(request: Request) -> str:
     )
 
 
+def web_engine(settings: Settings) -> Engine:
+    """The database engine of a web process: a pooled connection for each thread of its pool, and no wait
+    longer than MINYI_DB_WAIT for the write turn, SQLite's lock or a connection (then 503, `_busy`)."""
+    wait = settings.db_wait
+    return make_engine(
+        settings.database_url, busy_timeout_ms=wait * 1000, threads=settings.web_threads, shed_after=wait
+    )
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    """The database is too busy to take this request now: 503 with Retry-After, never a 500 or an endless wait."""
+    if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
+        raise exc  # any other database error stays a server error
+    log.warning("503 for %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0])
+    wait = app_state(request).settings.db_wait
+    unsaved = "" if request.method in {"GET", "HEAD"} else "（本次提交未保存）"
+    response = _error_response(request, 503, "busy", f"系统繁忙，请约 {wait} 秒后重试{unsaved}")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def create_app(
     settings: Settings | None = None,
     session_factory: sessionmaker[Session] | None = None,
@@ -145,13 +172,15 @@ def create_app(
     """Build the app; tests pass their own session factory and leave the job queue unconnected."""
     settings = settings or get_settings()
     if session_factory is None:
-        session_factory = make_session_factory(make_engine(settings.database_url))
+        session_factory = make_session_factory(web_engine(settings))
     connect_queue = True if start_background is None else start_background
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from minyi.jobs.tasks import Jobs
 
+        # the pool that runs the sync routes and dependencies; the database pool has a connection for each
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         # The web process only enqueues (after commit); `minyi worker` processes do the work (docs/jobs.md).
         app_state(app).jobs = Jobs(settings, session_factory) if connect_queue else None
         yield
@@ -194,6 +223,8 @@ def create_app(
     app.add_middleware(RequestMetrics, metrics=metrics)  # outside even the body limit: times all
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for busy in (DatabaseBusy, PoolTimeout, OperationalError):
+        app.add_exception_handler(busy, _busy)
     app.mount("/static", StaticFiles(directory=str(files("minyi") / "web" / "static")), name="static")
     # Every HTML page under one parent router that checks CSRF on every state-changing form; the JSON API
     # (bearer tokens, no cookies) under another.

@@ -12,11 +12,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role, User
 from minyi.accounts.policy import totp_required
-from minyi.core.db import transaction
+from minyi.core.db import reading, transaction
 from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
 from minyi.core.settings import Settings
 from minyi.web.proxies import request_client
@@ -29,10 +30,16 @@ CSRF_FIELD = "csrf_token"
 
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on any error; then the work
-    routes registered with `after_commit` runs (it must see what the request stored)."""
+    routes registered with `after_commit` runs (it must see what the request stored).
+
+    The transaction begins at the route's first query, in the thread that runs the route (a writing one for
+    any method but GET, HEAD and OPTIONS: on SQLite, the process's write turn, then BEGIN IMMEDIATE). Nothing
+    is held while a request waits for a thread: the dependencies below read in transactions of their own
+    (`reading`), and a route does all its work in one thread — a plain `def`, its form read by `FormDep`.
+    Holding the turn or a connection across a wait for another thread deadlocks the pool (docs/scale.md)."""
     writes = request.method not in {"GET", "HEAD", "OPTIONS"}
     request.state.after_commit = []
-    with transaction(app_state(request).session_factory, write=writes) as session:
+    with transaction(app_state(request).session_factory, write=writes, lazy=True) as session:
         yield session
     for task in request.state.after_commit:
         task()
@@ -60,6 +67,14 @@ def get_read_db(request: Request) -> Iterator[Session]:
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_db, scope="function")]
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, read in the event loop (a route using it can be a plain `def`: one thread, see get_db)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -110,11 +125,12 @@ class UserBadge:
 
 def optional_staff(request: Request, db: SessionDep) -> User | None:
     """The logged-in staff user, if any (a badge of it is exposed to templates)."""
-    user = accounts.user_for_token(db, request.cookies.get(SESSION_COOKIE), kind="browser")
-    if user is not None:
-        request.state.user = UserBadge(
-            user.display_name, user.role.value, user.role_name, user.department.name if user.department else ""
-        )
+    with reading(db):
+        user = accounts.user_for_token(db, request.cookies.get(SESSION_COOKIE), kind="browser")
+        if user is not None:
+            request.state.user = UserBadge(
+                user.display_name, user.role.value, user.role_name, user.department.name if user.department else ""
+            )
     return user
 
 
@@ -130,10 +146,11 @@ _SETUP_PATHS = ("/staff/account", "/staff/logout")  # reachable while the second
 
 def current_staff(request: Request, db: SessionDep, user: Annotated[User | None, Depends(optional_staff)]) -> User:
     """A logged-in staff user, else NotAuthenticated (the HTML handler redirects to the login page)."""
-    if user is None or user.role is Role.CITIZEN:
-        raise NotAuthenticated("请先登录")
-    if not user.totp_secret and not request.url.path.startswith(_SETUP_PATHS) and totp_required(db, user.role):
-        raise SecondFactorSetupNeeded("管理员要求您的角色使用动态验证码：请先在“账号安全”中完成设置")
+    with reading(db):
+        if user is None or user.role is Role.CITIZEN:
+            raise NotAuthenticated("请先登录")
+        if not user.totp_secret and not request.url.path.startswith(_SETUP_PATHS) and totp_required(db, user.role):
+            raise SecondFactorSetupNeeded("管理员要求您的角色使用动态验证码：请先在“账号安全”中完成设置")
     return user
 
 
@@ -150,11 +167,12 @@ BearerScheme = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 
 def api_user(request: Request, db: SessionDep, _scheme: BearerScheme) -> User:
     """The user behind `Authorization: Bearer <token>`; cookies are not accepted by the API."""
-    user = accounts.user_for_token(db, bearer_token(request), kind="api")
-    if user is None:
-        raise NotAuthenticated("缺少或无效的访问令牌（Authorization: Bearer <token>）")
-    if not user.totp_secret and totp_required(db, user.role):
-        raise SecondFactorSetupNeeded("管理员要求您的角色使用动态验证码：请先登录网页完成设置，再申请新令牌")
+    with reading(db):
+        user = accounts.user_for_token(db, bearer_token(request), kind="api")
+        if user is None:
+            raise NotAuthenticated("缺少或无效的访问令牌（Authorization: Bearer <token>）")
+        if not user.totp_secret and totp_required(db, user.role):
+            raise SecondFactorSetupNeeded("管理员要求您的角色使用动态验证码：请先登录网页完成设置，再申请新令牌")
     return user
 
 
@@ -162,8 +180,10 @@ def require_roles(*roles: Role, api: bool = False) -> Callable[..., User]:
     """A dependency that admits only the given roles."""
     source = api_user if api else current_staff
 
-    def check(user: User = Depends(source)) -> User:  # noqa: B008 - a default, not an annotation: `source` is local
-        if user.role not in roles:
+    def check(db: SessionDep, user: User = Depends(source)) -> User:  # noqa: B008 - `source` is local
+        with reading(db):
+            allowed = user.role in roles
+        if not allowed:
             raise PermissionDenied("您的角色无权访问此页面")
         return user
 

@@ -18,6 +18,7 @@ from minyi.web.deps import (
     SESSION_COOKIE,
     AdminUser,
     ApiUser,
+    FormDep,
     SessionDep,
     SettingsDep,
     StaffUser,
@@ -165,9 +166,8 @@ def security_page(request: Request, db: SessionDep, user: AdminUser, page: int =
 
 
 @router.post("/staff/admin/security")
-async def security_update(request: Request, db: SessionDep, user: AdminUser) -> Response:
+def security_update(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
     """Require a second factor for the ticked roles."""
-    form = await request.form()
     policy.set_totp_required(db, roles=form.getlist("require_totp"), acting_user=user)
     return RedirectResponse("/staff/admin/security", status_code=303)
 

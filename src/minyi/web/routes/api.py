@@ -46,24 +46,33 @@ BOARD_QUERY = query_parameters(
 ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS)})]
 
 
+# The writing routes are `async def` around one thread call that does all their work: a `def` route's answer
+# is checked against its model in a second thread, and the write turn (SQLite) or the connection
+# (PostgreSQL), taken in the first, would be held while waiting for it (deps.get_db, docs/scale.md).
+
+
 @router.post("/messages", status_code=201, responses=errors(409, 429))
-def submit(request: Request, db: SessionDep, settings: SettingsDep, body: MessageIn) -> SubmittedOut:
+async def submit(request: Request, db: SessionDep, settings: SettingsDep, body: MessageIn) -> SubmittedOut:
     """Submit a message. The tracking token in the answer is the only way to rate and follow it."""
-    result = submit_message(
-        db,
-        data=body.model_dump(),
-        source="api",
-        client_hash=client_hash(request),
-        rate_limit=settings.submit_rate_limit,
-        rate_window_seconds=settings.submit_rate_window_seconds,
-    )
-    analyse_after_commit(request, result.message.id)
-    return SubmittedOut(
-        id=result.case.id,
-        status=result.case.status,
-        tracking_token=result.tracking_token,
-        tracking_url=f"/track/{result.tracking_token}",
-    )
+
+    def work() -> SubmittedOut:
+        result = submit_message(
+            db,
+            data=body.model_dump(),
+            source="api",
+            client_hash=client_hash(request),
+            rate_limit=settings.submit_rate_limit,
+            rate_window_seconds=settings.submit_rate_window_seconds,
+        )
+        analyse_after_commit(request, result.message.id)
+        return SubmittedOut(
+            id=result.case.id,
+            status=result.case.status,
+            tracking_token=result.tracking_token,
+            tracking_url=f"/track/{result.tracking_token}",
+        )
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/cases", responses=errors(422), openapi_extra=BOARD_QUERY)
@@ -104,19 +113,27 @@ def track(db: SessionDep, token: str) -> PublicCaseDetail:
 
 
 @router.post("/track/{token}/rate", responses=errors(409))
-def rate(db: SessionDep, token: str, body: RateIn) -> PublicCaseDetail:
+async def rate(db: SessionDep, token: str, body: RateIn) -> PublicCaseDetail:
     """Rate the reply: {"level": "satisfied|basically|unsatisfied", "comment": "..."}."""
-    case = views.case_by_token(db, token)
-    services.rate(db, case=case, level=body.level, comment=body.comment)
-    return serializers.public_detail(views.case_view(db, case, public_only=True))
+
+    def work() -> PublicCaseDetail:
+        case = views.case_by_token(db, token)
+        services.rate(db, case=case, level=body.level, comment=body.comment)
+        return serializers.public_detail(views.case_view(db, case, public_only=True))
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/track/{token}/reopen", responses=errors(409))
-def reopen(db: SessionDep, token: str, body: ReopenIn) -> PublicCaseDetail:
+async def reopen(db: SessionDep, token: str, body: ReopenIn) -> PublicCaseDetail:
     """Ask for the case to be handled again: {"reason": "..."}."""
-    case = views.case_by_token(db, token)
-    services.reopen(db, case=case, reason=body.reason)
-    return serializers.public_detail(views.case_view(db, case, public_only=True))
+
+    def work() -> PublicCaseDetail:
+        case = views.case_by_token(db, token)
+        services.reopen(db, case=case, reason=body.reason)
+        return serializers.public_detail(views.case_view(db, case, public_only=True))
+
+    return await run_in_threadpool(work)
 
 
 INBOX_QUERY = query_parameters(
@@ -171,5 +188,9 @@ async def staff_action(
 ) -> StaffCase:
     """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate."""
     fields = body.model_dump(exclude_none=True)
-    await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action, fields=fields)
-    return await run_in_threadpool(_staff_case, db, user, case_id, audit)
+
+    def work() -> StaffCase:
+        perform(db, actor=Actor.from_user(user), case_id=case_id, action=action, fields=fields)
+        return _staff_case(db, user, case_id, audit)
+
+    return await run_in_threadpool(work)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from minyi.console.department_merge import merge_page
 from minyi.core.errors import ValidationFailed
 from minyi.departments.merge import merge_many
-from minyi.web.deps import AdminUser, SessionDep
+from minyi.web.deps import AdminUser, FormDep, SessionDep
 from minyi.web.templating import render
 
 router = APIRouter(prefix="/staff/admin/departments/merge")
@@ -24,9 +24,8 @@ def merge_form(request: Request, db: SessionDep, user: AdminUser, merged: int = 
 
 
 @router.post("")
-async def merge_submit(request: Request, db: SessionDep, user: AdminUser) -> Response:
+def merge_submit(request: Request, db: SessionDep, user: AdminUser, data: FormDep) -> Response:
     """First a confirmation of what will be merged (checked, nothing stored); with `confirm=1`, the merge."""
-    data = await request.form()
     form: dict[str, Any] = {
         "target_id": str(data.get("target_id") or ""),
         "source_ids": [str(s) for s in data.getlist("source_id")],

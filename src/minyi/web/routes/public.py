@@ -6,12 +6,11 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
-from minyi.web.deps import SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
+from minyi.web.deps import FormDep, SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
 from minyi.workflow import services as workflow
@@ -57,14 +56,12 @@ def home(request: Request, db: SessionDep) -> Response:
 
 
 @router.post("/messages")
-async def submit(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
+def submit(request: Request, db: SessionDep, settings: SettingsDep, raw: FormDep) -> Response:
     """Store a message; on a validation error the form comes back with everything the citizen typed."""
-    raw = await request.form()
     form = {key: raw.get(key) for key in SUBMIT_FIELDS}
     form["is_public"] = form.get("is_public") or ""
     try:
-        result = await run_in_threadpool(
-            submit_message,
+        result = submit_message(
             db,
             data=form,
             source="web",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from minyi.accounts import services as accounts
@@ -11,7 +10,7 @@ from minyi.accounts.models import Role
 from minyi.console.services import staff_case_page
 from minyi.core.errors import PermissionDenied
 from minyi.web.audit import ContactAuditDep
-from minyi.web.deps import SESSION_COOKIE, SessionDep, StaffUser
+from minyi.web.deps import SESSION_COOKIE, FormDep, SessionDep, StaffUser
 from minyi.web.templating import render
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import perform
@@ -72,12 +71,12 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
 
 
 @router.post("/cases/{case_id}/actions/{action}")
-async def case_action(request: Request, db: SessionDep, user: StaffUser, case_id: str, action: str) -> Response:
+def case_action(db: SessionDep, user: StaffUser, form: FormDep, case_id: str, action: str) -> Response:
     """Run one action from the case page's forms, then show the case again."""
     if user.role is Role.CITIZEN:
         raise PermissionDenied("无权操作")
-    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    await run_in_threadpool(perform, db, actor=Actor.from_user(user), case_id=case_id, action=action, fields=fields)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    perform(db, actor=Actor.from_user(user), case_id=case_id, action=action, fields=fields)
     back = {"accept": f"/staff/cases/{case_id}"}.get(action)
     if back is None:
         back = (

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from minyi.accounts import services as accounts
@@ -13,7 +12,7 @@ from minyi.core.db import transaction
 from minyi.core.validation import bool_field
 from minyi.departments import services as departments
 from minyi.messages.display import APPEAL_KINDS
-from minyi.web.deps import AdminUser, AdminUserOutsideWrite, SessionDep
+from minyi.web.deps import AdminUser, AdminUserOutsideWrite, FormDep, SessionDep
 from minyi.web.state import app_state
 from minyi.web.templating import render
 from minyi.workflow import config
@@ -40,9 +39,8 @@ def admin_home(request: Request, db: SessionDep, user: AdminUser, created: str =
 
 
 @router.post("/departments")
-async def create_department(request: Request, db: SessionDep, user: AdminUser) -> Response:
+def create_department(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
     """Add a department."""
-    form = await request.form()
     departments.create_department(
         db,
         name=form.get("name"),
@@ -54,9 +52,8 @@ async def create_department(request: Request, db: SessionDep, user: AdminUser) -
 
 
 @router.post("/departments/{department_id}")
-async def update_department(request: Request, db: SessionDep, user: AdminUser, department_id: str) -> Response:
+def update_department(db: SessionDep, user: AdminUser, form: FormDep, department_id: str) -> Response:
     """Change a department's domains, keywords or activity."""
-    form = await request.form()
     departments.update_department(
         db,
         department_id=department_id,
@@ -68,7 +65,7 @@ async def update_department(request: Request, db: SessionDep, user: AdminUser, d
 
 
 @router.post("/users")
-async def create_user(
+def create_user(
     request: Request,
     user: AdminUserOutsideWrite,
     username: Annotated[str, Form()] = "",
@@ -78,7 +75,7 @@ async def create_user(
 ) -> Response:
     """Add a staff account with a random password, shown once to the admin."""
     password = accounts.generate_password()
-    password_hash = await run_in_threadpool(accounts.hash_password, password)  # before the write transaction
+    password_hash = accounts.hash_password(password)  # slow: before the write transaction, in the same thread
     with transaction(app_state(request).session_factory) as db:
         created = accounts.create_user(
             db,
@@ -100,9 +97,8 @@ def set_active(db: SessionDep, user: AdminUser, user_id: str, active: Annotated[
 
 
 @router.post("/settings")
-async def update_settings(request: Request, db: SessionDep, user: AdminUser) -> Response:
+def update_settings(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
     """Deadline days per appeal kind, auto-close and reopen windows."""
-    form = await request.form()
     config.update_settings(
         db,
         deadline_days={k: form.get(f"deadline_{k}") for k in APPEAL_KINDS},
