@@ -179,7 +179,40 @@ SCHEDULE: dict[str, ScheduledTask] = {
     "similar_index": similar_index,
     "claims_pruned": claims_pruned,
 }
-SIMILAR_INDEX_PERIOD_SECONDS = 60  # a new case is offered for 附议 within about a minute
+SIMILAR_INDEX_PERIOD_SECONDS = 60  # a new case is offered for 附议 within about a minute (more at a city's volume)
+
+# The tasks whose cost grows with the volume (they read and fit a whole window of cases) are paced: one that took D
+# seconds waits PACE_FACTOR x D after it finished before it runs again, so that it uses at most a tenth of a core
+# whatever the volume (the similar-cases index: 38.5 s at 100,000 cases, every minute unpaced). At 10,000 cases
+# (under a second) pacing changes nothing; at 100,000 the index is rebuilt every ~6 minutes instead of every minute.
+PACE_FACTOR = 9.0
+PACED_TASKS = frozenset({"similar_index", "hot_issues"})
+
+
+class Pacer:
+    """When each paced task last finished and how long it ran, in this worker process (several workers each pace
+    their own runs; the period claims still run a task once per period across all of them)."""
+
+    def __init__(self, factor: float = PACE_FACTOR, clock: Callable[[], float] = time.monotonic) -> None:
+        self.factor = factor
+        self.clock = clock
+        self._last: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def due(self, name: str) -> bool:
+        """False while a paced task is resting after its last run."""
+        with self._lock:
+            last = self._last.get(name)
+        return name not in PACED_TASKS or last is None or self.clock() - last[0] >= self.factor * last[1]
+
+    def run(self, name: str, task: Callable[[], dict[str, int]]) -> dict[str, int]:
+        """Run the task and remember when it finished and how long it took."""
+        start = self.clock()
+        done = task()
+        end = self.clock()
+        with self._lock:
+            self._last[name] = (end, end - start)
+        return done
 
 
 def run_scheduled_tasks(factory: sessionmaker[Session]) -> dict[str, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from huey import Huey, signals
@@ -55,6 +56,7 @@ class Jobs:
         self.huey: Huey = make_huey(settings)
         self._factory = factory
         self.analyzer = runner.SharedAnalyzer(analyzer)
+        self.pacer = runner.Pacer()
         retry = {"retries": RETRIES, "retry_delay": retry_delay, "retry_backoff": RETRY_BACKOFF}
         self.analyse_task = self.huey.task(priority=LIVE_PRIORITY, name="analyse", **retry)(self._analyse)
         self.analyse_batch_task = self.huey.task(priority=IMPORT_PRIORITY, name="analyse_batch", **retry)(
@@ -136,8 +138,10 @@ class Jobs:
                 done = runner.catch_up(
                     self.factory, self.analyzer.get(), budget_seconds=self.period_seconds(name) * 0.8
                 )
+            elif not force and not self.pacer.due(name):  # resting after a long run (runner.PACE_FACTOR)
+                done = {f"{name}_paced": 1}
             else:
-                done = runner.SCHEDULE[name](self.factory)
+                done = self.pacer.run(name, partial(runner.SCHEDULE[name], self.factory))
         except Exception:
             if not force:
                 claims.release(self.factory, task=name, period=period)
