@@ -292,7 +292,8 @@ class City:
                     "tracking_hash": hash_token(f"{message_id}-{secrets.token_hex(8)}"),
                     "client_hash": "",
                     "created_at": received,
-                    "public_search_text": public_search_text(title, body, place),
+                    "public_search_text": (public := public_search_text(title, body, place)),
+                    "public_search_grams": grams(public),
                     "search_grams": search_grams_of(title, body, place),
                     "place_grams": grams(place),
                 }

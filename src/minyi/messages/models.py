@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
-from minyi.messages.search import place_grams_default, search_grams_default
+from minyi.messages.search import place_grams_default, public_search_grams_default, search_grams_default
 from minyi.nlp.display import public_search_text
 
 
@@ -24,6 +24,12 @@ class Message(Base):
     """What a citizen wrote, stored exactly as submitted; never edited, never deleted."""
 
     __tablename__ = "messages"
+    # The public board, newest first, paged and counted on these (minyi.workflow.views; migration 0016).
+    __table_args__ = (
+        Index("ix_messages_public_created", "is_public", "created_at", "id"),
+        Index("ix_messages_public_domain_created", "is_public", "domain", "created_at", "id"),
+        Index("ix_messages_public_kind_created", "is_public", "appeal_kind", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -44,6 +50,8 @@ class Message(Base):
     # Derived the same way for staff keyword and place search (minyi.messages.search): character bigrams.
     search_grams: Mapped[str] = mapped_column(Text, default=search_grams_default, server_default="")
     place_grams: Mapped[str] = mapped_column(Text, default=place_grams_default, server_default="")
+    # The bigrams of `public_search_text`, for the public board's keyword search (never the original text).
+    public_search_grams: Mapped[str] = mapped_column(Text, default=public_search_grams_default, server_default="")
 
     contact: Mapped[MessageContact | None] = relationship(back_populates="message", uselist=False)
 

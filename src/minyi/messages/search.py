@@ -8,6 +8,10 @@ a GIN index on `to_tsvector('simple', search_grams)` on PostgreSQL (its default 
 one word, non-ASCII letters included) and an FTS5 table on SQLite (migration 0011). pg_trgm would not do:
 trigrams cannot find a two-character word such as 燃气. The place the citizen typed gets its own column,
 `place_grams`, for the place filter.
+
+The public board searches `public_search_grams` the same way: the bigrams of `public_search_text`, the text as
+the public pages show it (personal data masked), so that it can never find a message by what the public does not
+see (migration 0016: its own FTS5 table `messages_fts_public` on SQLite, its own GIN index on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+
+from minyi.nlp.display import public_search_text
 
 _RUN = re.compile(r"[^\W_]+")  # letters and digits of any script; punctuation, spaces and "_" separate runs
 
@@ -53,3 +59,14 @@ def search_grams_default(context: Any) -> str:
 def place_grams_default(context: Any) -> str:
     """Column default for `place_grams`, from the row's `place_text`."""
     return grams(context.get_current_parameters().get("place_text") or "")
+
+
+def public_search_grams_default(context: Any) -> str:
+    """Column default for `public_search_grams`: the bigrams of the row's `public_search_text` (the masked title,
+    body and place, one per line — the lines keep a term from matching across two fields), computed from the
+    row's own values when the insert does not give that text."""
+    row = context.get_current_parameters()
+    masked = row.get("public_search_text") or public_search_text(
+        row.get("title") or "", row.get("body") or "", row.get("place_text") or ""
+    )
+    return grams(masked)

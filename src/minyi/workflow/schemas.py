@@ -94,12 +94,14 @@ class PublicCaseDetail(PublicCase):
 
 
 class BoardOut(BaseModel):
-    """One page of the public board."""
+    """One page of the public board: `total` is exact up to 10,000; beyond, 10,000 with `total_capped` true."""
 
     items: list[PublicCase]
     total: int
+    total_capped: bool = Field(description="true when more than 10,000 cases match (counting stopped there)")
+    total_text: str = Field(description='"1,234" or "10,000+"')
     page: int
-    pages: int
+    pages: int = Field(description="at most 500: a page beyond has no items (narrow the search or the filters)")
 
 
 class Contact(BaseModel):

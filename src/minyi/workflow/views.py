@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy.orm import Session, contains_eager
 
 from minyi.core.db import get_by_id, parse_id
 from minyi.core.errors import NotFound, ValidationFailed
@@ -14,12 +15,16 @@ from minyi.core.security import hash_token
 from minyi.core.validation import choice_field, text_field
 from minyi.messages.models import Message
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
-from minyi.workflow import states
+from minyi.workflow import board_search, states
 from minyi.workflow.models import Case, CaseEvent, Rating, Reply
 
 # Limits, documented in docs/limits.md.
 SEARCH_MAX = 50
 PER_PAGE = 20
+COUNT_MAX = 10_000  # the board's `total` is exact up to here, "10,000+" beyond (counting stops)
+PAGE_MAX = 500  # the deepest page shown (10,000 cases at PER_PAGE): beyond, a message to narrow the search
+
+Order = tuple[ColumnElement[Any], ColumnElement[Any]]  # the board's order: newest first, then the larger id
 
 
 def case_by_token(session: Session, token: Any) -> Case:
@@ -78,57 +83,83 @@ def parse_board_filters(params: dict[str, Any]) -> BoardFilters:
     )
 
 
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _board_query(session: Session, filters: BoardFilters, *, walk: bool = False) -> tuple[Select[Any], Order]:
+    """The ids of the matching public cases and the board's order over them (newest first), not yet paged.
 
-
-def _board_query(filters: BoardFilters) -> Select[Any]:
-    query = select(Case).join(Message).where(Message.is_public.is_(True))
+    Each word is a substring match served by an index of the masked text the public pages show, never the
+    stored original (no digit-by-digit recovery of a masked phone number, no hit for a whole ID number); its
+    SQL depends on the database and on `walk`, a page walking the date index (`minyi.workflow.board_search`).
+    """
+    found = board_search.phrases(filters.q)
+    from_index = bool(found) and not walk and board_search.postgres(session)
+    matches = board_search.index_matches(found) if from_index else None
+    m: Any = matches.c if matches is not None else Message
+    clauses: list[ColumnElement[bool]] = [m.is_public == true()]
     if filters.domain:
-        query = query.where(Message.domain == filters.domain)
+        clauses.append(m.domain == filters.domain)
     if filters.appeal_kind:
-        query = query.where(Message.appeal_kind == filters.appeal_kind)
+        clauses.append(m.appeal_kind == filters.appeal_kind)
     if filters.department_id:
-        query = query.where(Case.department_id == filters.department_id)
+        clauses.append(Case.department_id == filters.department_id)
     if filters.status:
-        query = query.where(Case.status == filters.status)
-    # Substring search works for Chinese without a tokenizer and runs the same on SQLite and PostgreSQL.
-    # It matches only the masked text the public pages show, never the stored original (no digit-by-digit
-    # recovery of a masked phone number, no hit for a whole ID number typed in).
-    for term in filters.q.split()[:5]:
-        pattern = f"%{_like_escape(term)}%"
-        query = query.where(Message.public_search_text.like(pattern, escape="\\"))
-    return query
+        clauses.append(Case.status == filters.status)
+    if found and matches is None:
+        clauses.append(board_search.keyword_clause(session, found, walk=walk))
+    ids = select(Case.id).join(matches if matches is not None else Message, m.id == Case.message_id)
+    return ids.where(*clauses), (m.created_at.desc(), m.id.desc())
 
 
 @dataclass
 class Page:
-    """One page of results."""
+    """One page of the board. `total` is exact up to COUNT_MAX and `capped` beyond; `pages` stops at PAGE_MAX."""
 
     items: list[Case]
     total: int
     page: int
     per_page: int = PER_PAGE
+    capped: bool = False
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
+        self.pages = min(PAGE_MAX, max(1, -(-self.total // self.per_page)))
+
+    @property
+    def total_text(self) -> str:
+        """The total as shown: "1,234", or "10,000+" when counting stopped."""
+        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
+
+    @property
+    def beyond(self) -> bool:
+        """A page past PAGE_MAX: not read; the page asks to narrow the search."""
+        return self.page > PAGE_MAX
+
+    @property
+    def more_than_pages(self) -> bool:
+        """Some matching cases lie past the last page that may be shown."""
+        return self.capped or self.total > self.pages * self.per_page
 
 
 def list_public_cases(session: Session, *, filters: BoardFilters, per_page: int = PER_PAGE) -> Page:
-    """The public board: public messages, newest first, filtered and paginated."""
-    query = _board_query(filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = (
-        session.scalars(
-            query.order_by(Message.created_at.desc(), Case.id.desc())
-            .offset((filters.page - 1) * per_page)
-            .limit(per_page)
-        )
-        .unique()
-        .all()
-    )
-    return Page(items=list(rows), total=total, page=filters.page, per_page=per_page)
+    """The public board: public messages, newest first, filtered and paginated.
+
+    Neither the count nor a page walks every public message: the count stops at COUNT_MAX + 1 (a LIMIT inside
+    it), a page's ids are cut first (on `ix_messages_public_created`, or from the search index) and only then
+    read with their messages, and a page past PAGE_MAX is not read at all.
+    """
+    keyword = bool(board_search.phrases(filters.q))
+    ids, _order = _board_query(session, filters)
+    with board_search.plan(session, walk=False) if keyword else nullcontext():
+        count = session.scalar(select(func.count()).select_from(ids.limit(COUNT_MAX + 1).subquery())) or 0
+    items: list[Case] = []
+    if filters.page <= PAGE_MAX:
+        walk = keyword and board_search.walks(session, capped=count > COUNT_MAX, page=filters.page)
+        ids, order = _board_query(session, filters, walk=walk)
+        page_ids = ids.order_by(*order).offset((filters.page - 1) * per_page).limit(per_page)
+        page = select(Case).join(Case.message).options(contains_eager(Case.message)).where(Case.id.in_(page_ids))
+        with board_search.plan(session, walk=walk) if keyword else nullcontext():
+            items = list(session.scalars(page.order_by(Message.created_at.desc(), Message.id.desc())).unique())
+    total = min(count, COUNT_MAX)
+    return Page(items=items, total=total, page=filters.page, per_page=per_page, capped=count > COUNT_MAX)
 
 
 @dataclass

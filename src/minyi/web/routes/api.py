@@ -80,7 +80,12 @@ def board(request: Request, db: SessionDep) -> BoardOut:
     """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters."""
     page = views.list_public_cases(db, filters=views.parse_board_filters(dict(request.query_params)))
     return BoardOut(
-        items=[serializers.public_case(c) for c in page.items], total=page.total, page=page.page, pages=page.pages
+        items=[serializers.public_case(c) for c in page.items],
+        total=page.total,
+        total_capped=page.capped,
+        total_text=page.total_text,
+        page=page.page,
+        pages=page.pages,
     )
 
 
