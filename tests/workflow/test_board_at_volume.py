@@ -235,6 +235,8 @@ def test_past_ten_thousand_the_page_says_so_and_the_deepest_page_works(
     assert client.get("/api/v1/cases", params={"page": 501}).json()["items"] == []
     narrowed = client.get("/api/v1/cases", params={"q": "第1234号路灯"}).json()
     assert (narrowed["total"], narrowed["total_capped"], narrowed["total_text"]) == (1, False, "1")
+    small = client.get("/board", params={"page": 600, "q": "第1234号路灯"}).text
+    assert "只能翻看前 500 页" in small and "回到第 1 页" in small and "上一页" not in small
 
 
 def test_filters_combine_with_the_keyword(db: Session) -> None:

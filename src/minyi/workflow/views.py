@@ -129,6 +129,11 @@ class Page:
         return f"{self.total:,}+" if self.capped else f"{self.total:,}"
 
     @property
+    def page_max(self) -> int:
+        """The deepest page that may be shown (PAGE_MAX)."""
+        return PAGE_MAX
+
+    @property
     def beyond(self) -> bool:
         """A page past PAGE_MAX: not read; the page asks to narrow the search."""
         return self.page > PAGE_MAX
