@@ -99,8 +99,9 @@ def _shown(text: str) -> tuple[str, list[str]]:
 
 def measure(database_url: str, repeat: int) -> None:
     engine = make_engine(database_url)
+    data_dir = tempfile.TemporaryDirectory(prefix="minyi-board-")
     settings = Settings(
-        data_dir=Path(tempfile.mkdtemp(prefix="minyi-board-")),
+        data_dir=Path(data_dir.name),
         database_url=database_url,
         secret_key="bench-board",  # noqa: S106 (a throwaway app in this process)
         run_scheduler=False,
@@ -124,6 +125,7 @@ def measure(database_url: str, repeat: int) -> None:
                 f"({max(like):5.0f}) {ratio:6.1f}x  {ours_total:>8} / {like_total:<8} {ours_ids == like_ids}"
             )
     engine.dispose()
+    data_dir.cleanup()
 
 
 @contextmanager
