@@ -237,6 +237,7 @@ def test_past_ten_thousand_the_page_says_so_and_the_deepest_page_works(
     assert (narrowed["total"], narrowed["total_capped"], narrowed["total_text"]) == (1, False, "1")
     small = client.get("/board", params={"page": 600, "q": "第1234号路灯"}).text
     assert "只能翻看前 500 页" in small and "回到第 1 页" in small and "上一页" not in small
+    assert "第 600 页（共 1 页）" in small and "600 / 1" not in small  # not "第 600 / 1 页"
 
 
 def test_filters_combine_with_the_keyword(db: Session) -> None:
