@@ -153,22 +153,12 @@ def evaluate_routing(
     dev_texts = _texts(dev, clean)
     dev_domains = [r["domain_scores"] for r in analyzer.analyze_many([(d["title"], d["body"]) for d in dev])]
     features = TextFeatures().fit(list(train_x) + dev_texts)
-    folds = np.random.RandomState(0).permutation(len(dev)) % FOLDS
-    rankings: list[list[tuple[str, float]]] = [[] for _ in dev]
-    for k in range(FOLDS):
-        train = [i for i in range(len(dev)) if folds[i] != k]
-        held = [i for i in range(len(dev)) if folds[i] == k]
-        model = DepartmentSuggester(features=features, min_examples=2).fit(
-            list(train_x) + [dev_texts[i] for i in train], list(train_y) + [dev[i]["label"] for i in train]
-        )
-        ranked_held = _rank([dev_texts[i] for i in held], [dev_domains[i] for i in held], model)
-        for i, ranked in zip(held, ranked_held, strict=True):
-            rankings[i] = ranked
-    out["dev_cv"] = score_routing(rankings, dev)
+    out["dev_cv"] = score_routing(_cv_rankings(dev, dev_texts, dev_domains, train_x, train_y, features), dev)
     without = DepartmentSuggester(features=features, min_examples=2).fit(list(train_x), list(train_y))
     out["dev_replies_only"] = score_routing(_rank(dev_texts, dev_domains, without), dev)
     out["dev_agreement"] = pass_agreement(gold_dir, DEV_SET)
     on_dev: DepartmentSuggester | None = None  # learned on the replies + the whole dev set
+    pooled, pooled_texts, pooled_domains = list(dev), list(dev_texts), list(dev_domains)
     for key, name in (("test", TEST_SET), ("test2", TEST2_SET)):
         if not (gold_dir / name).is_file():
             continue
@@ -181,34 +171,29 @@ def evaluate_routing(
         test_domains = [r["domain_scores"] for r in analyzer.analyze_many([(t["title"], t["body"]) for t in test])]
         out[key] = score_routing(_rank(test_texts, test_domains, on_dev), test)
         out[f"{key}_agreement"] = pass_agreement(gold_dir, name)
-    out["pooled_cv"] = _pooled_cv(data_dir, gold_dir, dev, dev_texts, dev_domains, train_x, train_y, analyzer, clean)
+        pooled, pooled_texts, pooled_domains = pooled + test, pooled_texts + test_texts, pooled_domains + test_domains
+    # 5-fold CV over every hand-checked set pooled (dev + test + test 2: 680 messages), the learned part trained on
+    # the replies, the training labels and the other folds: the issue's "on the gold set, cross-validated", on all
+    # of it (the test sets had each been measured on their own before they were pooled).
+    pooled_features = TextFeatures().fit(list(train_x) + pooled_texts)
+    out["pooled_cv"] = score_routing(
+        _cv_rankings(pooled, pooled_texts, pooled_domains, train_x, train_y, pooled_features), pooled
+    )
     if unlabelled:
         out["concentration"] = concentration(analyzer.analyze_many(list(unlabelled)))
     return out
 
 
-def _pooled_cv(
-    data_dir: Path,
-    gold_dir: Path,
-    dev: list[dict[str, Any]],
-    dev_texts: list[str],
-    dev_domains: list[dict[str, float]],
+def _cv_rankings(
+    rows: Sequence[dict[str, Any]],
+    texts: Sequence[str],
+    domains: Sequence[dict[str, float]],
     train_x: Sequence[str],
     train_y: Sequence[str],
-    analyzer: Any,
-    clean: Callable[[str, str], str],
-) -> dict[str, Any]:
-    """5-fold CV over every hand-checked set pooled (dev + test + test 2: 680 messages), the learned part trained
-    on the replies, the training labels and the other folds: the issue's "on the gold set, cross-validated", on
-    all of it (the test sets had each been measured on their own before they were pooled)."""
-    rows, texts, domains = list(dev), list(dev_texts), list(dev_domains)
-    for name in (TEST_SET, TEST2_SET):
-        if (gold_dir / name).is_file():
-            more = load_department_gold(data_dir, gold_dir, name)
-            rows += more
-            texts += _texts(more, clean)
-            domains += [r["domain_scores"] for r in analyzer.analyze_many([(m["title"], m["body"]) for m in more])]
-    features = TextFeatures().fit(list(train_x) + texts)
+    features: TextFeatures,
+) -> list[list[tuple[str, float]]]:
+    """Out-of-fold rankings of `rows` (FOLDS folds, seed 0): each fold ranked by a model learned on `train_x` /
+    `train_y` plus the other folds' labels."""
     folds = np.random.RandomState(0).permutation(len(rows)) % FOLDS
     rankings: list[list[tuple[str, float]]] = [[] for _ in rows]
     for k in range(FOLDS):
@@ -219,7 +204,7 @@ def _pooled_cv(
         )
         for i, ranked in zip(held, _rank([texts[i] for i in held], [domains[i] for i in held], model), strict=True):
             rankings[i] = ranked
-    return score_routing(rankings, rows)
+    return rankings
 
 
 def concentration(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
