@@ -25,6 +25,7 @@ from minyi.messages.search import grams, search_grams_of
 from minyi.nlp.display import public_search_text
 from minyi.workflow import views
 from tests import factories as f
+from tests.workflow.pg_copy import copy_rows
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("MINYI_TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -38,13 +39,6 @@ TOPICS = [f"{thing}{problem}" for thing in ("路灯", "噪音", "垃圾", "停�
           for problem in ("问题反映", "长期未解决", "投诉", "咨询", "求助", "建议")]  # fmt: skip
 STATUSES = [("submitted", 0.10), ("assigned", 0.08), ("in_progress", 0.18), ("replied", 0.08), ("closed", 0.56)]
 DOMAINS = ["城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "卫生计生", "商贸旅游"]
-
-
-def _copy(conn: Connection, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row(row)
 
 
 def _city(conn: Connection, department_ids: list[int]) -> None:
@@ -69,9 +63,9 @@ def _city(conn: Connection, department_ids: list[int]) -> None:
         cases.append((mid, mid, status, dept, 0, False, "", 0, False, False, created, now))
     message_columns = "id title body appeal_kind domain place_text is_public is_anonymous source tracking_hash"
     message_columns += " client_hash created_at public_search_text public_search_grams search_grams place_grams"
-    _copy(conn, "messages", message_columns.split(), messages)
+    copy_rows(conn, "messages", message_columns.split(), messages)
     case_columns = "id message_id status department_id reopen_count escalated public_reason supports urgent"
-    _copy(conn, "cases", [*case_columns.split(), "rated_unsatisfied", "received_at", "updated_at"], cases)
+    copy_rows(conn, "cases", [*case_columns.split(), "rated_unsatisfied", "received_at", "updated_at"], cases)
     conn.exec_driver_sql("ANALYZE")
 
 

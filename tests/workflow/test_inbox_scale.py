@@ -24,6 +24,7 @@ from minyi.messages.search import grams, search_grams_of
 from minyi.workflow import inbox
 from minyi.workflow.list_filters import ListFilters
 from tests import factories as f
+from tests.workflow.pg_copy import copy_rows
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("MINYI_TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -40,13 +41,6 @@ STATUSES = [  # (status, share): most cases are closed, a tenth wait for triage
     ("replied", 0.08), ("closed", 0.51), ("rejected", 0.02), ("merged", 0.02),
 ]  # fmt: skip
 DOMAINS = ["城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "卫生计生", "商贸旅游"]
-
-
-def _copy(conn: Connection, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row(row)
 
 
 def _city(conn: Connection, department_ids: list[int]) -> None:
@@ -81,12 +75,12 @@ def _city(conn: Connection, department_ids: list[int]) -> None:
             ratings.append((mid, mid, mid, level, "", created))
     message_columns = "id title body appeal_kind domain place_text is_public is_anonymous source tracking_hash"
     message_columns += " client_hash created_at public_search_text search_grams place_grams"
-    _copy(conn, "messages", message_columns.split(), messages)
+    copy_rows(conn, "messages", message_columns.split(), messages)
     case_columns = "id message_id status department_id deadline reopen_count escalated public_reason supports urgent"
-    _copy(conn, "cases", [*case_columns.split(), "rated_unsatisfied", "received_at", "updated_at"], cases)
-    _copy(conn, "message_contacts", ["message_id", "name", "phone", "email", "address", "erasure_reason"], contacts)
-    _copy(conn, "replies", ["id", "case_id", "department_id", "body", "created_at"], replies)
-    _copy(conn, "ratings", ["id", "case_id", "reply_id", "level", "comment", "created_at"], ratings)
+    copy_rows(conn, "cases", [*case_columns.split(), "rated_unsatisfied", "received_at", "updated_at"], cases)
+    copy_rows(conn, "message_contacts", ["message_id", "name", "phone", "email", "address", "erasure_reason"], contacts)
+    copy_rows(conn, "replies", ["id", "case_id", "department_id", "body", "created_at"], replies)
+    copy_rows(conn, "ratings", ["id", "case_id", "reply_id", "level", "comment", "created_at"], ratings)
     conn.exec_driver_sql("ANALYZE")
 
 
