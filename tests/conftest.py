@@ -94,6 +94,7 @@ def settings(tmp_path: Path) -> Settings:
         run_scheduler=False,
         run_analysis=False,
         submit_rate_limit=1000,
+        stats_max_age=0,  # a test reads its own writes at once; the max age has tests of its own
     )
 
 

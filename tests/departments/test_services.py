@@ -20,6 +20,18 @@ def test_tree_is_depth_first(db: Session) -> None:
     assert child.keywords == ["公交", "地铁", "出租车"]
 
 
+def test_the_menu_has_the_lines_of_the_tree(db: Session) -> None:
+    root = ds.create_department(db, name="菜单市政府")
+    child = ds.create_department(db, name="菜单市交通局", parent_id=root.id)
+    ds.create_department(db, name="菜单市交通局运输科", parent_id=child.id)
+    ds.create_department(db, name="菜单市档案馆")
+    ds.update_department(db, department_id=child.id, domains=[], keywords="", is_active=False)
+    for active_only in (False, True):
+        tree = [(n.department.id, n.department.name, n.depth) for n in ds.department_tree(db, active_only=active_only)]
+        menu = [(n.department.id, n.department.name, n.depth) for n in ds.department_menu(db, active_only=active_only)]
+        assert menu == tree and len(menu) >= 3
+
+
 def test_department_rules(db: Session) -> None:
     ds.create_department(db, name="唯一部门")
     with pytest.raises(Conflict):

@@ -106,6 +106,27 @@ def test_recomputed_hot_issues_show_in_public_and_to_the_coordinator(client: Tes
     assert db.get(Case, ids[0]).status == "merged"
 
 
+def test_a_big_hot_issue_lists_its_first_cases_and_counts_the_others(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from minyi.core.clock import utcnow
+    from minyi.hot.models import HotIssue
+
+    ids = [f.message(db, title=f"桥下积水第{i}次反映").case.id for i in range(hot.CASES_SHOWN + 3)]
+    now = utcnow()
+    db.add(HotIssue(rank=1, score=9.0, description="桥下积水", start=now - timedelta(days=3), end=now, case_ids=ids))
+    db.flush()
+    loaded: list[int] = []
+    real = hot.cases_by_id
+    monkeypatch.setattr(hot, "cases_by_id", lambda session, wanted: (loaded.extend(wanted), real(session, wanted))[1])
+    page = client.get("/hot").text
+    assert loaded == ids[: hot.CASES_SHOWN]  # the others are only counted: not read, whatever their number
+    shown = [i for i in ids if f'href="/cases/{i}"' in page]
+    assert shown == ids[: hot.CASES_SHOWN] and "另有 3 条相关留言" in page
+
+
 def test_hot_issues_of_an_imported_history_end_at_its_newest_message(db: Session) -> None:
     from datetime import datetime, timedelta
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -247,6 +248,72 @@ def test_the_cache_follows_the_event_log(db: Session) -> None:
         f.message(db)  # a new submit event: the cached facts are stale
     assert build_report(db, query=query, today=TODAY, cache=cache).overall.received == 2
     assert build_report(db, query=query, today=TODAY, cache=StatsCache(0)).overall.received == 2
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_cached_report_is_served_until_its_max_age_then_rebuilt(db: Session) -> None:
+    clock = _Clock()
+    cache = StatsCache(4, max_age=60, clock=clock)
+    query = StatsQuery(date(2024, 1, 1), date(2024, 12, 31))
+    with travel(at(date(2024, 3, 1), 9)):
+        f.message(db)
+    first = build_report(db, query=query, today=TODAY, cache=cache)
+    assert first.overall.received == 1
+    with travel(at(date(2024, 3, 2), 9)):
+        f.message(db)  # the figures changed
+    clock.now = 59.0
+    assert build_report(db, query=query, today=TODAY, cache=cache) is first  # still young enough
+    clock.now = 60.0
+    again = build_report(db, query=query, today=TODAY, cache=cache)
+    assert again.overall.received == 2 and again.computed_at >= first.computed_at
+    clock.now = 500.0  # old, but nothing changed since: still exact, not rebuilt
+    assert build_report(db, query=query, today=TODAY, cache=cache) is again
+
+
+def test_while_one_request_rebuilds_a_stale_entry_the_others_get_the_previous_one() -> None:
+    clock = _Clock()
+    cache = StatsCache(4, max_age=10, clock=clock)
+    assert cache.get_or_build(("k",), lambda: "old", version=1) == "old"
+    clock.now = 11.0
+    building, release = threading.Event(), threading.Event()
+    results: list[str] = []
+
+    def slow_build() -> str:
+        building.set()
+        release.wait(10)
+        return "new"
+
+    rebuilder = threading.Thread(target=lambda: results.append(cache.get_or_build(("k",), slow_build, version=2)))
+    rebuilder.start()
+    assert building.wait(10)
+    # another request meanwhile: the previous value at once, no second build
+    assert cache.get_or_build(("k",), lambda: pytest.fail("built twice"), version=2) == "old"
+    release.set()
+    rebuilder.join(10)
+    assert results == ["new"] and cache.get_or_build(("k",), lambda: "again", version=2) == "new"
+    # no entry yet for a key: the request builds it whatever the others do
+    assert cache.get_or_build(("other",), lambda: "first", version=2) == "first"
+
+
+def test_a_failed_rebuild_leaves_the_previous_value_and_lets_the_next_request_try() -> None:
+    clock = _Clock()
+    cache = StatsCache(4, max_age=10, clock=clock)
+    cache.get_or_build(("k",), lambda: "old", version=1)
+    clock.now = 20.0
+
+    def broken() -> str:
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_build(("k",), broken, version=2)
+    assert cache.get_or_build(("k",), lambda: "new", version=2) == "new"
 
 
 def test_places_are_public_only_and_masked(db: Session) -> None:

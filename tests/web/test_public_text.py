@@ -109,3 +109,15 @@ def test_invisible_characters_in_a_title_are_neutralised_on_every_page(client: T
         assert not any(char in text for char in INVISIBLE)
     board = client.get("/api/v1/cases").json()["items"][0]
     assert board["title"] == "路灯不亮"
+
+
+def test_neutralise_leaves_plain_values_alone_and_strips_invisible_characters() -> None:
+    from markupsafe import Markup
+
+    from minyi.web.templating import neutralise
+
+    plain, chinese = "12.5%", "市水务局"
+    assert neutralise(plain) is plain and neutralise(chinese) is chinese and neutralise(7) == 7
+    assert neutralise("水\u202e务\u200b局") == "水务局"
+    cleaned = neutralise(Markup("<b>水\ufeff务</b>"))
+    assert isinstance(cleaned, Markup) and cleaned == Markup("<b>水务</b>")

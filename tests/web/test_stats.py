@@ -79,6 +79,11 @@ def test_json_api_agrees_with_the_downloads(client: TestClient, data: dict) -> N
 
 
 def test_one_department_page(client: TestClient, data: dict) -> None:
+    listing = client.get(f"/stats?{PERIOD}&by=week").text  # each department's line links to its own page
+    link = (
+        f'href="/stats?from=2024-03-01&amp;to=2024-03-31&amp;by=week&amp;department_id={data["water"].id}">市水务局</a>'
+    )
+    assert link in listing and "统计时间：" in listing
     page = client.get(f"/stats?{PERIOD}&department_id={data['water'].id}")
     assert page.status_code == 200 and "统计公开 · 市水务局" in page.text
     api = client.get(f"/api/v1/stats?{PERIOD}&department_id={data['water'].id}").json()

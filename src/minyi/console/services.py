@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role, User
-from minyi.departments.services import DepartmentNode, department_tree
+from minyi.departments.services import MenuNode, department_menu
 from minyi.hot import services as hot
 from minyi.hot.models import HotIssue
 from minyi.messages.models import MessageAnalysis
@@ -32,7 +32,7 @@ class StaffCasePage:
     actions: frozenset[str]
     similar: list[hot.SimilarCase]
     hot_issue: HotIssue | None
-    departments: list[DepartmentNode]
+    departments: list[MenuNode]
     extensions: list[ExtensionRequest]
 
 
@@ -50,6 +50,6 @@ def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCaseP
         actions=frozenset(a.name for a in states.allowed_actions(status=case.status, actor=actor.role)),
         similar=hot.similar_cases_for_staff(session, actor=actor, text=text, exclude=case.id),
         hot_issue=hot.hot_issue_of(session, case.id),
-        departments=department_tree(session, active_only=True),
+        departments=department_menu(session, active_only=True),
         extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
     )

@@ -7,6 +7,7 @@ per year, instead of crashing: a deadline that lands in an unannounced year is s
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, timedelta
 
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 _warned_years: set[int] = set()
 
 
+@functools.lru_cache(maxsize=8192)  # deadlines on every line of a list ask for the same few hundred days
 def is_workday(day: date) -> bool:
     """True when `day` is an official working day in China (weekends fallback past the horizon)."""
     try:

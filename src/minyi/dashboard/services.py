@@ -159,6 +159,11 @@ def build_dashboard(session: Session, *, today: date | None = None, cache: Stats
     urgent_total = session.scalar(select(func.count()).select_from(_urgent_query().subquery())) or 0
     urgent = list(session.scalars(_urgent_query().order_by(Message.created_at.desc()).limit(TOP)).unique())
     stats = build_report(session, query=StatsQuery(start=window[0], end=window[1]), today=today, cache=cache)
+    version = cache.version(session) if cache.size > 0 else None  # the aggregates: cached as the report is
+    trend = cache.get_or_build(
+        ("dashboard-trend", window, today), lambda: _trend(session, window, today), version=version
+    )
+    overdue = cache.get_or_build(("dashboard-overdue", today), lambda: _overdue(session, today), version=version)
     places = [
         Count(
             row.label,
@@ -176,8 +181,8 @@ def build_dashboard(session: Session, *, today: date | None = None, cache: Stats
         urgent=urgent,
         urgent_total=urgent_total,
         hot_issues=current_hot_issues(session)[:TOP],
-        overdue=_overdue(session, today),
-        trend=_trend(session, window, today),
+        overdue=overdue,
+        trend=trend,
         places=places,
         window=window,
         notices=notices,

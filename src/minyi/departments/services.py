@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,23 +76,57 @@ class DepartmentNode:
     depth: int
 
 
+@dataclass(frozen=True)
+class MenuDepartment:
+    """What a department menu shows of a department: plain data, three columns read instead of a whole row."""
+
+    id: int
+    name: str
+    parent_id: int | None
+
+
+D = TypeVar("D", Department, "MenuDepartment")
+
+
+@dataclass(frozen=True)
+class MenuNode:
+    """A menu line: the same shape as `DepartmentNode` (`.department.id`, `.department.name`, `.depth`)."""
+
+    department: MenuDepartment
+    depth: int
+
+
+def _tree_order(rows: list[D]) -> list[tuple[D, int]]:
+    """Departments depth-first (children under their parent, by name), each with its depth."""
+    children: dict[int | None, list[D]] = {}
+    ids = {d.id for d in rows}
+    for dept in rows:
+        parent = dept.parent_id if dept.parent_id in ids else None
+        children.setdefault(parent, []).append(dept)
+    out: list[tuple[D, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for dept in children.get(parent, []):
+            out.append((dept, depth))
+            walk(dept.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
 def department_tree(session: Session, *, active_only: bool = False) -> list[DepartmentNode]:
     """Depth-first list of the tree (departments merged into another are not in it: minyi.departments.merge)."""
     query = select(Department).where(not_merged()).order_by(Department.name)
     if active_only:
         query = query.where(Department.is_active.is_(True))
-    rows = list(session.scalars(query))
-    children: dict[int | None, list[Department]] = {}
-    ids = {d.id for d in rows}
-    for dept in rows:
-        parent = dept.parent_id if dept.parent_id in ids else None
-        children.setdefault(parent, []).append(dept)
-    out: list[DepartmentNode] = []
+    return [DepartmentNode(d, depth) for d, depth in _tree_order(list(session.scalars(query)))]
 
-    def walk(parent: int | None, depth: int) -> None:
-        for dept in children.get(parent, []):
-            out.append(DepartmentNode(dept, depth))
-            walk(dept.id, depth + 1)
 
-    walk(None, 0)
-    return out
+def department_menu(session: Session, *, active_only: bool = False) -> list[MenuNode]:
+    """`department_tree` for the menus of busy pages (the board, the statistics, the work lists, a case):
+    the same lines in the same order, from three columns instead of whole rows."""
+    query = select(Department.id, Department.name, Department.parent_id).where(not_merged()).order_by(Department.name)
+    if active_only:
+        query = query.where(Department.is_active.is_(True))
+    rows = [MenuDepartment(i, name, parent) for i, name, parent in session.execute(query)]
+    return [MenuNode(d, depth) for d, depth in _tree_order(rows)]

@@ -29,6 +29,7 @@ from minyi.workflow.models import Case
 from minyi.workflow.services import can_see, record_event
 
 MIN_MEMBERS = 2
+CASES_SHOWN = 10  # cases listed under a hot issue on /hot (the others are counted)
 SUPPORT_LIMIT, SUPPORT_WINDOW = 30, timedelta(minutes=10)
 log = logging.getLogger(__name__)
 _SUPPORTABLE = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS, states.REPLIED, states.RETURNED})

@@ -7,11 +7,14 @@ says, without being visible. They are removed on display; the stored text keeps 
 
 from __future__ import annotations
 
+import re
+
 from minyi.nlp.pii import mask_pii
 
 _INVISIBLE = [*range(0x200B, 0x2010), *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0xFEFF]
 # For str.translate: also keeps a markupsafe.Markup a Markup (its translate is safe), for templates.
 INVISIBLE_TABLE: dict[int, None] = dict.fromkeys(_INVISIBLE)
+INVISIBLE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
 
 
 def strip_invisible(text: str) -> str:

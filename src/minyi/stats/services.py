@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import china_today
+from minyi.core.clock import china_today, utcnow
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.departments.models import Department
 from minyi.nlp.labels import APPEAL_KINDS
@@ -114,16 +115,23 @@ def read_facts(
 
 
 class StatsCache:
-    """Folded facts per period and finished reports per query, valid while nothing changed (LRU, thread-safe).
+    """Finished reports (and the dashboard's aggregates) per query, per process (LRU, thread-safe).
 
-    The version is (newest event id, newest department id): the event log is append-only and every
-    change to a case appends an event, so an unchanged version means unchanged figures. (A department
-    deactivated since shows with the next event.) Size 0 caches nothing.
+    Each entry remembers the version it was built at: (newest event id, newest department id). The event log
+    is append-only and every change to a case appends an event, so an unchanged version means unchanged
+    figures (a department deactivated since shows with the next event). Under live traffic the version
+    changes several times a second, so an entry of another version is still served while it is younger than
+    `max_age` seconds (the page shows when its figures were computed); past that, one request rebuilds it
+    while the others of the process keep getting the previous one. `max_age` 0: never stale. Size 0 caches
+    nothing.
     """
 
-    def __init__(self, size: int = 16) -> None:
+    def __init__(self, size: int = 16, *, max_age: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.max_age = max_age
+        self._clock = clock
+        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
+        self._building: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -134,20 +142,38 @@ class StatsCache:
         ).one()
         return row[0], row[1]
 
-    def get_or_build(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-        """The cached value of `key`, or build and keep it."""
+    def get_or_build(self, key: tuple[Any, ...], build: Callable[[], Any], *, version: Any = None) -> Any:
+        """The cached value of `key` if built at `version`, or young enough, or being rebuilt by another
+        request; else build it (and keep it)."""
         if self.size <= 0:
             return build()
         with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = build()
+            entry = self._entries.get(key)
+            if entry is not None:
+                fresh = entry.version == version or self._clock() - entry.built < self.max_age
+                if fresh or key in self._building:
+                    self._entries.move_to_end(key)
+                    return entry.value
+            self._building.add(key)
+        try:
+            started = self._clock()
+            value = build()
+        finally:
+            with self._lock:
+                self._building.discard(key)
         with self._lock:
-            self._entries[key] = value
+            self._entries[key] = _Entry(version, started, value)
+            self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return value
+
+
+@dataclass(frozen=True)
+class _Entry:
+    version: Any
+    built: float  # the clock when its build began
+    value: Any
 
 
 @dataclass(frozen=True)
@@ -174,6 +200,7 @@ class StatsReport:
     by_appeal_kind: list[GroupRow]
     by_place: list[GroupRow]
     notices: list[str] = field(default_factory=list)
+    computed_at: datetime = field(default_factory=utcnow)  # a cached report may be up to MINYI_STATS_MAX_AGE old
 
 
 def _department_rows(groups: dict[Any, Tally], departments: list[Department]) -> list[GroupRow]:
@@ -223,7 +250,9 @@ def build_report(
     today = today or china_today()
     cache = cache or StatsCache(0)
     version = cache.version(session) if cache.size > 0 else None
-    return cache.get_or_build(("report", query, today, version), lambda: _build(session, query=query, today=today))
+    return cache.get_or_build(
+        ("report", query, today), lambda: _build(session, query=query, today=today), version=version
+    )
 
 
 def _build(session: Session, *, query: StatsQuery, today: date) -> StatsReport:

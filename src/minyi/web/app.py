@@ -198,7 +198,7 @@ def create_app(
     app.state.minyi = AppState(
         settings=settings,
         session_factory=session_factory,
-        stats_cache=StatsCache(settings.stats_cache),
+        stats_cache=StatsCache(settings.stats_cache, max_age=settings.stats_max_age),
         metrics=metrics,
     )
 

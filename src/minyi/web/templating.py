@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
-from minyi.messages.display import APPEAL_KINDS, DOMAINS, INVISIBLE_TABLE, public_display
+from minyi.messages.display import APPEAL_KINDS, DOMAINS, INVISIBLE_RE, INVISIBLE_TABLE, public_display
 from minyi.web.serializers import public_reason_of
 from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.services import RATING_LEVELS
@@ -20,8 +20,12 @@ from minyi.workflow.states import CITIZEN_EVENTS, EVENT_LABELS, STATUS_NAMES
 
 
 def neutralise(value: Any) -> Any:
-    """Every `{{ ... }}` on every page: right-to-left overrides and zero-width characters removed (stored intact)."""
-    return value.translate(INVISIBLE_TABLE) if isinstance(value, str) else value  # a Markup stays a Markup
+    """Every `{{ ... }}` on every page: right-to-left overrides and zero-width characters removed (stored intact).
+
+    Most values have none (and ASCII never does): they are returned as they are, without a copy."""
+    if isinstance(value, str) and not value.isascii() and INVISIBLE_RE.search(value):
+        return value.translate(INVISIBLE_TABLE)  # a Markup stays a Markup
+    return value
 
 
 env = jinja2.Environment(

@@ -50,8 +50,11 @@ def hot_page(request: Request, db: SessionDep) -> Response:
         if view.queue and jobs is not None:
             after_commit(request, partial(jobs.hot_period, view.row.id))
         issues, context["view"] = view.issues, view
-    cases = hot.cases_by_id(db, [cid for issue in issues for cid in issue.case_ids])
-    return render(request, "public/hot.html", context | {"issues": issues, "cases": cases})
+    shown = [cid for issue in issues for cid in issue.case_ids[: hot.CASES_SHOWN]]  # the rest is only counted
+    cases = hot.cases_by_id(db, shown)
+    return render(
+        request, "public/hot.html", context | {"issues": issues, "cases": cases, "cases_shown": hot.CASES_SHOWN}
+    )
 
 
 @api.get("/similar")

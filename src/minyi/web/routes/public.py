@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import ValidationFailed
-from minyi.departments.services import department_tree
+from minyi.departments.services import department_menu
 from minyi.web.deps import FormDep, SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
@@ -84,7 +84,7 @@ def board(request: Request, db: SessionDep) -> Response:
     """The public board with filters, search and pagination."""
     filters = views.parse_board_filters(dict(request.query_params))
     page = views.list_public_cases(db, filters=filters)
-    return render(request, "public/board.html", {"page": page, "filters": filters, "departments": department_tree(db)})
+    return render(request, "public/board.html", {"page": page, "filters": filters, "departments": department_menu(db)})
 
 
 @router.get("/cases/{case_id}")

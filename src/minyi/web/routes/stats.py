@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
-from minyi.departments.services import department_tree
+from minyi.departments.services import department_menu
 from minyi.stats import export
 from minyi.stats.figures import Figures
 from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
@@ -63,7 +63,7 @@ def stats_page(request: Request, db: SessionDep) -> Response:
     params = dict(request.query_params)
     context: dict[str, Any] = {
         "params": params,
-        "departments": department_tree(db),
+        "departments": department_menu(db),
         "granularities": GRANULARITIES,
         "today": china_today(),
         "cells": cells,

@@ -15,7 +15,7 @@ from minyi.accounts.models import User
 from minyi.core.clock import china_today
 from minyi.core.db import transaction
 from minyi.core.errors import NotFound, PermissionDenied
-from minyi.departments.services import department_tree
+from minyi.departments.services import department_menu
 from minyi.web.deps import CoordinatorUser, HandlerUser, SessionDep, StaffUser, SupervisorUser
 from minyi.web.state import app_state
 from minyi.web.templating import render
@@ -39,7 +39,7 @@ def _page(request: Request, db: Session, user: User, name: str, extra: dict[str,
     filters = list_filters(request, user, name)
     department_id = user.own_department_id if name == "department" else None
     work = inbox.work_list(db, name=name, filters=filters, department_id=department_id)
-    context = {"work": work, "list_url": PAGES[name], "departments": department_tree(db, active_only=True)}
+    context = {"work": work, "list_url": PAGES[name], "departments": department_menu(db, active_only=True)}
     return render(request, f"staff/{name}.html", context | (extra or {}))
 
 
