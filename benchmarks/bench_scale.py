@@ -993,7 +993,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"generated {city['cases']:,} cases and {city['events']:,} events in {generate_s:.1f} s", flush=True)
             with layout(env, folder) as (urls, pids):
                 plan = {"urls": urls, "seconds": args.seconds, "rate": args.rate, "clients": args.clients} | city
-                settle_s = wait_for_worker(database_url)
+                settle_s = wait_for_worker(database_url, timeout=max(600.0, args.cases * 0.003))  # 1M: 50 min
                 warm_up(urls, plan)
                 plan_path, out_path = folder / "plan.json", folder / "load.json"
                 plan_path.write_text(json.dumps(plan))
