@@ -5,8 +5,9 @@
 
 Development sets (all written for tuning, each by a different writer): gold/urgency_dev.csv,
 gold/urgency_extra.csv, gold/urgency_train.csv, gold/urgency_train2.csv, gold/urgency_train3.csv and blind sets
-1-3 (gold/urgency_blind.csv, gold/urgency_blind2.csv, gold/urgency_blind3.csv: spent, now training data). The detector's own figures on
-them are *resubstitution* figures when its learned part was trained on them, so the command also prints
+1-3 (gold/urgency_blind.csv, gold/urgency_blind2.csv, gold/urgency_blind3.csv: spent, now training data). The
+detector's own figures on them are *resubstitution* figures when its learned part was trained on them, so the
+command also prints
 (unless ``--no-cv``) stratified 5-fold
 cross-validation over the pooled sets and leave-one-writer-out figures (trained on the other sets, measured
 on dev and on train 3), with per-category recall. Real sets (need the shared data): precision and recall

@@ -144,17 +144,22 @@ class Page:
         return self.capped or self.total > self.pages * self.per_page
 
 
-def list_public_cases(session: Session, *, filters: BoardFilters, per_page: int = PER_PAGE) -> Page:
+def list_public_cases(
+    session: Session, *, filters: BoardFilters, per_page: int = PER_PAGE, counted: bool = True
+) -> Page:
     """The public board: public messages, newest first, filtered and paginated.
 
     Neither the count nor a page walks every public message: the count stops at COUNT_MAX + 1 (a LIMIT inside
     it), a page's ids are cut first (on `ix_messages_public_created`, or from the search index) and only then
-    read with their messages, and a page past PAGE_MAX is not read at all.
+    read with their messages, and a page past PAGE_MAX is not read at all. `counted=False` (the newest few, as
+    on the home page): nothing is counted, `total` is the number of items read.
     """
     keyword = bool(board_search.phrases(filters.q))
-    ids, _order = _board_query(session, filters)
-    with board_search.plan(session, walk=False) if keyword else nullcontext():
-        count = session.scalar(select(func.count()).select_from(ids.limit(COUNT_MAX + 1).subquery())) or 0
+    count = 0
+    if counted:
+        ids, _order = _board_query(session, filters)
+        with board_search.plan(session, walk=False) if keyword else nullcontext():
+            count = session.scalar(select(func.count()).select_from(ids.limit(COUNT_MAX + 1).subquery())) or 0
     items: list[Case] = []
     if filters.page <= PAGE_MAX:
         walk = keyword and board_search.walks(session, capped=count > COUNT_MAX, page=filters.page)
@@ -163,7 +168,7 @@ def list_public_cases(session: Session, *, filters: BoardFilters, per_page: int 
         page = select(Case).join(Case.message).options(contains_eager(Case.message)).where(Case.id.in_(page_ids))
         with board_search.plan(session, walk=walk) if keyword else nullcontext():
             items = list(session.scalars(page.order_by(Message.created_at.desc(), Message.id.desc())).unique())
-    total = min(count, COUNT_MAX)
+    total = min(count, COUNT_MAX) if counted else len(items)
     return Page(items=items, total=total, page=filters.page, per_page=per_page, capped=count > COUNT_MAX)
 
 

@@ -42,7 +42,7 @@ def _home(
     error: ValidationFailed | None = None,
     status_code: int = 200,
 ) -> Response:
-    recent = views.list_public_cases(db, filters=views.BoardFilters(status="closed"), per_page=5).items
+    recent = views.list_public_cases(db, filters=views.BoardFilters(status="closed"), per_page=5, counted=False).items
     values = form or {"is_public": "on", "submission_key": secrets.token_urlsafe(16)}
     return render(
         request, "public/home.html", {"form": values, "error": error, "recent": recent}, status_code=status_code
