@@ -302,6 +302,24 @@ def test_while_one_request_rebuilds_a_stale_entry_the_others_get_the_previous_on
     assert cache.get_or_build(("other",), lambda: "first", version=2) == "first"
 
 
+def test_a_slow_build_is_served_for_longer_so_that_rebuilds_stay_a_small_share_of_a_core() -> None:
+    clock = _Clock()
+    cache = StatsCache(4, max_age=60, clock=clock)
+
+    def slow(value: str) -> str:
+        clock.now += 5.0  # five seconds of aggregates (a year of a million cases)
+        return value
+
+    assert cache.get_or_build(("k",), lambda: slow("old"), version=1) == "old"
+    clock.now = StatsCache.BUILD_PACE * 5.0 - 1  # past max_age, within 30 times the build (from its start)
+    assert cache.get_or_build(("k",), lambda: pytest.fail("rebuilt too soon"), version=2) == "old"
+    clock.now += 2
+    assert cache.get_or_build(("k",), lambda: "new", version=2) == "new"
+    exact = StatsCache(4, max_age=0, clock=clock)  # max_age 0: always exact, however slow the build
+    exact.get_or_build(("k",), lambda: slow("a"), version=1)
+    assert exact.get_or_build(("k",), lambda: "b", version=2) == "b"
+
+
 def test_a_failed_rebuild_leaves_the_previous_value_and_lets_the_next_request_try() -> None:
     clock = _Clock()
     cache = StatsCache(4, max_age=10, clock=clock)

@@ -121,10 +121,14 @@ class StatsCache:
     is append-only and every change to a case appends an event, so an unchanged version means unchanged
     figures (a department deactivated since shows with the next event). Under live traffic the version
     changes several times a second, so an entry of another version is still served while it is younger than
-    `max_age` seconds (the page shows when its figures were computed); past that, one request rebuilds it
-    while the others of the process keep getting the previous one. `max_age` 0: never stale. Size 0 caches
-    nothing.
+    `max_age` seconds, or than `BUILD_PACE` times its own build took when that is longer (a year of a million
+    cases takes seconds to aggregate: rebuilds then cost a process at most 1/BUILD_PACE of a core per entry,
+    whatever the volume); the page shows when its figures were computed. Past that, one request rebuilds it
+    while the others of the process keep getting the previous one. `max_age` 0: never stale (and no pacing).
+    Size 0 caches nothing.
     """
+
+    BUILD_PACE = 30
 
     def __init__(self, size: int = 16, *, max_age: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.size = size
@@ -150,7 +154,7 @@ class StatsCache:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
-                fresh = entry.version == version or self._clock() - entry.built < self.max_age
+                fresh = entry.version == version or self._clock() - entry.built < entry.fresh_for
                 if fresh or key in self._building:
                     self._entries.move_to_end(key)
                     return entry.value
@@ -162,7 +166,9 @@ class StatsCache:
             with self._lock:
                 self._building.discard(key)
         with self._lock:
-            self._entries[key] = _Entry(version, started, value)
+            took = self._clock() - started
+            fresh_for = max(self.max_age, self.BUILD_PACE * took) if self.max_age > 0 else 0.0
+            self._entries[key] = _Entry(version, started, fresh_for, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
@@ -173,6 +179,7 @@ class StatsCache:
 class _Entry:
     version: Any
     built: float  # the clock when its build began
+    fresh_for: float  # seconds from `built` during which it is served whatever the version
     value: Any
 
 
