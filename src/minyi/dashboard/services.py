@@ -20,7 +20,7 @@ from minyi.core.errors import ValidationFailed
 from minyi.departments.models import Department
 from minyi.hot.models import HotIssue
 from minyi.hot.services import current_hot_issues
-from minyi.messages.models import Message, MessageAnalysis
+from minyi.messages.models import Message
 from minyi.nlp.labels import APPEAL_KINDS
 from minyi.stats.aggregates import Scope, Tally, rolled, tallies
 from minyi.stats.figures import month_key
@@ -138,12 +138,9 @@ def _overdue(session: Session, today: date) -> list[Count]:
 
 
 def _urgent_query() -> Select[Any]:
-    return (
-        select(Case)
-        .join(Message, Message.id == Case.message_id)
-        .join(MessageAnalysis, MessageAnalysis.message_id == Message.id)
-        .where(MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
-    )
+    """Urgent cases still owing something: `cases.urgent` (the analysis's flag, copied in the same flush) read on
+    the work lists' index (status, urgent, …), with no join to the analyses."""
+    return select(Case).where(Case.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
 
 
 def build_dashboard(session: Session, *, today: date | None = None, cache: StatsCache | None = None) -> Dashboard:
@@ -156,8 +153,10 @@ def build_dashboard(session: Session, *, today: date | None = None, cache: Stats
     notices = []
     if anchor < today - timedelta(days=31):
         notices.append(f"最近一个月没有新留言：趋势和地点显示截至最后一条留言（{anchor.isoformat()}）的 12 个月。")
-    urgent_total = session.scalar(select(func.count()).select_from(_urgent_query().subquery())) or 0
-    urgent = list(session.scalars(_urgent_query().order_by(Message.created_at.desc()).limit(TOP)).unique())
+    counted = select(func.count(Case.id)).where(Case.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
+    urgent_total = session.scalar(counted) or 0
+    newest = _urgent_query().order_by(Case.received_at.desc(), Case.id.desc()).limit(TOP)
+    urgent = list(session.scalars(newest).unique())
     stats = build_report(session, query=StatsQuery(start=window[0], end=window[1]), today=today, cache=cache)
     version = cache.version(session) if cache.size > 0 else None  # the aggregates: cached as the report is
     trend = cache.get_or_build(
@@ -275,9 +274,7 @@ def _filtered(filters: CaseFilters, session: Session, today: date) -> Select[Any
     if filters.status == "open":
         query = query.where(Case.status.in_(list(UNFINISHED)))
     elif filters.status == "urgent":
-        query = query.join(MessageAnalysis, MessageAnalysis.message_id == Message.id).where(
-            MessageAnalysis.urgent.is_(True), Case.status.in_(list(UNFINISHED))
-        )
+        query = query.where(Case.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
     elif filters.status == "overdue":
         query = query.where(overdue_clause(today))
     if filters.department_id is not None:
