@@ -94,7 +94,8 @@ def settings(tmp_path: Path) -> Settings:
         run_scheduler=False,
         run_analysis=False,
         submit_rate_limit=1000,
-        stats_max_age=0,  # a test reads its own writes at once; the max age has tests of its own
+        stats_max_age=0,  # a test reads its own writes at once; the max age and the page cache have tests of
+        public_page_ttl=0,  # their own
     )
 
 

@@ -92,6 +92,7 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     stats_cache: int = 16  # statistics periods kept in memory per process (0 = no cache)
     stats_max_age: int = 60  # seconds a cached report is still shown after a change (0 = always exact)
+    public_page_ttl: int = 5  # seconds /board and /hot pages are served from a process's cache (0 = no cache)
     contact_retention_days: int = 365  # contact data of closed cases erased this long after closing (0 = kept)
     import_archive_days: int = 365  # `minyi import`: unreplied messages older than this are archived (0 = never)
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # clients that may read /metrics without a token
@@ -139,6 +140,7 @@ def load_settings() -> Settings:
         webhook_secret=os.environ.get("MINYI_WEBHOOK_SECRET", ""),
         stats_cache=_env_int("MINYI_STATS_CACHE", 16),
         stats_max_age=_env_int("MINYI_STATS_MAX_AGE", 60),
+        public_page_ttl=_env_int("MINYI_PUBLIC_PAGE_TTL", 5),
         contact_retention_days=_env_int("MINYI_CONTACT_RETENTION_DAYS", 365),
         import_archive_days=_env_int("MINYI_IMPORT_ARCHIVE_DAYS", 365),
         metrics_allow=_env_networks("MINYI_METRICS_ALLOW", "127.0.0.1,::1"),

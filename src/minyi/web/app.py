@@ -26,11 +26,12 @@ from minyi.core.errors import DomainError, NotAuthenticated
 from minyi.core.settings import Settings, get_settings
 from minyi.stats.services import StatsCache
 from minyi.web.body_limit import BodyLimitMiddleware
-from minyi.web.deps import CSRF_COOKIE, csrf_protect
+from minyi.web.deps import CSRF_COOKIE, SESSION_COOKIE, csrf_protect
 from minyi.web.health import Metrics, RequestMetrics
 from minyi.web.health import router as health_router
 from minyi.web.json_guard import JsonBodyGuard
 from minyi.web.openapi import install as install_openapi
+from minyi.web.page_cache import PublicPageCache
 from minyi.web.routes import (
     account,
     api,
@@ -201,6 +202,9 @@ def create_app(
         stats_cache=StatsCache(settings.stats_cache, max_age=settings.stats_max_age),
         metrics=metrics,
     )
+
+    # inside the CSRF middleware below (added before it), so that it knows the visitor's token
+    app.middleware("http")(PublicPageCache(settings.public_page_ttl, session_cookie=SESSION_COOKIE))
 
     @app.middleware("http")
     async def csrf_cookie_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
