@@ -106,6 +106,8 @@ def test_train_classify_and_eval(tmp_path: Path, data_dir: Path) -> None:
 
     output = _run("eval", "--data", str(data_dir), "--gold", str(tmp_path / "no-gold"))
     assert "macro-F1" in output and "top-3" in output and "missing" in output
+    # progress on stderr: each stage numbered before it starts, and timed when it ends (no gold: two stages)
+    assert "[1/2] cross-validating the domain classifier …" in output and "[2/2] done in" in output
 
 
 def test_classify_reports_a_bad_file_clearly(tmp_path: Path) -> None:

@@ -35,10 +35,14 @@ def test_support_button_on_the_public_case_page(client: TestClient, db: Session)
     sub = f.message(db, title="路灯不亮已经一个月")
     page = client.get(f"/cases/{sub.case.id}")
     assert "附议" in page.text
+    assert "我也遇到这个问题（附议）</button>" in page.text and "disabled" not in page.text
     done = client.post(f"/cases/{sub.case.id}/support", data={"csrf_token": f.csrf(client)})
-    assert done.status_code == 200 and "已附议" in done.text and "已有 1 人附议" in done.text
+    assert done.status_code == 200 and "已附议，感谢您的支持" in done.text and "已有 1 人附议" in done.text
+    assert 'disabled aria-disabled="true">您已附议</button>' in done.text  # the button says so and is off
+    # a second 附议 from the same client (the button of an older page): said in words on the case page, not a 409
     again = client.post(f"/cases/{sub.case.id}/support", data={"csrf_token": f.csrf(client)})
-    assert again.status_code == 409
+    assert again.status_code == 200 and "您已附议过这件留言" in again.text and "已有 1 人附议" in again.text
+    assert again.url.path == f"/cases/{sub.case.id}" and "disabled" in again.text
     forged = client.post(f"/cases/{sub.case.id}/support", data={"csrf_token": "nope"})
     assert forged.status_code == 403
     api = client.post(f"/api/v1/cases/{sub.case.id}/support")

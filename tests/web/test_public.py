@@ -68,6 +68,40 @@ def test_validation_error_keeps_what_the_citizen_typed(client: TestClient, db: S
     assert _count(db) == before
 
 
+def test_every_invalid_field_is_reported_at_once_beside_its_input(client: TestClient, db: Session) -> None:
+    before = _count(db)
+    bad = {"title": "短", "appeal_kind": "", "body": "太短了", "contact_phone": "abc", "csrf_token": f.csrf(client)}
+    response = client.post("/messages", data=FORM | bad)
+    assert response.status_code == 422 and _count(db) == before
+    html = response.text
+    assert "有 4 处需要修改" in html
+    for field, words in (
+        ("title", "标题至少 4 个字"),
+        ("appeal_kind", "请选择有效的诉求类型"),
+        ("body", "留言内容至少 10 个字"),
+        ("contact_phone", "电话号码格式不正确"),
+    ):
+        assert f'aria-describedby="{field}-error"' in html, field
+        assert re.search(rf'<p class="field-error" id="{field}-error">{words}</p>', html), field
+        assert f'<a href="#{field}">{words}</a>' in html, field
+    assert 'aria-describedby="place_text-error"' not in html  # a valid field is not marked
+    one = client.post("/messages", data=FORM | {"title": "短", "csrf_token": f.csrf(client)})
+    assert one.status_code == 422 and "处需要修改" not in one.text and 'id="title-error">标题至少 4 个字<' in one.text
+
+
+def test_the_api_lists_every_invalid_field(client: TestClient) -> None:
+    body = {"title": "短", "body": "太短了", "appeal_kind": "nonsense", "contact_email": "not-an-address"}
+    error = client.post("/api/v1/messages", json=body).json()["error"]
+    assert error["code"] == "validation_failed" and error["field"] == "title"
+    assert [e["field"] for e in error["errors"]] == ["title", "body", "appeal_kind", "contact_email"]
+    assert all(e["message"] for e in error["errors"])
+    single = client.post(
+        "/api/v1/messages",
+        json=body | {"title": "足够长的标题", "body": "这是一条足够长的留言内容。", "appeal_kind": "complaint"},
+    )
+    assert single.status_code == 422 and "errors" not in single.json()["error"]
+
+
 def test_missing_csrf_is_refused_and_nothing_is_stored(client: TestClient, db: Session) -> None:
     before = _count(db)
     f.csrf(client)

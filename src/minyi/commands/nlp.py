@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -97,23 +100,43 @@ def _load(data_dir: Path, gold_dir: Path, extra_labels: Path | None, loader: Any
         raise click.ClickException(str(exc)) from exc
 
 
+class _Stages:
+    """`[2/6] cross-validating the department suggester …` on stderr before each stage of a long evaluation,
+    and `… done in 12.3 s (41.0 s so far)` after it: progress for a command that takes a minute or more."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.started = total, 0, time.perf_counter()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.done += 1
+        began = time.perf_counter()
+        click.echo(f"  [{self.done}/{self.total}] {name} …", err=True)
+        yield
+        now = time.perf_counter()
+        click.echo(
+            f"  [{self.done}/{self.total}] done in {now - began:.1f} s ({now - self.started:.1f} s so far)", err=True
+        )
+
+
 def _cv_scores(
     data: Any, data_dir: Path, gold_dir: Path, random_state: int = 0, analyzer: Any = None
 ) -> dict[str, Any]:
+    from minyi.nlp.domain import load_outside
     from minyi.nlp.evaluation import cross_validate_departments, cross_validate_domain
 
-    click.echo("  cross-validating the domain classifier …", err=True)
-    from minyi.nlp.domain import load_outside
-
-    domain = cross_validate_domain(data, random_state=random_state, outside=load_outside(gold_dir))
+    routing = (gold_dir / "departments.csv").is_file()
+    stages = _Stages(2 + (len(_COMPONENTS) if gold_dir.is_dir() else 0) + routing)
+    with stages.stage("cross-validating the domain classifier"):
+        domain = cross_validate_domain(data, random_state=random_state, outside=load_outside(gold_dir))
     scores: dict[str, Any] = {"domain": domain}
     scores["domain"]["random_state"] = random_state
-    click.echo("  cross-validating the department suggester …", err=True)
-    scores["departments"] = cross_validate_departments(data)
-    scores.update(_component_scores(data_dir, gold_dir))
-    if (gold_dir / "departments.csv").is_file():
-        click.echo("  evaluating department routing on the gold sets …", err=True)
-        scores["routing"] = _routing_scores(data, data_dir, gold_dir, analyzer)
+    with stages.stage("cross-validating the department suggester"):
+        scores["departments"] = cross_validate_departments(data)
+    scores.update(_component_scores(data_dir, gold_dir, stages))
+    if routing:
+        with stages.stage("evaluating department routing on the gold sets"):
+            scores["routing"] = _routing_scores(data, data_dir, gold_dir, analyzer)
     return scores
 
 
@@ -139,19 +162,23 @@ def _routing_scores(data: Any, data_dir: Path, gold_dir: Path, analyzer: Any) ->
     )
 
 
-def _component_scores(data_dir: Path, gold_dir: Path) -> dict[str, Any]:
+_COMPONENTS = ("appeal_kind", "urgency", "places")
+
+
+def _component_scores(data_dir: Path, gold_dir: Path, stages: _Stages | None = None) -> dict[str, Any]:
     """appeal kind / urgency / places: each module's own evaluate(), or a note that the gold folder is missing."""
     from minyi.nlp import appeal, places, urgency
 
+    stages = stages or _Stages(len(_COMPONENTS))
     scores: dict[str, Any] = {}
-    for key, module in (("appeal_kind", appeal), ("urgency", urgency), ("places", places)):
+    for key, module in zip(_COMPONENTS, (appeal, urgency, places), strict=True):
         name = module.__name__.rsplit(".", 1)[-1]
         if not gold_dir.is_dir():
             scores[key] = {"missing": f"gold folder {gold_dir} not found"}
             continue
-        click.echo(f"  evaluating {name} …", err=True)
         try:
-            scores[key] = module.evaluate(data_dir, gold_dir)
+            with stages.stage(f"evaluating {name}"):
+                scores[key] = module.evaluate(data_dir, gold_dir)
         except (OSError, KeyError, ValueError) as exc:
             scores[key] = {"missing": f"{type(exc).__name__}: {exc}"}
             continue

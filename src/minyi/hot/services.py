@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 _SUPPORTABLE = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS, states.REPLIED, states.RETURNED})
 
 
+def has_supported(session: Session, *, case_id: int, client_hash: str) -> bool:
+    """Whether this client (the keyed hash of its address) has already added its voice to the case."""
+    found = select(Support.id).where(Support.case_id == case_id, Support.client_hash == client_hash).limit(1)
+    return bool(client_hash) and session.scalar(found) is not None
+
+
 def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
     """附议: add one client's voice to an open public case instead of opening a new one."""
     case = get_by_id(session, Case, case_id)

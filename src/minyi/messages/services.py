@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
-from minyi.core.errors import Conflict, RateLimited, ValidationFailed
+from minyi.core.errors import Conflict, RateLimited, ValidationFailed, collect
 from minyi.core.security import hash_token
 from minyi.core.validation import bool_field, choice_field, text_field
 from minyi.messages.models import Message, MessageContact
@@ -37,43 +37,77 @@ class StoredMessage:
     tracking_token: str
 
 
-def validate_contact(data: dict[str, Any]) -> dict[str, str]:
-    """Check the contact fields of a submission (or of a correction); returns them stripped."""
-    name = text_field(data.get("contact_name"), field="contact_name", label="姓名", max_len=NAME_MAX, required=False)
+def _phone(data: dict[str, Any]) -> str:
     phone = text_field(data.get("contact_phone"), field="contact_phone", label="电话", max_len=20, required=False)
     if phone.strip() and not _PHONE.match(phone.strip()):
         raise ValidationFailed("电话号码格式不正确", field="contact_phone")
+    return phone.strip()
+
+
+def _email(data: dict[str, Any]) -> str:
     email = text_field(
         data.get("contact_email"), field="contact_email", label="电子邮箱", max_len=EMAIL_MAX, required=False
     )
     if email.strip() and not _EMAIL.match(email.strip()):
         raise ValidationFailed("电子邮箱格式不正确", field="contact_email")
-    address = text_field(
-        data.get("contact_address"), field="contact_address", label="联系地址", max_len=ADDRESS_MAX, required=False
+    return email.strip()
+
+
+def validate_contact(data: dict[str, Any]) -> dict[str, str]:
+    """Check the contact fields of a submission (or of a correction); returns them stripped. Every field that
+    breaks its rule is reported at once (`FieldErrors` when more than one)."""
+    return collect(
+        {
+            "name": lambda: text_field(
+                data.get("contact_name"), field="contact_name", label="姓名", max_len=NAME_MAX, required=False
+            ).strip(),
+            "phone": lambda: _phone(data),
+            "email": lambda: _email(data),
+            "address": lambda: text_field(
+                data.get("contact_address"),
+                field="contact_address",
+                label="联系地址",
+                max_len=ADDRESS_MAX,
+                required=False,
+            ).strip(),
+        }
     )
-    return {"name": name.strip(), "phone": phone.strip(), "email": email.strip(), "address": address.strip()}
 
 
-def validate_submission(data: dict[str, Any]) -> dict[str, Any]:
-    """Check every field of a citizen's submission; returns the values to store."""
+def _submission_key(data: dict[str, Any]) -> str | None:
     key = data.get("submission_key") or None
     if key is not None and (not isinstance(key, str) or not _KEY.match(key)):
         raise ValidationFailed("表单标识无效，请刷新页面后重试", field="submission_key")
-    return {
-        "title": text_field(data.get("title"), field="title", label="标题", max_len=TITLE_MAX, min_len=TITLE_MIN),
-        "body": text_field(data.get("body"), field="body", label="留言内容", max_len=BODY_MAX, min_len=BODY_MIN),
-        "appeal_kind": choice_field(
-            data.get("appeal_kind"), field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS
-        ),
-        "domain": choice_field(data.get("domain"), field="domain", label="领域", choices=DOMAINS, required=False),
-        "place_text": text_field(
-            data.get("place_text"), field="place_text", label="地点", max_len=PLACE_MAX, required=False
-        ).strip(),
-        "is_public": bool_field(data.get("is_public", True)),
-        "is_anonymous": bool_field(data.get("is_anonymous", False)),
-        "submission_key": key,
-        "contact": validate_contact(data),
-    }
+    return key
+
+
+def validate_submission(data: dict[str, Any]) -> dict[str, Any]:
+    """Check every field of a citizen's submission; returns the values to store. Every field that breaks its
+    rule is reported at once, each with its own field (`FieldErrors` when more than one), so the form can show
+    each message beside its input."""
+    return collect(
+        {
+            "title": lambda: text_field(
+                data.get("title"), field="title", label="标题", max_len=TITLE_MAX, min_len=TITLE_MIN
+            ),
+            "body": lambda: text_field(
+                data.get("body"), field="body", label="留言内容", max_len=BODY_MAX, min_len=BODY_MIN
+            ),
+            "appeal_kind": lambda: choice_field(
+                data.get("appeal_kind"), field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS
+            ),
+            "domain": lambda: choice_field(
+                data.get("domain"), field="domain", label="领域", choices=DOMAINS, required=False
+            ),
+            "place_text": lambda: text_field(
+                data.get("place_text"), field="place_text", label="地点", max_len=PLACE_MAX, required=False
+            ).strip(),
+            "is_public": lambda: bool_field(data.get("is_public", True)),
+            "is_anonymous": lambda: bool_field(data.get("is_anonymous", False)),
+            "submission_key": lambda: _submission_key(data),
+            "contact": lambda: validate_contact(data),
+        }
+    )
 
 
 def check_rate_limit(session: Session, *, client_hash: str, limit: int, window_seconds: int) -> None:

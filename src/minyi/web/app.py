@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from minyi.core.db import DatabaseBusy, make_engine, make_session_factory
-from minyi.core.errors import DomainError, NotAuthenticated
+from minyi.core.errors import DomainError, NotAuthenticated, ValidationFailed
 from minyi.core.settings import Settings, get_settings
 from minyi.stats.services import StatsCache
 from minyi.web.body_limit import BodyLimitMiddleware
@@ -68,9 +68,19 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_response(request: Request, status: int, code: str, message: str, field: str | None = None) -> Response:
+def _error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    errors: list[tuple[str | None, str]] | None = None,
+) -> Response:
     if _is_api(request):
-        return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
+        body: dict[str, Any] = {"code": code, "message": message, "field": field}
+        if errors and len(errors) > 1:  # every field at once (a form's FieldErrors); `field` is the first
+            body["errors"] = [{"field": f, "message": m} for f, m in errors]
+        return JSONResponse({"error": body}, status_code=status)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
@@ -81,7 +91,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     redirect_to = getattr(exc, "redirect_to", None)  # e.g. to the second-factor set-up page
     if redirect_to and not _is_api(request):
         return RedirectResponse(redirect_to, status_code=303)
-    return _error_response(request, exc.status_code, exc.code, exc.message, exc.field)
+    errors = exc.errors if isinstance(exc, ValidationFailed) else None
+    return _error_response(request, exc.status_code, exc.code, exc.message, exc.field, errors)
 
 
 # pydantic's error types in Chinese; anything else keeps pydantic's own words.

@@ -23,17 +23,26 @@ DESCRIPTIONS = {
     405: "不支持的请求方法（Allow 头列出支持的方法）",
     409: "与当前状态冲突：办件状态不允许此操作，或重复提交",
     413: "请求内容过大（上限 1 MB）",
-    422: "请求格式不正确或字段无效（error.field 指出字段）",
+    422: "请求格式不正确或字段无效（error.field 指出字段；多个字段无效时 error.errors 逐一列出）",
     429: "请求过于频繁，请稍后再试",
 }
 
 
+class FieldError(BaseModel):
+    """One field's problem, when several fields of one submission are invalid."""
+
+    field: str | None
+    message: str
+
+
 class ErrorDetail(BaseModel):
-    """What went wrong, in Chinese, and which field (if one)."""
+    """What went wrong, in Chinese, and which field (if one); `errors` lists every invalid field when there
+    are several (then `field` is the first of them)."""
 
     code: str
     message: str
     field: str | None
+    errors: list[FieldError] | None = None
 
 
 class ErrorOut(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from minyi.core.errors import ValidationFailed
+from minyi.core.errors import Conflict, ValidationFailed
 from minyi.core.validation import text_field
 from minyi.hot import periods
 from minyi.hot import services as hot
@@ -29,7 +29,10 @@ api = APIRouter(prefix="/api/v1", tags=["v1"])
 @router.post("/cases/{case_id}/support")
 def support(request: Request, db: SessionDep, case_id: str) -> Response:
     """附议 from the public case page or the similar-cases list."""
-    case = hot.support_case(db, case_id=case_id, client_hash=client_hash(request))
+    try:
+        case = hot.support_case(db, case_id=case_id, client_hash=client_hash(request))
+    except Conflict:  # this visitor has already: say so on the case page (nothing was written)
+        return RedirectResponse(f"/cases/{int(case_id)}?supported=already#support", status_code=303)
     return RedirectResponse(f"/cases/{case.id}?supported=1#support", status_code=303)
 
 

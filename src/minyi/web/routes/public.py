@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_menu
+from minyi.hot import services as hot
 from minyi.web.deps import FormDep, SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
@@ -90,7 +91,9 @@ def board(request: Request, db: SessionDep) -> Response:
 @router.get("/cases/{case_id}")
 def case_page(request: Request, db: SessionDep, case_id: str) -> Response:
     """A public case with its public history."""
-    return render(request, "public/case.html", {"view": views.public_case(db, case_id)})
+    view = views.public_case(db, case_id)
+    supported = hot.has_supported(db, case_id=view.case.id, client_hash=client_hash(request))
+    return render(request, "public/case.html", {"view": view, "supported": supported})
 
 
 @router.get("/track/{token}")
