@@ -100,3 +100,41 @@ def test_api_inbox_is_paged_with_a_total(client: TestClient, db: Session) -> Non
     wrong = client.get("/api/v1/staff/inbox", params={"list": "x"}, headers=headers)
     assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "list"
     assert client.get("/api/v1/staff/inbox", params={"page": 0}, headers=headers).status_code == 422
+
+
+def test_a_returned_case_proposes_the_department_the_returning_one_asked_for(client: TestClient, db: Session) -> None:
+    from minyi.workflow import services as workflow
+
+    roads, parks, water = (
+        f.department(db, name="市公路局"),
+        f.department(db, name="市园林局"),
+        f.department(db, name="市水务局"),
+    )
+    asked, _c, handler = f.case_in_progress(db, roads, title="公园里的路灯坏了")
+    plain, _c2, handler2 = f.case_in_progress(db, roads, title="公园围栏倒了")
+    ranking = [{"id": roads.id, "name": roads.name, "score": 0.6}, {"id": water.id, "name": water.name, "score": 0.3}]
+    for sub in (asked, plain):
+        db.add(MessageAnalysis(message_id=sub.message.id, result={"suggested_departments": ranking}, urgent=False))
+    workflow.return_case(
+        db,
+        actor=f.actor(handler),
+        case_id=asked.case.id,
+        reason="公园设施归园林局管理",
+        suggested_department_id=parks.id,
+    )
+    workflow.return_case(db, actor=f.actor(handler2), case_id=plain.case.id, reason="不属于本局职责")
+    db.flush()
+    f.login(client, f.user(db, role="coordinator"))
+    inbox = client.get("/staff/inbox").text
+    assert "已退回（市公路局）：公园设施归园林局管理" in inbox and "建议改派给：市园林局" in inbox
+    assert "按退回部门建议，转办至市园林局" in inbox  # the one-click assign proposes what the department asked for
+    assert "采纳建议，转办至市公路局" not in inbox  # never back to the department that returned it
+    assert "采纳建议，转办至市水务局" in inbox  # no department asked for: the next suggestion
+    page = client.get(f"/staff/cases/{asked.case.id}").text
+    assert f'<option value="{parks.id}" selected>' in page and "建议改派给 <strong>市园林局</strong>" in page
+    done = client.post(
+        f"/staff/cases/{asked.case.id}/actions/assign",
+        data={"department_id": str(parks.id), "csrf_token": f.csrf(client)},
+    )
+    assert done.status_code == 200 and f.reload(db, asked.case).department_id == parks.id
+    assert "returned-note" not in client.get(f"/staff/cases/{asked.case.id}").text  # assigned again: no note

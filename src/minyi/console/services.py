@@ -16,6 +16,7 @@ from minyi.nlp.text import join_text
 from minyi.workflow import inbox, states
 from minyi.workflow.actors import Actor
 from minyi.workflow.deadlines import DeadlineInfo, deadline_info
+from minyi.workflow.inbox import ReturnNote
 from minyi.workflow.models import Case, ExtensionRequest
 from minyi.workflow.services import ensure_can_see, load_case
 from minyi.workflow.views import CaseView, case_view
@@ -34,6 +35,7 @@ class StaffCasePage:
     hot_issue: HotIssue | None
     departments: list[MenuNode]
     extensions: list[ExtensionRequest]
+    returned: ReturnNote | None = None  # the latest 退回, while the case waits to be assigned again
 
 
 def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCasePage:
@@ -51,5 +53,6 @@ def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCaseP
         similar=hot.similar_cases_for_staff(session, actor=actor, text=text, exclude=case.id),
         hot_issue=hot.hot_issue_of(session, case.id),
         departments=department_menu(session, active_only=True),
+        returned=inbox.return_notes(session, [case]).get(case.id),
         extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
     )

@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session, contains_eager
 from minyi.accounts.models import Role
 from minyi.core.clock import china_today
 from minyi.core.workdays import workdays_between
+from minyi.departments.models import Department
 from minyi.messages.models import Message, MessageAnalysis, MessageContact
 from minyi.messages.search import query_phrases
 from minyi.workflow import states
 from minyi.workflow.config import get_setting
 from minyi.workflow.deadlines import DeadlineInfo, deadline_info, overdue_clause, running_clause
+from minyi.workflow.events import EventKind, ReturnPayload
 from minyi.workflow.list_filters import ALL_STATUSES, ROWS_MAX, ListFilters
-from minyi.workflow.models import Case, ExtensionRequest
+from minyi.workflow.models import Case, CaseEvent, ExtensionRequest
 
 LIST_NAMES = {
     "triage": "待受理留言",
@@ -45,11 +47,56 @@ _DEPARTMENT = (states.ASSIGNED, states.IN_PROGRESS, states.REPLIED)
 
 @dataclass
 class InboxRow:
-    """A case in a work list, with its deadline and analysis."""
+    """A case in a work list, with its deadline and analysis (and, when a department returned it, why)."""
 
     case: Case
     deadline: DeadlineInfo
     analysis: MessageAnalysis | None
+    returned: ReturnNote | None = None
+
+
+@dataclass(frozen=True)
+class ReturnNote:
+    """The latest 退回 of a case still waiting to be assigned again: who returned it, why, and the department it
+    asked for (建议改派给), if any — what the coordinator assigns to next."""
+
+    from_department_id: int | None
+    from_department: str
+    reason: str
+    suggested_department_id: int | None
+    suggested_department: str | None
+
+
+def return_notes(session: Session, cases: list[Case]) -> dict[int, ReturnNote]:
+    """The latest return of each case of `cases` that is 已退回 now (two queries for a page)."""
+    ids = [c.id for c in cases if c.status == states.RETURNED]
+    if not ids:
+        return {}
+    events = session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id.in_(ids), CaseEvent.kind == EventKind.RETURN.value)
+        .order_by(CaseEvent.id.desc())
+    )
+    found: dict[int, CaseEvent] = {}
+    for event in events:
+        found.setdefault(event.case_id, event)
+    payloads = {case_id: event.payload for case_id, event in found.items()}
+    returned_by = {p.department_id for p in payloads.values() if isinstance(p, ReturnPayload) and p.department_id}
+    names: dict[int, str] = {
+        i: name
+        for i, name in session.execute(select(Department.id, Department.name).where(Department.id.in_(returned_by)))
+    }
+    notes = {}
+    for case_id, payload in payloads.items():
+        assert isinstance(payload, ReturnPayload)
+        notes[case_id] = ReturnNote(
+            from_department_id=payload.department_id,
+            from_department=names.get(payload.department_id, "") if payload.department_id else "",
+            reason=found[case_id].reason,
+            suggested_department_id=payload.suggested_department_id,
+            suggested_department=payload.suggested_department,
+        )
+    return notes
 
 
 @dataclass
@@ -190,7 +237,11 @@ def _rows(session: Session, cases: list[Case]) -> list[InboxRow]:
     )
     near_days = int(get_setting(session, "near_deadline_workdays"))
     today = china_today()
-    return [InboxRow(c, deadline_info(c, today=today, near_days=near_days), analyses.get(c.message_id)) for c in cases]
+    notes = return_notes(session, cases)
+    return [
+        InboxRow(c, deadline_info(c, today=today, near_days=near_days), analyses.get(c.message_id), notes.get(c.id))
+        for c in cases
+    ]
 
 
 def work_list(session: Session, *, name: str, filters: ListFilters, department_id: int | None = None) -> WorkList:

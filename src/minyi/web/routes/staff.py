@@ -66,6 +66,7 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
             "actions": page.actions,
             "departments": page.departments,
             "extensions": page.extensions,
+            "returned": page.returned,
         },
     )
 
