@@ -47,3 +47,36 @@ def test_coordinator_searches_pages_and_exports(live_server: LiveServer, browser
     download.value.save_as(saved)
     assert saved.stat().st_size > 1000
     page.context.close()
+
+
+def test_coordinator_reassigns_a_returned_case_where_the_department_asked(
+    live_server: LiveServer,
+    browser,  # type: ignore[no-untyped-def]
+    artifacts: Path,
+) -> None:
+    from minyi.workflow import services as workflow
+
+    with with_db(live_server) as db:
+        roads, parks = f.department(db, name="市公路局"), f.department(db, name="市园林局")
+        sub, _c, handler = f.case_in_progress(db, roads, title="人民公园里的路灯坏了三盏")
+        workflow.return_case(
+            db,
+            actor=f.actor(handler),
+            case_id=sub.case.id,
+            reason="公园内设施由园林局管理",
+            suggested_department_id=parks.id,
+        )
+        f.user(db, role="coordinator", username="return.coord")
+        case_id, parks_id = sub.case.id, parks.id
+    for name, size in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+        page = browser.new_context(viewport=size, locale="zh-CN").new_page()
+        page.goto(f"{live_server.url}/staff/login")
+        page.fill("#username", "return.coord")
+        page.fill("#password", f.PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{live_server.url}/staff/cases/{case_id}")
+        note = page.inner_text("#returned-note")
+        assert "市公路局" in note and "公园内设施由园林局管理" in note and "市园林局" in note
+        assert page.input_value("#assign-dept") == str(parks_id)  # proposed: where the department asked
+        page.screenshot(path=str(artifacts / f"returned-case-{name}.png"), full_page=True)
+        page.context.close()
