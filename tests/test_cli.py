@@ -29,6 +29,7 @@ def test_migrate_then_demo_data_prints_random_logins_once(data_dir: Path) -> Non
     first = runner.invoke(main, ["demo-data"])
     assert first.exit_code == 0, first.output
     assert "coordinator" in first.output and "admin" in first.output
+    assert "log in at http://127.0.0.1:8000/staff/login" in first.output and "HOST:PORT" not in first.output
     passwords = [line.split()[1] for line in first.output.splitlines() if line.startswith("  ")]
     assert len(passwords) >= 5 and len(set(passwords)) == len(passwords)
     second = runner.invoke(main, ["demo-data"])
@@ -58,3 +59,7 @@ def test_run_jobs_reports_what_it_did(data_dir: Path) -> None:
     runner.invoke(main, ["migrate"])
     result = runner.invoke(main, ["run-jobs"])
     assert result.exit_code == 0 and "auto_closed" in result.output
+    assert "{" not in result.output  # one line a task, not a Python dict
+    assert any(
+        line.split()[0] == "auto_closed" and line.split()[1].isdigit() for line in result.output.splitlines()[1:]
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -109,6 +110,8 @@ def test_the_documents_show_it_without_private_text(db: Session, history: dict) 
     assert "2024年3月民意月报" in html and "@media print" in html and "<svg" in html
     assert 'data-figure="received">收到留言<b>3</b>' in html and "上期 1，变化 +2" in html
     assert "市园林局" in html and "我家楼下噪音" not in html and "13800138000" not in html
+    assert f"生成于 {report.generated_at}" in html and "UTC" not in html  # China time, as on every other page
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", report.generated_at)
     book = load_workbook(io.BytesIO(render_xlsx(report)))
     assert book.sheetnames == ["概要", "趋势", "部门", "热点问题", "答复示例"]
     rows = list(book["概要"].iter_rows(values_only=True))

@@ -36,7 +36,9 @@ def demo_data() -> None:
             "use `minyi reset-password USERNAME` to set a new one)"
         )
         return
-    click.echo("\n=== staff logins (shown once; http://HOST:PORT/staff/login) ===")
+    settings = get_settings()
+    url = f"http://{settings.host}:{settings.port}/staff/login"
+    click.echo(f"\n=== staff logins (shown once; log in at {url} once `minyi serve` runs) ===")
     for username, password, display in result.logins:
         click.echo(f"  {username:<12} {password}   {display}")
     click.echo("")
@@ -116,7 +118,10 @@ def run_jobs() -> None:
     """Run the scheduled tasks once (auto-close unrated replies) and print what they did."""
     from minyi.jobs.runner import run_scheduled_tasks
 
-    click.echo(run_scheduled_tasks(_factory()))
+    done = run_scheduled_tasks(_factory())
+    click.echo("scheduled tasks run once:")
+    for task, count in done.items():
+        click.echo(f"  {task:<24} {count}")
 
 
 @click.command("export-labels")

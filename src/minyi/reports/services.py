@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from minyi.core.clock import china_days_utc, china_today, utcnow
+from minyi.core.clock import china_days_utc, china_today, format_china, utcnow
 from minyi.hot.services import public_case_records
 from minyi.reports.content import HotItem, KeyFigure, Period, PeriodReport, period_containing
 from minyi.reports.examples import reply_examples
@@ -109,7 +109,7 @@ def read_period_report(session: Session, *, period: Period, today: date | None =
         period=period,
         previous=previous,
         today=today,
-        generated_at=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=format_china(utcnow()),  # China time, as everywhere else on the pages
         overall=current.overall,
         previous_overall=before.overall,
         key_figures=key_figures,
