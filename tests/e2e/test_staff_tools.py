@@ -59,6 +59,9 @@ def test_supervisor_reads_the_dashboard_and_builds_a_report(live_server: LiveSer
     page.goto(f"{live_server.url}/staff/dashboard")
     text = page.inner_text("main")
     assert "今天" in text and "超期未答复" in text and "当前热点问题" in text
+    page.wait_for_selector("figure[data-table='t-dash-places'] svg")
+    labels = page.locator("figure[data-table='t-dash-places'] svg text").all_text_contents()
+    assert "幸福路小区" in " ".join(labels) and not any("蹲点" in label for label in labels)  # the place, not the link
     page.screenshot(path=str(artifacts / "01-dashboard.png"), full_page=True)
     page.goto(f"{live_server.url}/staff/reports")
     assert "报告" in page.inner_text("main")

@@ -28,7 +28,9 @@
       return tr.cells.length === heads.length;
     });
     return {
-      labels: rows.map(function (tr) { return tr.cells[0].textContent.trim(); }),
+      labels: rows.map(function (tr) {  // a cell with links beside its name says its label in data-label
+        return tr.cells[0].getAttribute("data-label") || tr.cells[0].textContent.trim();
+      }),
       series: keys.filter(function (key) { return key in index; }).map(function (key) {
         return {
           name: heads[index[key]].textContent.trim(),
