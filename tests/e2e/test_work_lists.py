@@ -79,4 +79,8 @@ def test_coordinator_reassigns_a_returned_case_where_the_department_asked(
         assert "市公路局" in note and "公园内设施由园林局管理" in note and "市园林局" in note
         assert page.input_value("#assign-dept") == str(parks_id)  # proposed: where the department asked
         page.screenshot(path=str(artifacts / f"returned-case-{name}.png"), full_page=True)
+        if name == "phone":  # assign it there: the inbox confirms what was done
+            page.click("#form-assign button[type=submit]")
+            assert f"第 {case_id} 号留言已受理并转办" in page.inner_text("#done-notice")
+            page.screenshot(path=str(artifacts / "assigned-notice-phone.png"), full_page=True)
         page.context.close()

@@ -166,3 +166,18 @@ def test_admin_creates_department_user_and_settings(client: TestClient, db: Sess
         "/staff/admin/settings", data={"auto_close_days": "abc", "reopen_window_days": "20", "csrf_token": token}
     )
     assert bad.status_code == 422
+
+
+def test_each_action_is_confirmed_after_its_redirect(client: TestClient, db: Session) -> None:
+    dept = f.department(db, name="确认测试局")
+    sub = f.message(db, title="小区门口积水")
+    f.login(client, f.user(db, role="coordinator"))
+    done = client.post(
+        f"/staff/cases/{sub.case.id}/actions/assign", data={"department_id": str(dept.id), "csrf_token": f.csrf(client)}
+    )
+    assert done.url.path == "/staff/inbox" and done.url.params["done"] == "assign"
+    assert f'第 <a href="/staff/cases/{sub.case.id}">{sub.case.id}</a> 号留言已受理并转办。' in done.text
+    # the notice takes nothing from the URL but a known code and a number
+    assert "done-notice" not in client.get("/staff/inbox?done=<script>&case=1").text
+    assert "done-notice" not in client.get("/staff/inbox?done=assign&case=1<b>").text
+    assert "done-notice" not in TestClient(client.app).get("/board?done=assign&case=1").text  # never in public

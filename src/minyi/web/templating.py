@@ -47,6 +47,19 @@ def with_page(params: Any, page: int) -> str:
 
 
 env.filters["with_page"] = with_page
+# What a staff action's redirect confirms (`?done=<action>&case=<id>`, shown by base.html to logged-in staff).
+DONE_NOTICES = {
+    "assign": "已受理并转办。",
+    "transfer": "已改派。",
+    "reject": "已不予受理，理由已公开。",
+    "merge": "已合并到另一件办理。",
+    "return": "已退回受理员重新分派。",
+    "accept": "已签收，开始办理。",
+    "request_extension": "的延期申请已提交，等待审批。",
+    "decide_extension": "的延期申请已处理。",
+    "reply": "的答复已发布。",
+    "escalate": "已督办。",
+}
 # Text on public pages (citizens' words, replies, public reasons): phone, ID, card numbers, e-mail and plates
 # are masked (stored intact); invisible characters go first so that they cannot split a number.
 env.filters["public_text"] = public_display
@@ -60,6 +73,7 @@ env.globals.update(
     ROLE_NAMES={str(k): v for k, v in ROLE_NAMES.items()},
     deadline_of=deadline_info,
     CITIZEN_EVENTS=CITIZEN_EVENTS,
+    DONE_NOTICES=DONE_NOTICES,
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
@@ -85,4 +87,5 @@ def case_action(db: SessionDep, user: StaffUser, form: FormDep, case_id: str, ac
             if action in {"assign", "reject", "merge", "return"}
             else f"/staff/cases/{case_id}"
         )
-    return RedirectResponse(back, status_code=303)
+    case_no = str(case_id).strip()  # the action found the case: its id is a number
+    return RedirectResponse(f"{back}?{urlencode({'done': action, 'case': case_no})}", status_code=303)
