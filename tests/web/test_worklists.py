@@ -138,3 +138,19 @@ def test_a_returned_case_proposes_the_department_the_returning_one_asked_for(cli
     )
     assert done.status_code == 200 and f.reload(db, asked.case).department_id == parks.id
     assert "returned-note" not in client.get(f"/staff/cases/{asked.case.id}").text  # assigned again: no note
+
+
+def test_pending_extensions_say_which_case_and_the_history_says_how_many_days(client: TestClient, db: Session) -> None:
+    from minyi.workflow import services as workflow
+
+    dept = f.department(db, name="延期测试局")
+    sub, _c, handler = f.case_in_progress(db, dept, title="老旧小区加装电梯进度")
+    workflow.request_extension(db, actor=f.actor(handler), case_id=sub.case.id, days=5, reason="需协调多户业主意见")
+    db.flush()
+    f.login(client, f.user(db, role="supervisor"))
+    page = client.get("/staff/supervise").text
+    row = page[page.index('<tr id="ext-') : page.index("</tr>", page.index('<tr id="ext-'))]
+    assert "老旧小区加装电梯进度" in row and "延期测试局" in row and "5 个工作日" in row and "需协调多户业主意见" in row
+    assert f.reload(db, sub.case).deadline.isoformat() in row  # the deadline it would extend
+    history = client.get(f"/staff/cases/{sub.case.id}").text
+    assert "申请延期" in history and "· 5 个工作日" in history

@@ -261,6 +261,17 @@ def export_cases(
     return _rows(session, list(session.scalars(query.limit(ROWS_MAX)).unique()))
 
 
+def pending_extension_rows(session: Session) -> list[tuple[ExtensionRequest, Case]]:
+    """Extension requests waiting for a decision, each with its case (title, department, current deadline)."""
+    rows = session.execute(
+        select(ExtensionRequest, Case)
+        .join(Case, Case.id == ExtensionRequest.case_id)
+        .where(ExtensionRequest.status == "pending")
+        .order_by(ExtensionRequest.created_at)
+    )
+    return [(request, case) for request, case in rows]
+
+
 def pending_extensions(session: Session) -> list[ExtensionRequest]:
     """Extension requests waiting for a decision."""
     return list(

@@ -58,7 +58,7 @@ def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Res
 @router.get("/supervise")
 def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """Overdue and near-deadline cases across departments, and pending extensions."""
-    return _page(request, db, user, "deadlines", {"extensions": inbox.pending_extensions(db)})
+    return _page(request, db, user, "deadlines", {"extensions": inbox.pending_extension_rows(db)})
 
 
 @router.get("/complaints")
