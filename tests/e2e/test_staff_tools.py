@@ -67,3 +67,43 @@ def test_supervisor_reads_the_dashboard_and_builds_a_report(live_server: LiveSer
     assert "报告" in page.inner_text("main")
     page.screenshot(path=str(artifacts / "02-reports.png"), full_page=True)
     page.context.close()
+
+
+def test_a_reply_template_fills_the_draft_without_leaving_the_page(
+    live_server: LiveServer,
+    browser,  # type: ignore[no-untyped-def]
+    artifacts: Path,
+) -> None:
+    from minyi.replies import services as replies
+
+    with with_db(live_server) as db:
+        dept = f.department(db, name="市园林局", domains=["城乡建设"])
+        handler = f.user(db, role="handler", dept=dept, username="tpl.handler")
+        first, _c, _h = f.case_in_progress(db, dept, title="公园长椅坏了")
+        other = f.department(db, name="市体育局")
+        second, _c2, _h2 = f.case_in_progress(db, other, title="体育馆灯坏了")
+        f.user(db, role="handler", dept=other, username="tpl.other")
+        first_id, second_id = first.case.id, second.case.id
+        body = "您好，感谢您的反映。我局已安排人员现场查看，将于五个工作日内维修完毕，如有问题请拨打园林热线。"
+        replies.create_template(
+            db, actor=f.actor(handler), department_id=str(dept.id), appeal_kind="", title="设施维修答复", body=body
+        )
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    _login(page, live_server, "tpl.handler")
+    assert page.locator("nav a[href='/staff/reply-templates']").count() == 1  # in the handler's menu
+    page.goto(f"{live_server.url}/staff/cases/{first_id}")
+    page.wait_for_selector("#reply-template-picker")
+    page.fill("#reply-body", "草稿：")
+    page.once("dialog", lambda dialog: dialog.accept())  # "用模板替换当前的答复内容？"
+    page.select_option("#reply-template-picker", label="设施维修答复")
+    assert page.input_value("#reply-body") == body and page.url.endswith(f"/staff/cases/{first_id}")
+    page.screenshot(path=str(artifacts / "01-template-picked.png"), full_page=True)
+    page.context.close()
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    _login(page, live_server, "tpl.other")
+    page.goto(f"{live_server.url}/staff/cases/{second_id}")
+    link = page.locator("#reply-template-link")
+    page.wait_for_selector("#reply-template-link:has-text('去新建模板')")  # the CSP forbids wait_for_function's eval
+    assert link.get_attribute("href") == "/staff/reply-templates" and link.get_attribute("target") == "_blank"
+    page.screenshot(path=str(artifacts / "02-no-template-phone.png"), full_page=True)
+    page.context.close()

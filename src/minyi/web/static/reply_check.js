@@ -29,7 +29,13 @@
   fetch(link.getAttribute("href") + "?format=json", { credentials: "same-origin" })
     .then(function (response) { return response.ok ? response.json() : []; })
     .then(function (items) {
-      if (!items.length) { return; }
+      if (!items.length) {  // nothing fits this case yet: say so, and where to write one (a new tab: the draft stays)
+        link.textContent = "暂无适用于本件的答复模板，去新建模板";
+        link.setAttribute("href", "/staff/reply-templates");
+        return;
+      }
+      link.textContent = "管理答复模板";
+      link.setAttribute("href", "/staff/reply-templates");
       var label = document.createElement("label");
       label.setAttribute("for", "reply-template-picker");
       label.textContent = "答复模板";
