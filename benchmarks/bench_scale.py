@@ -65,7 +65,7 @@ from minyi.messages.analysis import default_analyzer, stored_analysis
 from minyi.messages.models import Message, MessageAnalysis, MessageContact
 from minyi.messages.search import grams, search_grams_of
 from minyi.nlp.display import public_search_text
-from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.nlp.labels import APPEAL_KINDS, CITIZEN_KINDS, DOMAINS
 from minyi.stats.models import refresh_facts
 from minyi.workflow import states
 from minyi.workflow.config import DEFAULT_DEADLINE_DAYS, DEFAULTS
@@ -832,7 +832,7 @@ class Load:
         data = {
             "title": f"{perturb(source['title'], rng)[:150]}（{tag}）",
             "body": body,
-            "appeal_kind": rng.choice(list(APPEAL_KINDS)),
+            "appeal_kind": rng.choice([*CITIZEN_KINDS, ""]),  # what a citizen may choose (or 不确定)
             "place_text": rng.choice(REGIONS),
             "submission_key": f"scale-{tag}",
         }

@@ -17,6 +17,15 @@ def test_text_is_stored_exactly_as_written(db: Session) -> None:
     assert sub.message.contact.phone == "13800138000"
 
 
+def test_a_citizen_may_leave_the_kind_open_and_chooses_only_their_own_kinds(db: Session) -> None:
+    from minyi.nlp.labels import APPEAL_KINDS, CITIZEN_KINDS
+
+    assert f.message(db, appeal_kind="").message.appeal_kind == ""  # 不确定: the coordinator decides
+    assert set(CITIZEN_KINDS) < set(APPEAL_KINDS) and not {"misconception", "confusion"} & set(CITIZEN_KINDS)
+    for kind in CITIZEN_KINDS:
+        assert f.message(db, appeal_kind=kind).message.appeal_kind == kind
+
+
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
@@ -25,7 +34,8 @@ def test_text_is_stored_exactly_as_written(db: Session) -> None:
         ("title", "标" * 81, "最多 80"),
         ("body", "太短了", "至少 10"),
         ("body", "x" * 1_000_000, "最多 5000"),
-        ("appeal_kind", "", "诉求类型"),
+        ("appeal_kind", "misconception", "诉求类型"),  # the staff's judgement, not a citizen's choice
+        ("appeal_kind", "nonsense", "诉求类型"),
         ("domain", "火星事务", "领域"),
         ("place_text", "地" * 201, "最多 200"),
         ("contact_email", "a@b", "邮箱"),

@@ -351,3 +351,13 @@ def test_an_invisible_character_cannot_split_a_number_out_of_the_mask(db: Sessio
         f.message(db, place_text="联系138\u200b1234\u2060\u202e5678的门口")
     labels = [r.label for r in build_report(db, query=StatsQuery(*PERIOD), today=TODAY).by_place]
     assert labels == ["联系138****5678的门口"]
+
+
+def test_messages_whose_writer_left_the_kind_open_are_counted_as_undecided(db: Session) -> None:
+    with travel(at(date(2024, 3, 1), 9)):
+        f.message(db, appeal_kind="")
+        f.message(db, appeal_kind="help")
+    rows = {
+        r.label: r.figures.received for r in build_report(db, query=StatsQuery(*PERIOD), today=TODAY).by_appeal_kind
+    }
+    assert rows["未确定"] == 1 and rows["求助"] == 1

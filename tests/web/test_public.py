@@ -70,7 +70,13 @@ def test_validation_error_keeps_what_the_citizen_typed(client: TestClient, db: S
 
 def test_every_invalid_field_is_reported_at_once_beside_its_input(client: TestClient, db: Session) -> None:
     before = _count(db)
-    bad = {"title": "短", "appeal_kind": "", "body": "太短了", "contact_phone": "abc", "csrf_token": f.csrf(client)}
+    bad = {
+        "title": "短",
+        "appeal_kind": "misconception",
+        "body": "太短了",
+        "contact_phone": "abc",
+        "csrf_token": f.csrf(client),
+    }
     response = client.post("/messages", data=FORM | bad)
     assert response.status_code == 422 and _count(db) == before
     html = response.text

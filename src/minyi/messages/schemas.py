@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from minyi.messages import services as rules
-from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.nlp.labels import CITIZEN_KINDS, DOMAINS
 
 # The limits below are documented in the OpenAPI schema and checked by the services, which answer with
 # clear Chinese errors (422); they are not enforced a second time by pydantic with English ones.
@@ -73,8 +73,13 @@ class MessageIn(BaseModel):
 
     title: str = text_doc(rules.TITLE_MAX, rules.TITLE_MIN)
     body: str = text_doc(rules.BODY_MAX, rules.BODY_MIN)
-    appeal_kind: str = choice_doc(
-        APPEAL_KINDS, description="诉求类型：" + "、".join(f"{k} {v}" for k, v in APPEAL_KINDS.items())
+    appeal_kind: str | None = choice_doc(
+        CITIZEN_KINDS,
+        optional=True,
+        default="",
+        description="诉求类型："
+        + "、".join(f"{k} {v}" for k, v in CITIZEN_KINDS.items())
+        + "；空或不填：不确定（由受理员判断）",
     )
     domain: str | None = choice_doc(DOMAINS, optional=True, default=None, description="领域")
     place_text: str = text_doc(rules.PLACE_MAX, default="")

@@ -17,7 +17,7 @@ from minyi.core.errors import Conflict, RateLimited, ValidationFailed, collect
 from minyi.core.security import hash_token
 from minyi.core.validation import bool_field, choice_field, text_field
 from minyi.messages.models import Message, MessageContact
-from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.nlp.labels import CITIZEN_KINDS, DOMAINS
 
 # Limits, documented in docs/limits.md.
 TITLE_MIN, TITLE_MAX = 4, 80
@@ -93,8 +93,16 @@ def validate_submission(data: dict[str, Any]) -> dict[str, Any]:
             "body": lambda: text_field(
                 data.get("body"), field="body", label="留言内容", max_len=BODY_MAX, min_len=BODY_MIN
             ),
-            "appeal_kind": lambda: choice_field(
-                data.get("appeal_kind"), field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS
+            # a citizen's own kinds only, or "" (不确定: the coordinator decides, helped by the model)
+            "appeal_kind": lambda: (
+                choice_field(
+                    data.get("appeal_kind"),
+                    field="appeal_kind",
+                    label="诉求类型",
+                    choices=CITIZEN_KINDS,
+                    required=False,
+                )
+                or ""
             ),
             "domain": lambda: choice_field(
                 data.get("domain"), field="domain", label="领域", choices=DOMAINS, required=False

@@ -12,6 +12,16 @@ APPEAL_KINDS: dict[str, str] = {
     "misconception": "错误看法",  # -> 引导纠正 guide and correct
     "praise": "表扬感谢",
 }
+# What a citizen can say of their own message (issue 14): nobody files their own view as 模糊认识 or 错误看法 —
+# those are the staff's and the model's judgements. A citizen may also leave it open (不确定: stored as "").
+CITIZEN_KINDS: dict[str, str] = {
+    "complaint": "投诉",
+    "help": "求助",
+    "suggestion": "建议",
+    "inquiry": "咨询",
+    "praise": "表扬",
+}
+UNDECIDED_KIND_NAME = "未确定"  # the kind of a message whose writer chose 不确定, until the coordinator decides
 
 # First-level domains (领域). The first seven are those the labelled data holds.
 DOMAINS: tuple[str, ...] = (

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from minyi.core.clock import china_today, utcnow
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.departments.models import Department
-from minyi.nlp.labels import APPEAL_KINDS
+from minyi.nlp.labels import APPEAL_KINDS, UNDECIDED_KIND_NAME
 from minyi.stats.aggregates import Scope, Tally, merged, rolled, tallies
 from minyi.stats.facts import NO_PLACE, PRIVATE_PLACE
 from minyi.stats.figures import CaseFacts, Figures, buckets
@@ -235,9 +235,9 @@ def _breakdown_rows(session: Session, scope: Scope, cube: dict[Any, Tally]) -> t
         (GroupRow(k, k, v.figures()) for k, v in domains.items()),
         key=lambda r: (r.key == NO_DOMAIN, -r.figures.received, r.key),
     )
-    kinds = rolled(cube, lambda k: k[2])
+    kinds = rolled(cube, lambda k: k[2] or "")  # "": the writer chose 不确定 and no coordinator has decided yet
     by_kind = [GroupRow(code, name, kinds.get(code, Tally()).figures()) for code, name in APPEAL_KINDS.items()]
-    by_kind += [GroupRow(k, k, v.figures()) for k, v in kinds.items() if k not in APPEAL_KINDS]
+    by_kind += [GroupRow(k, k or UNDECIDED_KIND_NAME, v.figures()) for k, v in kinds.items() if k not in APPEAL_KINDS]
     places = tallies(session, scope, F.place_label)
     special = {NO_PLACE, PRIVATE_PLACE}
     named = sorted(

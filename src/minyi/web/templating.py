@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
 from minyi.messages.display import APPEAL_KINDS, DOMAINS, INVISIBLE_RE, INVISIBLE_TABLE, public_display
+from minyi.nlp.labels import CITIZEN_KINDS, UNDECIDED_KIND_NAME
 from minyi.web.serializers import public_reason_of
 from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.services import RATING_LEVELS
@@ -67,6 +68,8 @@ env.filters["public_reason"] = public_reason_of
 env.globals.update(
     STATUS_NAMES=STATUS_NAMES,
     APPEAL_KINDS=APPEAL_KINDS,
+    CITIZEN_KINDS=CITIZEN_KINDS,
+    UNDECIDED_KIND_NAME=UNDECIDED_KIND_NAME,
     DOMAINS=DOMAINS,
     EVENT_LABELS=EVENT_LABELS,
     RATING_LEVELS=RATING_LEVELS,

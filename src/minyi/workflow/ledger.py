@@ -18,7 +18,7 @@ from minyi.accounts import audit
 from minyi.accounts.models import User
 from minyi.core.cells import safe_row
 from minyi.core.clock import to_china
-from minyi.nlp.labels import APPEAL_KINDS
+from minyi.nlp.labels import APPEAL_KINDS, UNDECIDED_KIND_NAME
 from minyi.workflow.inbox import LIST_NAMES, InboxRow
 from minyi.workflow.list_filters import ListFilters
 from minyi.workflow.states import STATUS_NAMES
@@ -41,7 +41,7 @@ def _cells(row: InboxRow) -> list[Any]:
         [
             case.id,
             msg.title,
-            APPEAL_KINDS.get(msg.appeal_kind, msg.appeal_kind),
+            APPEAL_KINDS.get(msg.appeal_kind) or msg.appeal_kind or UNDECIDED_KIND_NAME,
             msg.domain or "",
             msg.place_text,
             STATUS_NAMES.get(case.status, case.status),
