@@ -33,6 +33,18 @@ def test_citizen_finds_the_same_problem_supports_it_and_sees_it_hot(
     page.wait_for_selector("#similar li", timeout=10000)
     assert "可能相同的问题" in page.inner_text("#similar")
     page.screenshot(path=str(artifacts / "01-similar-while-typing.png"), full_page=True)
+    # on a phone the panel is where the citizen is about to submit: right above the button, before it on the page
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    phone.goto(live_server.url)
+    phone.fill("#title", "搅拌站晚上太吵")
+    phone.fill("#body", "丽发新城旁边的搅拌站晚上施工噪音很大")
+    phone.wait_for_selector("#similar li", timeout=10000)
+    panel = phone.locator("#similar").bounding_box()
+    submit = phone.locator("form[action='/messages'] > p > button[type=submit]").bounding_box()
+    assert panel and submit and panel["y"] + panel["height"] <= submit["y"] < panel["y"] + panel["height"] + 80
+    phone.locator("form[action='/messages'] > p > button[type=submit]").scroll_into_view_if_needed()
+    phone.screenshot(path=str(artifacts / "01b-similar-above-submit-phone.png"))
+    phone.context.close()
     page.click("#similar li button")
     assert "已附议" in page.inner_text("#support")
     page.screenshot(path=str(artifacts / "02-supported.png"), full_page=True)

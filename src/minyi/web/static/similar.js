@@ -8,7 +8,6 @@
   if (!form || !box || !window.fetch) { return; }
   var title = form.querySelector("#title");
   var body = form.querySelector("#body");
-  var csrf = form.querySelector("input[name=csrf_token]").value;
   var timer = null;
   var last = "";
 
@@ -30,10 +29,10 @@
       var li = el("li");
       li.appendChild(el("a", {href: "/cases/" + item.id, target: "_blank", rel: "noopener"}, item.title));
       li.appendChild(el("span", {"class": "muted"}, " · " + item.status_name + " · 附议 " + item.supports));
-      var f = el("form", {method: "post", action: "/cases/" + item.id + "/support", "class": "inline-form"});
-      f.appendChild(el("input", {type: "hidden", name: "csrf_token", value: csrf}));
-      f.appendChild(el("button", {type: "submit", "class": "small secondary"}, "附议"));
-      li.appendChild(f);
+      // the panel sits inside the message form, right above its submit button (where a citizen looks before
+      // sending): each 附议 is a button of that form that posts it, with its CSRF token, to the case instead
+      li.appendChild(el("button", {type: "submit", "class": "small secondary", formaction: "/cases/" + item.id + "/support",
+                                   formmethod: "post", formnovalidate: "formnovalidate"}, "附议"));
       list.appendChild(li);
     });
     box.appendChild(list);
