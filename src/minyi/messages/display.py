@@ -8,6 +8,15 @@ what the platform shows is the messages feature's.
 from __future__ import annotations
 
 from minyi.nlp.display import INVISIBLE_RE, INVISIBLE_TABLE, public_display, strip_invisible
-from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
+from minyi.nlp.labels import APPEAL_KINDS, CITIZEN_KINDS, DOMAINS, UNDECIDED_KIND_NAME
 
-__all__ = ["APPEAL_KINDS", "DOMAINS", "INVISIBLE_RE", "INVISIBLE_TABLE", "public_display", "strip_invisible"]
+__all__ = [
+    "APPEAL_KINDS",
+    "CITIZEN_KINDS",
+    "DOMAINS",
+    "INVISIBLE_RE",
+    "INVISIBLE_TABLE",
+    "UNDECIDED_KIND_NAME",
+    "public_display",
+    "strip_invisible",
+]

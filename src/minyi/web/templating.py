@@ -12,8 +12,15 @@ from fastapi.templating import Jinja2Templates
 
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
-from minyi.messages.display import APPEAL_KINDS, DOMAINS, INVISIBLE_RE, INVISIBLE_TABLE, public_display
-from minyi.nlp.labels import CITIZEN_KINDS, UNDECIDED_KIND_NAME
+from minyi.messages.display import (
+    APPEAL_KINDS,
+    CITIZEN_KINDS,
+    DOMAINS,
+    INVISIBLE_RE,
+    INVISIBLE_TABLE,
+    UNDECIDED_KIND_NAME,
+    public_display,
+)
 from minyi.web.serializers import public_reason_of
 from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.services import RATING_LEVELS
