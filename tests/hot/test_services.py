@@ -142,3 +142,15 @@ def test_hot_issues_of_an_imported_history_end_at_its_newest_message(db: Session
             f.message(db, title=MIXER[0], body=MIXER[1] + f"（{i + 1}）")
     issues = hot.recompute_hot_issues(db)
     assert issues and len(issues[0].case_ids) == 4
+
+
+def test_the_similar_indexes_hold_only_the_newest_cases_of_their_window(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hot, "SIMILAR_MAX_CASES", 3)  # 50,000 in production: memory must not grow with the volume
+    ids = [
+        f.message(db, title=f"丽发新城搅拌站夜间噪音第{i}次", body="搅拌站夜间施工噪音很大，请处理。").case.id
+        for i in range(5)
+    ]
+    builds = {b.kind: b for b in hot.read_similar_builds(db)}
+    assert sorted(builds["public"].ids) == ids[-3:] and sorted(builds["staff"].ids) == ids[-3:]

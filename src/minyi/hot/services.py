@@ -83,6 +83,10 @@ class _LoadedIndex:
 
 _cache_lock = threading.Lock()
 SIMILAR_WINDOW_DAYS = 365
+# At most this many cases in each similar-cases index: the newest of the window. Memory and the rebuild's time
+# grow with the cases indexed (a year of a million cases took the worker past 22 GB and the OOM killer, docs/scale.md);
+# 50,000 is weeks of a large city's messages and all the open cases of most.
+SIMILAR_MAX_CASES = 50_000
 _KINDS = {True: "public", False: "staff"}
 
 
@@ -141,7 +145,8 @@ def read_similar_builds(session: Session) -> list[SimilarBuild]:
         built = session.scalar(select(SimilarIndexSnapshot.stamp).where(SimilarIndexSnapshot.kind == kind))
         if built == stamp:
             continue
-        rows = session.execute(_candidate_query(public_only=public_only)).all()
+        newest = _candidate_query(public_only=public_only).order_by(Case.id.desc()).limit(SIMILAR_MAX_CASES)
+        rows = session.execute(newest).all()
         texts = [join_text(r.title, r.body) for r in rows]
         builds.append(SimilarBuild(kind, stamp, [r.id for r in rows], texts, utcnow()))
     return builds
