@@ -38,7 +38,7 @@ _SUPPORTABLE = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS,
 def has_supported(session: Session, *, case_id: int, client_hash: str) -> bool:
     """Whether this client (the keyed hash of its address) has already added its voice to the case."""
     found = select(Support.id).where(Support.case_id == case_id, Support.client_hash == client_hash).limit(1)
-    return bool(client_hash) and session.scalar(found) is not None
+    return session.scalar(found) is not None
 
 
 def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
@@ -59,7 +59,7 @@ def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
     )
     if recent >= SUPPORT_LIMIT:
         raise RateLimited("附议过于频繁，请稍后再试")
-    if session.scalar(select(Support).where(Support.case_id == case.id, Support.client_hash == client_hash)):
+    if has_supported(session, case_id=case.id, client_hash=client_hash):
         raise Conflict("您已经附议过这件留言")
     session.add(Support(case_id=case.id, client_hash=client_hash, created_at=utcnow()))
     case.supports += 1
