@@ -18,6 +18,7 @@ from minyi.core.db import make_engine, make_session_factory, transaction
 from minyi.core.migrate import upgrade
 from minyi.core.settings import Settings
 from minyi.web.app import create_app
+from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("MINYI_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
@@ -98,3 +99,11 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
 def with_db(server: LiveServer):
     """A transaction on the live server's database (to arrange staff accounts)."""
     return transaction(server.factory)
+
+
+def login(page, server: LiveServer, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Log a staff member in through the login form (demo password of tests.factories)."""
+    page.goto(f"{server.url}/staff/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")

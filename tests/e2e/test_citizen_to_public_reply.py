@@ -8,19 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests import factories as f
-from tests.e2e.conftest import LiveServer, with_db
+from tests.e2e.conftest import LiveServer, login, with_db
 
 pytestmark = pytest.mark.e2e
 
 TITLE = "青年路夜市油烟和噪音扰民"
 BODY = "青年路夜市每天营业到凌晨两点，烧烤油烟直接飘进居民楼，噪音也很大，希望相关部门规范夜市经营时间和排烟设施。"
-
-
-def _login(page, server: LiveServer, username: str) -> None:
-    page.goto(f"{server.url}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", f.PASSWORD)
-    page.click("button[type=submit]")
 
 
 def _logout(page) -> None:
@@ -55,7 +48,7 @@ def test_message_travels_the_whole_loop(live_server: LiveServer, browser, artifa
     snap("citizen-submitted")
 
     # 2. The coordinator assigns it to the department.
-    _login(page, live_server, "e2e.coord")
+    login(page, live_server, "e2e.coord")
     assert TITLE in page.content()
     snap("coordinator-inbox")
     page.click(f"text={TITLE}")
@@ -65,7 +58,7 @@ def test_message_travels_the_whole_loop(live_server: LiveServer, browser, artifa
     _logout(page)
 
     # 3. The department accepts and replies.
-    _login(page, live_server, "e2e.handler")
+    login(page, live_server, "e2e.handler")
     snap("department-inbox")
     page.click(f"text={TITLE}")
     page.click("#form-accept button")
@@ -88,7 +81,7 @@ def test_message_travels_the_whole_loop(live_server: LiveServer, browser, artifa
     snap("citizen-reopened")
 
     # 5. The department replies again.
-    _login(page, live_server, "e2e.handler")
+    login(page, live_server, "e2e.handler")
     page.click(f"text={TITLE}")
     page.fill("#reply-body", "已联合城管执法，夜市自本周起十一点闭市，油烟净化设备已全部安装并通过检测。")
     page.click("#form-reply button[type=submit]")

@@ -13,16 +13,9 @@ from minyi.hot import periods
 from minyi.hot.models import HotPeriod
 from minyi.hot.services import recompute_hot_issues
 from tests import factories as f
-from tests.e2e.conftest import LiveServer, with_db
+from tests.e2e.conftest import LiveServer, login, with_db
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, server: LiveServer, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{server.url}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", f.PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_the_hot_issues_of_an_imported_period_beside_newer_ones(
@@ -74,7 +67,7 @@ def test_admin_merges_a_duplicate_department(live_server: LiveServer, browser, a
         f.user(db, role="admin", username="merge.admin")
         keep_id, dup_id = keep.id, dup.id
     page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()
-    _login(page, live_server, "merge.admin")
+    login(page, live_server, "merge.admin")
     page.goto(f"{live_server.url}/staff/admin/departments/merge")
     page.select_option("#merge-target", str(keep_id))
     page.check(f"#src-{keep_id}")

@@ -7,16 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests import factories as f
-from tests.e2e.conftest import LiveServer, with_db
+from tests.e2e.conftest import LiveServer, login, with_db
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, server: LiveServer, username: str) -> None:
-    page.goto(f"{server.url}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", f.PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_handler_checks_a_draft_reply_then_publishes(live_server: LiveServer, browser, artifacts: Path) -> None:
@@ -31,7 +24,7 @@ def test_handler_checks_a_draft_reply_then_publishes(live_server: LiveServer, br
         f.user(db, role="handler", dept=dept, username="tools.handler")
         case_id = sub.case.id
     page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()
-    _login(page, live_server, "tools.handler")
+    login(page, live_server, "tools.handler")
     page.goto(f"{live_server.url}/staff/cases/{case_id}")
     page.fill("#reply-body", "已转交。")
     page.click("#reply-check-button")
@@ -55,7 +48,7 @@ def test_supervisor_reads_the_dashboard_and_builds_a_report(live_server: LiveSer
         dept = f.department(db, name="市环保局", domains=["环境保护"])
         f.replied_case(db, dept)
     page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()
-    _login(page, live_server, "tools.super")
+    login(page, live_server, "tools.super")
     page.goto(f"{live_server.url}/staff/dashboard")
     text = page.inner_text("main")
     assert "今天" in text and "超期未答复" in text and "当前热点问题" in text
@@ -89,7 +82,7 @@ def test_a_reply_template_fills_the_draft_without_leaving_the_page(
             db, actor=f.actor(handler), department_id=str(dept.id), appeal_kind="", title="设施维修答复", body=body
         )
     page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-    _login(page, live_server, "tpl.handler")
+    login(page, live_server, "tpl.handler")
     assert page.locator("nav a[href='/staff/reply-templates']").count() == 1  # in the handler's menu
     page.goto(f"{live_server.url}/staff/cases/{first_id}")
     page.wait_for_selector("#reply-template-picker")
@@ -100,7 +93,7 @@ def test_a_reply_template_fills_the_draft_without_leaving_the_page(
     page.screenshot(path=str(artifacts / "01-template-picked.png"), full_page=True)
     page.context.close()
     page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    _login(page, live_server, "tpl.other")
+    login(page, live_server, "tpl.other")
     page.goto(f"{live_server.url}/staff/cases/{second_id}")
     link = page.locator("#reply-template-link")
     page.wait_for_selector("#reply-template-link:has-text('去新建模板')")  # the CSP forbids wait_for_function's eval

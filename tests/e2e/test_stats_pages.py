@@ -13,7 +13,7 @@ from minyi.core.workdays import add_workdays
 from minyi.notifications import services as notes
 from minyi.workflow import services as workflow
 from tests import factories as f
-from tests.e2e.conftest import LiveServer, with_db
+from tests.e2e.conftest import LiveServer, login, with_db
 
 pytestmark = pytest.mark.e2e
 PERIOD = "from=2024-01-01&to=2024-06-30"
@@ -88,10 +88,7 @@ def test_statistics_in_the_browser(live_server: LiveServer, browser, artifacts: 
     assert no_js.locator("svg").count() == 0 and no_js.locator("#t-trend tbody tr").count() == 6
     assert "市水务局" in no_js.inner_text("#t-departments")
 
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("#username", "e2e.stats.handler")
-    page.fill("#password", f.PASSWORD)
-    page.click("button[type=submit]")
+    login(page, live_server, "e2e.stats.handler")
     page.click("header >> text=通知")
     assert "已超过办理时限" in page.inner_text("#notifications")
     page.screenshot(path=str(artifacts / "04-notifications.png"), full_page=True)

@@ -9,7 +9,7 @@ import pytest
 
 from minyi.messages.models import MessageAnalysis
 from tests import factories as f
-from tests.e2e.conftest import LiveServer, with_db
+from tests.e2e.conftest import LiveServer, login, with_db
 
 pytestmark = pytest.mark.e2e
 
@@ -27,10 +27,7 @@ def test_coordinator_searches_pages_and_exports(live_server: LiveServer, browser
         f.user(db, role="coordinator", username="lists.coord")
         gas_id = gas.case.id
     page = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN").new_page()
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("#username", "lists.coord")
-    page.fill("#password", f.PASSWORD)
-    page.click("button[type=submit]")
+    login(page, live_server, "lists.coord")
     page.goto(f"{live_server.url}/staff/inbox")
     assert page.get_attribute("tbody tr >> nth=0", "data-case") == str(gas_id)  # urgent first, among 46
     assert "共 46 件" in page.inner_text(".worklist-summary")
@@ -70,10 +67,7 @@ def test_coordinator_reassigns_a_returned_case_where_the_department_asked(
         case_id, parks_id = sub.case.id, parks.id
     for name, size in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
         page = browser.new_context(viewport=size, locale="zh-CN").new_page()
-        page.goto(f"{live_server.url}/staff/login")
-        page.fill("#username", "return.coord")
-        page.fill("#password", f.PASSWORD)
-        page.click("button[type=submit]")
+        login(page, live_server, "return.coord")
         page.goto(f"{live_server.url}/staff/cases/{case_id}")
         note = page.inner_text("#returned-note")
         assert "市公路局" in note and "公园内设施由园林局管理" in note and "市园林局" in note
