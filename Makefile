@@ -37,12 +37,22 @@ chromium: ## Install Debian's chromium (and CJK fonts) for the browser tests, wh
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
 	fi
 
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+
+axe: $(AXE) ## Install axe-core from npm (the accessibility check of the browser tests), and Debian's npm when missing
+
+$(AXE):
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; \
+	fi
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node 'axe-core@^4.10'
+
 nginx: ## Install Debian's nginx for the production-layout test (tests/deploy), when missing
 	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx; \
 	fi
 
-test: $(VENV)/.dev chromium ## Install the development dependencies and run the whole suite
+test: $(VENV)/.dev chromium axe ## Install the development dependencies and run the whole suite
 	$(BIN)/python -m pytest
 
 fast: $(VENV)/.dev ## The inner loop: the suite without the browser and the live-server tests (no chromium, no PostgreSQL)
@@ -62,4 +72,4 @@ lint: $(VENV)/.dev ## Lint (ruff), check the formatting (ruff format) and type-c
 bench: $(VENV)/.dev ## Run the benchmarks (prints ours, the baseline and the ratio)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-.PHONY: check help install demo chromium nginx test fast test-postgres lint bench
+.PHONY: check help install demo chromium axe nginx test fast test-postgres lint bench
