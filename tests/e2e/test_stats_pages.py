@@ -1,5 +1,6 @@
-"""In a real browser: the statistics page draws its charts from its tables, works without JavaScript, and
-a handler finds the automatic 督办 in the notification inbox."""
+"""In a real browser: the statistics page draws its charts from its tables, works without JavaScript, a
+handler finds the automatic 督办 in the notification inbox, and the extension they request reaches the
+supervisor's inbox."""
 
 from __future__ import annotations
 
@@ -94,4 +95,14 @@ def test_statistics_in_the_browser(live_server: LiveServer, browser, artifacts: 
     page.screenshot(path=str(artifacts / "04-notifications.png"), full_page=True)
     page.click("#notifications button[value=case]")
     assert "/staff/cases/" in page.url and "系统自动督办" in page.content()
+
+    page.fill("#ext-days", "3")  # a hand-off: the supervisors are told at once
+    page.fill("#ext-reason", "需要协调管网改造")
+    page.click("#form-extension button[type=submit]")
+    login(page, live_server, "e2e.stats.supervisor")
+    page.click("header >> text=通知")
+    notices = page.inner_text("#notifications")
+    assert "延期申请" in notices and "申请延期 3 个工作日" in notices and "承办人" in notices
+    assert "需要协调管网改造" not in notices and "13800001111" not in page.content()
+    page.screenshot(path=str(artifacts / "05-extension-request-notice.png"), full_page=True)
     context.close()

@@ -1,1 +1,1 @@
-"""Deadline reminders, automatic 督办 escalation, and the channels that carry notifications."""
+"""Deadline reminders, automatic 督办 escalation, hand-offs told, and the channels that carry notifications."""

@@ -12,12 +12,12 @@ from minyi.core.db import Base, UTCDateTime
 
 
 class Notice(Base):
-    """Something to tell staff about a case; `dedup_key` makes every reminder and escalation happen once."""
+    """Something to tell staff about a case; `dedup_key` makes every notice happen once (a retry sends nothing)."""
 
     __tablename__ = "notices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # deadline_reminder | escalation
+    kind: Mapped[str] = mapped_column(String(32))  # a key of services.KIND_NAMES
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True, default=None)
     dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))

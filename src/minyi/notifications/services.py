@@ -39,7 +39,25 @@ from minyi.workflow.models import Case
 
 log = logging.getLogger(__name__)
 REMINDER, ESCALATION = "deadline_reminder", "escalation"
-KIND_NAMES = {REMINDER: "时限提醒", ESCALATION: "督办", "watch": "网上蹲点"}
+# Hand-offs (`minyi.notifications.handoffs`): someone has new work on a case; a manual 督办 is an ESCALATION.
+ASSIGNED, TRANSFERRED, RETURNED, REOPENED = "assigned", "transferred", "returned", "reopened"
+EXTENSION_REQUESTED, EXTENSION_APPROVED, EXTENSION_REFUSED = (
+    "extension_requested",
+    "extension_approved",
+    "extension_refused",
+)
+KIND_NAMES = {
+    REMINDER: "时限提醒",
+    ESCALATION: "督办",
+    "watch": "网上蹲点",
+    ASSIGNED: "转办",
+    TRANSFERRED: "改派",
+    RETURNED: "退回",
+    REOPENED: "重办",
+    EXTENSION_REQUESTED: "延期申请",
+    EXTENSION_APPROVED: "延期已批准",
+    EXTENSION_REFUSED: "延期未批准",
+}
 MAX_ATTEMPTS = 5
 INBOX_LIMIT = 200
 DEADLINE_BATCH = 100  # cases written per writing transaction of the deadline task
@@ -73,6 +91,11 @@ def department_handlers(session: Session, department_id: int | None) -> list[Use
 def supervisors(session: Session) -> list[User]:
     """The active supervisors (the admins when there is none)."""
     return _active(session, User.role == Role.SUPERVISOR) or _active(session, User.role == Role.ADMIN)
+
+
+def coordinators(session: Session) -> list[User]:
+    """The active coordinators (the admins when there is none)."""
+    return _active(session, User.role == Role.COORDINATOR) or _active(session, User.role == Role.ADMIN)
 
 
 def notify(

@@ -13,6 +13,8 @@ from minyi.departments.services import department_tree
 from minyi.messages.display import APPEAL_KINDS, DOMAINS
 from minyi.messages.models import MessageAnalysis
 from minyi.messages.schemas import MessageIn, text_pattern
+from minyi.notifications import handoffs
+from minyi.notifications.services import Outbound
 from minyi.web import serializers
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, analyse_after_commit, client_hash
@@ -20,7 +22,7 @@ from minyi.web.openapi import choices, errors, integer_or_empty, query_parameter
 from minyi.web.routes.worklists import list_filters as list_filters_for
 from minyi.workflow import inbox, list_filters, services, views
 from minyi.workflow.actors import Actor
-from minyi.workflow.dispatch import STAFF_ACTIONS, perform
+from minyi.workflow.dispatch import STAFF_ACTIONS
 from minyi.workflow.intake import submit_message
 from minyi.workflow.schemas import (
     ActionIn,
@@ -130,12 +132,12 @@ async def rate(db: SessionDep, token: str, body: RateIn) -> PublicCaseDetail:
 
 
 @router.post("/track/{token}/reopen", responses=errors(409))
-async def reopen(db: SessionDep, token: str, body: ReopenIn) -> PublicCaseDetail:
+async def reopen(db: SessionDep, settings: SettingsDep, token: str, body: ReopenIn) -> PublicCaseDetail:
     """Ask for the case to be handled again: {"reason": "..."}."""
 
     def work() -> PublicCaseDetail:
         case = views.case_by_token(db, token)
-        services.reopen(db, case=case, reason=body.reason)
+        handoffs.reopen(db, case=case, reason=body.reason, outbound=Outbound.of(settings))
         return serializers.public_detail(views.case_view(db, case, public_only=True))
 
     return await run_in_threadpool(work)
@@ -189,13 +191,22 @@ def staff_case(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: s
 
 @router.post("/staff/cases/{case_id}/actions/{action}", responses=errors(409))
 async def staff_action(
-    audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: str, action: ActionName, body: ActionIn
+    audit: ContactAuditDep,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: ApiUser,
+    case_id: str,
+    action: ActionName,
+    body: ActionIn,
 ) -> StaffCase:
-    """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate."""
+    """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate
+    (a hand-off is told to whoever has new work, as on the staff pages)."""
     fields = body.model_dump(exclude_none=True)
+    outbound = Outbound.of(settings)
 
     def work() -> StaffCase:
-        perform(db, actor=Actor.from_user(user), case_id=case_id, action=action, fields=fields)
+        actor = Actor.from_user(user)
+        handoffs.perform(db, actor=actor, case_id=case_id, action=action, fields=fields, outbound=outbound)
         return _staff_case(db, user, case_id, audit)
 
     return await run_in_threadpool(work)

@@ -1,4 +1,4 @@
-"""The staff inbox of notifications (时限提醒, 督办) and the e-mail preference."""
+"""The staff inbox of notifications (hand-offs, 时限提醒, 督办, 网上蹲点) and the e-mail preference."""
 
 from __future__ import annotations
 

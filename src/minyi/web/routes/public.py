@@ -11,6 +11,8 @@ from fastapi.responses import RedirectResponse
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_menu
 from minyi.hot import services as hot
+from minyi.notifications import handoffs
+from minyi.notifications.services import Outbound
 from minyi.web.deps import FormDep, SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
@@ -124,7 +126,8 @@ def rate(
 
 
 @router.post("/track/{token}/reopen")
-def reopen(db: SessionDep, token: str, reason: Annotated[str, Form()] = "") -> Response:
-    """重办 request after an unsatisfied rating."""
-    workflow.reopen(db, case=views.case_by_token(db, token), reason=reason)
+def reopen(db: SessionDep, settings: SettingsDep, token: str, reason: Annotated[str, Form()] = "") -> Response:
+    """重办 request after an unsatisfied rating (told to the department's handlers)."""
+    case = views.case_by_token(db, token)
+    handoffs.reopen(db, case=case, reason=reason, outbound=Outbound.of(settings))
     return RedirectResponse(f"/track/{token}#history", status_code=303)

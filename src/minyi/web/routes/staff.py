@@ -11,11 +11,12 @@ from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
 from minyi.console.services import staff_case_page
 from minyi.core.errors import PermissionDenied
+from minyi.notifications import handoffs
+from minyi.notifications.services import Outbound
 from minyi.web.audit import ContactAuditDep
-from minyi.web.deps import SESSION_COOKIE, FormDep, SessionDep, StaffUser
+from minyi.web.deps import SESSION_COOKIE, FormDep, SessionDep, SettingsDep, StaffUser
 from minyi.web.templating import render
 from minyi.workflow.actors import Actor
-from minyi.workflow.dispatch import perform
 
 router = APIRouter(prefix="/staff")
 HOME_BY_ROLE = {
@@ -74,12 +75,15 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
 
 
 @router.post("/cases/{case_id}/actions/{action}")
-def case_action(db: SessionDep, user: StaffUser, form: FormDep, case_id: str, action: str) -> Response:
-    """Run one action from the case page's forms, then show the case again."""
+def case_action(
+    db: SessionDep, settings: SettingsDep, user: StaffUser, form: FormDep, case_id: str, action: str
+) -> Response:
+    """Run one action from the case page's forms (a hand-off is told to whoever has new work), then show the case."""
     if user.role is Role.CITIZEN:
         raise PermissionDenied("无权操作")
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    perform(db, actor=Actor.from_user(user), case_id=case_id, action=action, fields=fields)
+    actor, outbound = Actor.from_user(user), Outbound.of(settings)
+    handoffs.perform(db, actor=actor, case_id=case_id, action=action, fields=fields, outbound=outbound)
     back = {"accept": f"/staff/cases/{case_id}"}.get(action)
     if back is None:
         back = (
