@@ -217,3 +217,22 @@ def test_a_window_and_a_child_count_in_one_clause_only() -> None:
     noise = "工地夜里十二点还在打桩，噪音震得窗户响，孩子第二天还要上学"
     assert not [c for c in cues.scan(noise) if c.kind == "children"]
     assert [c for c in cues.scan("三岁孩子一个人趴在窗台上") if c.kind == "children"]
+
+
+@pytest.mark.parametrize(
+    ("text", "harm"),
+    [
+        ("药一整瓶都吞了，现在有点困，想睡了", True),
+        ("车开到江边，她给好几个人发语音说谢谢你、再见", True),
+        ("已经把狗交给邻居了，谢谢这几年的照顾", True),
+        ("我把哥哥的电话设成紧急联系人，你们到时候打给他", True),
+        ("医生说一整瓶药吃完了再来复查", False),
+        ("出差把猫托给邻居照顾几天，物业能不能帮忙看看门", False),
+        ("填表时紧急联系人写谁，到时候会打电话核实吗", False),
+        ("在桥头等了半小时公交，司机连声再见都不说", False),
+    ],
+)
+def test_veiled_acts_and_farewells_against_everyday_sentences(text: str, harm: bool) -> None:
+    from minyi.nlp._urgency_cues import self_harm
+
+    assert bool(self_harm(text)) is harm, (text, self_harm(text))

@@ -54,7 +54,7 @@ def learned(request: pytest.FixtureRequest) -> UrgencyDetector:
 
 def test_the_blind_set_is_never_a_training_set() -> None:
     assert urgency.BLIND_SET not in urgency.WRITTEN_TRAINING_SETS
-    assert urgency.BLIND_SET == "urgency_blind4.csv"
+    assert urgency.BLIND_SET == "urgency_blind5.csv"
 
 
 def test_despair_in_plain_words_is_self_harm_by_rules_alone(rules: UrgencyDetector) -> None:
@@ -166,7 +166,7 @@ def test_report_runs_on_a_small_gold_folder(tmp_path: Path, capsys: pytest.Captu
     )
     assert main(["--gold", str(tmp_path), "--data", str(tmp_path / "none"), "--no-cv", "--blind"]) == 0
     out = capsys.readouterr().out
-    assert "dev [urgency_dev.csv]" in out and "blind set 4: gold/urgency_blind4.csv not found" in out
+    assert "dev [urgency_dev.csv]" in out and "blind set 5: gold/urgency_blind5.csv not found" in out
 
 
 def test_classify_prints_urgent_reasons(tmp_path: Path) -> None:

@@ -184,6 +184,13 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         r"(灶|煤气|燃气).{0,4}打开.{0,4}没(点|打)",
         r"药.{0,3}(都|全)?吞",
         r"留(了|下)?.{0,3}(纸条|遗书)",
+        # a whole bottle already taken, a goodbye at a height or water, a pet handed over with thanks for the
+        # years, an emergency contact left "for when the time comes" (blind set 4, once retired into training)
+        r"(一整|整)(瓶|板|盒|袋)[^，。！？]{0,4}(吞|吃下去|喝下去)",
+        r"(吞|吃|喝)(下去|了)(一整|整)(瓶|板|盒|袋)",
+        r"(桥|江边|河边|湖边|江堤|楼顶|天台).{0,30}(说|发|留)[^，。！？]{0,6}(再见|永别|谢谢你)",
+        r"把.{0,6}(猫|狗|宠物).{0,3}(托|交)给.{0,30}(感谢|谢谢).{0,10}(陪伴|照顾)",
+        r"紧急联系人.{0,16}到时候",
     ),
     "fire": (
         r"烧得(很|好|太)?(大|旺|凶)",

@@ -1,17 +1,17 @@
-"""Urgency figures on the written sets (issue 12): development sets, blind set 4, the real sets.
+"""Urgency figures on the written sets (issue 12): development sets, blind set 5, the real sets.
 
     .venv/bin/python -m minyi.nlp.urgency_report [--gold gold] [--data ../shared/data/teddycup2020]
         [--model PATH] [--no-cv] [--blind]
 
 Development sets (all written for tuning, each by a different writer): gold/urgency_dev.csv,
 gold/urgency_extra.csv, gold/urgency_train.csv, gold/urgency_train2.csv, gold/urgency_train3.csv and blind sets
-1-3 (gold/urgency_blind.csv, gold/urgency_blind2.csv, gold/urgency_blind3.csv: spent, now training data). The
+1-4 (gold/urgency_blind.csv … gold/urgency_blind4.csv: spent, now training data). The
 detector's own figures on them are *resubstitution* figures when its learned part was trained on them, so the
 command also prints
 (unless ``--no-cv``) stratified 5-fold
 cross-validation over the pooled sets and leave-one-writer-out figures (trained on the other sets, measured
 on dev and on train 3), with per-category recall. Real sets (need the shared data): precision and recall
-on gold/urgency.csv, and the share of all shared messages flagged. Blind set 4 (gold/urgency_blind4.csv, only
+on gold/urgency.csv, and the share of all shared messages flagged. Blind set 5 (gold/urgency_blind5.csv, only
 with ``--blind``, and only when the file exists): aggregate figures only — recall, self-harm recall, share of
 near misses flagged, precision, recall per danger category — never a row. It is read nowhere else.
 """
@@ -113,6 +113,7 @@ DEV_SETS = (
     ("urgency_blind.csv", "blind set 1 (spent, used for development since 2026-12-04)"),
     ("urgency_blind2.csv", "blind set 2 (spent after two measurements, training data since 2026-12-05)"),
     ("urgency_blind3.csv", "blind set 3 (spent after one measurement, training data since 2026-12-05)"),
+    ("urgency_blind4.csv", "blind set 4 (spent after one measurement, training data since 2026-12-05)"),
 )
 MESSAGE_FILES = ("messages_labeled", "messages_unlabeled", "messages_with_votes", "messages_with_replies")
 
@@ -137,7 +138,7 @@ def flag_rate(data_dir: Path, detector: Any) -> dict[str, tuple[int, int]]:
 
 
 def blind_figures(gold_dir: Path, detector: Any) -> dict[str, Any] | None:
-    """Aggregate figures on blind set 4 (None when the file does not exist): recall, self-harm recall, share of
+    """Aggregate figures on blind set 5 (None when the file does not exist): recall, self-harm recall, share of
     near misses flagged, precision, and recall per danger category — nothing about any one row."""
     from minyi.nlp.urgency import BLIND_SET
 
@@ -159,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--model", type=Path, default=None, help="model file [default: the shipped one]")
     parser.add_argument("--no-cv", dest="cv", action="store_false", help="skip the cross-validation")
-    parser.add_argument("--blind", action="store_true", help="also blind set 4 (aggregate figures only)")
+    parser.add_argument("--blind", action="store_true", help="also blind set 5 (aggregate figures only)")
     args = parser.parse_args(argv)
 
     from minyi.nlp.pipeline import load_default_analyzer, loads_model
@@ -211,9 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.blind:
         blind = blind_figures(args.gold, detector)
         if blind is None:
-            print(f"blind set 4: gold/{urgency.BLIND_SET} not found")
+            print(f"blind set 5: gold/{urgency.BLIND_SET} not found")
         else:
-            print(_line(f"BLIND SET 4 gold/{urgency.BLIND_SET}", blind))
+            print(_line(f"BLIND SET 5 gold/{urgency.BLIND_SET}", blind))
             print(
                 "  recall by danger category: "
                 + "; ".join(f"{c} {h}/{n}" for c, (h, n) in blind["recall_by_category"].items())
