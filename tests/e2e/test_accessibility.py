@@ -71,7 +71,7 @@ def test_public_pages_have_no_serious_accessibility_violations(
         page.goto(f"{live_server.url}/")
         page.fill("#title", "短")
         page.fill("#body", "太短")
-        page.click("form[action=\"/messages\"] button[type=submit]:not([formaction])")
+        page.click('form[action="/messages"] button[type=submit]:not([formaction])')
         page.wait_for_selector(".field-error")
         page.screenshot(path=str(artifacts / f"01-form-errors-{width}.png"), full_page=True)
         if violations := serious_violations(page, axe_script):
