@@ -77,3 +77,33 @@ def test_the_case_page_and_the_report_print_without_the_site_chrome(
     assert page.locator("form").count() == 0 or not page.locator("form").first.is_visible()
     page.screenshot(path=str(artifacts / "02-report-print.png"), full_page=True)
     page.context.close()
+
+
+def test_the_admin_changes_a_role_and_resets_a_password_on_the_accounts_own_page(
+    live_server: LiveServer, browser, artifacts: Path
+) -> None:
+    with with_db(live_server) as db:
+        dept = f.department(db, name="市自来水公司", domains=["城乡建设"])
+        f.user(db, role="admin", username="area.admin")
+        f.user(db, role="coordinator", username="area.clerk")
+        dept_id = dept.id
+    for width in (1280, 390):
+        page = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN").new_page()
+        login(page, live_server, "area.admin")
+        page.goto(f"{live_server.url}/staff/admin")
+        page.screenshot(path=str(artifacts / f"01-admin-front-{width}.png"), full_page=True)
+        page.click("nav.subnav >> text=用户与角色")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(artifacts / f"02-admin-users-{width}.png"), full_page=True)
+        page.click("text=area.clerk")
+        if width == 1280:
+            page.select_option("#role", "handler")
+            page.select_option("#department", str(dept_id))
+            page.click("#role-form button[type=submit]")
+            assert "角色与部门已保存" in page.inner_text("#saved-notice")
+            assert "承办人" in page.inner_text("#account")
+        page.screenshot(path=str(artifacts / f"03-admin-user-{width}.png"), full_page=True)
+        page.click("#card-password button[type=submit]")
+        assert len(page.inner_text("#new-password")) >= 12
+        page.screenshot(path=str(artifacts / f"04-password-reset-{width}.png"))
+        page.context.close()

@@ -14,6 +14,9 @@ PAGES = {  # route -> roles that may open it
     "/staff/supervise": {"supervisor", "admin"},
     "/staff/complaints": {"supervisor", "admin"},
     "/staff/admin": {"admin"},
+    "/staff/admin/departments": {"admin"},
+    "/staff/admin/users": {"admin"},
+    "/staff/admin/settings": {"admin"},
 }
 
 

@@ -180,7 +180,56 @@ def set_user_active(session: Session, *, user_id: Any, active: bool, acting_user
         raise ValidationFailed("用户不存在", field="user_id")
     if user.id == acting_user.id and not active:
         raise ValidationFailed("不能停用自己的账号", field="user_id")
+    if user.is_active != active:
+        kind = "account_enabled" if active else "account_disabled"
+        audit.record(session, kind=kind, username=user.username, user=user, actor=acting_user)
     user.is_active = active
+    return user
+
+
+def change_role(session: Session, *, user_id: Any, role: Any, department_id: Any, acting_user: User) -> User:
+    """Give an account another role (and department): handlers must belong to one, and an admin cannot take the
+    admin role from their own account (nobody would be left to give it back). Recorded in the account audit."""
+    user = get_by_id(session, User, user_id)
+    if user is None:
+        raise ValidationFailed("用户不存在", field="user_id")
+    role_value = Role(choice_field(role, field="role", label="角色", choices=set(STAFF_ROLES)))
+    dept_id = None
+    if department_id not in (None, ""):
+        dept = get_by_id(session, Department, department_id)
+        if dept is None:
+            raise ValidationFailed("请选择有效的部门", field="department_id")
+        dept_id = dept.id
+    if role_value is Role.HANDLER and dept_id is None:
+        raise ValidationFailed("承办人必须属于一个部门", field="department_id")
+    if user.id == acting_user.id and role_value is not Role.ADMIN:
+        raise ValidationFailed("不能取消自己的管理员角色", field="role")
+    before = f"{user.role_name}／{user.department.name if user.department else '无部门'}"
+    user.role, user.department_id = role_value, dept_id
+    session.flush()
+    session.refresh(user, ["department"])
+    after = f"{user.role_name}／{user.department.name if user.department else '无部门'}"
+    if before != after:
+        audit.record(
+            session,
+            kind="role_change",
+            username=user.username,
+            user=user,
+            actor=acting_user,
+            detail=f"{before} → {after}",
+        )
+    return user
+
+
+def admin_reset_password(session: Session, *, user_id: Any, password_hash: str, acting_user: User) -> User:
+    """An admin sets a new random password for an account (hashed by the caller before the transaction): every
+    session and token of the account ends; recorded in the account audit with the admin's name."""
+    user = get_by_id(session, User, user_id)
+    if user is None:
+        raise ValidationFailed("用户不存在", field="user_id")
+    user.password_hash = password_hash
+    audit.record(session, kind="password_reset", username=user.username, user=user, actor=acting_user)
+    revoke_all(session, user=user, acting_user=acting_user, reason="管理员重置密码")
     return user
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -176,14 +177,14 @@ def security_update(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
 def admin_revoke_all(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Response:
     """End every session and API token of an account (a lost laptop, a leaked token)."""
     tokens.revoke_user(db, user_id=user_id, acting_user=user, client=client_hash(request))
-    return RedirectResponse("/staff/admin#users", status_code=303)
+    return RedirectResponse(f"/staff/admin/users/{quote(user_id)}?saved=revoked", status_code=303)
 
 
 @router.post("/staff/admin/users/{user_id}/totp-reset")
 def admin_totp_reset(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Response:
     """Clear an account's second factor (lost phone); its sessions and tokens end too."""
     second_factor.admin_reset(db, user_id=user_id, acting_user=user, client=client_hash(request))
-    return RedirectResponse("/staff/admin#users", status_code=303)
+    return RedirectResponse(f"/staff/admin/users/{quote(user_id)}?saved=totp", status_code=303)
 
 
 @api.post("/token", responses=AUTH_ERRORS)
