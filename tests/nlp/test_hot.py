@@ -263,3 +263,23 @@ def test_known_splits_are_whole_and_known_mixes_apart(votes: list[dict]) -> None
         assert len({issue_of[i] for i in ids}) == 1, name
     for name, ids in KNOWN_MIXES.items():
         assert len({issue_of[i] for i in ids}) == len(ids), name
+
+
+def test_a_hot_issue_label_never_doubles_its_place() -> None:
+    """Issue 14: "A7县A7县 / …" — a county read as the city and again at the start of the place's own name."""
+    from minyi.nlp._describe import where_label
+    from minyi.nlp._grouping import MessagePlaces
+
+    def member(fine: str) -> MessagePlaces:
+        return MessagePlaces(
+            primary_fine=frozenset({fine}),
+            all_fine=frozenset({fine}),
+            strong=frozenset({fine}),
+            districts=frozenset(),
+            cities=frozenset({"A7县"}),
+            names=(fine, "A7县"),
+        )
+
+    titles = ["A7县泉塘路路灯坏了", "A7县泉塘路的路灯不亮", "泉塘路路灯一直没修"]
+    label, _ = where_label([member("A7县泉塘路")] * 3, titles)
+    assert "A7县A7县" not in label and label.startswith("A7县"), label
