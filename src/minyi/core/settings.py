@@ -90,6 +90,13 @@ class Settings:
     smtp_ssl: bool = False  # implicit TLS (port 465) instead of STARTTLS
     webhook_url: str = ""  # empty: no webhook
     webhook_secret: str = field(default="", repr=False)
+    sms_provider: str = ""  # empty: no text messages; "aliyun": Alibaba Cloud SMS (minyi.notifications.sms)
+    sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = field(default="", repr=False)
+    sms_sign_name: str = ""  # the approved signature (签名) shown in every text
+    sms_template_code: str = ""  # the provider's template for a one-time code (parameter `code`)
+    sms_template_link: str = ""  # the provider's template for a case's tracking link (parameters `case`, `link`)
     stats_cache: int = 16  # statistics periods kept in memory per process (0 = no cache)
     stats_max_age: int = 60  # seconds a cached report is still shown after a change (0 = always exact)
     public_page_ttl: int = 5  # seconds /board and /hot pages are served from a process's cache (0 = no cache)
@@ -138,6 +145,13 @@ def load_settings() -> Settings:
         smtp_ssl=_env_bool("MINYI_SMTP_SSL", default=False),
         webhook_url=os.environ.get("MINYI_WEBHOOK_URL", ""),
         webhook_secret=os.environ.get("MINYI_WEBHOOK_SECRET", ""),
+        sms_provider=os.environ.get("MINYI_SMS_PROVIDER", "").strip().lower(),
+        sms_endpoint=os.environ.get("MINYI_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+        sms_access_key_id=os.environ.get("MINYI_SMS_ACCESS_KEY_ID", ""),
+        sms_access_key_secret=os.environ.get("MINYI_SMS_ACCESS_KEY_SECRET", ""),
+        sms_sign_name=os.environ.get("MINYI_SMS_SIGN_NAME", ""),
+        sms_template_code=os.environ.get("MINYI_SMS_TEMPLATE_CODE", ""),
+        sms_template_link=os.environ.get("MINYI_SMS_TEMPLATE_LINK", ""),
         stats_cache=_env_int("MINYI_STATS_CACHE", 16),
         stats_max_age=_env_int("MINYI_STATS_MAX_AGE", 60),
         public_page_ttl=_env_int("MINYI_PUBLIC_PAGE_TTL", 5),
