@@ -51,6 +51,7 @@ def fold_build(session, *, query, today):
     from sqlalchemy import select
 
     from minyi.departments.models import Department
+    from minyi.messages.channels import CHANNELS
     from minyi.nlp.labels import APPEAL_KINDS
     from minyi.stats import services as s
     from minyi.stats.facts import NO_PLACE, PRIVATE_PLACE, fold_period
@@ -97,6 +98,9 @@ def fold_build(session, *, query, today):
     if rest:
         by_place.append(s.GroupRow(s.OTHER_PLACES, s.OTHER_PLACES, figures_of(rest, today=today)))
     by_place += [s.GroupRow(k, k, figures_of(places[k], today=today)) for k in (NO_PLACE, PRIVATE_PLACE) if k in places]
+    channels = grouped(scoped, lambda f: f.channel)
+    by_channel = [s.GroupRow(c, n, figures_of(channels.get(c, []), today=today)) for c, n in CHANNELS.items()]
+    by_channel += [s.GroupRow(k, k, figures_of(v, today=today)) for k, v in channels.items() if k not in CHANNELS]
     return s.StatsReport(
         query=query,
         today=today,
@@ -107,6 +111,7 @@ def fold_build(session, *, query, today):
         by_domain=by_domain,
         by_appeal_kind=by_kind,
         by_place=by_place,
+        by_channel=by_channel,
         notices=[],
     )
 

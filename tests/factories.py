@@ -12,8 +12,12 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import User
+from minyi.core.clock import to_china, utcnow
 from minyi.departments import services as departments
 from minyi.departments.models import Department
+from minyi.entry import services as entry
+from minyi.entry.services import Entered
+from minyi.notifications.services import Outbound
 from minyi.privacy import services as privacy
 from minyi.privacy.models import ContactRequest
 from minyi.workflow import services as workflow
@@ -43,20 +47,28 @@ def user(db: Session, *, role: str, dept: Department | None = None, username: st
     )
 
 
+MESSAGE = {
+    "title": "小区门口路灯不亮",
+    "body": "幸福路小区门口的路灯已经坏了两周，晚上出行很不安全，请尽快维修。",
+    "appeal_kind": "complaint",
+    "domain": "城乡建设",
+    "place_text": "幸福路小区",
+    "contact_name": "张三",
+    "contact_phone": "13800138000",
+    "is_public": True,
+}
+
+
 def message(db: Session, **overrides: Any) -> Submission:
     """A submitted message with its case."""
-    data = {
-        "title": "小区门口路灯不亮",
-        "body": "幸福路小区门口的路灯已经坏了两周，晚上出行很不安全，请尽快维修。",
-        "appeal_kind": "complaint",
-        "domain": "城乡建设",
-        "place_text": "幸福路小区",
-        "contact_name": "张三",
-        "contact_phone": "13800138000",
-        "is_public": True,
-    }
-    data.update(overrides)
-    return submit_message(db, data=data)
+    return submit_message(db, data=MESSAGE | overrides)
+
+
+def entered(db: Session, by: User, *, outbound: Outbound | None = None, **overrides: Any) -> Entered:
+    """A message `by` (a coordinator) entered for a citizen (代录入): by phone, received this minute, unless told."""
+    received = to_china(utcnow()).strftime("%Y-%m-%dT%H:%M")
+    data = MESSAGE | {"channel": "phone", "received_at": received} | overrides
+    return entry.enter_case(db, user=by, data=data, site_url="http://testserver", outbound=outbound or Outbound())
 
 
 def actor(u: User) -> Actor:

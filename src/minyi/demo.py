@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
-from minyi.core.clock import travel, utcnow
+from minyi.core.clock import to_china, travel, utcnow
 from minyi.departments import services as departments
 from minyi.departments.models import Department
 from minyi.hot.services import recompute_hot_issues
+from minyi.messages.channels import WEBSITE
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
-from minyi.workflow.intake import submit_message
+from minyi.workflow.intake import enter_message, submit_message
 
 DEPARTMENTS: list[tuple[str, str | None, list[str], str]] = [
     ("示范市人民政府", None, [], ""),
@@ -54,6 +55,7 @@ class DemoMessage:
     days_ago: float
     dept: str | None = None
     steps: tuple[tuple[str, str], ...] = ()  # (action, text) after assign: accept, reply, rate, reopen
+    channel: str = WEBSITE  # another channel: entered by the coordinator (代录入) when it came in
 
 
 _STREET_LIGHT = "感谢您的建议。经现场勘查，该路口已列入今年信号灯建设计划，预计下月底前完成安装并施划斑马线。如有疑问请拨打交通运输局咨询电话。"
@@ -146,6 +148,7 @@ MESSAGES: list[DemoMessage] = [
         "交通运输",
         "",
         0.2,
+        channel="phone",
     ),
     DemoMessage(
         "燃气管道有异味疑似泄漏",
@@ -197,6 +200,7 @@ MESSAGES: list[DemoMessage] = [
         6,
         "市人力资源和社会保障局",
         (("accept", ""),),
+        channel="visit",
     ),
 ]
 
@@ -207,18 +211,20 @@ def _replay(
     """Submit the message `days_ago` and play its steps a day (or less) apart, with the clock set back."""
     start = utcnow() - timedelta(days=item.days_ago)
     gap = timedelta(days=min(1.0, item.days_ago / (len(item.steps) + 2)))
+    data = {
+        "title": item.title,
+        "body": item.body,
+        "appeal_kind": item.kind,
+        "domain": item.domain,
+        "place_text": item.place,
+    }
     with travel(start):
-        sub = submit_message(
-            session,
-            data={
-                "title": item.title,
-                "body": item.body,
-                "appeal_kind": item.kind,
-                "domain": item.domain,
-                "place_text": item.place,
-            },
-            source="demo",
-        )
+        if item.channel == WEBSITE:
+            sub = submit_message(session, data=data, source="demo")
+        else:  # the coordinator types it in as the call or the visit happens
+            received = to_china(start).strftime("%Y-%m-%dT%H:%M")
+            entry = data | {"channel": item.channel, "received_at": received}
+            sub = enter_message(session, data=entry, actor=coordinator)
     if dept_id is None or handler is None:
         return
     with travel(start + gap):

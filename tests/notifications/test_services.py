@@ -14,6 +14,7 @@ from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.settings import Settings
 from minyi.core.workdays import add_workdays
 from minyi.notifications import services as notes
+from minyi.notifications.channels import EmailChannel
 from minyi.notifications.models import Delivery, Notice, Notification
 from minyi.workflow import services as workflow
 from minyi.workflow.models import CaseEvent
@@ -235,3 +236,71 @@ def test_preferences_reject_bad_addresses(db: Session, email: str, enabled: str,
         notes.update_preferences(db, user_id=user.id, email=email, email_enabled=enabled)
     kept = notes.preferences(db, user_id=user.id)
     assert (kept.email, kept.email_enabled) == ("kept@example.org", True)
+
+
+class _Mailbox:
+    """An e-mail channel that keeps what it was asked to send (or fails)."""
+
+    name = "email"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.sent: list[tuple[str, notes.OutgoingNotice]] = []
+        self.fail = fail
+
+    def send(self, recipient: str, notice: notes.OutgoingNotice) -> None:
+        if self.fail:
+            raise notes.DeliveryError("mail server down")
+        self.sent.append((recipient, notice))
+
+
+def _entered_with_email(db: Session) -> tuple[int, str]:
+    coordinator = f.user(db, role="coordinator")
+    done = f.entered(db, coordinator, contact_email="citizen@example.cn", outbound=notes.Outbound(email=True))
+    db.commit()
+    return done.submission.case.id, done.tracking_url
+
+
+def test_a_tracking_link_is_emailed_once_then_erased_from_the_queue(
+    session_factory: sessionmaker[Session], db: Session
+) -> None:
+    case_id, url = _entered_with_email(db)
+    mailbox = _Mailbox()
+    assert notes.deliver_pending(session_factory, channels={"email": mailbox}) == {
+        "delivered": 1,
+        "delivery_failures": 0,
+    }
+    [(recipient, sent)] = mailbox.sent
+    assert recipient == "citizen@example.cn" and sent.case_id == case_id and sent.url == ""
+    assert url in sent.body and f"编号 {case_id}" in sent.title and "电话" in sent.body
+    mail = EmailChannel(host="localhost", port=25, sender="minyi@example.cn")._message(recipient, sent)
+    assert url in mail.get_content()
+    notice = db.scalar(select(Notice).where(Notice.case_id == case_id))
+    delivery = db.scalar(select(Delivery).where(Delivery.notice_id == notice.id))
+    db.refresh(notice)
+    db.refresh(delivery)
+    assert notice.body == "" and url not in notice.title  # the secret link is gone once sent
+    assert delivery.status == "sent" and delivery.recipient == ""
+    assert db.scalar(select(Notification).where(Notification.notice_id == notice.id)) is None  # in no staff inbox
+    assert notes.deliver_pending(session_factory, channels={"email": mailbox})["delivered"] == 0  # once
+
+
+def test_a_tracking_link_is_kept_for_retries_and_erased_when_given_up(
+    session_factory: sessionmaker[Session], db: Session
+) -> None:
+    case_id, url = _entered_with_email(db)
+    down = _Mailbox(fail=True)
+    notes.deliver_pending(session_factory, channels={"email": down})
+    notice = db.scalar(select(Notice).where(Notice.case_id == case_id))
+    db.refresh(notice)
+    assert url in notice.body  # a failed attempt is retried: the link waits
+    for _ in range(notes.MAX_ATTEMPTS):
+        notes.deliver_pending(session_factory, channels={"email": down})
+    delivery = db.scalar(select(Delivery).where(Delivery.notice_id == notice.id))
+    db.refresh(notice)
+    db.refresh(delivery)
+    assert (
+        delivery.status == "failed"
+        and delivery.attempts == notes.MAX_ATTEMPTS
+        and "mail server down" in delivery.last_error
+    )
+    assert notice.body == "" and delivery.recipient == ""

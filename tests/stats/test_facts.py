@@ -162,7 +162,7 @@ def test_the_page_reads_aggregates_and_never_the_log(db: Session) -> None:
     assert report.overall.received > 0 and seen
     assert not any("case_events" in s for s in seen)
     assert all("FROM case_facts" in s for s in seen if "departments" not in s)
-    assert sum("GROUP BY" in s for s in seen) == 6  # two for each: (trend, domain, kind), places, departments
+    assert sum("GROUP BY" in s for s in seen) == 6  # two for each: (trend, domain, kind, channel), places, departments
 
 
 def test_archived_history_is_counted_apart(db: Session) -> None:

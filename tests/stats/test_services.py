@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -11,13 +12,16 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import travel
+from minyi.core.clock import china_days_utc, travel
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.workdays import workdays_between
+from minyi.messages.channels import CHANNELS
+from minyi.messages.models import Message
 from minyi.stats.facts import fold_period
-from minyi.stats.figures import Figures, WorkdayCounter, buckets, percentile
+from minyi.stats.figures import Figures, WorkdayCounter, buckets, figures_of, percentile
 from minyi.stats.services import StatsCache, StatsQuery, build_report, parse_query
-from minyi.workflow.models import Case
+from minyi.workflow import services as workflow
+from minyi.workflow.models import Case, CaseEvent
 from tests import factories as f
 from tests.stats.histories import Known, World, at, edges
 from tests.stats.histories import history as history_of
@@ -361,3 +365,59 @@ def test_messages_whose_writer_left_the_kind_open_are_counted_as_undecided(db: S
         r.label: r.figures.received for r in build_report(db, query=StatsQuery(*PERIOD), today=TODAY).by_appeal_kind
     }
     assert rows["未确定"] == 1 and rows["求助"] == 1
+
+
+def test_figures_by_channel_agree_with_an_independent_count(db: Session) -> None:
+    """Messages of every channel, citizens' and entered by staff (some typed in the day after they came in, across
+    the period's end): the table by channel counts each channel's messages received in the period, and its
+    replies, as a count straight from the messages and their events does; the figures are those of the fold."""
+    coordinator, dept = f.user(db, role="coordinator"), f.department(db)
+    handler = f.user(db, role="handler", dept=dept)
+    rng = random.Random(17)
+    for n in range(60):
+        day = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 200))
+        channel = rng.choice([*CHANNELS, "citizen", "citizen"])
+        if channel == "citizen":
+            with travel(at(day, 10)):
+                case = f.message(db, title=f"网上留言第{n}号").case
+        else:  # received in the evening, entered the next morning
+            with travel(at(day + timedelta(days=1), 9)):
+                received = f"{day.isoformat()}T22:30"
+                case = f.entered(db, coordinator, channel=channel, received_at=received).submission.case
+        if n % 3 == 0:
+            with travel(at(day + timedelta(days=2), 9)):
+                workflow.assign(db, actor=f.actor(coordinator), case_id=case.id, department_id=dept.id)
+                workflow.accept(db, actor=f.actor(handler), case_id=case.id)
+                workflow.reply(db, actor=f.actor(handler), case_id=case.id, body="已安排人员核实处理，感谢反映。")
+    low, high = china_days_utc(*PERIOD)
+    submitted = (
+        select(Message.channel, Case.id)
+        .join(Case, Case.message_id == Message.id)
+        .join(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(CaseEvent.kind == "submit", CaseEvent.created_at >= low, CaseEvent.created_at < high)
+    )
+    received: Counter[str] = Counter()
+    replied: Counter[str] = Counter()
+    answered = set(db.scalars(select(CaseEvent.case_id).where(CaseEvent.kind == "reply")))
+    for channel, case_id in db.execute(submitted):
+        received[channel] += 1
+        replied[channel] += case_id in answered
+    report = build_report(db, query=StatsQuery(*PERIOD), today=TODAY)
+    assert [r.key for r in report.by_channel] == list(CHANNELS) and report.by_channel[0].label == "电话"
+    assert {r.key: r.figures.received for r in report.by_channel} == {c: received[c] for c in CHANNELS}
+    assert {r.key: r.figures.replied for r in report.by_channel} == {c: replied[c] for c in CHANNELS}
+    assert sum(r.figures.received for r in report.by_channel) == report.overall.received > 0
+    assert len([c for c in CHANNELS if received[c]]) >= 4  # the draw covers the channels
+    folded = fold_period(db, start=PERIOD[0], end=PERIOD[1])
+    for row in report.by_channel:
+        assert row.figures == figures_of([x for x in folded if x.channel == row.key], today=TODAY), row.key
+
+
+def test_a_late_night_call_entered_next_morning_counts_on_the_day_it_came_in(db: Session) -> None:
+    coordinator = f.user(db, role="coordinator")
+    with travel(at(date(2024, 7, 1), 8, 30)):  # entered on the first day after the period
+        f.entered(db, coordinator, received_at="2024-06-30T23:50")
+    june = build_report(db, query=StatsQuery(*PERIOD), today=TODAY)
+    july = build_report(db, query=StatsQuery(date(2024, 7, 1), date(2024, 7, 31)), today=TODAY)
+    assert {r.key: r.figures.received for r in june.by_channel}["phone"] == 1 and june.trend[-1].figures.received == 1
+    assert july.overall.received == 0

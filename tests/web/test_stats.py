@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -147,3 +148,31 @@ def test_no_cell_of_the_downloads_runs_as_a_formula(client: TestClient, data: di
     assert info["范围"] == '\'=HYPERLINK("http://x")园林局'
     rows = list(csv.reader(io.StringIO(client.get(f"/stats.csv?{PERIOD}").content.decode("utf-8-sig"))))
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_figures_by_channel_on_the_page_and_in_every_download(client: TestClient, db: Session, data: dict) -> None:
+    coordinator = f.user(db, role="coordinator")
+    with travel(datetime(2024, 3, 5, 9, tzinfo=CHINA_TZ)):
+        f.entered(db, coordinator, received_at="2024-03-04T18:00")
+        f.entered(db, coordinator, channel="letter", received_at="2024-03-01T09:00")
+    html = client.get(f"/stats?{PERIOD}").text
+    table = html.split('<table id="t-channel">')[1].split("</table>")[0]
+    cells = {code: row for code, row in re.findall(r'<tr data-channel="(\w+)">(.*?)</tr>', table, flags=re.S)}
+    assert list(cells) == ["phone", "letter", "visit", "website", "online"]
+    assert '<th scope="row">电话</th>' in cells["phone"] and 'data-v="1"' in cells["phone"]
+    assert 'data-v="3"' in cells["website"] and "60.0%" in cells["website"]  # 3 of the 5 messages
+    assert 'data-v="0"' in cells["visit"] and "0.0%" in cells["visit"]
+    api = client.get(f"/api/v1/stats?{PERIOD}").json()
+    assert {r["key"]: r["received"] for r in api["by_channel"]} == {
+        "phone": 1, "letter": 1, "visit": 0, "website": 3, "online": 0,
+    }  # fmt: skip
+    rows = list(csv.reader(io.StringIO(client.get(f"/stats.csv?{PERIOD}").content.decode("utf-8-sig"))))
+    assert {r[1]: r[2] for r in rows if r[0] == "受理渠道"} == {
+        "电话": "1",
+        "信件": "1",
+        "来访": "0",
+        "网站": "3",
+        "网络民意": "0",
+    }
+    assert "受理渠道" in load_workbook(io.BytesIO(client.get(f"/stats.xlsx?{PERIOD}").content)).sheetnames
+    assert coordinator.display_name not in html  # who entered them is never public

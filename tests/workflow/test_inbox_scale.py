@@ -132,6 +132,9 @@ LISTS: list[tuple[str, dict[str, Any]]] = [
     ("triage", {"number": FIRST_ID + 7, "status": "all"}),
     ("triage", {"domain": "环境保护"}),
     ("triage", {"appeal_kind": "help"}),
+    ("triage", {"channel": "phone"}),
+    ("triage", {"channel": "website"}),
+    ("department", {"channel": "phone"}),
     ("triage", {"status": "all", "overdue": True}),
     ("triage", {"status": "all", "unsatisfied": True}),
     ("triage", {"status": "all", "reopened": True}),
@@ -154,7 +157,7 @@ def test_no_page_of_any_list_scans_the_cases_table(city: list[int], db: Session,
         dept = city[0] if name == "department" else None
         filters = ListFilters(**params)
         tables = set(_plans(db, connection, name, filters, dept))
-        reads_messages = {"q", "place", "phone", "domain", "appeal_kind"} & set(params)
+        reads_messages = {"q", "place", "phone", "domain", "appeal_kind", "channel"} & set(params)
         if "cases" in tables or ("messages" in tables and not reads_messages):
             scanning.append((name, params, tables))
         started = time.perf_counter()

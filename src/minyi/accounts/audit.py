@@ -1,4 +1,5 @@
-"""The account audit trail: every login outcome, lockout, token, password reset and second-factor change."""
+"""The account audit trail: every login outcome, lockout, token, password reset, second-factor change, 台账 export
+and 代录入 (a message a coordinator entered for a citizen)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ EVENT_NAMES = {
     "totp_disabled": "停用动态验证码",
     "policy_changed": "修改角色安全策略",
     "list_exported": "导出办件台账",
+    "case_entered": "代录入留言",
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
+from minyi.messages.channels import WEBSITE
 from minyi.messages.search import place_grams_default, public_search_grams_default, search_grams_default
 from minyi.nlp.display import public_search_text
 
@@ -39,7 +40,9 @@ class Message(Base):
     place_text: Mapped[str] = mapped_column(String(200), default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(16), default="web")  # web | api | import | demo
+    source: Mapped[str] = mapped_column(String(16), default="web")  # web | api | staff | import | demo
+    # How it reached us (minyi.messages.channels): 网站 for citizens' own submissions and every older row.
+    channel: Mapped[str] = mapped_column(String(16), default=WEBSITE, server_default=WEBSITE)
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)

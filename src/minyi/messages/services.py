@@ -5,17 +5,18 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import utcnow
+from minyi.core.clock import CHINA_TZ, format_china, utcnow
 from minyi.core.errors import Conflict, RateLimited, ValidationFailed, collect
 from minyi.core.security import hash_token
 from minyi.core.validation import bool_field, choice_field, text_field
+from minyi.messages.channels import WEBSITE, channel_field
 from minyi.messages.models import Message, MessageContact
 from minyi.nlp.labels import CITIZEN_KINDS, DOMAINS
 
@@ -27,6 +28,8 @@ NAME_MAX, ADDRESS_MAX, EMAIL_MAX = 50, 200, 254
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}$")
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+RECEIVED_MAX_DAYS = 90  # a staff entry received longer ago is history: `minyi import` is the way for it
+_RECEIVED = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?$")
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,40 @@ def validate_submission(data: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def received_at_field(value: Any, *, now: datetime, field: str = "received_at") -> datetime:
+    """When a staff entry was received: `YYYY-MM-DDTHH:MM` (a `datetime-local` input) in China's time, not in the
+    future, at most RECEIVED_MAX_DAYS ago; returned in UTC."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise ValidationFailed("请填写收到时间", field=field)
+    match = _RECEIVED.match(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        moment = datetime.fromisoformat(f"{match[1]}T{match[2]}{match[3] or ''}").replace(tzinfo=CHINA_TZ)
+    except ValueError:
+        raise ValidationFailed("收到时间格式不正确：应为 YYYY-MM-DD HH:MM（北京时间）", field=field) from None
+    if moment > now:
+        msg = f"收到时间不能晚于现在（{format_china(now)}）"
+        raise ValidationFailed(msg, field=field)
+    if moment < now - timedelta(days=RECEIVED_MAX_DAYS):
+        msg = f"收到时间不能早于 {RECEIVED_MAX_DAYS} 天前；更早的留言请用历史数据导入"
+        raise ValidationFailed(msg, field=field)
+    return moment.astimezone(UTC)
+
+
+def validate_entry(data: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """Check a staff entry (代录入): every field of a citizen's submission, the channel and when it was
+    received; every field that breaks its rule is reported at once, as for the citizen's form."""
+    return collect(
+        {
+            "message": lambda: validate_submission(data),
+            "channel": lambda: channel_field(data.get("channel")),
+            "received_at": lambda: received_at_field(data.get("received_at"), now=now),
+        }
+    )
+
+
 def check_rate_limit(session: Session, *, client_hash: str, limit: int, window_seconds: int) -> None:
     """At most `limit` submissions per client per window, counted in the database (works across processes)."""
     if not client_hash or limit <= 0:
@@ -154,17 +191,42 @@ def store_message(
     rate_limit: int = 0,
     rate_window_seconds: int = 600,
 ) -> StoredMessage:
-    """Check and store a citizen's message, its contact data apart; returns the tracking token once.
+    """Check and store a citizen's message (channel 网站), its contact data apart; returns the tracking token once.
 
     Its case is opened by `minyi.workflow.intake.submit_message`, the one caller.
     """
     values = validate_submission(data)
     _refuse_if_submitted(session, values["submission_key"])
     check_rate_limit(session, client_hash=client_hash, limit=rate_limit, window_seconds=rate_window_seconds)
+    return _store(session, values, source=source, channel=WEBSITE, client_hash=client_hash, created_at=utcnow())
+
+
+def store_entered_message(session: Session, *, data: dict[str, Any]) -> StoredMessage:
+    """Check and store a message a staff member entered for a citizen (代录入): the citizen's fields, the channel,
+    and when it was received (its `created_at`); returns the tracking token once.
+
+    Its case is opened by `minyi.workflow.intake.enter_message`, the one caller. No rate limit: staff only.
+    """
+    values = validate_entry(data, now=utcnow())
+    _refuse_if_submitted(session, values["message"]["submission_key"])
+    return _store(
+        session, values["message"], source="staff", channel=values["channel"], created_at=values["received_at"]
+    )
+
+
+def _store(
+    session: Session, values: dict[str, Any], *, source: str, channel: str, created_at: datetime, client_hash: str = ""
+) -> StoredMessage:
+    """Store checked values: the message (once per submission key), its contact data apart, a new tracking token."""
     contact = values.pop("contact")
     token = secrets.token_urlsafe(24)
     message = Message(
-        **values, source=source, tracking_hash=hash_token(token), client_hash=client_hash, created_at=utcnow()
+        **values,
+        source=source,
+        channel=channel,
+        tracking_hash=hash_token(token),
+        client_hash=client_hash,
+        created_at=created_at,
     )
     try:
         with session.begin_nested():  # the same form sent twice at once: the unique key decides (PostgreSQL)

@@ -34,7 +34,8 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True)
 class OutgoingNotice:
-    """What leaves the process: no contact data, only what staff see in their inbox."""
+    """What leaves the process: no contact data, only what staff see in their inbox (or, for a citizen's tracking
+    link, what the citizen reads)."""
 
     notice_id: int
     kind: str

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.accounts.models import Role, User
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 REMINDER, ESCALATION = "deadline_reminder", "escalation"
 # Hand-offs (`minyi.notifications.handoffs`): someone has new work on a case; a manual 督办 is an ESCALATION.
 ASSIGNED, TRANSFERRED, RETURNED, REOPENED = "assigned", "transferred", "returned", "reopened"
+TRACKING_LINK = "tracking_link"  # a citizen's tracking link, e-mailed once (代录入): never in a staff inbox
 EXTENSION_REQUESTED, EXTENSION_APPROVED, EXTENSION_REFUSED = (
     "extension_requested",
     "extension_approved",
@@ -57,6 +58,7 @@ KIND_NAMES = {
     EXTENSION_REQUESTED: "延期申请",
     EXTENSION_APPROVED: "延期已批准",
     EXTENSION_REFUSED: "延期未批准",
+    TRACKING_LINK: "查询链接",
 }
 MAX_ATTEMPTS = 5
 INBOX_LIMIT = 200
@@ -143,6 +145,57 @@ def notify(
         )
     session.flush()
     return notice
+
+
+def send_tracking_link(
+    session: Session, *, case: Case, channel_name: str, email: str, url: str, outbound: Outbound
+) -> Notice | None:
+    """Queue the citizen's tracking link for e-mail (a case a staff member entered for them), once per case;
+    None when e-mail is not configured or there is no address.
+
+    The link is a secret shown once: it waits in the queue only until the e-mail is sent or given up
+    (`_forget_sent_links`), never goes to the webhook nor to any staff inbox.
+    """
+    if not (outbound.email and email):
+        return None
+    dedup_key = f"{TRACKING_LINK}:{case.id}"
+    if session.scalar(select(Notice.id).where(Notice.dedup_key == dedup_key)) is not None:
+        return None
+    notice = Notice(
+        kind=TRACKING_LINK,
+        case_id=case.id,
+        dedup_key=dedup_key,
+        title=f"您的留言已登记，编号 {case.id}",
+        body=(
+            f"您好！您通过{channel_name}反映的问题已由工作人员登记为留言，编号 {case.id}。\n\n"
+            "请保存下面的专属查询链接：凭它查看办理进度、阅读答复并进行评价。请勿转发给他人。\n"
+            f"{url}"
+        ),
+        link="",  # the e-mail carries the link in its text; `link` would make it a staff page's address
+        created_at=utcnow(),
+    )
+    session.add(notice)
+    session.flush()
+    session.add(Delivery(notice_id=notice.id, channel="email", recipient=email, created_at=notice.created_at))
+    session.flush()
+    return notice
+
+
+def _forget_sent_links(session: Session, delivery_ids: list[int]) -> None:
+    """Tracking-link e-mails sent or given up: their text (the link) and address are erased from the queue."""
+    finished = select(Delivery.notice_id).where(
+        Delivery.id.in_(delivery_ids), or_(Delivery.status == "sent", Delivery.attempts >= MAX_ATTEMPTS)
+    )
+    links = select(Notice.id).where(Notice.kind == TRACKING_LINK, Notice.id.in_(finished))
+    session.execute(
+        update(Notice).where(Notice.id.in_(links)).values(body="").execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.notice_id.in_(links))
+        .values(recipient="")
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -364,6 +417,7 @@ def deliver_pending(
                 if not error:
                     values["sent_at"] = now
                 session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+            _forget_sent_links(session, [delivery_id for delivery_id, _error in outcomes])
     failed = sum(1 for _id, error in outcomes if error)
     return {"delivered": len(outcomes) - failed, "delivery_failures": failed}
 

@@ -65,6 +65,7 @@ def sections(report: StatsReport) -> list[tuple[str, list[GroupRow]]]:
         ("领域", report.by_domain),
         ("诉求类型", report.by_appeal_kind),
         ("地点", report.by_place),
+        ("受理渠道", report.by_channel),
     ]
 
 
@@ -136,5 +137,6 @@ def to_json(report: StatsReport) -> dict[str, Any]:
         "by_domain": _rows_json(report.by_domain),
         "by_appeal_kind": _rows_json(report.by_appeal_kind),
         "by_place": _rows_json(report.by_place),
+        "by_channel": _rows_json(report.by_channel),
         "notices": report.notices,
     }

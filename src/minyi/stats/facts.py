@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Select, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import china_days_utc
+from minyi.messages.channels import WEBSITE
 from minyi.messages.models import Message
 from minyi.nlp.display import public_display
 from minyi.stats.figures import CaseFacts
@@ -68,6 +69,7 @@ def apply_event(fact: CaseFacts, kind: str, to_status: str | None, created_at: d
         fact.deadline = deadline_after(payload, fact.deadline)
     if isinstance(payload, SubmitPayload):
         fact.received_at = created_at
+        fact.channel = payload.channel or WEBSITE
     elif isinstance(payload, AssignPayload | TransferPayload):
         fact.department_id = payload.department_id
     elif isinstance(payload, ReturnPayload):

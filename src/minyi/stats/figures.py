@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from minyi.core.clock import to_china
 from minyi.core.workdays import is_workday
+from minyi.messages.channels import WEBSITE
 from minyi.workflow import states
 from minyi.workflow.deadlines import is_overdue
 
@@ -74,6 +75,7 @@ class CaseFacts:
     place: str = ""
     is_public: bool = True
     place_label: str = ""  # the place as the public sees it (`facts.place_label`)
+    channel: str = WEBSITE  # 受理渠道: the `submit` event's (absent in older events: 网站)
     status: str = states.SUBMITTED
     department_id: int | None = None
     deadline: date | None = None  # the first round's deadline in force (until the first reply)

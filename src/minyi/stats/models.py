@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, Connection, Date, Index, Insert, Integer, String
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
 
 from minyi.core.db import Base, UTCDateTime, table_of
+from minyi.messages.channels import WEBSITE
 from minyi.stats.facts import IN_CHUNK, facts_of_cases
 from minyi.stats.figures import CaseFacts, month_key, week_key
 from minyi.workflow.models import CaseEvent
@@ -43,6 +44,7 @@ class CaseFactsRow(Base):
     place: Mapped[str] = mapped_column(String(200))  # as written (the public label is `place_label`)
     place_label: Mapped[str] = mapped_column(String(40))
     is_public: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(16), server_default=WEBSITE)  # 受理渠道 (the `submit` event's)
     deadline: Mapped[date | None] = mapped_column(Date)  # the first round's deadline in force (until the reply)
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_on: Mapped[date | None] = mapped_column(Date)
@@ -59,7 +61,7 @@ class CaseFactsRow(Base):
 
 
 FIELDS = (
-    "case_id", "received_at", "received_on", "domain", "appeal_kind", "place", "place_label", "is_public",
+    "case_id", "received_at", "received_on", "domain", "appeal_kind", "place", "place_label", "is_public", "channel",
     "status", "department_id", "deadline", "first_reply_at", "replied_on", "deadline_at_reply", "reply_days",
     "extensions", "escalations", "reopened", "rating",
 )  # fmt: skip

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from minyi.core.clock import china_today, utcnow
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.departments.models import Department
+from minyi.messages.channels import CHANNELS, channel_name
 from minyi.nlp.labels import APPEAL_KINDS, UNDECIDED_KIND_NAME
 from minyi.stats.aggregates import Scope, Tally, merged, rolled, tallies
 from minyi.stats.facts import NO_PLACE, PRIVATE_PLACE
@@ -206,6 +207,7 @@ class StatsReport:
     by_domain: list[GroupRow]
     by_appeal_kind: list[GroupRow]
     by_place: list[GroupRow]
+    by_channel: list[GroupRow] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     computed_at: datetime = field(default_factory=utcnow)  # a cached report may be up to MINYI_STATS_MAX_AGE old
 
@@ -229,7 +231,7 @@ def _trend_rows(groups: dict[Any, Tally], query: StatsQuery) -> list[GroupRow]:
 
 
 def _breakdown_rows(session: Session, scope: Scope, cube: dict[Any, Tally]) -> tuple[list[GroupRow], ...]:
-    """By domain and by appeal kind from the cube (trend point, domain, appeal kind); by place, one more pass."""
+    """By domain and appeal kind from the cube (point, domain, appeal kind, channel); by place, one more pass."""
     domains = rolled(cube, lambda k: k[1] or NO_DOMAIN)  # no domain and an empty one are both 未分类
     by_domain = sorted(
         (GroupRow(k, k, v.figures()) for k, v in domains.items()),
@@ -248,6 +250,14 @@ def _breakdown_rows(session: Session, scope: Scope, cube: dict[Any, Tally]) -> t
         by_place.append(GroupRow(OTHER_PLACES, OTHER_PLACES, merged(v for _k, v in named[TOP_PLACES:]).figures()))
     by_place += [GroupRow(k, k, places[k].figures()) for k in (NO_PLACE, PRIVATE_PLACE) if k in places]
     return by_domain, by_kind, by_place
+
+
+def _channel_rows(cube: dict[Any, Tally]) -> list[GroupRow]:
+    """By channel (受理渠道) from the cube: every channel of the fixed list in its order, zeros included, then any
+    other code."""
+    groups = rolled(cube, lambda k: k[3])
+    rows = [GroupRow(code, name, groups.get(code, Tally()).figures()) for code, name in CHANNELS.items()]
+    return rows + [GroupRow(k, channel_name(k), v.figures()) for k, v in groups.items() if k not in CHANNELS]
 
 
 def build_report(
@@ -272,7 +282,7 @@ def _build(session: Session, *, query: StatsQuery, today: date) -> StatsReport:
         department_name = match.name
     scope = Scope(query.start, query.end, today, query.department_id)
     point = F.received_month if query.granularity == "month" else F.received_week
-    cube = tallies(session, scope, point, F.domain, F.appeal_kind)  # the small dimensions in one pass
+    cube = tallies(session, scope, point, F.domain, F.appeal_kind, F.channel)  # the small dimensions in one pass
     trend = rolled(cube, lambda k: k[0])
     overall = merged(trend.values()).figures()  # every case of the period falls in one of the trend's points
     by_domain, by_kind, by_place = _breakdown_rows(session, scope, cube)
@@ -291,5 +301,6 @@ def _build(session: Session, *, query: StatsQuery, today: date) -> StatsReport:
         by_domain=by_domain,
         by_appeal_kind=by_kind,
         by_place=by_place,
+        by_channel=_channel_rows(cube),
         notices=notices,
     )

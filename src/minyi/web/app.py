@@ -37,6 +37,7 @@ from minyi.web.routes import (
     api,
     dashboard,
     department_merge,
+    entry,
     hot,
     jobs,
     notifications,
@@ -249,6 +250,7 @@ def create_app(
         account.router,
         staff.router,
         worklists.router,
+        entry.router,
         department_merge.router,  # before staff_admin: /staff/admin/departments/{id} would take "merge"
         staff_admin.router,
         hot.router,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from minyi.messages.channels import channel_name
 from minyi.messages.display import public_display, strip_invisible
 from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.inbox import InboxRow, WorkList
@@ -88,6 +89,8 @@ def staff_detail(view: CaseView, analysis: dict | None) -> StaffCase:
         **_detail_fields(view, mask=False),
         is_public=msg.is_public,
         is_anonymous=msg.is_anonymous,
+        channel=msg.channel,
+        channel_name=channel_name(msg.channel),
         contact=Contact(name=contact.name, phone=contact.phone, email=contact.email, address=contact.address)
         if contact
         else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
+from minyi.messages.channels import CHANNELS, channel_name
 from minyi.messages.display import (
     APPEAL_KINDS,
     CITIZEN_KINDS,
@@ -48,6 +50,17 @@ env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 env.filters["china_time"] = format_china
 
 
+def china_iso_time(value: Any) -> str:
+    """An ISO time as stored in an event's data, shown like `china_time` ('' when it is not one)."""
+    try:
+        return format_china(datetime.fromisoformat(value)) if isinstance(value, str) else ""
+    except ValueError:
+        return ""
+
+
+env.filters["china_iso_time"] = china_iso_time
+
+
 def with_page(params: Any, page: int) -> str:
     """The current query string with another page number."""
     items = {k: v for k, v in dict(params).items() if k != "page" and v}
@@ -55,6 +68,18 @@ def with_page(params: Any, page: int) -> str:
 
 
 env.filters["with_page"] = with_page
+
+
+def field_errors(error: Any) -> dict[str, str]:
+    """A form's errors by field (the first for each), to show beside its input; {} without an error."""
+    found: dict[str, str] = {}
+    for field, message in getattr(error, "errors", None) or []:
+        if field:
+            found.setdefault(field, message)
+    return found
+
+
+env.filters["field_errors"] = field_errors
 # What a staff action's redirect confirms (`?done=<action>&case=<id>`, shown by base.html to logged-in staff).
 DONE_NOTICES = {
     "assign": "已受理并转办。",
@@ -84,7 +109,9 @@ env.globals.update(
     deadline_of=deadline_info,
     CITIZEN_EVENTS=CITIZEN_EVENTS,
     DONE_NOTICES=DONE_NOTICES,
+    CHANNELS=CHANNELS,
 )
+env.filters["channel_name"] = channel_name
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:

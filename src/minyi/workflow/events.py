@@ -132,10 +132,14 @@ def payload_of(kind: str, data: Mapping[str, Any] | None) -> Payload:
 
 @dataclass(frozen=True)
 class SubmitPayload(Payload):
-    """提交: where the message came from (an imported one: its file and id; older imports: its votes)."""
+    """提交: where the message came from (an imported one: its file and id; older imports: its votes), its channel
+    (受理渠道, `minyi.messages.channels`; absent in older events: 网站) and, for a staff entry (代录入, the event's
+    actor is who entered it, its time when the message was received), when it was entered."""
 
     KIND = EventKind.SUBMIT
     source: str = ""
+    channel: str | None = None
+    entered_at: str | None = None  # ISO time in UTC
     file: str | None = None
     external_id: str | None = None
     likes: int | None = None

@@ -177,6 +177,8 @@ def _filters(filters: ListFilters) -> list[ColumnElement[bool]]:
         clauses.append(Message.domain == filters.domain)
     if filters.appeal_kind:
         clauses.append(Message.appeal_kind == filters.appeal_kind)
+    if filters.channel:
+        clauses.append(Message.channel == filters.channel)
     if filters.department_id is not None:
         clauses.append(Case.department_id == filters.department_id)
     if filters.status and filters.status != ALL_STATUSES:
@@ -198,7 +200,7 @@ def _where(session: Session, name: str, filters: ListFilters, department_id: int
 
 
 def _reads_messages(filters: ListFilters) -> bool:
-    return bool(filters.phone or filters.q or filters.place or filters.domain or filters.appeal_kind)
+    return bool(filters.phone or filters.q or filters.place or filters.domain or filters.appeal_kind or filters.channel)
 
 
 def _matching_ids(session: Session, name: str, filters: ListFilters, department_id: int | None) -> Select[Any]:

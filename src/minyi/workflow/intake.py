@@ -1,5 +1,6 @@
-"""A citizen's message opens its case: `minyi.messages` stores what was written, this module the case and
-its first event (`submit`)."""
+"""A message opens its case: `minyi.messages` stores what was written, this module the case and its first event
+(`submit`) — for a citizen's own submission (`submit_message`) and for one a staff member entered for a citizen
+(`enter_message`, 代录入), the same case and event, so that the same analysis and workflow follow."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from minyi.core.clock import utcnow
 from minyi.messages.models import Message
-from minyi.messages.services import store_message
+from minyi.messages.services import StoredMessage, store_entered_message, store_message
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
 from minyi.workflow.events import SubmitPayload
@@ -44,16 +46,32 @@ def submit_message(
         rate_limit=rate_limit,
         rate_window_seconds=rate_window_seconds,
     )
+    return _open_case(session, stored, payload=SubmitPayload(source=source, channel=stored.message.channel))
+
+
+def enter_message(session: Session, *, data: dict[str, Any], actor: Actor) -> Submission:
+    """Store a message a staff member entered for a citizen (代录入: `data` holds the citizen's fields, `channel`
+    and `received_at`), with its case and a 'submit' event by `actor` at the time it was received."""
+    stored = store_entered_message(session, data=data)
+    payload = SubmitPayload(source="staff", channel=stored.message.channel, entered_at=utcnow().isoformat())
+    return _open_case(session, stored, payload=payload, actor=actor)
+
+
+def _open_case(
+    session: Session, stored: StoredMessage, *, payload: SubmitPayload, actor: Actor | None = None
+) -> Submission:
+    """The message's case, waiting for triage, and its 'submit' event at the time the message was received."""
     case = Case(message_id=stored.message.id, status=states.SUBMITTED, updated_at=stored.message.created_at)
     session.add(case)
     session.flush()
-    record_event(
+    event = record_event(
         session,
         case=case,
-        payload=SubmitPayload(source=source),
-        actor=Actor.citizen(),
+        payload=payload,
+        actor=actor or Actor.citizen(),
         from_status=None,
         to_status=states.SUBMITTED,
     )
+    event.created_at = stored.message.created_at
     session.flush()
     return Submission(message=stored.message, case=case, tracking_token=stored.tracking_token)

@@ -9,6 +9,7 @@ from typing import Any
 from minyi.core.db import MAX_ID, parse_id
 from minyi.core.errors import ValidationFailed
 from minyi.core.validation import choice_field, text_field
+from minyi.messages.channels import CHANNELS
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow import states
 
@@ -32,6 +33,7 @@ class ListFilters:
     place: str = ""
     domain: str | None = None
     appeal_kind: str | None = None
+    channel: str | None = None  # 受理渠道 (minyi.messages.channels)
     department_id: int | None = None
     status: str | None = None  # None: the list's own scope; ALL_STATUSES: any status
     overdue: bool = False
@@ -122,6 +124,9 @@ def parse_list_filters(params: dict[str, Any]) -> ListFilters:
             label="诉求类型",
             choices=APPEAL_KINDS,
             required=False,
+        ),
+        channel=choice_field(
+            params.get("channel") or None, field="channel", label="受理渠道", choices=CHANNELS, required=False
         ),
         department_id=department_id,
         status=status,

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minyi.messages.channels import CHANNELS
 from minyi.messages.schemas import JsonInt, choice_doc, text_doc
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow.services import RATING_LEVELS, REASON_MAX, REPLY_MAX
@@ -131,6 +132,8 @@ class StaffCase(PublicCaseDetail):
 
     is_public: bool
     is_anonymous: bool
+    channel: str = choice_doc(CHANNELS, description="受理渠道：" + "、".join(f"{k} {v}" for k, v in CHANNELS.items()))
+    channel_name: str
     contact: Contact | None
     overdue: bool
     log: list[StaffEvent]

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from minyi.core.db import MAX_ID
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
+from minyi.messages.channels import CHANNELS
 from minyi.messages.display import APPEAL_KINDS, DOMAINS
 from minyi.messages.models import MessageAnalysis
 from minyi.messages.schemas import MessageIn, text_pattern
@@ -151,6 +152,7 @@ INBOX_QUERY = query_parameters(
     place={"type": "string", "maxLength": list_filters.SEARCH_MAX, "pattern": text_pattern(required=False)},
     domain=choices(DOMAINS),
     appeal_kind=choices(APPEAL_KINDS),
+    channel=choices(CHANNELS),
     department_id=integer_or_empty(1, MAX_ID),
     status=choices([*STATUS_NAMES, list_filters.ALL_STATUSES]),
     overdue=choices(["0", "1"]),
@@ -165,8 +167,8 @@ INBOX_QUERY = query_parameters(
 def staff_inbox(request: Request, db: SessionDep, user: ApiUser) -> InboxPage:
     """A work list, paged: `list` (default: the caller's own — triage for coordinators, department for handlers,
     deadlines for supervisors; complaints for supervisors), search `number`, `phone`, `q`, `place`, filters
-    `domain`, `appeal_kind`, `department_id`, `status` (`all`: any), `overdue`, `unsatisfied`, `reopened`, and
-    `page`, `per_page` (at most 100; the first 10,000 rows can be paged)."""
+    `domain`, `appeal_kind`, `channel` (受理渠道), `department_id`, `status` (`all`: any), `overdue`, `unsatisfied`,
+    `reopened`, and `page`, `per_page` (at most 100; the first 10,000 rows can be paged)."""
     name = request.query_params.get("list") or inbox.default_list(user.role)
     if name not in inbox.LIST_NAMES:
         raise ValidationFailed("列表只能是 " + "、".join(inbox.LIST_NAMES), field="list")
