@@ -28,6 +28,7 @@ from minyi.core.clock import utcnow
 from minyi.core.errors import RateLimited, ValidationFailed
 from minyi.core.security import hash_token
 from minyi.messages.models import Message
+from minyi.workflow.models import Case
 
 __all__ = ["CodeRequest", "code_for", "request_code", "verify_code"]
 
@@ -74,8 +75,6 @@ def _case_number(value: Any) -> int:
 
 def _message(session: Session, case_id: int) -> Message | None:
     """The message of case number `case_id` (the number citizens see), or None."""
-    from minyi.workflow.models import Case  # workflow builds on messages: imported at call time
-
     case = session.get(Case, case_id)
     return case.message if case is not None else None
 

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from minyi.accounts.models import AuthEvent
 from minyi.core.clock import utcnow
 from minyi.core.errors import NotFound, RateLimited, ValidationFailed
-from minyi.messages import lookup
-from minyi.workflow import views
+from minyi.workflow import lookup, views
 from minyi.workflow.models import Case
 from tests import factories as f
 
