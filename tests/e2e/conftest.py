@@ -30,6 +30,7 @@ class LiveServer:
 
     url: str
     factory: object
+    app: object = None  # the running app (a test may change its settings through minyi.web.state.app_state)
 
 
 def _free_port() -> int:
@@ -54,11 +55,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         submit_rate_limit=100,
     )
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, factory, start_background=False), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
+    app = create_app(settings, factory, start_background=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -66,7 +64,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline:
             pytest.fail("the test server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", factory=factory)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", factory=factory, app=app)
     server.should_exit = True
     thread.join(timeout=10)
 

@@ -42,7 +42,7 @@ def test_message_travels_the_whole_loop(live_server: LiveServer, browser, artifa
     page.fill("#contact_phone", "13512345678")
     snap("citizen-form")
     page.click("button[type=submit]")
-    track_url = page.get_attribute("#track-link", "href")
+    track_url = page.get_attribute("#track-open", "href")
     case_id = page.inner_text("#case-no")
     assert track_url.startswith("/track/")
     snap("citizen-submitted")

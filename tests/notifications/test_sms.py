@@ -117,3 +117,45 @@ def test_only_configured_settings_make_a_sender_and_only_mobiles_get_texts(tmp_p
     assert isinstance(sms_sender(configured), AliyunSmsSender)
     assert is_mobile("13800138000") and is_mobile("+86 138-0013-8000")
     assert not is_mobile("0731-84567890") and not is_mobile("12345") and not is_mobile("")
+
+
+def test_queued_codes_and_links_go_out_as_texts_and_are_erased_once_sent(provider: str, session_factory) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from minyi.core.db import transaction
+    from minyi.notifications import services as notes
+    from minyi.notifications.models import Delivery, Notice
+    from minyi.notifications.sms import SmsChannel
+    from tests import factories as f
+
+    outbound = notes.Outbound(sms=True)
+    with transaction(session_factory) as db:
+        sub = f.message(db, contact_phone="13812345678")
+        notes.send_tracking_code(
+            db,
+            case=sub.case,
+            channel="sms",
+            recipient="13812345678",
+            code="504112",
+            lookup_url="/track",
+            outbound=outbound,
+        )
+        notes.send_tracking_link(
+            db,
+            case=sub.case,
+            channel_name="网站",
+            email="",
+            phone="13812345678",
+            url="https://m.example/track/abc",
+            outbound=outbound,
+        )
+    done = notes.deliver_pending(session_factory, channels={"sms": SmsChannel(_sender(provider))})
+    assert done == {"delivered": 2, "delivery_failures": 0}
+    sent = {f["TemplateCode"]: json.loads(f["TemplateParam"]) for f in FakeProvider.received}
+    assert sent == {
+        "SMS_0001": {"code": "504112"},
+        "SMS_0002": {"case": str(sub.case.id), "link": "https://m.example/track/abc"},
+    }
+    with transaction(session_factory) as db:
+        assert [n.body for n in db.scalars(select(Notice))] == ["", ""]  # the code and the link: erased
+        assert {d.recipient for d in db.scalars(select(Delivery))} == {""}  # and the phone

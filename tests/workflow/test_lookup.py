@@ -30,7 +30,7 @@ def test_the_phone_or_the_email_given_finds_the_case_and_nothing_else_does(db: S
     sub = f.message(db, contact_phone="13800138000", contact_email="li@example.cn")
     number = sub.case.id
     request = lookup.request_code(db, case=number, contact="138-0013-8000")
-    assert request == lookup.CodeRequest(sub.message.id, "sms")
+    assert request == lookup.CodeRequest(number, sub.message.id, "sms")
     assert lookup.request_code(db, case=f"第{number}号", contact="+86 13800138000").channel == "sms"  # type: ignore[union-attr]
     assert lookup.request_code(db, case=number, contact="LI@example.cn ").channel == "email"  # type: ignore[union-attr]
     assert lookup.request_code(db, case=number, contact="13900139000") is None

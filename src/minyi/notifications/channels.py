@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from minyi.core.clock import format_china
 from minyi.core.settings import Settings
 from minyi.notifications.models import Notice, Notification
+from minyi.notifications.sms import SmsChannel, sms_sender
 
 TIMEOUT_SECONDS = 10.0
 
@@ -203,4 +204,7 @@ def outbound_channels(settings: Settings) -> dict[str, Channel]:
         )
     if settings.webhook_url:
         channels["webhook"] = WebhookChannel(secret=settings.webhook_secret)
+    sender = sms_sender(settings)
+    if sender is not None:
+        channels["sms"] = SmsChannel(sender)
     return channels

@@ -41,6 +41,7 @@ from minyi.notifications.services import (
     department_handlers,
     notify,
     supervisors,
+    tell_citizen_of_reply,
 )
 from minyi.workflow import dispatch
 from minyi.workflow import services as workflow
@@ -56,7 +57,7 @@ from minyi.workflow.events import (
     ReturnPayload,
     TransferPayload,
 )
-from minyi.workflow.models import Case, CaseEvent, ExtensionRequest
+from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Reply
 
 P = TypeVar("P", bound=Payload)
 # Staff actions (workflow.dispatch) that hand work over, and the event each records (decide_extension: below).
@@ -77,7 +78,25 @@ def perform(
     handoff = _handoff(action, result)
     if handoff is not None:
         _tell_newest(session, case_id=handoff[0], kind=handoff[1], outbound=outbound)
+    if action == "reply" and isinstance(result, Reply):
+        _tell_citizen(session, result, outbound)
     return result
+
+
+def _tell_citizen(session: Session, reply: Reply, outbound: Outbound) -> None:
+    """A reply e-mailed to the citizen who gave an address (its public text, as the board shows it)."""
+    case = session.get(Case, reply.case_id)
+    contact = case.message.contact if case is not None else None
+    if case is None or contact is None or not contact.email:
+        return
+    tell_citizen_of_reply(
+        session,
+        case=case,
+        email=contact.email,
+        reply=public_display(reply.body),
+        lookup_url=f"{outbound.site_url}/track" if outbound.site_url else "本平台“找回查询链接”页面（/track）",
+        outbound=outbound,
+    )
 
 
 def reopen(session: Session, *, case: Case, reason: str, outbound: Outbound) -> Case:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,8 +31,10 @@ from minyi.core.validation import bool_field, text_field
 from minyi.core.workdays import add_workdays, workdays_between
 from minyi.departments.models import Department
 from minyi.messages.models import Message
+from minyi.nlp.display import public_display
 from minyi.notifications.channels import Channel, DeliveryError, InboxChannel, OutgoingNotice, outbound_channels
 from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
+from minyi.notifications.sms import is_mobile, sms_sender
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
 from minyi.workflow.deadlines import deadline_runs, is_overdue, overdue_clause, running_clause
@@ -41,7 +44,10 @@ log = logging.getLogger(__name__)
 REMINDER, ESCALATION = "deadline_reminder", "escalation"
 # Hand-offs (`minyi.notifications.handoffs`): someone has new work on a case; a manual 督办 is an ESCALATION.
 ASSIGNED, TRANSFERRED, RETURNED, REOPENED = "assigned", "transferred", "returned", "reopened"
-TRACKING_LINK = "tracking_link"  # a citizen's tracking link, e-mailed once (代录入): never in a staff inbox
+TRACKING_LINK = "tracking_link"  # a citizen's tracking link, e-mailed (or texted) once: never in a staff inbox
+TRACKING_CODE = "tracking_code"  # a one-time code to find a lost tracking link again (minyi.workflow.lookup)
+CITIZEN_REPLY = "citizen_reply"  # a citizen told by e-mail that their message has a reply
+CITIZEN_KINDS = (TRACKING_LINK, TRACKING_CODE, CITIZEN_REPLY)  # to a citizen's address: erased once sent
 EXTENSION_REQUESTED, EXTENSION_APPROVED, EXTENSION_REFUSED = (
     "extension_requested",
     "extension_approved",
@@ -59,6 +65,8 @@ KIND_NAMES = {
     EXTENSION_APPROVED: "延期已批准",
     EXTENSION_REFUSED: "延期未批准",
     TRACKING_LINK: "查询链接",
+    TRACKING_CODE: "验证码",
+    CITIZEN_REPLY: "答复通知",
 }
 MAX_ATTEMPTS = 5
 INBOX_LIMIT = 200
@@ -72,11 +80,18 @@ class Outbound:
 
     email: bool = False
     webhook_url: str = ""
+    sms: bool = False  # texts to citizens (minyi.notifications.sms): tracking links and one-time codes only
+    site_url: str = ""  # the site's public address (MINYI_PUBLIC_URL), for links in messages to citizens
 
     @classmethod
     def of(cls, settings: Settings) -> Outbound:
         """From the settings."""
-        return cls(email=bool(settings.smtp_host), webhook_url=settings.webhook_url)
+        return cls(
+            email=bool(settings.smtp_host),
+            webhook_url=settings.webhook_url,
+            sms=sms_sender(settings) is not None,
+            site_url=settings.public_url,
+        )
 
 
 def _active(session: Session, *conditions: Any) -> list[User]:
@@ -148,15 +163,24 @@ def notify(
 
 
 def send_tracking_link(
-    session: Session, *, case: Case, channel_name: str, email: str, url: str, outbound: Outbound
+    session: Session,
+    *,
+    case: Case,
+    channel_name: str,
+    email: str,
+    url: str,
+    outbound: Outbound,
+    phone: str = "",
 ) -> Notice | None:
-    """Queue the citizen's tracking link for e-mail (a case a staff member entered for them), once per case;
-    None when e-mail is not configured or there is no address.
+    """Queue the citizen's tracking link for their e-mail and, when texts are configured and the phone given is
+    a mobile, as a text; once per case; None when neither can go.
 
-    The link is a secret shown once: it waits in the queue only until the e-mail is sent or given up
+    The link is a secret shown once: it waits in the queue only until it is sent or given up
     (`_forget_sent_links`), never goes to the webhook nor to any staff inbox.
     """
-    if not (outbound.email and email):
+    by_email = bool(outbound.email and email)
+    by_sms = bool(outbound.sms and is_mobile(phone))
+    if not (by_email or by_sms):
         return None
     dedup_key = f"{TRACKING_LINK}:{case.id}"
     if session.scalar(select(Notice.id).where(Notice.dedup_key == dedup_key)) is not None:
@@ -167,11 +191,73 @@ def send_tracking_link(
         dedup_key=dedup_key,
         title=f"您的留言已登记，编号 {case.id}",
         body=(
-            f"您好！您通过{channel_name}反映的问题已由工作人员登记为留言，编号 {case.id}。\n\n"
+            f"您好！您通过{channel_name}反映的问题已登记为留言，编号 {case.id}。\n\n"
             "请保存下面的专属查询链接：凭它查看办理进度、阅读答复并进行评价。请勿转发给他人。\n"
             f"{url}"
         ),
-        link="",  # the e-mail carries the link in its text; `link` would make it a staff page's address
+        link="",  # the message carries the link in its text; `link` would make it a staff page's address
+        created_at=utcnow(),
+    )
+    session.add(notice)
+    session.flush()
+    if by_email:
+        session.add(Delivery(notice_id=notice.id, channel="email", recipient=email, created_at=notice.created_at))
+    if by_sms:
+        session.add(Delivery(notice_id=notice.id, channel="sms", recipient=phone, created_at=notice.created_at))
+    session.flush()
+    return notice
+
+
+def delivery_channels(session: Session, notice_id: int) -> list[str]:
+    """The channels a notice is queued for ("email", "sms", …), sorted."""
+    return sorted(set(session.scalars(select(Delivery.channel).where(Delivery.notice_id == notice_id))))
+
+
+def send_tracking_code(
+    session: Session, *, case: Case, channel: str, recipient: str, code: str, lookup_url: str, outbound: Outbound
+) -> Notice | None:
+    """Queue a one-time code (minyi.workflow.lookup) to the phone ("sms") or e-mail ("email") the citizen gave;
+    None when that channel is not configured. Erased from the queue once sent."""
+    if (channel == "sms" and not outbound.sms) or (channel == "email" and not outbound.email) or not recipient:
+        return None
+    notice = Notice(
+        kind=TRACKING_CODE,
+        case_id=case.id,
+        dedup_key=f"{TRACKING_CODE}:{case.id}:{secrets.token_hex(8)}",  # every request is its own message
+        title=f"找回留言查询链接的验证码（编号 {case.id}）",
+        body=(
+            f"您正在找回第 {case.id} 号留言的查询链接，验证码：{code}\n"
+            f"10 分钟内有效，请在 {lookup_url} 页面输入。如非本人操作，请忽略本邮件。\n{code}"
+        ),
+        link="",
+        created_at=utcnow(),
+    )
+    session.add(notice)
+    session.flush()
+    session.add(Delivery(notice_id=notice.id, channel=channel, recipient=recipient, created_at=notice.created_at))
+    session.flush()
+    return notice
+
+
+def tell_citizen_of_reply(
+    session: Session, *, case: Case, email: str, reply: str, lookup_url: str, outbound: Outbound
+) -> Notice | None:
+    """Queue an e-mail to the citizen's address: their message has a reply (its public text, masked as on the board),
+    and how to rate it. The tracking link is not known here (only its hash is kept): the e-mail says where to find
+    it again. None without e-mail or address."""
+    if not (outbound.email and email):
+        return None
+    notice = Notice(
+        kind=CITIZEN_REPLY,
+        case_id=case.id,
+        dedup_key=f"{CITIZEN_REPLY}:{case.id}:{secrets.token_hex(8)}",
+        title=f"您的第 {case.id} 号留言已有答复",
+        body=(
+            f"您好！您的第 {case.id} 号留言「{public_display(case.message.title)}」已有答复：\n\n{reply}\n\n"
+            "请用您保存的专属查询链接查看办理过程并评价；如已丢失，可在 "
+            f"{lookup_url} 凭留言编号和您留下的手机号或电子邮箱找回。"
+        ),
+        link="",
         created_at=utcnow(),
     )
     session.add(notice)
@@ -182,13 +268,15 @@ def send_tracking_link(
 
 
 def _forget_sent_links(session: Session, delivery_ids: list[int]) -> None:
-    """Tracking-link e-mails sent or given up: their text (the link) and address are erased from the queue."""
+    """Messages to a citizen sent or given up: their address is erased from the queue, and the text of a tracking
+    link or a code (secrets) too."""
     finished = select(Delivery.notice_id).where(
         Delivery.id.in_(delivery_ids), or_(Delivery.status == "sent", Delivery.attempts >= MAX_ATTEMPTS)
     )
-    links = select(Notice.id).where(Notice.kind == TRACKING_LINK, Notice.id.in_(finished))
+    links = select(Notice.id).where(Notice.kind.in_(CITIZEN_KINDS), Notice.id.in_(finished))
+    secret = select(Notice.id).where(Notice.kind.in_((TRACKING_LINK, TRACKING_CODE)), Notice.id.in_(finished))
     session.execute(
-        update(Notice).where(Notice.id.in_(links)).values(body="").execution_options(synchronize_session=False)
+        update(Notice).where(Notice.id.in_(secret)).values(body="").execution_options(synchronize_session=False)
     )
     session.execute(
         update(Delivery)

@@ -24,11 +24,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from minyi.core.settings import Settings
 
-__all__ = ["AliyunSmsSender", "SmsError", "SmsSender", "is_mobile", "sms_sender"]
+if TYPE_CHECKING:
+    from minyi.notifications.channels import OutgoingNotice
+
+__all__ = ["AliyunSmsSender", "SmsChannel", "SmsError", "SmsSender", "is_mobile", "sms_sender"]
 
 TIMEOUT_SECONDS = 10.0
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")  # a mainland mobile number: 11 digits from 13…19
@@ -139,3 +142,35 @@ def sms_sender(settings: Settings) -> SmsSender | None:
         templates={"code": settings.sms_template_code, "link": settings.sms_template_link},
         endpoint=settings.sms_endpoint,
     )
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+class SmsChannel:
+    """The outbound channel "sms" of the delivery queue: a citizen's tracking link or one-time code as a text.
+
+    Only those two kinds go by text (a provider sends approved templates only); anything else is refused.
+    """
+
+    name = "sms"
+
+    def __init__(self, sender: SmsSender) -> None:
+        self.sender = sender
+
+    def send(self, recipient: str, notice: OutgoingNotice) -> None:
+        """Send one notice as the matching template, or raise DeliveryError."""
+        from minyi.notifications.channels import DeliveryError
+
+        try:
+            if notice.kind == "tracking_code":  # services.TRACKING_CODE: the code is the text's last line
+                self.sender.send(recipient, "code", {"code": notice.body.rsplit("\n", 1)[-1].strip()})
+            elif notice.kind == "tracking_link":  # services.TRACKING_LINK: the link is in the text
+                link = _URL.search(notice.body)
+                if link is None:
+                    raise DeliveryError("the tracking link was already erased from the queue")
+                self.sender.send(recipient, "link", {"case": str(notice.case_id), "link": link.group()})
+            else:
+                raise DeliveryError(f"no text template for notices of kind {notice.kind!r}")
+        except SmsError as exc:
+            raise DeliveryError(str(exc)) from exc

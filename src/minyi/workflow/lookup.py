@@ -41,8 +41,9 @@ _DIGITS = re.compile(r"\D")
 
 @dataclass(frozen=True)
 class CodeRequest:
-    """Where a code goes: the message and the channel ("sms" or "email") of the contact that matched."""
+    """Where a code goes: the case, its message and the channel ("sms" or "email") of the contact that matched."""
 
+    case_id: int
     message_id: int
     channel: str
 
@@ -118,7 +119,7 @@ def request_code(session: Session, *, case: Any, contact: Any, client: str = "")
     if _count(session, "tracking_code_sent", case_id, now) >= MAX_SENDS:
         raise RateLimited("验证码发送次数过多，请一小时后再试")
     audit.record(session, kind="tracking_code_sent", username=_key(case_id), client=client, detail=channel)
-    return CodeRequest(message_id=message.id, channel=channel)
+    return CodeRequest(case_id=case_id, message_id=message.id, channel=channel)
 
 
 def verify_code(

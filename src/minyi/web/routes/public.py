@@ -8,17 +8,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from minyi.accounts.totp import qr_svg_base64
+from minyi.core.clock import utcnow
 from minyi.core.errors import ValidationFailed
+from minyi.core.settings import Settings
 from minyi.departments.services import department_menu
 from minyi.hot import services as hot
+from minyi.messages.models import Message
 from minyi.notifications import handoffs
-from minyi.notifications.services import Outbound
+from minyi.notifications.services import Outbound, delivery_channels, send_tracking_code, send_tracking_link
 from minyi.web.deps import FormDep, SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
+from minyi.workflow import lookup, views
 from minyi.workflow import services as workflow
-from minyi.workflow import views
 from minyi.workflow.intake import submit_message
+from minyi.workflow.models import Case
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
 SUBMIT_FIELDS = (
@@ -75,11 +80,99 @@ def submit(request: Request, db: SessionDep, settings: SettingsDep, raw: FormDep
     except ValidationFailed as exc:  # raised before anything is written
         return _home(request, db, form=form, error=exc, status_code=422)
     analyse_after_commit(request, result.message.id)
+    site = _site_url(request, settings)
+    track_url = f"{site}/track/{result.tracking_token}"
+    contact = result.message.contact
+    outbound = Outbound.of(settings)
+    sent = send_tracking_link(
+        db,
+        case=result.case,
+        channel_name="网站",
+        email=contact.email if contact else "",
+        phone=contact.phone if contact else "",
+        url=track_url,
+        outbound=outbound,
+    )
+    sent_by = delivery_channels(db, sent.id) if sent is not None else []
     return render(
         request,
         "public/submitted.html",
-        {"case": result.case, "token": result.tracking_token, "track_url": f"/track/{result.tracking_token}"},
+        {
+            "case": result.case,
+            "token": result.tracking_token,
+            "track_url": track_url,
+            "qr_svg": qr_svg_base64(track_url),
+            "sent_by": sent_by,
+        },
     )
+
+
+def _site_url(request: Request, settings: Settings) -> str:
+    """The site's address for links that leave it: MINYI_PUBLIC_URL, else the one the browser used."""
+    return settings.public_url or str(request.base_url).rstrip("/")
+
+
+def _lookup_page(
+    request: Request, settings: Settings, *, step: str, values: dict[str, str], error: Any = None, status: int = 200
+) -> Response:
+    outbound = Outbound.of(settings)
+    context = {"step": step, "values": values, "error": error, "can_send": outbound.email or outbound.sms}
+    return render(request, "public/track_lookup.html", context, status_code=status)
+
+
+@router.get("/track")
+def track_lookup(request: Request, settings: SettingsDep) -> Response:
+    """找回查询链接: the case number and the phone or e-mail given; a one-time code is sent there."""
+    return _lookup_page(request, settings, step="ask", values={})
+
+
+@router.post("/track/code")
+def track_code(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    case: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
+) -> Response:
+    """Send a one-time code when the number and the contact match; the page answers alike when they do not."""
+    values = {"case": case.strip()[:20], "contact": contact.strip()[:254]}
+    try:
+        asked = lookup.request_code(db, case=case, contact=contact, client=client_hash(request))
+    except ValidationFailed as exc:
+        return _lookup_page(request, settings, step="ask", values=values, error=exc, status=422)
+    if asked is not None:
+        found, found_case = db.get(Message, asked.message_id), db.get(Case, asked.case_id)
+        if found is not None and found.contact is not None and found_case is not None:
+            send_tracking_code(
+                db,
+                case=found_case,
+                channel=asked.channel,
+                recipient=found.contact.phone if asked.channel == "sms" else found.contact.email,
+                code=lookup.code_for(found, settings.secret_key, utcnow()),
+                lookup_url=f"{_site_url(request, settings)}/track",
+                outbound=Outbound.of(settings),
+            )
+    return _lookup_page(request, settings, step="verify", values=values)
+
+
+@router.post("/track/verify")
+def track_verify(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    case: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+) -> Response:
+    """A right code: a new tracking link (the old one stops working), opened at once."""
+    values = {"case": case.strip()[:20], "contact": contact.strip()[:254]}
+    try:
+        _message, token = lookup.verify_code(
+            db, case=case, contact=contact, code=code, secret_key=settings.secret_key, client=client_hash(request)
+        )
+    except ValidationFailed as exc:
+        return _lookup_page(request, settings, step="verify", values=values, error=exc, status=422)
+    return RedirectResponse(f"/track/{token}?renewed=1", status_code=303)
 
 
 @router.get("/board")
@@ -99,7 +192,7 @@ def case_page(request: Request, db: SessionDep, case_id: str) -> Response:
 
 
 @router.get("/track/{token}")
-def track(request: Request, db: SessionDep, token: str) -> Response:
+def track(request: Request, db: SessionDep, settings: SettingsDep, token: str) -> Response:
     """The citizen's private page: progress, reply, rating, reopen."""
     case = views.case_by_token(db, token)
     view = views.case_view(db, case, public_only=True)
@@ -109,6 +202,8 @@ def track(request: Request, db: SessionDep, token: str) -> Response:
         {
             "view": view,
             "token": token,
+            "renewed": request.query_params.get("renewed") == "1",
+            "track_url": f"{_site_url(request, settings)}/track/{token}",
             "reopen_refusal": workflow.reopen_refusal(db, case),
             "contact": case.message.contact,
             **privacy.track_context(db, case),
