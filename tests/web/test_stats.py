@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import date, datetime
 
@@ -17,6 +18,27 @@ from minyi.workflow import services as workflow
 from tests import factories as f
 
 PERIOD = "from=2024-03-01&to=2024-03-31"
+FIGURES = [
+    "received",
+    "replied",
+    "reply_rate",
+    "on_time_rate",
+    "avg_days",
+    "p90_days",
+    "satisfaction_rate",
+    "reopen_rate",
+    "extensions",
+    "escalated",
+    "overdue_open",
+]
+TRENDS = {  # the trend's charts: each draws, and its table holds, these figures
+    "t-trend": ["received", "replied"],
+    "t-trend-rates": ["reply_rate", "on_time_rate", "satisfaction_rate", "reopen_rate"],
+    "t-trend-days": ["avg_days", "p90_days"],
+    "t-trend-supervision": ["extensions", "escalated", "overdue_open"],
+}
+BREAKDOWNS = ("t-departments", "t-domain", "t-kind", "t-place")  # a bar chart of 留言数; its table: every figure
+CHARTS = (*TRENDS, *BREAKDOWNS)
 
 
 @pytest.fixture
@@ -40,7 +62,7 @@ def test_the_page_shows_figures_tables_and_charts(client: TestClient, data: dict
     assert "统计公开" in html and 'data-figure="received">3<' in html
     assert 'data-figure="reply_rate">33.3%<' in html  # 1 replied of 3 (the private message counts too)
     assert 'data-figure="satisfaction_rate">100.0%<' in html
-    for table in ("t-trend", "t-departments", "t-domain", "t-kind", "t-place"):
+    for table in CHARTS:
         assert f'<table id="{table}"' in html and f'data-table="{table}"' in html
     assert '<script src="/static/charts.js" defer></script>' in html
     assert "无留言的部门" in html and "未分派" in html
@@ -176,3 +198,69 @@ def test_figures_by_channel_on_the_page_and_in_every_download(client: TestClient
     }
     assert "受理渠道" in load_workbook(io.BytesIO(client.get(f"/stats.xlsx?{PERIOD}").content)).sheetnames
     assert coordinator.display_name not in html  # who entered them is never public
+
+
+def _tables(html: str) -> dict[str, list[str]]:
+    """Each table's id and the data-key of its columns."""
+    found = re.finditer(r'<table id="(?P<id>[\w-]+)"[^>]*>(?P<body>.*?)</table>', html, re.DOTALL)
+    return {m["id"]: re.findall(r'<th scope="col" data-key="(\w+)"', m["body"]) for m in found}
+
+
+def test_each_chart_is_followed_by_one_folded_table_of_its_data(client: TestClient, data: dict) -> None:
+    html = client.get(f"/stats?{PERIOD}").text
+    charts = dict(
+        re.findall(r'<figure class="chart" data-chart="\w+" data-table="([\w-]+)" data-series="([\w,]+)"', html)
+    )
+    tables = _tables(html)
+    tables.pop("t-channel")  # the channel table (受理渠道, five rows, with each channel's share) has no chart
+    assert list(charts) == list(tables) == list(CHARTS)  # one table per chart, in the chart's order, none repeated
+    assert html.count("<table ") == len(CHARTS) + 1
+    for chart, series in TRENDS.items():
+        assert charts[chart] == ",".join(series) and tables[chart] == ["label", *series]
+    trend_columns = [key for series in TRENDS.values() for key in series]
+    assert sorted(trend_columns) == sorted(FIGURES)  # every figure of the trend is on the page, once
+    for chart in BREAKDOWNS:
+        assert charts[chart] == "received" and tables[chart] == ["label", *FIGURES]
+    # each table folded in its chart's section, behind a summary that says what it is
+    assert html.count('<details class="data-table">') == len(CHARTS) and '<details class="data-table" open' not in html
+    assert html.count('<summary>查看数据表<span class="sr-only">') == len(CHARTS)
+    sections = re.findall(r'<section class="card chart-card".*?</section>', html, re.DOTALL)
+    assert len(sections) == len(CHARTS)
+    for section, chart in zip(sections, CHARTS, strict=True):
+        assert section.count("<table ") == 1 and f'<table id="{chart}"' in section
+        assert section.index("<figure") < section.index("<details") < section.index("<table")
+    # the breakdowns (12 columns) become labelled cards on a phone; the trend tables are narrow enough
+    assert all(f'<table id="{chart}" class="figure-table cards">' in html for chart in BREAKDOWNS)
+    assert all(f'<table id="{chart}" class="figure-table">' in html for chart in TRENDS)
+    assert '<td data-v="1" data-label="已答复">1</td>' in html
+
+
+def test_figures_come_first_and_everything_is_there_once(client: TestClient, data: dict) -> None:
+    html = client.get(f"/stats?{PERIOD}").text
+    figures = ("received", "reply_rate", "on_time_rate", "avg_days", "satisfaction_rate", "reopen_rate")
+    for figure in figures:
+        assert html.count(f'data-figure="{figure}"') == 1
+    assert html.index('id="overall"') < html.index("<figure") < html.index('id="definitions"')
+    for link in ('href="/stats.csv?', 'href="/stats.xlsx?', 'href="/api/v1/stats?'):
+        assert html.count(link) == 1
+    assert html.count('id="definitions"') == 1 and html.count('<script src="/static/charts.js"') == 1
+    levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))  # no heading level skipped
+    assert levels.count(2) == 1 + len(CHARTS) + 1  # 总体情况, one per chart, 按受理渠道
+
+
+def test_a_long_department_table_shows_its_first_rows_until_asked(client: TestClient, db: Session, data: dict) -> None:
+    short = client.get(f"/stats?{PERIOD}").text
+    assert "data-show-all" not in short and 'class="more"' not in short  # 3 departments and 未分派: all shown
+    for number in range(14):
+        f.department(db, name=f"市第{number}部门")
+    db.flush()
+    html = client.get(f"/stats?{PERIOD}").text
+    departments = _tables(html)["t-departments"]
+    assert departments[0] == "label"
+    rows = re.search(r'<table id="t-departments".*?</table>', html, re.DOTALL)[0]  # type: ignore[index]
+    assert rows.count("<tr") == 1 + 18 and rows.count('<tr class="more">') == 3  # 17 departments and 未分派
+    assert '<button type="button" class="secondary small" data-show-all="t-departments"' in html
+    assert "显示全部 18 行" in html and "只显示前 15 行" in html
+    assert "（18 行）" in html  # the summary says how long the folded table is

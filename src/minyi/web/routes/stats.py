@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -30,26 +30,27 @@ def _one_decimal(value: float) -> str:
     return f"{value:.1f}"
 
 
-# The columns of stats/_macros.html's figure_table, in order, with how each is shown.
-_COLUMNS: tuple[tuple[str, Callable[[Any], str]], ...] = (
-    ("received", str),
-    ("replied", str),
-    ("reply_rate", _pct),
-    ("on_time_rate", _pct),
-    ("avg_days", _one_decimal),
-    ("p90_days", str),
-    ("satisfaction_rate", _pct),
-    ("reopen_rate", _pct),
-    ("extensions", str),
-    ("escalated", str),
-    ("overdue_open", str),
-)
+# How each figure of stats/_macros.html's tables is shown.
+_SHOW: dict[str, Callable[[Any], str]] = {
+    "received": str,
+    "replied": str,
+    "reply_rate": _pct,
+    "on_time_rate": _pct,
+    "avg_days": _one_decimal,
+    "p90_days": str,
+    "satisfaction_rate": _pct,
+    "reopen_rate": _pct,
+    "extensions": str,
+    "escalated": str,
+    "overdue_open": str,
+}
 
 
-def cells(figures: Figures) -> list[tuple[str, str]]:
-    """A table row's (raw value, shown text) in the columns' order; "—" where a figure is undefined."""
+def cells(figures: Figures, keys: Iterable[str] = _SHOW) -> list[tuple[str, str, str]]:
+    """A table row's (key, raw value, shown text) for `keys`, in their order; "—" where a figure is undefined."""
     return [
-        ("", "—") if (value := getattr(figures, key)) is None else (str(value), show(value)) for key, show in _COLUMNS
+        (key, "", "—") if (value := getattr(figures, key)) is None else (key, str(value), _SHOW[key](value))
+        for key in keys
     ]
 
 
