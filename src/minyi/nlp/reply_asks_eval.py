@@ -52,10 +52,19 @@ def _figures(pairs: list[tuple[dict, int, int, str]]) -> dict:
     }
 
 
-def evaluate_asks(data_dir: str | Path, gold_dir: str | Path, *, checker: ReplyChecker | None = None) -> dict:
-    """Per gold part (and over all): agreement of the checker's asks and 完整性 verdict with the hand labels."""
+def evaluate_asks(
+    data_dir: str | Path,
+    gold_dir: str | Path,
+    *,
+    checker: ReplyChecker | None = None,
+    parts: tuple[str, ...] = ("dev", "heldout"),
+) -> dict:
+    """Per gold part (and over all): agreement of the checker's asks and 完整性 verdict with the hand labels.
+
+    `parts=("dev",)` while changing the checker keeps the held-out pairs unseen.
+    """
     checker = checker or ReplyChecker()
-    gold = read_ask_gold(gold_dir)
+    gold = [g for g in read_ask_gold(gold_dir) if g["part"] in parts]
     rows = {str(r["id"]): r for r in _read_rows(Path(data_dir))}
     scored: dict[str, list[tuple[dict, int, int, str]]] = {}
     for g in gold:
@@ -84,12 +93,16 @@ def format_asks_evaluation(result: dict) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m minyi.nlp.reply_asks_eval [DATA_DIR] [GOLD_DIR]
+if __name__ == "__main__":  # python -m minyi.nlp.reply_asks_eval [DATA_DIR] [GOLD_DIR] [--dev-only]
     import sys
 
-    args = sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "--dev-only"]
     print(
         format_asks_evaluation(
-            evaluate_asks(args[0] if args else "../shared/data/teddycup2020", args[1] if len(args) > 1 else "gold")
+            evaluate_asks(
+                args[0] if args else "../shared/data/teddycup2020",
+                args[1] if len(args) > 1 else "gold",
+                parts=("dev",) if "--dev-only" in sys.argv else ("dev", "heldout"),
+            )
         )
     )

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from minyi.nlp.reply_asks import AskMatch, find_asks, match_asks
+from minyi.nlp.reply_asks import AskMatch, find_asks, match_asks, message_topic
 from minyi.nlp.segment import tokenize
 from minyi.nlp.text import join_text
 
@@ -239,7 +239,7 @@ class ReplyChecker:
         max_questions: int = 6,
         relevance_pass: float = 0.1,
         relevance_warn: float = 0.03,
-        answered_threshold: float = 0.3,
+        answered_threshold: float = 0.5,
         copied_threshold: float = 0.8,
     ) -> None:
         self.deadline_days = deadline_days
@@ -297,7 +297,7 @@ class ReplyChecker:
             )
         findings = [
             self._relevance(message, own),
-            self._completeness(message, own),
+            self._completeness(message, own, reply),
             self._explanation(own),
             self._tone(own),
             timeliness,
@@ -319,8 +319,12 @@ class ReplyChecker:
         message, reply = _clean(message), _clean(reply)
         if not message or not reply:
             return []
-        own, _ = _own_text(reply, message)
-        return match_asks(find_asks(message, self.max_questions), _reply_body(own), self.answered_threshold)
+        return self._match_asks(message, reply)
+
+    def _match_asks(self, message: str, reply: str) -> list[AskMatch]:
+        """Asks are matched on the whole reply: words it quotes from the message may say what an answer is about."""
+        asks = find_asks(message, self.max_questions)
+        return match_asks(asks, _reply_body(reply), message_topic(message), threshold=self.answered_threshold)
 
     def check_template(self, text: str) -> ReplyCheck:
         """A reply template has no message: check what it says was done, its contact, explanation and tone."""
@@ -383,29 +387,32 @@ class ReplyChecker:
         verdict = "warn" if similarity >= self.relevance_warn or shared else "fail"
         return Finding("relevance", verdict, score, detail, evidence, gaps)
 
-    def _completeness(self, message: str, reply: str) -> Finding:
+    def _completeness(self, message: str, reply: str, full_reply: str = "") -> Finding:
+        """`reply` without the spans copied from the message, `full_reply` with them (for the asks)."""
         body = _reply_body(reply)
         sentences = _sentences(body)
-        matches = match_asks(find_asks(message, self.max_questions), body, self.answered_threshold) if message else []
+        matches = self._match_asks(message, full_reply or reply) if message else []
         answered = sum(m.answered for m in matches)
         evidence = [_short(m.evidence) for m in matches if m.answered]
         gaps = [f"未回应：{_short(m.ask, 50)}" for m in matches if not m.answered]
         actions = [s for s in sentences if _ACTION.search(s)]
         when = [s for s in sentences if _WHEN.search(s)]
         contact = [s for s in sentences if _CONTACT.search(s)]
-        if not actions:
+        # a consultation whose every question is answered needs no action: the information is the substance
+        informed = bool(matches) and answered == len(matches) and all(m.kind == "question" for m in matches)
+        if not actions and not informed:
             gaps.append("没有说明已经做了什么或将要做什么")
         if not when:
             gaps.append("没有说明办理的时间或期限")
         if not contact:
             gaps.append("没有留下后续联系方式（电话、热线、联系人或地址）")
         share = answered / len(matches) if matches else 0.5  # a template: no questions to weigh
-        points = 2 * share + bool(actions) + 0.5 * bool(when) + 0.5 * bool(contact)
+        points = 2 * share + (bool(actions) or informed) + 0.5 * bool(when) + 0.5 * bool(contact)
         evidence += [_short(s) for s in (actions[:1] + when[:1] + contact[:1])]
         summary = (
             f"回应了留言中的 {answered}/{len(matches)} 个问题或诉求；" if matches else ""
         ) + f"{'有' if actions else '无'}办理措施，{'有' if when else '无'}时间，{'有' if contact else '无'}联系方式"
-        verdict = "pass" if points >= 2.5 else "warn" if points >= 1.25 else "fail"
+        verdict = "pass" if points >= 2.5 else "warn" if points >= 1.25 or answered else "fail"
         return Finding("completeness", verdict, points / 4, summary, tuple(dict.fromkeys(evidence)), tuple(gaps))
 
     def _explanation(self, reply: str) -> Finding:
