@@ -15,7 +15,7 @@ GOLD = Path(__file__).resolve().parents[2] / "gold"
 # A complaint whose only ask is in the citizen's words; the good reply answers in official words (no shared ask words).
 NOISE = (
     "东湖小区旁工地夜间施工\n"
-    "东湖小区旁边的工地天天晚上干到凌晨两点，打桩声吵得老人孩子都睡不着。希望有关部门救救我们，还我们安静的夜晚。"
+    "东湖小区旁边的工地天天晚上干到凌晨两点，打桩声吵得老人孩子都睡不着。希望有关部门管一管，还我们安静的夜晚。"
 )
 NOISE_THOROUGH = (
     "您好！您反映的问题已收悉。经区城管执法大队现场核查，东湖小区旁工地确存在夜间违规作业。依据《中华人民共和国"
@@ -48,8 +48,8 @@ def _answered(checker: ReplyChecker, message: str, reply: str) -> tuple[int, int
 
 
 def test_a_thorough_reply_in_official_words_answers_the_request(checker: ReplyChecker) -> None:
-    """Issue 14.12: site visit, law cited, an order to stop, a date and a contact answer 希望…救救我们, even without
-    repeating the citizen's words."""
+    """Issue 14.12: a site visit, a law cited, an order to stop, a date and a contact answer 希望有关部门管一管,
+    though the reply repeats none of the citizen's words."""
     assert _answered(checker, NOISE, NOISE_THOROUGH) == (1, 1)
     finding = checker.check(NOISE, NOISE_THOROUGH, workdays=3)["completeness"]
     assert finding.verdict == "pass" and "回应了留言中的 1/1 个问题或诉求" in finding.summary
@@ -96,7 +96,7 @@ def test_the_asks_of_a_message() -> None:
 
 def test_rhetoric_reported_speech_and_requests_for_a_reply_are_no_asks() -> None:
     message = (
-        "健身房关门\n店员说“先办卡，什么时候来都行”。难道交了钱就不管了吗？请有关部门督促健身房退还会员费。盼复，谢谢！"
+        "装修公司跑路\n工长说“下周随时都能来返工”。难道交了钱就不管了吗？请有关部门督促装修公司退还预付款。盼复，谢谢！"
     )
     asks = find_asks(message)
     assert len(asks) == 1 and asks[0].kind == "request" and "退还" in asks[0].text

@@ -31,7 +31,7 @@ RHETORICAL = re.compile(
     r"忍受得了|怎么能|怎能|怎可|何以|凭什么|吧[？?]?$|[？?]{2,}"
 )
 CONSULT = re.compile(r"^(关于)?(咨询|请问|询问|求助|请教)|[？?]|吗$")  # a title that asks for information
-QUOTED = re.compile(r"“[^”]*(”|$)|^[^“]*”")  # reported speech (说是“……什么时候来都行”), also cut by a sentence end
+QUOTED = re.compile(r"“[^”]*(”|$)|^[^“]*”")  # reported speech (他说“……随时都可以”), also cut by a sentence end
 META = re.compile(
     r"(盼|望|请|急盼|恳请|敬请|期待)[^，。]{0,6}(回复|答复|回音|解答)|给[^，。]{0,8}(答复|回复|说法|交代)|"
     r"请[^，。]{0,4}(关注|重视|看看|帮帮|做主|主持公道)[！!。]?$|(谢谢|感谢|拜托|辛苦)[^，。]{0,8}$"

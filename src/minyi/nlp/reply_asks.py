@@ -139,7 +139,7 @@ def _asks_of(text: str, item: bool) -> list[Ask]:
         terms = content_terms(focus)
         if not terms and sum(map(bool, kinds)) > 1:
             continue  # 请问，…: the clause that asks comes after
-        context = content_terms(text) if kind == "question" else ()  # 为什么迟迟没有钱补下来: its object is before
+        context = content_terms(text) if kind == "question" else ()  # 为什么到现在还没修好: its object is before
         asks.append(Ask(focus, kind, _form(focus) if kind == "question" else "", terms, context))
     return asks
 
