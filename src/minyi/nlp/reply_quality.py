@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from minyi.nlp.reply_asks import AskMatch, find_asks, match_asks, message_topic
 from minyi.nlp.segment import tokenize
 from minyi.nlp.text import join_text
 
@@ -49,11 +50,6 @@ MAX_CHARS = 20_000  # the platform accepts 10,000; anything longer is cut, never
 _WORD_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
 _SPACE = re.compile(r"[ \t\r\f\v\u3000]+|_x000D_")
-_QUESTION = re.compile(
-    r"[？?]|吗|是否|能否|可否|如何|怎么|怎样|什么时候|何时|为什么|为何|多少|哪里|哪些|有没有|是不是|"
-    r"能不能|可不可以|合法吗"
-)
-_REQUEST = re.compile(r"请|希望|要求|恳请|建议|盼|呼吁|望")
 _BOILERPLATE = re.compile(
     r"(您的|你的)?(留言|来信|信件|问题)[^。！，,]{0,8}(已经?)?(收悉|收到|阅)|"
     r"现将[^。：:]{0,30}(回复|答复)如下|"
@@ -191,6 +187,18 @@ def _copied_mask(reply: str, message: str, n: int = 8) -> list[bool]:
     return mask
 
 
+def _own_text(reply: str, message: str) -> tuple[str, float]:
+    """The reply with the spans copied from the message blanked out, and the share of it that was copied."""
+    mask = _copied_mask(reply, message)
+    own = "".join(ch if not m else " " for ch, m in zip(reply, mask, strict=True))
+    return own, sum(mask) / max(len(reply), 1)
+
+
+def _reply_body(reply: str) -> str:
+    """The reply without its signature date and its stock phrases (已收悉, 现答复如下…)."""
+    return _BOILERPLATE.sub("", _strip_signature(reply))
+
+
 def _short(sentence: str, limit: int = 80) -> str:
     return sentence if len(sentence) <= limit else sentence[:limit] + "…"
 
@@ -231,7 +239,7 @@ class ReplyChecker:
         max_questions: int = 6,
         relevance_pass: float = 0.1,
         relevance_warn: float = 0.03,
-        answered_threshold: float = 0.3,
+        answered_threshold: float = 0.5,
         copied_threshold: float = 0.8,
     ) -> None:
         self.deadline_days = deadline_days
@@ -270,9 +278,7 @@ class ReplyChecker:
         if not reply:
             empty = [Finding(c, "fail", 0.0, "答复为空", gaps=("请填写答复内容",)) for c in CRITERIA[:-1]]
             return ReplyCheck((*empty, timeliness), tuple(notes))
-        mask = _copied_mask(reply, message)
-        copied = sum(mask) / max(len(reply), 1)
-        own = "".join(ch if not m else " " for ch, m in zip(reply, mask, strict=True))
+        own, copied = _own_text(reply, message)
         if copied >= self.copied_threshold:
             notes.append(f"答复的 {copied:.0%} 是留言原文")
             return ReplyCheck(
@@ -291,12 +297,12 @@ class ReplyChecker:
             )
         findings = [
             self._relevance(message, own),
-            self._completeness(message, own),
+            self._completeness(message, own, reply),
             self._explanation(own),
             self._tone(own),
             timeliness,
         ]
-        substance = _sentences(_BOILERPLATE.sub("", _strip_signature(own)))
+        substance = _sentences(_reply_body(own))
         rest = " ".join(s for s in substance if not _REFERRAL.search(s) and not _COURTESY.search(s))
         if any(_REFERRAL.search(s) for s in substance) and sum(map(len, _WORD_RUN.findall(rest))) < 30:
             notes.append("答复只说明已转交或请群众另行咨询，没有回应具体问题")
@@ -307,6 +313,18 @@ class ReplyChecker:
             )
             findings[1] = replace(findings[1], verdict="fail", gaps=(*findings[1].gaps, "没有实质答复"))
         return ReplyCheck(tuple(findings), tuple(notes))
+
+    def asks(self, message: str, reply: str) -> list[AskMatch]:
+        """The message's questions and asks, each with whether the reply answers it (what 完整性 counts)."""
+        message, reply = _clean(message), _clean(reply)
+        if not message or not reply:
+            return []
+        return self._match_asks(message, reply)
+
+    def _match_asks(self, message: str, reply: str) -> list[AskMatch]:
+        """Asks are matched on the whole reply: words it quotes from the message may say what an answer is about."""
+        asks = find_asks(message, self.max_questions)
+        return match_asks(asks, _reply_body(reply), message_topic(message), threshold=self.answered_threshold)
 
     def check_template(self, text: str) -> ReplyCheck:
         """A reply template has no message: check what it says was done, its contact, explanation and tone."""
@@ -369,55 +387,32 @@ class ReplyChecker:
         verdict = "warn" if similarity >= self.relevance_warn or shared else "fail"
         return Finding("relevance", verdict, score, detail, evidence, gaps)
 
-    def _questions(self, message: str) -> list[str]:
-        found = [s for s in _sentences(message) if _QUESTION.search(s)]
-        found += [s for s in _sentences(message) if s not in found and _REQUEST.search(s)]
-        return found[: self.max_questions] or _sentences(message)[:1]  # no question: the title is the request
-
-    def _answered(self, question: str, reply: str, reply_sentences: list[str]) -> tuple[float, str]:
-        words = {
-            w
-            for w in tokenize(question)
-            if len(w) >= 2
-            and w not in _STOP_WORDS
-            and _WORD_RUN.fullmatch(w)
-            and not _QUESTION.fullmatch(w)
-            and not _REQUEST.search(w)
-        }
-        if not words:
-            return 1.0, ""
-        shared = [w for w in words if w in reply]
-        best = max(reply_sentences, key=lambda s: sum(w in s for w in words), default="")
-        return (1.0 if len(shared) >= 3 else len(shared) / len(words)), best
-
-    def _completeness(self, message: str, reply: str) -> Finding:
-        body = _BOILERPLATE.sub("", _strip_signature(reply))
+    def _completeness(self, message: str, reply: str, full_reply: str = "") -> Finding:
+        """`reply` without the spans copied from the message, `full_reply` with them (for the asks)."""
+        body = _reply_body(reply)
         sentences = _sentences(body)
-        questions = self._questions(message) if message else []
-        answered, gaps, evidence = 0, [], []
-        for q in questions:
-            share, best = self._answered(q, body, sentences)
-            if share >= self.answered_threshold:
-                answered += 1
-                evidence.append(_short(best))
-            else:
-                gaps.append(f"未回应：{_short(q, 50)}")
+        matches = self._match_asks(message, full_reply or reply) if message else []
+        answered = sum(m.answered for m in matches)
+        evidence = [_short(m.evidence) for m in matches if m.answered]
+        gaps = [f"未回应：{_short(m.ask, 50)}" for m in matches if not m.answered]
         actions = [s for s in sentences if _ACTION.search(s)]
         when = [s for s in sentences if _WHEN.search(s)]
         contact = [s for s in sentences if _CONTACT.search(s)]
-        if not actions:
+        # a consultation whose every question is answered needs no action: the information is the substance
+        informed = bool(matches) and answered == len(matches) and all(m.kind == "question" for m in matches)
+        if not actions and not informed:
             gaps.append("没有说明已经做了什么或将要做什么")
         if not when:
             gaps.append("没有说明办理的时间或期限")
         if not contact:
             gaps.append("没有留下后续联系方式（电话、热线、联系人或地址）")
-        share = answered / len(questions) if questions else 0.5  # a template: no questions to weigh
-        points = 2 * share + bool(actions) + 0.5 * bool(when) + 0.5 * bool(contact)
+        share = answered / len(matches) if matches else 0.5  # a template: no questions to weigh
+        points = 2 * share + (bool(actions) or informed) + 0.5 * bool(when) + 0.5 * bool(contact)
         evidence += [_short(s) for s in (actions[:1] + when[:1] + contact[:1])]
         summary = (
-            f"回应了留言中的 {answered}/{len(questions)} 个问题或诉求；" if questions else ""
+            f"回应了留言中的 {answered}/{len(matches)} 个问题或诉求；" if matches else ""
         ) + f"{'有' if actions else '无'}办理措施，{'有' if when else '无'}时间，{'有' if contact else '无'}联系方式"
-        verdict = "pass" if points >= 2.5 else "warn" if points >= 1.25 else "fail"
+        verdict = "pass" if points >= 2.5 else "warn" if points >= 1.25 or answered else "fail"
         return Finding("completeness", verdict, points / 4, summary, tuple(dict.fromkeys(evidence)), tuple(gaps))
 
     def _explanation(self, reply: str) -> Finding:
