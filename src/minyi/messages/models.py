@@ -30,6 +30,7 @@ class Message(Base):
         Index("ix_messages_public_created", "is_public", "created_at", "id"),
         Index("ix_messages_public_domain_created", "is_public", "domain", "created_at", "id"),
         Index("ix_messages_public_kind_created", "is_public", "appeal_kind", "created_at", "id"),
+        Index("ix_messages_review", "review"),  # the few messages waiting for review, counted on every inbox
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,6 +44,10 @@ class Message(Base):
     source: Mapped[str] = mapped_column(String(16), default="web")  # web | api | staff | import | demo
     # How it reached us (minyi.messages.channels): 网站 for citizens' own submissions and every older row.
     channel: Mapped[str] = mapped_column(String(16), default=WEBSITE, server_default=WEBSITE)
+    # 审核后公开 (minyi.workflow.review): "" nothing to review, "pending" off the board until a coordinator publishes
+    # it, "withheld" kept off after review; `review_flags` why it waits (abuse, accusation; "" for the setting alone).
+    review: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    review_flags: Mapped[str] = mapped_column(String(64), default="", server_default="")
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)

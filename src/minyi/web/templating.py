@@ -92,6 +92,8 @@ DONE_NOTICES = {
     "decide_extension": "的延期申请已处理。",
     "reply": "的答复已发布。",
     "escalate": "已督办。",
+    "published": "已审核并公开。",
+    "withheld": "已审核，不予公开；理由已告知留言人。",
 }
 # Text on public pages (citizens' words, replies, public reasons): phone, ID, card numbers, e-mail and plates
 # are masked (stored intact); invisible characters go first so that they cannot split a number.

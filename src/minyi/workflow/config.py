@@ -19,7 +19,11 @@ DEFAULTS: dict[str, Any] = {
     "auto_close_days": 7,  # calendar days after a reply without a rating
     "reopen_window_days": 15,  # calendar days after closing in which the citizen may ask to reopen
     "near_deadline_workdays": 1,
+    # 审核后公开: "immediate" — a message the citizen wants public is on the board at once (abuse and personal
+    # accusations still wait for review); "review" — every one waits for a coordinator (领导留言板 practice)
+    "publish_mode": "immediate",
 }
+PUBLISH_MODES = {"immediate": "提交后立即公开（辱骂和指名道姓的指控仍先审核）", "review": "工作人员审核后公开"}
 
 
 def get_setting(session: Session, key: str) -> Any:
@@ -47,7 +51,12 @@ def _put(session: Session, key: str, value: Any) -> None:
 
 
 def update_settings(
-    session: Session, *, deadline_days: dict[str, Any], auto_close_days: Any, reopen_window_days: Any
+    session: Session,
+    *,
+    deadline_days: dict[str, Any],
+    auto_close_days: Any,
+    reopen_window_days: Any,
+    publish_mode: Any = None,
 ) -> dict[str, Any]:
     """Validate and store the workflow settings; returns the new values."""
     days: dict[str, int] = {}
@@ -60,8 +69,12 @@ def update_settings(
         )
     auto_close = int_field(auto_close_days, field="auto_close_days", label="自动办结天数", minimum=1, maximum=90)
     reopen = int_field(reopen_window_days, field="reopen_window_days", label="重办申请期限", minimum=1, maximum=90)
+    mode = get_setting(session, "publish_mode") if publish_mode in (None, "") else str(publish_mode)
+    if mode not in PUBLISH_MODES:
+        raise ValidationFailed("请选择留言公开方式", field="publish_mode")
     _put(session, "deadline_days", days)
     _put(session, "auto_close_days", auto_close)
     _put(session, "reopen_window_days", reopen)
+    _put(session, "publish_mode", mode)
     session.flush()
-    return {"deadline_days": days, "auto_close_days": auto_close, "reopen_window_days": reopen}
+    return {"deadline_days": days, "auto_close_days": auto_close, "reopen_window_days": reopen, "publish_mode": mode}

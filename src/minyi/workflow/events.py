@@ -41,6 +41,8 @@ class EventKind(StrEnum):
     CONTACT_REQUEST = "contact_request"
     CONTACT_CORRECTED = "contact_corrected"
     CONTACT_REQUEST_DECLINED = "contact_request_declined"
+    PUBLISH = "publish"  # 审核后公开: a coordinator published a message that waited for review
+    WITHHOLD = "withhold"  # 审核后公开: kept off the board after review (the citizen is told why)
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class SubmitPayload(Payload):
 
     KIND = EventKind.SUBMIT
     source: str = ""
+    review: str = ""  # "pending": the citizen asked for publication, the message waits for review (审核后公开)
     channel: str | None = None
     entered_at: str | None = None  # ISO time in UTC
     file: str | None = None
@@ -357,3 +360,19 @@ def deadline_in_force(payloads: Iterable[Payload]) -> date | None:
     for payload in payloads:
         deadline = deadline_after(payload, deadline)
     return deadline
+
+
+@dataclass(frozen=True)
+class PublishPayload(Payload):
+    """审核后公开: published after review, and why it had waited (the admin's setting, abuse, an accusation)."""
+
+    KIND = EventKind.PUBLISH
+    flags: str = ""
+
+
+@dataclass(frozen=True)
+class WithholdPayload(Payload):
+    """审核后不公开: kept off the board; the event's reason is told to the citizen on their tracking page."""
+
+    KIND = EventKind.WITHHOLD
+    flags: str = ""

@@ -189,6 +189,8 @@ def _filters(filters: ListFilters) -> list[ColumnElement[bool]]:
         clauses.append(Case.rated_unsatisfied == true())
     if filters.reopened:
         clauses.append(Case.reopen_count > 0)
+    if filters.review:
+        clauses.append(Message.review == "pending")
     return clauses
 
 
@@ -200,7 +202,10 @@ def _where(session: Session, name: str, filters: ListFilters, department_id: int
 
 
 def _reads_messages(filters: ListFilters) -> bool:
-    return bool(filters.phone or filters.q or filters.place or filters.domain or filters.appeal_kind or filters.channel)
+    return (
+        bool(filters.phone or filters.q or filters.place or filters.domain or filters.appeal_kind or filters.channel)
+        or filters.review
+    )
 
 
 def _matching_ids(session: Session, name: str, filters: ListFilters, department_id: int | None) -> Select[Any]:

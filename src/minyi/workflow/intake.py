@@ -16,6 +16,7 @@ from minyi.workflow import states
 from minyi.workflow.actors import Actor
 from minyi.workflow.events import SubmitPayload
 from minyi.workflow.models import Case
+from minyi.workflow.review import hold_if_needed
 from minyi.workflow.services import record_event
 
 
@@ -46,7 +47,9 @@ def submit_message(
         rate_limit=rate_limit,
         rate_window_seconds=rate_window_seconds,
     )
-    return _open_case(session, stored, payload=SubmitPayload(source=source, channel=stored.message.channel))
+    review = hold_if_needed(session, stored.message)  # 审核后公开: off the board until a coordinator publishes it
+    payload = SubmitPayload(source=source, channel=stored.message.channel, review=review)
+    return _open_case(session, stored, payload=payload)
 
 
 def enter_message(session: Session, *, data: dict[str, Any], actor: Actor) -> Submission:

@@ -20,7 +20,7 @@ PER_PAGE_MAX = 100
 ROWS_MAX = 10_000  # pages reach this far and `total` is exact up to here ("10,000+" beyond); exports as many
 ALL_STATUSES = "all"  # the status filter's "any status" (the list's own scope is the default)
 _PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
-_FLAGS = {"overdue": "超期", "unsatisfied": "不满意", "reopened": "重办"}
+_FLAGS = {"overdue": "超期", "unsatisfied": "不满意", "reopened": "重办", "review": "待审核公开"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class ListFilters:
     overdue: bool = False
     unsatisfied: bool = False
     reopened: bool = False
+    review: bool = False  # 待审核公开: messages waiting for a coordinator before they go on the board
     page: int = 1
     per_page: int = PER_PAGE
 
@@ -133,6 +134,7 @@ def parse_list_filters(params: dict[str, Any]) -> ListFilters:
         overdue=_flag(params, "overdue"),
         unsatisfied=_flag(params, "unsatisfied"),
         reopened=_flag(params, "reopened"),
+        review=_flag(params, "review"),
         page=page,
         per_page=per_page,
     )

@@ -39,6 +39,9 @@ class SubmittedOut(BaseModel):
     status: str
     tracking_token: str
     tracking_url: str
+    publication: str = Field(
+        description="public (on the board now), pending_review (审核后公开: after a coordinator's review) or private"
+    )
 
 
 class PublicCase(BaseModel):

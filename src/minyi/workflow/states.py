@@ -135,6 +135,9 @@ EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.i
     "contact_request": "申请更正/删除联系方式",
     "contact_corrected": "更正联系方式",
     "contact_request_declined": "不予办理联系方式申请",
+    # 审核后公开 (minyi.workflow.review)
+    "publish": "审核后公开",
+    "withhold": "审核后不公开",
 }
 
 

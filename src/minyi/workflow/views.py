@@ -201,3 +201,16 @@ def public_case(session: Session, case_id: Any) -> CaseView:
     if case is None or not case.message.is_public:
         raise NotFound("办件不存在或未公开")
     return case_view(session, case, public_only=True)
+
+
+def withheld_reason(session: Session, case: Case) -> str:
+    """The reason given when the case's message was kept off the board after review (审核后公开), for the citizen."""
+    return (
+        session.scalar(
+            select(CaseEvent.reason)
+            .where(CaseEvent.case_id == case.id, CaseEvent.kind == "withhold")
+            .order_by(CaseEvent.id.desc())
+            .limit(1)
+        )
+        or ""
+    )

@@ -73,6 +73,9 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep, body: 
             status=result.case.status,
             tracking_token=result.tracking_token,
             tracking_url=f"/track/{result.tracking_token}",
+            publication="public"
+            if result.message.is_public
+            else ("pending_review" if result.message.review == "pending" else "private"),
         )
 
     return await run_in_threadpool(work)

@@ -20,7 +20,7 @@ from minyi.notifications.services import Outbound, delivery_channels, send_track
 from minyi.web.deps import FormDep, SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
-from minyi.workflow import lookup, views
+from minyi.workflow import config, lookup, views
 from minyi.workflow import services as workflow
 from minyi.workflow.intake import submit_message
 from minyi.workflow.models import Case
@@ -52,9 +52,8 @@ def _home(
 ) -> Response:
     recent = views.list_public_cases(db, filters=views.BoardFilters(status="closed"), per_page=5, counted=False).items
     values = form or {"is_public": "on", "submission_key": secrets.token_urlsafe(16)}
-    return render(
-        request, "public/home.html", {"form": values, "error": error, "recent": recent}, status_code=status_code
-    )
+    context = {"form": values, "error": error, "recent": recent, "publish_mode": config.get_setting(db, "publish_mode")}
+    return render(request, "public/home.html", context, status_code=status_code)
 
 
 @router.get("/")
@@ -203,6 +202,7 @@ def track(request: Request, db: SessionDep, settings: SettingsDep, token: str) -
             "view": view,
             "token": token,
             "renewed": request.query_params.get("renewed") == "1",
+            "withheld_reason": views.withheld_reason(db, case),
             "track_url": f"{_site_url(request, settings)}/track/{token}",
             "reopen_refusal": workflow.reopen_refusal(db, case),
             "contact": case.message.contact,

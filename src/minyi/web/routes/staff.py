@@ -10,12 +10,13 @@ from fastapi.responses import RedirectResponse
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
 from minyi.console.services import staff_case_page
-from minyi.core.errors import PermissionDenied
+from minyi.core.errors import PermissionDenied, ValidationFailed
 from minyi.notifications import handoffs
 from minyi.notifications.services import Outbound
 from minyi.web.audit import ContactAuditDep
 from minyi.web.deps import SESSION_COOKIE, FormDep, SessionDep, SettingsDep, StaffUser
 from minyi.web.templating import render
+from minyi.workflow import review
 from minyi.workflow.actors import Actor
 
 router = APIRouter(prefix="/staff")
@@ -70,8 +71,25 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
             "departments": page.departments,
             "extensions": page.extensions,
             "returned": page.returned,
+            "review_flags": review.flag_names(page.view.case.message),
+            "can_review": user.role.value in review.DECIDERS,
         },
     )
+
+
+@router.post("/cases/{case_id}/review")
+def case_review(db: SessionDep, user: StaffUser, form: FormDep, case_id: str) -> Response:
+    """审核后公开: publish a message that waited for review, or keep it off the board with a reason."""
+    decision = form.get("decision")
+    actor = Actor.from_user(user)
+    if decision == "publish":
+        case = review.publish(db, actor=actor, case_id=case_id)
+    elif decision == "withhold":
+        case = review.withhold(db, actor=actor, case_id=case_id, reason=form.get("reason"))
+    else:
+        raise ValidationFailed("请选择公开或不公开", field="decision")
+    done = "published" if decision == "publish" else "withheld"
+    return RedirectResponse(f"/staff/cases/{case.id}?{urlencode({'done': done, 'case': case.id})}", status_code=303)
 
 
 @router.post("/cases/{case_id}/actions/{action}")

@@ -91,6 +91,8 @@ def admin_settings(request: Request, db: SessionDep, user: AdminUser) -> Respons
             "deadline_days": config.get_setting(db, "deadline_days"),
             "auto_close_days": config.get_setting(db, "auto_close_days"),
             "reopen_window_days": config.get_setting(db, "reopen_window_days"),
+            "publish_mode": config.get_setting(db, "publish_mode"),
+            "publish_modes": config.PUBLISH_MODES,
         },
     )
 
@@ -193,5 +195,6 @@ def update_settings(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
         deadline_days={k: form.get(f"deadline_{k}") for k in APPEAL_KINDS},
         auto_close_days=form.get("auto_close_days"),
         reopen_window_days=form.get("reopen_window_days"),
+        publish_mode=form.get("publish_mode"),
     )
     return RedirectResponse("/staff/admin/settings", status_code=303)

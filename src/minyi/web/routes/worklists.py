@@ -19,7 +19,7 @@ from minyi.departments.services import department_menu
 from minyi.web.deps import CoordinatorUser, HandlerUser, SessionDep, StaffUser, SupervisorUser
 from minyi.web.state import app_state
 from minyi.web.templating import render
-from minyi.workflow import inbox, ledger
+from minyi.workflow import inbox, ledger, review
 from minyi.workflow.list_filters import ListFilters, parse_list_filters
 
 router = APIRouter(prefix="/staff")
@@ -45,8 +45,8 @@ def _page(request: Request, db: Session, user: User, name: str, extra: dict[str,
 
 @router.get("/inbox")
 def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Response:
-    """New and returned messages to triage (any case with a status filter)."""
-    return _page(request, db, user, "triage")
+    """New and returned messages to triage (any case with a status filter), and how many wait for review."""
+    return _page(request, db, user, "triage", {"pending_review": review.pending_count(db)})
 
 
 @router.get("/department")
