@@ -26,7 +26,8 @@ from minyi.collect.urls import normalize_url
 _FORUM_URL = re.compile(r"thread|forum|bbs|tieba|topic|viewtopic|/t/|/p/|/post", re.I)
 _HEAD_LABELS = re.compile(r"来源|作者|记者|编辑|发布|时间|浏览|阅读|点击|字号|责编|发表于|楼主")
 _TAIL_LABELS = re.compile(r"^[(（【\[]?(?:责任编辑|责编|编辑|来源|审核|校对|监制)\s*[:：]")
-MIN_OWN_TEXT = 50  # a page with less text outside its block list is a forum thread
+MIN_PARAGRAPH = 30  # a page without a line this long outside its block list is a forum thread
+MIN_BLOCK_TEXT = 60  # the paragraph block must hold this much text, else trafilatura decides
 LIST_MIN_LINKS = 10
 LIST_LINK_DENSITY = 0.5  # share of a list page's text (after its chrome) that is link text
 
@@ -81,7 +82,7 @@ def extract_page(html: str, *, url: str, encoding: str | None = None, thread_url
         page.is_list = True  # a section front or search result: its links are the articles
     elif thread_url is not None:
         page.items = [_comment(r, page_url, thread_url, encoding) for r in records]
-    elif records and len(own_text) < MIN_OWN_TEXT:
+    elif records and not _has_paragraph(own_text, title):
         first, rest = records[0], records[1:]
         page.items = [item(first.text, "post", first.author, first.published, None)]
         page.items += [_comment(r, page_url, canonical, encoding) for r in rest]
@@ -99,9 +100,33 @@ def _comment(record: Record, page_url: str, parent: str, encoding: str | None) -
     return Item(own, own, None, record.text, record.author, record.published, parent, "comment", encoding)
 
 
+def _has_paragraph(text: str, title: str | None) -> bool:
+    return any(len(line) >= MIN_PARAGRAPH and line != title for line in text.split("\n"))
+
+
+def paragraph_block(tree: etree._Element) -> etree._Element | None:
+    """The element whose own paragraphs (<p> children and text between <br>) hold the most words: the article
+    body on Chinese news and government pages, tables and all."""
+    best, best_size = None, MIN_BLOCK_TEXT - 1
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("p", "a", "li", "ul", "span", "b", "strong"):
+            continue
+        size = len((el.text or "").strip())
+        for child in el:
+            if child.tag == "p" and link_density(child) < 0.3:
+                size += len("".join(child.itertext()).strip())
+            size += len((child.tail or "").strip())
+        if size > best_size:
+            best, best_size = el, size
+    return best
+
+
 def main_text(tree: etree._Element, title: str | None) -> str:
-    """trafilatura's main text of a page (selectolax-free fallback: the page's own text), without the headline
-    and the source/author/time lines under it, nor the editor's line at the end."""
+    """The page's main text — its paragraph block, else trafilatura's (else the page's own text) — without
+    the headline and the source/author/time lines under it, nor the editor's line at the end."""
+    block = paragraph_block(tree)
+    if block is not None:
+        return trim_page_lines(text_of(block), title)
     text = ""
     try:
         text = trafilatura.extract(copy.deepcopy(tree), include_comments=False, include_tables=True) or ""

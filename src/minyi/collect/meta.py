@@ -14,7 +14,7 @@ _DATE = re.compile(
     r"(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
 )
 _AUTHOR_LABEL = re.compile(r"(?:作者|记者|文|编辑|发布人|发帖人|楼主|网友|用户)\s*[:：/]\s*([^\s|｜/，,;；:：]{1,20})")
-_TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜–—-]{1,2}|--)\s*[^_|｜–—-]{1,30}$")
+_TITLE_PARTS = re.compile(r"\s*(?:_|\||｜|--|——|\s[-–—]\s)\s*")
 _NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后页|下一頁|next|›|»|>)\s*(?:›|»|>)?\s*$", re.I)
 _META_AUTHOR = ("author", "article:author", "Author", "byline", "dc.creator")
 _META_TIME = (
@@ -26,20 +26,23 @@ _PROFILE_LINK = re.compile(r"space|uid=|/u/|/user|/home|profile|member|/people/"
 
 
 def headline(root: etree._Element) -> str | None:
-    """The page's headline: its first non-empty <h1> (the news and forum layouts all have one), else og:title,
-    else <title> without the site's name after `_`, `|` or `-`."""
-    for h in root.iter("h1"):
-        text = " ".join(text_of(h).split())
-        if text:
+    """The page's headline. Chinese pages start <title> with it and then add the section and site names
+    (`标题_青川吧_贴吧`), and some put the site's logo in <h1>: so first a heading (h1-h3) that begins <title>, then
+    any element whose text is <title>'s first part (a government table's `td.bt`), then the first <h1>, og:title,
+    and <title>'s first part."""
+    title_el = root.find(".//title")
+    full = " ".join(text_of(title_el).split()) if title_el is not None else ""
+    first = _TITLE_PARTS.split(full)[0].strip() if full else ""
+    headings = [" ".join(text_of(h).split()) for h in root.iter("h1", "h2", "h3")]
+    for text in headings:
+        if len(text) >= 4 and full.startswith(text):
             return text
-    og = _meta(root, ("og:title",))
-    if og:
-        return og
-    title = root.find(".//title")
-    if title is None:
-        return None
-    text = " ".join(text_of(title).split())
-    return _TITLE_SUFFIX.sub("", text) or text or None
+    if len(first) >= 4:
+        for el in root.iter("h4", "h5", "td", "div", "span", "b", "strong", "p", "em"):
+            if (el.text and el.text.strip() == first) or " ".join(text_of(el).split()) == first:
+                return first
+    h1 = next((t for t, h in zip(headings, root.iter("h1", "h2", "h3"), strict=False) if h.tag == "h1" and t), None)
+    return h1 or _meta(root, ("og:title",)) or first or full or None
 
 
 def canonical_link(root: etree._Element, base: str) -> str | None:

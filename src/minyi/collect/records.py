@@ -96,16 +96,18 @@ def _time_text(block: etree._Element) -> str | None:
 
 
 def _content_element(block: etree._Element) -> etree._Element | None:
-    """The longest descendant classed like content (`content`, `t_f`, `d_post_content`, `msg` …)."""
-    best, best_len = None, 0
+    """The longest descendant classed like content (`content`, `t_f`, `d_post_content`, `msg` …), one without
+    a date first (a wrapper that also holds the floor's time and number is not the text)."""
+    best, best_len = None, (True, 0)
     for el in block.iter():
         if el is block or not isinstance(el.tag, str) or not _CONTENT.search(attrs_of(el)):
             continue
         if _META_CLASS.search(attrs_of(el)) and not re.search(r"content|t_f|msg|message", attrs_of(el), re.I):
             continue
-        size = len(text_of(el))
-        if size > best_len:
-            best, best_len = el, size
+        text = text_of(el)
+        rank = (not has_date(text), len(text))
+        if rank > best_len:
+            best, best_len = el, rank
     return best
 
 
