@@ -182,3 +182,20 @@ def test_items_are_analysed_like_messages(web: LoopbackWeb) -> None:
     article = result.items[0]
     assert article["domain"] and article["appeal_kind"] and isinstance(article["urgent"], bool)
     assert any("春晖路" in p or "河西区" in p for p in article["places"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\x00\xff" * 1000,
+        b"<html>" + b"<div>" * 20_000 + "深".encode() + b"</div>" * 5,
+        b"<?xml version='1.0'?><rss><",
+    ],
+    ids=["empty", "binary", "deep", "broken-feed"],
+)
+def test_hostile_pages_are_no_crash(web: LoopbackWeb, body: bytes) -> None:
+    url = web.serve(A, "/odd", Answer(body))
+    result = _collect([url])
+    health = _health(result, web, A)
+    assert health.fetched + health.errors == 1 and not [why for _, why in health.failures if "internal" in why]
