@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "minyi.commands.ingest",
     "minyi.commands.reports",
     "minyi.commands.jobs",
+    "minyi.commands.collect",
 )
 
 for _name in _COMMAND_MODULES:
