@@ -87,6 +87,20 @@ def hash_password(password: str) -> str:
     return PASSWORDS.hash(password)
 
 
+def _role_and_department(session: Session, role: Any, department_id: Any) -> tuple[Role, int | None]:
+    """A staff role and its department checked: a known department, and handlers must belong to one."""
+    role_value = Role(choice_field(role, field="role", label="角色", choices=set(STAFF_ROLES)))
+    dept_id = None
+    if department_id not in (None, ""):
+        dept = get_by_id(session, Department, department_id)
+        if dept is None:
+            raise ValidationFailed("请选择有效的部门", field="department_id")
+        dept_id = dept.id
+    if role_value is Role.HANDLER and dept_id is None:
+        raise ValidationFailed("承办人必须属于一个部门", field="department_id")
+    return role_value, dept_id
+
+
 def create_user(
     session: Session,
     *,
@@ -108,15 +122,7 @@ def create_user(
     secret = text_field(password, field="password", label="密码", max_len=128)
     if len(secret) < PASSWORD_MIN:
         raise ValidationFailed(f"密码至少 {PASSWORD_MIN} 位", field="password")
-    role_value = Role(choice_field(role, field="role", label="角色", choices=set(STAFF_ROLES)))
-    dept_id = None
-    if department_id not in (None, ""):
-        dept = get_by_id(session, Department, department_id)
-        if dept is None:
-            raise ValidationFailed("请选择有效的部门", field="department_id")
-        dept_id = dept.id
-    if role_value is Role.HANDLER and dept_id is None:
-        raise ValidationFailed("承办人必须属于一个部门", field="department_id")
+    role_value, dept_id = _role_and_department(session, role, department_id)
     if session.scalar(select(User).where(User.username == name)) is not None:
         raise Conflict(f"用户名 {name} 已被使用")
     user = User(
@@ -193,15 +199,7 @@ def change_role(session: Session, *, user_id: Any, role: Any, department_id: Any
     user = get_by_id(session, User, user_id)
     if user is None:
         raise ValidationFailed("用户不存在", field="user_id")
-    role_value = Role(choice_field(role, field="role", label="角色", choices=set(STAFF_ROLES)))
-    dept_id = None
-    if department_id not in (None, ""):
-        dept = get_by_id(session, Department, department_id)
-        if dept is None:
-            raise ValidationFailed("请选择有效的部门", field="department_id")
-        dept_id = dept.id
-    if role_value is Role.HANDLER and dept_id is None:
-        raise ValidationFailed("承办人必须属于一个部门", field="department_id")
+    role_value, dept_id = _role_and_department(session, role, department_id)
     if user.id == acting_user.id and role_value is not Role.ADMIN:
         raise ValidationFailed("不能取消自己的管理员角色", field="role")
     before = f"{user.role_name}／{user.department.name if user.department else '无部门'}"
