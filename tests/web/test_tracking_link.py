@@ -134,3 +134,11 @@ def test_a_reply_is_emailed_to_the_citizen_with_where_to_find_the_link(client: T
     assert "13800001111" not in notice.body  # the reply as the public sees it: personal data masked
     [delivery] = db.scalars(select(Delivery).where(Delivery.notice_id == notice.id)).all()
     assert (delivery.channel, delivery.recipient) == ("email", "zhao@example.cn")
+
+
+def test_the_lookup_names_only_the_channels_that_can_carry_a_code(client: TestClient) -> None:
+    _configure(client, smtp_host="smtp.example.org")
+    page = client.get("/track").text
+    assert "留言时留下的电子邮箱，我们会" in page and "手机号" not in page
+    _configure(client, smtp_host="smtp.example.org", **SMS)
+    assert "留言时留下的手机号或电子邮箱，我们会" in client.get("/track").text

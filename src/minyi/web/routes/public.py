@@ -115,7 +115,8 @@ def _lookup_page(
     request: Request, settings: Settings, *, step: str, values: dict[str, str], error: Any = None, status: int = 200
 ) -> Response:
     outbound = Outbound.of(settings)
-    context = {"step": step, "values": values, "error": error, "can_send": outbound.email or outbound.sms}
+    by = [name for name, on in (("手机号", outbound.sms), ("电子邮箱", outbound.email)) if on]
+    context = {"step": step, "values": values, "error": error, "can_send": bool(by), "send_by": "或".join(by)}
     return render(request, "public/track_lookup.html", context, status_code=status)
 
 
