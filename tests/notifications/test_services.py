@@ -304,3 +304,14 @@ def test_a_tracking_link_is_kept_for_retries_and_erased_when_given_up(
         and "mail server down" in delivery.last_error
     )
     assert notice.body == "" and delivery.recipient == ""
+
+
+def test_a_reminder_names_the_case_as_the_public_sees_it(db: Session) -> None:
+    dept = f.department(db, name="市水务局")
+    with travel(START):
+        sub, _coord, handler = f.case_in_progress(db, dept, title="13912345678家门口水管爆了")
+    case = f.reload(db, sub.case)
+    with travel(_at(case.deadline - timedelta(days=1))):
+        assert notes.send_deadline_reminders(db, remind_workdays=1, outbound=OUT) == 1
+    [row] = _inbox(db, handler.id)
+    assert "13912345678" not in row.notice.body and "139****5678" in row.notice.body

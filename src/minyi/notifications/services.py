@@ -341,8 +341,9 @@ def _deadline(deadline: date | None, case_id: int) -> date:
 
 
 def _describe(case: _DueCase) -> str:
+    """The case as a notice names it: its title as the public sees it (personal data masked, as hand-offs do)."""
     dept = case.department or "承办部门"
-    return f"办件 {case.id}「{case.title}」由{dept}承办，办理时限为 {case.deadline.isoformat()}"
+    return f"办件 {case.id}「{public_display(case.title)}」由{dept}承办，办理时限为 {case.deadline.isoformat()}"
 
 
 def plan_deadline_reminders(session: Session, *, remind_workdays: int, today: date) -> list[DeadlineNotice]:
