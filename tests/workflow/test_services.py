@@ -220,3 +220,18 @@ def test_deadline_label_only_for_running_deadlines(db: Session) -> None:
     assert info.deadline is not None and info.label == "" and not info.overdue
     open_sub, _c, _h = f.case_in_progress(db, f.department(db))
     assert deadline_info(open_sub.case).label.startswith("剩 ")
+
+
+def test_a_reopen_checks_the_case_as_committed_not_as_first_read(db: Session, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """Two tracking pages open, both ask for 重办: the second request, holding the case as it read it before the
+    first committed, is refused (the case is locked and read again before the check)."""
+    sub, _handler = f.replied_case(db, f.department(db))
+    wf.rate(db, case=sub.case, level="unsatisfied")
+    db.commit()
+    stale = sub.case  # what the second page read
+    other = session_factory()
+    wf.reopen(other, case=other.get(type(stale), stale.id), reason="第一次申请重办")
+    other.commit()
+    with pytest.raises(InvalidTransition):
+        wf.reopen(db, case=stale, reason="同时点了第二次")
+    assert stale.reopen_count == 1

@@ -77,7 +77,10 @@ def load_case(session: Session, case_id: Any) -> Case:
     key = parse_id(case_id)
     if key is None:
         raise NotFound("办件不存在")
-    case = session.execute(select(Case).where(Case.id == key).with_for_update(of=Case)).unique().scalar_one_or_none()
+    # populate_existing: a case already loaded in this session (the tracking page's, say) is read again under the
+    # lock, so that a check made next (one reopen only, the current status) sees what a concurrent request committed
+    locked = select(Case).where(Case.id == key).with_for_update(of=Case).execution_options(populate_existing=True)
+    case = session.execute(locked).unique().scalar_one_or_none()
     if case is None:
         raise NotFound("办件不存在")
     return case
@@ -401,7 +404,9 @@ def reopen_refusal(session: Session, case: Case) -> str | None:
 
 
 def reopen(session: Session, *, case: Case, reason: str) -> Case:
-    """重办: back to the same department with the citizen's comment and a new deadline."""
+    """重办: back to the same department with the citizen's comment and a new deadline (the case locked and read
+    again first: two requests at once make one reopen)."""
+    case = load_case(session, case.id)
     refusal = reopen_refusal(session, case)
     if refusal:
         raise InvalidTransition(refusal)
