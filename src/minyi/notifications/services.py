@@ -35,9 +35,11 @@ from minyi.nlp.display import public_display
 from minyi.notifications.channels import Channel, DeliveryError, InboxChannel, OutgoingNotice, outbound_channels
 from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
 from minyi.notifications.sms import is_mobile, sms_sender
+from minyi.workflow import lookup
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
 from minyi.workflow.deadlines import deadline_runs, is_overdue, overdue_clause, running_clause
+from minyi.workflow.lookup import CodeRequest
 from minyi.workflow.models import Case
 
 log = logging.getLogger(__name__)
@@ -211,6 +213,26 @@ def send_tracking_link(
 def delivery_channels(session: Session, notice_id: int) -> list[str]:
     """The channels a notice is queued for ("email", "sms", …), sorted."""
     return sorted(set(session.scalars(select(Delivery.channel).where(Delivery.notice_id == notice_id))))
+
+
+def send_lookup_code(
+    session: Session, *, asked: CodeRequest, secret_key: str, lookup_url: str, outbound: Outbound
+) -> Notice | None:
+    """Queue the one-time code of a matched lookup (`minyi.workflow.lookup.request_code`) to the phone or e-mail
+    that matched; None when that channel is not configured."""
+    message, case = session.get(Message, asked.message_id), session.get(Case, asked.case_id)
+    if message is None or message.contact is None or case is None:
+        return None
+    contact = message.contact
+    return send_tracking_code(
+        session,
+        case=case,
+        channel=asked.channel,
+        recipient=contact.phone if asked.channel == "sms" else contact.email,
+        code=lookup.code_for(message, secret_key, utcnow()),
+        lookup_url=lookup_url,
+        outbound=outbound,
+    )
 
 
 def send_tracking_code(

@@ -9,21 +9,18 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from minyi.accounts.totp import qr_svg_base64
-from minyi.core.clock import utcnow
 from minyi.core.errors import ValidationFailed
 from minyi.core.settings import Settings
 from minyi.departments.services import department_menu
 from minyi.hot import services as hot
-from minyi.messages.models import Message
 from minyi.notifications import handoffs
-from minyi.notifications.services import Outbound, delivery_channels, send_tracking_code, send_tracking_link
+from minyi.notifications.services import Outbound, delivery_channels, send_lookup_code, send_tracking_link
 from minyi.web.deps import FormDep, SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
 from minyi.workflow import config, lookup, views
 from minyi.workflow import services as workflow
 from minyi.workflow.intake import submit_message
-from minyi.workflow.models import Case
 
 router = APIRouter(dependencies=[Depends(optional_staff)])
 SUBMIT_FIELDS = (
@@ -141,17 +138,13 @@ def track_code(
     except ValidationFailed as exc:
         return _lookup_page(request, settings, step="ask", values=values, error=exc, status=422)
     if asked is not None:
-        found, found_case = db.get(Message, asked.message_id), db.get(Case, asked.case_id)
-        if found is not None and found.contact is not None and found_case is not None:
-            send_tracking_code(
-                db,
-                case=found_case,
-                channel=asked.channel,
-                recipient=found.contact.phone if asked.channel == "sms" else found.contact.email,
-                code=lookup.code_for(found, settings.secret_key, utcnow()),
-                lookup_url=f"{_site_url(request, settings)}/track",
-                outbound=Outbound.of(settings),
-            )
+        send_lookup_code(
+            db,
+            asked=asked,
+            secret_key=settings.secret_key,
+            lookup_url=f"{_site_url(request, settings)}/track",
+            outbound=Outbound.of(settings),
+        )
     return _lookup_page(request, settings, step="verify", values=values)
 
 
