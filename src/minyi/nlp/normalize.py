@@ -93,8 +93,9 @@ def _clean_whitespace(text: str) -> tuple[str, int]:
         text = _LINE_BREAK.sub("\n", text)
     if "\u3000\u3000" in text:
         text = _break_indents(text)
-    text = _SPACES.sub(" ", text)
-    return "\n".join(line for line in (raw.strip() for raw in text.split("\n")) if line), invisible
+    # each line's runs of spaces (_SPACES: every Unicode space, the invisible ones removed above) become one space and
+    # its ends are stripped: str.split() does both in C, ~3x faster than the regex over the data
+    return "\n".join(line for line in (" ".join(raw.split()) for raw in text.split("\n")) if line), invisible
 
 
 def _fix_width(text: str) -> tuple[str, int]:
