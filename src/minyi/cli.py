@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "minyi.commands.reports",
     "minyi.commands.jobs",
     "minyi.commands.collect",
+    "minyi.commands.sources",
 )
 
 for _name in _COMMAND_MODULES:

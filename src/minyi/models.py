@@ -1,6 +1,7 @@
 """Imports every feature's models so that Base.metadata is complete (migrations, tests)."""
 
 from minyi.accounts.models import AuthEvent, LoginSession, LoginThrottle, RolePolicy, User
+from minyi.collect.models import WebItem, WebSource
 from minyi.core.db import Base
 from minyi.departments.models import Department, DepartmentAlias, DepartmentMerge
 from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support
@@ -51,4 +52,6 @@ __all__ = [
     "TaskClaim",
     "User",
     "Watch",
+    "WebItem",
+    "WebSource",
 ]

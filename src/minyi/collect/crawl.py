@@ -10,7 +10,7 @@ page is parsed. Every URL is fetched once (normalised; a page's canonical URL co
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -21,6 +21,7 @@ from minyi.collect.fetch import Fetcher, FetchResult
 from minyi.collect.urls import host_of, is_web_url, normalize_url
 
 MAX_FAILURES_KEPT = 20  # per host, in the health report
+Validators = tuple[str | None, str | None]  # a page's (ETag, Last-Modified), sent back on the next conditional GET
 
 
 @dataclass
@@ -32,6 +33,7 @@ class HostHealth:
     items: int = 0
     errors: int = 0
     skipped: int = 0
+    unchanged: int = 0  # answered 304 to a conditional GET
     failures: list[tuple[str, str]] = field(default_factory=list)
 
     def fail(self, url: str, reason: str, *, skipped: bool = False) -> None:
@@ -48,6 +50,7 @@ class CrawlResult:
     items: list[Item]
     hosts: dict[str, HostHealth]
     pages: int  # requests made for pages, feeds and sitemaps (robots.txt not counted)
+    validators: dict[str, Validators] = field(default_factory=dict)  # normal form → (ETag, Last-Modified) seen
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,13 @@ class Crawler:
         max_pages: int = 100,
         on_page: Callable[[str, bool], None] | None = None,
         extract_threads: int = 1,
+        validators: Mapping[str, Validators] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.max_pages = max_pages
         self.on_page = on_page
+        self.known = validators or {}  # by normal form: pages fetched before, asked with If-None-Match/-Modified-Since
+        self.seen_validators: dict[str, Validators] = {}
         self._pool = ThreadPoolExecutor(max_workers=extract_threads, thread_name_prefix="collect-extract")
         self._queues: dict[str, asyncio.Queue[_Visit]] = {}
         self._workers: list[asyncio.Task[None]] = []
@@ -98,7 +104,7 @@ class Crawler:
             await asyncio.gather(*self._workers, return_exceptions=True)
             self._pool.shutdown(wait=True)
         items = [item for _, found in sorted(self._by_order, key=lambda pair: pair[0]) for item in found]
-        return CrawlResult(items=items, hosts=self.hosts, pages=self.pages)
+        return CrawlResult(items=items, hosts=self.hosts, pages=self.pages, validators=self.seen_validators)
 
     def _health(self, url: str) -> HostHealth:
         host = host_of(url) if is_web_url(url) else url
@@ -137,15 +143,23 @@ class Crawler:
         order = self._order
         self._order += 1
         health = self._health(visit.url)
-        result = await self.fetcher.fetch(visit.url)
+        etag, last_modified = self.known.get(normalize_url(visit.url), (None, None))
+        result = await self.fetcher.fetch(visit.url, etag=etag, last_modified=last_modified)
         if result.attempts:
             self.pages += 1
+        if result.not_modified:  # nothing new since the last run: neither read nor followed
+            health.unchanged += 1
+            self._tell(visit.url, ok=True)
+            return
         if not result.ok:
             reason = result.error or f"HTTP {result.status}"
             health.fail(visit.url, reason, skipped=result.attempts == 0 and "robots.txt" in reason)
             self._tell(visit.url, ok=False)
             return
         health.fetched += 1
+        if result.etag or result.last_modified:
+            self.seen_validators[normalize_url(visit.url)] = (result.etag, result.last_modified)
+            self.seen_validators[normalize_url(result.final_url)] = (result.etag, result.last_modified)
         found = await self._read(visit, result)
         health.items += len(found)
         self._by_order.append((order, found))

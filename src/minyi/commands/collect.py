@@ -1,4 +1,5 @@
-"""`minyi collect URL... --out OUT.jsonl [--max-pages N]`: crawl the open web politely, without a database."""
+"""`minyi collect URL... --out OUT.jsonl [--max-pages N]`: crawl the open web politely, without a database;
+`minyi collect --once`: collect every due registered source now, into the database."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from minyi.commands.hot import _write_all
 
 
 @click.command("collect")
-@click.argument("urls", metavar="URL...", nargs=-1, required=True)
+@click.argument("urls", metavar="URL...", nargs=-1)
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Instead of URLs: collect every due registered source now (minyi sources) and print each one's health",
+)
 @click.option(
     "--out",
     "out",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON lines file to write, one item (article, post or comment) a line",
 )
@@ -51,7 +57,8 @@ from minyi.commands.hot import _write_all
 @click.option("--progress/--no-progress", default=True, show_default=True, help="A progress bar on stderr")
 def collect(
     urls: tuple[str, ...],
-    out: Path,
+    once: bool,
+    out: Path | None,
     max_pages: int,
     delay: float,
     concurrency: int,
@@ -68,6 +75,15 @@ def collect(
     from minyi.collect.services import collect_urls
     from minyi.collect.urls import is_web_url
 
+    if once:
+        if urls or out:
+            raise click.UsageError("--once collects the registered sources: give no URL and no --out")
+        from minyi.commands.sources import collect_once
+
+        collect_once()
+        return
+    if not urls or out is None:
+        raise click.UsageError("give URL... and --out OUT.jsonl, or --once")
     bad = [u for u in urls if not is_web_url(u)]
     if bad:
         raise click.BadParameter(f"not an http(s) URL: {', '.join(bad)}", param_hint="URL")

@@ -34,6 +34,9 @@ LIVE_PRIORITY = 100  # a citizen's new message goes before the scheduled tasks a
 CATCH_UP = "analysis_catch_up"
 IMPORT_PRIORITY = 10  # `minyi import`'s batches (analyse_batch): below a citizen's new message
 HOT_PERIOD_PRIORITY = 50  # a period someone is waiting to see on /hot: after new messages, before imports
+COLLECT_PRIORITY = 5  # a web source's run: slow (polite fetching), after everything people wait for
+SOURCES_DUE = "sources_due"  # the scheduled task that queues one collect_source task per due web source
+SOURCES_DUE_PERIOD_SECONDS = 60  # a due source is queued within about a minute
 
 
 def every_minute(_moment: Any) -> bool:
@@ -65,9 +68,12 @@ class Jobs:
         self.hot_period_task = self.huey.task(priority=HOT_PERIOD_PRIORITY, name="hot_period", **retry)(
             self._hot_period
         )
+        self.collect_source_task = self.huey.task(priority=COLLECT_PRIORITY, name="collect_source", **retry)(
+            self._collect_source
+        )
         self.scheduled_tasks = {
             name: self.huey.periodic_task(every_minute, name=f"scheduled_{name}", **retry)(self._scheduled_fn(name))
-            for name in [*runner.SCHEDULE, CATCH_UP]
+            for name in [*runner.SCHEDULE, CATCH_UP, SOURCES_DUE]
         }
         self.huey.signal(signals.SIGNAL_ERROR)(self._record_if_final)
 
@@ -121,8 +127,27 @@ class Jobs:
     def _hot_period(self, period_id: int) -> int:
         return runner.hot_period(self.factory, period_id)
 
+    def _collect_source(self, source_id: int) -> dict[str, int]:
+        """One web source's run (minyi.collect.sources.collect_source): new items stored, its health recorded."""
+        from minyi.collect.sources import collect_source
+
+        run = collect_source(self.factory, int(source_id), analyzer=self.analyzer.get())
+        return {} if run is None else {"items": run.items, "errors": run.errors}
+
+    def queue_due_sources(self) -> dict[str, int]:
+        """Queue one collect_source task per web source whose next run has come (each claimed once: its next run
+        moves one schedule on), so that the workers collect many sources in parallel."""
+        from minyi.collect.sources import claim_due
+
+        source_ids = claim_due(self.factory)
+        for source_id in source_ids:
+            self.collect_source_task(source_id)
+        return {"sources_queued": len(source_ids)}
+
     def period_seconds(self, name: str) -> int:
         """The length of a scheduled task's period."""
+        if name == SOURCES_DUE:
+            return min(SOURCES_DUE_PERIOD_SECONDS, self.settings.scheduler_interval_seconds)
         if name == "similar_index":
             return min(runner.SIMILAR_INDEX_PERIOD_SECONDS, self.settings.scheduler_interval_seconds)
         return self.settings.scheduler_interval_seconds
@@ -138,6 +163,8 @@ class Jobs:
                 done = runner.catch_up(
                     self.factory, self.analyzer.get(), budget_seconds=self.period_seconds(name) * 0.8
                 )
+            elif name == SOURCES_DUE:
+                done = self.queue_due_sources()
             elif not force and not self.pacer.due(name):  # resting after a long run (runner.PACE_FACTOR)
                 done = {f"{name}_paced": 1}
             else:

@@ -1,0 +1,92 @@
+"""Registered web sources (网络来源) and the items collected from them (网络民意), with each source's health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minyi.core.clock import utcnow
+from minyi.core.db import Base, UTCDateTime
+
+SOURCE_KINDS = {
+    "feed": "RSS/Atom 订阅",
+    "list": "列表页",
+    "page": "单个页面",
+    "sitemap": "网站地图",
+    "file": "导出文件",
+}
+SOURCE_STATUSES = {
+    "": "尚未采集",
+    "ok": "正常",
+    "unchanged": "无更新",
+    "partial": "部分出错",
+    "failed": "失败",
+}
+ITEM_KINDS = {"article": "文章", "post": "帖子", "comment": "评论"}
+
+
+class WebSource(Base):
+    """A place on the web an admin registered: what to fetch, how often, for which place, and how it went last."""
+
+    __tablename__ = "web_sources"
+    __table_args__ = (Index("ix_web_sources_active_next_run_at", "active", "next_run_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # SOURCE_KINDS
+    url: Mapped[str] = mapped_column(String(2000))  # http(s) URL, or a file path for `file` exports
+    place: Mapped[str] = mapped_column(String(100), default="")  # jurisdiction / place the source speaks for
+    weight: Mapped[int] = mapped_column(Integer, default=1)  # 1–10: how much one voice here counts
+    schedule_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    keywords: Mapped[str] = mapped_column(String(1000), default="")  # space-separated; empty keeps everything
+    max_pages: Mapped[int] = mapped_column(Integer, default=100)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # conditional GET of the start URL (a feed, a list page, a sitemap)
+    etag: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # health of the last run
+    last_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_status: Mapped[str] = mapped_column(String(16), default="")  # SOURCE_STATUSES
+    items_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    errors_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class WebItem(Base):
+    """One voice on the web — an article, a forum post or a comment — kept as collected (never edited).
+
+    Personal data the page showed stays as it was and is masked when shown. `duplicate_of_id` points to the first
+    item that says the same; `parent_id` links a comment to its article or thread.
+    """
+
+    __tablename__ = "web_items"
+    __table_args__ = (
+        Index("ix_web_items_source_id_fetched_at", "source_id", "fetched_at"),
+        Index("ix_web_items_urgent_fetched_at", "urgent", "fetched_at"),
+        Index("ix_web_items_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("web_sources.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("web_items.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ITEM_KINDS
+    title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")  # as extracted from the page
+    clean_text: Mapped[str] = mapped_column(Text, default="")  # cleaned as a message is (the analysis read this)
+    author: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    published: Mapped[str | None] = mapped_column(String(40), nullable=True)  # ISO 8601 as the page gave it
+    encoding: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the folded clean text
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("web_items.id"), nullable=True)
+    analysis: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # domain, appeal_kind, urgent, places
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # = analysis["urgent"], for the index
+    etag: Mapped[str | None] = mapped_column(String(500), nullable=True)  # of the page, for conditional GET
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -1,0 +1,113 @@
+"""`minyi sources add|list|remove` (registered web sources) and `minyi collect --once` (every due source, now)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from minyi.collect.models import SOURCE_KINDS, SOURCE_STATUSES
+from minyi.core.clock import to_china
+
+
+def _factory() -> Any:
+    from minyi.core.db import make_engine, make_session_factory
+    from minyi.core.settings import get_settings
+
+    return make_session_factory(make_engine(get_settings().database_url))
+
+
+@click.group("sources")
+def sources() -> None:
+    """Registered web sources (网络来源): feeds, list pages, pages, sitemaps, file exports (see docs/collect.md)."""
+
+
+@sources.command("add")
+@click.argument("name")
+@click.argument("url")
+@click.option("--kind", type=click.Choice(list(SOURCE_KINDS)), default="feed", show_default=True)
+@click.option("--place", default="", help="Jurisdiction or place the source speaks for (地区)")
+@click.option("--weight", default=1, show_default=True, help="1–10: how much one voice here counts")
+@click.option("--schedule", "schedule_minutes", default=60, show_default=True, help="Minutes between two runs")
+@click.option("--keywords", default="", help="Keep only items naming one of these (space-separated)")
+@click.option("--max-pages", default=100, show_default=True, help="At most this many requests a run")
+def add(name: str, url: str, **fields: Any) -> None:
+    """Register a source (URL, or a .jsonl/.json/.csv file path with --kind file); its first run is due at once."""
+    from minyi.collect.sources import add_source
+    from minyi.core.db import transaction
+    from minyi.core.errors import ValidationFailed
+
+    try:
+        with transaction(_factory()) as session:
+            source = add_source(session, name=name, url=url, **fields)
+            source_id = source.id
+    except ValidationFailed as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"added source {source_id}: {name} ({fields['kind']})")
+
+
+@sources.command("list")
+@click.option("--all", "include_inactive", is_flag=True, help="Deactivated sources too")
+def list_(include_inactive: bool) -> None:
+    """Every source with its health: last fetch, status, items and errors of the last run, next run."""
+    from minyi.collect.sources import list_sources
+    from minyi.core.db import transaction
+
+    with transaction(_factory(), write=False) as session:
+        for source in list_sources(session, include_inactive=include_inactive):
+            click.echo(_line(source))
+
+
+@sources.command("remove")
+@click.argument("source_id", type=int)
+def remove(source_id: int) -> None:
+    """Deactivate a source: no longer collected; its items are kept."""
+    from minyi.collect.sources import remove_source
+    from minyi.core.db import transaction
+    from minyi.core.errors import DomainError
+
+    try:
+        with transaction(_factory()) as session:
+            name = remove_source(session, source_id=source_id).name
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"deactivated source {source_id}: {name} (its items are kept)")
+
+
+def _when(moment: Any) -> str:
+    return "-" if moment is None else to_china(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _line(source: Any) -> str:
+    state = "" if source.active else " [停用]"
+    return (
+        f"{source.id}\t{source.name}{state}\t{source.kind}\t{source.url}\n"
+        f"\t上次采集 {_when(source.last_fetch_at)} {SOURCE_STATUSES.get(source.last_status, source.last_status)}，"
+        f"新增 {source.items_last_run} 条，错误 {source.errors_last_run} 个，下次 {_when(source.next_run_at)}"
+        + (f"\n\t{source.last_error.splitlines()[0]}" if source.last_error else "")
+    )
+
+
+def collect_once() -> None:
+    """Collect every due active source now, one after the other, and print each source's health."""
+    from minyi.collect.sources import claim_due, collect_source, get_source
+    from minyi.core.db import transaction
+
+    factory = _factory()
+    source_ids = claim_due(factory)
+    if not source_ids:
+        click.echo("no source is due")
+        return
+    analyzer = None
+    for source_id in source_ids:
+        if analyzer is None:
+            from minyi.nlp.pipeline import load_default_analyzer
+
+            analyzer = load_default_analyzer()
+        collect_source(factory, source_id, analyzer=analyzer)
+        with transaction(factory, write=False) as session:
+            click.echo(_line(get_source(session, source_id)))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(sources)
