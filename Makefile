@@ -62,7 +62,8 @@ test-postgres: $(VENV)/.dev nginx ## Run the database, workflow, web, reliabilit
 	$(BIN)/pip install --quiet 'psycopg[binary]>=3.1' 'peewee>=3.17'  # peewee: the job queue on PostgreSQL
 	scripts/with_postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflow tests/messages tests/web \
 	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest tests/reliability \
-	  tests/core tests/privacy tests/replies tests/watches tests/dashboard tests/reports tests/jobs tests/deploy
+	  tests/core tests/privacy tests/replies tests/watches tests/dashboard tests/reports tests/jobs tests/deploy \
+	  tests/entry tests/collect
 
 lint: $(VENV)/.dev ## Lint (ruff), check the formatting (ruff format) and type-check (mypy)
 	$(BIN)/ruff check src tests benchmarks
