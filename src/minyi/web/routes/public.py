@@ -97,7 +97,7 @@ def submit(request: Request, db: SessionDep, settings: SettingsDep, raw: FormDep
             "case": result.case,
             "token": result.tracking_token,
             "track_url": track_url,
-            "qr_svg": qr_svg_base64(track_url),
+            "qr_svg": qr_svg_base64(track_url, mask=0),
             "sent_by": sent_by,
         },
     )
