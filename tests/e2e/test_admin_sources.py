@@ -70,3 +70,31 @@ def test_a_source_registered_in_the_browser_is_collected_and_its_health_shown(
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(artifacts / f"01-sources-{width}.png"), full_page=True)
         page.context.close()
+
+
+def test_web_voices_read_at_both_widths(live_server: LiveServer, browser, artifacts: Path, web: LoopbackWeb) -> None:
+    """网络民意 after a run: each item with its analysis, personal data masked, no sideways scroll on a phone."""
+    article = web.serve(HOST, "/news/2.html", Answer(news_page(title="东湖路口信号灯坏了", comments=()).encode()))
+    feed = web.serve(HOST, "/feed.xml", Answer(rss([("东湖", article)]), content_type="application/rss+xml"))
+    with with_db(live_server) as db:
+        f.user(db, role="supervisor", username="voices.super")
+        from minyi.collect.sources import add_source
+
+        source_id = add_source(db, name="东湖新闻", kind="feed", url=feed).id
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(
+            collect_source,
+            live_server.factory,
+            source_id,
+            analyzer=load_default_analyzer(),
+            politeness=Politeness(delay=0.0, timeout=2.0, retries=0, backoff=0.01),
+        ).result()
+    for width in (1280, 390):
+        page = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN").new_page()
+        login(page, live_server, "voices.super")
+        page.goto(f"{live_server.url}/staff/dashboard")
+        page.click("#web-voices-link")
+        assert "东湖路口信号灯坏了" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(artifacts / f"01-web-voices-{width}.png"), full_page=True)
+        page.context.close()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request, Response
 
+from minyi.collect import sources
+from minyi.collect import views as web_views
 from minyi.core.errors import ValidationFailed
 from minyi.dashboard import services as dashboard
 from minyi.web.deps import SessionDep, SupervisorUser
@@ -34,4 +38,24 @@ def case_list(request: Request, db: SessionDep, user: SupervisorUser) -> Respons
         request,
         "dashboard/cases.html",
         {"error": None, "cases": cases, "total": total, "filters": filters, "limit": dashboard.LIST_LIMIT},
+    )
+
+
+@router.get("/web")
+def web_voices(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
+    """网络民意: what the registered web sources said, newest first, with its analysis (personal data masked)."""
+    params = dict(request.query_params)
+    page = web_views.list_web_items(db, params)
+    keep = {k: params[k] for k in ("source", "urgent") if params.get(k)}
+    return render(
+        request,
+        "dashboard/web.html",
+        {
+            "page": page,
+            "sources": sources.list_sources(db),
+            "source": params.get("source", ""),
+            "urgent": params.get("urgent") == "1",
+            "prev_query": urlencode(keep | {"page": page.page - 1}),
+            "next_query": urlencode(keep | {"page": page.page + 1}),
+        },
     )

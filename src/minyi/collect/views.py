@@ -1,0 +1,108 @@
+"""网络民意: the web items collected from the registered sources, as staff read them — newest first, paged in the
+database, personal data masked on display (the items themselves stay as collected)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from minyi.collect.models import ITEM_KINDS, WebItem, WebSource
+from minyi.core.errors import ValidationFailed
+from minyi.nlp.display import public_display
+from minyi.nlp.labels import APPEAL_KINDS
+
+__all__ = ["PER_PAGE", "ROWS_MAX", "WebItemRow", "WebItemsPage", "list_web_items"]
+
+PER_PAGE = 20
+ROWS_MAX = 10_000  # pages reach this far; the total is exact up to here, "10,000+" beyond (as the work lists)
+EXCERPT = 160
+
+
+@dataclass(frozen=True)
+class WebItemRow:
+    """One item as a list shows it: masked title and excerpt, its source, its analysis in words."""
+
+    id: int
+    url: str
+    kind: str
+    title: str
+    excerpt: str
+    author: str
+    published: str
+    fetched_at: Any
+    source: str
+    place: str
+    domain: str
+    appeal_kind: str
+    urgent: bool
+    places: list[str]
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class WebItemsPage:
+    rows: list[WebItemRow]
+    total: int
+    capped: bool
+    page: int
+    pages: int
+
+
+def _int(raw: Any, field: str, label: str, high: int) -> int | None:
+    if raw in (None, ""):
+        return None
+    text = str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= high:
+        raise ValidationFailed(f"{label}必须是 1 到 {high} 之间的整数", field=field)
+    return int(text)
+
+
+def _row(item: WebItem, source: WebSource) -> WebItemRow:
+    analysis = item.analysis or {}
+    text = public_display(" ".join((item.text or "").split()))
+    kind = str(analysis.get("appeal_kind") or "")
+    return WebItemRow(
+        id=item.id,
+        url=item.url,
+        kind=ITEM_KINDS.get(item.kind, item.kind),
+        title=public_display(item.title or "") or "（无标题）",
+        excerpt=text[:EXCERPT] + ("…" if len(text) > EXCERPT else ""),
+        author=public_display(item.author or ""),
+        published=item.published or "",
+        fetched_at=item.fetched_at,
+        source=source.name,
+        place=source.place,
+        domain=str(analysis.get("domain") or ""),
+        appeal_kind=APPEAL_KINDS.get(kind, kind),
+        urgent=item.urgent,
+        places=[public_display(str(p)) for p in analysis.get("places") or []],
+        duplicate=item.duplicate_of_id is not None,
+    )
+
+
+def list_web_items(session: Session, params: dict[str, Any]) -> WebItemsPage:
+    """A page of web items, newest first, optionally of one source and/or only the urgent ones (both indexed)."""
+    source_id = _int(params.get("source"), "source", "来源", 10**9)
+    page = _int(params.get("page"), "page", "页码", ROWS_MAX // PER_PAGE) or 1
+    urgent = params.get("urgent") == "1"
+    where = []
+    if source_id is not None:
+        where.append(WebItem.source_id == source_id)
+    if urgent:
+        where.append(WebItem.urgent.is_(True))
+    ids = select(WebItem.id).where(*where)
+    total = session.scalar(select(func.count()).select_from(ids.limit(ROWS_MAX + 1).subquery())) or 0
+    query = (
+        select(WebItem, WebSource)
+        .join(WebSource, WebSource.id == WebItem.source_id)
+        .where(*where)
+        .order_by(WebItem.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    )
+    rows = [_row(item, source) for item, source in session.execute(query)]
+    shown = min(total, ROWS_MAX)
+    return WebItemsPage(rows=rows, total=shown, capped=total > ROWS_MAX, page=page, pages=max(1, -(-shown // PER_PAGE)))

@@ -1,0 +1,75 @@
+"""网络民意 over HTTP: web items for supervisors and admins, newest first, paged, filtered, personal data masked."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from minyi.collect.models import WebItem
+from minyi.collect.sources import add_source
+from tests import factories as f
+
+
+def _items(db: Session, source_id: int, n: int, *, urgent_every: int = 0) -> None:
+    for i in range(n):
+        text = f"第{i}条：春晖路积水，联系我 13912345678，已经三天了。"
+        db.add(
+            WebItem(
+                source_id=source_id,
+                url=f"http://127.0.0.1/news/{i}.html",
+                canonical_url=f"http://127.0.0.1/news/{i}.html",
+                kind="article",
+                title=f"春晖路积水{i}",
+                text=text,
+                clean_text=text,
+                author="河西居民",
+                content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                analysis={"domain": "城乡建设", "appeal_kind": "help", "urgent": False, "places": ["春晖路"]},
+                urgent=bool(urgent_every) and i % urgent_every == 0,
+            )
+        )
+    db.flush()
+
+
+def test_supervisors_read_web_voices_masked_newest_first_and_paged(client: TestClient, db: Session) -> None:
+    news = add_source(db, name="河西新闻网", kind="feed", url="http://127.0.0.1/rss.xml", place="河西区")
+    forum = add_source(db, name="青川论坛", kind="list", url="http://127.0.0.1/forum/")
+    _items(db, news.id, 25, urgent_every=10)
+    post = "http://127.0.0.1/forum/t1"
+    db.add(
+        WebItem(
+            source_id=forum.id,
+            url=post,
+            canonical_url=post,
+            kind="post",
+            title="论坛帖子",
+            text="小区噪音扰民",
+            clean_text="小区噪音扰民",
+            content_hash="x" * 64,
+            analysis={},
+            urgent=False,
+        )
+    )
+    db.flush()
+    f.login(client, f.user(db, role="supervisor"))
+    page = client.get("/staff/dashboard/web").text
+    assert "13912345678" not in page and "139****5678" in page  # personal data masked on display
+    assert page.index("论坛帖子") < page.index("春晖路积水24") < page.index("春晖路积水6")  # newest first
+    assert "春晖路积水4<" not in page and "第 1 / 2 页" in page and "求助" in page and "城乡建设" in page
+    second = client.get("/staff/dashboard/web?page=2").text
+    assert "春晖路积水4" in second and "春晖路积水24" not in second
+    only = client.get(f"/staff/dashboard/web?source={forum.id}").text
+    assert "论坛帖子" in only and "春晖路积水" not in only
+    urgent = client.get("/staff/dashboard/web?urgent=1").text
+    assert urgent.count('class="card web-item urgent"') == 3  # items 0, 10 and 20
+    assert client.get("/staff/dashboard/web?page=abc").status_code == 422
+    assert 'href="/staff/dashboard/web"' in client.get("/staff/dashboard").text
+
+
+def test_web_voices_are_for_supervisors_and_admins(client: TestClient, db: Session) -> None:
+    f.login(client, f.user(db, role="handler", dept=f.department(db)))
+    assert client.get("/staff/dashboard/web").status_code == 403
+    anonymous = TestClient(client.app)
+    assert anonymous.get("/staff/dashboard/web", follow_redirects=False).status_code == 303
