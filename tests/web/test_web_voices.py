@@ -73,3 +73,49 @@ def test_web_voices_are_for_supervisors_and_admins(client: TestClient, db: Sessi
     assert client.get("/staff/dashboard/web").status_code == 403
     anonymous = TestClient(client.app)
     assert anonymous.get("/staff/dashboard/web", follow_redirects=False).status_code == 303
+
+
+def test_a_coordinator_turns_a_web_item_into_a_public_case_answered_on_the_board(
+    client: TestClient, db: Session
+) -> None:
+    from sqlalchemy import select
+
+    from minyi.workflow import services as wf
+
+    source = add_source(db, name="河西新闻网", kind="feed", url="http://127.0.0.1/rss.xml")
+    _items(db, source.id, 1)
+    item = db.scalar(select(WebItem))
+    assert item is not None
+    for role in ("handler", "supervisor"):
+        other = TestClient(client.app)
+        f.login(other, f.user(db, role=role, dept=f.department(db) if role == "handler" else None))
+        assert other.post(f"/staff/dashboard/web/{item.id}/case", data={"csrf_token": f.csrf(other)}).status_code == 403
+    f.login(client, f.user(db, role="coordinator"))
+    assert "转为办件" in client.get("/staff/dashboard/web").text
+    made = client.post(
+        f"/staff/dashboard/web/{item.id}/case", data={"csrf_token": f.csrf(client)}, follow_redirects=False
+    )
+    assert made.status_code == 303
+    number = int(made.headers["location"].rsplit("/", 1)[1])
+    again = client.post(
+        f"/staff/dashboard/web/{item.id}/case", data={"csrf_token": f.csrf(client)}, follow_redirects=False
+    )
+    assert again.headers["location"] == made.headers["location"]  # once per item
+    db.refresh(item)
+    from minyi.workflow.models import Case
+
+    case = db.get(Case, number)
+    assert case is not None and item.case_id == number
+    assert case.message.channel == "online" and case.message.is_public
+    assert "来源：http://127.0.0.1/news/0.html" in case.message.body and case.message.contact is None
+    page = client.get("/staff/dashboard/web").text
+    assert "已转为办件" in page and f'href="/staff/cases/{number}"' in page and "已公开答复" not in page
+    # answered in public: the board shows it with the source link, the web item says it was answered
+    dept = f.department(db, name="市排水处")
+    handler = f.user(db, role="handler", dept=dept)
+    wf.assign(db, actor=f.actor(f.user(db, role="coordinator")), case_id=number, department_id=dept.id)
+    wf.accept(db, actor=f.actor(handler), case_id=number)
+    wf.reply(db, actor=f.actor(handler), case_id=number, body="已派人疏通春晖路排水管，积水已排除。")
+    assert "已公开答复（回应网民关切）" in client.get("/staff/dashboard/web").text
+    public = TestClient(client.app).get(f"/cases/{number}").text
+    assert "来源：http://127.0.0.1/news/0.html" in public and "积水已排除" in public

@@ -88,5 +88,7 @@ class WebItem(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("web_items.id"), nullable=True)
     analysis: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # domain, appeal_kind, urgent, places
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # = analysis["urgent"], for the index
+    # 转为办件: the case a coordinator opened from this item (its public reply answers the web), or None
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, default=None)
     etag: Mapped[str | None] = mapped_column(String(500), nullable=True)  # of the page, for conditional GET
     last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -13,12 +13,15 @@ from minyi.collect.models import ITEM_KINDS, WebItem, WebSource
 from minyi.core.errors import ValidationFailed
 from minyi.nlp.display import public_display
 from minyi.nlp.labels import APPEAL_KINDS
+from minyi.workflow.models import Case
+from minyi.workflow.states import CLOSED, REPLIED
 
 __all__ = ["PER_PAGE", "ROWS_MAX", "WebItemRow", "WebItemsPage", "list_web_items"]
 
 PER_PAGE = 20
 ROWS_MAX = 10_000  # pages reach this far; the total is exact up to here, "10,000+" beyond (as the work lists)
 EXCERPT = 160
+ANSWERED = frozenset({REPLIED, CLOSED})
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class WebItemRow:
     urgent: bool
     places: list[str]
     duplicate: bool
+    case_id: int | None  # 转为办件: the case opened from it
+    answered: bool  # its case has a public reply (回应网民关切)
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ def _int(raw: Any, field: str, label: str, high: int) -> int | None:
     return int(text)
 
 
-def _row(item: WebItem, source: WebSource) -> WebItemRow:
+def _row(item: WebItem, source: WebSource, case_status: str | None) -> WebItemRow:
     analysis = item.analysis or {}
     text = public_display(" ".join((item.text or "").split()))
     kind = str(analysis.get("appeal_kind") or "")
@@ -80,6 +85,8 @@ def _row(item: WebItem, source: WebSource) -> WebItemRow:
         urgent=item.urgent,
         places=[public_display(str(p)) for p in analysis.get("places") or []],
         duplicate=item.duplicate_of_id is not None,
+        case_id=item.case_id,
+        answered=case_status in ANSWERED,
     )
 
 
@@ -96,13 +103,14 @@ def list_web_items(session: Session, params: dict[str, Any]) -> WebItemsPage:
     ids = select(WebItem.id).where(*where)
     total = session.scalar(select(func.count()).select_from(ids.limit(ROWS_MAX + 1).subquery())) or 0
     query = (
-        select(WebItem, WebSource)
+        select(WebItem, WebSource, Case.status)
         .join(WebSource, WebSource.id == WebItem.source_id)
+        .outerjoin(Case, Case.id == WebItem.case_id)
         .where(*where)
         .order_by(WebItem.id.desc())
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
     )
-    rows = [_row(item, source) for item, source in session.execute(query)]
+    rows = [_row(item, source, status) for item, source, status in session.execute(query)]
     shown = min(total, ROWS_MAX)
     return WebItemsPage(rows=rows, total=shown, capped=total > ROWS_MAX, page=page, pages=max(1, -(-shown // PER_PAGE)))

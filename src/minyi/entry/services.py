@@ -15,12 +15,19 @@ from sqlalchemy.orm import Session
 
 from minyi.accounts import audit
 from minyi.accounts.models import Role, User
-from minyi.core.errors import PermissionDenied
+from minyi.collect.models import WebItem
+from minyi.core.clock import CHINA_TZ, utcnow
+from minyi.core.db import get_by_id
+from minyi.core.errors import NotFound, PermissionDenied
 from minyi.messages.channels import channel_name
 from minyi.messages.models import MessageContact
+from minyi.messages.services import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
 from minyi.notifications.services import Outbound, send_tracking_link
 from minyi.workflow.actors import Actor
 from minyi.workflow.intake import Submission, enter_message
+from minyi.workflow.models import Case
+
+ONLINE = "online"  # minyi.messages.channels: 网络民意
 
 ENTRY_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 
@@ -60,3 +67,45 @@ def enter_case(
     email = contact.email if contact is not None else ""
     queued = send_tracking_link(session, case=case, channel_name=name, email=email, url=url, outbound=outbound)
     return Entered(submission=submission, channel_name=name, tracking_url=url, emailed_to=email if queued else "")
+
+
+def case_from_web_item(session: Session, *, user: User, item_id: Any, client: str = "") -> Case:
+    """转为办件: open a case from a collected web item (channel 网络民意), its source link in the message, public
+    (the web already said it; staff chose to answer it in public); the writer cannot be contacted, so the reply on the
+    board is the answer. Once per item: a second call gives the same case."""
+    if user.role not in ENTRY_ROLES:
+        raise PermissionDenied("只有受理员和管理员可以把网络民意转为办件")
+    item = get_by_id(session, WebItem, item_id)
+    if item is None:
+        raise NotFound("没有这条网络民意")
+    if item.case_id is not None:
+        existing = session.get(Case, item.case_id)
+        if existing is not None:
+            return existing
+    text = " ".join((item.text or "").split())
+    title = (item.title or text)[:TITLE_MAX].strip()
+    if len(title) < TITLE_MIN:
+        title = f"网络民意：{title}"[:TITLE_MAX]
+    source = f"\n\n（网络民意，来源：{item.url}）"
+    body = text[: BODY_MAX - len(source)] + source
+    data = {
+        "title": title,
+        "body": body if len(text) >= BODY_MIN else f"{title}。{body}",
+        "appeal_kind": "",
+        "is_public": "on",
+        "channel": ONLINE,
+        "received_at": utcnow().astimezone(CHINA_TZ).strftime("%Y-%m-%dT%H:%M"),  # taken up now
+        "submission_key": f"web-item-{item.id}",
+    }
+    submission = enter_message(session, data=data, actor=Actor.from_user(user))
+    item.case_id = submission.case.id
+    audit.record(
+        session,
+        kind="case_entered",
+        username=user.username,
+        user=user,
+        client=client,
+        detail=f"办件 {submission.case.id}（网络民意 {item.id}）",
+    )
+    session.flush()
+    return submission.case

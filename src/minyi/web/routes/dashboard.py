@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
 
+from minyi.accounts.models import Role, User
 from minyi.collect import sources
 from minyi.collect import views as web_views
 from minyi.core.errors import ValidationFailed
 from minyi.dashboard import services as dashboard
-from minyi.web.deps import SessionDep, SupervisorUser
+from minyi.entry.services import case_from_web_item
+from minyi.web.deps import CoordinatorUser, SessionDep, SupervisorUser, client_hash, require_roles
 from minyi.web.state import app_state
 from minyi.web.templating import render
 
 router = APIRouter(prefix="/staff/dashboard")
+# 网络民意 is read by the leaders and by the coordinators who turn an item into a case
+WebReader = Annotated[User, Depends(require_roles(Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN))]
 
 
 @router.get("")
@@ -42,7 +48,7 @@ def case_list(request: Request, db: SessionDep, user: SupervisorUser) -> Respons
 
 
 @router.get("/web")
-def web_voices(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
+def web_voices(request: Request, db: SessionDep, user: WebReader) -> Response:
     """网络民意: what the registered web sources said, newest first, with its analysis (personal data masked)."""
     params = dict(request.query_params)
     page = web_views.list_web_items(db, params)
@@ -59,3 +65,10 @@ def web_voices(request: Request, db: SessionDep, user: SupervisorUser) -> Respon
             "next_query": urlencode(keep | {"page": page.page + 1}),
         },
     )
+
+
+@router.post("/web/{item_id}/case")
+def web_item_case(request: Request, db: SessionDep, user: CoordinatorUser, item_id: str) -> Response:
+    """转为办件: open a case from a web item (once), then show the case to triage it."""
+    case = case_from_web_item(db, user=user, item_id=item_id, client=client_hash(request))
+    return RedirectResponse(f"/staff/cases/{case.id}", status_code=303)
