@@ -11,12 +11,13 @@ from typing import Any
 from minyi.core.validation import choice_field
 
 WEBSITE = "website"
+ONLINE = "online"  # 网络民意: what people said on the open web, taken up by staff (minyi.entry.case_from_web_item)
 CHANNELS: dict[str, str] = {
     "phone": "电话",
     "letter": "信件",
     "visit": "来访",
     WEBSITE: "网站",
-    "online": "网络民意",
+    ONLINE: "网络民意",
 }
 STAFF_DEFAULT = "phone"  # what a coordinator most often enters
 
