@@ -99,7 +99,7 @@ class Settings:
     sms_template_link: str = ""  # the provider's template for a case's tracking link (parameters `case`, `link`)
     stats_cache: int = 16  # statistics periods kept in memory per process (0 = no cache)
     stats_max_age: int = 60  # seconds a cached report is still shown after a change (0 = always exact)
-    public_page_ttl: int = 5  # seconds /board and /hot pages are served from a process's cache (0 = no cache)
+    public_page_ttl: int = 5  # seconds /board, /hot and /stats pages are served from a process's cache (0 = no cache)
     contact_retention_days: int = 365  # contact data of closed cases erased this long after closing (0 = kept)
     import_archive_days: int = 365  # `minyi import`: unreplied messages older than this are archived (0 = never)
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # clients that may read /metrics without a token
