@@ -34,6 +34,7 @@ EVENT_NAMES = {
     "source_stopped": "停用网络来源",
     "source_resumed": "恢复网络来源",
     "source_queued": "网络来源立即采集",
+    "web_items_purged": "网络条目到期清除正文",  # minyi.collect.retention (MINYI_WEB_RETENTION_DAYS)
 }
 
 
