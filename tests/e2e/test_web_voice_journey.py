@@ -20,6 +20,7 @@ from tests import factories as f
 from tests.collect.loopback import Answer, LoopbackWeb
 from tests.collect.pages import news_page, rss
 from tests.e2e.conftest import LiveServer, login, with_db
+from tests.e2e.test_accessibility import AXE, SERIOUS
 
 pytestmark = pytest.mark.e2e
 HOST = "127.0.0.1"
@@ -34,6 +35,26 @@ COMMENTS = (
     ("青川老张", "2024-05-12 12:01", "希望排水改造按时开工，别再拖到明年雨季了。"),
 )
 REPLY = "已派人疏通春晖路排水管，积水已排除；排水管网改造已列入今年计划，下月开工。"
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core not found at {AXE}: run `make axe` (npm install axe-core)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def serious_violations(page, script: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """axe-core's serious or critical violations, as tests/e2e/test_accessibility.py checks them — but evaluated
+    through the browser's debugging protocol, so that the pages keep their own CSP (no inline script) here."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(script)
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"""
+    )
+    assert len(result["passes"]) > 10  # axe ran its rules on the page (a check that checks nothing cannot fail)
+    return [{"id": v["id"], "help": v["help"]} for v in result["violations"] if v["impact"] in SERIOUS]
 
 
 @pytest.fixture
@@ -69,16 +90,19 @@ def _pages(browser, live_server: LiveServer, username: str) -> list:  # type: ig
     return pages
 
 
-def _shoot(pages: list, artifacts: Path, name: str, url: str | None = None) -> None:  # type: ignore[type-arg]
+def _shoot(pages: list, artifacts: Path, name: str, url: str | None = None, axe: str = "") -> None:  # type: ignore[type-arg]
+    """A full-page screenshot per width, no sideways scroll; with `axe`, no serious accessibility violation either."""
     for page, width in zip(pages, WIDTHS, strict=False):  # pages[:1]: a shot at 1,280 only
         if url is not None:
             page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
         page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+        if axe:
+            assert serious_violations(page, axe) == [], (name, width)
 
 
 def test_a_web_voice_is_collected_answered_in_public_and_shown_as_answered(
-    live_server: LiveServer, browser, artifacts: Path, web: LoopbackWeb
+    live_server: LiveServer, browser, artifacts: Path, web: LoopbackWeb, axe_script: str
 ) -> None:
     article = web.serve(HOST, "/news/42.html", Answer(news_page(title=TITLE, paras=PARAS, comments=COMMENTS).encode()))
     feed = web.serve(HOST, "/rss.xml", Answer(rss([(TITLE, article)]), content_type="application/rss+xml"))
@@ -114,11 +138,11 @@ def test_a_web_voice_is_collected_answered_in_public_and_shown_as_answered(
     assert "来源设置已保存" in admin.inner_text("#saved-notice")
     admin.goto(f"{base}/staff/admin/security")
     assert "修改网络来源" in admin.content() and "权重：1 → 3" in admin.content()
-    _shoot(admins, artifacts, "01-source-edit", edit_url)
+    _shoot(admins, artifacts, "01-source-edit", edit_url, axe=axe_script)
 
     # 2. The worker collects it; the page shows its health.
     _worker_run(live_server)
-    _shoot(admins, artifacts, "01-sources", f"{base}/staff/admin/sources")
+    _shoot(admins, artifacts, "01-sources", f"{base}/staff/admin/sources", axe=axe_script)
     assert "正常" in admin.locator("tr[data-source]").first.inner_text()
     for page in admins:
         page.context.close()
@@ -163,7 +187,7 @@ def test_a_web_voice_is_collected_answered_in_public_and_shown_as_answered(
     assert REPLY in visitor.inner_text("#replies")
     link = visitor.locator("#message-body a.web-source")
     assert link.get_attribute("href") == article and "nofollow" in (link.get_attribute("rel") or "")
-    _shoot(visitors, artifacts, "04-public-case", f"{base}/cases/{case_no}")
+    _shoot(visitors, artifacts, "04-public-case", f"{base}/cases/{case_no}", axe=axe_script)
     for page in visitors:
         page.context.close()
 
