@@ -101,6 +101,7 @@ class Settings:
     stats_max_age: int = 60  # seconds a cached report is still shown after a change (0 = always exact)
     public_page_ttl: int = 5  # seconds /board, /hot and /stats pages are served from a process's cache (0 = no cache)
     contact_retention_days: int = 365  # contact data of closed cases erased this long after closing (0 = kept)
+    web_retention_days: int = 180  # web items that became no case: text cleared this long after collection (0 = kept)
     import_archive_days: int = 365  # `minyi import`: unreplied messages older than this are archived (0 = never)
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # clients that may read /metrics without a token
     metrics_token: str = field(default="", repr=False)  # bearer token for /metrics from anywhere (empty = none)
@@ -156,6 +157,7 @@ def load_settings() -> Settings:
         stats_max_age=_env_int("MINYI_STATS_MAX_AGE", 60),
         public_page_ttl=_env_int("MINYI_PUBLIC_PAGE_TTL", 5),
         contact_retention_days=_env_int("MINYI_CONTACT_RETENTION_DAYS", 365),
+        web_retention_days=_env_int("MINYI_WEB_RETENTION_DAYS", 180),
         import_archive_days=_env_int("MINYI_IMPORT_ARCHIVE_DAYS", 365),
         metrics_allow=_env_networks("MINYI_METRICS_ALLOW", "127.0.0.1,::1"),
         metrics_token=os.environ.get("MINYI_METRICS_TOKEN", ""),

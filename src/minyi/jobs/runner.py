@@ -151,6 +151,14 @@ def contact_erasure(factory: sessionmaker[Session]) -> dict[str, int]:
     return {"contacts_erased": erase_expired_contacts(factory, retention_days=retention)}
 
 
+def web_retention(factory: sessionmaker[Session]) -> dict[str, int]:
+    """Web items past MINYI_WEB_RETENTION_DAYS that became no case: their text, title and author cleared."""
+    from minyi.collect.retention import purge_expired
+    from minyi.core.settings import get_settings
+
+    return {"web_items_purged": purge_expired(factory, retention_days=get_settings().web_retention_days)}
+
+
 def similar_index(factory: sessionmaker[Session]) -> dict[str, int]:
     """The similar-cases indexes (附议 while typing, 可能相同的问题), rebuilt when the cases changed."""
     with transaction(factory, write=False) as session:
@@ -176,9 +184,11 @@ SCHEDULE: dict[str, ScheduledTask] = {
     "watches": watches,
     "deadlines": deadlines,
     "contact_erasure": contact_erasure,
+    "web_retention": web_retention,
     "similar_index": similar_index,
     "claims_pruned": claims_pruned,
 }
+WEB_RETENTION_PERIOD_SECONDS = 3600  # retention counts in days: once an hour is soon enough (a pass reads web_items)
 SIMILAR_INDEX_PERIOD_SECONDS = 60  # a new case is offered for 附议 within about a minute (more at a city's volume)
 
 # The tasks whose cost grows with the volume (they read and fit a whole window of cases) are paced: one that took D

@@ -148,6 +148,8 @@ class Jobs:
         """The length of a scheduled task's period."""
         if name == SOURCES_DUE:
             return min(SOURCES_DUE_PERIOD_SECONDS, self.settings.scheduler_interval_seconds)
+        if name == "web_retention":
+            return max(runner.WEB_RETENTION_PERIOD_SECONDS, self.settings.scheduler_interval_seconds)
         if name == "similar_index":
             return min(runner.SIMILAR_INDEX_PERIOD_SECONDS, self.settings.scheduler_interval_seconds)
         return self.settings.scheduler_interval_seconds

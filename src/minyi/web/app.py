@@ -47,6 +47,7 @@ from minyi.web.routes import (
     reports,
     staff,
     staff_admin,
+    staff_sources,
     stats,
     watches,
     worklists,
@@ -253,6 +254,7 @@ def create_app(
         entry.router,
         department_merge.router,  # before staff_admin: /staff/admin/departments/{id} would take "merge"
         staff_admin.router,
+        staff_sources.router,
         hot.router,
         stats.router,
         notifications.router,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from importlib.resources import files
 from typing import Any
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from minyi.accounts.models import ROLE_NAMES
 from minyi.core.clock import format_china
@@ -98,6 +100,29 @@ DONE_NOTICES = {
 # Text on public pages (citizens' words, replies, public reasons): phone, ID, card numbers, e-mail and plates
 # are masked (stored intact); invisible characters go first so that they cannot split a number.
 env.filters["public_text"] = public_display
+# A 网络民意 case's message ends with its source line (minyi.entry.case_from_web_item): shown as a link back to the
+# web page it answers (回应网民关切). Only http(s) URLs; external, so nofollow and no referrer.
+_WEB_SOURCE = re.compile(r"（网络民意，来源：(https?://[^\s（）<>\"']+)）")
+
+
+def web_source_linked(text: str) -> Markup:
+    """The text, escaped, with each 网络民意 source line's URL as a link."""
+    out, last = [], 0
+    for found in _WEB_SOURCE.finditer(text):
+        url = found.group(1)
+        out += [escape(text[last : found.start(1)]), _source_anchor(url), escape(text[found.end(1) : found.end()])]
+        last = found.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def _source_anchor(url: str) -> Markup:
+    return Markup('<a class="web-source" href="{0}" rel="nofollow noopener noreferrer" target="_blank">{0}</a>').format(
+        url
+    )
+
+
+env.filters["web_source_linked"] = web_source_linked
 env.filters["public_reason"] = public_reason_of
 env.globals.update(
     STATUS_NAMES=STATUS_NAMES,
