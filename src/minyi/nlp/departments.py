@@ -306,8 +306,10 @@ def route_many(
         ranked: list[FamilyScore] = []
         floor = RELATIVE_FLOOR * float(scores[i, row[0]]) if row else 0.0
         for j in row:
-            if scores[i, j] == -np.inf or scores[i, j] < floor:
+            if scores[i, j] == -np.inf:
                 break
+            if scores[i, j] < floor and not in_title.get(_FAMILY_NAMES[j]):
+                continue  # weak beside the best, and the title does not name its matter
             family = _FAMILY_NAMES[j]
             cues = list(dict.fromkeys(in_title.get(family, []) + in_body.get(family, [])))
             if family in bodies:
