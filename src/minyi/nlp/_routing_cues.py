@@ -170,6 +170,7 @@ ROUTING_TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "驾校",
             "治超",
             "超限",
+            "车票",
         ),
     ),
     "交警": (
@@ -266,6 +267,7 @@ ROUTING_TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "用人单位",
             "五险一金",
             "人事",
+            "创业",
         ),
     ),
     "医保局": (
@@ -328,6 +330,7 @@ ROUTING_TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "养殖场",
             "搅拌站",
             "环保",
+            "噪声",
         ),
     ),
     "市场监管局": (
@@ -413,6 +416,8 @@ ROUTING_TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "水表",
             "山塘",
             "排水",
+            "库区",
+            "移民",
         ),
     ),
     "农业农村局": (
