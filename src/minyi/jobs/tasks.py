@@ -131,8 +131,16 @@ class Jobs:
         """One web source's run (minyi.collect.sources.collect_source): new items stored, its health recorded."""
         from minyi.collect.sources import collect_source
 
-        run = collect_source(self.factory, int(source_id), analyzer=self.analyzer.get())
+        run = collect_source(self.factory, int(source_id), analyzer=self.analyzer.get(), alerts=self.urgent_alerts())
         return {} if run is None else {"items": run.items, "errors": run.errors}
+
+    def urgent_alerts(self) -> Any:
+        """How a run's urgent web items are told at once (minyi.collect.alerts): channels, and the watches."""
+        from minyi.collect.alerts import UrgentAlerts
+        from minyi.notifications.services import Outbound
+        from minyi.watches.web import web_watchers
+
+        return UrgentAlerts(outbound=Outbound.of(self.settings), watchers=web_watchers)
 
     def queue_due_sources(self) -> dict[str, int]:
         """Queue one collect_source task per web source whose next run has come (each claimed once: its next run
