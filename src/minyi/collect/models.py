@@ -64,7 +64,7 @@ class WebSource(Base):
 VOICE_INDEXES = (
     Index(
         "ix_web_items_voices",
-        "fetched_at", "place", "domain", "appeal_kind", "source_id",
+        "fetched_at", "place", "domain", "appeal_kind", "source_id", "duplicate_of_id",
         sqlite_where=text("duplicate_of_id IS NULL"),
         postgresql_where=text("duplicate_of_id IS NULL"),
     ),

@@ -119,25 +119,36 @@ def reports(factory: sessionmaker[Session]) -> dict[str, int]:
 
 
 def watches(factory: sessionmaker[Session]) -> dict[str, int]:
-    """网上蹲点: new and urgent messages and web items, once per watch and message or item (planned, then written in
-    batches)."""
+    """网上蹲点: new and urgent messages, once per watch and message (planned, then written in batches)."""
     from minyi.core.settings import get_settings  # imported here: read when the task runs
     from minyi.notifications.services import Outbound
     from minyi.watches.services import SCAN_BATCH, apply_watch_scans, plan_watch_scans
-    from minyi.watches.web import apply_web_scans, plan_web_scans
 
     outbound = Outbound.of(get_settings())
     with transaction(factory, write=False) as session:
         scans = plan_watch_scans(session)
-        web_scans = plan_web_scans(session)
-    sent = web_sent = 0
+    sent = 0
     for start in range(0, len(scans), SCAN_BATCH):
         batch = scans[start : start + SCAN_BATCH]
         sent += write(factory, partial(apply_watch_scans, scans=batch, outbound=outbound))
-    for start in range(0, len(web_scans), SCAN_BATCH):
-        web_batch = web_scans[start : start + SCAN_BATCH]
-        web_sent += write(factory, partial(apply_web_scans, scans=web_batch, outbound=outbound))
-    return {"watch_alerts": sent, "watch_web_alerts": web_sent}
+    return {"watch_alerts": sent}
+
+
+def web_watches(factory: sessionmaker[Session]) -> dict[str, int]:
+    """网上蹲点 on web items (网络民意): new ones, once per watch and item (planned, then written in batches)."""
+    from minyi.core.settings import get_settings
+    from minyi.notifications.services import Outbound
+    from minyi.watches.services import SCAN_BATCH
+    from minyi.watches.web import apply_web_scans, plan_web_scans
+
+    outbound = Outbound.of(get_settings())
+    with transaction(factory, write=False) as session:
+        scans = plan_web_scans(session)
+    sent = 0
+    for start in range(0, len(scans), SCAN_BATCH):
+        batch = scans[start : start + SCAN_BATCH]
+        sent += write(factory, partial(apply_web_scans, scans=batch, outbound=outbound))
+    return {"watch_web_alerts": sent}
 
 
 def web_surges(factory: sessionmaker[Session]) -> dict[str, int]:
@@ -200,6 +211,7 @@ SCHEDULE: dict[str, ScheduledTask] = {
     "hot_issues": hot_issues,
     "reports": reports,
     "watches": watches,
+    "web_watches": web_watches,
     "web_surges": web_surges,
     "deadlines": deadlines,
     "contact_erasure": contact_erasure,

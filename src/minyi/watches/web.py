@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from minyi.accounts.models import Role, User
 from minyi.collect.models import SURGE_KINDS, WebItem
 from minyi.collect.surges import SurgeRow, keyword_condition
-from minyi.collect.views import WebItemsPage, web_items_page
+from minyi.collect.views import PER_PAGE, ROWS_MAX, WebItemsPage, web_items_page
 from minyi.core.clock import utcnow
+from minyi.core.errors import ValidationFailed
 from minyi.nlp.display import public_display
 from minyi.notifications.services import Outbound, notify
 from minyi.watches.models import Watch
@@ -100,6 +101,14 @@ def watched_keywords(session: Session) -> list[str]:
         .order_by(count.desc(), Watch.value)
     )
     return [value for value, _n in rows]
+
+
+def web_page_number(raw: str) -> int:
+    """The page of a watch's web voices from the query (`web_page`), else a clear error."""
+    text = (raw or "1").strip()
+    if not text.isdigit() or not 1 <= int(text) <= ROWS_MAX // PER_PAGE:
+        raise ValidationFailed(f"页码必须是 1 到 {ROWS_MAX // PER_PAGE} 之间的整数", field="web_page")
+    return int(text)
 
 
 def watch_web_voices(session: Session, *, user: User, watch: Watch, page: int = 1) -> WebItemsPage | None:
