@@ -28,11 +28,15 @@ def test_counts_and_a_surge_on_both_pages(
         f.user(db, role="supervisor", username="counts.super")
         news, forum = source(db, "河西新闻网", place="河西区"), source(db, "青川论坛")
         for i in range(7):  # 春晖路: 7 voices in the last hours, none before → a surge
-            web_item(db, news, title=f"春晖路井盖松动{i}", text=f"春晖路井盖松动，联系 1391234567{i}。",
-                     places=["春晖路"], domain="城乡建设", appeal_kind="complaint", fetched_at=now - timedelta(hours=i))  # fmt: skip
+            web_item(
+                db, news, title=f"春晖路井盖松动{i}", text=f"春晖路井盖松动，联系 1391234567{i}。", places=["春晖路"],
+                domain="城乡建设", appeal_kind="complaint", fetched_at=now - timedelta(hours=i),
+            )  # fmt: skip
         for day in range(2, 6):
-            web_item(db, forum, title=f"东湖公园长椅{day}", text="建议东湖公园增设长椅。", places=["东湖公园"],
-                     domain="环境保护", appeal_kind="suggestion", fetched_at=now - timedelta(days=day))  # fmt: skip
+            web_item(
+                db, forum, title=f"东湖公园长椅{day}", text="建议东湖公园增设长椅。", places=["东湖公园"],
+                domain="环境保护", appeal_kind="suggestion", fetched_at=now - timedelta(days=day),
+            )  # fmt: skip
         web_item(db, forum, title="上周的事", text="上周的旧帖。", fetched_at=now - timedelta(days=9))
     settings = Settings(data_dir=tmp_path, database_url="sqlite://", secret_key="k")
     monkeypatch.setattr(settings_module, "get_settings", lambda: settings)
