@@ -1,4 +1,5 @@
-"""Web items made for tests as `minyi.collect.store` stores them: the analysis kept, its counted columns copied."""
+"""Web items made for tests as `minyi.collect.store` stores them: the analysis kept, its counted columns copied,
+the daily counts brought up to date."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.collect.models import WebItem, WebSource
-from minyi.collect.voices import voice_columns
+from minyi.collect.voices import count_new_voices, voice_columns
 from minyi.core.clock import utcnow
 
 _numbers = itertools.count(1)
@@ -61,4 +62,5 @@ def web_item(
     )
     db.add(row)
     db.flush()
+    count_new_voices(db, [row])  # as the store counts it
     return row

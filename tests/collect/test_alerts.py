@@ -13,6 +13,7 @@ from minyi.collect.alerts import UrgentAlerts, alert_urgent_items
 from minyi.collect.extract import Item
 from minyi.collect.models import WebItem
 from minyi.collect.store import store_items
+from minyi.collect.voices import count_voices, parse_period
 from minyi.core.clock import utcnow
 from minyi.notifications.models import Delivery, Notice, Notification
 from minyi.notifications.services import Outbound
@@ -80,6 +81,8 @@ def test_an_urgent_item_tells_coordinators_supervisors_and_its_watchers_once(
     assert _store(session_factory, src.id, pairs, alerts) == 3
     stored = {i.url: i for i in db.scalars(select(WebItem))}
     assert (stored[gas.url].place, stored[calm.url].place) == ("春晖路", "河西区")  # counted columns filled
+    today = count_voices(db, parse_period({"period": "today"}))
+    assert (today.total, {c.key: c.count for c in today.by_place}) == (2, {"春晖路": 1, "河西区": 1})  # repost once
     for user in (coordinator, supervisor, watcher, admin_watcher):
         titles = _inbox(db, user.id)
         assert len(titles) == 1 and "春晖路燃气泄漏" in titles[0] and "13912345678" not in titles[0]
@@ -93,6 +96,7 @@ def test_an_urgent_item_tells_coordinators_supervisors_and_its_watchers_once(
     assert _store(session_factory, src.id, pairs, alerts) == 0
     assert alert_urgent_items(db, [stored[gas.url]], alerts) == 0
     assert len(_inbox(db, coordinator.id)) == 1
+    assert count_voices(db, parse_period({"period": "today"})).total == 2
     assert db.scalar(select(func.count()).select_from(Notice).where(Notice.kind == "web_urgent")) == 1
 
 

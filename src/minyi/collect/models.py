@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import text
 
@@ -140,3 +140,19 @@ class WebSurge(Base):
     baseline: Mapped[float] = mapped_column(Float)  # their daily mean over the baseline days before
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+VOICE_DIMENSIONS = ("all", "place", "domain", "kind", "source")
+
+
+class WebVoiceDay(Base):
+    """How many first web voices were heard on one China day, in all (`all`, value "") and per place, domain,
+    appeal kind (`kind`) and source (its id): the aggregate a period's counts read (minyi.collect.voices), kept up to
+    date in the transaction that stores the items (`count_new_voices`); migration 0021 counted the items before."""
+
+    __tablename__ = "web_voice_days"
+
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)  # VOICE_DIMENSIONS
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    voices: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,7 +19,7 @@ from minyi.collect.dedup import EXACT_MIN_CHARS, fold
 from minyi.collect.extract import Item
 from minyi.collect.models import WebItem, WebSource
 from minyi.collect.urls import normalize_url
-from minyi.collect.voices import voice_columns
+from minyi.collect.voices import count_new_voices, voice_columns
 from minyi.core.db import transaction
 
 log = logging.getLogger(__name__)
@@ -128,5 +128,6 @@ def _store_batch(
         first_by_hash.setdefault(digest, row.id)
         new_rows.append(row)
         stored += 1
+    count_new_voices(session, new_rows)  # 网络民意: the daily counts, in this transaction
     alert_urgent_items(session, new_rows, alerts)  # 网络民意: an urgent item alerts at once, in this transaction
     return stored

@@ -89,9 +89,10 @@ def _escaped(value: str) -> str:
 
 
 def keyword_condition(keyword: str) -> ColumnElement[bool]:
-    """A web item whose title or text contains `keyword` (also a keyword watch's match: minyi.watches.web)."""
+    """A web item whose title or text contains `keyword`, ignoring case (also a keyword watch's match:
+    minyi.watches.web); ILIKE on PostgreSQL, LIKE (which ignores ASCII case) on SQLite."""
     pattern = _escaped(keyword)
-    return or_(WebItem.title.like(pattern, escape="\\"), WebItem.clean_text.like(pattern, escape="\\"))
+    return or_(WebItem.title.ilike(pattern, escape="\\"), WebItem.clean_text.ilike(pattern, escape="\\"))
 
 
 def _by_keyword(session: Session, keyword: str, now: datetime, rules: SurgeRules) -> tuple[int, int]:

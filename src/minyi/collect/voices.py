@@ -1,24 +1,30 @@
 """New web voices (网络民意) counted over a period: by place, domain, appeal kind and source, in SQL.
 
-A web voice is counted when it was heard: its `fetched_at` (always known, in UTC), not the time the page gave
-(`published`, often missing or wrong). Only first voices count (`duplicate_of_id IS NULL`: a repost or the same page
-under another URL is one voice). Each count is one GROUP BY over the covering index `ix_web_items_voices` restricted
-to the period, so it reads only that period's index entries whatever the table's size; a period is at most
-`MAX_SPAN_DAYS` long. The columns grouped are copies of the analysis made when an item is stored (`voice_columns`).
+A web voice is counted when it was heard: its `fetched_at` (always known, in UTC) on China's calendar, not the time
+the page gave (`published`, often missing or wrong). Only first voices count (`duplicate_of_id IS NULL`: a repost or
+the same page under another URL is one voice).
+
+A period's counts read the daily aggregate `web_voice_days` (one row per China day, dimension and value, kept up to
+date in the transaction that stores the items: `count_new_voices`), so a 30-day page sums some thousands of small
+rows whatever the number of items; a period is at most `MAX_SPAN_DAYS` long. The values counted are the columns
+`web_items.place`, `.domain`, `.appeal_kind` — copies of the analysis made when an item is stored (`voice_columns`),
+which also filter the list (each on its index) and feed the surge search (minyi.collect.surges).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
-from minyi.collect.models import WebItem, WebSource
-from minyi.core.clock import china_days_utc, china_today
+from minyi.collect.models import WebItem, WebSource, WebVoiceDay
+from minyi.core.clock import china_days_utc, china_today, to_china
 from minyi.core.errors import ValidationFailed
 from minyi.nlp.labels import APPEAL_KINDS
 
@@ -29,6 +35,7 @@ __all__ = [
     "VoiceCount",
     "VoiceCounts",
     "VoiceFilters",
+    "count_new_voices",
     "count_voices",
     "first_voices",
     "parse_period",
@@ -188,22 +195,59 @@ class VoiceCounts:
         return None if not self.previous else self.change / self.previous
 
 
-def _grouped(
-    session: Session, column: InstrumentedAttribute[Any], where: Sequence[ColumnElement[bool]], top: int
-) -> list[tuple[Any, int]]:
-    count = func.count()
-    query = select(column, count).where(*where).group_by(column).order_by(count.desc(), column).limit(top)
-    return [(key, int(n)) for key, n in session.execute(query)]
+def _values(item: WebItem) -> dict[str, str]:
+    return {
+        "all": "",
+        "place": item.place,
+        "domain": item.domain,
+        "kind": item.appeal_kind,
+        "source": str(item.source_id),
+    }
+
+
+def count_new_voices(session: Session, items: Sequence[WebItem]) -> int:
+    """Add just-stored items to the daily aggregate (first voices only; in the storing transaction). Each row is
+    incremented by an upsert, so concurrent runs of several sources add up; returns the voices counted."""
+    counted: Counter[tuple[str, date, str]] = Counter()
+    for item in items:
+        if item.duplicate_of_id is None:
+            day = to_china(item.fetched_at).date()
+            counted.update((dimension, day, value or "") for dimension, value in _values(item).items())
+    if not counted:
+        return 0
+    rows = [{"dimension": d, "day": day, "value": v[:100], "voices": n} for (d, day, v), n in sorted(counted.items())]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(WebVoiceDay)
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["dimension", "day", "value"], set_={"voices": WebVoiceDay.voices + upsert.excluded.voices}
+        ),
+        rows,
+    )
+    return sum(1 for item in items if item.duplicate_of_id is None)
+
+
+def _grouped(session: Session, dimension: str, period: Period, top: int | None) -> list[tuple[str, int]]:
+    """(value, voices) of one dimension summed over the period's days, most first."""
+    voices = func.sum(WebVoiceDay.voices)
+    query = (
+        select(WebVoiceDay.value, voices)
+        .where(WebVoiceDay.dimension == dimension, WebVoiceDay.day >= period.start, WebVoiceDay.day <= period.end)
+        .group_by(WebVoiceDay.value)
+        .order_by(voices.desc(), WebVoiceDay.value)
+        .limit(top)
+    )
+    return [(value, int(n or 0)) for value, n in session.execute(query)]
 
 
 def _total(session: Session, period: Period) -> int:
-    return session.scalar(select(func.count()).select_from(WebItem).where(*first_voices(*period.bounds))) or 0
+    found = _grouped(session, "all", period, 1)
+    return found[0][1] if found else 0
 
 
 def count_voices(session: Session, period: Period, *, top: int = TOP) -> VoiceCounts:
     """The period's first web voices counted by place, domain, appeal kind and source (top `top` of each)."""
-    where = first_voices(*period.bounds)
-    sources = _grouped(session, WebItem.source_id, where, top)
+    sources = [(int(k), n) for k, n in _grouped(session, "source", period, top)]
     names: dict[int, str] = {
         k: v
         for k, v in session.execute(
@@ -214,13 +258,11 @@ def count_voices(session: Session, period: Period, *, top: int = TOP) -> VoiceCo
         period=period,
         total=_total(session, period),
         previous=_total(session, period.before()),
-        by_place=[VoiceCount(k or NO_VALUE, k or NO_VALUE, n) for k, n in _grouped(session, WebItem.place, where, top)],
-        by_domain=[
-            VoiceCount(k or NO_VALUE, k or NO_VALUE, n) for k, n in _grouped(session, WebItem.domain, where, top)
-        ],
+        by_place=[VoiceCount(k or NO_VALUE, k or NO_VALUE, n) for k, n in _grouped(session, "place", period, top)],
+        by_domain=[VoiceCount(k or NO_VALUE, k or NO_VALUE, n) for k, n in _grouped(session, "domain", period, top)],
         by_kind=[
             VoiceCount(k or NO_VALUE, APPEAL_KINDS.get(k, k) or NO_VALUE, n)
-            for k, n in _grouped(session, WebItem.appeal_kind, where, top)
+            for k, n in _grouped(session, "kind", period, top)
         ],
         by_source=[VoiceCount(str(k), names.get(k, str(k)), n) for k, n in sources],
     )

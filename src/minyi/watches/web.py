@@ -43,7 +43,7 @@ def may_read_web(user: User) -> bool:
 def web_condition(session: Session, watch: Watch) -> ColumnElement[bool]:
     """The web items a watch matches, in SQL (`matches_web` says the same of one item in Python)."""
     if watch.kind == "place":
-        return or_(WebItem.place.like(_pattern(watch.value), escape="\\"), keyword_condition(watch.value))
+        return or_(WebItem.place.ilike(_pattern(watch.value), escape="\\"), keyword_condition(watch.value))
     if watch.kind == "keyword":
         return keyword_condition(watch.value)
     if watch.kind == "domain":

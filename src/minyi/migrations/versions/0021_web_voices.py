@@ -7,6 +7,8 @@ Create Date: 2026-12-05 09:00:00
 `web_items.domain`, `.appeal_kind`, `.place`: copies of the analysis (the place: the first the text names, else the
 source's), filled here from the JSON for the items stored before, and at store time after; indexes that serve the
 period counts (a covering index of first voices over `fetched_at`) and the lists filtered by each.
+`web_voice_days`: first web voices per China day, dimension (all, place, domain, kind, source) and value — the
+aggregate a period's counts read —, counted here from the items stored before.
 `web_surges`: a topic's web voices against its own baseline, one row per topic and China day.
 `watches.last_web_item_id`: the newest web item a watch has scanned (compare-and-set, as `last_message_id`); set to
 the newest item now, so that existing watches alert only on what arrives after this migration.
@@ -38,6 +40,18 @@ JSON_FIELDS = {
     ),
     "postgresql": ("analysis->>'domain'", "analysis->>'appeal_kind'", "analysis->'places'->>0"),
 }
+# The China day (UTC+8, no daylight saving) of a stored UTC time, in each dialect.
+CHINA_DAY = {
+    "sqlite": "date(fetched_at, '+8 hours')",
+    "postgresql": "CAST((fetched_at AT TIME ZONE 'Asia/Shanghai') AS DATE)",
+}
+DIMENSIONS = {
+    "all": "''",
+    "place": "place",
+    "domain": "domain",
+    "kind": "appeal_kind",
+    "source": "CAST(source_id AS VARCHAR(100))",
+}
 
 
 def upgrade() -> None:
@@ -60,6 +74,21 @@ def upgrade() -> None:
     for name, columns in INDEXES.items():
         op.create_index(name, "web_items", columns)
     op.create_table(
+        "web_voice_days",
+        sa.Column("dimension", sa.String(length=8), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("value", sa.String(length=100), nullable=False),
+        sa.Column("voices", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("dimension", "day", "value"),
+    )
+    day = CHINA_DAY[op.get_bind().dialect.name]
+    for dimension, value in DIMENSIONS.items():
+        op.execute(
+            "INSERT INTO web_voice_days (dimension, day, value, voices)"  # noqa: S608 - fixed SQL, no input
+            f" SELECT '{dimension}', {day}, {value}, count(*) FROM web_items WHERE duplicate_of_id IS NULL"
+            f" GROUP BY {day}, {value}"
+        )
+    op.create_table(
         "web_surges",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -78,12 +107,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("watches") as batch:
-        batch.drop_column("last_web_item_id")
+    # plain DROP COLUMN (SQLite 3.35+): a batch copy of web_items would trip its own foreign keys once it has rows
+    op.drop_column("watches", "last_web_item_id")
     op.drop_index("ix_web_surges_last_seen_at", table_name="web_surges")
     op.drop_table("web_surges")
+    op.drop_table("web_voice_days")
     for name in ("ix_web_items_voices", *INDEXES):
         op.drop_index(name, table_name="web_items")
-    with op.batch_alter_table("web_items") as batch:
-        for name in ("place", "appeal_kind", "domain"):
-            batch.drop_column(name)
+    for name in ("place", "appeal_kind", "domain"):
+        op.drop_column("web_items", name)
