@@ -120,7 +120,7 @@ def build_days(engine: Engine) -> float:
                 text(
                     "INSERT INTO web_voice_days (dimension, day, value, voices)"  # noqa: S608 - fixed SQL
                     f" SELECT '{dimension}', {day}, {value}, count(*) FROM web_items WHERE duplicate_of_id IS NULL"
-                    f" GROUP BY {day}, {value}"
+                    f" GROUP BY {day if dimension == 'all' else f'{day}, {value}'}"
                 )
             )
         conn.execute(text("ANALYZE"))

@@ -58,9 +58,9 @@ class WebSource(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
-# New web voices counted by period (minyi.collect.voices): the count of a period reads only the covering index of
-# first voices (repeats excluded) over that period's `fetched_at` range; a list filtered by place, domain or appeal
-# kind, newest first, reads its own index. Migration 0021 creates the same.
+# 网络民意 at volume (migration 0021 creates the same): the surge search (minyi.collect.surges) groups the first voices
+# (repeats excluded) of 15 days on the covering index; the list of a period, newest first, reads (fetched_at, id), or
+# (value, fetched_at, id) when filtered by a place, domain or appeal kind. A period's counts read `WebVoiceDay`.
 VOICE_INDEXES = (
     Index(
         "ix_web_items_voices",

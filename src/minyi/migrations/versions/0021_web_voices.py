@@ -83,10 +83,11 @@ def upgrade() -> None:
     )
     day = CHINA_DAY[op.get_bind().dialect.name]
     for dimension, value in DIMENSIONS.items():
+        grouped = day if dimension == "all" else f"{day}, {value}"  # PostgreSQL refuses a constant in GROUP BY
         op.execute(
             "INSERT INTO web_voice_days (dimension, day, value, voices)"  # noqa: S608 - fixed SQL, no input
             f" SELECT '{dimension}', {day}, {value}, count(*) FROM web_items WHERE duplicate_of_id IS NULL"
-            f" GROUP BY {day}, {value}"
+            f" GROUP BY {grouped}"
         )
     op.create_table(
         "web_surges",
