@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from minyi.collect.models import SOURCE_KINDS, SOURCE_STATUSES
 from minyi.core.clock import to_china
+
+if TYPE_CHECKING:
+    from minyi.collect.alerts import UrgentAlerts
 
 
 def _factory() -> Any:
@@ -109,7 +112,7 @@ def collect_once() -> None:
             click.echo(_line(get_source(session, source_id)))
 
 
-def _urgent_alerts() -> Any:
+def _urgent_alerts() -> UrgentAlerts:
     """Urgent items told at once, as the worker tells them (minyi.collect.alerts, with the watches)."""
     from minyi.collect.alerts import UrgentAlerts
     from minyi.core.settings import get_settings
