@@ -50,7 +50,7 @@ def test_counts_and_a_surge_on_both_pages(
         block = page.locator("#web-voices")
         assert block.locator('[data-figure="web-week"]').inner_text() == "11"
         assert block.locator('[data-figure="web-week-before"]').inner_text() == "1"
-        surge = block.locator('tr.surge[data-kind="place"]').first
+        surge = block.locator('.surge[data-kind="place"]').first
         assert "春晖路" in surge.inner_text() and "7" in surge.inner_text() and "新出现" in surge.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         block.screenshot(path=str(tmp_path / f"dashboard-web-{width}.png"))
@@ -63,7 +63,7 @@ def test_counts_and_a_surge_on_both_pages(
         page.wait_for_url("**period=today**")
         today = sum(to_china(now - timedelta(hours=i)).date() == china_today(now) for i in range(7))  # China's days
         assert page.locator('[data-figure="web-total"]').inner_text() == str(today)
-        assert page.locator("#web-surges tr.surge").count() >= 1
+        assert page.locator("#web-surges .surge").count() >= 1
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(tmp_path / f"web-voices-{width}.png"), full_page=True)
         page.context.close()
