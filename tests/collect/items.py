@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,9 +17,12 @@ from minyi.core.clock import utcnow
 _numbers = itertools.count(1)
 
 
-def source(db: Session, name: str = "青川新闻", place: str = "") -> WebSource:
-    """A registered web source."""
-    row = WebSource(name=name, kind="feed", url=f"http://127.0.0.1/{name}.xml", place=place)
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)  # a source registered before any surge's baseline of the tests
+
+
+def source(db: Session, name: str = "青川新闻", place: str = "", *, created_at: datetime = LONG_AGO) -> WebSource:
+    """A registered web source (long ago by default)."""
+    row = WebSource(name=name, kind="feed", url=f"http://127.0.0.1/{name}.xml", place=place, created_at=created_at)
     db.add(row)
     db.flush()
     return row

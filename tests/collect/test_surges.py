@@ -71,6 +71,17 @@ def test_surge_detection_matches_a_recount_on_random_items(db: Session) -> None:
     assert found == expected and found
 
 
+def test_a_source_registered_within_the_baseline_brings_no_surge(db: Session) -> None:
+    settled, new = source(db, "青川新闻"), source(db, "新来源", created_at=NOW - timedelta(days=3))
+    _spread(db, new, 20, days_ago=0.1, places=["春晖路"], domain="城乡建设", title="春晖路井盖")  # its backlog
+    _spread(db, settled, 2, days_ago=0.1, places=["春晖路"], domain="城乡建设", title="春晖路井盖")
+    assert find_surges(db, keywords=["井盖"], rules=RULES, now=NOW) == []
+    _spread(db, settled, 3, days_ago=0.1, places=["春晖路"], domain="", title="春晖路")
+    assert {(s.kind, s.value, s.recent) for s in find_surges(db, keywords=["井盖"], rules=RULES, now=NOW)} == {
+        ("place", "春晖路", 5)
+    }
+
+
 def test_a_surge_is_one_row_per_topic_and_day_brought_up_to_date(db: Session) -> None:
     src = source(db)
     _spread(db, src, 6, days_ago=0.1, places=["春晖路"], domain="")

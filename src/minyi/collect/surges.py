@@ -3,9 +3,12 @@
 A topic is a place or a domain (the counted columns of `web_items`), or a keyword some active watch follows (its
 title or text contains it). Its baseline is its daily mean of first voices over the `baseline_days` before the last
 24 hours; it surges when the last 24 hours hold at least `min_count` voices and at least `factor` times that mean
-(a topic never heard before surges once it reaches `min_count`). Found by the worker's scheduled `web_surges` task:
-read (`find_surges`), then written (`record_surges`) as one `WebSurge` row per topic and China day, whose watches
-are told once (minyi.watches.web.alert_surges, a notice per row and watch).
+(a topic never heard before surges once it reaches `min_count`). Only the sources registered before the baseline
+began count, in both windows: a source just added brings its whole backlog at once, which is not a surge.
+
+Found by the worker's scheduled `web_surges` task: read (`find_surges`), then written (`record_surges`) as one
+`WebSurge` row per topic and China day, whose watches are told once (minyi.watches.web.alert_surges, a notice per
+row and watch).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Integer, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from minyi.collect.models import SURGE_KINDS, WebItem, WebSurge
+from minyi.collect.models import SURGE_KINDS, WebItem, WebSource, WebSurge
 from minyi.collect.voices import first_voices
 from minyi.core.clock import china_today, utcnow
 from minyi.core.settings import Settings
@@ -64,6 +67,11 @@ def _windows(now: datetime, rules: SurgeRules) -> tuple[datetime, datetime]:
     return recent_low - timedelta(days=rules.baseline_days), recent_low
 
 
+def _settled(base_low: datetime) -> ColumnElement[bool]:
+    """Items of sources registered before the baseline began (the same sources in both windows)."""
+    return WebItem.source_id.in_(select(WebSource.id).where(WebSource.created_at < base_low))
+
+
 def _split(recent_low: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]:
     recent = func.sum(case((WebItem.fetched_at >= recent_low, 1), else_=0)).cast(Integer)
     return recent, func.count()
@@ -77,7 +85,7 @@ def _by_column(
     recent, everything = _split(recent_low)
     query = (
         select(column, recent, everything)
-        .where(*first_voices(base_low, now), column != "")
+        .where(*first_voices(base_low, now), column != "", _settled(base_low))
         .group_by(column)
         .having(recent >= rules.min_count)
     )
@@ -98,7 +106,8 @@ def keyword_condition(keyword: str) -> ColumnElement[bool]:
 def _by_keyword(session: Session, keyword: str, now: datetime, rules: SurgeRules) -> tuple[int, int]:
     base_low, recent_low = _windows(now, rules)
     recent, everything = _split(recent_low)
-    row = session.execute(select(recent, everything).where(*first_voices(base_low, now), keyword_condition(keyword)))
+    where = (*first_voices(base_low, now), keyword_condition(keyword), _settled(base_low))
+    row = session.execute(select(recent, everything).where(*where))
     r, n = row.one()
     return int(r or 0), int(n or 0) - int(r or 0)
 
