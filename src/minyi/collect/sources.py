@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.collect import source_log
+from minyi.collect.alerts import UrgentAlerts
 from minyi.collect.crawl import Crawler, CrawlResult, HostHealth, Validators
 from minyi.collect.exports import EXPORT_SUFFIXES, read_export
 from minyi.collect.extract import Item
@@ -257,9 +258,10 @@ def collect_source(
     analyzer: Any = None,
     politeness: Politeness | None = None,
     now: datetime | None = None,
+    alerts: UrgentAlerts | None = None,
 ) -> SourceRun | None:
     """Collect one active source: new items stored once (by canonical URL), its health recorded. None when the
-    source is unknown or inactive."""
+    source is unknown or inactive. `alerts`: how its urgent items are told (minyi.collect.alerts)."""
     started = now or utcnow()
     snapshot = _read(factory, source_id)
     if snapshot is None:
@@ -269,7 +271,13 @@ def collect_source(
         items = keep_matching(items, snapshot.keywords)
         records = analyse_items(items, analyzer=analyzer) if items else []
         stored = store_items(
-            factory, source_id=snapshot.id, items=items, records=records, validators=crawl.validators, now=started
+            factory,
+            source_id=snapshot.id,
+            items=items,
+            records=records,
+            validators=crawl.validators,
+            now=started,
+            alerts=alerts,
         )
         run = _run_of(snapshot.id, crawl, stored)
     except Exception as exc:  # never crash a worker: the failure is the source's health

@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from minyi.collect.alerts import UrgentAlerts, alert_urgent_items
 from minyi.collect.crawl import Validators
 from minyi.collect.dedup import EXACT_MIN_CHARS, fold
 from minyi.collect.extract import Item
-from minyi.collect.models import WebItem
+from minyi.collect.models import WebItem, WebSource
 from minyi.collect.urls import normalize_url
+from minyi.collect.voices import count_new_voices, voice_columns
 from minyi.core.db import transaction
 
 log = logging.getLogger(__name__)
@@ -44,14 +46,17 @@ def store_items(
     records: Sequence[dict[str, Any]],
     validators: dict[str, Validators],
     now: datetime,
+    alerts: UrgentAlerts | None = None,
 ) -> int:
-    """Store the items not stored before (their `records` from `analyse_items`), in batches; returns how many."""
+    """Store the items not stored before (their `records` from `analyse_items`), in batches; returns how many.
+
+    The urgent ones alert at once, in the batch's transaction (minyi.collect.alerts; `alerts`: channels, watchers)."""
     pairs = list(zip(items, records, strict=True))
     stored = 0
     ids_by_url: dict[str, int] = {}  # item url → its row (this run's duplicates point to it)
     for start in range(0, len(pairs), WRITE_BATCH):
         batch = pairs[start : start + WRITE_BATCH]
-        args = (source_id, batch, validators, now, ids_by_url)
+        args = (source_id, batch, validators, now, ids_by_url, alerts)
         try:
             with transaction(factory) as session:
                 stored += _store_batch(session, *args)
@@ -69,7 +74,10 @@ def _store_batch(
     validators: dict[str, Validators],
     now: datetime,
     ids_by_url: dict[str, int],
+    alerts: UrgentAlerts | None,
 ) -> int:
+    source_place = session.scalar(select(WebSource.place).where(WebSource.id == source_id)) or ""  # 网络民意 counts
+    new_rows: list[WebItem] = []  # the urgent ones alert once stored
     urls = {item.canonical_url for item, _ in batch} | {item.parent_url for item, _ in batch if item.parent_url}
     query = select(WebItem.canonical_url, WebItem.id).where(WebItem.canonical_url.in_(urls))
     known: dict[str, int] = {url: item_id for url, item_id in session.execute(query)}
@@ -109,6 +117,7 @@ def _store_batch(
             duplicate_of_id=duplicate,
             analysis={k: record[k] for k in ("domain", "appeal_kind", "urgent", "places")},
             urgent=bool(record["urgent"]),
+            **voice_columns(record, source_place),  # domain, appeal kind, place: counted in SQL (minyi.collect.voices)
             etag=etag,
             last_modified=modified,
         )
@@ -117,5 +126,8 @@ def _store_batch(
         known[item.canonical_url] = row.id
         ids_by_url.setdefault(item.url, row.id)
         first_by_hash.setdefault(digest, row.id)
+        new_rows.append(row)
         stored += 1
+    count_new_voices(session, new_rows)  # 网络民意: the daily counts, in this transaction
+    alert_urgent_items(session, new_rows, alerts)  # 网络民意: an urgent item alerts at once, in this transaction
     return stored

@@ -3,12 +3,15 @@ and the system user as the actor) and `minyi collect --once` (every due source, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from minyi.collect.models import SOURCE_KINDS, SOURCE_STATUSES
 from minyi.core.clock import to_china
+
+if TYPE_CHECKING:
+    from minyi.collect.alerts import UrgentAlerts
 
 
 def _factory() -> Any:
@@ -151,9 +154,19 @@ def collect_once() -> None:
             from minyi.nlp.pipeline import load_default_analyzer
 
             analyzer = load_default_analyzer()
-        collect_source(factory, source_id, analyzer=analyzer)
+        collect_source(factory, source_id, analyzer=analyzer, alerts=_urgent_alerts())
         with transaction(factory, write=False) as session:
             click.echo(_line(get_source(session, source_id)))
+
+
+def _urgent_alerts() -> UrgentAlerts:
+    """Urgent items told at once, as the worker tells them (minyi.collect.alerts, with the watches)."""
+    from minyi.collect.alerts import UrgentAlerts
+    from minyi.core.settings import get_settings
+    from minyi.notifications.services import Outbound
+    from minyi.watches.web import web_watchers
+
+    return UrgentAlerts(outbound=Outbound.of(get_settings()), watchers=web_watchers)
 
 
 def register(group: click.Group) -> None:

@@ -134,6 +134,43 @@ def watches(factory: sessionmaker[Session]) -> dict[str, int]:
     return {"watch_alerts": sent}
 
 
+def web_watches(factory: sessionmaker[Session]) -> dict[str, int]:
+    """网上蹲点 on web items (网络民意): new ones, once per watch and item (planned, then written in batches)."""
+    from minyi.core.settings import get_settings
+    from minyi.notifications.services import Outbound
+    from minyi.watches.services import SCAN_BATCH
+    from minyi.watches.web import apply_web_scans, plan_web_scans
+
+    outbound = Outbound.of(get_settings())
+    with transaction(factory, write=False) as session:
+        scans = plan_web_scans(session)
+    sent = 0
+    for start in range(0, len(scans), SCAN_BATCH):
+        batch = scans[start : start + SCAN_BATCH]
+        sent += write(factory, partial(apply_web_scans, scans=batch, outbound=outbound))
+    return {"watch_web_alerts": sent}
+
+
+def web_surges(factory: sessionmaker[Session]) -> dict[str, int]:
+    """网络民意激增: places, domains and watched keywords whose last 24 hours surge over their baseline, recorded
+    (one row per topic and day) and told to their watches once."""
+    from minyi.collect.surges import SurgeRules, find_surges, record_surges, surge_row
+    from minyi.core.settings import get_settings
+    from minyi.notifications.services import Outbound
+    from minyi.watches.web import alert_surges, watched_keywords
+
+    settings = get_settings()
+    with transaction(factory, write=False) as session:
+        findings = find_surges(session, keywords=watched_keywords(session), rules=SurgeRules.of(settings))
+
+    def store(session: Session) -> int:
+        rows = record_surges(session, findings)
+        return alert_surges(session, [surge_row(r) for r in rows], outbound=Outbound.of(settings))
+
+    alerts = write(factory, store)
+    return {"web_surges": len(findings), "web_surge_alerts": alerts}
+
+
 def deadlines(factory: sessionmaker[Session]) -> dict[str, int]:
     """Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries."""
     from minyi.core.settings import get_settings
@@ -182,6 +219,8 @@ SCHEDULE: dict[str, ScheduledTask] = {
     "hot_issues": hot_issues,
     "reports": reports,
     "watches": watches,
+    "web_watches": web_watches,
+    "web_surges": web_surges,
     "deadlines": deadlines,
     "contact_erasure": contact_erasure,
     "web_retention": web_retention,

@@ -11,7 +11,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huey import Huey, signals
 from huey.api import Task
@@ -24,6 +24,9 @@ from minyi.jobs import claims, runner
 from minyi.jobs.engine import make_huey
 from minyi.jobs.failures import record_failure
 from minyi.messages.analysis import Analyzer
+
+if TYPE_CHECKING:
+    from minyi.collect.alerts import UrgentAlerts
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +134,16 @@ class Jobs:
         """One web source's run (minyi.collect.sources.collect_source): new items stored, its health recorded."""
         from minyi.collect.sources import collect_source
 
-        run = collect_source(self.factory, int(source_id), analyzer=self.analyzer.get())
+        run = collect_source(self.factory, int(source_id), analyzer=self.analyzer.get(), alerts=self.urgent_alerts())
         return {} if run is None else {"items": run.items, "errors": run.errors}
+
+    def urgent_alerts(self) -> UrgentAlerts:
+        """How a run's urgent web items are told at once (minyi.collect.alerts): channels, and the watches."""
+        from minyi.collect.alerts import UrgentAlerts
+        from minyi.notifications.services import Outbound
+        from minyi.watches.web import web_watchers
+
+        return UrgentAlerts(outbound=Outbound.of(self.settings), watchers=web_watchers)
 
     def queue_due_sources(self) -> dict[str, int]:
         """Queue one collect_source task per web source whose next run has come (each claimed once: its next run
