@@ -1,5 +1,5 @@
-"""The account audit trail: every login outcome, lockout, token, password reset, second-factor change, 台账 export
-and 代录入 (a message a coordinator entered for a citizen)."""
+"""The account audit trail: every login outcome, lockout, token, password reset, second-factor change, 台账 export,
+代录入 (a message a coordinator entered for a citizen) and a web item unlinked from a case."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ EVENT_NAMES = {
     "policy_changed": "修改角色安全策略",
     "list_exported": "导出办件台账",
     "case_entered": "代录入留言",
+    "web_link_removed": "取消网络民意与办件的关联",
 }
 
 
