@@ -3,6 +3,7 @@ independently from the tables, and shown on /hot (counts only), the dashboard, t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -172,3 +173,21 @@ def test_web_voices_page_names_the_related_case(
     case_id = voices_arranged["board"][0]
     assert f'相关办件 <a href="/staff/cases/{case_id}">{case_id}号</a>' in page
     assert page.count("相关办件 <a") == 2  # the two linked items; the unlinked one names no case
+
+
+def test_a_periods_hot_issues_count_the_same_voices(
+    client: TestClient, db: Session, voices_arranged: dict[str, Any]
+) -> None:
+    from minyi.core.clock import china_today
+    from minyi.hot import periods
+
+    today = china_today()
+    view = periods.view_period(db, period=periods.Period(today - timedelta(days=7), today))
+    assert periods.compute_period(db, period_id=view.row.id) >= 1
+    db.expire_all()
+    stored = periods.view_period(db, period=view.period)
+    top = next(i for i in stored.issues if set(voices_arranged["board"]) <= set(i.case_ids))
+    assert top.channels == (4, 5) and stored.row.messages == 4 + 1 + len(NOISE)  # web items are not messages
+    assert set(stored.row.issues[top.rank - 1]["web_item_ids"]) == voices_arranged["web"]
+    page = client.get(f"/hot?from={view.period.first.isoformat()}&to={today.isoformat()}").text
+    assert "留言 4 · 网络 5" in page and "13912345678" not in page
