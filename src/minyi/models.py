@@ -1,10 +1,10 @@
 """Imports every feature's models so that Base.metadata is complete (migrations, tests)."""
 
 from minyi.accounts.models import AuthEvent, LoginSession, LoginThrottle, RolePolicy, User
-from minyi.collect.models import WebItem, WebSource
+from minyi.collect.models import WebItem, WebItemKey, WebSource
 from minyi.core.db import Base
 from minyi.departments.models import Department, DepartmentAlias, DepartmentMerge
-from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support
+from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support, WebItemLink
 from minyi.ingest.models import ImportRecord
 from minyi.jobs.models import FailedTask, TaskClaim
 from minyi.messages.models import Message, MessageAnalysis, MessageContact, MessageLabel
@@ -53,5 +53,7 @@ __all__ = [
     "User",
     "Watch",
     "WebItem",
+    "WebItemKey",
+    "WebItemLink",
     "WebSource",
 ]

@@ -20,6 +20,7 @@ from minyi.core.clock import utcnow
 from minyi.core.db import make_engine, make_session_factory, transaction
 from minyi.core.migrate import upgrade
 from minyi.core.settings import Settings
+from minyi.hot.models import WebItemLink
 from minyi.jobs.tasks import Jobs
 
 ANALYSIS = {"domain": "城乡建设", "appeal_kind": "help", "urgent": True, "places": ["春晖路"]}
@@ -77,14 +78,18 @@ def test_items_that_became_cases_and_their_threads_are_kept_whole(session_factor
         repeat = _item(db, source.id, 3, days_old=400, duplicate_of_id=became_case.id)
         reply = _item(db, source.id, 4, days_old=400, parent_id=became_case.id)
         sibling = _item(db, source.id, 5, days_old=400, parent_id=thread.id)
-        ids = {"kept": {thread.id, became_case.id, repeat.id, reply.id}, "sibling": sibling.id}
-    assert purge_expired(session_factory, retention_days=180, batch_size=2) == 1
+        linked = _item(db, source.id, 6, days_old=400)  # 相关办件: speaks of an open case
+        db.add(WebItemLink(web_item_id=linked.id, case_id=became_case.case_id, score=0.5))
+        unlinked = _item(db, source.id, 7, days_old=400)  # a link a coordinator undid keeps nothing
+        db.add(WebItemLink(web_item_id=unlinked.id, case_id=became_case.case_id, score=0.5, unlinked_at=utcnow()))
+        ids = {"kept": {thread.id, became_case.id, repeat.id, reply.id, linked.id}, "gone": {sibling.id, unlinked.id}}
+    assert purge_expired(session_factory, retention_days=180, batch_size=2) == 2
     assert purge_expired(session_factory, retention_days=180, batch_size=2) == 0  # once
     assert purge_expired(session_factory, retention_days=0) == 0  # 0 keeps everything
     with transaction(session_factory, write=False) as db:
         texts = {row.id: row.text for row in db.execute(select(WebItem.id, WebItem.text))}
-        assert all(texts[i] for i in ids["kept"]) and texts[ids["sibling"]] == ""
-        assert len(_purged(db)) == 1
+        assert all(texts[i] for i in ids["kept"]) and all(texts[i] == "" for i in ids["gone"])
+        assert len(_purged(db)) == 2  # one line per batch that cleared something (batches of 2)
 
 
 def test_many_expired_items_are_purged_in_batches_past_kept_ones(session_factory: sessionmaker[Session]) -> None:

@@ -1,5 +1,6 @@
 """The account audit trail: every login outcome, lockout, token, password reset, second-factor change, 台账 export,
-代录入 (a message a coordinator entered for a citizen) and every change to a registered web source."""
+代录入 (a message a coordinator entered for a citizen), every change to a registered web source and a web item
+unlinked from a case."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ EVENT_NAMES = {
     "source_resumed": "恢复网络来源",
     "source_queued": "网络来源立即采集",
     "web_items_purged": "网络条目到期清除正文",  # minyi.collect.retention (MINYI_WEB_RETENTION_DAYS)
+    "web_link_removed": "取消网络民意与办件的关联",
 }
 
 

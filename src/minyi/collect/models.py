@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import text
 
@@ -88,6 +100,7 @@ class WebItem(Base):
         Index("ix_web_items_urgent_fetched_at", "urgent", "fetched_at"),
         Index("ix_web_items_content_hash", "content_hash"),
         *VOICE_INDEXES,
+        Index("ix_web_items_matched_at_id", "matched_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -116,6 +129,8 @@ class WebItem(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, default=None)
     etag: Mapped[str | None] = mapped_column(String(500), nullable=True)  # of the page, for conditional GET
     last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # when a worker matched it against the open cases (minyi.hot.web_links); NULL until then (migration 0022)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
 
 
 SURGE_KINDS = {"place": "地点", "domain": "领域", "keyword": "关键词"}
@@ -156,3 +171,14 @@ class WebVoiceDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     voices: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- one voice counted once across runs (migration 0022) ---------------------------------------------------------
+class WebItemKey(Base):
+    """A key a stored item is found again by (`minyi.collect.dedup.Fingerprint`: an LSH band of its MinHash
+    signature, or one of its sentences): a later item with the same key is compared with it, never the whole table."""
+
+    __tablename__ = "web_item_keys"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    web_item_id: Mapped[int] = mapped_column(ForeignKey("web_items.id"), primary_key=True, autoincrement=False)

@@ -1,6 +1,6 @@
 """Web items kept only as long as needed: past `MINYI_WEB_RETENTION_DAYS` days, what an item quoted from the web —
-its text, title and author — is cleared, unless it became a case or is linked to one. The row stays (docs/collect.md:
-why purge, not delete).
+its text, title and author — is cleared, unless it became a case or is linked to one (相关办件). The row stays
+(docs/collect.md: why purge, not delete).
 
 Kept whole: an item that became a case (转为办件, `case_id`), the article or thread such an item answers (its
 `parent_id`), and the items whose parent or first voice (`duplicate_of_id`) became a case — a case's context. What
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import column, or_, select, table, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.accounts import audit
@@ -34,15 +34,21 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + _IN_CHUNK]
 
 
+# minyi.hot.web_links' table (web items that speak of an open case), named here: collect cannot import hot (cycle)
+_LINKS = table("web_item_links", column("web_item_id"), column("unlinked_at"))
+
+
 def linked_to_cases(session: Session) -> set[int]:
-    """Ids of the items kept whole: those that became cases, their parents, and the items answering or repeating
-    them. Two passes over web_items per run (a worker's task, never a request)."""
+    """Ids of the items kept whole: those that became cases, their parents, the items answering or repeating
+    them, and the items linked to a case (相关办件, unless a coordinator undid the link). Read by a worker's task,
+    never a request."""
     cased = session.execute(select(WebItem.id, WebItem.parent_id).where(WebItem.case_id.is_not(None))).all()
     case_items = [row.id for row in cased]
     kept = set(case_items) | {row.parent_id for row in cased if row.parent_id is not None}
     for chunk in _chunks(case_items):
         near = select(WebItem.id).where(or_(WebItem.parent_id.in_(chunk), WebItem.duplicate_of_id.in_(chunk)))
         kept.update(session.scalars(near))
+    kept.update(session.scalars(select(_LINKS.c.web_item_id).where(_LINKS.c.unlinked_at.is_(None))))
     return kept
 
 

@@ -11,6 +11,7 @@ from minyi.accounts.models import Role, User
 from minyi.departments.services import MenuNode, department_menu
 from minyi.hot import services as hot
 from minyi.hot.models import HotIssue
+from minyi.hot.web_links import CaseWebVoices, web_voices_of_case
 from minyi.messages.models import MessageAnalysis
 from minyi.nlp.text import join_text
 from minyi.workflow import inbox, states
@@ -36,6 +37,7 @@ class StaffCasePage:
     departments: list[MenuNode]
     extensions: list[ExtensionRequest]
     returned: ReturnNote | None = None  # the latest 退回, while the case waits to be assigned again
+    web_voices: CaseWebVoices | None = None  # 网络上的相关声音: web items linked to the case (minyi.hot.web_links)
 
 
 def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCasePage:
@@ -55,4 +57,5 @@ def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCaseP
         departments=department_menu(session, active_only=True),
         returned=inbox.return_notes(session, [case]).get(case.id),
         extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
+        web_voices=web_voices_of_case(session, case_id=case.id),
     )

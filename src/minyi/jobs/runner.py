@@ -31,6 +31,7 @@ from minyi.hot.services import (
     store_hot_issues,
     store_similar_index,
 )
+from minyi.hot.web_links import match_new_web_items
 from minyi.ingest.analysis import compute_imported, read_imported, store_imported
 from minyi.jobs import claims
 from minyi.messages.analysis import (
@@ -73,12 +74,14 @@ def auto_close(factory: sessionmaker[Session]) -> dict[str, int]:
 
 
 def hot_issues(factory: sessionmaker[Session]) -> dict[str, int]:
-    """The hot-issue snapshot, recomputed; periods whose queued grouping was lost, grouped; old periods pruned."""
+    """Web items left unmatched (no similar-cases index yet) linked to open cases; the hot-issue snapshot, recomputed;
+    periods whose queued grouping was lost, grouped; old periods pruned."""
+    linked = match_new_web_items(factory)
     with transaction(factory, write=False) as session:
         read = read_hot_records(session)
     issues = rank_hot(read.records)  # seconds to a minute at a city's volume: no transaction open
     stored = write(factory, partial(store_hot_issues, issues=issues, as_of=read.as_of))
-    done = {"hot_issues": len(stored)}
+    done = {"web_links": linked, "hot_issues": len(stored)}
     with transaction(factory, write=False) as session:
         waiting = periods.pending_period_ids(session)
     for period_id in waiting:

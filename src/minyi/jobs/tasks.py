@@ -131,11 +131,16 @@ class Jobs:
         return runner.hot_period(self.factory, period_id)
 
     def _collect_source(self, source_id: int) -> dict[str, int]:
-        """One web source's run (minyi.collect.sources.collect_source): new items stored, its health recorded."""
+        """One web source's run (minyi.collect.sources.collect_source): new items stored, its health recorded; then
+        the new items matched against the open cases (minyi.hot.web_links)."""
         from minyi.collect.sources import collect_source
+        from minyi.hot.web_links import match_new_web_items
 
         run = collect_source(self.factory, int(source_id), analyzer=self.analyzer.get(), alerts=self.urgent_alerts())
-        return {} if run is None else {"items": run.items, "errors": run.errors}
+        if run is None:
+            return {}
+        linked = match_new_web_items(self.factory) if run.items else 0
+        return {"items": run.items, "errors": run.errors, "web_links": linked}
 
     def urgent_alerts(self) -> UrgentAlerts:
         """How a run's urgent web items are told at once (minyi.collect.alerts): channels, and the watches."""

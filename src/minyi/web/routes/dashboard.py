@@ -14,6 +14,7 @@ from minyi.collect import views as web_views
 from minyi.core.errors import ValidationFailed
 from minyi.dashboard import services as dashboard
 from minyi.entry.services import case_from_web_item
+from minyi.hot import web_links
 from minyi.web.deps import CoordinatorUser, SessionDep, SupervisorUser, client_hash, require_roles
 from minyi.web.state import app_state
 from minyi.web.templating import render
@@ -63,6 +64,8 @@ def web_voices(request: Request, db: SessionDep, user: WebReader) -> Response:
             "sources": sources.list_sources(db),
             "prev_query": urlencode(view.query.query(page=view.page.page - 1)),
             "next_query": urlencode(view.query.query(page=view.page.page + 1)),
+            # 相关办件: the open cases each item speaks of (minyi.hot.web_links; collect cannot import hot)
+            "related": web_links.related_cases(db, [r.id for r in view.page.rows]),
         },
     )
 
