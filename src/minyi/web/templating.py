@@ -92,6 +92,9 @@ DONE_NOTICES = {
     "decide_extension": "的延期申请已处理。",
     "reply": "的答复已发布。",
     "escalate": "已督办。",
+    "acknowledge": "已答谢并办结。",
+    "adopt": "的采纳决定已公开。",
+    "commit": "的承诺事项已公开。",
     "published": "已审核并公开。",
     "withheld": "已审核，不予公开；理由已告知留言人。",
 }
