@@ -98,7 +98,10 @@ def _store_commitment(
     session.add(commitment)
     session.flush()
     payload = CommitPayload(
-        commitment_id=commitment.id, department_id=item.department.id, department=item.department.name, due_on=item.due_on
+        commitment_id=commitment.id,
+        department_id=item.department.id,
+        department=item.department.name,
+        due_on=item.due_on,
     )
     _event(session, case=case, payload=payload, actor=actor, reason=item.what)
     adoption.status = OPEN
@@ -180,9 +183,7 @@ def _open_commitment_of(session: Session, *, actor: Actor, commitment_id: Any) -
     return commitment, case
 
 
-def post_progress(
-    session: Session, *, actor: Actor, commitment_id: Any, body: Any, percent: Any
-) -> CommitmentUpdate:
+def post_progress(session: Session, *, actor: Actor, commitment_id: Any, body: Any, percent: Any) -> CommitmentUpdate:
     """承诺进展: a dated public update (text and how far along, 0–99%; 100% is marking it done)."""
     commitment, case = _open_commitment_of(session, actor=actor, commitment_id=commitment_id)
     text = text_field(body, field="body", label="进展情况", max_len=UPDATE_MAX, min_len=UPDATE_MIN).strip()

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from minyi.core.db import parse_id
-from minyi.core.errors import ValidationFailed
+from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.validation import choice_field
 from minyi.messages.models import Message
 from minyi.suggestions.decisions import COMMITMENT_STATUSES, OPEN
@@ -43,7 +43,7 @@ class Listing(Generic[T]):
 
     @property
     def total_text(self) -> str:
-        """"1,234", or "10,000+" when counting stopped."""
+        """ "1,234", or "10,000+" when counting stopped."""
         return f"{self.total:,}+" if self.capped else f"{self.total:,}"
 
 
@@ -67,15 +67,11 @@ class SuggestionView:
     commitments: list[CommitmentView]
 
 
-def _commitments_of(session: Session, adoption_ids: list[int], *, latest_only: bool) -> dict[int, list[CommitmentView]]:
-    """The commitments of these decisions with their updates (all, or the latest of each), in two queries."""
-    found: dict[int, list[CommitmentView]] = defaultdict(list)
-    if not adoption_ids:
-        return found
-    rows = session.scalars(
-        select(Commitment).where(Commitment.adoption_id.in_(adoption_ids)).order_by(Commitment.due_on, Commitment.id)
-    )
-    views = {c.id: CommitmentView(c) for c in rows}
+def with_updates(session: Session, commitments: list[Commitment], *, latest_only: bool) -> list[CommitmentView]:
+    """These commitments with their updates (all, or the newest of each), in one query."""
+    views = {c.id: CommitmentView(c) for c in commitments}
+    if not views:
+        return []
     updates = select(CommitmentUpdate).where(CommitmentUpdate.commitment_id.in_(list(views)))
     if latest_only:
         newest = (
@@ -86,7 +82,18 @@ def _commitments_of(session: Session, adoption_ids: list[int], *, latest_only: b
         updates = select(CommitmentUpdate).where(CommitmentUpdate.id.in_(newest))
     for update in session.scalars(updates.order_by(CommitmentUpdate.created_at, CommitmentUpdate.id)):
         views[update.commitment_id].updates.append(update)
-    for view in views.values():
+    return list(views.values())
+
+
+def _commitments_of(session: Session, adoption_ids: list[int], *, latest_only: bool) -> dict[int, list[CommitmentView]]:
+    """The commitments of these decisions (earliest date first) with their updates, in two queries."""
+    found: dict[int, list[CommitmentView]] = defaultdict(list)
+    if not adoption_ids:
+        return found
+    rows = session.scalars(
+        select(Commitment).where(Commitment.adoption_id.in_(adoption_ids)).order_by(Commitment.due_on, Commitment.id)
+    )
+    for view in with_updates(session, list(rows), latest_only=latest_only):
         found[view.commitment.adoption_id].append(view)
     return found
 
@@ -97,6 +104,16 @@ def suggestion_of(session: Session, case_id: int) -> SuggestionView | None:
     if adoption is None:
         return None
     return SuggestionView(adoption, _commitments_of(session, [adoption.id], latest_only=False).get(adoption.id, []))
+
+
+def public_suggestion(session: Session, case_id: Any) -> SuggestionView:
+    """The decision on a public case; an undecided, private or unknown case is 'not found'."""
+    key = parse_id(case_id)
+    case = session.get(Case, key) if key is not None else None
+    view = suggestion_of(session, case.id) if case is not None and case.message.is_public else None
+    if view is None:
+        raise NotFound("该办件没有公开的采纳决定")
+    return view
 
 
 @dataclass(frozen=True)
@@ -183,7 +200,7 @@ def parse_commitment_filters(params: Mapping[str, Any], *, department_id: int | 
 
 def open_commitments(
     session: Session, *, filters: CommitmentFilters, today: date, per_page: int = PER_PAGE
-) -> Listing[Commitment]:
+) -> Listing[CommitmentView]:
     """Open commitments (or only the overdue ones: 逾期), the earliest date first, on
     `ix_commitments_status_due` / `ix_commitments_department_status_due`."""
     clauses: list[ColumnElement[bool]] = [Commitment.status == OPEN]
@@ -193,10 +210,11 @@ def open_commitments(
         clauses.append(Commitment.department_id == filters.department_id)
     ids = select(Commitment.id).where(*clauses)
     count = session.scalar(select(func.count()).select_from(ids.limit(COUNT_MAX + 1).subquery())) or 0
-    items: list[Commitment] = []
+    items: list[CommitmentView] = []
     if filters.page <= PAGE_MAX:
         page_ids = ids.order_by(Commitment.due_on, Commitment.id).offset((filters.page - 1) * per_page).limit(per_page)
-        items = list(session.scalars(select(Commitment).where(Commitment.id.in_(page_ids)).order_by(
-            Commitment.due_on, Commitment.id
-        )))
+        rows = session.scalars(
+            select(Commitment).where(Commitment.id.in_(page_ids)).order_by(Commitment.due_on, Commitment.id)
+        )
+        items = with_updates(session, list(rows), latest_only=True)
     return Listing(items, min(count, COUNT_MAX), filters.page, per_page, count > COUNT_MAX)

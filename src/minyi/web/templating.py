@@ -23,6 +23,7 @@ from minyi.messages.display import (
     UNDECIDED_KIND_NAME,
     public_display,
 )
+from minyi.suggestions.decisions import COMMITMENT_STATUSES, DECISIONS
 from minyi.web.serializers import public_reason_of
 from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.services import RATING_LEVELS
@@ -115,6 +116,8 @@ env.globals.update(
     CITIZEN_EVENTS=CITIZEN_EVENTS,
     DONE_NOTICES=DONE_NOTICES,
     CHANNELS=CHANNELS,
+    DECISIONS=DECISIONS,
+    COMMITMENT_STATUSES=COMMITMENT_STATUSES,
 )
 env.filters["channel_name"] = channel_name
 

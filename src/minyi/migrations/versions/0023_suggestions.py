@@ -42,9 +42,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id"),
     )
     op.create_index("ix_adoptions_public", "adoptions", ["adopting", "status", "decided_at", "id"])
-    op.create_index(
-        "ix_adoptions_department", "adoptions", ["department_id", "adopting", "status", "decided_at", "id"]
-    )
+    op.create_index("ix_adoptions_department", "adoptions", ["department_id", "adopting", "status", "decided_at", "id"])
     op.create_index("ix_adoptions_adopting_decided", "adoptions", ["adopting", "decided_at", "id"])
     op.create_table(
         "commitments",
@@ -68,9 +66,7 @@ def upgrade() -> None:
     op.create_index("ix_commitments_adoption_id", "commitments", ["adoption_id"])
     op.create_index("ix_commitments_case_id", "commitments", ["case_id"])
     op.create_index("ix_commitments_status_due", "commitments", ["status", "due_on", "id"])
-    op.create_index(
-        "ix_commitments_department_status_due", "commitments", ["department_id", "status", "due_on", "id"]
-    )
+    op.create_index("ix_commitments_department_status_due", "commitments", ["department_id", "status", "due_on", "id"])
     op.create_table(
         "commitment_updates",
         sa.Column("id", sa.Integer(), nullable=False),
