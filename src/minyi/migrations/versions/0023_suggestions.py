@@ -6,8 +6,8 @@ Create Date: 2026-12-05 00:00:00
 
 `adoptions` (one decision per suggestion case), `commitments` and `commitment_updates`, each with the indexes of
 its lists (the public 建言采纳 page, the open and overdue commitments per department); `case_facts.adoption`,
-the decision of a case's `adopt` event. No backfill: the `adopt` event kind is new with this revision, so every
-existing case's fact is NULL, as the fold gives.
+the decision of a case's `adopt` event, filled from those events (none exist before this revision: the kind is new,
+but a database whose facts were rebuilt by 0013's backfill gets them back the same way).
 """
 
 from __future__ import annotations
@@ -83,6 +83,21 @@ def upgrade() -> None:
     op.create_index("ix_commitment_updates_commitment_id", "commitment_updates", ["commitment_id"])
     with op.batch_alter_table("case_facts") as batch:
         batch.add_column(sa.Column("adoption", sa.String(length=16), nullable=True))
+    _backfill(op.get_bind())
+
+
+def _backfill(conn: sa.Connection) -> None:
+    """`case_facts.adoption` from the `adopt` events (a suggestion has one at most; the last one counts)."""
+    events = sa.table(
+        "case_events", sa.column("id"), sa.column("case_id"), sa.column("kind"), sa.column("data", sa.JSON)
+    )
+    facts = sa.table("case_facts", sa.column("case_id"), sa.column("adoption"))
+    decided = conn.execute(
+        sa.select(events.c.case_id, events.c.data).where(events.c.kind == "adopt").order_by(events.c.id)
+    )
+    for case_id, data in decided:
+        decision = data.get("decision") if isinstance(data, dict) else None
+        conn.execute(facts.update().where(facts.c.case_id == case_id).values(adoption=decision))
 
 
 def downgrade() -> None:
