@@ -42,8 +42,8 @@ BATCH = 5000
 TODAY = date(2026, 12, 5)
 INDEXES = (
     "ix_adoptions_public",
+    "ix_adoptions_public_status",
     "ix_adoptions_department",
-    "ix_adoptions_adopting_decided",
     "ix_commitments_status_due",
     "ix_commitments_department_status_due",
 )
@@ -73,6 +73,7 @@ def _city(session: Session, cases: int, rng: random.Random) -> None:
             decided = at + timedelta(days=10)
             adoptions.append(
                 {"id": ids["adoption"], "case_id": n, "department_id": dept, "adopting": adopting,
+                 "public": n % 15 != 0,
                  "decision": "adopted" if adopting else "not_adopted", "reason": "经研究决定",
                  "status": "open" if adopting and rng.random() < 0.6 else "done", "decided_at": decided}
             )  # fmt: skip

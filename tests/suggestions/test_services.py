@@ -228,6 +228,14 @@ def test_the_public_list_holds_adopted_public_suggestions_only(db: Session) -> N
     assert views.adopted_suggestions(db, filters=views.AdoptedFilters(status="done")).total == 0
     with pytest.raises(NotFound):
         views.public_suggestion(db, sub.case.id)
+    sub.message.is_public = True  # as 审核后公开 publishes it (workflow.review), at any time
+    db.flush()
+    assert sub.case.id in [
+        v.adoption.case_id for v in views.adopted_suggestions(db, filters=views.AdoptedFilters()).items
+    ]
+    sub.message.is_public = False
+    db.flush()
+    assert db.scalar(select(Adoption.public).where(Adoption.case_id == sub.case.id)) is False
 
 
 def test_praise_is_acknowledged_in_public_and_closes_without_a_rating(db: Session) -> None:

@@ -5,21 +5,36 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
+from minyi.messages.models import Message
+from minyi.workflow.models import Case
 
 
 class Adoption(Base):
     """The department's decision on a suggestion (采纳 / 部分采纳 / 已有安排 / 暂不采纳), once per case."""
 
     __tablename__ = "adoptions"
-    __table_args__ = (  # the public 建言采纳 page: adopted ones newest first, by status, by department
-        Index("ix_adoptions_public", "adopting", "status", "decided_at", "id"),
-        Index("ix_adoptions_department", "department_id", "adopting", "status", "decided_at", "id"),
-        Index("ix_adoptions_adopting_decided", "adopting", "decided_at", "id"),
+    __table_args__ = (  # the public 建言采纳 page: public adopted ones newest first, by status, by department
+        Index("ix_adoptions_public", "public", "adopting", "decided_at", "id"),
+        Index("ix_adoptions_public_status", "public", "adopting", "status", "decided_at", "id"),
+        Index("ix_adoptions_department", "department_id", "public", "adopting", "status", "decided_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -27,6 +42,8 @@ class Adoption(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     decision: Mapped[str] = mapped_column(String(16))
     adopting: Mapped[bool] = mapped_column(Boolean)  # 采纳 or 部分采纳: listed on the public page
+    # The message's `is_public`, copied in the flush that changes it (`_copy_public`): the list needs no join.
+    public: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text)  # public
     # open: a commitment is not done yet; done: all are (an adopting decision has at least one)
     status: Mapped[str] = mapped_column(String(8), default="open")
@@ -73,3 +90,13 @@ class CommitmentUpdate(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Message, "after_update")
+def _copy_public(_mapper: Mapper[Message], connection: Connection, target: Message) -> None:
+    """Keep `Adoption.public` equal to its message's `is_public` (审核后公开 may publish or withhold it at any time),
+    in the transaction that changes it; a write of `messages.is_public` that bypasses the ORM must do the same."""
+    if not inspect(target).attrs.is_public.history.has_changes():
+        return
+    cases = select(Case.id).where(Case.message_id == target.id).scalar_subquery()
+    connection.execute(update(Adoption).where(Adoption.case_id == cases).values(public=bool(target.is_public)))

@@ -138,6 +138,7 @@ def decide(
         department_id=case.department_id,
         decision=code,
         adopting=code in ADOPTING,
+        public=bool(case.message.is_public),
         reason=text,
         status=DONE,
         decided_by=actor.user_id,

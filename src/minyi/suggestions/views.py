@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from minyi.core.db import parse_id
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.validation import choice_field
-from minyi.messages.models import Message
 from minyi.suggestions.decisions import COMMITMENT_STATUSES, OPEN
 from minyi.suggestions.models import Adoption, Commitment, CommitmentUpdate
 from minyi.workflow.models import Case
@@ -152,14 +151,14 @@ def adopted_suggestions(
     session: Session, *, filters: AdoptedFilters, per_page: int = PER_PAGE
 ) -> Listing[SuggestionView]:
     """Adopted (采纳, 部分采纳) public suggestions, newest decision first, with their commitments and latest
-    progress: the page's ids cut on `ix_adoptions_public` / `ix_adoptions_department`, the count capped."""
-    clauses: list[ColumnElement[bool]] = [Adoption.adopting == true(), Message.is_public == true()]
+    progress: the count (capped) and the page's ids read from one of the `ix_adoptions_*` indexes alone (the
+    message's publicity is copied to `Adoption.public`), then the page's 20 rows and their commitments."""
+    clauses: list[ColumnElement[bool]] = [Adoption.public == true(), Adoption.adopting == true()]
     if filters.department_id is not None:
         clauses.append(Adoption.department_id == filters.department_id)
     if filters.status:
         clauses.append(Adoption.status == filters.status)
-    ids = select(Adoption.id).join(Case, Case.id == Adoption.case_id).join(Message, Message.id == Case.message_id)
-    ids = ids.where(*clauses)
+    ids = select(Adoption.id).where(*clauses)
     count = session.scalar(select(func.count()).select_from(ids.limit(COUNT_MAX + 1).subquery())) or 0
     items: list[SuggestionView] = []
     if filters.page <= PAGE_MAX:

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("department_id", sa.Integer(), nullable=True),
         sa.Column("decision", sa.String(length=16), nullable=False),
         sa.Column("adopting", sa.Boolean(), nullable=False),
+        sa.Column("public", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("decided_by", sa.Integer(), nullable=True),
@@ -41,9 +42,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id"),
     )
-    op.create_index("ix_adoptions_public", "adoptions", ["adopting", "status", "decided_at", "id"])
-    op.create_index("ix_adoptions_department", "adoptions", ["department_id", "adopting", "status", "decided_at", "id"])
-    op.create_index("ix_adoptions_adopting_decided", "adoptions", ["adopting", "decided_at", "id"])
+    op.create_index("ix_adoptions_public", "adoptions", ["public", "adopting", "decided_at", "id"])
+    op.create_index("ix_adoptions_public_status", "adoptions", ["public", "adopting", "status", "decided_at", "id"])
+    op.create_index(
+        "ix_adoptions_department", "adoptions", ["department_id", "public", "adopting", "status", "decided_at", "id"]
+    )
     op.create_table(
         "commitments",
         sa.Column("id", sa.Integer(), nullable=False),
