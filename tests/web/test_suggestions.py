@@ -154,17 +154,24 @@ def test_the_api_decides_updates_and_lists(client: TestClient, db: Session) -> N
     assert client.get("/api/v1/cases/999999/suggestion").status_code == 404
 
 
-def test_private_suggestions_stay_off_the_public_list(client: TestClient, db: Session) -> None:
-    case_id, handler, _dept = _replied_suggestion(db, is_public=False)
+def test_private_suggestions_stay_off_the_public_list_but_their_author_sees_the_decision(
+    client: TestClient, db: Session
+) -> None:
+    sub, _c, handler = f.case_in_progress(db, f.department(db), appeal_kind="suggestion", is_public=False)
+    workflow.reply(db, actor=f.actor(handler), case_id=sub.case.id, body="感谢您的建议，经研究答复如下。")
+    db.flush()
     headers = _token(client, handler)
     body = {
         "decision": "adopted",
         "reason": "建议可行，予以采纳。",
         "commitments": [{"what": "增设站台一处", "due_on": _due()}],
     }
-    assert client.post(f"/api/v1/staff/cases/{case_id}/adoption", json=body, headers=headers).status_code == 201
+    assert client.post(f"/api/v1/staff/cases/{sub.case.id}/adoption", json=body, headers=headers).status_code == 201
     assert client.get("/api/v1/adopted").json()["total"] == 0
-    assert client.get(f"/api/v1/cases/{case_id}/suggestion").status_code == 404
+    assert client.get(f"/api/v1/cases/{sub.case.id}/suggestion").status_code == 404
+    assert "增设站台一处" not in client.get("/adopted").text
+    own = client.get(f"/track/{sub.tracking_token}").text
+    assert 'id="suggestion"' in own and "建议可行，予以采纳。" in own and "增设站台一处" in own
 
 
 def test_praise_is_thanked_in_public_and_counted(client: TestClient, db: Session) -> None:

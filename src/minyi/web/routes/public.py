@@ -203,6 +203,8 @@ def track(request: Request, db: SessionDep, settings: SettingsDep, token: str) -
             "track_url": f"{_site_url(request, settings)}/track/{token}",
             "reopen_refusal": workflow.reopen_refusal(db, case),
             "contact": case.message.contact,
+            "suggestion": suggestion_of(db, case.id),  # 吸纳: shown to its author even when private
+            "today": china_today(),
             **privacy.track_context(db, case),
         },
     )
