@@ -13,15 +13,19 @@ from minyi.privacy.models import ContactAccess, ContactRequest
 from minyi.replies.models import ReplyTemplate
 from minyi.reports.models import StoredReport
 from minyi.stats.models import CaseFactsRow
+from minyi.suggestions.models import Adoption, Commitment, CommitmentUpdate
 from minyi.watches.models import Watch
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply, SystemSetting
 
 __all__ = [
+    "Adoption",
     "AuthEvent",
     "Base",
     "Case",
     "CaseEvent",
     "CaseFactsRow",
+    "Commitment",
+    "CommitmentUpdate",
     "ContactAccess",
     "ContactRequest",
     "Delivery",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from minyi.core.clock import CHINA_TZ, travel
 from minyi.core.workdays import add_workdays
+from minyi.suggestions import services as suggestions
 from minyi.workflow import services as workflow
 from tests import factories as f
 
@@ -38,6 +39,10 @@ class Known:
     escalated: bool = False
     reopened: bool = False
     rating: str | None = None
+    adoption: str | None = None  # 吸纳: the decision on a suggestion
+
+
+DECISIONS = ("adopted", "partly", "planned", "not_adopted")
 
 
 @dataclass
@@ -113,6 +118,21 @@ def history(w: World, rng: random.Random, day: date) -> list[Known]:
         workflow.reply(w.db, actor=handler, case_id=cid, body="经核实，相关问题已经处理完毕，感谢您的监督。")
         w.db.flush()
         known.replied_on = reply_day
+    decide = random.Random(cid * 7919)  # its own stream: the histories above stay as they were
+    if kind == "suggestion" and decide.random() < 0.8:
+        decision = decide.choice(DECISIONS)
+        commitment = {"what": "按建议整改落实到位", "due_on": (reply_day + timedelta(days=30)).isoformat()}
+        with travel(at(reply_day, 23, 59) + timedelta(seconds=30)):
+            suggestions.decide(
+                w.db,
+                actor=handler,
+                case_id=cid,
+                decision=decision,
+                reason="经研究作出如下决定。",
+                commitments=[commitment] if decision in {"adopted", "partly"} else [],
+            )
+            w.db.flush()
+        known.adoption = decision
     if rng.random() < 0.6:
         level = rng.choice(["satisfied", "basically", "unsatisfied"])
         with travel(at(reply_day + timedelta(days=1), 12)):
@@ -156,4 +176,23 @@ def edges(w: World) -> list[Known]:
                 replied_on=moment.date(),
             )
         )
+    return cases
+
+
+def praises(w: World) -> list[Known]:
+    """表扬: two acknowledged by the department's thanks (closed at once, counted as replied), one still open."""
+    cases = []
+    for n, thanked in enumerate((True, True, False)):
+        day = date(2024, 5, 6 + n)
+        with travel(at(day, 9)):
+            sub = f.message(w.db, appeal_kind="praise", domain="城乡建设")
+            workflow.assign(w.db, actor=f.actor(w.coordinator), case_id=sub.case.id, department_id=w.depts[1].id)
+        known = Known(day=day, domain="城乡建设", kind="praise", dept=w.depts[1].id, deadline=add_workdays(day, 13))
+        if thanked:
+            with travel(at(day, 15)):
+                body = "感谢您对我们工作的肯定，我们将继续努力。"
+                workflow.acknowledge(w.db, actor=f.actor(w.handlers[1]), case_id=sub.case.id, body=body)
+            known.replied_on = day
+        cases.append(known)
+    w.db.flush()
     return cases

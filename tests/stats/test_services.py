@@ -23,7 +23,7 @@ from minyi.stats.services import StatsCache, StatsQuery, build_report, parse_que
 from minyi.workflow import services as workflow
 from minyi.workflow.models import Case, CaseEvent
 from tests import factories as f
-from tests.stats.histories import Known, World, at, edges
+from tests.stats.histories import Known, World, at, edges, praises
 from tests.stats.histories import history as history_of
 
 PERIOD = (date(2024, 1, 1), date(2024, 6, 30))
@@ -50,6 +50,9 @@ def _expected(cases: list[Known], today: date = TODAY) -> Figures:
         extensions=sum(k.extensions for k in cases),
         extended_cases=sum(k.extensions > 0 for k in cases),
         escalated=sum(k.escalated for k in cases),
+        decided=sum(k.adoption is not None for k in cases),
+        adopted=sum(k.adoption in {"adopted", "partly"} for k in cases),
+        praised=sum(k.kind == "praise" for k in cases),
         avg_days=sum(days) / len(days) if days else None,
         p90_days=percentile(days, 90),
     )
@@ -70,7 +73,7 @@ def history(db: Session, _seed: int) -> tuple[World, list[Known]]:
         w.handlers.append(f.user(db, role="handler", dept=dept))
     rng = random.Random(_seed)
     days = sorted(date(2023, 12, 1) + timedelta(days=rng.randrange(240)) for _ in range(60))
-    return w, [k for day in days for k in history_of(w, rng, day)] + edges(w)
+    return w, [k for day in days for k in history_of(w, rng, day)] + edges(w) + praises(w)
 
 
 def test_figures_agree_with_the_generated_history(db: Session, history: tuple[World, list[Known]]) -> None:
@@ -95,7 +98,10 @@ def test_figures_agree_with_the_generated_history(db: Session, history: tuple[Wo
     assert domains["未分类"] == _expected([k for k in in_period if k.domain is None])
     kinds = {r.key: r.figures for r in report.by_appeal_kind}
     assert kinds["inquiry"] == _expected([k for k in in_period if k.kind == "inquiry"])
-    assert kinds["praise"] == Figures()
+    assert kinds["praise"] == _expected([k for k in in_period if k.kind == "praise"])
+    assert kinds["praise"].praised == 3 and kinds["praise"].replied == 2 and kinds["praise"].rated == 0
+    assert kinds["suggestion"].decided and kinds["suggestion"].adopted  # the decisions were made and counted
+    assert kinds["complaint"].decided == 0
 
 
 def test_the_event_log_gives_back_every_deadline(db: Session, history: tuple[World, list[Known]]) -> None:

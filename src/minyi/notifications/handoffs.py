@@ -78,7 +78,7 @@ def perform(
     handoff = _handoff(action, result)
     if handoff is not None:
         _tell_newest(session, case_id=handoff[0], kind=handoff[1], outbound=outbound)
-    if action == "reply" and isinstance(result, Reply):
+    if action in {"reply", "acknowledge"} and isinstance(result, Reply):
         _tell_citizen(session, result, outbound)
     return result
 

@@ -35,6 +35,8 @@ KEY_FIGURES = (
     ("satisfaction_rate", "满意率"),
     ("reopen_rate", "重办率"),
     ("overdue_open", "超期未答复"),
+    ("adoption_rate", "建议采纳率"),
+    ("praised", "表扬"),
 )
 
 

@@ -21,6 +21,8 @@ from minyi.messages.models import Message
 from minyi.nlp.display import public_display
 from minyi.stats.figures import CaseFacts
 from minyi.workflow.events import (
+    AcknowledgePayload,
+    AdoptPayload,
     ApproveExtensionPayload,
     AssignPayload,
     EscalatePayload,
@@ -55,6 +57,8 @@ FOLDED_KINDS = tuple(
         EventKind.REJECT,
         EventKind.MERGE,
         EventKind.ARCHIVE,  # 历史未办结 (minyi.ingest): only its status counts
+        EventKind.ACKNOWLEDGE,  # 表扬: the thanks is the first reply, and closes the case
+        EventKind.ADOPT,  # 吸纳: the decision on a suggestion
     )
 )
 IN_CHUNK = 500  # case ids per IN (...) list: well under every database's bound-parameter limit
@@ -76,7 +80,7 @@ def apply_event(fact: CaseFacts, kind: str, to_status: str | None, created_at: d
         fact.department_id = None
     elif isinstance(payload, ApproveExtensionPayload):
         fact.extensions += 1
-    elif isinstance(payload, ReplyPayload) and fact.first_reply_at is None:
+    elif isinstance(payload, ReplyPayload | AcknowledgePayload) and fact.first_reply_at is None:
         fact.first_reply_at = created_at
         fact.deadline_at_reply = fact.deadline
     elif isinstance(payload, RatePayload):
@@ -85,6 +89,8 @@ def apply_event(fact: CaseFacts, kind: str, to_status: str | None, created_at: d
         fact.reopened = True
     elif isinstance(payload, EscalatePayload):
         fact.escalations += 1
+    elif isinstance(payload, AdoptPayload):
+        fact.adoption = payload.decision
 
 
 def place_label(place: str, *, is_public: bool) -> str:

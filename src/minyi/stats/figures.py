@@ -18,6 +18,8 @@ from minyi.workflow import states
 from minyi.workflow.deadlines import is_overdue
 
 SATISFIED_LEVELS = frozenset({"satisfied", "basically"})
+ADOPTING_DECISIONS = frozenset({"adopted", "partly"})  # 采纳, 部分采纳 (minyi.suggestions.decisions.ADOPTING)
+PRAISE_KIND = "praise"  # 表扬 (minyi.nlp.labels.APPEAL_KINDS)
 
 
 class WorkdayCounter:
@@ -85,6 +87,7 @@ class CaseFacts:
     escalations: int = 0
     reopened: bool = False
     rating: str | None = None  # the latest rating's level
+    adoption: str | None = None  # 吸纳: the decision of the `adopt` event (a suggestion's, once)
     # Derived once by `settle()` after the events are folded (figures_of reads them many times).
     received_on: date = date.min  # the day the message arrived, in China
     replied_on: date | None = None  # the day of the first reply, in China
@@ -145,6 +148,9 @@ class Figures:
     extensions: int = 0
     extended_cases: int = 0
     escalated: int = 0
+    decided: int = 0  # 吸纳: suggestions with an adoption decision
+    adopted: int = 0  # … whose decision is 采纳 or 部分采纳
+    praised: int = 0  # 表扬: messages of the appeal kind praise
     avg_days: float | None = None
     p90_days: int | None = None
 
@@ -173,6 +179,11 @@ class Figures:
         """重办率 = reopened / replied."""
         return ratio(self.reopened, self.replied)
 
+    @property
+    def adoption_rate(self) -> float | None:
+        """采纳率 = (采纳 + 部分采纳) / decided suggestions."""
+        return ratio(self.adopted, self.decided)
+
     def as_dict(self) -> dict[str, float | int | None]:
         """Counts and rates, for JSON and downloads."""
         counts = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -182,6 +193,7 @@ class Figures:
             "on_time_rate": self.on_time_rate,
             "satisfaction_rate": self.satisfaction_rate,
             "reopen_rate": self.reopen_rate,
+            "adoption_rate": self.adoption_rate,
         }
 
 
@@ -204,6 +216,9 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
             "extensions",
             "extended_cases",
             "escalated",
+            "decided",
+            "adopted",
+            "praised",
         ),
         0,
     )
@@ -217,6 +232,9 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
         n["extensions"] += fact.extensions
         n["extended_cases"] += fact.extensions > 0
         n["escalated"] += fact.escalations > 0
+        n["decided"] += fact.adoption is not None
+        n["adopted"] += fact.adoption in ADOPTING_DECISIONS
+        n["praised"] += fact.appeal_kind == PRAISE_KIND
         if fact.replied_on is not None:
             n["replied"] += 1
             n["reopened"] += fact.reopened

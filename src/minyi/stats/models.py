@@ -54,6 +54,7 @@ class CaseFactsRow(Base):
     escalations: Mapped[int] = mapped_column(Integer)
     reopened: Mapped[bool] = mapped_column(Boolean)
     rating: Mapped[str | None] = mapped_column(String(16))  # the latest rating's level
+    adoption: Mapped[str | None] = mapped_column(String(16), default=None)  # 吸纳: the `adopt` event's decision
 
     def to_facts(self) -> CaseFacts:
         """The stored row as the dataclass the fold gives (settled)."""
@@ -63,7 +64,7 @@ class CaseFactsRow(Base):
 FIELDS = (
     "case_id", "received_at", "received_on", "domain", "appeal_kind", "place", "place_label", "is_public", "channel",
     "status", "department_id", "deadline", "first_reply_at", "replied_on", "deadline_at_reply", "reply_days",
-    "extensions", "escalations", "reopened", "rating",
+    "extensions", "escalations", "reopened", "rating", "adoption",
 )  # fmt: skip
 
 

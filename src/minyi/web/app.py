@@ -49,6 +49,7 @@ from minyi.web.routes import (
     staff_admin,
     staff_sources,
     stats,
+    suggestions,
     watches,
     worklists,
 )
@@ -257,6 +258,7 @@ def create_app(
         staff_sources.router,
         hot.router,
         stats.router,
+        suggestions.router,
         notifications.router,
         replies.router,
         reports.router,
@@ -267,7 +269,7 @@ def create_app(
     ):
         html.include_router(pages)
     app.include_router(html)
-    for json_api in (account.api, api.router, hot.api, stats.api_router, replies.api):
+    for json_api in (account.api, api.router, hot.api, stats.api_router, replies.api, suggestions.api):
         app.include_router(json_api)
     app.include_router(health_router)  # /healthz and /metrics: no session, no CSRF cookie needed
     install_openapi(app)  # /api/v1/openapi.json: the JSON API only, with every error status

@@ -25,6 +25,7 @@ from minyi.messages.display import (
     UNDECIDED_KIND_NAME,
     public_display,
 )
+from minyi.suggestions.decisions import COMMITMENT_STATUSES, DECISIONS
 from minyi.web.serializers import public_reason_of
 from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.services import RATING_LEVELS
@@ -94,6 +95,9 @@ DONE_NOTICES = {
     "decide_extension": "的延期申请已处理。",
     "reply": "的答复已发布。",
     "escalate": "已督办。",
+    "acknowledge": "已答谢并办结。",
+    "adopt": "的采纳决定已公开。",
+    "commit": "的承诺事项已公开。",
     "published": "已审核并公开。",
     "withheld": "已审核，不予公开；理由已告知留言人。",
 }
@@ -137,6 +141,8 @@ env.globals.update(
     CITIZEN_EVENTS=CITIZEN_EVENTS,
     DONE_NOTICES=DONE_NOTICES,
     CHANNELS=CHANNELS,
+    DECISIONS=DECISIONS,
+    COMMITMENT_STATUSES=COMMITMENT_STATUSES,
 )
 env.filters["channel_name"] = channel_name
 

@@ -43,6 +43,12 @@ class EventKind(StrEnum):
     CONTACT_REQUEST_DECLINED = "contact_request_declined"
     PUBLISH = "publish"  # 审核后公开: a coordinator published a message that waited for review
     WITHHOLD = "withhold"  # 审核后公开: kept off the board after review (the citizen is told why)
+    # 吸纳 and 表扬 (minyi.suggestions; docs/suggestions.md)
+    ADOPT = "adopt"  # a suggestion's adoption decision (its public reason is the event's reason)
+    COMMIT = "commit"  # a commitment made on an adopted suggestion
+    PROGRESS = "progress"  # a commitment's public progress update
+    COMMITMENT_DONE = "commitment_done"  # a commitment marked done
+    ACKNOWLEDGE = "acknowledge"  # 表扬: the department's public thanks, which closes the case
 
 
 @dataclass(frozen=True)
@@ -376,3 +382,49 @@ class WithholdPayload(Payload):
 
     KIND = EventKind.WITHHOLD
     flags: str = ""
+
+
+@dataclass(frozen=True)
+class AdoptPayload(Payload):
+    """采纳决定 on a suggestion: the decision's code (`minyi.suggestions.decisions`) and the deciding department."""
+
+    KIND = EventKind.ADOPT
+    decision: str | None = None
+    decision_name: str | None = None
+    department_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CommitPayload(Payload):
+    """承诺事项: what (the event's reason), by which department, by when."""
+
+    KIND = EventKind.COMMIT
+    commitment_id: int | None = None
+    department_id: int | None = None
+    department: str = ""
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ProgressPayload(Payload):
+    """承诺进展: the text is the event's reason; how far along (percent)."""
+
+    KIND = EventKind.PROGRESS
+    commitment_id: int | None = None
+    percent: int | None = None
+
+
+@dataclass(frozen=True)
+class CommitmentDonePayload(Payload):
+    """承诺已完成."""
+
+    KIND = EventKind.COMMITMENT_DONE
+    commitment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AcknowledgePayload(Payload):
+    """表扬已致谢: the department's thanks is a reply (counted as the first reply), the case closes."""
+
+    KIND = EventKind.ACKNOWLEDGE
+    reply_id: int | None = None

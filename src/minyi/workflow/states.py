@@ -104,6 +104,10 @@ ACTIONS: dict[str, Action] = {
         _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
         _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
         _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER, department_scoped=True),
+        # 表扬: the department's public thanks closes the case at once (no rating cycle; docs/suggestions.md)
+        _a("acknowledge", "答谢表扬", {ASSIGNED, IN_PROGRESS}, CLOSED, _HANDLER, department_scoped=True),
+        # 吸纳: a replied suggestion's adoption decision, its reason public (minyi.suggestions)
+        _a("adopt", "采纳决定", {REPLIED, CLOSED}, None, _HANDLER, needs_reason=True, department_scoped=True),
         _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE | {SYSTEM}, needs_reason=True),
         _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
         _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
@@ -125,6 +129,8 @@ CITIZEN_EVENTS = frozenset({name for name, a in ACTIONS.items() if CITIZEN in a.
 # be shown) and the system's note on a case that absorbed a duplicate. Every other reason is a staff note
 # (转办意见, 改派理由, 督办意见, 审批意见, …): internal, so the public history shows the event without it.
 PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported"}
+# 吸纳 (minyi.suggestions): the decision's reason, a commitment's text and its progress are public by their forms.
+PUBLIC_REASON_EVENTS |= {"adopt", "commit", "progress", "commitment_done"}
 
 EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.items()} | {
     "transfer_requested": "申请改派",
@@ -138,6 +144,10 @@ EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.i
     # 审核后公开 (minyi.workflow.review)
     "publish": "审核后公开",
     "withhold": "审核后不公开",
+    # 吸纳: a suggestion's commitments (minyi.suggestions; their department's staff, not the case's, act)
+    "commit": "作出承诺",
+    "progress": "承诺进展",
+    "commitment_done": "承诺已完成",
 }
 
 

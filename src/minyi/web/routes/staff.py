@@ -10,10 +10,12 @@ from fastapi.responses import RedirectResponse
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
 from minyi.console.services import staff_case_page
+from minyi.core.clock import china_today
 from minyi.core.errors import PermissionDenied, ValidationFailed
 from minyi.hot.web_links import unlink_web_item
 from minyi.notifications import handoffs
 from minyi.notifications.services import Outbound
+from minyi.suggestions.views import suggestion_of
 from minyi.web.audit import ContactAuditDep
 from minyi.web.deps import (
     SESSION_COOKIE,
@@ -83,6 +85,8 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
             "review_flags": review.flag_names(page.view.case.message),
             "can_review": user.role.value in review.DECIDERS,
             "web_voices": page.web_voices,
+            "suggestion": suggestion_of(db, page.case.id),
+            "today": china_today(),
         },
     )
 

@@ -43,6 +43,8 @@ _SHOW: dict[str, Callable[[Any], str]] = {
     "extensions": str,
     "escalated": str,
     "overdue_open": str,
+    "adoption_rate": _pct,
+    "praised": str,
 }
 
 
