@@ -1,6 +1,7 @@
 """Imports every feature's models so that Base.metadata is complete (migrations, tests)."""
 
 from minyi.accounts.models import AuthEvent, LoginSession, LoginThrottle, RolePolicy, User
+from minyi.callbacks.models import CallbackTask, RepeatFlag, RepeatLink
 from minyi.collect.models import WebItem, WebSource
 from minyi.core.db import Base
 from minyi.departments.models import Department, DepartmentAlias, DepartmentMerge
@@ -19,6 +20,7 @@ from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Rep
 __all__ = [
     "AuthEvent",
     "Base",
+    "CallbackTask",
     "Case",
     "CaseEvent",
     "CaseFactsRow",
@@ -42,6 +44,8 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Rating",
+    "RepeatFlag",
+    "RepeatLink",
     "Reply",
     "ReplyTemplate",
     "RolePolicy",

@@ -23,6 +23,7 @@ from minyi.workflow import states
 COUNTS = (
     "received", "rejected", "merged", "archived", "assigned", "replied", "due", "on_time", "overdue_open",
     "rated", "satisfied", "reopened", "extensions", "extended_cases", "escalated",
+    "callbacks", "callback_reached", "callback_resolved", "callback_satisfied",
 )  # fmt: skip
 
 
@@ -75,6 +76,10 @@ def _columns(today: date) -> list[ColumnElement[Any]]:
         func.coalesce(func.sum(F.extensions), 0),
         _sum(F.extensions > 0),
         _sum(F.escalations > 0),
+        _sum(F.called_back.is_(True)),
+        _sum(F.callback_reached.is_(True)),
+        _sum(and_(F.callback_reached.is_(True), F.callback_resolved == "yes")),
+        _sum(and_(F.callback_reached.is_(True), F.callback_satisfaction.in_(sorted(SATISFIED_LEVELS)))),
     ]
 
 

@@ -23,6 +23,7 @@ from minyi.stats.figures import CaseFacts
 from minyi.workflow.events import (
     ApproveExtensionPayload,
     AssignPayload,
+    CallbackPayload,
     EscalatePayload,
     EventKind,
     RatePayload,
@@ -55,6 +56,8 @@ FOLDED_KINDS = tuple(
         EventKind.REJECT,
         EventKind.MERGE,
         EventKind.ARCHIVE,  # 历史未办结 (minyi.ingest): only its status counts
+        EventKind.CALLBACK,  # 回访 (minyi.callbacks)
+        EventKind.CALLBACK_REOPEN,  # its status, and the deadline of the round after the first reply
     )
 )
 IN_CHUNK = 500  # case ids per IN (...) list: well under every database's bound-parameter limit
@@ -85,6 +88,12 @@ def apply_event(fact: CaseFacts, kind: str, to_status: str | None, created_at: d
         fact.reopened = True
     elif isinstance(payload, EscalatePayload):
         fact.escalations += 1
+    elif isinstance(payload, CallbackPayload):
+        fact.called_back = True
+        if payload.reached:  # the latest reached call-back's answers
+            fact.callback_reached = True
+            fact.callback_resolved = payload.resolved
+            fact.callback_satisfaction = payload.satisfaction
 
 
 def place_label(place: str, *, is_public: bool) -> str:

@@ -108,6 +108,11 @@ ACTIONS: dict[str, Action] = {
         _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
         _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
         _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
+        # 帮助 / 化解 (minyi.callbacks): assistance recorded by the department; 回访 after closing by coordinators,
+        # and a 回访 that finds the problem unresolved sends the case back (重办) with a new deadline
+        _a("assist", "记录帮扶", {ASSIGNED, IN_PROGRESS, REPLIED, CLOSED}, None, _HANDLER, department_scoped=True),
+        _a("callback", "回访", {CLOSED}, None, _COORD),
+        _a("callback_reopen", "回访未解决，重办", {CLOSED}, IN_PROGRESS, _COORD),
         # minyi.ingest only: history older than MINYI_IMPORT_ARCHIVE_DAYS that nobody answered
         _a("archive", "历史留言，未办结归档", {SUBMITTED}, ARCHIVED, {SYSTEM}),
     )
@@ -124,7 +129,7 @@ CITIZEN_EVENTS = frozenset({name for name, a in ACTIONS.items() if CITIZEN in a.
 # Events whose reason is public text: the citizen's own words, the reason of 不予受理 (its form says it will
 # be shown) and the system's note on a case that absorbed a duplicate. Every other reason is a staff note
 # (转办意见, 改派理由, 督办意见, 审批意见, …): internal, so the public history shows the event without it.
-PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported"}
+PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported", "assist"}  # assist: its form says it is public
 
 EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.items()} | {
     "transfer_requested": "申请改派",
@@ -138,6 +143,7 @@ EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.i
     # 审核后公开 (minyi.workflow.review)
     "publish": "审核后公开",
     "withhold": "审核后不公开",
+    "repeat_flagged": "重复投诉提示",  # minyi.callbacks: internal, for the supervisor
 }
 
 
