@@ -62,10 +62,10 @@ def _is_complaint(session: Session, message: Message) -> bool:
     if message.appeal_kind:
         return message.appeal_kind == COMPLAINT
     analysis = read_analysis(session.get(MessageAnalysis, message.id))  # 不确定: the analysis's guess decides
-    return analysis is not None and analysis.appeal_kind == COMPLAINT
+    return analysis is not None and analysis["appeal_kind"] == COMPLAINT
 
 
-def _earlier(message: Message, since: datetime) -> Select[Any]:
+def _earlier(message: Message, since: datetime) -> Select[int, str, str]:
     return (
         select(Case.id, Message.title, Message.body)
         .join(Message, Message.id == Case.message_id)
@@ -179,7 +179,8 @@ class FlagRow:
 
 
 def repeat_flags(session: Session, *, page: int = 1, per_page: int = 20) -> tuple[list[FlagRow], int]:
-    """The flagged complaints, newest flag first, paged in SQL on `ix_repeat_flags_flagged`; and how many (to 10,000)."""
+    """The flagged complaints, newest flag first, paged in SQL on `ix_repeat_flags_flagged`; and how many (to
+    FLAGS_MAX)."""
     flags = session.scalars(
         select(RepeatFlag)
         .order_by(RepeatFlag.flagged_at.desc(), RepeatFlag.case_id.desc())
@@ -197,6 +198,7 @@ class RepeatInfo:
     """A case's flag and the earlier complaints it links to (for the staff case page and the API)."""
 
     flag: RepeatFlag
+    case: Case
     links: list[tuple[RepeatLink, Case]]
 
 
@@ -211,4 +213,7 @@ def repeat_info(session: Session, case_id: int) -> RepeatInfo | None:
         .where(RepeatLink.case_id == case_id)
         .order_by(RepeatLink.score.desc(), RepeatLink.earlier_case_id)
     ).all()
-    return RepeatInfo(flag, [(link, case) for link, case in rows])
+    case = session.get(Case, case_id)
+    if case is None:
+        return None
+    return RepeatInfo(flag, case, [(link, earlier) for link, earlier in rows])

@@ -213,8 +213,9 @@ def parse_callback_filters(params: dict[str, Any]) -> CallbackFilters:
     """Check the list's query parameters; a bad value is a clear error."""
     state = choice_field(params.get("state") or DUE, field="state", label="回访状态", choices=STATES)
     kinds = {k: APPEAL_KINDS[k] for k in CALLBACK_KINDS}
-    kind = choice_field(params.get("appeal_kind") or None, field="appeal_kind", label="诉求类型", choices=kinds, required=False)
-    result = choice_field(params.get("result") or None, field="result", label="回访结果", choices=RESULTS, required=False)
+    raw_kind, raw_result = params.get("appeal_kind") or None, params.get("result") or None
+    kind = choice_field(raw_kind, field="appeal_kind", label="诉求类型", choices=kinds, required=False)
+    result = choice_field(raw_result, field="result", label="回访结果", choices=RESULTS, required=False)
     department_id = None
     if params.get("department_id") not in (None, ""):
         department_id = parse_id(params.get("department_id"))
@@ -268,7 +269,7 @@ class CallbackList:
 
     @property
     def total_text(self) -> str:
-        """"1,234", or "10,000+" when counting stopped."""
+        """ "1,234", or "10,000+" when counting stopped."""
         return f"{self.total:,}+" if self.capped else f"{self.total:,}"
 
 

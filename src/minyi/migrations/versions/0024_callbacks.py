@@ -37,7 +37,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_callback_tasks_state_closed", "callback_tasks", ["state", "closed_at", "case_id"])
     op.create_index(
-        "ix_callback_tasks_state_department_closed", "callback_tasks", ["state", "department_id", "closed_at", "case_id"]
+        "ix_callback_tasks_state_department_closed",
+        "callback_tasks",
+        ["state", "department_id", "closed_at", "case_id"],
     )
     op.create_index(
         "ix_callback_tasks_state_kind_closed", "callback_tasks", ["state", "appeal_kind", "closed_at", "case_id"]
