@@ -60,5 +60,5 @@ def test_every_status_and_action_has_a_chinese_name() -> None:
 
 def test_department_scoping_is_a_property_of_the_action() -> None:
     scoped = {name for name, a in states.ACTIONS.items() if a.department_scoped}
-    assert scoped == {"accept", "return", "request_extension", "reply"}
+    assert scoped == {"accept", "return", "request_extension", "reply", "assist"}
     assert {"handler"} == states.DEPARTMENT_ROLES  # the roles that only do a department's work
