@@ -50,7 +50,7 @@ def test_unknown_action_is_a_clear_error() -> None:
 
 def test_allowed_actions_for_a_handler_on_an_open_case() -> None:
     names = {a.name for a in states.allowed_actions(status=states.IN_PROGRESS, actor="handler")}
-    assert names == {"return", "request_extension", "reply"}
+    assert names == {"return", "request_extension", "reply", "assist"}
 
 
 def test_every_status_and_action_has_a_chinese_name() -> None:
