@@ -4,6 +4,7 @@ a complaint repeated by the same person flagged to the supervisor after a worker
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ from sqlalchemy import select
 
 from minyi.jobs import runner
 from minyi.messages.models import Message
+from minyi.workflow import services as workflow
 from tests import factories as f
 from tests.e2e.conftest import LiveServer, login, with_db
+from tests.e2e.test_accessibility import AXE, serious_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -154,3 +157,42 @@ def test_a_repeated_complaint_is_flagged_to_the_supervisor(live_server: LiveServ
     assert first in page.inner_text("h1")
     _shots(page, artifacts, "repeat-case", f"{live_server.url}/staff/cases/{repeated}")
     context.close()
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core not found at {AXE}: run `make axe` (npm install axe-core)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def test_the_callback_pages_have_no_serious_accessibility_violations(  # type: ignore[no-untyped-def]
+    live_server: LiveServer, browser, axe_script: str
+) -> None:
+    """axe-core on the 回访 list, a case page with its 回访 form and the 重复投诉 list, at both widths."""
+    with with_db(live_server) as db:
+        dept = f.department(db, name="无障碍回访测试局")
+        sub, coordinator, handler = f.case_in_progress(db, dept, appeal_kind="help")
+        workflow.reply(db, actor=f.actor(handler), case_id=sub.case.id, body="已经上门核实并协调解决，感谢反映。")
+        workflow.rate(db, case=f.reload(db, sub.case), level="satisfied")
+        first = f.message(db, place_text="", contact_phone="13500000001").case.id
+        again = f.message(db, place_text="", contact_phone="13500000001", title="路灯还是不亮").message.id
+        supervisor = f.user(db, role="supervisor")
+        names = (coordinator.username, supervisor.username)
+    assert first and runner.repeats(live_server.factory, again)
+    found: dict[str, list[dict]] = {}
+    for username, paths in (
+        (names[0], ["/staff/callbacks", f"/staff/cases/{sub.case.id}"]),
+        (names[1], ["/staff/repeats", "/staff/callbacks?state=done"]),
+    ):
+        for width in (1280, 390):
+            viewport = {"width": width, "height": 900}
+            context = browser.new_context(viewport=viewport, locale="zh-CN", bypass_csp=True)
+            page = context.new_page()
+            login(page, live_server, username)
+            for path in paths:
+                page.goto(f"{live_server.url}{path}")
+                if violations := serious_violations(page, axe_script):
+                    found[f"{path}@{width}"] = violations
+            context.close()
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)
