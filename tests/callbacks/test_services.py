@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from minyi.callbacks import services as callbacks
@@ -188,3 +188,17 @@ def test_bad_list_parameters_are_clear_errors(params: dict, field: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         callbacks.parse_callback_filters(params)
     assert err.value.field == field
+
+
+def test_sqlite_pages_the_callback_list_through_its_indexes(db: Session, connection: Connection) -> None:
+    """Every filter of the 回访 list is searched and ordered by an index: no scan of `callback_tasks`, no sort."""
+    if connection.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    for params in ({}, {"state": "done"}, {"department_id": "3"}, {"appeal_kind": "help"},
+                   {"state": "done", "result": "unresolved"}, {"retry": "1"}):  # fmt: skip
+        query = callbacks.page_query(callbacks.parse_callback_filters(params))
+        compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        args = tuple(compiled.params[key] for key in compiled.positiontup or ())
+        plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", args)]
+        assert any(step.startswith("SEARCH callback_tasks USING INDEX") for step in plan), (params, plan)
+        assert not any("TEMP B-TREE" in step for step in plan), (params, plan)

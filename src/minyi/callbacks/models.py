@@ -33,6 +33,7 @@ class CallbackTask(Base):
         Index("ix_callback_tasks_state_closed", "state", "closed_at", "case_id"),
         Index("ix_callback_tasks_state_department_closed", "state", "department_id", "closed_at", "case_id"),
         Index("ix_callback_tasks_state_kind_closed", "state", "appeal_kind", "closed_at", "case_id"),
+        Index("ix_callback_tasks_state_result_closed", "state", "result", "closed_at", "case_id"),  # 回访未解决
     )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True, autoincrement=False)

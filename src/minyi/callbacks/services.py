@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from minyi.callbacks.models import CALLBACK_KINDS, DONE, DUE, CallbackTask
@@ -287,18 +287,22 @@ def _where(filters: CallbackFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def callback_list(session: Session, *, filters: CallbackFilters) -> CallbackList:
-    """The 回访 list: oldest closing first (then case id), paged and counted in SQL on the state's indexes."""
-    where = _where(filters)
-    ids = select(CallbackTask.case_id).where(*where)
-    count = session.scalar(select(func.count()).select_from(ids.limit(ROWS_MAX + 1).subquery())) or 0
-    page = session.scalars(
+def page_query(filters: CallbackFilters) -> Select[CallbackTask]:
+    """One page of the list: the filters, oldest closing first, then case id (served by the state's indexes)."""
+    return (
         select(CallbackTask)
-        .where(*where)
+        .where(*_where(filters))
         .order_by(CallbackTask.closed_at, CallbackTask.case_id)
         .offset((filters.page - 1) * filters.per_page)
         .limit(filters.per_page)
-    ).all()
+    )
+
+
+def callback_list(session: Session, *, filters: CallbackFilters) -> CallbackList:
+    """The 回访 list: oldest closing first (then case id), paged and counted in SQL (the count stops past ROWS_MAX)."""
+    ids = select(CallbackTask.case_id).where(*_where(filters))
+    count = session.scalar(select(func.count()).select_from(ids.limit(ROWS_MAX + 1).subquery())) or 0
+    page = session.scalars(page_query(filters)).all()
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_([t.case_id for t in page])))}
     rows = [CallbackRow(t, cases[t.case_id]) for t in page]
     return CallbackList(rows, min(count, ROWS_MAX), count > ROWS_MAX, filters)

@@ -44,6 +44,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_callback_tasks_state_kind_closed", "callback_tasks", ["state", "appeal_kind", "closed_at", "case_id"]
     )
+    op.create_index(
+        "ix_callback_tasks_state_result_closed", "callback_tasks", ["state", "result", "closed_at", "case_id"]
+    )
     op.create_table(
         "repeat_flags",
         sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id"), primary_key=True, autoincrement=False),
@@ -78,6 +81,7 @@ def downgrade() -> None:
     op.drop_index("ix_repeat_flags_flagged", "repeat_flags")
     op.drop_table("repeat_flags")
     for name in (
+        "ix_callback_tasks_state_result_closed",
         "ix_callback_tasks_state_kind_closed",
         "ix_callback_tasks_state_department_closed",
         "ix_callback_tasks_state_closed",
