@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.callbacks import repeats
+from minyi.notifications.models import Notification
 from minyi.privacy.models import ContactAccess
 from minyi.workflow import services as workflow
 from tests import factories as f
@@ -120,6 +121,9 @@ def test_the_api_lists_records_and_reopens(client: TestClient, db: Session) -> N
         url, headers=caller, json={"reached": True, "resolved": "no", "satisfaction": "unsatisfied", "reopen": True}
     ).json()
     assert done["reopened"] and done["case_status"] == "in_progress" and done["result"] == "reopened"
+    db.expire_all()
+    told = db.scalars(select(Notification).where(Notification.user_id == handler.id)).all()
+    assert [n.notice.title for n in told] == [f"【回访重办】办件 {case_id} 回访未解决"]  # the department hears of it
     assert client.post(url, headers=caller, json={"reached": False}).status_code == 409
     helper = _token(client, help_handler)
     record = f"/api/v1/staff/cases/{help_sub.case.id}/assistance"

@@ -27,8 +27,10 @@ from minyi.callbacks.schemas import (
 from minyi.core.db import MAX_ID
 from minyi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from minyi.departments.services import department_menu
+from minyi.notifications import handoffs
+from minyi.notifications.services import Outbound
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
-from minyi.web.deps import ApiUser, FormDep, SessionDep, StaffUser, SupervisorUser
+from minyi.web.deps import ApiUser, FormDep, SessionDep, SettingsDep, StaffUser, SupervisorUser
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.web.templating import render
 from minyi.workflow.actors import Actor
@@ -109,13 +111,14 @@ def assist(db: SessionDep, user: StaffUser, form: FormDep, case_id: str) -> Resp
 
 
 @router.post("/cases/{case_id}/callback")
-def callback(db: SessionDep, user: StaffUser, form: FormDep, case_id: str) -> Response:
-    """回访 from the case page (or the list's link to it)."""
+def callback(db: SessionDep, settings: SettingsDep, user: StaffUser, form: FormDep, case_id: str) -> Response:
+    """回访 from the case page (or the list's link to it); a 回访重办 is told to the department."""
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    outcome = callbacks.record_callback(
+    outcome = handoffs.call_back(
         db,
         actor=Actor.from_user(user),
         case_id=case_id,
+        outbound=Outbound.of(settings),
         reached=fields.get("reached") == "1",
         resolved=fields.get("resolved"),
         satisfaction=fields.get("satisfaction"),
@@ -174,11 +177,15 @@ def api_callbacks(request: Request, audit: ContactAuditDep, db: SessionDep, user
 
 
 @api.post("/cases/{case_id}/callback", responses=errors(409))
-async def api_callback(db: SessionDep, user: ApiUser, case_id: str, body: CallbackIn) -> CallbackOut:
-    """Record a 回访 (coordinators and admins)."""
+async def api_callback(
+    db: SessionDep, settings: SettingsDep, user: ApiUser, case_id: str, body: CallbackIn
+) -> CallbackOut:
+    """Record a 回访 (coordinators and admins); a 回访重办 is told to the department."""
+    outbound = Outbound.of(settings)
 
     def work() -> CallbackOut:
-        done = callbacks.record_callback(db, actor=Actor.from_user(user), case_id=case_id, **body.model_dump())
+        actor = Actor.from_user(user)
+        done = handoffs.call_back(db, actor=actor, case_id=case_id, outbound=outbound, **body.model_dump())
         p = done.event.payload
         return CallbackOut(
             event_id=done.event.id,
