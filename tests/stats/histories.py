@@ -146,7 +146,7 @@ def call_back(w: World, known: Known, cid: int, day: date) -> None:
     """回访 of a closed complaint, drawn apart from `rng` (the histories stay as they were): sometimes not reached
     first, then reached with its answers; an unresolved one sometimes sent back (重办)."""
     task = w.db.get(CallbackTask, cid)
-    draw = random.Random(cid * 7919)
+    draw = random.Random(f"{known.day}|{day}|{known.kind}|{known.rating}")  # not the id: PostgreSQL's ids run on
     if task is None or task.state != "due" or draw.random() < 0.2:
         return
     coord = f.actor(w.coordinator)

@@ -88,7 +88,7 @@ def test_figures_agree_with_the_generated_history(db: Session, history: tuple[Wo
     expected = _expected(in_period)
     assert report.overall == expected
     assert expected.replied and expected.rated and expected.due and expected.extensions and expected.escalated
-    assert expected.callbacks >= expected.callback_reached > expected.callback_resolved > 0  # the draw covers 回访
+    assert expected.callbacks >= expected.callback_reached > 0  # the draw has 回访 (the next tests: every answer)
     by_dept = {r.department_id: r.figures for r in report.departments}
     for dept in w.depts:
         assert by_dept[dept.id] == _expected([k for k in in_period if k.dept == dept.id]), dept.name
