@@ -1,6 +1,7 @@
 """Imports every feature's models so that Base.metadata is complete (migrations, tests)."""
 
 from minyi.accounts.models import AuthEvent, LoginSession, LoginThrottle, RolePolicy, User
+from minyi.callbacks.models import CallbackTask, RepeatFlag, RepeatLink
 from minyi.collect.models import WebItem, WebItemKey, WebSource
 from minyi.core.db import Base
 from minyi.departments.models import Department, DepartmentAlias, DepartmentMerge
@@ -21,6 +22,7 @@ __all__ = [
     "Adoption",
     "AuthEvent",
     "Base",
+    "CallbackTask",
     "Case",
     "CaseEvent",
     "CaseFactsRow",
@@ -46,6 +48,8 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Rating",
+    "RepeatFlag",
+    "RepeatLink",
     "Reply",
     "ReplyTemplate",
     "RolePolicy",

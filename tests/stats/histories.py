@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from minyi.callbacks import services as callbacks
+from minyi.callbacks.models import CallbackTask
 from minyi.core.clock import CHINA_TZ, travel
 from minyi.core.workdays import add_workdays
 from minyi.suggestions import services as suggestions
@@ -40,6 +42,10 @@ class Known:
     reopened: bool = False
     rating: str | None = None
     adoption: str | None = None  # 吸纳: the decision on a suggestion
+    called_back: bool = False  # 回访 (minyi.callbacks): attempted, reached, the latest reached one's answers
+    callback_reached: bool = False
+    callback_resolved: str | None = None
+    callback_satisfaction: str | None = None
 
 
 DECISIONS = ("adopted", "partly", "planned", "not_adopted")
@@ -54,8 +60,9 @@ class World:
     handlers: list = field(default_factory=list)
 
 
-def history(w: World, rng: random.Random, day: date) -> list[Known]:
-    """One case through a random path of the real services, at real (travelled) times (plus a merge target)."""
+def history(w: World, rng: random.Random, day: date, *, call_backs: bool = True) -> list[Known]:
+    """One case through a random path of the real services, at real (travelled) times (plus a merge target);
+    without `call_backs`, no 回访 (a log as releases before migration 0024 wrote it)."""
     kind, domain = rng.choice(KINDS), rng.choice(DOMAINS)
     known = Known(day=day, domain=domain, kind=kind)
     coord, sup = f.actor(w.coordinator), f.actor(w.supervisor)
@@ -150,7 +157,32 @@ def history(w: World, rng: random.Random, day: date) -> list[Known]:
                 if rng.random() < 0.5:
                     workflow.rate(w.db, case=f.reload(w.db, sub.case), level="satisfied")
                     known.rating = "satisfied"
+    if call_backs:
+        call_back(w, known, cid, reply_day + timedelta(days=10))
     return [known]
+
+
+def call_back(w: World, known: Known, cid: int, day: date) -> None:
+    """回访 of a closed complaint, drawn apart from `rng` (the histories stay as they were): sometimes not reached
+    first, then reached with its answers; an unresolved one sometimes sent back (重办)."""
+    task = w.db.get(CallbackTask, cid)
+    draw = random.Random(f"{known.day}|{day}|{known.kind}|{known.rating}")  # not the id: PostgreSQL's ids run on
+    if task is None or task.state != "due" or draw.random() < 0.2:
+        return
+    coord = f.actor(w.coordinator)
+    with travel(at(day, 10)):
+        for _attempt in range(draw.randrange(0, 3)):
+            callbacks.record_callback(w.db, actor=coord, case_id=cid, reached=False, note="无人接听")
+            known.called_back = True
+        if draw.random() < 0.75:
+            resolved, level = draw.choice(["yes", "yes", "no"]), draw.choice(["satisfied", "basically", "unsatisfied"])
+            reopen = resolved == "no" and draw.random() < 0.5
+            callbacks.record_callback(
+                w.db, actor=coord, case_id=cid, reached=True, resolved=resolved, satisfaction=level, reopen=reopen
+            )
+            known.called_back = known.callback_reached = True
+            known.callback_resolved, known.callback_satisfaction = resolved, level
+        w.db.flush()
 
 
 def edges(w: World) -> list[Known]:

@@ -33,7 +33,7 @@ TODAY = date(2024, 9, 30)
 RELEASE_DB = Path(__file__).resolve().parents[1] / "fixtures" / "release-2026-11-26.sqlite3"
 
 
-def _world(db: Session, seed: int, cases: int) -> World:
+def _world(db: Session, seed: int, cases: int, *, call_backs: bool = True) -> World:
     w = World(db=db, coordinator=f.user(db, role="coordinator"), supervisor=f.user(db, role="supervisor"))
     for name in ("市城管局", "市生态环境局", "市交通运输局"):
         dept = f.department(db, name=f"{name}{seed}")
@@ -41,7 +41,7 @@ def _world(db: Session, seed: int, cases: int) -> World:
         w.handlers.append(f.user(db, role="handler", dept=dept))
     rng = random.Random(seed)
     for day in sorted(date(2023, 12, 1) + timedelta(days=rng.randrange(240)) for _ in range(cases)):
-        history(w, rng, day)
+        history(w, rng, day, call_backs=call_backs)
     edges(w)
     praises(w)
     db.flush()
@@ -143,7 +143,7 @@ def test_events_inserted_in_bulk_update_the_facts(db: Session) -> None:
 
 
 def test_the_migration_backfills_the_facts_from_the_log(db: Session) -> None:
-    _world(db, 7, cases=15)
+    _world(db, 7, cases=15, call_backs=False)  # 0013 knew no 回访 (0024 added its columns, exact by default)
     expected = _stored(db)
     db.execute(delete(CaseFactsRow))
     assert _stored(db) == {}

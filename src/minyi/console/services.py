@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role, User
+from minyi.callbacks import repeats
+from minyi.callbacks.models import CallbackTask
+from minyi.callbacks.services import callback_task
 from minyi.departments.services import MenuNode, department_menu
 from minyi.hot import services as hot
 from minyi.hot.models import HotIssue
@@ -38,6 +41,8 @@ class StaffCasePage:
     extensions: list[ExtensionRequest]
     returned: ReturnNote | None = None  # the latest 退回, while the case waits to be assigned again
     web_voices: CaseWebVoices | None = None  # 网络上的相关声音: web items linked to the case (minyi.hot.web_links)
+    callback: CallbackTask | None = None  # 回访 (minyi.callbacks): its place on the list
+    repeat: repeats.RepeatInfo | None = None  # 重复投诉: the earlier complaints it repeats
 
 
 def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCasePage:
@@ -58,4 +63,6 @@ def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCaseP
         returned=inbox.return_notes(session, [case]).get(case.id),
         extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
         web_voices=web_voices_of_case(session, case_id=case.id),
+        callback=callback_task(session, case),
+        repeat=repeats.repeat_info(session, case.id),
     )

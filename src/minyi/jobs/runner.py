@@ -20,6 +20,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from minyi.callbacks.repeats import find_repeats, read_repeat_input, store_repeat_flag
 from minyi.core.clock import china_today
 from minyi.core.db import transaction
 from minyi.hot import periods
@@ -307,7 +308,21 @@ def analyse(factory: sessionmaker[Session], analyzer: Analyzer | None, message_i
     if inputs is not None:
         outcome = compute_analysis(inputs, analyzer)
         write(factory, partial(store_analysis, outcome=outcome, if_missing=if_missing))
+        repeats(factory, message_id)
     return True
+
+
+def repeats(factory: sessionmaker[Session], message_id: int) -> bool:
+    """重复投诉 after a message's analysis: read its earlier complaints sharing a person or place, compare the texts
+    outside any transaction, flag it in a short writing one. True when it was flagged now."""
+    with transaction(factory, write=False) as session:
+        found = read_repeat_input(session, message_id=message_id)
+    if found is None:
+        return False
+    matches = find_repeats(found)
+    if not matches:
+        return False
+    return write(factory, partial(store_repeat_flag, case_id=found.case_id, matches=matches)) is not None
 
 
 def analyse_batch(factory: sessionmaker[Session], analyzer: Analyzer | None, message_ids: list[int]) -> int:

@@ -37,6 +37,10 @@ KEY_FIGURES = (
     ("overdue_open", "超期未答复"),
     ("adoption_rate", "建议采纳率"),
     ("praised", "表扬"),
+    ("callbacks", "回访件数"),  # 回访 (minyi.callbacks; docs/statistics.md)
+    ("callback_reached_rate", "回访联系率"),
+    ("callback_resolved_rate", "回访解决率"),
+    ("callback_satisfaction_rate", "回访满意率"),
 )
 
 

@@ -29,6 +29,7 @@ from minyi.workflow import states
 COUNTS = (
     "received", "rejected", "merged", "archived", "assigned", "replied", "due", "on_time", "overdue_open",
     "rated", "satisfied", "reopened", "extensions", "extended_cases", "escalated", "decided", "adopted", "praised",
+    "callbacks", "callback_reached", "callback_resolved", "callback_satisfied",
 )  # fmt: skip
 
 
@@ -84,6 +85,10 @@ def _columns(today: date) -> list[ColumnElement[Any]]:
         _sum(F.adoption.is_not(None)),
         _sum(F.adoption.in_(sorted(ADOPTING_DECISIONS))),
         _sum(F.appeal_kind == PRAISE_KIND),
+        _sum(F.called_back.is_(True)),
+        _sum(F.callback_reached.is_(True)),
+        _sum(and_(F.callback_reached.is_(True), F.callback_resolved == "yes")),
+        _sum(and_(F.callback_reached.is_(True), F.callback_satisfaction.in_(sorted(SATISFIED_LEVELS)))),
     ]
 
 

@@ -25,6 +25,7 @@ from minyi.workflow.events import (
     AdoptPayload,
     ApproveExtensionPayload,
     AssignPayload,
+    CallbackPayload,
     EscalatePayload,
     EventKind,
     RatePayload,
@@ -59,6 +60,8 @@ FOLDED_KINDS = tuple(
         EventKind.ARCHIVE,  # 历史未办结 (minyi.ingest): only its status counts
         EventKind.ACKNOWLEDGE,  # 表扬: the thanks is the first reply, and closes the case
         EventKind.ADOPT,  # 吸纳: the decision on a suggestion
+        EventKind.CALLBACK,  # 回访 (minyi.callbacks)
+        EventKind.CALLBACK_REOPEN,  # its status, and the deadline of the round after the first reply
     )
 )
 IN_CHUNK = 500  # case ids per IN (...) list: well under every database's bound-parameter limit
@@ -91,6 +94,12 @@ def apply_event(fact: CaseFacts, kind: str, to_status: str | None, created_at: d
         fact.escalations += 1
     elif isinstance(payload, AdoptPayload):
         fact.adoption = payload.decision
+    elif isinstance(payload, CallbackPayload):
+        fact.called_back = True
+        if payload.reached:  # the latest reached call-back's answers
+            fact.callback_reached = True
+            fact.callback_resolved = payload.resolved
+            fact.callback_satisfaction = payload.satisfaction
 
 
 def place_label(place: str, *, is_public: bool) -> str:

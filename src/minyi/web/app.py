@@ -35,6 +35,7 @@ from minyi.web.page_cache import PublicPageCache
 from minyi.web.routes import (
     account,
     api,
+    callbacks,
     dashboard,
     department_merge,
     entry,
@@ -252,6 +253,7 @@ def create_app(
         account.router,
         staff.router,
         worklists.router,
+        callbacks.router,
         entry.router,
         department_merge.router,  # before staff_admin: /staff/admin/departments/{id} would take "merge"
         staff_admin.router,
@@ -269,7 +271,7 @@ def create_app(
     ):
         html.include_router(pages)
     app.include_router(html)
-    for json_api in (account.api, api.router, hot.api, stats.api_router, replies.api, suggestions.api):
+    for json_api in (account.api, api.router, callbacks.api, hot.api, stats.api_router, replies.api, suggestions.api):
         app.include_router(json_api)
     app.include_router(health_router)  # /healthz and /metrics: no session, no CSRF cookie needed
     install_openapi(app)  # /api/v1/openapi.json: the JSON API only, with every error status

@@ -100,6 +100,9 @@ DONE_NOTICES = {
     "commit": "的承诺事项已公开。",
     "published": "已审核并公开。",
     "withheld": "已审核，不予公开；理由已告知留言人。",
+    "assist": "的帮扶情况已记录。",
+    "callback": "的回访已记录。",
+    "callback_reopen": "的回访已记录：问题未解决，已退回承办部门重办。",
 }
 # Text on public pages (citizens' words, replies, public reasons): phone, ID, card numbers, e-mail and plates
 # are masked (stored intact); invisible characters go first so that they cannot split a number.

@@ -49,6 +49,11 @@ class EventKind(StrEnum):
     PROGRESS = "progress"  # a commitment's public progress update
     COMMITMENT_DONE = "commitment_done"  # a commitment marked done
     ACKNOWLEDGE = "acknowledge"  # 表扬: the department's public thanks, which closes the case
+    # 帮助 and 化解 (minyi.callbacks)
+    ASSIST = "assist"  # 记录帮扶: assistance given on a help case (what: the event's reason, public and masked)
+    CALLBACK = "callback"  # 回访: a call-back after closing (reached or not, resolved, satisfied; the note internal)
+    CALLBACK_REOPEN = "callback_reopen"  # 回访未解决，重办: back to the department with a new deadline
+    REPEAT_FLAGGED = "repeat_flagged"  # 重复投诉: the worker found earlier complaints on the same problem
 
 
 @dataclass(frozen=True)
@@ -353,7 +358,7 @@ def deadline_after(payload: Payload, current: date | None) -> date | None:
 
     `Case.deadline` of an open case equals this fold over its events; `minyi.stats` folds the first round only.
     """
-    if isinstance(payload, AssignPayload | ApproveExtensionPayload | ReopenPayload):
+    if isinstance(payload, AssignPayload | ApproveExtensionPayload | ReopenPayload | CallbackReopenPayload):
         return payload.deadline
     if isinstance(payload, ReturnPayload):
         return None
@@ -428,3 +433,46 @@ class AcknowledgePayload(Payload):
 
     KIND = EventKind.ACKNOWLEDGE
     reply_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AssistPayload(Payload):
+    """记录帮扶 on a help case: which department gave it, who (internal), on which day (China date); the event's
+    reason says what was done (public text, masked on public pages)."""
+
+    KIND = EventKind.ASSIST
+    department_id: int | None = None
+    department: str = ""
+    person: str = ""
+    given_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CallbackPayload(Payload):
+    """回访 after closing: the attempt's number, reached or not; when reached, resolved or not and the citizen's
+    satisfaction (满意 / 基本满意 / 不满意, apart from their own rating). The event's reason is an internal note."""
+
+    KIND = EventKind.CALLBACK
+    attempt: int | None = None
+    reached: bool = False
+    resolved: str | None = None  # "yes" or "no" when reached (a False would not be stored: see `Payload.to_json`)
+    satisfaction: str | None = None
+    satisfaction_name: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackReopenPayload(Payload):
+    """回访未解决，重办: back to the same department with a new deadline (logged here, as a citizen's reopen)."""
+
+    KIND = EventKind.CALLBACK_REOPEN
+    department_id: int | None = None
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class RepeatFlaggedPayload(Payload):
+    """重复投诉: earlier complaints on the same problem by the same person (phone, e-mail) or at the same place."""
+
+    KIND = EventKind.REPEAT_FLAGGED
+    earlier_case_ids: tuple[str, ...] = ()
+    matched_by: tuple[str, ...] = ()

@@ -112,6 +112,11 @@ ACTIONS: dict[str, Action] = {
         _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
         _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
         _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
+        # 帮助 / 化解 (minyi.callbacks): assistance recorded by the department; 回访 after closing by coordinators,
+        # and a 回访 that finds the problem unresolved sends the case back (重办) with a new deadline
+        _a("assist", "记录帮扶", {ASSIGNED, IN_PROGRESS, REPLIED, CLOSED}, None, _HANDLER, department_scoped=True),
+        _a("callback", "回访", {CLOSED}, None, _COORD),
+        _a("callback_reopen", "回访未解决，重办", {CLOSED}, IN_PROGRESS, _COORD),
         # minyi.ingest only: history older than MINYI_IMPORT_ARCHIVE_DAYS that nobody answered
         _a("archive", "历史留言，未办结归档", {SUBMITTED}, ARCHIVED, {SYSTEM}),
     )
@@ -128,7 +133,7 @@ CITIZEN_EVENTS = frozenset({name for name, a in ACTIONS.items() if CITIZEN in a.
 # Events whose reason is public text: the citizen's own words, the reason of 不予受理 (its form says it will
 # be shown) and the system's note on a case that absorbed a duplicate. Every other reason is a staff note
 # (转办意见, 改派理由, 督办意见, 审批意见, …): internal, so the public history shows the event without it.
-PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported"}
+PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported", "assist"}  # assist: its form says it is public
 # 吸纳 (minyi.suggestions): the decision's reason, a commitment's text and its progress are public by their forms.
 PUBLIC_REASON_EVENTS |= {"adopt", "commit", "progress", "commitment_done"}
 
@@ -148,6 +153,7 @@ EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.i
     "commit": "作出承诺",
     "progress": "承诺进展",
     "commitment_done": "承诺已完成",
+    "repeat_flagged": "重复投诉提示",  # minyi.callbacks: internal, for the supervisor
 }
 
 

@@ -82,6 +82,8 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
             "departments": page.departments,
             "extensions": page.extensions,
             "returned": page.returned,
+            "callback": page.callback,
+            "repeat": page.repeat,
             "review_flags": review.flag_names(page.view.case.message),
             "can_review": user.role.value in review.DECIDERS,
             "web_voices": page.web_voices,
