@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,6 +11,8 @@ from minyi.accounts.models import Role, User
 from minyi.departments.services import MenuNode, department_menu
 from minyi.hot import services as hot
 from minyi.hot.models import HotIssue
+from minyi.knowledge import services as knowledge
+from minyi.knowledge.models import KnowledgeEntry
 from minyi.messages.models import MessageAnalysis
 from minyi.nlp.text import join_text
 from minyi.workflow import inbox, states
@@ -36,6 +38,7 @@ class StaffCasePage:
     departments: list[MenuNode]
     extensions: list[ExtensionRequest]
     returned: ReturnNote | None = None  # the latest 退回, while the case waits to be assigned again
+    knowledge: list[tuple[KnowledgeEntry, float]] = field(default_factory=list)  # 知识库 answers, while replying
 
 
 def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCasePage:
@@ -44,15 +47,17 @@ def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCaseP
     case = load_case(session, case_id)
     ensure_can_see(case, actor)
     text = join_text(case.message.title, case.message.body)
+    actions = frozenset(a.name for a in states.allowed_actions(status=case.status, actor=actor.role))
     return StaffCasePage(
         case=case,
         view=case_view(session, case, public_only=False),
         analysis=session.get(MessageAnalysis, case.message_id),
         deadline=deadline_info(case),
-        actions=frozenset(a.name for a in states.allowed_actions(status=case.status, actor=actor.role)),
+        actions=actions,
         similar=hot.similar_cases_for_staff(session, actor=actor, text=text, exclude=case.id),
         hot_issue=hot.hot_issue_of(session, case.id),
         departments=department_menu(session, active_only=True),
         returned=inbox.return_notes(session, [case]).get(case.id),
         extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
+        knowledge=knowledge.search(session, text=text, k=3) if "reply" in actions else [],
     )

@@ -40,6 +40,8 @@ from minyi.web.routes import (
     entry,
     hot,
     jobs,
+    knowledge,
+    knowledge_api,
     notifications,
     privacy,
     public,
@@ -262,10 +264,19 @@ def create_app(
         watches.router,
         privacy.router,
         jobs.router,
+        knowledge.router,
     ):
         html.include_router(pages)
     app.include_router(html)
-    for json_api in (account.api, api.router, hot.api, stats.api_router, replies.api):
+    for json_api in (
+        account.api,
+        api.router,
+        hot.api,
+        stats.api_router,
+        replies.api,
+        knowledge.api,
+        knowledge_api.router,
+    ):
         app.include_router(json_api)
     app.include_router(health_router)  # /healthz and /metrics: no session, no CSRF cookie needed
     install_openapi(app)  # /api/v1/openapi.json: the JSON API only, with every error status

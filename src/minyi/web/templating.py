@@ -12,7 +12,8 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
 from minyi.accounts.models import ROLE_NAMES
-from minyi.core.clock import format_china
+from minyi.core.clock import china_today, format_china
+from minyi.knowledge.models import EXPLANATION_KINDS
 from minyi.messages.channels import CHANNELS, channel_name
 from minyi.messages.display import (
     APPEAL_KINDS,
@@ -112,6 +113,8 @@ env.globals.update(
     CITIZEN_EVENTS=CITIZEN_EVENTS,
     DONE_NOTICES=DONE_NOTICES,
     CHANNELS=CHANNELS,
+    EXPLANATION_KINDS=EXPLANATION_KINDS,
+    today=china_today,
 )
 env.filters["channel_name"] = channel_name
 

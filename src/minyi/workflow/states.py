@@ -104,6 +104,9 @@ ACTIONS: dict[str, Action] = {
         _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
         _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
         _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER, department_scoped=True),
+        # 廓清 / 引导纠正 (minyi.knowledge): a coordinator answers an open message by a public explanation (政策解读 /
+        # 辟谣); the event is a reply (kind "reply") that names the explanation, and the citizen rates it as any reply
+        _a("explain", "以政策解读/辟谣答复", {SUBMITTED, RETURNED, ASSIGNED, IN_PROGRESS}, REPLIED, _COORD),
         _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE | {SYSTEM}, needs_reason=True),
         _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
         _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),

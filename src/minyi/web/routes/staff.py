@@ -71,6 +71,7 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
             "departments": page.departments,
             "extensions": page.extensions,
             "returned": page.returned,
+            "knowledge": page.knowledge,
             "review_flags": review.flag_names(page.view.case.message),
             "can_review": user.role.value in review.DECIDERS,
         },
