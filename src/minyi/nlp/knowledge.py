@@ -199,3 +199,10 @@ def evaluate(
         "pairs": len(pairs),
         "entries": len(entries),
     }
+
+
+if __name__ == "__main__":  # python -m minyi.nlp.knowledge [DATA_DIR] [GOLD_DIR]: the held-out pairs figure
+    import sys
+
+    arguments = [*sys.argv[1:], "../shared/data", "gold"]
+    print(evaluate(Path(arguments[0]), Path(arguments[1])))
