@@ -134,3 +134,31 @@ def test_staff_api_writes_entries_and_refuses_others(client: TestClient, db: Ses
         == 403
     )
     assert client.post("/api/v1/staff/knowledge", json=body).status_code == 401
+
+
+def test_stats_and_the_department_page_show_upkeep(client: TestClient, db: Session) -> None:
+    from datetime import timedelta
+
+    from minyi.core.clock import china_today
+
+    entry = _published(db)
+    handler = f.user(db, role="handler", dept=entry.department)
+    kb.review_entry(db, actor=f.actor(handler), entry_id=entry.id)
+    other = kb.create_entry(
+        db,
+        actor=f.actor(handler),
+        data={
+            "question": "人才购房补贴怎么申请",
+            "answer": ANSWER,
+            "department_id": entry.department_id,
+            "status": "published",
+        },
+    )
+    other.review_due = china_today() - timedelta(days=1)
+    db.flush()
+    stats = client.get("/stats").text
+    assert 'id="t-kb-upkeep"' in stats and entry.department.name in stats and "50.0%" in stats
+    f.login(client, handler)
+    assert "1 条常见问题已过复核日期" in client.get("/staff/department").text
+    page = client.get("/staff/knowledge").text
+    assert 'id="kb-upkeep"' in page and "50.0%" in page and 'id="kb-stale-count"' in page

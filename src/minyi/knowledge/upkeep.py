@@ -8,12 +8,13 @@ optionally those of a period; the entries past their date are those of today.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minyi.core.clock import china_today
+from minyi.core.clock import china_days_utc, china_today
+from minyi.departments.models import Department
 from minyi.knowledge.models import PUBLISHED, KnowledgeAudit, KnowledgeEntry
 
 
@@ -71,3 +72,21 @@ def upkeep_by_department(
 def department_upkeep(session: Session, department_id: int) -> Upkeep:
     """One department's figures (all time)."""
     return upkeep_by_department(session, department_id=department_id).get(department_id) or Upkeep(department_id)
+
+
+@dataclass(frozen=True)
+class UpkeepRow:
+    """A line of the statistics' upkeep table."""
+
+    department: str
+    figures: Upkeep
+
+
+def upkeep_table(session: Session, *, start: date, end: date) -> list[UpkeepRow]:
+    """Per department, reviews done in [start, end] (China dates) and entries past their date today, by name."""
+    since, until = china_days_utc(start, end)
+    figures = upkeep_by_department(session, since=since, until=until)
+    names = dict(
+        session.execute(select(Department.id, Department.name).where(Department.id.in_(figures))).tuples().all()
+    )
+    return sorted((UpkeepRow(names.get(k, str(k)), v) for k, v in figures.items()), key=lambda r: r.department)
