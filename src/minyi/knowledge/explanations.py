@@ -37,7 +37,7 @@ WRITERS = frozenset({Role.COORDINATOR, Role.ADMIN})
 # The appeal kinds an explanation answers (issue 16: 模糊认识 → 廓清, 错误看法 → 引导纠正; 不了解情况 → 宣介 is the
 # knowledge base's, but a 政策解读 answers inquiries too).
 EXPLAINED_KINDS = ("confusion", "misconception", "inquiry")
-ANSWERABLE = tuple(sorted(states.ACTIONS["explain"].sources))
+ANSWERABLE = tuple(sorted(states.EXPLAIN.sources))
 
 
 def _check_writer(actor: Actor) -> None:

@@ -346,8 +346,10 @@ def reply(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
 
 def reply_by_explanation(session: Session, *, actor: Actor, case_id: Any, body: str, explanation_id: int) -> Reply:
     """答复 by a public explanation (政策解读 / 辟谣, minyi.knowledge): a coordinator's reply event naming it."""
-    case, action = load_case_for(session, case_id=case_id, actor=actor, action="explain")
-    step = _check(case, action)
+    case = load_case(session, case_id)
+    if actor.role not in states.EXPLAIN.actors:
+        raise PermissionDenied(f"当前角色无权执行“{states.EXPLAIN.label}”")
+    step = _check(case, states.EXPLAIN)
     answer = Reply(
         case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body, created_at=utcnow()
     )

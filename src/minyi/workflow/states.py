@@ -104,9 +104,6 @@ ACTIONS: dict[str, Action] = {
         _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
         _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
         _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER, department_scoped=True),
-        # 廓清 / 引导纠正 (minyi.knowledge): a coordinator answers an open message by a public explanation (政策解读 /
-        # 辟谣); the event is a reply (kind "reply") that names the explanation, and the citizen rates it as any reply
-        _a("explain", "以政策解读/辟谣答复", {SUBMITTED, RETURNED, ASSIGNED, IN_PROGRESS}, REPLIED, _COORD),
         _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE | {SYSTEM}, needs_reason=True),
         _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
         _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
@@ -115,6 +112,11 @@ ACTIONS: dict[str, Action] = {
         _a("archive", "历史留言，未办结归档", {SUBMITTED}, ARCHIVED, {SYSTEM}),
     )
 }
+
+# 廓清 / 引导纠正 (minyi.knowledge): a coordinator answers an open message by a public explanation (政策解读 / 辟谣).
+# Checked like an action, but recorded as a reply (event kind "reply", naming the explanation): the citizen rates it
+# and the statistics count it as any reply. Not in ACTIONS, whose names are the event kinds.
+EXPLAIN = _a("explain", "以政策解读/辟谣答复", {SUBMITTED, RETURNED, ASSIGNED, IN_PROGRESS}, REPLIED, _COORD)
 
 # Roles whose every action is a department's: they see only their own department's cases (`services.can_see`).
 DEPARTMENT_ROLES = frozenset(
