@@ -155,3 +155,13 @@ def test_public_list_is_paged(db: Session, handler) -> None:
     assert (len(first.items), len(second.items), first.total, first.pages) == (kb.PER_PAGE, 2, kb.PER_PAGE + 2, 2)
     with pytest.raises(ValidationFailed):
         kb.public_entries(db, page="0")
+
+
+def test_a_term_counted_meanwhile_by_another_transaction_is_counted_up(db: Session, handler) -> None:
+    from minyi.knowledge.index import _add_new_terms
+
+    db.add(KnowledgeTermCount(term="并发", entries=1))
+    db.flush()
+    _add_new_terms(db, ["并发", "新词"])  # "并发" looked new to this transaction: the insert fails, it counts up
+    db.expire_all()
+    assert (db.get(KnowledgeTermCount, "并发").entries, db.get(KnowledgeTermCount, "新词").entries) == (2, 1)

@@ -162,3 +162,14 @@ def test_stats_and_the_department_page_show_upkeep(client: TestClient, db: Sessi
     assert "1 条常见问题已过复核日期" in client.get("/staff/department").text
     page = client.get("/staff/knowledge").text
     assert 'id="kb-upkeep"' in page and "50.0%" in page and 'id="kb-stale-count"' in page
+
+
+def test_personal_data_in_an_entry_is_masked_in_public(client: TestClient, db: Session) -> None:
+    dept = f.department(db)
+    handler = f.user(db, role="handler", dept=dept)
+    data = {"question": "公积金咨询电话是多少", "answer": "请致电经办人13912345678咨询。", "department_id": dept.id}
+    entry = kb.create_entry(db, actor=f.actor(handler), data=data | {"status": "published"})
+    page = client.get(f"/knowledge/{entry.id}").text
+    assert "13912345678" not in page and "139****5678" in page
+    assert "13912345678" not in client.get(f"/api/v1/knowledge/{entry.id}").text
+    assert "13912345678" not in client.get("/api/v1/knowledge/search", params={"text": "公积金咨询电话"}).text

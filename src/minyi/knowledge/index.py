@@ -7,7 +7,8 @@ of the entries, whatever their number. Writing an entry rewrites its postings in
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minyi.knowledge.models import PUBLISHED, KnowledgeEntry, KnowledgeTerm, KnowledgeTermCount
@@ -42,17 +43,37 @@ def index_entry(session: Session, entry: KnowledgeEntry) -> None:
     session.add_all(
         KnowledgeTerm(term=t, entry_id=entry.id, tf=tf, length=entry.term_length) for t, tf in weighted.items()
     )
-    present = set()
     chunks = [list(weighted)[s : s + 400] for s in range(0, len(weighted), 400)]
     for chunk in chunks:
-        present |= set(session.scalars(select(KnowledgeTermCount.term).where(KnowledgeTermCount.term.in_(chunk))))
+        present = set(session.scalars(select(KnowledgeTermCount.term).where(KnowledgeTermCount.term.in_(chunk))))
         session.execute(
             update(KnowledgeTermCount)
-            .where(KnowledgeTermCount.term.in_(chunk))
+            .where(KnowledgeTermCount.term.in_(present))
             .values(entries=KnowledgeTermCount.entries + 1)
         )
-    session.add_all(KnowledgeTermCount(term=t, entries=1) for t in weighted if t not in present)
+        _add_new_terms(session, [t for t in chunk if t not in present])
     session.flush()
+
+
+def _add_new_terms(session: Session, new: list[str]) -> None:
+    """Count terms no entry had: one insert, or — when a concurrent transaction inserted one of them first (a unique
+    violation on PostgreSQL; SQLite writes one at a time) — term by term, each in a savepoint, counting up instead."""
+    if not new:
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(KnowledgeTermCount), [{"term": t, "entries": 1} for t in new])
+    except IntegrityError:
+        for term in new:
+            try:
+                with session.begin_nested():
+                    session.execute(insert(KnowledgeTermCount), [{"term": term, "entries": 1}])
+            except IntegrityError:
+                session.execute(
+                    update(KnowledgeTermCount)
+                    .where(KnowledgeTermCount.term == term)
+                    .values(entries=KnowledgeTermCount.entries + 1)
+                )
 
 
 def search_ids(session: Session, text: str, *, k: int = 5, exclude: tuple[int, ...] = ()) -> list[tuple[int, float]]:

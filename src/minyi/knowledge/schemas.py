@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from minyi.knowledge.explanations import BODY_MAX, LINK_MAX, TITLE_MAX
 from minyi.knowledge.models import ENTRY_STATUSES, EXPLANATION_KINDS, Explanation, KnowledgeEntry
 from minyi.knowledge.services import ANSWER_MAX, DETAILS_MAX, QUESTION_MAX
+from minyi.messages.display import public_display
 from minyi.messages.schemas import JsonInt, choice_doc, text_doc
 
 
@@ -58,13 +59,14 @@ class EntryOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, entry: KnowledgeEntry) -> EntryOut:
-        """The JSON shape of an entry."""
+    def of(cls, entry: KnowledgeEntry, *, public: bool = True) -> EntryOut:
+        """The JSON shape of an entry (for the public, personal data masked as on every public page)."""
+        shown = public_display if public else str
         return cls(
             id=entry.id,
-            question=entry.question,
-            details=entry.details,
-            answer=entry.answer,
+            question=shown(entry.question),
+            details=shown(entry.details),
+            answer=shown(entry.answer),
             department=entry.department.name if entry.department else "",
             status=entry.status,
             review_due=entry.review_due,

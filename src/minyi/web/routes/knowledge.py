@@ -23,6 +23,7 @@ from minyi.departments.services import department_menu
 from minyi.knowledge import audit, explanations, upkeep
 from minyi.knowledge import services as kb
 from minyi.knowledge.models import ENTRY_STATUSES, KnowledgeEntry
+from minyi.messages.display import public_display
 from minyi.messages.schemas import text_pattern
 from minyi.web.deps import CoordinatorUser, FormDep, SessionDep, StaffUser, client_hash, optional_staff
 from minyi.web.openapi import errors
@@ -307,8 +308,8 @@ def search_api(
     return [
         {
             "id": e.id,
-            "question": e.question,
-            "answer": e.answer[:300],
+            "question": public_display(e.question),
+            "answer": public_display(e.answer)[:300],
             "department": e.department.name if e.department else "",
             "url": f"/knowledge/{e.id}",
             "helpful": e.helpful_count,

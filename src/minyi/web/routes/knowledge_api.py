@@ -49,14 +49,14 @@ def entry(db: SessionDep, entry_id: str) -> EntryOut:
 @router.get("/staff/knowledge/{entry_id}", responses=errors(404))
 def staff_entry(db: SessionDep, user: ApiUser, entry_id: str) -> EntryOut:
     """Any entry (draft and retired too), for staff."""
-    return EntryOut.of(kb.load_entry(db, entry_id, actor=_editor(user)))
+    return EntryOut.of(kb.load_entry(db, entry_id, actor=_editor(user)), public=False)
 
 
 @router.post("/staff/knowledge", status_code=201, responses=errors(404, 409))
 async def create_entry(db: SessionDep, user: ApiUser, body: EntryIn) -> EntryOut:
     """A new entry (草稿 or 发布; `source_case_id`: made from that case's reply)."""
     return await run_in_threadpool(
-        lambda: EntryOut.of(kb.create_entry(db, actor=_editor(user), data=body.model_dump()))
+        lambda: EntryOut.of(kb.create_entry(db, actor=_editor(user), data=body.model_dump()), public=False)
     )
 
 
@@ -64,7 +64,9 @@ async def create_entry(db: SessionDep, user: ApiUser, body: EntryIn) -> EntryOut
 async def update_entry(db: SessionDep, user: ApiUser, entry_id: str, body: EntryIn) -> EntryOut:
     """Edit an entry (its status changes by /status)."""
     return await run_in_threadpool(
-        lambda: EntryOut.of(kb.update_entry(db, actor=_editor(user), entry_id=entry_id, data=body.model_dump()))
+        lambda: EntryOut.of(
+            kb.update_entry(db, actor=_editor(user), entry_id=entry_id, data=body.model_dump()), public=False
+        )
     )
 
 
@@ -73,7 +75,8 @@ async def entry_status(db: SessionDep, user: ApiUser, entry_id: str, body: Statu
     """发布 / 停用 (with a reason) / 改为草稿."""
     return await run_in_threadpool(
         lambda: EntryOut.of(
-            kb.set_status(db, actor=_editor(user), entry_id=entry_id, status=body.status, reason=body.reason)
+            kb.set_status(db, actor=_editor(user), entry_id=entry_id, status=body.status, reason=body.reason),
+            public=False,
         )
     )
 
@@ -82,7 +85,9 @@ async def entry_status(db: SessionDep, user: ApiUser, entry_id: str, body: Statu
 async def entry_review(db: SessionDep, user: ApiUser, entry_id: str, body: ReviewIn) -> EntryOut:
     """复核: the entry is still right; the next review date."""
     return await run_in_threadpool(
-        lambda: EntryOut.of(kb.review_entry(db, actor=_editor(user), entry_id=entry_id, review_due=body.review_due))
+        lambda: EntryOut.of(
+            kb.review_entry(db, actor=_editor(user), entry_id=entry_id, review_due=body.review_due), public=False
+        )
     )
 
 
