@@ -134,6 +134,8 @@ def test_staff_api_writes_entries_and_refuses_others(client: TestClient, db: Ses
         == 403
     )
     assert client.post("/api/v1/staff/knowledge", json=body).status_code == 401
+    listed = client.get("/api/v1/staff/knowledge", headers=headers).json()
+    assert listed["total"] == 0 and listed["stale"] == 0  # the retired one is not listed
 
 
 def test_stats_and_the_department_page_show_upkeep(client: TestClient, db: Session) -> None:

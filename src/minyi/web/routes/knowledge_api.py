@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from minyi.core.errors import PermissionDenied
+from minyi.accounts.models import Role
+from minyi.core.db import parse_id
+from minyi.core.errors import PermissionDenied, ValidationFailed
 from minyi.knowledge import explanations
 from minyi.knowledge import services as kb
 from minyi.knowledge.schemas import (
@@ -44,6 +46,20 @@ def entries(db: SessionDep, page: str = "1") -> dict[str, Any]:
 def entry(db: SessionDep, entry_id: str) -> EntryOut:
     """One published entry."""
     return EntryOut.of(kb.load_entry(db, entry_id))
+
+
+@router.get("/staff/knowledge", responses=errors(422))
+def staff_entries(
+    db: SessionDep, user: ApiUser, department_id: str = "", stale: str = "", page: str = "1"
+) -> dict[str, Any]:
+    """A department's entries (a handler: their own), those past their review date first; `stale=1`: only those."""
+    actor = _editor(user)
+    dept = actor.department_id if user.role == Role.HANDLER else parse_id(department_id)
+    if dept is None:
+        raise ValidationFailed("请选择部门", field="department_id")
+    found = kb.department_entries(db, department_id=dept, page=page, stale_only=stale == "1")
+    items = [EntryOut.of(e, public=False) for e in found.items]
+    return page_out(items, found.total, found.page, found.pages) | {"stale": kb.stale_count(db, department_id=dept)}
 
 
 @router.get("/staff/knowledge/{entry_id}", responses=errors(404))
