@@ -175,3 +175,19 @@ def test_personal_data_in_an_entry_is_masked_in_public(client: TestClient, db: S
     assert "13912345678" not in page and "139****5678" in page
     assert "13912345678" not in client.get(f"/api/v1/knowledge/{entry.id}").text
     assert "13912345678" not in client.get("/api/v1/knowledge/search", params={"text": "公积金咨询电话"}).text
+
+
+def test_bad_input_to_the_public_entry_points(client: TestClient, db: Session) -> None:
+    entry = _published(db)
+    search = "/api/v1/knowledge/search"
+    assert client.get(search, params={"text": "公" * 2001}).status_code == 422
+    assert client.get(search, params={"text": "公积金\x00贷款"}).status_code == 422
+    assert client.get(search, params={"text": "' OR 1=1; --"}).json() == []
+    assert client.get(search, params={"text": "<script>公积金贷款</script>"}).json()[0]["id"] == entry.id
+    for path in ("/knowledge/abc", "/knowledge/99999999999999999999", "/explanations/0", "/api/v1/knowledge/x"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/api/v1/knowledge/abc/helpful").status_code == 404
+    for path in ("/knowledge?page=-1", "/explanations?kind=gossip", "/api/v1/explanations?page=x"):
+        assert client.get(path).status_code == 422, path
+    assert client.post(f"/knowledge/{entry.id}/helpful").status_code == 403  # a form without its CSRF token
+    assert db.get(KnowledgeEntry, entry.id).helpful_count == 0
