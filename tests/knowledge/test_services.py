@@ -165,3 +165,10 @@ def test_a_term_counted_meanwhile_by_another_transaction_is_counted_up(db: Sessi
     _add_new_terms(db, ["并发", "新词"])  # "并发" looked new to this transaction: the insert fails, it counts up
     db.expire_all()
     assert (db.get(KnowledgeTermCount, "并发").entries, db.get(KnowledgeTermCount, "新词").entries) == (2, 1)
+
+
+def test_a_handler_cannot_make_an_entry_from_another_departments_case(db: Session) -> None:
+    sub, _handler = f.replied_case(db, f.department(db))
+    stranger = f.user(db, role="handler", dept=f.department(db))
+    with pytest.raises(PermissionDenied):
+        kb.draft_from_case(db, actor=f.actor(stranger), case_id=sub.case.id)
