@@ -8,6 +8,14 @@ from minyi.departments.models import Department, DepartmentAlias, DepartmentMerg
 from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support, WebItemLink
 from minyi.ingest.models import ImportRecord
 from minyi.jobs.models import FailedTask, TaskClaim
+from minyi.knowledge.models import (
+    Explanation,
+    ExplanationLink,
+    KnowledgeAudit,
+    KnowledgeEntry,
+    KnowledgeTerm,
+    KnowledgeTermCount,
+)
 from minyi.messages.models import Message, MessageAnalysis, MessageContact, MessageLabel
 from minyi.notifications.models import Delivery, Notice, Notification, NotificationPreference
 from minyi.privacy.models import ContactAccess, ContactRequest
@@ -34,10 +42,16 @@ __all__ = [
     "Department",
     "DepartmentAlias",
     "DepartmentMerge",
+    "Explanation",
+    "ExplanationLink",
     "ExtensionRequest",
     "FailedTask",
     "HotIssue",
     "ImportRecord",
+    "KnowledgeAudit",
+    "KnowledgeEntry",
+    "KnowledgeTerm",
+    "KnowledgeTermCount",
     "LoginSession",
     "LoginThrottle",
     "Message",

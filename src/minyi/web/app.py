@@ -41,6 +41,8 @@ from minyi.web.routes import (
     entry,
     hot,
     jobs,
+    knowledge,
+    knowledge_api,
     notifications,
     privacy,
     public,
@@ -268,10 +270,21 @@ def create_app(
         watches.router,
         privacy.router,
         jobs.router,
+        knowledge.router,
     ):
         html.include_router(pages)
     app.include_router(html)
-    for json_api in (account.api, api.router, callbacks.api, hot.api, stats.api_router, replies.api, suggestions.api):
+    for json_api in (
+        account.api,
+        api.router,
+        callbacks.api,
+        hot.api,
+        stats.api_router,
+        replies.api,
+        suggestions.api,
+        knowledge.api,
+        knowledge_api.router,
+    ):
         app.include_router(json_api)
     app.include_router(health_router)  # /healthz and /metrics: no session, no CSRF cookie needed
     install_openapi(app)  # /api/v1/openapi.json: the JSON API only, with every error status

@@ -14,7 +14,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from minyi.accounts.models import ROLE_NAMES
-from minyi.core.clock import format_china
+from minyi.core.clock import china_today, format_china
+from minyi.knowledge.models import EXPLANATION_KINDS
 from minyi.messages.channels import CHANNELS, channel_name
 from minyi.messages.display import (
     APPEAL_KINDS,
@@ -146,6 +147,8 @@ env.globals.update(
     CHANNELS=CHANNELS,
     DECISIONS=DECISIONS,
     COMMITMENT_STATUSES=COMMITMENT_STATUSES,
+    EXPLANATION_KINDS=EXPLANATION_KINDS,
+    china_today=china_today,
 )
 env.filters["channel_name"] = channel_name
 

@@ -245,10 +245,11 @@ class RefuseExtensionPayload(Payload):
 
 @dataclass(frozen=True)
 class ReplyPayload(Payload):
-    """答复."""
+    """答复 (by a department, or by a public explanation: `explanation_id`, minyi.knowledge)."""
 
     KIND = EventKind.REPLY
     reply_id: int | None = None
+    explanation_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -365,6 +365,23 @@ def acknowledge(session: Session, *, actor: Actor, case_id: Any, body: str) -> R
     return answer
 
 
+def reply_by_explanation(session: Session, *, actor: Actor, case_id: Any, body: str, explanation_id: int) -> Reply:
+    """答复 by a public explanation (政策解读 / 辟谣, minyi.knowledge): a coordinator's reply event naming it."""
+    case = load_case(session, case_id)
+    if actor.role not in states.EXPLAIN.actors:
+        raise PermissionDenied(f"当前角色无权执行“{states.EXPLAIN.label}”")
+    step = _check(case, states.EXPLAIN)
+    answer = Reply(
+        case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body, created_at=utcnow()
+    )
+    session.add(answer)
+    session.flush()
+    case.replied_at = answer.created_at
+    payload = ReplyPayload(reply_id=answer.id, explanation_id=explanation_id)
+    _apply(session, case=case, step=step, actor=actor, payload=payload)
+    return answer
+
+
 def escalate(session: Session, *, actor: Actor, case_id: Any, reason: str) -> Case:
     """督办: a supervisor presses the department on an open case."""
     case, action = load_case_for(session, case_id=case_id, actor=actor, action="escalate")

@@ -122,6 +122,11 @@ ACTIONS: dict[str, Action] = {
     )
 }
 
+# 廓清 / 引导纠正 (minyi.knowledge): a coordinator answers an open message by a public explanation (政策解读 / 辟谣).
+# Checked like an action, but recorded as a reply (event kind "reply", naming the explanation): the citizen rates it
+# and the statistics count it as any reply. Not in ACTIONS, whose names are the event kinds.
+EXPLAIN = _a("explain", "以政策解读/辟谣答复", {SUBMITTED, RETURNED, ASSIGNED, IN_PROGRESS}, REPLIED, _COORD)
+
 # Roles whose every action is a department's: they see only their own department's cases (`services.can_see`).
 DEPARTMENT_ROLES = frozenset(
     role

@@ -14,6 +14,7 @@ from minyi.core.errors import ValidationFailed
 from minyi.core.settings import Settings
 from minyi.departments.services import department_menu
 from minyi.hot import services as hot
+from minyi.knowledge import explanations
 from minyi.notifications import handoffs
 from minyi.notifications.services import Outbound, delivery_channels, send_lookup_code, send_tracking_link
 from minyi.suggestions.views import suggestion_of
@@ -175,7 +176,9 @@ def board(request: Request, db: SessionDep) -> Response:
     """The public board with filters, search and pagination."""
     filters = views.parse_board_filters(dict(request.query_params))
     page = views.list_public_cases(db, filters=filters)
-    return render(request, "public/board.html", {"page": page, "filters": filters, "departments": department_menu(db)})
+    explained = explanations.explanations_of(db, [c.id for c in page.items])  # 政策解读/辟谣 that answered them
+    context = {"page": page, "filters": filters, "departments": department_menu(db), "explained": explained}
+    return render(request, "public/board.html", context)
 
 
 @router.get("/cases/{case_id}")
@@ -183,8 +186,9 @@ def case_page(request: Request, db: SessionDep, case_id: str) -> Response:
     """A public case with its public history."""
     view = views.public_case(db, case_id)
     supported = hot.has_supported(db, case_id=view.case.id, client_hash=client_hash(request))
+    explanation = explanations.explanations_of(db, [view.case.id]).get(view.case.id)
     context = {"view": view, "supported": supported, "suggestion": suggestion_of(db, view.case.id)}
-    return render(request, "public/case.html", context | {"today": china_today()})
+    return render(request, "public/case.html", context | {"today": china_today(), "explanation": explanation})
 
 
 @router.get("/track/{token}")

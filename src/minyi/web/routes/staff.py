@@ -84,6 +84,7 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
             "returned": page.returned,
             "callback": page.callback,
             "repeat": page.repeat,
+            "knowledge": page.knowledge,
             "review_flags": review.flag_names(page.view.case.message),
             "can_review": user.role.value in review.DECIDERS,
             "web_voices": page.web_voices,
