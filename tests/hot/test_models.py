@@ -22,7 +22,7 @@ def test_migration_0022_adds_and_removes_keys_links_and_channel_counts(tmp_path:
     assert {"web_item_keys", "web_item_links"} <= tables
     assert "matched_at" in _columns(url, "web_items")
     assert {"board_voices", "web_voices", "web_item_ids"} <= _columns(url, "hot_issues")
-    command.downgrade(alembic_config(url), "-1")  # 0022 is the head: one step down removes exactly it
+    command.downgrade(alembic_config(url), "0021")  # to the revision before 0022: its tables and columns go
     tables = set(inspect(make_engine(url)).get_table_names())
     assert "web_item_keys" not in tables and "web_item_links" not in tables and "web_items" in tables
     assert "matched_at" not in _columns(url, "web_items") and "case_id" in _columns(url, "web_items")

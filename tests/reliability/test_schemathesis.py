@@ -89,8 +89,17 @@ def _config(server: Server, folder: Path, *, real_ids: bool) -> Path:
     # Rules OpenAPI cannot state, so a schema-valid request may rightly get 422 there (the other checks stay
     # on): a period whose start is after its end, the fields each staff action needs (one body schema serves
     # assign, transfer, reply …; e.g. transfer with department_id null, or an id of no department), and a work
-    # list's page within its first 10,000 rows ((page - 1) * per_page < 10,000) or a list the role may not read.
-    for operation in ("/api/v1/stats", "/api/v1/staff/cases/{case_id}/actions/{action}", "/api/v1/staff/inbox"):
+    # list's page within its first 10,000 rows ((page - 1) * per_page < 10,000) or a list the role may not read;
+    # the department a knowledge-base entry, its list or an explanation needs from a coordinator or the admin
+    # (a handler's is their own) and an id of no department.
+    for operation in (
+        "/api/v1/stats",
+        "/api/v1/staff/cases/{case_id}/actions/{action}",
+        "/api/v1/staff/inbox",
+        "/api/v1/staff/callbacks",
+        "/api/v1/staff/knowledge",
+        "/api/v1/staff/explanations",
+    ):
         lines += [
             "",
             "[[operations]]",

@@ -225,11 +225,14 @@ def parse_callback_filters(params: dict[str, Any]) -> CallbackFilters:
     per_page = _bounded(params.get("per_page"), field="per_page", label="每页条数", default=PER_PAGE, maximum=100)
     if (page - 1) * per_page >= ROWS_MAX:
         raise ValidationFailed(f"只能翻阅前 {ROWS_MAX:,} 条，请用筛选缩小范围", field="page")
+    retry = str(params.get("retry") or "").strip()
+    if retry not in ("", "0", "1"):
+        raise ValidationFailed("“仅看未联系上”只能是 0 或 1", field="retry")
     return CallbackFilters(
         state=state,
         department_id=department_id,
         appeal_kind=kind,
-        retry=bool_field(params.get("retry") or ""),
+        retry=retry == "1",
         result=result,
         page=page,
         per_page=per_page,

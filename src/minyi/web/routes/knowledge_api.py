@@ -12,6 +12,7 @@ from minyi.core.db import parse_id
 from minyi.core.errors import PermissionDenied, ValidationFailed
 from minyi.knowledge import explanations
 from minyi.knowledge import services as kb
+from minyi.knowledge.explanations import EXPLANATION_KINDS
 from minyi.knowledge.schemas import (
     EntryIn,
     EntryOut,
@@ -23,7 +24,7 @@ from minyi.knowledge.schemas import (
     page_out,
 )
 from minyi.web.deps import ApiUser, SessionDep
-from minyi.web.openapi import errors
+from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.workflow.actors import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
@@ -35,10 +36,10 @@ def _editor(user: Any) -> Actor:
     return Actor.from_user(user)
 
 
-@router.get("/knowledge", responses=errors(422))
-def entries(db: SessionDep, page: str = "1") -> dict[str, Any]:
+@router.get("/knowledge", responses=errors(422), openapi_extra=query_parameters(page=integer_or_empty(1, kb.PAGE_MAX)))
+def entries(request: Request, db: SessionDep) -> dict[str, Any]:
     """常见问题: published entries, newest first, 20 a page."""
-    found = kb.public_entries(db, page=page)
+    found = kb.public_entries(db, page=request.query_params.get("page", ""))
     return page_out([EntryOut.of(e) for e in found.items], found.total, found.page, found.pages)
 
 
@@ -107,10 +108,14 @@ async def entry_review(db: SessionDep, user: ApiUser, entry_id: str, body: Revie
     )
 
 
-@router.get("/explanations", responses=errors(422))
-def explanation_list(db: SessionDep, page: str = "1", kind: str = "") -> dict[str, Any]:
+EXPLANATIONS_QUERY = query_parameters(page=integer_or_empty(1, kb.PAGE_MAX), kind=choices(EXPLANATION_KINDS))
+
+
+@router.get("/explanations", responses=errors(422), openapi_extra=EXPLANATIONS_QUERY)
+def explanation_list(request: Request, db: SessionDep) -> dict[str, Any]:
     """政策解读与辟谣, newest first; `kind` policy or rumour."""
-    found = explanations.public_explanations(db, page=page, kind=kind)
+    query = request.query_params
+    found = explanations.public_explanations(db, page=query.get("page", ""), kind=query.get("kind", ""))
     return page_out([ExplanationOut.of(e) for e in found.items], found.total, found.page, found.pages)
 
 
