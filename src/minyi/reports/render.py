@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 
 from minyi.core.cells import safe_row
 from minyi.reports.content import RATES, PeriodReport
+from minyi.scorecard.score import COMPONENTS, Ranking
 from minyi.stats.export import COLUMNS, figure_cells
 from minyi.stats.services import GroupRow
 
@@ -126,7 +127,9 @@ def render_html(report: PeriodReport) -> str:
             [r.label for r in report.by_place], [r.figures.received for r in report.by_place], title="留言最多的地点"
         ),
     }
-    return _env.get_template("reports/report.html").render(r=report, charts=charts, show=show, show_change=show_change)
+    return _env.get_template("reports/report.html").render(
+        r=report, charts=charts, show=show, show_change=show_change, components=COMPONENTS
+    )
 
 
 def _add(sheet: Any, row: list[Any]) -> None:
@@ -143,8 +146,20 @@ def _table(ws: Any, title: str, rows: Sequence[GroupRow], first: str) -> None:
     _add(ws, [])
 
 
+def _scorecard_sheet(ws: Any, ranking: Ranking) -> None:
+    """考核: the ranked departments, each component in percent (empty when undefined) and the score."""
+    weights = "、".join(f"{name} {ranking.weights[code]}" for code, name in COMPONENTS.items())
+    _add(ws, [f"参与排名的最少留言数：{ranking.min_cases}；权重：{weights}"])
+    _add(ws, ["名次", "部门", "留言数", *[f"{name}（%）" for name in COMPONENTS.values()], "重复投诉", "投诉", "得分"])
+    for row in ranking.ranked:
+        parts = [("" if row.components[c] is None else round((row.components[c] or 0) * 100, 2)) for c in COMPONENTS]
+        score = round(row.score, 2) if row.score is not None else ""
+        i = row.inputs
+        _add(ws, [row.rank, i.name, i.cases, *parts, i.repeats, i.complaints, score])
+
+
 def render_xlsx(report: PeriodReport) -> bytes:
-    """The report's figures and lists as a workbook: 概要, 趋势, 部门, 热点问题, 答复示例."""
+    """The report's figures and lists as a workbook: 概要, 趋势, 部门, 热点问题, 考核排名, 答复示例."""
     wb = Workbook()
     ws = wb.active
     ws.title = "概要"
@@ -187,6 +202,8 @@ def render_xlsx(report: PeriodReport) -> bytes:
                 " ".join(map(str, h.case_ids[:50])),
             ],
         )
+    if report.scorecard is not None:
+        _scorecard_sheet(wb.create_sheet("考核排名"), report.scorecard)
     examples = wb.create_sheet("答复示例")
     _add(examples, [report.reply_method])
     _add(examples, ["类别", "办件", "标题", "部门", "用时（工作日）", "按时", "评价", "理由", "答复"])

@@ -112,3 +112,27 @@ def rank_departments(inputs: Iterable[ScoreInputs], *, weights: Mapping[str, int
             rank = ranked[-1].rank or position  # a tie shares the rank of the first of its scores
         ranked.append(ScoredDepartment(row.inputs, row.components, row.score, rank))
     return Ranking(dict(weights), min_cases, ranked, too_few, unscored)
+
+
+def ranking_json(ranking: Ranking) -> dict[str, object]:
+    """The ranking for the JSON API: components as fractions (0..1) or null, scores in 0–100 or null."""
+
+    def line(row: ScoredDepartment) -> dict[str, object]:
+        i = row.inputs
+        return {
+            "rank": row.rank,
+            "department_id": i.department_id,
+            "department": i.name,
+            "cases": i.cases,
+            "score": row.score,
+            "components": row.components,
+            "repeats": i.repeats,
+            "complaints": i.complaints,
+        }
+
+    return {
+        "weights": ranking.weights,
+        "min_cases": ranking.min_cases,
+        "ranked": [line(r) for r in ranking.ranked],
+        "not_ranked": [line(r) for r in ranking.too_few + ranking.unscored],
+    }

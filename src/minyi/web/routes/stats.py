@@ -11,6 +11,8 @@ from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_menu
 from minyi.knowledge.upkeep import upkeep_table
+from minyi.scorecard.score import COMPONENTS, ranking_json
+from minyi.scorecard.services import scorecard
 from minyi.stats import export
 from minyi.stats.figures import Figures
 from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
@@ -78,7 +80,13 @@ def stats_page(request: Request, db: SessionDep) -> Response:
         return render(request, "stats/index.html", context | {"error": exc, "report": None}, status_code=422)
     upkeep = upkeep_table(db, start=report.query.start, end=report.query.end)  # 知识库维护 (issue 16)
     context |= {"report": report, "error": None, "query_string": request.url.query, "kb_upkeep": upkeep}
+    context |= {"scorecard": _scorecard(db, report), "scorecard_components": COMPONENTS}  # 考核 (minyi.scorecard)
     return render(request, "stats/index.html", context)
+
+
+def _scorecard(db: SessionDep, report: StatsReport) -> Any:
+    """考核: the ranking of the report's period from its department rows."""
+    return scorecard(db, departments=report.departments, start=report.query.start, end=report.query.end)
 
 
 def _download(report: StatsReport, content: bytes, media_type: str, suffix: str) -> Response:
@@ -118,6 +126,8 @@ STATS_QUERY = query_parameters(
 def stats_api(request: Request, db: SessionDep) -> dict[str, Any]:
     """Public statistics: `from`, `to` (YYYY-MM-DD, China dates), `by` (month|week), `department_id`.
 
-    Rates are fractions between 0 and 1, or null when their denominator is 0.
+    Rates are fractions between 0 and 1, or null when their denominator is 0. `scorecard`: the department
+    ranking of the period (考核: weights, minimum cases, each department's components and score).
     """
-    return export.to_json(_report(request, db))
+    report = _report(request, db)
+    return export.to_json(report) | {"scorecard": ranking_json(_scorecard(db, report))}  # 考核 (minyi.scorecard)
