@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 from minyi.core.cells import safe_row
 from minyi.reports.content import RATES, PeriodReport
-from minyi.scorecard.score import COMPONENTS, Ranking
+from minyi.scorecard.score import COMPONENTS, Ranking, ranking_note, ranking_table
 from minyi.stats.export import COLUMNS, figure_cells
 from minyi.stats.services import GroupRow
 
@@ -148,14 +148,11 @@ def _table(ws: Any, title: str, rows: Sequence[GroupRow], first: str) -> None:
 
 def _scorecard_sheet(ws: Any, ranking: Ranking) -> None:
     """考核: the ranked departments, each component in percent (empty when undefined) and the score."""
-    weights = "、".join(f"{name} {ranking.weights[code]}" for code, name in COMPONENTS.items())
-    _add(ws, [f"参与排名的最少留言数：{ranking.min_cases}；权重：{weights}"])
-    _add(ws, ["名次", "部门", "留言数", *[f"{name}（%）" for name in COMPONENTS.values()], "重复投诉", "投诉", "得分"])
-    for row in ranking.ranked:
-        parts = [("" if row.components[c] is None else round((row.components[c] or 0) * 100, 2)) for c in COMPONENTS]
-        score = round(row.score, 2) if row.score is not None else ""
-        i = row.inputs
-        _add(ws, [row.rank, i.name, i.cases, *parts, i.repeats, i.complaints, score])
+    header, rows = ranking_table(ranking)
+    _add(ws, [ranking_note(ranking)])
+    _add(ws, header)
+    for row in rows:
+        _add(ws, row)
 
 
 def render_xlsx(report: PeriodReport) -> bytes:

@@ -136,3 +136,22 @@ def ranking_json(ranking: Ranking) -> dict[str, object]:
         "ranked": [line(r) for r in ranking.ranked],
         "not_ranked": [line(r) for r in ranking.too_few + ranking.unscored],
     }
+
+
+def ranking_table(ranking: Ranking) -> tuple[list[str], list[list[object]]]:
+    """The ranked departments as a table for downloads and workbooks: components in percent (two decimals, empty
+    when undefined), the repeat counts and the score (0–100, two decimals)."""
+    header = ["名次", "部门", "留言数", *[f"{name}（%）" for name in COMPONENTS.values()], "重复投诉", "投诉", "得分"]
+    rows: list[list[object]] = []
+    for row in ranking.ranked:
+        i = row.inputs
+        parts = [("" if (v := row.components[c]) is None else round(v * 100, 2)) for c in COMPONENTS]
+        score = "" if row.score is None else round(row.score, 2)
+        rows.append([row.rank, i.name, i.cases, *parts, i.repeats, i.complaints, score])
+    return header, rows
+
+
+def ranking_note(ranking: Ranking) -> str:
+    """`参与排名的最少留言数：10；权重：按时办结率 30、…` — what a table of the ranking was computed with."""
+    weights = "、".join(f"{name} {ranking.weights[code]}" for code, name in COMPONENTS.items())
+    return f"参与排名的最少留言数：{ranking.min_cases}；权重：{weights}"

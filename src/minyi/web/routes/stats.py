@@ -11,7 +11,7 @@ from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_menu
 from minyi.knowledge.upkeep import upkeep_table
-from minyi.scorecard.score import COMPONENTS, ranking_json
+from minyi.scorecard.score import COMPONENTS, ranking_json, ranking_table
 from minyi.scorecard.services import scorecard
 from minyi.stats import export
 from minyi.stats.figures import Figures
@@ -89,6 +89,12 @@ def _scorecard(db: SessionDep, report: StatsReport) -> Any:
     return scorecard(db, departments=report.departments, start=report.query.start, end=report.query.end)
 
 
+def _ranking_table(db: SessionDep, report: StatsReport) -> list[export.Extra]:
+    """The downloads' 考核排名 table."""
+    header, rows = ranking_table(_scorecard(db, report))
+    return [("考核排名", header, rows)]
+
+
 def _download(report: StatsReport, content: bytes, media_type: str, suffix: str) -> Response:
     q = report.query
     name = f"minyi-stats-{q.start.isoformat()}_{q.end.isoformat()}"
@@ -103,7 +109,7 @@ def _download(report: StatsReport, content: bytes, media_type: str, suffix: str)
 def stats_csv(request: Request, db: SessionDep) -> Response:
     """The page's tables as one CSV."""
     report = _report(request, db)
-    return _download(report, export.to_csv(report), "text/csv; charset=utf-8", "csv")
+    return _download(report, export.to_csv(report, _ranking_table(db, report)), "text/csv; charset=utf-8", "csv")
 
 
 @router.get("/stats.xlsx")
@@ -111,7 +117,7 @@ def stats_xlsx(request: Request, db: SessionDep) -> Response:
     """The page's tables as a workbook, one sheet per table."""
     report = _report(request, db)
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(report, export.to_xlsx(report), media, "xlsx")
+    return _download(report, export.to_xlsx(report, _ranking_table(db, report)), media, "xlsx")
 
 
 DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
