@@ -90,7 +90,7 @@ def period_text(report: StatsReport) -> str:
 
 def to_csv(report: StatsReport, extra: Sequence[Extra] = ()) -> bytes:
     """One CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese): a section column, then the figures;
-    each `extra` table after an empty line, with its own header (section column first)."""
+    each `extra` table after them, with a header row of its own (section column first: 分类)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(safe_row(["统计时段", period_text(report), "统计日期", report.today.isoformat()]))
@@ -99,7 +99,6 @@ def to_csv(report: StatsReport, extra: Sequence[Extra] = ()) -> bytes:
         for row in rows:
             writer.writerow(safe_row([title, row.label, *figure_cells(row.figures)]))
     for name, header, lines in extra:
-        writer.writerow([])
         writer.writerow(safe_row(["分类", *header]))
         writer.writerows(safe_row([name, *cells]) for cells in lines)
     return buffer.getvalue().encode("utf-8-sig")
