@@ -31,7 +31,7 @@ def test_a_change_is_stored_and_audited_with_before_and_after(db: Session) -> No
     assert get_scorecard_settings(db).weights == weights and get_scorecard_settings(db).min_cases == 5
     events = db.scalars(select(AuthEvent).where(AuthEvent.kind == "scorecard_changed")).all()
     assert len(events) == 1 and events[0].actor_id == admin.id
-    assert events[0].detail == "按时办结率 30→50；重复投诉（扣分项） 10→0；最少留言数 10→5"
+    assert events[0].detail == "按时办结率 30→50；非重复投诉占比 10→0；最少留言数 10→5"
     update_scorecard_settings(db, actor=admin, weights={k: str(v) for k, v in weights.items()}, min_cases=5)
     assert len(db.scalars(select(AuthEvent).where(AuthEvent.kind == "scorecard_changed")).all()) == 1  # no change
 

@@ -101,15 +101,16 @@ def ranked(db: Session) -> dict:
 
 def test_stats_shows_the_ranking_and_the_api_and_downloads_agree(client: TestClient, ranked: dict) -> None:
     html = client.get(f"/stats?{PERIOD}").text
-    table = html[html.index('<table id="t-scorecard">') :]
+    table = html[html.index('<table id="t-scorecard"') :]
     table = table[: table.index("</table>")]
-    rows = re.findall(r'<tr data-department="(\d+)"><td data-v="(\d+)">', table)
+    rows = re.findall(r'<tr data-department="(\d+)"><th scope="row">[^<]+</th><td data-v="(\d+)"', table)
     assert rows == [(str(ranked["water"].id), "1"), (str(ranked["parks"].id), "2")]
     assert "市交通局" not in table and "留言不足 2 件的部门 1 个" in html
+    assert "第 1 名：市水务局（100.0 分）；第 2 名：市园林局（38.5 分）" in html  # above the folded table
     # 市水务局: on time, satisfied, no repeat -> 100; 市园林局: on time 50% (weight 30), satisfied 0% (25), two
     # complaints (the factory's kind) without a repeat 100% (10) -> (15 + 0 + 10) / 65 = 38.5
     assert "<strong>100.0</strong>" in table and "<strong>38.5</strong>" in table
-    assert "0/2 件" in table
+    assert 'data-key="repeat-counts">0/2</td>' in table and 'data-label="按期复核"' in table  # short labels on a phone
     api = client.get(f"/api/v1/stats?{PERIOD}").json()["scorecard"]
     assert api["min_cases"] == 2 and api["weights"] == DEFAULT_WEIGHTS
     assert [(r["rank"], r["department"], round(r["score"], 1)) for r in api["ranked"]] == [

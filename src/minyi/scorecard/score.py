@@ -17,7 +17,7 @@ COMPONENTS: dict[str, str] = {
     "callback": "回访满意率",
     "adoption": "建议采纳率",
     "knowledge": "知识库按期复核率",
-    "repeats": "重复投诉（扣分项）",
+    "repeats": "非重复投诉占比",  # 重复投诉 counts against: 1 − repeated ÷ complaints
 }
 PENALTIES = frozenset({"repeats"})
 TIE_DIGITS = 9  # scores equal to 9 decimals are a tie (floats summed in another order may differ in the 16th)
