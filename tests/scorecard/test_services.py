@@ -17,7 +17,7 @@ from minyi.knowledge import services as kb
 from minyi.messages.models import Message
 from minyi.scorecard.config import update_scorecard_settings
 from minyi.scorecard.services import repeat_counts, scorecard
-from minyi.stats.services import StatsQuery, build_report
+from minyi.stats.services import StatsCache, StatsQuery, build_report
 from minyi.workflow.models import Case
 from tests import factories as f
 from tests.stats.histories import Known, World, at
@@ -153,3 +153,44 @@ def test_repeats_are_counted_under_the_department_of_the_period(db: Session) -> 
     db.flush()
     assert repeat_counts(db, start=date(2024, 3, 1), end=date(2024, 3, 31)) == {dept.id: (1, 2)}
     assert repeat_counts(db, start=date(2024, 4, 1), end=date(2024, 4, 30)) == {}
+
+
+def test_a_cached_ranking_follows_the_weights_the_repeats_and_the_knowledge_base(db: Session) -> None:
+    """With the statistics' cache (no max age: exact), the ranking is built again when the weights change, when a
+    complaint is flagged (its event) and when an entry is reviewed (its audit line) — and only then."""
+    dept = f.department(db, name="市信访局")
+    handler = f.user(db, role="handler", dept=dept)
+    admin = f.user(db, role="admin")
+    with travel(at(date(2024, 3, 5), 9)):
+        first, _c, _h = f.case_in_progress(db, dept, appeal_kind="complaint", title="楼下餐馆油烟扰民")
+        again, _c, _h = f.case_in_progress(db, dept, appeal_kind="complaint", title="楼下餐馆油烟还是扰民")
+        entry = kb.create_entry(
+            db, actor=f.actor(handler),
+            data={"question": "油烟扰民向哪里反映", "answer": ANSWER, "department_id": dept.id, "status": "published",
+                  "review_due": "2024-12-31"},
+        )  # fmt: skip
+    update_scorecard_settings(db, actor=admin, weights=dict.fromkeys(WEIGHTS, 10), min_cases=1)
+    db.flush()
+    cache = StatsCache(8)
+    month = (date(2024, 3, 1), date(2024, 3, 31))
+
+    def ranking():  # type: ignore[no-untyped-def]
+        report = build_report(db, query=StatsQuery(*month), today=TODAY, cache=cache)
+        with travel(at(TODAY, 12)):
+            return scorecard(db, departments=report.departments, start=month[0], end=month[1], cache=cache)
+
+    before = ranking()
+    assert ranking() is before  # nothing changed: the cached one
+    assert before.ranked[0].components["repeats"] == 1.0 and before.ranked[0].components["knowledge"] is None
+    store_repeat_flag(db, case_id=again.case.id, matches=[RepeatMatch(first.case.id, 0.9, ("place",))])
+    db.flush()
+    flagged = ranking()
+    assert flagged.ranked[0].components["repeats"] == 0.5
+    with travel(at(date(2024, 3, 20), 9)):
+        kb.review_entry(db, actor=f.actor(handler), entry_id=entry.id, review_due="2025-06-30")
+    db.flush()
+    reviewed = ranking()
+    assert reviewed.ranked[0].components["knowledge"] == 1.0
+    update_scorecard_settings(db, actor=admin, weights=dict.fromkeys(WEIGHTS, 10), min_cases=5)
+    db.flush()
+    assert ranking().ranked == [] and ranking().min_cases == 5

@@ -10,12 +10,13 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from minyi.callbacks.models import RepeatFlag
-from minyi.core.clock import china_days_utc
+from minyi.core.clock import china_days_utc, china_today
+from minyi.knowledge.models import KnowledgeAudit
 from minyi.knowledge.upkeep import upkeep_by_department
-from minyi.scorecard.config import get_scorecard_settings
+from minyi.scorecard.config import ScorecardSettings, get_scorecard_settings
 from minyi.scorecard.score import Ranking, ScoreInputs, rank_departments
 from minyi.stats.models import CaseFactsRow as F
-from minyi.stats.services import GroupRow
+from minyi.stats.services import GroupRow, StatsCache
 
 COMPLAINT = "complaint"  # minyi.nlp.labels.APPEAL_KINDS
 
@@ -38,10 +39,34 @@ def repeat_counts(session: Session, *, start: date, end: date) -> dict[int, tupl
     return {int(dept): (int(repeats or 0), int(complaints or 0)) for dept, repeats, complaints in rows}
 
 
-def scorecard(session: Session, *, departments: Iterable[GroupRow], start: date, end: date) -> Ranking:
+def scorecard(
+    session: Session,
+    *,
+    departments: Iterable[GroupRow],
+    start: date,
+    end: date,
+    cache: StatsCache | None = None,
+) -> Ranking:
     """The ranking of [start, end] (China dates) from the statistics' department rows of the same period (their
-    figures are the cohort's, as on /stats), with the admin's weights and minimum."""
+    figures are the cohort's, as on /stats), with the admin's weights and minimum.
+
+    With a `cache` (the statistics' own), kept as the statistics' reports are: keyed by the period, today and the
+    settings (a change of weights shows at once), at the version of the event log (a repeat flag comes with its
+    event) and of the knowledge base's audit lines (every review writes one)."""
     settings = get_scorecard_settings(session)
+    rows = list(departments)
+    if cache is None or cache.size <= 0:
+        return _ranking(session, rows, start=start, end=end, settings=settings)
+    version = (*cache.version(session), session.scalar(select(func.max(KnowledgeAudit.id))))
+    weights = tuple(sorted(settings.weights.items()))
+    key = ("scorecard", start, end, china_today(), weights, settings.min_cases)
+    build = lambda: _ranking(session, rows, start=start, end=end, settings=settings)  # noqa: E731
+    return cache.get_or_build(key, build, version=version)
+
+
+def _ranking(
+    session: Session, departments: list[GroupRow], *, start: date, end: date, settings: ScorecardSettings
+) -> Ranking:
     repeats = repeat_counts(session, start=start, end=end)
     since, until = china_days_utc(start, end)
     upkeep = upkeep_by_department(session, since=since, until=until)

@@ -80,18 +80,20 @@ def stats_page(request: Request, db: SessionDep) -> Response:
         return render(request, "stats/index.html", context | {"error": exc, "report": None}, status_code=422)
     upkeep = upkeep_table(db, start=report.query.start, end=report.query.end)  # 知识库维护 (issue 16)
     context |= {"report": report, "error": None, "query_string": request.url.query, "kb_upkeep": upkeep}
-    context |= {"scorecard": _scorecard(db, report), "scorecard_components": COMPONENTS}  # 考核 (minyi.scorecard)
+    # 考核 (minyi.scorecard): the period's department ranking
+    context |= {"scorecard": _scorecard(request, db, report), "scorecard_components": COMPONENTS}
     return render(request, "stats/index.html", context)
 
 
-def _scorecard(db: SessionDep, report: StatsReport) -> Any:
+def _scorecard(request: Request, db: SessionDep, report: StatsReport) -> Any:
     """考核: the ranking of the report's period from its department rows."""
-    return scorecard(db, departments=report.departments, start=report.query.start, end=report.query.end)
+    q, cache = report.query, app_state(request).stats_cache
+    return scorecard(db, departments=report.departments, start=q.start, end=q.end, cache=cache)
 
 
-def _ranking_table(db: SessionDep, report: StatsReport) -> list[export.Extra]:
+def _ranking_table(request: Request, db: SessionDep, report: StatsReport) -> list[export.Extra]:
     """The downloads' 考核排名 table."""
-    header, rows = ranking_table(_scorecard(db, report))
+    header, rows = ranking_table(_scorecard(request, db, report))
     return [("考核排名", header, rows)]
 
 
@@ -109,7 +111,8 @@ def _download(report: StatsReport, content: bytes, media_type: str, suffix: str)
 def stats_csv(request: Request, db: SessionDep) -> Response:
     """The page's tables as one CSV."""
     report = _report(request, db)
-    return _download(report, export.to_csv(report, _ranking_table(db, report)), "text/csv; charset=utf-8", "csv")
+    content = export.to_csv(report, _ranking_table(request, db, report))
+    return _download(report, content, "text/csv; charset=utf-8", "csv")
 
 
 @router.get("/stats.xlsx")
@@ -117,7 +120,7 @@ def stats_xlsx(request: Request, db: SessionDep) -> Response:
     """The page's tables as a workbook, one sheet per table."""
     report = _report(request, db)
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(report, export.to_xlsx(report, _ranking_table(db, report)), media, "xlsx")
+    return _download(report, export.to_xlsx(report, _ranking_table(request, db, report)), media, "xlsx")
 
 
 DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
@@ -136,4 +139,4 @@ def stats_api(request: Request, db: SessionDep) -> dict[str, Any]:
     ranking of the period (考核: weights, minimum cases, each department's components and score).
     """
     report = _report(request, db)
-    return export.to_json(report) | {"scorecard": ranking_json(_scorecard(db, report))}  # 考核 (minyi.scorecard)
+    return export.to_json(report) | {"scorecard": ranking_json(_scorecard(request, db, report))}  # 考核
