@@ -132,9 +132,10 @@ PLACES = [
 # With every table folded the page's height does not grow with the data: the figures, four trend charts (two
 # rows at 1,280 px) and four bar charts of at most 15 bars each. Measured with this year: 3,409 px at 1,280
 # (the same page was 7,773 px before it was folded) and 4,508 px at 390. The bounds leave room for a
-# breakdown with 15 bars where this year has 8 or 10 (+24 px a bar), not for a table left open. Issue 16 added
-# the 建议采纳率 and 表扬 cards, the 回访 and 知识库维护 tables (4,075 px at 1,280 with this year): +400 px for them.
-MOST_HEIGHT = {1280: 4400, 390: 6000}
+# breakdown with 15 bars where this year has 8 or 10 (+24 px a bar), not for a table left open. Since then the
+# 受理渠道 and 回访 tables (4,075 px at 1,280, 5,276 at 390: past the former 4,000 at 1,280) and 部门考核排名 (its
+# first three in a line, its table folded: 4,244 px and 5,496 px) were added.
+MOST_HEIGHT = {1280: 4400, 390: 5700}
 
 
 def _a_year_of_cases(server: LiveServer) -> None:
@@ -222,7 +223,7 @@ def test_the_page_reads_well_on_a_phone_and_a_desktop(live_server: LiveServer, b
             summary.click()
         opened = page.evaluate(LAYOUT)
         _check_charts(opened, width)
-        assert opened["open"] == 8 and opened["cut"] == [], opened  # every column of every table in view
+        assert opened["open"] == 9 and opened["cut"] == [], opened  # every column of every table in view (8 + 考核)
         rows = page.locator("#t-departments tbody tr")
         assert page.locator("#t-departments tbody tr:visible").count() == 15 < rows.count()
         page.click("button[data-show-all=t-departments]")

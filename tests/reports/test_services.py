@@ -17,6 +17,8 @@ from minyi.reports import services as reports
 from minyi.reports.content import parse_period
 from minyi.reports.models import StoredReport
 from minyi.reports.render import render_html, render_xlsx
+from minyi.scorecard.config import DEFAULT_WEIGHTS, update_scorecard_settings
+from minyi.scorecard.services import scorecard
 from minyi.stats.services import StatsQuery, build_report
 from minyi.suggestions import services as suggestions
 from minyi.workflow import services as workflow
@@ -114,7 +116,7 @@ def test_the_documents_show_it_without_private_text(db: Session, history: dict) 
     assert f"生成于 {report.generated_at}" in html and "UTC" not in html  # China time, as on every other page
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", report.generated_at)
     book = load_workbook(io.BytesIO(render_xlsx(report)))
-    assert book.sheetnames == ["概要", "趋势", "部门", "热点问题", "答复示例"]
+    assert book.sheetnames == ["概要", "趋势", "部门", "热点问题", "考核排名", "答复示例"]
     rows = list(book["概要"].iter_rows(values_only=True))
     assert ("收到留言", 3, 1, 2) in rows
 
@@ -195,3 +197,34 @@ def test_the_report_shows_adoption_and_praise_per_department(db: Session) -> Non
     assert f'data-department="{parks.id}"><td>市园林局</td><td class="n">0</td>' in section
     rows = list(load_workbook(io.BytesIO(render_xlsx(report)))["概要"].iter_rows(values_only=True))
     assert ("建议采纳率（%）", 33.33, None, None) in rows
+
+
+def test_the_report_ranks_the_departments_as_the_statistics_do(db: Session, history: dict) -> None:
+    """Section 八 (通报): the month's scorecard, the same as /stats computes for the same dates, in the document and
+    its workbook; departments under the minimum of cases are left out and counted."""
+    update_scorecard_settings(db, actor=f.user(db, role="admin"), weights=DEFAULT_WEIGHTS, min_cases=1)
+    with travel(datetime(2024, 3, 20, 9, tzinfo=CHINA_TZ)):
+        f.case_in_progress(db, f.department(db, name="市林业局"), title="林区道路坍塌")  # unanswered past its deadline
+    db.flush()
+    report = reports.build_period_report(db, period=parse_period("2024-03", today=TODAY), today=TODAY)
+    month = (date(2024, 3, 1), date(2024, 3, 31))
+    stats = build_report(db, query=StatsQuery(*month), today=TODAY)
+    with travel(datetime(2024, 6, 1, 9, tzinfo=CHINA_TZ)):
+        expected = scorecard(db, departments=stats.departments, start=month[0], end=month[1])
+    assert report.scorecard is not None and report.scorecard.ranked == expected.ranked
+    # 市水务局: on time, rated 满意, its complaint not repeated -> 100; 市园林局 and 市林业局: overdue (0%), no
+    # rating, no repeat -> (0 × 30 + 1 × 10) / 40 = 25, a tie: the same rank, listed by name
+    assert [(r.rank, r.inputs.name, r.score) for r in report.scorecard.ranked] == [
+        (1, "市水务局", 100.0), (2, "市园林局", 25.0), (2, "市林业局", 25.0)
+    ]  # fmt: skip
+    html = render_html(report)
+    section = html[html.index('<section id="scorecard">') :]
+    assert "八、部门考核排名（通报）" in section and "按时办结率 30" in section
+    assert section.index("市水务局") < section.index("市园林局") < section.index("市林业局")
+    assert section.count("<strong>25.0</strong>") == 2
+    sheet = list(load_workbook(io.BytesIO(render_xlsx(report)))["考核排名"].iter_rows(values_only=True))
+    assert sheet[1][0] == "名次" and sheet[2][:3] == (1, "市水务局", 1) and sheet[3][-1] == 25.0
+    update_scorecard_settings(db, actor=f.user(db, role="admin"), weights=DEFAULT_WEIGHTS, min_cases=2)
+    fewer = reports.build_period_report(db, period=parse_period("2024-03", today=TODAY), today=TODAY)
+    assert fewer.scorecard is not None and fewer.scorecard.ranked == []
+    assert "本期没有部门达到参与排名的最少留言数" in render_html(fewer)

@@ -248,7 +248,7 @@ def test_figures_come_first_and_everything_is_there_once(client: TestClient, dat
     levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels))  # no heading level skipped
-    assert levels.count(2) == 1 + len(CHARTS) + 2  # 总体情况, one per chart, 按受理渠道, 回访
+    assert levels.count(2) == 1 + len(CHARTS) + 3  # 总体情况, one per chart, 按受理渠道, 回访, 部门考核排名
 
 
 def test_a_long_department_table_shows_its_first_rows_until_asked(client: TestClient, db: Session, data: dict) -> None:

@@ -37,6 +37,7 @@ EVENT_NAMES = {
     "source_queued": "网络来源立即采集",
     "web_items_purged": "网络条目到期清除正文",  # minyi.collect.retention (MINYI_WEB_RETENTION_DAYS)
     "web_link_removed": "取消网络民意与办件的关联",
+    "scorecard_changed": "修改考核权重",  # minyi.scorecard.config: the weights and minimum, before → after
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
+from minyi.scorecard.score import Ranking
 from minyi.stats.figures import Figures
 from minyi.stats.services import EARLIEST, GroupRow
 
@@ -161,6 +162,7 @@ class PeriodReport:
     weakest_replies: list[ReplyExample]
     reply_method: str
     notices: list[str] = field(default_factory=list)
+    scorecard: Ranking | None = None  # 考核 (minyi.scorecard): the period's department ranking
 
     @property
     def empty(self) -> bool:

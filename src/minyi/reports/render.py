@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 
 from minyi.core.cells import safe_row
 from minyi.reports.content import RATES, PeriodReport
+from minyi.scorecard.score import COMPONENTS, Ranking, ranking_note, ranking_table
 from minyi.stats.export import COLUMNS, figure_cells
 from minyi.stats.services import GroupRow
 
@@ -126,7 +127,9 @@ def render_html(report: PeriodReport) -> str:
             [r.label for r in report.by_place], [r.figures.received for r in report.by_place], title="留言最多的地点"
         ),
     }
-    return _env.get_template("reports/report.html").render(r=report, charts=charts, show=show, show_change=show_change)
+    return _env.get_template("reports/report.html").render(
+        r=report, charts=charts, show=show, show_change=show_change, components=COMPONENTS
+    )
 
 
 def _add(sheet: Any, row: list[Any]) -> None:
@@ -143,8 +146,17 @@ def _table(ws: Any, title: str, rows: Sequence[GroupRow], first: str) -> None:
     _add(ws, [])
 
 
+def _scorecard_sheet(ws: Any, ranking: Ranking) -> None:
+    """考核: the ranked departments, each component in percent (empty when undefined) and the score."""
+    header, rows = ranking_table(ranking)
+    _add(ws, [ranking_note(ranking)])
+    _add(ws, header)
+    for row in rows:
+        _add(ws, row)
+
+
 def render_xlsx(report: PeriodReport) -> bytes:
-    """The report's figures and lists as a workbook: 概要, 趋势, 部门, 热点问题, 答复示例."""
+    """The report's figures and lists as a workbook: 概要, 趋势, 部门, 热点问题, 考核排名, 答复示例."""
     wb = Workbook()
     ws = wb.active
     ws.title = "概要"
@@ -187,6 +199,8 @@ def render_xlsx(report: PeriodReport) -> bytes:
                 " ".join(map(str, h.case_ids[:50])),
             ],
         )
+    if report.scorecard is not None:
+        _scorecard_sheet(wb.create_sheet("考核排名"), report.scorecard)
     examples = wb.create_sheet("答复示例")
     _add(examples, [report.reply_method])
     _add(examples, ["类别", "办件", "标题", "部门", "用时（工作日）", "按时", "评价", "理由", "答复"])

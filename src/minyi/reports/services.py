@@ -21,6 +21,7 @@ from minyi.reports.content import HotItem, KeyFigure, Period, PeriodReport, peri
 from minyi.reports.examples import reply_examples
 from minyi.reports.models import StoredReport
 from minyi.reports.render import render_html, render_xlsx
+from minyi.scorecard.services import scorecard
 from minyi.stats.figures import Figures
 from minyi.stats.services import EARLIEST, GroupRow, StatsQuery, build_report
 
@@ -129,6 +130,7 @@ def read_period_report(session: Session, *, period: Period, today: date | None =
         weakest_replies=weakest,
         reply_method=method,
         notices=notices,
+        scorecard=scorecard(session, departments=current.departments, start=period.start, end=min(period.end, today)),
     )
     return ReportDraft(report, _hot_records(session, period))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from minyi.core.cells import safe_row
@@ -46,6 +47,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("callback_satisfaction_rate", "回访满意率（%）"),
 )
 RATE_KEYS = frozenset(k for k, _ in COLUMNS if k.endswith("_rate"))
+# A table of another shape added after the report's own (the scorecard's ranking): (title, header, rows).
+Extra = tuple[str, list[str], list[list[Any]]]
 
 
 def figure_cells(figures: Figures) -> list[Any]:
@@ -85,8 +88,9 @@ def period_text(report: StatsReport) -> str:
     return f"{report.query.start.isoformat()} 至 {report.query.end.isoformat()}"
 
 
-def to_csv(report: StatsReport) -> bytes:
-    """One CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese): a section column, then the figures."""
+def to_csv(report: StatsReport, extra: Sequence[Extra] = ()) -> bytes:
+    """One CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese): a section column, then the figures;
+    each `extra` table after them, with a header row of its own (section column first: 分类)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(safe_row(["统计时段", period_text(report), "统计日期", report.today.isoformat()]))
@@ -94,11 +98,14 @@ def to_csv(report: StatsReport) -> bytes:
     for title, rows in sections(report):
         for row in rows:
             writer.writerow(safe_row([title, row.label, *figure_cells(row.figures)]))
+    for name, header, lines in extra:
+        writer.writerow(safe_row(["分类", *header]))
+        writer.writerows(safe_row([name, *cells]) for cells in lines)
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(report: StatsReport) -> bytes:
-    """One worksheet per table, plus a sheet that names the period and where the definitions are."""
+def to_xlsx(report: StatsReport, extra: Sequence[Extra] = ()) -> bytes:
+    """One worksheet per table (and per `extra` table), plus a sheet that names the period and the definitions."""
     from openpyxl import Workbook  # imported here: only this download needs it
     from openpyxl.styles import Font
 
@@ -121,6 +128,10 @@ def to_xlsx(report: StatsReport) -> bytes:
             sheet.append(safe_row([row.label, *figure_cells(row.figures)]))
         sheet.freeze_panes = "B2"
         sheet.column_dimensions["A"].width = 24
+    for name, header, lines in extra:
+        sheet = book.create_sheet(name[:31])
+        for cells in [header, *lines]:
+            sheet.append(safe_row(cells))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -11,10 +11,12 @@ from fastapi.responses import RedirectResponse
 from minyi.accounts import services as accounts
 from minyi.accounts.models import User
 from minyi.core.db import get_by_id, transaction
-from minyi.core.errors import NotFound
+from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.validation import bool_field
 from minyi.departments import services as departments
 from minyi.messages.display import APPEAL_KINDS
+from minyi.scorecard import config as scorecard_config
+from minyi.scorecard.score import COMPONENTS
 from minyi.web.deps import AdminUser, AdminUserOutsideWrite, FormDep, SessionDep
 from minyi.web.state import app_state
 from minyi.web.templating import render
@@ -26,8 +28,12 @@ router = APIRouter(prefix="/staff/admin")
 ADMIN_SECTIONS = {"departments": "部门", "users": "用户与角色", "settings": "办理时限与评价设置", "sources": "网络来源"}
 
 
-def _page(request: Request, template: str, section: str, context: dict[str, Any]) -> Response:
-    return render(request, template, {"section": section, "sections": ADMIN_SECTIONS, **context})
+def _page(
+    request: Request, template: str, section: str, context: dict[str, Any], *, status_code: int = 200
+) -> Response:
+    return render(
+        request, template, {"section": section, "sections": ADMIN_SECTIONS, **context}, status_code=status_code
+    )
 
 
 @router.get("")
@@ -81,9 +87,11 @@ def admin_user(request: Request, db: SessionDep, user: AdminUser, user_id: str, 
     )
 
 
-@router.get("/settings")
-def admin_settings(request: Request, db: SessionDep, user: AdminUser) -> Response:
-    """Deadline days per appeal kind, auto-close and reopen windows."""
+def _settings_page(
+    request: Request, db: SessionDep, *, scorecard: dict[str, Any] | None = None, error: Exception | None = None
+) -> Response:
+    current = scorecard_config.get_scorecard_settings(db)
+    shown = scorecard or {f"weight_{k}": v for k, v in current.weights.items()} | {"min_cases": current.min_cases}
     return _page(
         request,
         "staff/admin_settings.html",
@@ -94,8 +102,36 @@ def admin_settings(request: Request, db: SessionDep, user: AdminUser) -> Respons
             "reopen_window_days": config.get_setting(db, "reopen_window_days"),
             "publish_mode": config.get_setting(db, "publish_mode"),
             "publish_modes": config.PUBLISH_MODES,
+            # 考核 (minyi.scorecard): the weights and minimum as stored, or as typed when they came back with errors
+            "scorecard": shown,
+            "scorecard_components": COMPONENTS,
+            "scorecard_error": error,
+            "scorecard_saved": request.query_params.get("saved") == "scorecard",
         },
+        status_code=422 if error else 200,
     )
+
+
+@router.get("/settings")
+def admin_settings(request: Request, db: SessionDep, user: AdminUser) -> Response:
+    """Deadline days per appeal kind, auto-close and reopen windows, the scorecard's weights."""
+    return _settings_page(request, db)
+
+
+@router.post("/settings/scorecard")
+def update_scorecard(request: Request, db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+    """考核: one weight per component and the minimum cases for a department to be ranked (audited)."""
+    typed = {f"weight_{k}": form.get(f"weight_{k}") for k in COMPONENTS} | {"min_cases": form.get("min_cases")}
+    try:
+        scorecard_config.update_scorecard_settings(
+            db,
+            actor=user,
+            weights={k: typed[f"weight_{k}"] for k in COMPONENTS},
+            min_cases=typed["min_cases"],
+        )
+    except ValidationFailed as exc:  # raised before anything is written: the form comes back with every error
+        return _settings_page(request, db, scorecard=typed, error=exc)
+    return RedirectResponse("/staff/admin/settings?saved=scorecard#scorecard", status_code=303)
 
 
 SAVED_NOTICES = {

@@ -11,6 +11,8 @@ from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_menu
 from minyi.knowledge.upkeep import upkeep_table
+from minyi.scorecard.score import COMPONENTS, ranking_json, ranking_table
+from minyi.scorecard.services import scorecard
 from minyi.stats import export
 from minyi.stats.figures import Figures
 from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
@@ -78,7 +80,21 @@ def stats_page(request: Request, db: SessionDep) -> Response:
         return render(request, "stats/index.html", context | {"error": exc, "report": None}, status_code=422)
     upkeep = upkeep_table(db, start=report.query.start, end=report.query.end)  # 知识库维护 (issue 16)
     context |= {"report": report, "error": None, "query_string": request.url.query, "kb_upkeep": upkeep}
+    # 考核 (minyi.scorecard): the period's department ranking
+    context |= {"scorecard": _scorecard(request, db, report), "scorecard_components": COMPONENTS}
     return render(request, "stats/index.html", context)
+
+
+def _scorecard(request: Request, db: SessionDep, report: StatsReport) -> Any:
+    """考核: the ranking of the report's period from its department rows."""
+    q, cache = report.query, app_state(request).stats_cache
+    return scorecard(db, departments=report.departments, start=q.start, end=q.end, cache=cache)
+
+
+def _ranking_table(request: Request, db: SessionDep, report: StatsReport) -> list[export.Extra]:
+    """The downloads' 考核排名 table."""
+    header, rows = ranking_table(_scorecard(request, db, report))
+    return [("考核排名", header, rows)]
 
 
 def _download(report: StatsReport, content: bytes, media_type: str, suffix: str) -> Response:
@@ -95,7 +111,8 @@ def _download(report: StatsReport, content: bytes, media_type: str, suffix: str)
 def stats_csv(request: Request, db: SessionDep) -> Response:
     """The page's tables as one CSV."""
     report = _report(request, db)
-    return _download(report, export.to_csv(report), "text/csv; charset=utf-8", "csv")
+    content = export.to_csv(report, _ranking_table(request, db, report))
+    return _download(report, content, "text/csv; charset=utf-8", "csv")
 
 
 @router.get("/stats.xlsx")
@@ -103,7 +120,7 @@ def stats_xlsx(request: Request, db: SessionDep) -> Response:
     """The page's tables as a workbook, one sheet per table."""
     report = _report(request, db)
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(report, export.to_xlsx(report), media, "xlsx")
+    return _download(report, export.to_xlsx(report, _ranking_table(request, db, report)), media, "xlsx")
 
 
 DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
@@ -118,6 +135,8 @@ STATS_QUERY = query_parameters(
 def stats_api(request: Request, db: SessionDep) -> dict[str, Any]:
     """Public statistics: `from`, `to` (YYYY-MM-DD, China dates), `by` (month|week), `department_id`.
 
-    Rates are fractions between 0 and 1, or null when their denominator is 0.
+    Rates are fractions between 0 and 1, or null when their denominator is 0. `scorecard`: the department
+    ranking of the period (考核: weights, minimum cases, each department's components and score).
     """
-    return export.to_json(_report(request, db))
+    report = _report(request, db)
+    return export.to_json(report) | {"scorecard": ranking_json(_scorecard(request, db, report))}  # 考核
