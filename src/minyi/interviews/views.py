@@ -58,8 +58,9 @@ def interviews(session: Session, *, page: Any = 1) -> Page:
 
 
 def asker_name(question: InterviewQuestion) -> str:
-    """The name a citizen gave, masked; 网友 when none."""
-    return public_display(question.asker) if question.asker else "网友"
+    """The name a citizen gave, masked past its first character (张**); 网友 when none."""
+    name = public_display(question.asker).strip()
+    return f"{name[0]}{'*' * min(2, len(name) - 1)}" if len(name) > 1 else (name or "网友")
 
 
 def _answers(session: Session, question_ids: list[int]) -> dict[int, list[InterviewAnswer]]:
