@@ -60,7 +60,9 @@ def test_a_session_from_announcement_to_transcript(db: Session) -> None:
     services.end_interview(db, user=coordinator, interview_id=interview.id)
     assert views.interview_page(db, interview).questions[0]["answers"]  # the transcript stays
     assert _kinds(db, interview) == ["scheduled", "asked", "approved", "started", "answered", "ended"]
-    ids = db.scalars(select(InterviewEvent.id).where(InterviewEvent.interview_id == interview.id).order_by(InterviewEvent.id))
+    ids = db.scalars(
+        select(InterviewEvent.id).where(InterviewEvent.interview_id == interview.id).order_by(InterviewEvent.id)
+    )
     assert page.last_event_id == list(ids)[-2]  # the page was read after the answer, before the end
 
 
@@ -105,7 +107,12 @@ def test_hide_merge_and_order_never_alter_a_question(db: Session) -> None:
     interview = schedule(db, coordinator)
     a, b, c, d = (
         services.ask(db, interview_id=interview.id, data={"body": text})
-        for text in ("公交能否延长末班车？", "末班车可以晚一点吗？", "我的电话13812345678请联系", "地铁站口能否加装雨棚？")
+        for text in (
+            "公交能否延长末班车？",
+            "末班车可以晚一点吗？",
+            "我的电话13812345678请联系",
+            "地铁站口能否加装雨棚？",
+        )
     )
     for q in (a, b, d):
         services.approve(db, user=coordinator, question_id=q.id)
@@ -133,7 +140,12 @@ def test_unanswered_questions_become_cases_once(db: Session) -> None:
     interview = schedule(db, coordinator)
     answered, open_one, pending, hidden = (
         services.ask(db, interview_id=interview.id, data={"body": text})
-        for text in ("公园开放时间能否延长？", "小区旁工地夜间施工扰民怎么办？", "菜市场能否增加停车位？", "无关内容测试一下")
+        for text in (
+            "公园开放时间能否延长？",
+            "小区旁工地夜间施工扰民怎么办？",
+            "菜市场能否增加停车位？",
+            "无关内容测试一下",
+        )
     )
     for q in (answered, open_one):
         services.approve(db, user=coordinator, question_id=q.id)

@@ -120,12 +120,20 @@ def test_an_answer_posted_to_b_reaches_a_stream_on_a(two_servers: tuple[str, str
         created = http.post(
             f"{a}/api/v1/staff/interviews",
             headers=staff_a,
-            json={"title": "两个进程的在线访谈", "leader": "周局长", "starts_at": _local_now(0), "ends_at": _local_now(2)},
+            json={
+                "title": "两个进程的在线访谈",
+                "leader": "周局长",
+                "starts_at": _local_now(0),
+                "ends_at": _local_now(2),
+            },
         )
         assert created.status_code == 201, created.text
         iid = created.json()["id"]
         qid = http.post(f"{a}/api/v1/interviews/{iid}/questions", json={"body": "河道清淤什么时候开始？"}).json()["id"]
-        assert http.post(f"{a}/api/v1/staff/interview-questions/{qid}/approve", headers=staff_a, json={}).status_code == 200
+        assert (
+            http.post(f"{a}/api/v1/staff/interview-questions/{qid}/approve", headers=staff_a, json={}).status_code
+            == 200
+        )
         after = http.get(f"{a}/api/v1/interviews/{iid}").json()["last_event_id"]
 
         on_a = Listener(f"{a}/interviews/{iid}/events?after={after}")
@@ -139,7 +147,10 @@ def test_an_answer_posted_to_b_reaches_a_stream_on_a(two_servers: tuple[str, str
 
         # away: a second answer is posted to A; the browser reconnects to B with Last-Event-ID and gets it
         second = {"body": "清淤期间会提前发布通告。", "guest": "周局长"}
-        assert http.post(f"{a}/api/v1/staff/interview-questions/{qid}/answer", headers=staff_a, json=second).status_code == 200
+        assert (
+            http.post(f"{a}/api/v1/staff/interview-questions/{qid}/answer", headers=staff_a, json=second).status_code
+            == 200
+        )
         on_b = Listener(f"{b}/interviews/{iid}/events", headers={"Last-Event-ID": got_id})
         _id, _name, again = on_b.wait_for(lambda e: len(e[2].get("answers", [])) == 2)
         assert [x["body"] for x in again["answers"]] == ["下周一开始，月底完成。", "清淤期间会提前发布通告。"]

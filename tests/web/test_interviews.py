@@ -95,7 +95,9 @@ def test_the_stream_replays_after_last_event_id(client: TestClient, db: Session)
     assert data["answers"][0]["body"] == "向街道提交申请，市里补贴一半。" and data["asker"] == "王*"
     services.start_interview(db, user=coordinator, interview_id=interview.id)
     again = client.get(f"/interviews/{interview.id}/events?once=1", headers={"Last-Event-ID": last_id})
-    assert [(name, data) for _id, name, data in _events(again.text)] == [("status", {"status": "live", "name": "进行中"})]
+    assert [(name, data) for _id, name, data in _events(again.text)] == [
+        ("status", {"status": "live", "name": "进行中"})
+    ]
     assert client.get("/interviews/999999/events?once=1").status_code == 404
     assert client.get("/interviews/abc/events?once=1").status_code == 404
 

@@ -24,6 +24,8 @@ from minyi.core.errors import (
     collect,
 )
 from minyi.core.validation import text_field
+from minyi.interviews.cases import cases_from_unanswered
+from minyi.interviews.log import record
 from minyi.interviews.models import (
     APPROVED,
     ENDED,
@@ -37,8 +39,6 @@ from minyi.interviews.models import (
     InterviewAnswer,
     InterviewQuestion,
 )
-from minyi.interviews.cases import cases_from_unanswered
-from minyi.interviews.log import record
 from minyi.workflow.actors import Actor
 
 # Limits, documented in docs/interviews.md.
@@ -79,9 +79,7 @@ def validate_interview(data: dict[str, Any]) -> dict[str, Any]:
                 data.get("summary"), field="summary", label="访谈简介", max_len=2000, required=False
             ),
             "leader": lambda: text_field(data.get("leader"), field="leader", label="出席领导", max_len=100),
-            "guests": lambda: text_field(
-                data.get("guests"), field="guests", label="嘉宾", max_len=300, required=False
-            ),
+            "guests": lambda: text_field(data.get("guests"), field="guests", label="嘉宾", max_len=300, required=False),
             "departments": lambda: text_field(
                 data.get("departments"), field="departments", label="参与部门", max_len=300, required=False
             ),
@@ -289,7 +287,7 @@ def set_priority(session: Session, *, user: User, question_id: Any, position: An
 def answer(session: Session, *, user: User, question_id: Any, body: Any, guest: Any = "") -> InterviewAnswer:
     """A guest's answer to an approved question, published at once on the public page."""
     actor = Actor.from_user(user)
-    question = _question(session, question_id, states=(APPROVED,) + (PENDING,))
+    question = _question(session, question_id, states=(APPROVED, PENDING))
     if question.state != APPROVED:
         raise InvalidTransition("请先审核通过这个问题，再作答")
     interview = session.get_one(Interview, question.interview_id)

@@ -200,9 +200,7 @@ def public_items(session: Session, events: list[InterviewEvent]) -> list[FeedIte
     for e in events:
         if e.kind in STATUS_EVENTS:
             status = "live" if e.kind == "started" else "ended"
-            items.append(
-                FeedItem(e.id, e.interview_id, "status", {"status": status, "name": STATUSES[status]})
-            )
+            items.append(FeedItem(e.id, e.interview_id, "status", {"status": status, "name": STATUSES[status]}))
         elif e.kind in QUESTION_EVENTS and e.question_id in questions:
             question = questions[e.question_id]
             items.append(

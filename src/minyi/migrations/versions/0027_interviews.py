@@ -58,9 +58,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id"), nullable=True),
         _when("created_at"),
     )
-    op.create_index(
-        "ix_interview_questions_queue", "interview_questions", ["interview_id", "state", "position", "id"]
-    )
+    op.create_index("ix_interview_questions_queue", "interview_questions", ["interview_id", "state", "position", "id"])
     op.create_index("ix_interview_questions_client", "interview_questions", ["client_hash", "created_at"])
     op.create_index("ix_interview_questions_merged", "interview_questions", ["merged_into_id"])
     op.create_table(

@@ -200,9 +200,10 @@ def question_form(db: SessionDep, user: StaffUser, form: FormDep, question_id: s
     elif action == "priority":
         question = services.set_priority(db, user=user, question_id=question_id, position=fields.get("position"))
     elif action == "answer":
-        reply = services.answer(db, user=user, question_id=question_id, body=fields.get("body"), guest=fields.get("guest"))
+        reply = services.answer(
+            db, user=user, question_id=question_id, body=fields.get("body"), guest=fields.get("guest")
+        )
         question = db.get_one(InterviewQuestion, reply.question_id)
     else:
         raise NotFound("没有这个操作")
     return RedirectResponse(f"/staff/interviews/{question.interview_id}#question-{question.id}", 303)
-

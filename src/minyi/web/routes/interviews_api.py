@@ -15,9 +15,9 @@ from minyi.interviews.schemas import (
     InterviewList,
     InterviewOut,
     ModerationIn,
+    QuestionIn,
     QueuePage,
     QueueQuestionOut,
-    QuestionIn,
 )
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, client_hash
 from minyi.web.openapi import errors, integer_or_empty, query_parameters
@@ -46,7 +46,9 @@ def interview_out(interview: Interview) -> InterviewOut:
 def interview_list(request: Request, db: SessionDep) -> InterviewList:
     """在线访谈 (public): every session, the latest start first."""
     page = views.interviews(db, page=request.query_params.get("page", 1))
-    return InterviewList(items=[interview_out(i) for i in page.items], total=page.total, page=page.page, pages=page.pages)
+    return InterviewList(
+        items=[interview_out(i) for i in page.items], total=page.total, page=page.page, pages=page.pages
+    )
 
 
 @router.get("/interviews/{interview_id}", responses=errors(404, 422), openapi_extra=PAGE_QUERY)
@@ -126,11 +128,15 @@ def queue_out(question: InterviewQuestion) -> QueueQuestionOut:
 def staff_queue(request: Request, db: SessionDep, _user: ApiUser, interview_id: str) -> QueuePage:
     """The moderators' queue: pending and approved questions in order."""
     page = views.queue(db, services.get_interview(db, interview_id), page=request.query_params.get("page", 1))
-    return QueuePage(items=[queue_out(i.question) for i in page.items], total=page.total, page=page.page, pages=page.pages)
+    return QueuePage(
+        items=[queue_out(i.question) for i in page.items], total=page.total, page=page.page, pages=page.pages
+    )
 
 
 @router.post("/staff/interview-questions/{question_id}/{action}", responses=errors(403, 404, 409))
-async def moderate(db: SessionDep, user: ApiUser, question_id: str, action: str, body: ModerationIn) -> QueueQuestionOut:
+async def moderate(
+    db: SessionDep, user: ApiUser, question_id: str, action: str, body: ModerationIn
+) -> QueueQuestionOut:
     """`approve`, `hide` (reason), `merge` (into_id), `move` (direction), `priority` (position), `answer`
     (body, guest)."""
 
