@@ -76,18 +76,23 @@ class InterviewFeed:
         while True:
             await asyncio.sleep(self.interval)
             try:
-                items = await anyio.to_thread.run_sync(self._poll)
+                items = await anyio.to_thread.run_sync(self.poll)
             except Exception:  # a busy or lost database: try again next second
                 log.warning("interview feed poll failed", exc_info=True)
                 continue
-            if items:
-                for item in items:
-                    self._arrivals += 1
-                    self._items.append((self._arrivals, item))
-                woken, self._changed = self._changed, asyncio.Event()
-                woken.set()
+            self.deliver(items)
 
-    def _poll(self) -> list[FeedItem]:
+    def deliver(self, items: list[FeedItem]) -> None:
+        """Buffer a poll's items and wake every waiting stream (in the event loop's thread)."""
+        if not items:
+            return
+        for item in items:
+            self._arrivals += 1
+            self._items.append((self._arrivals, item))
+        woken, self._changed = self._changed, asyncio.Event()
+        woken.set()
+
+    def poll(self) -> list[FeedItem]:
         """One read: the events after the window, those not seen yet, in their public form."""
         self.polls += 1
         with self.session_factory() as session:
