@@ -173,3 +173,19 @@ def test_the_event_log_is_append_only(db: Session) -> None:
     line.kind = "changed"
     with pytest.raises(RuntimeError):
         db.flush()
+
+
+def test_the_worker_ends_a_forgotten_session_once(db: Session) -> None:
+    coordinator = f.user(db, role="coordinator")
+    interview = schedule(db, coordinator)
+    q = services.ask(db, interview_id=interview.id, data={"body": "公厕开放时间能否延长？"})
+    services.approve(db, user=coordinator, question_id=q.id)
+    assert services.end_overdue(db, now=utcnow()) == 0  # not over yet
+    later = interview.ends_at + services.AUTO_END_AFTER + timedelta(minutes=1)
+    assert services.end_overdue(db, now=later) == 1
+    assert interview.status == "ended" and q.case_id is not None
+    assert services.end_overdue(db, now=later) == 0
+    line = db.scalars(
+        select(InterviewEvent).where(InterviewEvent.interview_id == interview.id, InterviewEvent.kind == "ended")
+    ).one()
+    assert line.actor_label == "系统" and line.data["reason"] == "结束时间已过，系统自动结束"

@@ -26,7 +26,10 @@ class Interview(Base):
     """A scheduled session with a leader, guests and departments; its transcript stays published after it ends."""
 
     __tablename__ = "interviews"
-    __table_args__ = (Index("ix_interviews_starts", "starts_at", "id"),)  # the public list, newest first
+    __table_args__ = (
+        Index("ix_interviews_starts", "starts_at", "id"),  # the public list, newest first
+        Index("ix_interviews_status_ends", "status", "ends_at"),  # the worker's sessions left open past their end
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(120))

@@ -133,6 +133,29 @@ def end_interview(session: Session, *, user: User, interview_id: Any) -> Intervi
     return interview
 
 
+AUTO_END_AFTER = timedelta(hours=2)  # a session still open this long after its end time is ended by the worker
+
+
+def end_overdue(session: Session, *, now: datetime | None = None, limit: int = 50) -> int:
+    """The scheduler's part: sessions left open `AUTO_END_AFTER` past their end time are ended by the system, their
+    unanswered questions becoming cases; returns how many. Each once: an ended session is not found again."""
+    cutoff = (now or utcnow()) - AUTO_END_AFTER
+    rows = session.scalars(
+        select(Interview)
+        .where(Interview.status.in_((SCHEDULED, LIVE)), Interview.ends_at <= cutoff)  # ix_interviews_status_ends
+        .order_by(Interview.ends_at, Interview.id)
+        .limit(limit)
+    )
+    ended = 0
+    for interview in rows:
+        actor = Actor.system()
+        interview.status = ENDED
+        record(session, interview_id=interview.id, kind="ended", actor=actor, reason="结束时间已过，系统自动结束")
+        cases_from_unanswered(session, interview=interview, actor=actor)
+        ended += 1
+    return ended
+
+
 # --- questions ---
 
 

@@ -4,7 +4,7 @@ Revision ID: 0027
 Revises: 0025
 Create Date: 2026-12-05 00:00:00
 
-`interviews` (the public list by start time), `interview_questions` (the queue and the public page by session,
+`interviews` (the public list by start time; the worker's sessions left open, by status and end time), `interview_questions` (the queue and the public page by session,
 state and position; the per-client rate limit by client and time; merged questions by the kept one),
 `interview_answers` (by question) and `interview_events` (append-only; replay by session and id, the pollers read
 by primary key). New tables only: nothing to backfill.
@@ -42,6 +42,7 @@ def upgrade() -> None:
         _when("created_at"),
     )
     op.create_index("ix_interviews_starts", "interviews", ["starts_at", "id"])
+    op.create_index("ix_interviews_status_ends", "interviews", ["status", "ends_at"])
     op.create_table(
         "interview_questions",
         sa.Column("id", sa.Integer(), primary_key=True),
