@@ -41,6 +41,7 @@ class InterviewFeed:
         self._seen: deque[int] = deque(maxlen=4 * LOOKBACK)
         self._newest = 0
         self._changed = asyncio.Event()
+        self._ready = asyncio.Event()  # set once the poller knows where it starts
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -54,11 +55,10 @@ class InterviewFeed:
         return self._changed
 
     async def start(self) -> None:
-        """Start polling from the newest event now (idempotent)."""
-        if self._task is not None:
-            return
-        self._task = asyncio.get_running_loop().create_task(self._run())  # set before awaiting: one poller only
-        self._newest = await anyio.to_thread.run_sync(self._newest_id)
+        """Start polling from the newest event now (idempotent: one poller per process)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        await self._ready.wait()  # a stream replays after this, so nothing falls between its replay and the feed
 
     async def stop(self) -> None:
         """Stop the poller (app shutdown)."""
@@ -73,6 +73,13 @@ class InterviewFeed:
             return session.scalar(select(func.max(InterviewEvent.id))) or 0
 
     async def _run(self) -> None:
+        while not self._newest:  # from now on: a stream replays the past itself (Last-Event-ID)
+            try:
+                self._newest = await anyio.to_thread.run_sync(self._newest_id) or -1
+            except Exception:
+                log.warning("interview feed could not read its start", exc_info=True)
+                await asyncio.sleep(self.interval)
+        self._ready.set()
         while True:
             await asyncio.sleep(self.interval)
             try:

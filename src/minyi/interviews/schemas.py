@@ -45,7 +45,7 @@ class ModerationIn(BaseModel):
 
     reason: str = text_doc(REASON_MAX, default="", description="隐藏理由（内部）")
     into_id: JsonInt | None = None
-    direction: str = choice_doc(["up", "down"], optional=True, default="")
+    direction: str | None = choice_doc(["up", "down"], optional=True, default="")
     position: JsonInt | None = None
     body: str = text_doc(ANSWER_MAX, default="", description=f"答复（公开，至少 {ANSWER_MIN} 字）")
     guest: str = text_doc(100, default="", description="答复嘉宾（默认为本人姓名）")

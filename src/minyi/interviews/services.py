@@ -257,7 +257,7 @@ def merge(session: Session, *, user: User, question_id: Any, into_id: Any) -> In
     return kept
 
 
-def move(session: Session, *, user: User, question_id: Any, direction: str) -> InterviewQuestion:
+def move(session: Session, *, user: User, question_id: Any, direction: str | None) -> InterviewQuestion:
     """Swap a question with its neighbour in the queue (`up` or `down`)."""
     actor = _moderator(user)
     question = _question(session, question_id)
