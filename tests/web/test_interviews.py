@@ -129,3 +129,23 @@ def test_the_api(client: TestClient, db: Session) -> None:
     queue = client.get(f"/api/v1/staff/interviews/{interview_id}/questions", headers=headers)
     assert queue.status_code == 200 and queue.json()["items"][0]["id"] == qid
     assert client.get(f"/api/v1/staff/interviews/{interview_id}/questions").status_code == 401
+
+
+def test_hostile_text_is_escaped_and_bad_ids_are_404(client: TestClient, db: Session) -> None:
+    coordinator = f.user(db, role="coordinator")
+    interview = schedule(db, coordinator)
+    q = services.ask(db, interview_id=interview.id, data={"body": "<script>alert(1)</script>能否修路？"})
+    services.approve(db, user=coordinator, question_id=q.id)
+    page = client.get(f"/interviews/{interview.id}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    token = f.csrf(client)
+    huge = client.post(f"/interviews/{interview.id}/questions", data={"body": "问" * 5000, "csrf_token": token})
+    assert huge.status_code == 422 and db.scalar(select(InterviewQuestion).where(InterviewQuestion.id > q.id)) is None
+    for path in ("/interviews/0", "/interviews/abc", "/interviews/99999999999999999999", "/api/v1/interviews/-1"):
+        assert client.get(path).status_code == 404, path
+    gone = client.post("/interviews/424242/questions", data={"body": "不存在的访谈提问", "csrf_token": token})
+    assert gone.status_code == 404
+    malformed = client.post(
+        f"/api/v1/interviews/{interview.id}/questions", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert malformed.status_code == 422
