@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -18,6 +20,7 @@ import httpx
 import pytest
 
 from minyi.core.migrate import upgrade
+from tests.deploy.layout import _nginx_conf
 from tests.interviews.test_services import _local
 from tests.reliability.live import STAFF_PASSWORD, STAFF_USER, _create_staff, _free_port, _minyi, _wait_until_up
 
@@ -62,6 +65,40 @@ def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     }
     with ExitStack() as stack:
         yield stack.enter_context(_serve(folder, env, "a")), stack.enter_context(_serve(folder, env, "b"))
+
+
+@pytest.fixture(scope="module")
+def behind_nginx(two_servers: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """nginx on loopback in front of both processes, with the deployed server block (deploy/nginx)."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        pytest.skip("nginx is not installed: the two processes are tested without the proxy")
+    folder = tmp_path_factory.mktemp("nginx")
+    port = _free_port()
+    conf = _nginx_conf(folder, port, [int(url.rsplit(":", 1)[1]) for url in two_servers])
+    with (folder / "nginx.out").open("wb") as out:
+        proc = subprocess.Popen([nginx, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")],
+                                stdout=out, stderr=out)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"nginx did not start: {(folder / 'error.log').read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 class Listener:
@@ -158,6 +195,29 @@ def test_an_answer_posted_to_b_reaches_a_stream_on_a(two_servers: tuple[str, str
         assert ended.status_code == 200
         on_b.wait_for(lambda e: e[1] == "status" and e[2]["status"] == "ended")
         on_b.close()
+
+
+def test_streams_behind_the_proxy_get_answers_posted_to_either_process(
+    two_servers: tuple[str, str], behind_nginx: str
+) -> None:
+    a, b = two_servers
+    with httpx.Client(timeout=20) as http:
+        staff = _token(http, a)
+        body = {"title": "代理后面的在线访谈", "leader": "吴主任", "starts_at": _local_now(0), "ends_at": _local_now(2)}
+        iid = http.post(f"{behind_nginx}/api/v1/staff/interviews", headers=staff, json=body).json()["id"]
+        qid = http.post(f"{behind_nginx}/api/v1/interviews/{iid}/questions", json={"body": "垃圾分类怎么做？"}).json()
+        approve = http.post(f"{a}/api/v1/staff/interview-questions/{qid['id']}/approve", headers=staff, json={})
+        assert approve.status_code == 200
+        streams = [Listener(f"{behind_nginx}/interviews/{iid}/events?after=0") for _ in range(4)]  # round robin: A, B
+        assert all(s.opened.wait(10) for s in streams)
+        for n, server in enumerate((a, b), start=1):
+            answer = {"body": f"第{n}条答复：按四类分好投放。", "guest": "吴主任"}
+            path = f"{server}/api/v1/staff/interview-questions/{qid['id']}/answer"
+            assert http.post(path, headers=staff, json=answer).status_code == 200
+            for stream in streams:
+                stream.wait_for(lambda e, n=n: len(e[2].get("answers", [])) == n)
+        for stream in streams:
+            stream.close()
 
 
 def _local_now(hours: int) -> str:
