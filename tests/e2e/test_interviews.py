@@ -12,8 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from minyi.accounts.models import User
 from minyi.core.clock import CHINA_TZ, utcnow
+from minyi.interviews import services
 from tests import factories as f
 from tests.e2e.conftest import LiveServer, login, with_db
 
@@ -93,10 +96,18 @@ def test_a_question_is_answered_live_on_the_citizens_open_page(
         _no_overflow(citizen)
         citizen.screenshot(path=str(artifacts / "interview-04-live-answer-390.png"), full_page=True)
 
-        # the end: the transcript stays, the question form goes
+        # another approved question is left unanswered; at the end it becomes a case, shown live
+        with with_db(live_server) as db:
+            moderator = db.scalars(select(User).where(User.username == "iv.coord")).one()
+            late = services.ask(db, interview_id=interview_id, data={"body": "小区门口能否划定非机动车停放区？"})
+            services.approve(db, user=moderator, question_id=late.id)
+            late_id = late.id
+        citizen.wait_for_selector(f"#q-{late_id}", timeout=15000)
         staff.goto(f"{live_server.url}/staff/interviews/{interview_id}")
         staff.click("#end-interview")
         citizen.locator("#interview-status", has_text="已结束").wait_for(timeout=15000)
+        citizen.locator(f"#q-{late_id} .q-waiting", has_text="已转为办件").wait_for(timeout=15000)
+        citizen.screenshot(path=str(artifacts / "interview-05-ended-390.png"), full_page=True)
         citizen.reload()
         assert "访谈实录" in citizen.inner_text("main") and ANSWER in citizen.inner_text("#questions")
         assert citizen.locator("#ask").count() == 0

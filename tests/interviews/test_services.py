@@ -165,6 +165,8 @@ def test_unanswered_questions_become_cases_once(db: Session) -> None:
     with pytest.raises(Conflict):
         services.ask(db, interview_id=interview.id, data={"body": "结束后还能提问吗？"})
     assert _kinds(db, interview).count("case_made") == 2
+    shown = {q["id"]: q for q in views.interview_page(db, interview).questions}
+    assert shown[open_one.id]["case_id"] == open_one.case_id and shown[answered.id]["case_id"] is None
 
 
 def test_the_event_log_is_append_only(db: Session) -> None:

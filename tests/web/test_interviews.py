@@ -78,6 +78,7 @@ def test_moderation_forms_and_answers(client: TestClient, db: Session) -> None:
     ended = client.post(f"/staff/interviews/{interview.id}/end", data={"csrf_token": token}, follow_redirects=False)
     assert ended.status_code == 303
     assert "访谈实录" in client.get(f"/interviews/{interview.id}").text
+    assert "已转为办件继续办理" not in client.get(f"/interviews/{interview.id}").text  # the one question was answered
 
 
 def test_the_stream_replays_after_last_event_id(client: TestClient, db: Session) -> None:

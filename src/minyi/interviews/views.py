@@ -23,7 +23,7 @@ from minyi.messages.display import public_display
 
 PAGE_SIZE = 20
 QUESTIONS_PAGE = 100
-QUESTION_EVENTS = frozenset({"approved", "hidden", "merged", "merge_kept", "moved", "answered"})
+QUESTION_EVENTS = frozenset({"approved", "hidden", "merged", "merge_kept", "moved", "answered", "case_made"})
 STATUS_EVENTS = frozenset({"started", "ended"})
 
 
@@ -88,6 +88,7 @@ def public_question(question: InterviewQuestion, answers: list[InterviewAnswer])
         "position": question.position,
         "merged_count": question.merged_count,
         "asked_at": format_china(question.created_at),
+        "case_id": question.case_id,  # left unanswered at the end: the case that goes on with it
         "answers": [
             {"id": a.id, "guest": public_display(a.guest), "body": public_display(a.body),
              "at": format_china(a.created_at)}

@@ -41,7 +41,10 @@
     var body = labelled("body-text q-body", "问：", q.body);
     item.appendChild(body);
     var answers = el("div", "q-answers");
-    if (!q.answers.length) { answers.appendChild(el("p", "muted q-waiting", "等待嘉宾答复")); }
+    if (!q.answers.length) {
+      var waiting = q.case_id ? "访谈中未答复，已转为办件继续办理（办件编号 " + q.case_id + "）" : "等待嘉宾答复";
+      answers.appendChild(el("p", "muted q-waiting", waiting));
+    }
     q.answers.forEach(function (a) {
       var box = el("div", "reply interview-answer");
       box.id = "a-" + a.id;
