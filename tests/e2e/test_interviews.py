@@ -107,6 +107,7 @@ def test_a_question_is_answered_live_on_the_citizens_open_page(
         staff.click("#end-interview")
         citizen.locator("#interview-status", has_text="已结束").wait_for(timeout=15000)
         citizen.locator(f"#q-{late_id} .q-waiting", has_text="已转为办件").wait_for(timeout=15000)
+        assert citizen.inner_text("#qa-heading") == "访谈实录"
         citizen.screenshot(path=str(artifacts / "interview-05-ended-390.png"), full_page=True)
         citizen.reload()
         assert "访谈实录" in citizen.inner_text("main") and ANSWER in citizen.inner_text("#questions")

@@ -88,6 +88,10 @@
   source.addEventListener("status", function (event) {
     var data = JSON.parse(event.data);
     if (badge) { badge.textContent = data.name; badge.className = "badge status-" + data.status; }
+    var heading = document.getElementById("qa-heading");
+    if (heading && heading.getAttribute("data-" + data.status)) {
+      heading.textContent = heading.getAttribute("data-" + data.status);
+    }
     if (data.status === "ended") {
       var form = document.getElementById("ask");
       if (form) { form.hidden = true; }
