@@ -1,6 +1,7 @@
-"""The live feed across processes: two `minyi serve` on one SQLite file; a browser's stream on process A receives
-an answer posted through process B (told through the database, not through memory), and a stream reconnected to
-B with Last-Event-ID gets what it missed while it was away."""
+"""The live feed across processes: two `minyi serve` on one database (SQLite, or PostgreSQL in test-postgres); a
+browser's stream on process A receives an answer posted through process B (told through the database, not through
+memory), and a stream reconnected to B with Last-Event-ID gets what it missed while it was away; then nginx in
+front of both."""
 
 from __future__ import annotations
 
@@ -22,7 +23,15 @@ import pytest
 from minyi.core.migrate import upgrade
 from tests.deploy.layout import _nginx_conf
 from tests.interviews.test_services import _local
-from tests.reliability.live import STAFF_PASSWORD, STAFF_USER, _create_staff, _free_port, _minyi, _wait_until_up
+from tests.reliability.live import (
+    STAFF_PASSWORD,
+    STAFF_USER,
+    _create_staff,
+    _free_port,
+    _minyi,
+    _wait_until_up,
+    fresh_database,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -50,21 +59,21 @@ def _serve(folder: Path, env: dict[str, str], name: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """Process A and process B serving one migrated SQLite file."""
+    """Process A and process B serving one migrated database (an SQLite file; PostgreSQL in `make test-postgres`)."""
     folder = tmp_path_factory.mktemp("two")
-    url = f"sqlite:///{folder / 'minyi.sqlite3'}"
-    upgrade(url)
-    _create_staff(url)
-    env = {
-        **os.environ,
-        "MINYI_DATA_DIR": str(folder),
-        "MINYI_DATABASE_URL": url,
-        "MINYI_SECRET_KEY": "two-" + secrets.token_hex(16),
-        "MINYI_RUN_SCHEDULER": "false",
-        "MINYI_RUN_ANALYSIS": "false",
-    }
-    with ExitStack() as stack:
-        yield stack.enter_context(_serve(folder, env, "a")), stack.enter_context(_serve(folder, env, "b"))
+    with fresh_database(folder) as url:
+        upgrade(url)
+        _create_staff(url)
+        env = {
+            **os.environ,
+            "MINYI_DATA_DIR": str(folder),
+            "MINYI_DATABASE_URL": url,
+            "MINYI_SECRET_KEY": "two-" + secrets.token_hex(16),
+            "MINYI_RUN_SCHEDULER": "false",
+            "MINYI_RUN_ANALYSIS": "false",
+        }
+        with ExitStack() as stack:
+            yield stack.enter_context(_serve(folder, env, "a")), stack.enter_context(_serve(folder, env, "b"))
 
 
 @pytest.fixture(scope="module")
