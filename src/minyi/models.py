@@ -7,6 +7,7 @@ from minyi.core.db import Base
 from minyi.departments.models import Department, DepartmentAlias, DepartmentMerge
 from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support, WebItemLink
 from minyi.ingest.models import ImportRecord
+from minyi.interviews.models import Interview, InterviewAnswer, InterviewEvent, InterviewQuestion
 from minyi.jobs.models import FailedTask, TaskClaim
 from minyi.knowledge.models import (
     Explanation,
@@ -48,6 +49,10 @@ __all__ = [
     "FailedTask",
     "HotIssue",
     "ImportRecord",
+    "Interview",
+    "InterviewAnswer",
+    "InterviewEvent",
+    "InterviewQuestion",
     "KnowledgeAudit",
     "KnowledgeEntry",
     "KnowledgeTerm",

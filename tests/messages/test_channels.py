@@ -8,8 +8,8 @@ from minyi.core.errors import ValidationFailed
 from minyi.messages.channels import CHANNELS, STAFF_DEFAULT, WEBSITE, channel_field, channel_name
 
 
-def test_the_list_is_the_five_channels_with_the_phone_first() -> None:
-    assert list(CHANNELS.values()) == ["电话", "信件", "来访", "网站", "网络民意"]
+def test_the_list_is_the_six_channels_with_the_phone_first() -> None:
+    assert list(CHANNELS.values()) == ["电话", "信件", "来访", "网站", "网络民意", "在线访谈"]
     assert STAFF_DEFAULT == next(iter(CHANNELS)) == "phone" and CHANNELS[WEBSITE] == "网站"
 
 

@@ -95,8 +95,9 @@ def test_the_form_opens_on_the_phone_and_now(client: TestClient, db: Session) ->
     )
     assert [(code, name) for code, _sel, name in options] == [
         ("phone", "电话"), ("letter", "信件"), ("visit", "来访"), ("website", "网站"), ("online", "网络民意"),
+        ("interview", "在线访谈"),
     ]  # fmt: skip
-    assert [sel for _code, sel, _name in options] == ["selected", "", "", "", ""]
+    assert [sel for _code, sel, _name in options] == ["selected", "", "", "", "", ""]
     received = re.search(r'id="received_at" name="received_at" required value="([^"]+)"', page)
     assert received and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", received[1])
 

@@ -181,13 +181,13 @@ def test_figures_by_channel_on_the_page_and_in_every_download(client: TestClient
     html = client.get(f"/stats?{PERIOD}").text
     table = html.split('<table id="t-channel">')[1].split("</table>")[0]
     cells = {code: row for code, row in re.findall(r'<tr data-channel="(\w+)">(.*?)</tr>', table, flags=re.S)}
-    assert list(cells) == ["phone", "letter", "visit", "website", "online"]
+    assert list(cells) == ["phone", "letter", "visit", "website", "online", "interview"]
     assert '<th scope="row">电话</th>' in cells["phone"] and 'data-v="1"' in cells["phone"]
     assert 'data-v="3"' in cells["website"] and "60.0%" in cells["website"]  # 3 of the 5 messages
     assert 'data-v="0"' in cells["visit"] and "0.0%" in cells["visit"]
     api = client.get(f"/api/v1/stats?{PERIOD}").json()
     assert {r["key"]: r["received"] for r in api["by_channel"]} == {
-        "phone": 1, "letter": 1, "visit": 0, "website": 3, "online": 0,
+        "phone": 1, "letter": 1, "visit": 0, "website": 3, "online": 0, "interview": 0,
     }  # fmt: skip
     rows = list(csv.reader(io.StringIO(client.get(f"/stats.csv?{PERIOD}").content.decode("utf-8-sig"))))
     assert {r[1]: r[2] for r in rows if r[0] == "受理渠道"} == {
@@ -196,6 +196,7 @@ def test_figures_by_channel_on_the_page_and_in_every_download(client: TestClient
         "来访": "0",
         "网站": "3",
         "网络民意": "0",
+        "在线访谈": "0",
     }
     assert "受理渠道" in load_workbook(io.BytesIO(client.get(f"/stats.xlsx?{PERIOD}").content)).sheetnames
     assert coordinator.display_name not in html  # who entered them is never public

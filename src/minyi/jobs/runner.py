@@ -211,6 +211,14 @@ def similar_index(factory: sessionmaker[Session]) -> dict[str, int]:
     return {"similar_indexes": rebuilt}
 
 
+def interviews_ended(factory: sessionmaker[Session]) -> dict[str, int]:
+    """在线访谈 left open two hours past their end time: ended, their unanswered questions made cases."""
+    from minyi.interviews.services import end_overdue
+
+    with transaction(factory) as session:
+        return {"interviews_ended": end_overdue(session)}
+
+
 def claims_pruned(factory: sessionmaker[Session]) -> dict[str, int]:
     """Claims of periods long past (history only) deleted."""
     with transaction(factory) as session:
@@ -229,6 +237,7 @@ SCHEDULE: dict[str, ScheduledTask] = {
     "contact_erasure": contact_erasure,
     "web_retention": web_retention,
     "similar_index": similar_index,
+    "interviews_ended": interviews_ended,
     "claims_pruned": claims_pruned,
 }
 WEB_RETENTION_PERIOD_SECONDS = 3600  # retention counts in days: once an hour is soon enough (a pass reads web_items)

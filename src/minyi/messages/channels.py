@@ -12,12 +12,14 @@ from minyi.core.validation import choice_field
 
 WEBSITE = "website"
 ONLINE = "online"  # 网络民意: what people said on the open web, taken up by staff (minyi.entry.case_from_web_item)
+INTERVIEW = "interview"  # 在线访谈: a question left unanswered at the end of an online interview (minyi.interviews)
 CHANNELS: dict[str, str] = {
     "phone": "电话",
     "letter": "信件",
     "visit": "来访",
     WEBSITE: "网站",
     ONLINE: "网络民意",
+    INTERVIEW: "在线访谈",
 }
 STAFF_DEFAULT = "phone"  # what a coordinator most often enters
 

@@ -24,6 +24,7 @@ from starlette.routing import Match
 from minyi.core.db import DatabaseBusy, make_engine, make_session_factory
 from minyi.core.errors import DomainError, NotAuthenticated, ValidationFailed
 from minyi.core.settings import Settings, get_settings
+from minyi.interviews.feed import InterviewFeed
 from minyi.stats.services import StatsCache
 from minyi.web.body_limit import BodyLimitMiddleware
 from minyi.web.deps import CSRF_COOKIE, SESSION_COOKIE, csrf_protect
@@ -40,6 +41,8 @@ from minyi.web.routes import (
     department_merge,
     entry,
     hot,
+    interviews,
+    interviews_api,
     jobs,
     knowledge,
     knowledge_api,
@@ -202,6 +205,7 @@ def create_app(
         # The web process only enqueues (after commit); `minyi worker` processes do the work (docs/jobs.md).
         app_state(app).jobs = Jobs(settings, session_factory) if connect_queue else None
         yield
+        await app_state(app).interview_feed.stop()  # the live feed's poller, when a stream started it
 
     app = FastAPI(
         title="minyi 民意 API",
@@ -218,6 +222,7 @@ def create_app(
         session_factory=session_factory,
         stats_cache=StatsCache(settings.stats_cache, max_age=settings.stats_max_age),
         metrics=metrics,
+        interview_feed=InterviewFeed(session_factory),
     )
 
     # inside the CSRF middleware below (added before it), so that it knows the visitor's token
@@ -271,6 +276,7 @@ def create_app(
         privacy.router,
         jobs.router,
         knowledge.router,
+        interviews.router,
     ):
         html.include_router(pages)
     app.include_router(html)
@@ -284,6 +290,7 @@ def create_app(
         suggestions.api,
         knowledge.api,
         knowledge_api.router,
+        interviews_api.router,
     ):
         app.include_router(json_api)
     app.include_router(health_router)  # /healthz and /metrics: no session, no CSRF cookie needed

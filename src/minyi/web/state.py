@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.core.settings import Settings
+from minyi.interviews.feed import InterviewFeed
 from minyi.stats.services import StatsCache
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class AppState:
     settings: Settings
     session_factory: sessionmaker[Session]
     stats_cache: StatsCache
+    interview_feed: InterviewFeed  # the live interview feed: one poller per process, started by the first stream
     jobs: Jobs | None = None
     metrics: Metrics | None = None  # this process's /metrics series (web.health)
 
