@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from minyi.nlp._hashing import KeyIndex
-from minyi.nlp.departments import DepartmentSuggester, route_many
+from minyi.nlp.departments import DepartmentSuggester, route_scores
 from minyi.nlp.domain import DomainClassifier
 from minyi.nlp.features import TextFeatures
 from minyi.nlp.keywords import KeywordScorer
@@ -188,8 +188,8 @@ class MessageAnalyzer(BaseEstimator):
             return results
         live_texts = [texts[i] for i in live]
         base = self.features_.transform(live_texts) if self._owns_models() else None
-        self._domains(live_texts, base, [results[i] for i in live])
-        self._departments(live_texts, base, [results[i] for i in live])
+        domains = self._domains(live_texts, base, [results[i] for i in live])
+        self._departments(live_texts, base, domains, [results[i] for i in live])
         self._appeal(live_texts, [results[i] for i in live])
         self._urgency(live_texts, [results[i] for i in live])
         self._places(live_texts, [results[i] for i in live])
@@ -198,32 +198,39 @@ class MessageAnalyzer(BaseEstimator):
     def _owns_models(self) -> bool:
         return getattr(self, "domain_", None) is not None or getattr(self, "departments_", None) is not None
 
-    def _domains(self, texts: list[str], base: Any, results: list[AnalysisResult]) -> None:
+    def _domains(
+        self, texts: list[str], base: Any, results: list[AnalysisResult]
+    ) -> tuple[np.ndarray, list[str]]:
+        """Sets each result's domain; returns the domain scores as they are reported (rounded) and their names."""
         model = getattr(self, "domain_", None)
         if model is None:
-            return
+            return np.zeros((len(texts), 0)), []
         proba = model.predict_proba(texts, base=base)
         names = [str(c) for c in model.classes_]
         chosen, confidence = model.decide(texts, proba)  # None: abstained (其他/无法判断)
-        rounded = np.round(np.asarray(proba, dtype=np.float64), 4).tolist()
-        for r, row, name, c in zip(results, rounded, chosen, confidence, strict=True):
+        rounded = np.round(np.asarray(proba, dtype=np.float64), 4)
+        for r, row, name, c in zip(results, rounded.tolist(), chosen, confidence, strict=True):
             r["domain"] = name
             r["domain_scores"] = dict(zip(names, row, strict=True))
             r["domain_confidence"] = round(c, 4)
+        return rounded, names
 
-    def _departments(self, texts: list[str], base: Any, results: list[AnalysisResult]) -> None:
+    def _departments(
+        self, texts: list[str], base: Any, domains: tuple[np.ndarray, list[str]], results: list[AnalysisResult]
+    ) -> None:
         model = getattr(self, "departments_", None)
         if model is None:
             return
         learned = model.scores(texts, base=base) if len(model.classes_) else None
-        routed = route_many(
+        routed = route_scores(
             texts,
-            domain_scores=[r["domain_scores"] for r in results],
+            domain_proba=domains[0],
+            domain_classes=domains[1],
             learned=learned,
             classes=[str(c) for c in model.classes_],
         )
         for r, ranked in zip(results, routed, strict=True):
-            r["departments"] = [(f["family"], f["score"]) for f in ranked]
+            r["departments"] = ranked
 
     def _appeal(self, texts: list[str], results: list[AnalysisResult]) -> None:
         model = getattr(self, "appeal_", None)
