@@ -329,9 +329,9 @@ def _family_scores(
         named_cells += [row + _FAMILY_COLUMN[family] for family in bodies]
         found.append((in_title, in_body, bodies))
     counts = np.bincount(np.asarray(cells, dtype=np.int64), minlength=n * width).astype(np.float64).reshape(n, width)
-    named = np.zeros(n * width, dtype=bool)
-    named[np.asarray(named_cells, dtype=np.int64)] = True
-    named = named.reshape(n, width)
+    flat = np.zeros(n * width, dtype=bool)
+    flat[np.asarray(named_cells, dtype=np.int64)] = True
+    named = flat.reshape(n, width)
     probability = np.zeros((n, width))
     if learned is not None and len(classes):
         for j, name in enumerate(classes):

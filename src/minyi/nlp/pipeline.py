@@ -198,9 +198,7 @@ class MessageAnalyzer(BaseEstimator):
     def _owns_models(self) -> bool:
         return getattr(self, "domain_", None) is not None or getattr(self, "departments_", None) is not None
 
-    def _domains(
-        self, texts: list[str], base: Any, results: list[AnalysisResult]
-    ) -> tuple[np.ndarray, list[str]]:
+    def _domains(self, texts: list[str], base: Any, results: list[AnalysisResult]) -> tuple[np.ndarray, list[str]]:
         """Sets each result's domain; returns the domain scores as they are reported (rounded) and their names."""
         model = getattr(self, "domain_", None)
         if model is None:
