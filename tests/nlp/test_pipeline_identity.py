@@ -19,6 +19,7 @@ from minyi.nlp import _gbk
 from minyi.nlp._routing_cues import _WORD_LIST, family_cues, title_and_body_cues
 from minyi.nlp.appeal import rule_scores
 from minyi.nlp.departments import route_many, route_scores
+from minyi.nlp.features import _bigram_keys, _char_keys_split
 from minyi.nlp.pipeline import clean_message, load_default_analyzer
 from minyi.nlp.text import split_text
 
@@ -155,11 +156,56 @@ def test_odd_character_scan_matches_the_alternation() -> None:
     _check_odd(texts, rng)
 
 
+# -- shared features: char n-gram keys -------------------------------------------------------------------------
+def _char_keys_reference(texts: list[str], max_chars: int, orders: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """features._char_keys_split as it was: the next code points as padded copies, not views."""
+    parts = [t[:max_chars].replace("\x00", " ") for t in texts]
+    lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
+    raw = "\x00".join(parts).encode("utf-32-le", "surrogatepass") + bytes(8)
+    codes = np.frombuffer(raw, dtype=np.uint32).astype(np.uint64)
+    doc = np.repeat(np.arange(len(parts)), lengths)
+    doc = np.concatenate([doc, np.zeros(codes.size - doc.size, np.int64)])
+    nxt1 = np.concatenate([codes[1:], np.zeros(1, np.uint64)])
+    nxt2 = np.concatenate([codes[2:], np.zeros(2, np.uint64)])
+    valid1 = codes != 0
+    valid2 = valid1 & (nxt1 != 0)
+    keys, docs = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+    uni_docs, uni_codes = (doc[valid1], codes[valid1]) if 1 in orders else (docs[0], keys[0])
+    if 2 in orders:
+        keys.append(_bigram_keys(codes[valid2], nxt1[valid2]))
+        docs.append(doc[valid2])
+    if 3 in orders:
+        valid3 = valid2 & (nxt2 != 0)
+        keys.append(codes[valid3] | (nxt1[valid3] << np.uint64(21)) | (nxt2[valid3] << np.uint64(42)))
+        docs.append(doc[valid3])
+    return uni_docs, uni_codes, np.concatenate(docs), np.concatenate(keys)
+
+
+def _check_char_keys(batches: list[list[str]]) -> None:
+    for texts in batches:
+        for orders in ((1, 2, 3), (1, 2), (2, 3), (1,), (3,)):
+            for limit in (300, 2):
+                got, want = _char_keys_split(texts, limit, orders), _char_keys_reference(texts, limit, orders)
+                for a, b in zip(got, want, strict=True):
+                    assert a.dtype == b.dtype
+                    np.testing.assert_array_equal(a, b)
+
+
+def test_char_keys_from_views_equal_the_padded_copies() -> None:
+    rng = random.Random(6)
+    batches = [[], [""], ["a"], ["ab", "", "c"], ["\x00x\x00"], ["\ud800z"], _made_up_texts(50, seed=6)]
+    for _ in range(300):
+        size = rng.randint(0, 5)
+        batches.append(["".join(rng.choice("ab中文\x00 \n𠀀") for _ in range(rng.randint(0, 8))) for _ in range(size)])
+    _check_char_keys(batches)
+
+
 # -- every shared message ---------------------------------------------------------------------------------
 @pytest.mark.shared_data
 def test_fast_paths_on_every_shared_message(shared_data_dir: Path) -> None:
     texts = _shared_texts(shared_data_dir)
     assert len(texts) > 10_000
+    _check_char_keys([texts[start : start + 512] for start in range(0, len(texts), 512)])
     _check_cues(texts)
     _check_odd(texts, random.Random(5))
     _check_routing(texts, seed=3)
