@@ -67,10 +67,11 @@ RELATED = "".join(
 class Gold:
     layout: str
     html: str
-    title: str
+    title: str | None  # None: the page has no headline (a microblog post); right when none is given
     text: str
-    author: str
+    author: str | None  # None: the page names no author; right when none is given
     published: str  # YYYY-MM-DDTHH:MM
+    comments: tuple[tuple[str, str, str], ...] = ()  # (author, YYYY-MM-DDTHH:MM, text), in page order
 
 
 def _paras(paras: tuple[str, ...], style: str = "") -> str:

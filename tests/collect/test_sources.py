@@ -14,7 +14,7 @@ from tests.collect.loopback import Answer, LoopbackWeb
 from tests.collect.pages import news_page, rss
 
 from minyi.collect.fetch import Politeness
-from minyi.collect.models import WebItem, WebSource
+from minyi.collect.models import WebItem, WebItemKey, WebSource
 from minyi.collect.sources import add_source, claim_due, collect_source, list_sources, remove_source, update_source
 from minyi.core.clock import utcnow
 from minyi.core.errors import FieldErrors
@@ -142,6 +142,7 @@ def test_the_keyword_filter_keeps_matching_items_and_their_comments(
     assert _collect(session_factory, source_id).items == 4  # type: ignore[union-attr]
     other = _add(session_factory, name="只看信号灯", url=web.url(A, "/rss.xml"), keywords="信号灯")
     with session_factory.begin() as session:  # a fresh store for the second source
+        session.query(WebItemKey).delete()
         session.query(WebItem).delete()
     assert _collect(session_factory, other).items == 1  # type: ignore[union-attr]
 

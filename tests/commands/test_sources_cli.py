@@ -68,3 +68,28 @@ def test_bad_input_gives_clear_errors(database: str) -> None:
     assert "没有这个来源" in _run("sources", "remove", "9").output
     assert _run("collect", "--once", "http://127.0.0.1/").exit_code == 2
     assert _run("collect", "http://127.0.0.1/").exit_code == 2
+
+
+def test_edit_remove_and_resume_from_the_command_line_are_audited(database: str) -> None:
+    from sqlalchemy import select
+
+    from minyi.accounts.models import AuthEvent
+    from minyi.collect.models import WebSource
+    from minyi.core.db import make_engine, make_session_factory, transaction
+
+    assert _run("sources", "add", "青川新闻", "http://127.0.0.1/rss.xml").exit_code == 0
+    assert _run("sources", "edit", "1").exit_code != 0  # nothing to change
+    bad = _run("sources", "edit", "1", "--weight", "11", "--url", "ftp://x")
+    assert bad.exit_code == 1 and "权重" in bad.output and "网址" in bad.output
+    edited = _run("sources", "edit", "1", "--place", "河西区", "--schedule", "30")
+    assert edited.exit_code == 0 and "changed source 1" in edited.output
+    assert "deactivated" in _run("sources", "remove", "1").output
+    assert "resumed source 1" in _run("sources", "resume", "1").output
+    assert _run("sources", "resume", "9").exit_code == 1
+    with transaction(make_session_factory(make_engine(database)), write=False) as session:
+        source = session.scalar(select(WebSource))
+        assert source is not None and (source.place, source.schedule_minutes, source.active) == ("河西区", 30, True)
+        lines = list(session.scalars(select(AuthEvent).order_by(AuthEvent.id)))
+    assert [e.kind for e in lines] == ["source_added", "source_changed", "source_stopped", "source_resumed"]
+    assert all(e.username.startswith("命令行（") and e.actor_id is None for e in lines)
+    assert "地区：（空） → 河西区；采集间隔（分钟）：60 → 30" in lines[1].detail

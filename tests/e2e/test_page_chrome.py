@@ -45,6 +45,11 @@ def test_the_admins_menu_fits_on_one_line_at_1280(live_server: LiveServer, brows
         )
         assert len(tops) >= 10 and max(tops) - min(tops) < 8, (username, tops)  # one line: every item at one height
         page.screenshot(path=str(artifacts / f"01-menu-{username}-1280.png"))
+        board = page.locator("header.site .nav-menu a[href='/board']")
+        assert not board.is_visible()  # the public pages are folded into 公开页面 for staff
+        page.locator("header.site .nav-more summary").click()
+        board.click()
+        page.wait_for_url(f"{live_server.url}/board")
         page.context.close()
 
 

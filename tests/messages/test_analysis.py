@@ -173,6 +173,28 @@ def test_a_matter_for_none_of_ours_is_left_to_the_coordinator(db: Session) -> No
     result["departments"] = [("其他", 1.2), ("住建局", 0.3)]  # a court's matter
     stored = analysis.stored_analysis(result, title="法院不执行", body="判决后一直不执行", departments=[housing])
     assert stored["department_abstained"] and stored["suggested_departments"] == []
-    result["departments"] = [("住建局", 0.2)]  # too weak: shown only as a possibility
+    result["departments"] = [("住建局", 0.1)]  # too weak: shown only as a possibility
     stored = analysis.stored_analysis(result, title="楼道", body="楼道", departments=[housing])
     assert stored["department_abstained"] and [d["id"] for d in stored["suggested_departments"]] == [housing.id]
+
+
+def test_department_candidates_follow_every_change_of_the_departments(db: Session) -> None:
+    """The raw-row cache of the candidates: the same as ranking from ORM rows, and any edit is seen at once."""
+    from minyi.departments.models import Department
+
+    def from_rows() -> tuple[analysis.DepartmentCandidate, ...]:
+        rows = db.scalars(select(Department).where(Department.is_active.is_(True)).order_by(Department.id))
+        return tuple(analysis.department_candidates(list(rows)))
+
+    water = f.department(db, name="区水务局", domains=["城乡建设"], keywords="自来水 停水")
+    f.department(db, name="区教育局", domains=["教育文体"])
+    db.flush()
+    first = analysis.active_department_candidates(db)
+    assert first == from_rows() and analysis.active_department_candidates(db) is first  # parsed once
+    water.keywords = ["自来水", "断水"]  # the same length: a fingerprint of sizes would miss it
+    db.flush()
+    assert analysis.active_department_candidates(db) == from_rows() != first
+    water.is_active = False
+    db.flush()
+    assert [c.name for c in analysis.active_department_candidates(db)] == [c.name for c in from_rows()]
+    assert "区水务局" not in {c.name for c in analysis.active_department_candidates(db)}

@@ -133,3 +133,22 @@ def test_recall_of_near_duplicate_pairs_on_the_shared_data(shared_data_dir: Path
     recall = float((labels[i[near]] == labels[j[near]]).mean())
     assert near.sum() > 300
     assert recall >= 0.97, recall
+
+
+def test_band_keys_are_shared_by_near_copies_and_stable() -> None:
+    from minyi.nlp.dedup import band_keys
+
+    keys = band_keys([ORIGINAL, REPOST, UNRELATED[0], ORIGINAL])
+    assert keys.shape == (4, 16) and keys.dtype == np.int64
+    assert (keys[0] == keys[3]).all()  # the same text, the same keys (stored, then looked up in a later run)
+    assert set(keys[0].tolist()) & set(keys[1].tolist())  # a repost shares at least one band
+    assert not set(keys[0].tolist()) & set(keys[2].tolist())
+
+
+def test_containment_tells_a_quote_from_its_source() -> None:
+    from minyi.nlp.dedup import containment, jaccard, shingles
+
+    source, quote = shingles(ORIGINAL), shingles(ORIGINAL[20:60])
+    assert containment(quote, source) == 1.0 and containment(source, quote) < 0.5
+    assert jaccard(quote, source) < 0.5  # Jaccard alone misses a quote
+    assert shingles("") == set() and shingles("ab") == {"ab"} and containment(set(), source) == 0.0

@@ -203,3 +203,39 @@ def test_a_town_is_named_in_full_and_in_its_own_county() -> None:
     assert ranked("路口镇的村道坏了") == [1] and ranked("跳马街道旁") == [2]
     assert ranked("A5区跳马镇杨林村的村道") == []  # the same town name in another district
     assert ranked("A7县跳马镇杨林村的村道") == [2]
+
+
+def test_a_title_word_keeps_a_weak_alternative() -> None:
+    """The relative floor hides alternatives far below the best, except a family whose own word is in the title:
+    an official of a named body accused of misconduct is 纪委监委's beside the body's family."""
+    from minyi.nlp.departments import RELATIVE_FLOOR, route_families
+
+    learned = {"教育局": 0.96, "纪委监委": 0.01, "人社局": 0.03}
+    ranked = route_families(
+        "D10县教育局局长唐某滥用职权\n学校的校长都被他换了", domain_scores={"教育文体": 0.9}, learned=learned
+    )
+    scores = {f["family"]: f["score"] for f in ranked}
+    assert ranked[0]["family"] == "教育局"
+    assert scores["纪委监委"] < RELATIVE_FLOOR * scores["教育局"]  # below the floor, and shown
+    assert "滥用职权" in ranked[[f["family"] for f in ranked].index("纪委监委")]["cues"]
+    # the same word in the body only: hidden
+    body_only = route_families(
+        "D10县教育局局长唐某\n学校的校长都被他换了，滥用职权", domain_scores={"教育文体": 0.9}, learned=learned
+    )
+    assert "纪委监委" not in [f["family"] for f in body_only]
+
+
+def test_route_many_adds_up_by_its_weights() -> None:
+    from minyi.nlp.departments import ROUTING_WEIGHTS, RoutingWeights, route_many
+
+    text = ["路灯坏了\n我家门口的路灯坏了"]
+    learned = np.array([[0.9, 0.1]])
+    classes = ["住建局", "城管局"]
+    shipped = route_many(text, domain_scores=[{}], learned=learned, classes=classes)[0]
+    assert shipped[0]["family"] == "住建局"  # the learned part outweighs one routing word
+    expected = ROUTING_WEIGHTS.learned * 0.9
+    assert shipped[0]["score"] == pytest.approx(expected, abs=1e-3)
+    words_only = RoutingWeights(learned=0.1, cues=1.0, domains=0.0, named=0.0)
+    ranked = route_many(text, domain_scores=[{}], learned=learned, classes=classes, weights=words_only)[0]
+    assert ranked[0]["family"] == "城管局"  # 路灯 in the title and the body: 1 - exp(-1.5)
+    assert ranked[0]["score"] == pytest.approx(0.01 + 1.0 - np.exp(-1.5), abs=1e-3)

@@ -18,6 +18,7 @@ from minyi.reports.content import parse_period
 from minyi.reports.models import StoredReport
 from minyi.reports.render import render_html, render_xlsx
 from minyi.stats.services import StatsQuery, build_report
+from minyi.suggestions import services as suggestions
 from minyi.workflow import services as workflow
 from tests import factories as f
 
@@ -162,3 +163,35 @@ def test_no_cell_of_the_workbook_runs_as_a_formula(db: Session) -> None:
                 texts.append(str(cell.value or ""))
     assert '\'=HYPERLINK("http://x","园林局")' in texts
     assert not [t for t in texts if t.startswith(("=", "+", "@"))]
+
+
+def test_the_report_shows_adoption_and_praise_per_department(db: Session) -> None:
+    """建言采纳 and 表扬 in the key figures and a table of their own, equal to the statistics of the same dates."""
+    water, parks = f.department(db, name="市水务局"), f.department(db, name="市园林局")
+    with travel(datetime(2024, 3, 4, 9, tzinfo=CHINA_TZ)):
+        for decision in ("adopted", "not_adopted", "planned"):
+            sub, _c, handler = f.case_in_progress(db, water, appeal_kind="suggestion")
+            workflow.reply(db, actor=f.actor(handler), case_id=sub.case.id, body="感谢建议，经研究答复如下。")
+            adopting = decision == "adopted"
+            commitments = [{"what": "增设节水宣传栏三处", "due_on": "2024-05-01"}] if adopting else []
+            suggestions.decide(
+                db,
+                actor=f.actor(handler),
+                case_id=sub.case.id,
+                decision=decision,
+                reason="经研究作出决定。",
+                commitments=commitments,
+            )
+        praise, _c, thanks = f.case_in_progress(db, parks, appeal_kind="praise")
+        workflow.acknowledge(db, actor=f.actor(thanks), case_id=praise.case.id, body="感谢您对园林工作的肯定与支持！")
+    db.flush()
+    report = reports.build_period_report(db, period=parse_period("2024-03", today=TODAY), today=TODAY)
+    figures = {k.key: k.value for k in report.key_figures}
+    assert figures["adoption_rate"] == pytest.approx(1 / 3) and figures["praised"] == 1
+    html = render_html(report)
+    section = html[html.index('id="adoption"') :]
+    assert "七、建言采纳与表扬" in section
+    assert f'data-department="{water.id}"><td>市水务局</td><td class="n">3</td><td class="n">1</td>' in section
+    assert f'data-department="{parks.id}"><td>市园林局</td><td class="n">0</td>' in section
+    rows = list(load_workbook(io.BytesIO(render_xlsx(report)))["概要"].iter_rows(values_only=True))
+    assert ("建议采纳率（%）", 33.33, None, None) in rows

@@ -8,8 +8,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from minyi.callbacks import services as callbacks
+from minyi.callbacks.models import CallbackTask
 from minyi.core.clock import CHINA_TZ, travel
 from minyi.core.workdays import add_workdays
+from minyi.suggestions import services as suggestions
 from minyi.workflow import services as workflow
 from tests import factories as f
 
@@ -38,6 +41,14 @@ class Known:
     escalated: bool = False
     reopened: bool = False
     rating: str | None = None
+    adoption: str | None = None  # 吸纳: the decision on a suggestion
+    called_back: bool = False  # 回访 (minyi.callbacks): attempted, reached, the latest reached one's answers
+    callback_reached: bool = False
+    callback_resolved: str | None = None
+    callback_satisfaction: str | None = None
+
+
+DECISIONS = ("adopted", "partly", "planned", "not_adopted")
 
 
 @dataclass
@@ -49,8 +60,9 @@ class World:
     handlers: list = field(default_factory=list)
 
 
-def history(w: World, rng: random.Random, day: date) -> list[Known]:
-    """One case through a random path of the real services, at real (travelled) times (plus a merge target)."""
+def history(w: World, rng: random.Random, day: date, *, call_backs: bool = True) -> list[Known]:
+    """One case through a random path of the real services, at real (travelled) times (plus a merge target);
+    without `call_backs`, no 回访 (a log as releases before migration 0024 wrote it)."""
     kind, domain = rng.choice(KINDS), rng.choice(DOMAINS)
     known = Known(day=day, domain=domain, kind=kind)
     coord, sup = f.actor(w.coordinator), f.actor(w.supervisor)
@@ -113,6 +125,21 @@ def history(w: World, rng: random.Random, day: date) -> list[Known]:
         workflow.reply(w.db, actor=handler, case_id=cid, body="经核实，相关问题已经处理完毕，感谢您的监督。")
         w.db.flush()
         known.replied_on = reply_day
+    decide = random.Random(cid * 7919)  # its own stream: the histories above stay as they were
+    if kind == "suggestion" and decide.random() < 0.8:
+        decision = decide.choice(DECISIONS)
+        commitment = {"what": "按建议整改落实到位", "due_on": (reply_day + timedelta(days=30)).isoformat()}
+        with travel(at(reply_day, 23, 59) + timedelta(seconds=30)):
+            suggestions.decide(
+                w.db,
+                actor=handler,
+                case_id=cid,
+                decision=decision,
+                reason="经研究作出如下决定。",
+                commitments=[commitment] if decision in {"adopted", "partly"} else [],
+            )
+            w.db.flush()
+        known.adoption = decision
     if rng.random() < 0.6:
         level = rng.choice(["satisfied", "basically", "unsatisfied"])
         with travel(at(reply_day + timedelta(days=1), 12)):
@@ -130,7 +157,32 @@ def history(w: World, rng: random.Random, day: date) -> list[Known]:
                 if rng.random() < 0.5:
                     workflow.rate(w.db, case=f.reload(w.db, sub.case), level="satisfied")
                     known.rating = "satisfied"
+    if call_backs:
+        call_back(w, known, cid, reply_day + timedelta(days=10))
     return [known]
+
+
+def call_back(w: World, known: Known, cid: int, day: date) -> None:
+    """回访 of a closed complaint, drawn apart from `rng` (the histories stay as they were): sometimes not reached
+    first, then reached with its answers; an unresolved one sometimes sent back (重办)."""
+    task = w.db.get(CallbackTask, cid)
+    draw = random.Random(f"{known.day}|{day}|{known.kind}|{known.rating}")  # not the id: PostgreSQL's ids run on
+    if task is None or task.state != "due" or draw.random() < 0.2:
+        return
+    coord = f.actor(w.coordinator)
+    with travel(at(day, 10)):
+        for _attempt in range(draw.randrange(0, 3)):
+            callbacks.record_callback(w.db, actor=coord, case_id=cid, reached=False, note="无人接听")
+            known.called_back = True
+        if draw.random() < 0.75:
+            resolved, level = draw.choice(["yes", "yes", "no"]), draw.choice(["satisfied", "basically", "unsatisfied"])
+            reopen = resolved == "no" and draw.random() < 0.5
+            callbacks.record_callback(
+                w.db, actor=coord, case_id=cid, reached=True, resolved=resolved, satisfaction=level, reopen=reopen
+            )
+            known.called_back = known.callback_reached = True
+            known.callback_resolved, known.callback_satisfaction = resolved, level
+        w.db.flush()
 
 
 def edges(w: World) -> list[Known]:
@@ -156,4 +208,23 @@ def edges(w: World) -> list[Known]:
                 replied_on=moment.date(),
             )
         )
+    return cases
+
+
+def praises(w: World) -> list[Known]:
+    """表扬: two acknowledged by the department's thanks (closed at once, counted as replied), one still open."""
+    cases = []
+    for n, thanked in enumerate((True, True, False)):
+        day = date(2024, 5, 6 + n)
+        with travel(at(day, 9)):
+            sub = f.message(w.db, appeal_kind="praise", domain="城乡建设")
+            workflow.assign(w.db, actor=f.actor(w.coordinator), case_id=sub.case.id, department_id=w.depts[1].id)
+        known = Known(day=day, domain="城乡建设", kind="praise", dept=w.depts[1].id, deadline=add_workdays(day, 13))
+        if thanked:
+            with travel(at(day, 15)):
+                body = "感谢您对我们工作的肯定，我们将继续努力。"
+                workflow.acknowledge(w.db, actor=f.actor(w.handlers[1]), case_id=sub.case.id, body=body)
+            known.replied_on = day
+        cases.append(known)
+    w.db.flush()
     return cases

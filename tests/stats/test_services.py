@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from minyi.callbacks import services as callbacks
 from minyi.core.clock import china_days_utc, travel
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.core.workdays import workdays_between
@@ -23,7 +24,7 @@ from minyi.stats.services import StatsCache, StatsQuery, build_report, parse_que
 from minyi.workflow import services as workflow
 from minyi.workflow.models import Case, CaseEvent
 from tests import factories as f
-from tests.stats.histories import Known, World, at, edges
+from tests.stats.histories import Known, World, at, edges, praises
 from tests.stats.histories import history as history_of
 
 PERIOD = (date(2024, 1, 1), date(2024, 6, 30))
@@ -50,6 +51,15 @@ def _expected(cases: list[Known], today: date = TODAY) -> Figures:
         extensions=sum(k.extensions for k in cases),
         extended_cases=sum(k.extensions > 0 for k in cases),
         escalated=sum(k.escalated for k in cases),
+        decided=sum(k.adoption is not None for k in cases),
+        adopted=sum(k.adoption in {"adopted", "partly"} for k in cases),
+        praised=sum(k.kind == "praise" for k in cases),
+        callbacks=sum(k.called_back for k in cases),
+        callback_reached=sum(k.callback_reached for k in cases),
+        callback_resolved=sum(k.callback_reached and k.callback_resolved == "yes" for k in cases),
+        callback_satisfied=sum(
+            k.callback_reached and k.callback_satisfaction in {"satisfied", "basically"} for k in cases
+        ),
         avg_days=sum(days) / len(days) if days else None,
         p90_days=percentile(days, 90),
     )
@@ -70,7 +80,7 @@ def history(db: Session, _seed: int) -> tuple[World, list[Known]]:
         w.handlers.append(f.user(db, role="handler", dept=dept))
     rng = random.Random(_seed)
     days = sorted(date(2023, 12, 1) + timedelta(days=rng.randrange(240)) for _ in range(60))
-    return w, [k for day in days for k in history_of(w, rng, day)] + edges(w)
+    return w, [k for day in days for k in history_of(w, rng, day)] + edges(w) + praises(w)
 
 
 def test_figures_agree_with_the_generated_history(db: Session, history: tuple[World, list[Known]]) -> None:
@@ -81,6 +91,7 @@ def test_figures_agree_with_the_generated_history(db: Session, history: tuple[Wo
     expected = _expected(in_period)
     assert report.overall == expected
     assert expected.replied and expected.rated and expected.due and expected.extensions and expected.escalated
+    assert expected.callbacks >= expected.callback_reached > 0  # the draw has 回访 (the next tests: every answer)
     by_dept = {r.department_id: r.figures for r in report.departments}
     for dept in w.depts:
         assert by_dept[dept.id] == _expected([k for k in in_period if k.dept == dept.id]), dept.name
@@ -95,7 +106,10 @@ def test_figures_agree_with_the_generated_history(db: Session, history: tuple[Wo
     assert domains["未分类"] == _expected([k for k in in_period if k.domain is None])
     kinds = {r.key: r.figures for r in report.by_appeal_kind}
     assert kinds["inquiry"] == _expected([k for k in in_period if k.kind == "inquiry"])
-    assert kinds["praise"] == Figures()
+    assert kinds["praise"] == _expected([k for k in in_period if k.kind == "praise"])
+    assert kinds["praise"].praised == 3 and kinds["praise"].replied == 2 and kinds["praise"].rated == 0
+    assert kinds["suggestion"].decided and kinds["suggestion"].adopted  # the decisions were made and counted
+    assert kinds["complaint"].decided == 0
 
 
 def test_the_event_log_gives_back_every_deadline(db: Session, history: tuple[World, list[Known]]) -> None:
@@ -421,3 +435,85 @@ def test_a_late_night_call_entered_next_morning_counts_on_the_day_it_came_in(db:
     july = build_report(db, query=StatsQuery(date(2024, 7, 1), date(2024, 7, 31)), today=TODAY)
     assert {r.key: r.figures.received for r in june.by_channel}["phone"] == 1 and june.trend[-1].figures.received == 1
     assert july.overall.received == 0
+
+
+def test_callback_figures_per_department_agree_with_an_independent_count(db: Session) -> None:
+    """回访 of help and complaint cases in three departments (not reached, reached, sent back and called back again
+    in a second round): 回访件数, 联系上, 已解决 and 满意 per department, as counted straight from the `callback`
+    events (the latest reached call-back's answers), equal the report's and the fold's."""
+    coordinator = f.user(db, role="coordinator")
+    me = f.actor(coordinator)
+    depts = [f.department(db, name=n) for n in ("市民政局", "市城管局", "市住建局")]
+    handlers = [f.user(db, role="handler", dept=d) for d in depts]
+    rng = random.Random(22)
+    for n in range(36):
+        day = date(2024, 2, 1) + timedelta(days=rng.randrange(0, 120))
+        d = n % 3
+        with travel(at(day, 9)):
+            case = f.message(db, appeal_kind=rng.choice(["help", "complaint"]), title=f"回访测试{n}").case
+            workflow.assign(db, actor=me, case_id=case.id, department_id=depts[d].id)
+            workflow.accept(db, actor=f.actor(handlers[d]), case_id=case.id)
+            workflow.reply(db, actor=f.actor(handlers[d]), case_id=case.id, body="已经上门核实并协调解决，感谢反映。")
+            workflow.rate(db, case=f.reload(db, case), level=rng.choice(["satisfied", "basically", "unsatisfied"]))
+        for round_ in range(2):
+            with travel(at(day + timedelta(days=5 + 10 * round_), 10)):
+                if rng.random() < 0.15:
+                    break  # never called back
+                for _ in range(rng.randrange(0, 3)):
+                    callbacks.record_callback(db, actor=me, case_id=case.id, reached=False)
+                if rng.random() < 0.2:
+                    break  # tried, never reached
+                resolved = rng.choice(["yes", "no"])
+                done = callbacks.record_callback(
+                    db,
+                    actor=me,
+                    case_id=case.id,
+                    reached=True,
+                    resolved=resolved,
+                    satisfaction=rng.choice(["satisfied", "basically", "unsatisfied"]),
+                    reopen=resolved == "no" and round_ == 0,
+                )
+            if done.reopened is None:
+                break
+            with travel(at(day + timedelta(days=8), 10)):  # handled again, closed, called back in a second round
+                workflow.reply(db, actor=f.actor(handlers[d]), case_id=case.id, body="再次上门整改完毕，请您监督。")
+                workflow.rate(db, case=f.reload(db, case), level="satisfied")
+    db.flush()
+    low, high = china_days_utc(*PERIOD)
+    cohort = select(CaseEvent.case_id).where(
+        CaseEvent.kind == "submit", CaseEvent.created_at >= low, CaseEvent.created_at < high
+    )
+    department = dict(db.execute(select(Case.id, Case.department_id).where(Case.id.in_(cohort))).all())
+    latest: dict[int, dict] = {}
+    attempted: set[int] = set()
+    rows = db.execute(
+        select(CaseEvent.case_id, CaseEvent.data)
+        .where(CaseEvent.kind == "callback", CaseEvent.case_id.in_(cohort))
+        .order_by(CaseEvent.created_at, CaseEvent.id)
+    )
+    for case_id, data in rows:
+        attempted.add(case_id)
+        if data.get("reached"):
+            latest[case_id] = data
+    count: dict[int | None, Counter[str]] = {d.id: Counter() for d in depts}
+    for case_id in attempted:
+        c = count[department[case_id]]
+        c["callbacks"] += 1
+        if case_id in latest:
+            c["reached"] += 1
+            c["resolved"] += latest[case_id]["resolved"] == "yes"
+            c["satisfied"] += latest[case_id]["satisfaction"] in {"satisfied", "basically"}
+    report = build_report(db, query=StatsQuery(*PERIOD), today=TODAY)
+    rows_by_dept = {r.department_id: r.figures for r in report.departments}
+    for d in depts:
+        got = rows_by_dept[d.id]
+        want = count[d.id]
+        assert (got.callbacks, got.callback_reached, got.callback_resolved, got.callback_satisfied) == (
+            want["callbacks"], want["reached"], want["resolved"], want["satisfied"]
+        ), d.name  # fmt: skip
+        assert got.callback_reached_rate == (want["reached"] / want["callbacks"] if want["callbacks"] else None)
+    total = sum(count.values(), Counter())
+    assert report.overall.callbacks == total["callbacks"] > total["reached"] > total["resolved"] > 0
+    assert 0 < total["satisfied"] < total["reached"]
+    folded = figures_of(fold_period(db, start=PERIOD[0], end=PERIOD[1]), today=TODAY)
+    assert folded == report.overall

@@ -73,3 +73,42 @@ def test_a_source_is_queued_now_or_stopped_and_its_items_kept(client: TestClient
     again = client.post(f"/staff/admin/sources/{source.id}/run", data={"csrf_token": token})
     assert again.status_code == 422
     assert client.post("/staff/admin/sources/99999/run", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_source_is_edited_with_every_error_at_once_and_the_change_audited(client: TestClient, db: Session) -> None:
+    admin = f.user(db, role="admin", username="edit.admin")
+    f.login(client, admin)
+    token = f.csrf(client)
+    client.post("/staff/admin/sources", data=GOOD | {"csrf_token": token})
+    source = db.scalar(select(WebSource).where(WebSource.name == "青川新闻"))
+    assert source is not None
+    form = client.get(f"/staff/admin/sources/{source.id}").text
+    assert 'value="河西区"' in form and 'value="积水 路灯"' in form and "修改网络来源：青川新闻" in form
+    bad = client.post(
+        f"/staff/admin/sources/{source.id}",
+        data=GOOD | {"name": "", "url": "ftp://x", "weight": "0", "schedule_minutes": "1", "csrf_token": token},
+    )
+    assert bad.status_code == 422 and bad.text.count('class="field-error"') == 4
+    assert 'value="ftp://x"' in bad.text  # what was typed comes back
+    db.refresh(source)
+    assert source.url == GOOD["url"] and source.weight == 3
+    saved = client.post(
+        f"/staff/admin/sources/{source.id}",
+        data=GOOD | {"place": "河东区", "weight": "5", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and "saved=edited" in saved.headers["location"]
+    assert "来源设置已保存" in client.get(saved.headers["location"]).text
+    db.refresh(source)
+    assert (source.place, source.weight) == ("河东区", 5)
+    client.post(f"/staff/admin/sources/{source.id}/remove", data={"csrf_token": token})
+    resumed = client.post(f"/staff/admin/sources/{source.id}/resume", data={"csrf_token": token})
+    assert "来源已恢复" in resumed.text
+    db.refresh(source)
+    assert source.active and source.next_run_at is not None
+    audit = client.get("/staff/admin/security").text
+    for name in ("登记网络来源", "修改网络来源", "停用网络来源", "恢复网络来源"):
+        assert name in audit
+    assert "地区：河西区 → 河东区；权重：3 → 5" in audit and "edit.admin" in audit
+    assert client.get("/staff/admin/sources/99999").status_code == 404
+    assert client.post("/staff/admin/sources/99999/resume", data={"csrf_token": token}).status_code == 404

@@ -1,4 +1,4 @@
-"""The few seconds' cache of /board and /hot: the same page for every anonymous visitor, never a personal one."""
+"""The few seconds' cache of /board, /hot and /stats: one page for every anonymous visitor, never a personal one."""
 
 from __future__ import annotations
 
@@ -35,6 +35,18 @@ def test_anonymous_readers_share_a_board_page_for_its_ttl(client: TestClient, db
     staff = TestClient(client.app)
     f.login(staff, f.user(db, role="coordinator"))
     assert "第二条公开留言" in staff.get("/board").text  # a logged-in user: never from the cache
+
+
+def test_anonymous_readers_share_a_statistics_page_and_staff_get_their_own(client: TestClient, db: Session) -> None:
+    first = client.get("/stats?by=month")
+    assert first.status_code == 200 and first.text == client.get("/stats?by=month").text
+    f.message(db, title="统计页缓存之后的留言")
+    assert client.get("/stats?by=month").text == first.text  # the same page, from the cache (no re-rendering)
+    assert client.get("/stats?by=week").status_code == 200  # another query: its own page
+    assert client.get("/stats?from=bad").status_code == 422  # an error page is rendered each time, never kept
+    staff = TestClient(client.app)
+    f.login(staff, f.user(db, role="supervisor"))
+    assert staff.get("/stats?by=month").text != first.text  # a logged-in user: their own menu, never the cache
 
 
 def _app(cache: PublicPageCache, body: str, status: int = 200) -> Starlette:

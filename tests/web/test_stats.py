@@ -38,6 +38,7 @@ TRENDS = {  # the trend's charts: each draws, and its table holds, these figures
     "t-trend-supervision": ["extensions", "escalated", "overdue_open"],
 }
 BREAKDOWNS = ("t-departments", "t-domain", "t-kind", "t-place")  # a bar chart of 留言数; its table: every figure
+RESPONSES = ["adoption_rate", "praised"]  # 吸纳 and 表扬: in the breakdown tables only (not a trend)
 CHARTS = (*TRENDS, *BREAKDOWNS)
 
 
@@ -220,7 +221,7 @@ def test_each_chart_is_followed_by_one_folded_table_of_its_data(client: TestClie
     trend_columns = [key for series in TRENDS.values() for key in series]
     assert sorted(trend_columns) == sorted(FIGURES)  # every figure of the trend is on the page, once
     for chart in BREAKDOWNS:
-        assert charts[chart] == "received" and tables[chart] == ["label", *FIGURES]
+        assert charts[chart] == "received" and tables[chart] == ["label", *FIGURES, *RESPONSES]
     # each table folded in its chart's section, behind a summary that says what it is
     assert html.count('<details class="data-table">') == len(CHARTS) and '<details class="data-table" open' not in html
     assert html.count('<summary>查看数据表<span class="sr-only">') == len(CHARTS)
@@ -247,7 +248,7 @@ def test_figures_come_first_and_everything_is_there_once(client: TestClient, dat
     levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels))  # no heading level skipped
-    assert levels.count(2) == 1 + len(CHARTS) + 1  # 总体情况, one per chart, 按受理渠道
+    assert levels.count(2) == 1 + len(CHARTS) + 2  # 总体情况, one per chart, 按受理渠道, 回访
 
 
 def test_a_long_department_table_shows_its_first_rows_until_asked(client: TestClient, db: Session, data: dict) -> None:

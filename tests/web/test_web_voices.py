@@ -118,4 +118,4 @@ def test_a_coordinator_turns_a_web_item_into_a_public_case_answered_on_the_board
     wf.reply(db, actor=f.actor(handler), case_id=number, body="已派人疏通春晖路排水管，积水已排除。")
     assert "已公开答复（回应网民关切）" in client.get("/staff/dashboard/web").text
     public = TestClient(client.app).get(f"/cases/{number}").text
-    assert "来源：http://127.0.0.1/news/0.html" in public and "积水已排除" in public
+    assert '来源：<a class="web-source" href="http://127.0.0.1/news/0.html"' in public and "积水已排除" in public

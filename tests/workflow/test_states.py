@@ -50,7 +50,7 @@ def test_unknown_action_is_a_clear_error() -> None:
 
 def test_allowed_actions_for_a_handler_on_an_open_case() -> None:
     names = {a.name for a in states.allowed_actions(status=states.IN_PROGRESS, actor="handler")}
-    assert names == {"return", "request_extension", "reply"}
+    assert names == {"return", "request_extension", "reply", "acknowledge", "assist"}  # acknowledge: praise only
 
 
 def test_every_status_and_action_has_a_chinese_name() -> None:
@@ -60,5 +60,5 @@ def test_every_status_and_action_has_a_chinese_name() -> None:
 
 def test_department_scoping_is_a_property_of_the_action() -> None:
     scoped = {name for name, a in states.ACTIONS.items() if a.department_scoped}
-    assert scoped == {"accept", "return", "request_extension", "reply"}
+    assert scoped == {"accept", "return", "request_extension", "reply", "acknowledge", "adopt", "assist"}
     assert {"handler"} == states.DEPARTMENT_ROLES  # the roles that only do a department's work

@@ -1,5 +1,6 @@
-"""The account audit trail: every login outcome, lockout, token, password reset, second-factor change, 台账 export
-and 代录入 (a message a coordinator entered for a citizen)."""
+"""The account audit trail: every login outcome, lockout, token, password reset, second-factor change, 台账 export,
+代录入 (a message a coordinator entered for a citizen), every change to a registered web source and a web item
+unlinked from a case."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ EVENT_NAMES = {
     "policy_changed": "修改角色安全策略",
     "list_exported": "导出办件台账",
     "case_entered": "代录入留言",
+    # registered web sources (minyi.collect.source_log): the admin's changes, from the page or `minyi sources`
+    "source_added": "登记网络来源",
+    "source_changed": "修改网络来源",
+    "source_stopped": "停用网络来源",
+    "source_resumed": "恢复网络来源",
+    "source_queued": "网络来源立即采集",
+    "web_items_purged": "网络条目到期清除正文",  # minyi.collect.retention (MINYI_WEB_RETENTION_DAYS)
+    "web_link_removed": "取消网络民意与办件的关联",
 }
 
 

@@ -81,23 +81,35 @@ def extract_page(html: str, *, url: str, encoding: str | None = None, thread_url
     if len(links) >= LIST_MIN_LINKS and not records and link_density(body) >= LIST_LINK_DENSITY:
         page.is_list = True  # a section front or search result: its links are the articles
     elif thread_url is not None:
-        page.items = [_comment(r, page_url, thread_url, encoding) for r in records]
+        own_page = normalize_url(page_url)  # a thread's page 2 may number its anchors as page 1 does
+        page.items = [_comment(r, page_url, thread_url, encoding, own_page) for r in records]
     elif records and not _has_paragraph(own_text, title):
         first, rest = records[0], records[1:]
         page.items = [item(first.text, "post", first.author, first.published, None)]
-        page.items += [_comment(r, page_url, canonical, encoding) for r in rest]
+        page.items += [_comment(r, page_url, canonical, encoding, canonical) for r in rest]
     elif own_text:
         kind = "post" if _FORUM_URL.search(page_url) else "article"
         page.items = [item(own_text, kind, meta.page_author(root, head), meta.page_time(root, head), None)]
-        page.items += [_comment(r, page_url, canonical, encoding) for r in records]
+        page.items += [_comment(r, page_url, canonical, encoding, canonical) for r in records]
     page.links = links
     return page
 
 
-def _comment(record: Record, page_url: str, parent: str, encoding: str | None) -> Item:
+def _comment(record: Record, page_url: str, parent: str, encoding: str | None, page_canonical: str) -> Item:
+    """A comment: its URL is the page's as fetched with its anchor; its canonical URL is the page's canonical one
+    (normal form: the same comment under the page's second URL is the same item) with that anchor."""
     anchor = record.anchor or "comment-" + hashlib.blake2b(record.text.encode(), digest_size=6).hexdigest()
-    own = f"{page_url}#{anchor}"
-    return Item(own, own, None, record.text, record.author, record.published, parent, "comment", encoding)
+    return Item(
+        f"{page_url}#{anchor}",
+        f"{page_canonical}#{anchor}",
+        None,
+        record.text,
+        record.author,
+        record.published,
+        parent,
+        "comment",
+        encoding,
+    )
 
 
 def _has_paragraph(text: str, title: str | None) -> bool:

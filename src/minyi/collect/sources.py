@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from minyi.collect import source_log
+from minyi.collect.alerts import UrgentAlerts
 from minyi.collect.crawl import Crawler, CrawlResult, HostHealth, Validators
 from minyi.collect.exports import EXPORT_SUFFIXES, read_export
 from minyi.collect.extract import Item
@@ -107,9 +109,10 @@ def add_source(
     schedule_minutes: Any = 60,
     keywords: str = "",
     max_pages: Any = 100,
+    actor: source_log.Actor = source_log.SYSTEM,
     now: datetime | None = None,
 ) -> WebSource:
-    """Register a source; its first run is due at once."""
+    """Register a source; its first run is due at once. Audited with the actor and the source's settings."""
     values = {
         "name": name, "kind": kind, "url": url, "place": place, "weight": weight,
         "schedule_minutes": schedule_minutes, "keywords": keywords, "max_pages": max_pages,
@@ -117,6 +120,7 @@ def add_source(
     source = WebSource(**_check(session, values), active=True, next_run_at=now or utcnow(), last_error="")
     session.add(source)
     session.flush()
+    source_log.record(session, kind="source_added", source=source, actor=actor, detail=source_log.settings_of(source))
     return source
 
 
@@ -129,34 +133,63 @@ def get_source(session: Session, source_id: Any) -> WebSource:
     return source
 
 
-def update_source(session: Session, *, source_id: Any, **changes: Any) -> WebSource:
-    """Change some fields of a source (the same checks as when it was added)."""
+def update_source(
+    session: Session, *, source_id: Any, actor: source_log.Actor = source_log.SYSTEM, **changes: Any
+) -> WebSource:
+    """Change some fields of a source (the same checks as when it was added, every failure at once); audited with
+    each changed field before → after (nothing is written when nothing changed)."""
     source = get_source(session, source_id)
     if "url" in changes and "kind" not in changes:
         changes["kind"] = source.kind
+    before = source_log.fields_of(source)
     for name, value in _check(session, changes, source_id=source.id).items():
         setattr(source, name, value)
     session.flush()
+    detail = source_log.changes(before, source_log.fields_of(source))
+    if detail:
+        source_log.record(session, kind="source_changed", source=source, actor=actor, detail=detail)
     return source
 
 
-def remove_source(session: Session, *, source_id: Any) -> WebSource:
-    """Deactivate a source: it is no longer collected; its items stay."""
+def remove_source(session: Session, *, source_id: Any, actor: source_log.Actor = source_log.SYSTEM) -> WebSource:
+    """Deactivate (停用) a source: it is no longer collected; its items stay. Audited."""
     source = get_source(session, source_id)
-    source.active = False
-    source.next_run_at = None
-    session.flush()
+    if source.active:
+        source.active = False
+        source.next_run_at = None
+        session.flush()
+        source_log.record(
+            session, kind="source_stopped", source=source, actor=actor, detail="不再采集，已采集的内容保留"
+        )
     return source
 
 
-def run_soon(session: Session, *, source_id: Any, now: datetime | None = None) -> WebSource:
+def resume_source(
+    session: Session, *, source_id: Any, actor: source_log.Actor = source_log.SYSTEM, now: datetime | None = None
+) -> WebSource:
+    """Collect a deactivated source again (恢复): its next run is due at once. Audited."""
+    source = get_source(session, source_id)
+    if not source.active:
+        source.active = True
+        source.next_run_at = now or utcnow()
+        session.flush()
+        source_log.record(
+            session, kind="source_resumed", source=source, actor=actor, detail="恢复采集，下次采集立即开始"
+        )
+    return source
+
+
+def run_soon(
+    session: Session, *, source_id: Any, actor: source_log.Actor = source_log.SYSTEM, now: datetime | None = None
+) -> WebSource:
     """Make an active source due now: a worker's `sources_due` queues it within a minute (nothing is fetched in the
-    caller's request)."""
+    caller's request). Audited."""
     source = get_source(session, source_id)
     if not source.active:
         raise ValidationFailed("来源已停用，不能采集", field="source_id")
     source.next_run_at = now or utcnow()
     session.flush()
+    source_log.record(session, kind="source_queued", source=source, actor=actor, detail="排队立即采集")
     return source
 
 
@@ -225,9 +258,10 @@ def collect_source(
     analyzer: Any = None,
     politeness: Politeness | None = None,
     now: datetime | None = None,
+    alerts: UrgentAlerts | None = None,
 ) -> SourceRun | None:
     """Collect one active source: new items stored once (by canonical URL), its health recorded. None when the
-    source is unknown or inactive."""
+    source is unknown or inactive. `alerts`: how its urgent items are told (minyi.collect.alerts)."""
     started = now or utcnow()
     snapshot = _read(factory, source_id)
     if snapshot is None:
@@ -237,7 +271,13 @@ def collect_source(
         items = keep_matching(items, snapshot.keywords)
         records = analyse_items(items, analyzer=analyzer) if items else []
         stored = store_items(
-            factory, source_id=snapshot.id, items=items, records=records, validators=crawl.validators, now=started
+            factory,
+            source_id=snapshot.id,
+            items=items,
+            records=records,
+            validators=crawl.validators,
+            now=started,
+            alerts=alerts,
         )
         run = _run_of(snapshot.id, crawl, stored)
     except Exception as exc:  # never crash a worker: the failure is the source's health

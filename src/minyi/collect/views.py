@@ -1,22 +1,38 @@
-"""网络民意: the web items collected from the registered sources, as staff read them — newest first, paged in the
-database, personal data masked on display (the items themselves stay as collected)."""
+"""网络民意: the web items collected from the registered sources, as staff read them — newest first (by the time they
+were heard), paged in the database, personal data masked on display (the items themselves stay as collected).
+
+The list shows one period (minyi.collect.voices: today, 7 or 30 days, or from/to), optionally one source, the urgent
+ones only, or one place, domain or appeal kind (each served by its index on (value, fetched_at, id))."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from minyi.collect.models import ITEM_KINDS, WebItem, WebSource
+from minyi.collect.surges import SurgeRow, current_surges
+from minyi.collect.voices import Period, VoiceCounts, VoiceFilters, count_voices, parse_period, parse_voice_filters
 from minyi.core.errors import ValidationFailed
 from minyi.nlp.display import public_display
 from minyi.nlp.labels import APPEAL_KINDS
 from minyi.workflow.models import Case
 from minyi.workflow.states import CLOSED, REPLIED
 
-__all__ = ["PER_PAGE", "ROWS_MAX", "WebItemRow", "WebItemsPage", "list_web_items"]
+__all__ = [
+    "PER_PAGE",
+    "ROWS_MAX",
+    "WebItemRow",
+    "WebItemsPage",
+    "WebListQuery",
+    "list_web_items",
+    "parse_web_list",
+    "web_items_page",
+    "web_voices_view",
+]
 
 PER_PAGE = 20
 ROWS_MAX = 10_000  # pages reach this far; the total is exact up to here, "10,000+" beyond (as the work lists)
@@ -90,16 +106,55 @@ def _row(item: WebItem, source: WebSource, case_status: str | None) -> WebItemRo
     )
 
 
-def list_web_items(session: Session, params: dict[str, Any]) -> WebItemsPage:
-    """A page of web items, newest first, optionally of one source and/or only the urgent ones (both indexed)."""
-    source_id = _int(params.get("source"), "source", "来源", 10**9)
-    page = _int(params.get("page"), "page", "页码", ROWS_MAX // PER_PAGE) or 1
-    urgent = params.get("urgent") == "1"
-    where = []
-    if source_id is not None:
-        where.append(WebItem.source_id == source_id)
-    if urgent:
-        where.append(WebItem.urgent.is_(True))
+@dataclass(frozen=True)
+class WebListQuery:
+    """The 网络民意 list's query, checked: period, source, urgent only, a counted value."""
+
+    period: Period
+    source_id: int | None
+    urgent: bool
+    filters: VoiceFilters
+    page: int
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        low, high = self.period.bounds
+        where = [WebItem.fetched_at >= low, WebItem.fetched_at < high, *self.filters.conditions()]
+        if self.source_id is not None:
+            where.append(WebItem.source_id == self.source_id)
+        if self.urgent:
+            where.append(WebItem.urgent.is_(True))
+        return where
+
+    def query(self, **changes: Any) -> dict[str, Any]:
+        """The query parameters of this list (with `changes`), for links that keep it."""
+        keep: dict[str, Any] = self.period.query() | self.filters.query()
+        if self.source_id is not None:
+            keep["source"] = self.source_id
+        if self.urgent:
+            keep["urgent"] = 1
+        return {k: v for k, v in (keep | changes).items() if v not in (None, "")}
+
+    def with_period(self, key: str) -> dict[str, Any]:
+        """This list over another preset period (today, 7d, 30d), from its first page."""
+        keep = self.query(page=None)
+        keep.pop("from", None)
+        keep.pop("to", None)
+        return keep | {"period": key}
+
+
+def parse_web_list(params: dict[str, Any]) -> WebListQuery:
+    """Check the list's query parameters; each problem is a clear error (ValidationFailed)."""
+    return WebListQuery(
+        period=parse_period(params),
+        source_id=_int(params.get("source"), "source", "来源", 10**9),
+        urgent=params.get("urgent") == "1",
+        filters=parse_voice_filters(params),
+        page=_int(params.get("page"), "page", "页码", ROWS_MAX // PER_PAGE) or 1,
+    )
+
+
+def web_items_page(session: Session, *, where: Sequence[ColumnElement[bool]], page: int) -> WebItemsPage:
+    """A page of the web items matching `where`, newest heard first; the total is exact up to ROWS_MAX."""
     ids = select(WebItem.id).where(*where)
     total = session.scalar(select(func.count()).select_from(ids.limit(ROWS_MAX + 1).subquery())) or 0
     query = (
@@ -107,10 +162,34 @@ def list_web_items(session: Session, params: dict[str, Any]) -> WebItemsPage:
         .join(WebSource, WebSource.id == WebItem.source_id)
         .outerjoin(Case, Case.id == WebItem.case_id)
         .where(*where)
-        .order_by(WebItem.id.desc())
+        .order_by(WebItem.fetched_at.desc(), WebItem.id.desc())
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
     )
     rows = [_row(item, source, status) for item, source, status in session.execute(query)]
     shown = min(total, ROWS_MAX)
     return WebItemsPage(rows=rows, total=shown, capped=total > ROWS_MAX, page=page, pages=max(1, -(-shown // PER_PAGE)))
+
+
+def list_web_items(session: Session, query: WebListQuery) -> WebItemsPage:
+    """A page of web items of the query's period, newest first, optionally of one source, the urgent ones, or one
+    place / domain / appeal kind (each indexed)."""
+    return web_items_page(session, where=query.conditions(), page=query.page)
+
+
+@dataclass(frozen=True)
+class WebVoicesView:
+    """The 网络民意 page: its query, the period's counts, the current surges, a page of items."""
+
+    query: WebListQuery
+    counts: VoiceCounts
+    surges: list[SurgeRow]
+    page: WebItemsPage
+
+
+def web_voices_view(session: Session, params: dict[str, Any]) -> WebVoicesView:
+    """Everything the 网络民意 page shows for these query parameters (ValidationFailed for a bad one)."""
+    query = parse_web_list(params)
+    return WebVoicesView(
+        query, count_voices(session, query.period), current_surges(session), list_web_items(session, query)
+    )

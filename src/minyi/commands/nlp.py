@@ -162,16 +162,16 @@ def _routing_scores(data: Any, data_dir: Path, gold_dir: Path, analyzer: Any) ->
     )
 
 
-_COMPONENTS = ("appeal_kind", "urgency", "places")
+_COMPONENTS = ("appeal_kind", "urgency", "places", "knowledge_base")
 
 
 def _component_scores(data_dir: Path, gold_dir: Path, stages: _Stages | None = None) -> dict[str, Any]:
     """appeal kind / urgency / places: each module's own evaluate(), or a note that the gold folder is missing."""
-    from minyi.nlp import appeal, places, urgency
+    from minyi.nlp import appeal, knowledge, places, urgency
 
     stages = stages or _Stages(len(_COMPONENTS))
     scores: dict[str, Any] = {}
-    for key, module in zip(_COMPONENTS, (appeal, urgency, places), strict=True):
+    for key, module in zip(_COMPONENTS, (appeal, urgency, places, knowledge), strict=True):
         name = module.__name__.rsplit(".", 1)[-1]
         if not gold_dir.is_dir():
             scores[key] = {"missing": f"gold folder {gold_dir} not found"}
@@ -285,6 +285,15 @@ def _print_scores(scores: dict[str, Any]) -> None:
             "per category: python -m minyi.nlp.urgency_report"
         )
     _print_component("places (地点)", scores.get("places"), ("precision", "recall", "f1"))
+    kb = scores.get("knowledge_base")
+    if kb and "missing" not in kb:
+        click.echo(
+            f"knowledge base (知识库) on held-out pairs of gold/hot_pairs.csv: top-3 {kb['top3']:.3f} "
+            f"(any entry of the same issue {kb['top3_any_same']:.3f}), {kb['queries']} queries from {kb['pairs']} "
+            f"pairs, each never with its own text, among {kb['entries']} entries"
+        )
+    elif kb:
+        _print_component("knowledge base (知识库)", kb, ())
     dept = scores.get("departments")
     if dept:
         click.echo(

@@ -1,13 +1,17 @@
-"""`minyi sources add|list|remove` (registered web sources) and `minyi collect --once` (every due source, now)."""
+"""`minyi sources add|list|edit|remove|resume` (registered web sources; every change audited with the command line
+and the system user as the actor) and `minyi collect --once` (every due source, now)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from minyi.collect.models import SOURCE_KINDS, SOURCE_STATUSES
 from minyi.core.clock import to_china
+
+if TYPE_CHECKING:
+    from minyi.collect.alerts import UrgentAlerts
 
 
 def _factory() -> Any:
@@ -33,13 +37,14 @@ def sources() -> None:
 @click.option("--max-pages", default=100, show_default=True, help="At most this many requests a run")
 def add(name: str, url: str, **fields: Any) -> None:
     """Register a source (URL, or a .jsonl/.json/.csv file path with --kind file); its first run is due at once."""
+    from minyi.collect.source_log import command_line
     from minyi.collect.sources import add_source
     from minyi.core.db import transaction
     from minyi.core.errors import ValidationFailed
 
     try:
         with transaction(_factory()) as session:
-            source = add_source(session, name=name, url=url, **fields)
+            source = add_source(session, name=name, url=url, **fields, actor=command_line())
             source_id = source.id
     except ValidationFailed as exc:
         raise click.ClickException(exc.message) from None
@@ -58,20 +63,65 @@ def list_(include_inactive: bool) -> None:
             click.echo(_line(source))
 
 
-@sources.command("remove")
+@sources.command("edit")
 @click.argument("source_id", type=int)
-def remove(source_id: int) -> None:
-    """Deactivate a source: no longer collected; its items are kept."""
-    from minyi.collect.sources import remove_source
+@click.option("--name", default=None)
+@click.option("--url", default=None, help="URL, or the file path of a `file` source")
+@click.option("--kind", type=click.Choice(list(SOURCE_KINDS)), default=None)
+@click.option("--place", default=None)
+@click.option("--weight", default=None, type=int)
+@click.option("--schedule", "schedule_minutes", default=None, type=int)
+@click.option("--keywords", default=None)
+@click.option("--max-pages", default=None, type=int)
+def edit(source_id: int, **fields: Any) -> None:
+    """Change some settings of a source (the options given; the same checks as `add`, every failure at once)."""
+    from minyi.collect.source_log import command_line
+    from minyi.collect.sources import update_source
     from minyi.core.db import transaction
     from minyi.core.errors import DomainError
 
+    changes = {name: value for name, value in fields.items() if value is not None}
+    if not changes:
+        raise click.UsageError("nothing to change: give at least one option (see --help)")
     try:
         with transaction(_factory()) as session:
-            name = remove_source(session, source_id=source_id).name
+            name = update_source(session, source_id=source_id, actor=command_line(), **changes).name
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"deactivated source {source_id}: {name} (its items are kept)")
+    click.echo(f"changed source {source_id}: {name}")
+
+
+@sources.command("remove")
+@click.argument("source_id", type=int)
+def remove(source_id: int) -> None:
+    """Deactivate a source (停用): no longer collected; its items are kept."""
+    _switch(source_id, active=False)
+
+
+@sources.command("resume")
+@click.argument("source_id", type=int)
+def resume(source_id: int) -> None:
+    """Collect a deactivated source again (恢复): its next run is due at once."""
+    _switch(source_id, active=True)
+
+
+def _switch(source_id: int, *, active: bool) -> None:
+    from minyi.collect.source_log import command_line
+    from minyi.collect.sources import remove_source, resume_source
+    from minyi.core.db import transaction
+    from minyi.core.errors import DomainError
+
+    change = resume_source if active else remove_source
+    try:
+        with transaction(_factory()) as session:
+            name = change(session, source_id=source_id, actor=command_line()).name
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"resumed source {source_id}: {name}"
+        if active
+        else f"deactivated source {source_id}: {name} (its items are kept)"
+    )
 
 
 def _when(moment: Any) -> str:
@@ -104,9 +154,19 @@ def collect_once() -> None:
             from minyi.nlp.pipeline import load_default_analyzer
 
             analyzer = load_default_analyzer()
-        collect_source(factory, source_id, analyzer=analyzer)
+        collect_source(factory, source_id, analyzer=analyzer, alerts=_urgent_alerts())
         with transaction(factory, write=False) as session:
             click.echo(_line(get_source(session, source_id)))
+
+
+def _urgent_alerts() -> UrgentAlerts:
+    """Urgent items told at once, as the worker tells them (minyi.collect.alerts, with the watches)."""
+    from minyi.collect.alerts import UrgentAlerts
+    from minyi.core.settings import get_settings
+    from minyi.notifications.services import Outbound
+    from minyi.watches.web import web_watchers
+
+    return UrgentAlerts(outbound=Outbound.of(get_settings()), watchers=web_watchers)
 
 
 def register(group: click.Group) -> None:

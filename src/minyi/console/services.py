@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role, User
+from minyi.callbacks import repeats
+from minyi.callbacks.models import CallbackTask
+from minyi.callbacks.services import callback_task
 from minyi.departments.services import MenuNode, department_menu
 from minyi.hot import services as hot
 from minyi.hot.models import HotIssue
+from minyi.hot.web_links import CaseWebVoices, web_voices_of_case
+from minyi.knowledge import services as knowledge
+from minyi.knowledge.models import KnowledgeEntry
 from minyi.messages.models import MessageAnalysis
 from minyi.nlp.text import join_text
 from minyi.workflow import inbox, states
@@ -36,6 +42,10 @@ class StaffCasePage:
     departments: list[MenuNode]
     extensions: list[ExtensionRequest]
     returned: ReturnNote | None = None  # the latest 退回, while the case waits to be assigned again
+    web_voices: CaseWebVoices | None = None  # 网络上的相关声音: web items linked to the case (minyi.hot.web_links)
+    callback: CallbackTask | None = None  # 回访 (minyi.callbacks): its place on the list
+    repeat: repeats.RepeatInfo | None = None  # 重复投诉: the earlier complaints it repeats
+    knowledge: list[tuple[KnowledgeEntry, float]] = field(default_factory=list)  # 知识库 answers, while replying
 
 
 def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCasePage:
@@ -44,15 +54,20 @@ def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCaseP
     case = load_case(session, case_id)
     ensure_can_see(case, actor)
     text = join_text(case.message.title, case.message.body)
+    actions = frozenset(a.name for a in states.allowed_actions(status=case.status, actor=actor.role))
     return StaffCasePage(
         case=case,
         view=case_view(session, case, public_only=False),
         analysis=session.get(MessageAnalysis, case.message_id),
         deadline=deadline_info(case),
-        actions=frozenset(a.name for a in states.allowed_actions(status=case.status, actor=actor.role)),
+        actions=actions,
         similar=hot.similar_cases_for_staff(session, actor=actor, text=text, exclude=case.id),
         hot_issue=hot.hot_issue_of(session, case.id),
         departments=department_menu(session, active_only=True),
         returned=inbox.return_notes(session, [case]).get(case.id),
         extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
+        web_voices=web_voices_of_case(session, case_id=case.id),
+        callback=callback_task(session, case),
+        repeat=repeats.repeat_info(session, case.id),
+        knowledge=knowledge.search(session, text=text, k=3) if "reply" in actions else [],
     )

@@ -21,6 +21,17 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(msg) from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        msg = f"{name} must be a number, got {raw!r}"
+        raise ValueError(msg) from exc
+
+
 def _env_bool(name: str, *, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -99,9 +110,13 @@ class Settings:
     sms_template_link: str = ""  # the provider's template for a case's tracking link (parameters `case`, `link`)
     stats_cache: int = 16  # statistics periods kept in memory per process (0 = no cache)
     stats_max_age: int = 60  # seconds a cached report is still shown after a change (0 = always exact)
-    public_page_ttl: int = 5  # seconds /board and /hot pages are served from a process's cache (0 = no cache)
+    public_page_ttl: int = 5  # seconds /board, /hot and /stats pages are served from a process's cache (0 = no cache)
     contact_retention_days: int = 365  # contact data of closed cases erased this long after closing (0 = kept)
+    web_retention_days: int = 180  # web items that became no case: text cleared this long after collection (0 = kept)
     import_archive_days: int = 365  # `minyi import`: unreplied messages older than this are archived (0 = never)
+    surge_min_count: int = 5  # web voices in 24 hours before a topic can be a surge (网络民意激增)
+    surge_factor: float = 3.0  # ... and at least this many times its daily mean over the baseline days
+    surge_baseline_days: int = 14  # the days before the last 24 hours that make a topic's baseline
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # clients that may read /metrics without a token
     metrics_token: str = field(default="", repr=False)  # bearer token for /metrics from anywhere (empty = none)
     extra: dict[str, str] = field(default_factory=dict)
@@ -156,7 +171,11 @@ def load_settings() -> Settings:
         stats_max_age=_env_int("MINYI_STATS_MAX_AGE", 60),
         public_page_ttl=_env_int("MINYI_PUBLIC_PAGE_TTL", 5),
         contact_retention_days=_env_int("MINYI_CONTACT_RETENTION_DAYS", 365),
+        web_retention_days=_env_int("MINYI_WEB_RETENTION_DAYS", 180),
         import_archive_days=_env_int("MINYI_IMPORT_ARCHIVE_DAYS", 365),
+        surge_min_count=max(1, _env_int("MINYI_SURGE_MIN_COUNT", 5)),
+        surge_factor=max(1.0, _env_float("MINYI_SURGE_FACTOR", 3.0)),
+        surge_baseline_days=min(60, max(1, _env_int("MINYI_SURGE_BASELINE_DAYS", 14))),
         metrics_allow=_env_networks("MINYI_METRICS_ALLOW", "127.0.0.1,::1"),
         metrics_token=os.environ.get("MINYI_METRICS_TOKEN", ""),
     )

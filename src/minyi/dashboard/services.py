@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from minyi.collect.surges import SurgeRow, current_surges
+from minyi.collect.voices import VoiceCounts, count_voices, parse_period
 from minyi.core.clock import china_days_utc, china_today, to_china
 from minyi.core.errors import ValidationFailed
 from minyi.departments.models import Department
@@ -32,6 +34,7 @@ from minyi.workflow.models import Case
 
 TREND_MONTHS = 12
 TOP = 10
+WEB_TOP = 5  # places, domains and appeal kinds of web voices shown on the dashboard
 LIST_LIMIT = 200
 COMPLAINT = "complaint"
 # Cases that still owe something: not closed, rejected or merged.
@@ -77,6 +80,8 @@ class Dashboard:
     trend: list[TrendPoint]
     places: list[Count]
     window: tuple[date, date]
+    web: VoiceCounts  # 网络民意: new web voices of the last 7 days against the 7 before, the top of each dimension
+    surges: list[SurgeRow]  # 网络民意激增 found in the last 24 hours
     notices: list[str] = field(default_factory=list)
 
 
@@ -144,7 +149,8 @@ def _urgent_query() -> Select[Any]:
 
 
 def build_dashboard(session: Session, *, today: date | None = None, cache: StatsCache | None = None) -> Dashboard:
-    """Today and this week, urgent open cases, hot issues, overdue by department, trends and places."""
+    """Today and this week, urgent open cases, hot issues, overdue by department, trends and places; the web voices
+    of the last 7 days and the current surges (网络民意)."""
     today = today or china_today()
     cache = cache or StatsCache(0)
     week_start = today - timedelta(days=today.weekday())
@@ -184,6 +190,8 @@ def build_dashboard(session: Session, *, today: date | None = None, cache: Stats
         trend=trend,
         places=places,
         window=window,
+        web=count_voices(session, parse_period({"period": "7d"}, today=today), top=WEB_TOP),
+        surges=current_surges(session, limit=WEB_TOP),
         notices=notices,
     )
 

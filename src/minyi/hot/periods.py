@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from minyi.core.clock import china_days_utc, china_today, utcnow
 from minyi.core.errors import ValidationFailed
 from minyi.hot.models import HotPeriod
+from minyi.hot.voices import Voices, count_voices, is_hot, is_web
 from minyi.messages.models import Message
 
 MAX_SPAN_DAYS = 366
@@ -84,6 +85,13 @@ class PeriodIssue:
     start: datetime
     end: datetime
     case_ids: list[int]
+    board_voices: int = 0  # 留言 and 网络 voices (minyi.hot.voices); a period grouped before them counts its cases
+    web_voices: int = 0
+
+    @property
+    def channels(self) -> tuple[int, int]:
+        """(留言, 网络) voices."""
+        return (self.board_voices, self.web_voices) if self.board_voices or self.web_voices else (len(self.case_ids), 0)
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> PeriodIssue:
@@ -96,6 +104,8 @@ class PeriodIssue:
             start=datetime.fromisoformat(item["start"]),
             end=datetime.fromisoformat(item["end"]),
             case_ids=[int(i) for i in item["case_ids"]],
+            board_voices=int(item.get("board", 0)),
+            web_voices=int(item.get("web", 0)),
         )
 
 
@@ -158,7 +168,7 @@ def view_period(session: Session, *, period: Period) -> PeriodView:
     return PeriodView(period, row, queue=stale or forgotten)
 
 
-def _issue(rank: int, issue: Any) -> dict[str, Any]:
+def _issue(rank: int, issue: Any, voices: Voices) -> dict[str, Any]:
     return {
         "rank": rank,
         "score": float(issue.score),
@@ -166,8 +176,11 @@ def _issue(rank: int, issue: Any) -> dict[str, Any]:
         "explanation": issue.explanation,
         "start": issue.start.isoformat(),
         "end": issue.end.isoformat(),
-        "messages": len(issue.members),
-        "case_ids": [int(m) for m in issue.members],
+        "messages": len(voices.case_ids),
+        "case_ids": voices.case_ids,
+        "board": voices.board,
+        "web": voices.web,
+        "web_item_ids": voices.web_item_ids,
     }
 
 
@@ -184,7 +197,7 @@ class PeriodRecords:
 
 def read_period(session: Session, *, period_id: int) -> PeriodRecords | None:
     """The period's public cases as `rank_hot_issues` reads them (reads only); None for a period since pruned."""
-    from minyi.hot.services import public_case_records
+    from minyi.hot.services import voice_records
 
     row = session.get(HotPeriod, period_id)
     if row is None:
@@ -192,7 +205,7 @@ def read_period(session: Session, *, period_id: int) -> PeriodRecords | None:
     period = Period(row.first_day, row.last_day)
     start, end = period.utc_bounds()
     stamp, as_of = _stamp(session, period), utcnow()
-    return PeriodRecords(period_id, period, stamp, public_case_records(session, start=start, end=end), as_of)
+    return PeriodRecords(period_id, period, stamp, voice_records(session, start=start, end=end), as_of)
 
 
 def group_period(read: PeriodRecords) -> list[dict[str, Any]]:
@@ -202,8 +215,9 @@ def group_period(read: PeriodRecords) -> list[dict[str, Any]]:
 
     end = read.period.utc_bounds()[1]
     ranked = rank_hot_issues(read.records, now=min(end, read.as_of), top=TOP * 3) if read.records else []
-    issues = [i for i in ranked if len(i.members) >= MIN_MEMBERS][:TOP]  # one lone message is not a hot issue
-    return [_issue(rank, i) for rank, i in enumerate(issues, 1)]
+    issues = [i for i in ranked if is_hot(i.members, min_members=MIN_MEMBERS)][:TOP]  # one voice is no hot issue
+    counted = count_voices([i.members for i in issues], read.records)
+    return [_issue(rank, i, v) for rank, (i, v) in enumerate(zip(issues, counted, strict=True), 1)]
 
 
 def store_period(session: Session, read: PeriodRecords, issues: list[dict[str, Any]]) -> bool:
@@ -213,7 +227,7 @@ def store_period(session: Session, read: PeriodRecords, issues: list[dict[str, A
     if row is None or (row.computed_at is not None and row.computed_at > read.as_of):
         return False
     row.issues, row.status, row.stamp = issues, DONE, read.stamp
-    row.messages, row.computed_at = len(read.records), read.as_of
+    row.messages, row.computed_at = sum(not is_web(r["id"]) for r in read.records), read.as_of
     session.flush()
     return True
 

@@ -1,4 +1,5 @@
-"""Hot-issue use cases: support a case (附议), find similar cases, recompute and list hot issues."""
+"""Hot-issue use cases: support a case (附议), find similar cases, recompute and list hot issues (their board and
+web voices counted per channel by `minyi.hot.voices`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from minyi.accounts.models import Role
 from minyi.core.clock import utcnow
 from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, InvalidTransition, NotFound, RateLimited
+from minyi.hot import voices
 from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support
 from minyi.messages.models import Message
 from minyi.nlp.text import join_text
@@ -32,7 +34,7 @@ MIN_MEMBERS = 2
 CASES_SHOWN = 10  # cases listed under a hot issue on /hot (the others are counted)
 SUPPORT_LIMIT, SUPPORT_WINDOW = 30, timedelta(minutes=10)
 log = logging.getLogger(__name__)
-_SUPPORTABLE = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS, states.REPLIED, states.RETURNED})
+SUPPORTABLE = frozenset({states.SUBMITTED, states.ASSIGNED, states.IN_PROGRESS, states.REPLIED, states.RETURNED})
 
 
 def has_supported(session: Session, *, case_id: int, client_hash: str) -> bool:
@@ -46,7 +48,7 @@ def support_case(session: Session, *, case_id: Any, client_hash: str) -> Case:
     case = get_by_id(session, Case, case_id)
     if case is None or not case.message.is_public:
         raise NotFound("办件不存在或未公开")
-    if case.status not in _SUPPORTABLE:
+    if case.status not in SUPPORTABLE:
         msg = f"办件处于“{states.STATUS_NAMES[case.status]}”状态，不能附议"
         raise InvalidTransition(msg)
     recent = (
@@ -98,7 +100,7 @@ def _candidate_query(*, public_only: bool) -> Any:
         .where(Message.created_at >= since)
     )
     if public_only:  # what a citizen may support
-        return query.where(Message.is_public.is_(True), Case.status.in_(list(_SUPPORTABLE)))
+        return query.where(Message.is_public.is_(True), Case.status.in_(list(SUPPORTABLE)))
     return query.where(Case.status.not_in([states.MERGED, states.REJECTED]))  # what a coordinator may merge into
 
 
@@ -188,7 +190,7 @@ def refresh_similar_indexes(session: Session) -> int:
     return sum(store_similar_index(session, b, build_similar_index(b)) for b in read_similar_builds(session))
 
 
-def _similar_index(session: Session, *, public_only: bool) -> Any:
+def similar_index(session: Session, *, public_only: bool) -> Any:
     """The latest index a worker stored (loaded once per process and stamp), or None before the first build."""
     kind = _KINDS[public_only]
     built = session.execute(
@@ -218,7 +220,7 @@ def similar_cases(
     """Open cases that look like the same problem as `text` (可能相同的问题), best first."""
     if not isinstance(text, str) or len(text.strip()) < 4:
         return []
-    index = _similar_index(session, public_only=public_only)
+    index = similar_index(session, public_only=public_only)
     if index is None:  # no worker has built it yet
         return []
     hits = index.query(text[:2000], k + 1)
@@ -276,6 +278,7 @@ def public_case_records(session: Session, *, start: datetime, end: datetime | No
             Message.place_text,
             Message.created_at,
             Message.client_hash,
+            Message.channel,
             Case.supports,
         )
         .join(Message, Message.id == Case.message_id)
@@ -292,39 +295,60 @@ def public_case_records(session: Session, *, start: datetime, end: datetime | No
             "time": r.created_at,
             "user": r.client_hash or None,
             "supports": r.supports,
+            "channel": r.channel,
         }
         for r in session.execute(query)
     ]
 
 
-def _records(session: Session, *, since_days: int) -> list[dict[str, Any]]:
+def _window_start(session: Session, *, since_days: int) -> datetime:
     # The window ends at the newest public message (today on a live platform; the end of an imported history).
     newest = session.scalar(select(func.max(Message.created_at)).where(Message.is_public.is_(True)))
-    return public_case_records(session, start=(newest or utcnow()) - timedelta(days=since_days))
+    return (newest or utcnow()) - timedelta(days=since_days)
 
 
 @dataclass(frozen=True)
 class HotRecords:
-    """The recent public cases, read in a reading transaction for the hot issues to be grouped outside any."""
+    """The recent public cases and web voices, read in a reading transaction to be grouped outside any."""
 
     records: list[dict[str, Any]]
     as_of: datetime  # when they were read: stored as `computed_at`, the snapshot's version
 
 
+def voice_records(session: Session, *, start: datetime, end: datetime | None = None) -> list[dict[str, Any]]:
+    """The public cases of [start, end) with their linked web items, then the web's first items of the same span
+    (`minyi.hot.voices`): what the hot issues group."""
+    records = public_case_records(session, start=start, end=end)
+    voices.attach_links(session, records, start=start)
+    return records + voices.web_records(session, start=start, end=end)
+
+
 def read_hot_records(session: Session, *, since_days: int = 365) -> HotRecords:
-    """The public cases of the window (reads only)."""
-    return HotRecords(_records(session, since_days=since_days), utcnow())
+    """The public cases and web voices of the window (reads only)."""
+    return HotRecords(voice_records(session, start=_window_start(session, since_days=since_days)), utcnow())
 
 
-def rank_hot(records: list[dict[str, Any]], *, top: int = 20) -> list[Any]:
-    """The top hot issues of the records (`minyi.nlp.hot.HotIssue`; pure: run it outside any transaction)."""
+@dataclass(frozen=True)
+class RankedIssue:
+    """A hot issue as grouped (`minyi.nlp.hot.HotIssue`) and its voices per channel."""
+
+    issue: Any
+    voices: voices.Voices
+
+
+def rank_hot(records: list[dict[str, Any]], *, top: int = 20) -> list[RankedIssue]:
+    """The top hot issues of the records with their voices (pure: run it outside any transaction)."""
     from minyi.nlp.hot import rank_hot_issues
 
+    if not records:
+        return []
     ranked = rank_hot_issues(records, top=top * 3)  # "recent" = before the newest
-    return [i for i in ranked if len(i.members) >= MIN_MEMBERS][:top]  # one lone message is not a hot issue
+    kept = [i for i in ranked if voices.is_hot(i.members, min_members=MIN_MEMBERS)][:top]  # one voice is no issue
+    counted = voices.count_voices([i.members for i in kept], records)
+    return [RankedIssue(i, v) for i, v in zip(kept, counted, strict=True)]
 
 
-def store_hot_issues(session: Session, issues: list[Any], *, as_of: datetime) -> list[HotIssue]:
+def store_hot_issues(session: Session, issues: list[RankedIssue], *, as_of: datetime) -> list[HotIssue]:
     """Replace the stored snapshot by these issues, atomically (a short writing transaction).
 
     A snapshot stored meanwhile from a later reading is kept (and returned): the older result never replaces it.
@@ -337,15 +361,18 @@ def store_hot_issues(session: Session, issues: list[Any], *, as_of: datetime) ->
     stored = [
         HotIssue(
             rank=rank,
-            score=float(i.score),
-            description=i.description[:200],
-            explanation=i.explanation,
-            start=i.start,
-            end=i.end,
-            case_ids=[int(m) for m in i.members],
+            score=float(r.issue.score),
+            description=r.issue.description[:200],
+            explanation=r.issue.explanation,
+            start=r.issue.start,
+            end=r.issue.end,
+            case_ids=r.voices.case_ids,
+            board_voices=r.voices.board,
+            web_voices=r.voices.web,
+            web_item_ids=r.voices.web_item_ids,
             computed_at=as_of,
         )
-        for rank, i in enumerate(issues, 1)
+        for rank, r in enumerate(issues, 1)
     ]
     session.add_all(stored)
     session.flush()

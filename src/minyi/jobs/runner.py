@@ -20,6 +20,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from minyi.callbacks.repeats import find_repeats, read_repeat_input, store_repeat_flag
 from minyi.core.clock import china_today
 from minyi.core.db import transaction
 from minyi.hot import periods
@@ -31,6 +32,7 @@ from minyi.hot.services import (
     store_hot_issues,
     store_similar_index,
 )
+from minyi.hot.web_links import match_new_web_items
 from minyi.ingest.analysis import compute_imported, read_imported, store_imported
 from minyi.jobs import claims
 from minyi.messages.analysis import (
@@ -73,12 +75,14 @@ def auto_close(factory: sessionmaker[Session]) -> dict[str, int]:
 
 
 def hot_issues(factory: sessionmaker[Session]) -> dict[str, int]:
-    """The hot-issue snapshot, recomputed; periods whose queued grouping was lost, grouped; old periods pruned."""
+    """Web items left unmatched (no similar-cases index yet) linked to open cases; the hot-issue snapshot, recomputed;
+    periods whose queued grouping was lost, grouped; old periods pruned."""
+    linked = match_new_web_items(factory)
     with transaction(factory, write=False) as session:
         read = read_hot_records(session)
     issues = rank_hot(read.records)  # seconds to a minute at a city's volume: no transaction open
     stored = write(factory, partial(store_hot_issues, issues=issues, as_of=read.as_of))
-    done = {"hot_issues": len(stored)}
+    done = {"web_links": linked, "hot_issues": len(stored)}
     with transaction(factory, write=False) as session:
         waiting = periods.pending_period_ids(session)
     for period_id in waiting:
@@ -134,6 +138,43 @@ def watches(factory: sessionmaker[Session]) -> dict[str, int]:
     return {"watch_alerts": sent}
 
 
+def web_watches(factory: sessionmaker[Session]) -> dict[str, int]:
+    """网上蹲点 on web items (网络民意): new ones, once per watch and item (planned, then written in batches)."""
+    from minyi.core.settings import get_settings
+    from minyi.notifications.services import Outbound
+    from minyi.watches.services import SCAN_BATCH
+    from minyi.watches.web import apply_web_scans, plan_web_scans
+
+    outbound = Outbound.of(get_settings())
+    with transaction(factory, write=False) as session:
+        scans = plan_web_scans(session)
+    sent = 0
+    for start in range(0, len(scans), SCAN_BATCH):
+        batch = scans[start : start + SCAN_BATCH]
+        sent += write(factory, partial(apply_web_scans, scans=batch, outbound=outbound))
+    return {"watch_web_alerts": sent}
+
+
+def web_surges(factory: sessionmaker[Session]) -> dict[str, int]:
+    """网络民意激增: places, domains and watched keywords whose last 24 hours surge over their baseline, recorded
+    (one row per topic and day) and told to their watches once."""
+    from minyi.collect.surges import SurgeRules, find_surges, record_surges, surge_row
+    from minyi.core.settings import get_settings
+    from minyi.notifications.services import Outbound
+    from minyi.watches.web import alert_surges, watched_keywords
+
+    settings = get_settings()
+    with transaction(factory, write=False) as session:
+        findings = find_surges(session, keywords=watched_keywords(session), rules=SurgeRules.of(settings))
+
+    def store(session: Session) -> int:
+        rows = record_surges(session, findings)
+        return alert_surges(session, [surge_row(r) for r in rows], outbound=Outbound.of(settings))
+
+    alerts = write(factory, store)
+    return {"web_surges": len(findings), "web_surge_alerts": alerts}
+
+
 def deadlines(factory: sessionmaker[Session]) -> dict[str, int]:
     """Deadline reminders, automatic 督办 of overdue cases, then e-mail/webhook deliveries."""
     from minyi.core.settings import get_settings
@@ -149,6 +190,14 @@ def contact_erasure(factory: sessionmaker[Session]) -> dict[str, int]:
 
     retention = get_settings().contact_retention_days
     return {"contacts_erased": erase_expired_contacts(factory, retention_days=retention)}
+
+
+def web_retention(factory: sessionmaker[Session]) -> dict[str, int]:
+    """Web items past MINYI_WEB_RETENTION_DAYS that became no case: their text, title and author cleared."""
+    from minyi.collect.retention import purge_expired
+    from minyi.core.settings import get_settings
+
+    return {"web_items_purged": purge_expired(factory, retention_days=get_settings().web_retention_days)}
 
 
 def similar_index(factory: sessionmaker[Session]) -> dict[str, int]:
@@ -174,11 +223,15 @@ SCHEDULE: dict[str, ScheduledTask] = {
     "hot_issues": hot_issues,
     "reports": reports,
     "watches": watches,
+    "web_watches": web_watches,
+    "web_surges": web_surges,
     "deadlines": deadlines,
     "contact_erasure": contact_erasure,
+    "web_retention": web_retention,
     "similar_index": similar_index,
     "claims_pruned": claims_pruned,
 }
+WEB_RETENTION_PERIOD_SECONDS = 3600  # retention counts in days: once an hour is soon enough (a pass reads web_items)
 SIMILAR_INDEX_PERIOD_SECONDS = 60  # a new case is offered for 附议 within about a minute (more at a city's volume)
 
 # The tasks whose cost grows with the volume (they read and fit a whole window of cases) are paced: one that took D
@@ -255,7 +308,21 @@ def analyse(factory: sessionmaker[Session], analyzer: Analyzer | None, message_i
     if inputs is not None:
         outcome = compute_analysis(inputs, analyzer)
         write(factory, partial(store_analysis, outcome=outcome, if_missing=if_missing))
+        repeats(factory, message_id)
     return True
+
+
+def repeats(factory: sessionmaker[Session], message_id: int) -> bool:
+    """重复投诉 after a message's analysis: read its earlier complaints sharing a person or place, compare the texts
+    outside any transaction, flag it in a short writing one. True when it was flagged now."""
+    with transaction(factory, write=False) as session:
+        found = read_repeat_input(session, message_id=message_id)
+    if found is None:
+        return False
+    matches = find_repeats(found)
+    if not matches:
+        return False
+    return write(factory, partial(store_repeat_flag, case_id=found.case_id, matches=matches)) is not None
 
 
 def analyse_batch(factory: sessionmaker[Session], analyzer: Analyzer | None, message_ids: list[int]) -> int:

@@ -11,7 +11,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huey import Huey, signals
 from huey.api import Task
@@ -24,6 +24,9 @@ from minyi.jobs import claims, runner
 from minyi.jobs.engine import make_huey
 from minyi.jobs.failures import record_failure
 from minyi.messages.analysis import Analyzer
+
+if TYPE_CHECKING:
+    from minyi.collect.alerts import UrgentAlerts
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +131,24 @@ class Jobs:
         return runner.hot_period(self.factory, period_id)
 
     def _collect_source(self, source_id: int) -> dict[str, int]:
-        """One web source's run (minyi.collect.sources.collect_source): new items stored, its health recorded."""
+        """One web source's run (minyi.collect.sources.collect_source): new items stored, its health recorded; then
+        the new items matched against the open cases (minyi.hot.web_links)."""
         from minyi.collect.sources import collect_source
+        from minyi.hot.web_links import match_new_web_items
 
-        run = collect_source(self.factory, int(source_id), analyzer=self.analyzer.get())
-        return {} if run is None else {"items": run.items, "errors": run.errors}
+        run = collect_source(self.factory, int(source_id), analyzer=self.analyzer.get(), alerts=self.urgent_alerts())
+        if run is None:
+            return {}
+        linked = match_new_web_items(self.factory) if run.items else 0
+        return {"items": run.items, "errors": run.errors, "web_links": linked}
+
+    def urgent_alerts(self) -> UrgentAlerts:
+        """How a run's urgent web items are told at once (minyi.collect.alerts): channels, and the watches."""
+        from minyi.collect.alerts import UrgentAlerts
+        from minyi.notifications.services import Outbound
+        from minyi.watches.web import web_watchers
+
+        return UrgentAlerts(outbound=Outbound.of(self.settings), watchers=web_watchers)
 
     def queue_due_sources(self) -> dict[str, int]:
         """Queue one collect_source task per web source whose next run has come (each claimed once: its next run
@@ -148,6 +164,8 @@ class Jobs:
         """The length of a scheduled task's period."""
         if name == SOURCES_DUE:
             return min(SOURCES_DUE_PERIOD_SECONDS, self.settings.scheduler_interval_seconds)
+        if name == "web_retention":
+            return max(runner.WEB_RETENTION_PERIOD_SECONDS, self.settings.scheduler_interval_seconds)
         if name == "similar_index":
             return min(runner.SIMILAR_INDEX_PERIOD_SECONDS, self.settings.scheduler_interval_seconds)
         return self.settings.scheduler_interval_seconds

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
@@ -65,10 +67,47 @@ def department_candidates(departments: list[Department]) -> list[DepartmentCandi
     ]
 
 
+class _CandidateCache:
+    """The last department list a process parsed, kept with the raw rows it was parsed from.
+
+    Every analysis reads the active departments twice (to rank, and again when storing, in case they changed
+    meanwhile); as ORM rows with two JSON columns that was about half of a live message's analysis time in
+    the worker (9 ms of 17 at 300 departments). The rows are now read as plain text, which costs little, and
+    parsed again only when they differ from the last read: an admin's change is seen by the next analysis.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._raw: tuple[tuple[Any, ...], ...] | None = None
+        self._parsed: tuple[DepartmentCandidate, ...] = ()
+
+    def of(self, raw: tuple[tuple[Any, ...], ...]) -> tuple[DepartmentCandidate, ...]:
+        with self._lock:
+            if raw != self._raw:
+                self._parsed = tuple(
+                    DepartmentCandidate(id=i, name=n, domains=_json_tuple(d), keywords=_json_tuple(k))
+                    for i, n, d, k in raw
+                )
+                self._raw = raw
+            return self._parsed
+
+
+def _json_tuple(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text) or ()) if text else ()
+
+
+_CANDIDATES = _CandidateCache()
+
+
 def active_department_candidates(session: Session) -> tuple[DepartmentCandidate, ...]:
-    """The active departments, as the ranking reads them (read once per analysis or batch)."""
-    active = session.scalars(select(Department).where(Department.is_active.is_(True)).order_by(Department.id))
-    return tuple(department_candidates(list(active)))
+    """The active departments, as the ranking reads them (read once per analysis or batch; parsed again only
+    when they changed since this process last read them)."""
+    query = (
+        select(Department.id, Department.name, cast(Department.domains, Text), cast(Department.keywords, Text))
+        .where(Department.is_active.is_(True))
+        .order_by(Department.id)
+    )
+    return _CANDIDATES.of(tuple(tuple(row) for row in session.execute(query)))
 
 
 def stored_analysis(result: AnalysisResult, *, title: str, body: str, departments: list[Department]) -> StoredAnalysis:

@@ -31,6 +31,7 @@ class Message(Base):
         Index("ix_messages_public_domain_created", "is_public", "domain", "created_at", "id"),
         Index("ix_messages_public_kind_created", "is_public", "appeal_kind", "created_at", "id"),
         Index("ix_messages_review", "review"),  # the few messages waiting for review, counted on every inbox
+        Index("ix_messages_place_text", "place_text"),  # 重复投诉 at the same place (minyi.callbacks.repeats)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,7 +73,7 @@ class MessageContact(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), default="")
     phone: Mapped[str] = mapped_column(String(32), default="", index=True)  # staff search by phone
-    email: Mapped[str] = mapped_column(String(254), default="")
+    email: Mapped[str] = mapped_column(String(254), default="", index=True)  # 重复投诉 by the same e-mail
     address: Mapped[str] = mapped_column(String(200), default="")
     # Erased (fields cleared) past the retention period or at the citizen's request: when and why.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -264,3 +264,35 @@ def near_duplicate_groups(texts: Sequence[str], *, threshold: float = 0.5) -> li
     """Indices of groups of near-duplicate texts (groups of two or more), biggest first."""
     detector = NearDuplicateDetector(threshold=threshold).fit(texts)
     return [p.tolist() for p in detector.groups()]
+
+
+# -- stored fingerprints: repeats and quotes across runs -------------------------------------------------------------
+def band_keys(texts: Sequence[str], *, num_bins: int = 64, bands: int = 16, shingle_size: int = 3) -> np.ndarray:
+    """(len(texts), bands) int64 LSH keys of the texts' MinHash signatures, to be stored and looked up by equality:
+    two texts whose estimated Jaccard similarity is s share at least one key with probability 1 - (1 - s^r)^bands
+    (r = num_bins // bands). A text without any shingle gets no meaningful key (check it is long enough first)."""
+    detector = NearDuplicateDetector(num_bins=num_bins, bands=bands, shingle_size=shingle_size)
+    detector._check_params()
+    sig = signatures(list(texts), num_bins=num_bins, shingle_size=shingle_size)
+    keys = np.empty((len(sig), bands), dtype=np.uint64)
+    for band in range(bands):
+        keys[:, band] = detector._band_keys(sig, band)
+    return keys.view(np.int64)
+
+
+def shingles(text: str, size: int = 3) -> set[str]:
+    """The character ``size``-grams of a (folded) text; a shorter text is its own single shingle."""
+    if len(text) <= size:
+        return {text} if text else set()
+    return {text[i : i + size] for i in range(len(text) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """|a ∩ b| / |a ∪ b| (0 for two empty sets)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def containment(part: set[str], whole: set[str]) -> float:
+    """|part ∩ whole| / |part|: how much of ``part`` is found in ``whole`` (a quote is contained in its source)."""
+    return len(part & whole) / len(part) if part else 0.0

@@ -36,6 +36,7 @@ __all__ = [
     "SimilarIndex",
     "evaluate",
     "rank_hot_issues",
+    "same_problem_places",
     "similar",
     "validate_records",
 ]
@@ -315,6 +316,16 @@ def similar(query_title_body: str, candidates: Iterable[tuple[Any, str]], k: int
     pairs = list(candidates)
     index = SimilarIndex(place_aware=False).fit([t for _, t in pairs], ids=[i for i, _ in pairs])
     return index.query(query_title_body, k)
+
+
+def same_problem_places(text: str, others: Sequence[str]) -> list[bool]:
+    """For each of ``others``, whether it may speak of the same problem as ``text`` as far as places and
+    organisations tell (texts are ``title + "\n" + body``): when both name a fine place (estate, community, road),
+    a district or region, or an organisation (a school, a hospital, a platform), they name the same one — the rule
+    of the grouping's second pass (``_merge``) and of ``places_clash``."""
+    extractor = _extractor()
+    mine = message_places(text, extractor=extractor)
+    return [not places_clash(mine, message_places(other, extractor=extractor)) for other in others]
 
 
 # -- evaluation on the hand-labelled pairs ----------------------------------------------------------

@@ -29,11 +29,20 @@ from typing import Any
 import numpy as np
 
 from minyi.nlp._routing_cues import ROUTING_TABLE
-from minyi.nlp.departments import DepartmentSuggester, route_many, routing_abstains
+from minyi.nlp.departments import ROUTING_WEIGHTS, DepartmentSuggester, RoutingWeights, route_many, routing_abstains
 from minyi.nlp.features import TextFeatures
 from minyi.nlp.io import read_messages
 
-__all__ = ["DEV_SET", "TEST2_SET", "TEST_SET", "TRAIN_SET", "evaluate_routing", "load_department_gold", "score_routing"]
+__all__ = [
+    "DEV_SET",
+    "TEST2_SET",
+    "TEST_SET",
+    "TRAIN_SET",
+    "evaluate_routing",
+    "load_department_gold",
+    "score_routing",
+    "weight_grid",
+]
 
 DEV_SET = "departments.csv"
 TEST_SET = "departments_test.csv"
@@ -123,12 +132,62 @@ def _texts(rows: Sequence[dict[str, Any]], clean: Callable[[str, str], str]) -> 
 
 
 def _rank(
-    texts: Sequence[str], domain_scores: Sequence[dict[str, float]], model: DepartmentSuggester
+    texts: Sequence[str],
+    domain_scores: Sequence[dict[str, float]],
+    model: DepartmentSuggester,
+    weights: RoutingWeights = ROUTING_WEIGHTS,
 ) -> list[list[tuple[str, float]]]:
-    routed = route_many(
-        texts, domain_scores=domain_scores, learned=model.scores(texts), classes=[str(c) for c in model.classes_]
-    )
+    return _route(texts, domain_scores, model.scores(texts), [str(c) for c in model.classes_], weights)
+
+
+def _route(
+    texts: Sequence[str],
+    domain_scores: Sequence[dict[str, float]],
+    learned: np.ndarray,
+    classes: Sequence[str],
+    weights: RoutingWeights,
+) -> list[list[tuple[str, float]]]:
+    routed = route_many(texts, domain_scores=domain_scores, learned=learned, classes=classes, weights=weights)
     return [[(f["family"], f["score"]) for f in ranked] for ranked in routed]
+
+
+def weight_grid(
+    data_dir: Path,
+    gold_dir: Path,
+    *,
+    other_texts: Sequence[str],
+    other_labels: Sequence[str | None],
+    analyzer: Any,
+    clean: Callable[[str, str], str],
+    grid: Sequence[RoutingWeights],
+) -> list[dict[str, Any]]:
+    """Routing figures of each weighting on the training labels (gold/departments_train.csv) by FOLDS-fold CV,
+    best first (top-1 + top-3): how ROUTING_WEIGHTS is chosen without scoring a gold set. The learned part of
+    each fold is trained on `other_texts`/`other_labels` (the replies and the dev set, not the training labels)
+    plus the other folds; `analyzer` gives the domain scores."""
+    rows = load_department_gold(data_dir, gold_dir, TRAIN_SET)
+    texts = _texts(rows, clean)
+    domains = [r["domain_scores"] for r in analyzer.analyze_many([(r["title"], r["body"]) for r in rows])]
+    pairs = [(t, y) for t, y in zip(other_texts, other_labels, strict=True) if y]
+    features = TextFeatures().fit([t for t, _ in pairs] + texts)
+    folds = np.random.RandomState(0).permutation(len(rows)) % FOLDS
+    held_out: list[tuple[list[int], np.ndarray, list[str]]] = []
+    for k in range(FOLDS):
+        train = [i for i in range(len(rows)) if folds[i] != k]
+        held = [i for i in range(len(rows)) if folds[i] == k]
+        model = DepartmentSuggester(features=features, min_examples=2).fit(
+            [t for t, _ in pairs] + [texts[i] for i in train], [y for _, y in pairs] + [rows[i]["label"] for i in train]
+        )
+        held_out.append((held, model.scores([texts[i] for i in held]), [str(c) for c in model.classes_]))
+    out = []
+    for weights in grid:
+        rankings: list[list[tuple[str, float]]] = [[] for _ in rows]
+        for held, learned, classes in held_out:
+            routed = _route([texts[i] for i in held], [domains[i] for i in held], learned, classes, weights)
+            for i, ranked in zip(held, routed, strict=True):
+                rankings[i] = ranked
+        out.append({"weights": weights, **score_routing(rankings, rows)})
+    return sorted(out, key=lambda r: -(r["top1"] + r["top3"]))
 
 
 def evaluate_routing(

@@ -1,7 +1,8 @@
 """Hand-offs told: whoever has new work on a case hears of it, in the same transaction as the change.
 
 A hand-off is an event of the case's log that gives someone work: 转办 and 改派 (the department's handlers),
-退回 (the coordinators), 重办 and a supervisor's 督办 (the department's handlers), a request for an extension
+退回 (the coordinators), 重办 (the citizen's, or a 回访 that found the problem unresolved: `call_back`) and a
+supervisor's 督办 (the department's handlers), a request for an extension
 (the supervisors, who decide it) and the decision on it (the department's handlers). `perform` and `reopen`
 run the use case, then `notify_handoff` on the event it recorded, in the caller's transaction: a change
 rolled back takes its notice and its queued e-mails and webhook calls with it, and a change committed always
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.accounts.models import User
+from minyi.callbacks.services import CallbackOutcome, record_callback
 from minyi.departments.models import Department
 from minyi.nlp.display import public_display
 from minyi.notifications.models import Notice
@@ -49,6 +51,7 @@ from minyi.workflow.actors import Actor
 from minyi.workflow.events import (
     ApproveExtensionPayload,
     AssignPayload,
+    CallbackReopenPayload,
     EventKind,
     Payload,
     RefuseExtensionPayload,
@@ -78,7 +81,7 @@ def perform(
     handoff = _handoff(action, result)
     if handoff is not None:
         _tell_newest(session, case_id=handoff[0], kind=handoff[1], outbound=outbound)
-    if action == "reply" and isinstance(result, Reply):
+    if action in {"reply", "acknowledge"} and isinstance(result, Reply):
         _tell_citizen(session, result, outbound)
     return result
 
@@ -105,6 +108,14 @@ def reopen(session: Session, *, case: Case, reason: str, outbound: Outbound) -> 
     workflow.reopen(session, case=case, reason=reason)
     _tell_newest(session, case_id=case.id, kind=EventKind.REOPEN, outbound=outbound)
     return case
+
+
+def call_back(session: Session, *, actor: Actor, case_id: Any, outbound: Outbound, **fields: Any) -> CallbackOutcome:
+    """回访 (`minyi.callbacks.services.record_callback`); a 回访重办 is told to the department's handlers."""
+    outcome = record_callback(session, actor=actor, case_id=case_id, **fields)
+    if outcome.reopened is not None:
+        notify_handoff(session, event=outcome.reopened, outbound=outbound)
+    return outcome
 
 
 def _handoff(action: str, result: object) -> tuple[int, EventKind] | None:
@@ -220,6 +231,15 @@ def _reopened(session: Session, case: Case, event: CaseEvent) -> _Told:
     return _Told(REOPENED, f"【重办】办件 {case.id} 群众申请重办", what, department_handlers(session, dept_id))
 
 
+def _called_back_unresolved(session: Session, case: Case, event: CaseEvent) -> _Told:
+    data = _data(event, CallbackReopenPayload)
+    dept_id = data.department_id or case.department_id
+    back = f"{_about(case)}回访时群众反映问题未解决，已退回{_department(session, dept_id)}重新办理"
+    what = _sentence(back, _deadline(data.deadline or case.deadline, "新的办理时限为"), "回访情况见办件页")
+    title = f"【回访重办】办件 {case.id} 回访未解决"
+    return _Told(REOPENED, title, what, department_handlers(session, dept_id))
+
+
 def _escalated(session: Session, case: Case, _event: CaseEvent) -> _Told:
     handled = f"{_about(case)}由{_department(session, case.department_id)}承办"
     what = _sentence(handled, _deadline(case.deadline), "已被督办，请尽快办理答复，督办意见见办件页")
@@ -255,6 +275,7 @@ _COMPOSERS: dict[str, Callable[[Session, Case, CaseEvent], _Told]] = {
     EventKind.TRANSFER: _transferred,
     EventKind.RETURN: _returned,
     EventKind.REOPEN: _reopened,
+    EventKind.CALLBACK_REOPEN: _called_back_unresolved,
     EventKind.ESCALATE: _escalated,
     EventKind.REQUEST_EXTENSION: _extension_requested,
     EventKind.APPROVE_EXTENSION: _extension_approved,

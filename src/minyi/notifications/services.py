@@ -59,6 +59,8 @@ KIND_NAMES = {
     REMINDER: "时限提醒",
     ESCALATION: "督办",
     "watch": "网上蹲点",
+    "web_urgent": "紧急网络民意",  # minyi.collect.alerts
+    "web_surge": "网络民意激增",  # minyi.watches.web
     ASSIGNED: "转办",
     TRANSFERRED: "改派",
     RETURNED: "退回",

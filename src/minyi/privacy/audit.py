@@ -16,7 +16,13 @@ from minyi.core.errors import ValidationFailed
 from minyi.core.validation import text_field
 from minyi.privacy.models import ContactAccess
 
-ACCESS_KINDS = {"case_page": "办件页面", "api_case": "API 办件详情", "request_review": "联系方式申请处理"}
+ACCESS_KINDS = {
+    "case_page": "办件页面",
+    "api_case": "API 办件详情",
+    "request_review": "联系方式申请处理",
+    "callback_list": "回访名单",  # minyi.callbacks: the phone of each listed case, for the call-back staff
+    "api_callbacks": "API 回访名单",
+}
 PER_PAGE = 50
 
 

@@ -18,7 +18,12 @@ from minyi.stats.services import EARLIEST, GroupRow
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-RATES = frozenset({"reply_rate", "on_time_rate", "satisfaction_rate", "reopen_rate"})
+RATES = frozenset(
+    {
+        "reply_rate", "on_time_rate", "satisfaction_rate", "reopen_rate", "adoption_rate",
+        "callback_reached_rate", "callback_resolved_rate", "callback_satisfaction_rate",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

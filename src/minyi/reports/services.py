@@ -35,6 +35,12 @@ KEY_FIGURES = (
     ("satisfaction_rate", "满意率"),
     ("reopen_rate", "重办率"),
     ("overdue_open", "超期未答复"),
+    ("adoption_rate", "建议采纳率"),
+    ("praised", "表扬"),
+    ("callbacks", "回访件数"),  # 回访 (minyi.callbacks; docs/statistics.md)
+    ("callback_reached_rate", "回访联系率"),
+    ("callback_resolved_rate", "回访解决率"),
+    ("callback_satisfaction_rate", "回访满意率"),
 )
 
 

@@ -16,13 +16,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from minyi.stats.figures import SATISFIED_LEVELS, Figures, percentile_of_counts
+from minyi.stats.figures import (
+    ADOPTING_DECISIONS,
+    PRAISE_KIND,
+    SATISFIED_LEVELS,
+    Figures,
+    percentile_of_counts,
+)
 from minyi.stats.models import CaseFactsRow as F
 from minyi.workflow import states
 
 COUNTS = (
     "received", "rejected", "merged", "archived", "assigned", "replied", "due", "on_time", "overdue_open",
-    "rated", "satisfied", "reopened", "extensions", "extended_cases", "escalated",
+    "rated", "satisfied", "reopened", "extensions", "extended_cases", "escalated", "decided", "adopted", "praised",
+    "callbacks", "callback_reached", "callback_resolved", "callback_satisfied",
 )  # fmt: skip
 
 
@@ -75,6 +82,13 @@ def _columns(today: date) -> list[ColumnElement[Any]]:
         func.coalesce(func.sum(F.extensions), 0),
         _sum(F.extensions > 0),
         _sum(F.escalations > 0),
+        _sum(F.adoption.is_not(None)),
+        _sum(F.adoption.in_(sorted(ADOPTING_DECISIONS))),
+        _sum(F.appeal_kind == PRAISE_KIND),
+        _sum(F.called_back.is_(True)),
+        _sum(F.callback_reached.is_(True)),
+        _sum(and_(F.callback_reached.is_(True), F.callback_resolved == "yes")),
+        _sum(and_(F.callback_reached.is_(True), F.callback_satisfaction.in_(sorted(SATISFIED_LEVELS)))),
     ]
 
 

@@ -30,9 +30,20 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("extensions", "延期次数"),
     ("extended_cases", "延期件数"),
     ("escalated", "督办件数"),
+    ("decided", "已作采纳决定的建议"),
+    ("adopted", "采纳及部分采纳"),
+    ("adoption_rate", "采纳率（%）"),
+    ("praised", "表扬"),
     ("rejected", "不予受理"),
     ("merged", "合并办理"),
     ("archived", "历史未办结"),
+    ("callbacks", "回访件数"),
+    ("callback_reached", "回访联系上"),
+    ("callback_reached_rate", "回访联系率（%）"),
+    ("callback_resolved", "回访已解决"),
+    ("callback_resolved_rate", "回访解决率（%）"),
+    ("callback_satisfied", "回访满意及基本满意"),
+    ("callback_satisfaction_rate", "回访满意率（%）"),
 )
 RATE_KEYS = frozenset(k for k, _ in COLUMNS if k.endswith("_rate"))
 

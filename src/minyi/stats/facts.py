@@ -21,8 +21,11 @@ from minyi.messages.models import Message
 from minyi.nlp.display import public_display
 from minyi.stats.figures import CaseFacts
 from minyi.workflow.events import (
+    AcknowledgePayload,
+    AdoptPayload,
     ApproveExtensionPayload,
     AssignPayload,
+    CallbackPayload,
     EscalatePayload,
     EventKind,
     RatePayload,
@@ -55,6 +58,10 @@ FOLDED_KINDS = tuple(
         EventKind.REJECT,
         EventKind.MERGE,
         EventKind.ARCHIVE,  # 历史未办结 (minyi.ingest): only its status counts
+        EventKind.ACKNOWLEDGE,  # 表扬: the thanks is the first reply, and closes the case
+        EventKind.ADOPT,  # 吸纳: the decision on a suggestion
+        EventKind.CALLBACK,  # 回访 (minyi.callbacks)
+        EventKind.CALLBACK_REOPEN,  # its status, and the deadline of the round after the first reply
     )
 )
 IN_CHUNK = 500  # case ids per IN (...) list: well under every database's bound-parameter limit
@@ -76,7 +83,7 @@ def apply_event(fact: CaseFacts, kind: str, to_status: str | None, created_at: d
         fact.department_id = None
     elif isinstance(payload, ApproveExtensionPayload):
         fact.extensions += 1
-    elif isinstance(payload, ReplyPayload) and fact.first_reply_at is None:
+    elif isinstance(payload, ReplyPayload | AcknowledgePayload) and fact.first_reply_at is None:
         fact.first_reply_at = created_at
         fact.deadline_at_reply = fact.deadline
     elif isinstance(payload, RatePayload):
@@ -85,6 +92,14 @@ def apply_event(fact: CaseFacts, kind: str, to_status: str | None, created_at: d
         fact.reopened = True
     elif isinstance(payload, EscalatePayload):
         fact.escalations += 1
+    elif isinstance(payload, AdoptPayload):
+        fact.adoption = payload.decision
+    elif isinstance(payload, CallbackPayload):
+        fact.called_back = True
+        if payload.reached:  # the latest reached call-back's answers
+            fact.callback_reached = True
+            fact.callback_resolved = payload.resolved
+            fact.callback_satisfaction = payload.satisfaction
 
 
 def place_label(place: str, *, is_public: bool) -> str:

@@ -18,6 +18,8 @@ from minyi.workflow import states
 from minyi.workflow.deadlines import is_overdue
 
 SATISFIED_LEVELS = frozenset({"satisfied", "basically"})
+ADOPTING_DECISIONS = frozenset({"adopted", "partly"})  # 采纳, 部分采纳 (minyi.suggestions.decisions.ADOPTING)
+PRAISE_KIND = "praise"  # 表扬 (minyi.nlp.labels.APPEAL_KINDS)
 
 
 class WorkdayCounter:
@@ -85,6 +87,12 @@ class CaseFacts:
     escalations: int = 0
     reopened: bool = False
     rating: str | None = None  # the latest rating's level
+    adoption: str | None = None  # 吸纳: the decision of the `adopt` event (a suggestion's, once)
+    # 回访 (minyi.callbacks): attempted at least once, reached at least once, and the latest reached one's answers
+    called_back: bool = False
+    callback_reached: bool = False
+    callback_resolved: str | None = None  # "yes" | "no"
+    callback_satisfaction: str | None = None  # satisfied | basically | unsatisfied
     # Derived once by `settle()` after the events are folded (figures_of reads them many times).
     received_on: date = date.min  # the day the message arrived, in China
     replied_on: date | None = None  # the day of the first reply, in China
@@ -145,6 +153,13 @@ class Figures:
     extensions: int = 0
     extended_cases: int = 0
     escalated: int = 0
+    decided: int = 0  # 吸纳: suggestions with an adoption decision
+    adopted: int = 0  # … whose decision is 采纳 or 部分采纳
+    praised: int = 0  # 表扬: messages of the appeal kind praise
+    callbacks: int = 0  # 回访件数
+    callback_reached: int = 0  # 回访联系上
+    callback_resolved: int = 0  # 回访已解决
+    callback_satisfied: int = 0  # 回访满意及基本满意
     avg_days: float | None = None
     p90_days: int | None = None
 
@@ -173,6 +188,26 @@ class Figures:
         """重办率 = reopened / replied."""
         return ratio(self.reopened, self.replied)
 
+    @property
+    def adoption_rate(self) -> float | None:
+        """采纳率 = (采纳 + 部分采纳) / decided suggestions."""
+        return ratio(self.adopted, self.decided)
+
+    @property
+    def callback_reached_rate(self) -> float | None:
+        """回访联系率 = reached / called back."""
+        return ratio(self.callback_reached, self.callbacks)
+
+    @property
+    def callback_resolved_rate(self) -> float | None:
+        """回访解决率 = resolved / reached."""
+        return ratio(self.callback_resolved, self.callback_reached)
+
+    @property
+    def callback_satisfaction_rate(self) -> float | None:
+        """回访满意率 = (satisfied + basically satisfied) / reached."""
+        return ratio(self.callback_satisfied, self.callback_reached)
+
     def as_dict(self) -> dict[str, float | int | None]:
         """Counts and rates, for JSON and downloads."""
         counts = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -182,6 +217,10 @@ class Figures:
             "on_time_rate": self.on_time_rate,
             "satisfaction_rate": self.satisfaction_rate,
             "reopen_rate": self.reopen_rate,
+            "adoption_rate": self.adoption_rate,
+            "callback_reached_rate": self.callback_reached_rate,
+            "callback_resolved_rate": self.callback_resolved_rate,
+            "callback_satisfaction_rate": self.callback_satisfaction_rate,
         }
 
 
@@ -204,6 +243,13 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
             "extensions",
             "extended_cases",
             "escalated",
+            "decided",
+            "adopted",
+            "praised",
+            "callbacks",
+            "callback_reached",
+            "callback_resolved",
+            "callback_satisfied",
         ),
         0,
     )
@@ -217,6 +263,9 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
         n["extensions"] += fact.extensions
         n["extended_cases"] += fact.extensions > 0
         n["escalated"] += fact.escalations > 0
+        n["decided"] += fact.adoption is not None
+        n["adopted"] += fact.adoption in ADOPTING_DECISIONS
+        n["praised"] += fact.appeal_kind == PRAISE_KIND
         if fact.replied_on is not None:
             n["replied"] += 1
             n["reopened"] += fact.reopened
@@ -230,6 +279,11 @@ def figures_of(facts: Iterable[CaseFacts], *, today: date) -> Figures:
         if fact.rating is not None:
             n["rated"] += 1
             n["satisfied"] += fact.rating in SATISFIED_LEVELS
+        n["callbacks"] += fact.called_back
+        if fact.callback_reached:
+            n["callback_reached"] += 1
+            n["callback_resolved"] += fact.callback_resolved == "yes"
+            n["callback_satisfied"] += fact.callback_satisfaction in SATISFIED_LEVELS
     avg = sum(days) / len(days) if days else None
     return Figures(**n, avg_days=avg, p90_days=percentile(days, 90))
 

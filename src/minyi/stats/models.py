@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, Index, Insert, Integer, String, delete, event, insert
+from sqlalchemy import Boolean, Connection, Date, Index, Insert, Integer, String, delete, event, false, insert
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
 
 from minyi.core.db import Base, UTCDateTime, table_of
@@ -54,6 +54,12 @@ class CaseFactsRow(Base):
     escalations: Mapped[int] = mapped_column(Integer)
     reopened: Mapped[bool] = mapped_column(Boolean)
     rating: Mapped[str | None] = mapped_column(String(16))  # the latest rating's level
+    adoption: Mapped[str | None] = mapped_column(String(16), default=None)  # 吸纳: the `adopt` event's decision
+    # 回访 (minyi.callbacks; migration 0024): attempted, reached, the latest reached call-back's answers
+    called_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    callback_reached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    callback_resolved: Mapped[str | None] = mapped_column(String(8), default=None)
+    callback_satisfaction: Mapped[str | None] = mapped_column(String(16), default=None)
 
     def to_facts(self) -> CaseFacts:
         """The stored row as the dataclass the fold gives (settled)."""
@@ -63,7 +69,8 @@ class CaseFactsRow(Base):
 FIELDS = (
     "case_id", "received_at", "received_on", "domain", "appeal_kind", "place", "place_label", "is_public", "channel",
     "status", "department_id", "deadline", "first_reply_at", "replied_on", "deadline_at_reply", "reply_days",
-    "extensions", "escalations", "reopened", "rating",
+    "extensions", "escalations", "reopened", "rating", "adoption",
+    "called_back", "callback_reached", "callback_resolved", "callback_satisfaction",
 )  # fmt: skip
 
 

@@ -13,7 +13,8 @@ from minyi.core.db import Base, UTCDateTime
 
 
 class Watch(Base):
-    """What one user follows; `last_message_id` is the newest message already scanned (alerts fire once)."""
+    """What one user follows; `last_message_id` / `last_web_item_id`: the newest message / web item already scanned
+    (alerts fire once)."""
 
     __tablename__ = "watches"
 
@@ -23,6 +24,8 @@ class Watch(Base):
     value: Mapped[str] = mapped_column(String(200))
     case_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # a hot issue's cases when it was saved
     last_message_id: Mapped[int] = mapped_column(Integer, default=0)
+    # the newest web item already scanned (minyi.watches.web; migration 0021), advanced by compare-and-set
+    last_web_item_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from minyi.accounts.models import Role, User
+from minyi.collect.models import WebItem
 from minyi.core.clock import to_china, utcnow
 from minyi.core.db import get_by_id
 from minyi.core.errors import Conflict, NotFound, ValidationFailed
@@ -79,7 +80,7 @@ def _matches(session: Session, watch: Watch, user: User) -> Select[Any]:
 
 
 def create_watch(session: Session, *, user: User, kind: Any, value: Any) -> Watch:
-    """Save a watch; it alerts on messages that arrive after this moment."""
+    """Save a watch; it alerts on messages and web items that arrive after this moment."""
     kind = str(kind or "")
     if kind not in KINDS:
         raise ValidationFailed("请选择蹲点类型：地点、关键词、领域或热点问题", field="kind")
@@ -98,12 +99,14 @@ def create_watch(session: Session, *, user: User, kind: Any, value: Any) -> Watc
     if len(mine) >= MAX_WATCHES:
         raise ValidationFailed(f"每人最多保存 {MAX_WATCHES} 个蹲点，请先删除不再需要的", field="value")
     newest = session.scalar(select(func.max(Message.id))) or 0
+    newest_web = session.scalar(select(func.max(WebItem.id))) or 0
     watch = Watch(
         user_id=user.id,
         kind=kind,
         value=text,
         case_ids=case_ids,
         last_message_id=newest,
+        last_web_item_id=newest_web,
         last_scan_at=utcnow(),
         created_at=utcnow(),
     )

@@ -35,11 +35,14 @@ from minyi.web.page_cache import PublicPageCache
 from minyi.web.routes import (
     account,
     api,
+    callbacks,
     dashboard,
     department_merge,
     entry,
     hot,
     jobs,
+    knowledge,
+    knowledge_api,
     notifications,
     privacy,
     public,
@@ -47,7 +50,9 @@ from minyi.web.routes import (
     reports,
     staff,
     staff_admin,
+    staff_sources,
     stats,
+    suggestions,
     watches,
     worklists,
 )
@@ -250,11 +255,14 @@ def create_app(
         account.router,
         staff.router,
         worklists.router,
+        callbacks.router,
         entry.router,
         department_merge.router,  # before staff_admin: /staff/admin/departments/{id} would take "merge"
         staff_admin.router,
+        staff_sources.router,
         hot.router,
         stats.router,
+        suggestions.router,
         notifications.router,
         replies.router,
         reports.router,
@@ -262,10 +270,21 @@ def create_app(
         watches.router,
         privacy.router,
         jobs.router,
+        knowledge.router,
     ):
         html.include_router(pages)
     app.include_router(html)
-    for json_api in (account.api, api.router, hot.api, stats.api_router, replies.api):
+    for json_api in (
+        account.api,
+        api.router,
+        callbacks.api,
+        hot.api,
+        stats.api_router,
+        replies.api,
+        suggestions.api,
+        knowledge.api,
+        knowledge_api.router,
+    ):
         app.include_router(json_api)
     app.include_router(health_router)  # /healthz and /metrics: no session, no CSRF cookie needed
     install_openapi(app)  # /api/v1/openapi.json: the JSON API only, with every error status

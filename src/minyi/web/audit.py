@@ -31,9 +31,10 @@ class ContactAuditRecorder:
     route: str
     entries: list[audit.Access] = field(default_factory=list)
 
-    def record(self, *, user: User, case: Case, what: str) -> None:
-        """Note that `user` is being shown `case`'s contact data (nothing when none is held)."""
-        fields = shown_fields(case)
+    def record(self, *, user: User, case: Case, what: str, fields: list[str] | None = None) -> None:
+        """Note that `user` is being shown `case`'s contact data, or only `fields` of it (nothing when none is held)."""
+        held = shown_fields(case)
+        fields = held if fields is None else [f for f in fields if f in held]
         if fields:
             self.entries.append(
                 audit.access(user_id=user.id, case_id=case.id, what=what, fields=fields, route=self.route)

@@ -1,4 +1,4 @@
-"""A few seconds' cache of the public pages that are the same for every visitor (`/board`, `/hot`).
+"""A few seconds' cache of the public pages that are the same for every visitor (`/board`, `/hot`, `/stats`).
 
 At a city's volume most requests are citizens reading the board and the hot issues; each page is rendered
 from the same rows for everyone. A process keeps the finished HTML of such a page for `MINYI_PUBLIC_PAGE_TTL`
@@ -9,8 +9,10 @@ Only what is the same for everyone is kept: a GET without a session cookie (a lo
 their own menu and is never served from the cache), answered 200, whose HTML does not carry the visitor's
 CSRF token (a page with a form that posts is never kept). The CSRF cookie itself is set outside this cache,
 per visitor. `/hot?from=&to=` is not kept either (a period being computed shows a page that refreshes itself
-until it is ready). What a page shows may so be up to the TTL old: a new message appears on the board, and a message
-made private leaves it, within a few seconds (docs/scale.md).
+until it is ready). `/stats` is kept per query string: its figures are already up to `MINYI_STATS_MAX_AGE` old
+(the report cache), and rendering three hundred departments' rows is most of its cost. What a page shows may so
+be up to the TTL old: a new message appears on the board, and a message made private leaves it, within a few
+seconds (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-CACHED_PATHS = frozenset({"/board", "/hot"})
+CACHED_PATHS = frozenset({"/board", "/hot", "/stats"})
 MAX_ENTRIES = 256  # distinct URLs kept per process (LRU): the first pages and the common keywords
 _SKIPPED_HEADERS = {"content-length", "set-cookie"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from importlib.resources import files
 from typing import Any
@@ -10,9 +11,11 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from minyi.accounts.models import ROLE_NAMES
-from minyi.core.clock import format_china
+from minyi.core.clock import china_today, format_china
+from minyi.knowledge.models import EXPLANATION_KINDS
 from minyi.messages.channels import CHANNELS, channel_name
 from minyi.messages.display import (
     APPEAL_KINDS,
@@ -23,6 +26,7 @@ from minyi.messages.display import (
     UNDECIDED_KIND_NAME,
     public_display,
 )
+from minyi.suggestions.decisions import COMMITMENT_STATUSES, DECISIONS
 from minyi.web.serializers import public_reason_of
 from minyi.workflow.deadlines import deadline_info
 from minyi.workflow.services import RATING_LEVELS
@@ -92,12 +96,41 @@ DONE_NOTICES = {
     "decide_extension": "的延期申请已处理。",
     "reply": "的答复已发布。",
     "escalate": "已督办。",
+    "acknowledge": "已答谢并办结。",
+    "adopt": "的采纳决定已公开。",
+    "commit": "的承诺事项已公开。",
     "published": "已审核并公开。",
     "withheld": "已审核，不予公开；理由已告知留言人。",
+    "assist": "的帮扶情况已记录。",
+    "callback": "的回访已记录。",
+    "callback_reopen": "的回访已记录：问题未解决，已退回承办部门重办。",
 }
 # Text on public pages (citizens' words, replies, public reasons): phone, ID, card numbers, e-mail and plates
 # are masked (stored intact); invisible characters go first so that they cannot split a number.
 env.filters["public_text"] = public_display
+# A 网络民意 case's message ends with its source line (minyi.entry.case_from_web_item): shown as a link back to the
+# web page it answers (回应网民关切). Only http(s) URLs; external, so nofollow and no referrer.
+_WEB_SOURCE = re.compile(r"（网络民意，来源：(https?://[^\s（）<>\"']+)）")
+
+
+def web_source_linked(text: str) -> Markup:
+    """The text, escaped, with each 网络民意 source line's URL as a link."""
+    out, last = [], 0
+    for found in _WEB_SOURCE.finditer(text):
+        url = found.group(1)
+        out += [escape(text[last : found.start(1)]), _source_anchor(url), escape(text[found.end(1) : found.end()])]
+        last = found.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def _source_anchor(url: str) -> Markup:
+    return Markup('<a class="web-source" href="{0}" rel="nofollow noopener noreferrer" target="_blank">{0}</a>').format(
+        url
+    )
+
+
+env.filters["web_source_linked"] = web_source_linked
 env.filters["public_reason"] = public_reason_of
 env.globals.update(
     STATUS_NAMES=STATUS_NAMES,
@@ -112,6 +145,10 @@ env.globals.update(
     CITIZEN_EVENTS=CITIZEN_EVENTS,
     DONE_NOTICES=DONE_NOTICES,
     CHANNELS=CHANNELS,
+    DECISIONS=DECISIONS,
+    COMMITMENT_STATUSES=COMMITMENT_STATUSES,
+    EXPLANATION_KINDS=EXPLANATION_KINDS,
+    china_today=china_today,
 )
 env.filters["channel_name"] = channel_name
 

@@ -40,6 +40,7 @@ _ACTIONS: dict[str, Callable[[Session, Actor, Any, dict[str, Any]], Any]] = {
         db, actor=a, extension_id=f.get("extension_id"), approve=bool_field(f.get("approve")), note=f.get("note") or ""
     ),
     "reply": lambda db, a, cid, f: services.reply(db, actor=a, case_id=cid, body=f.get("body") or ""),
+    "acknowledge": lambda db, a, cid, f: services.acknowledge(db, actor=a, case_id=cid, body=f.get("body") or ""),
     "escalate": lambda db, a, cid, f: services.escalate(db, actor=a, case_id=cid, reason=f.get("reason") or ""),
 }
 STAFF_ACTIONS = frozenset(_ACTIONS)

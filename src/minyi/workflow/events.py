@@ -43,6 +43,17 @@ class EventKind(StrEnum):
     CONTACT_REQUEST_DECLINED = "contact_request_declined"
     PUBLISH = "publish"  # 审核后公开: a coordinator published a message that waited for review
     WITHHOLD = "withhold"  # 审核后公开: kept off the board after review (the citizen is told why)
+    # 吸纳 and 表扬 (minyi.suggestions; docs/suggestions.md)
+    ADOPT = "adopt"  # a suggestion's adoption decision (its public reason is the event's reason)
+    COMMIT = "commit"  # a commitment made on an adopted suggestion
+    PROGRESS = "progress"  # a commitment's public progress update
+    COMMITMENT_DONE = "commitment_done"  # a commitment marked done
+    ACKNOWLEDGE = "acknowledge"  # 表扬: the department's public thanks, which closes the case
+    # 帮助 and 化解 (minyi.callbacks)
+    ASSIST = "assist"  # 记录帮扶: assistance given on a help case (what: the event's reason, public and masked)
+    CALLBACK = "callback"  # 回访: a call-back after closing (reached or not, resolved, satisfied; the note internal)
+    CALLBACK_REOPEN = "callback_reopen"  # 回访未解决，重办: back to the department with a new deadline
+    REPEAT_FLAGGED = "repeat_flagged"  # 重复投诉: the worker found earlier complaints on the same problem
 
 
 @dataclass(frozen=True)
@@ -234,10 +245,11 @@ class RefuseExtensionPayload(Payload):
 
 @dataclass(frozen=True)
 class ReplyPayload(Payload):
-    """答复."""
+    """答复 (by a department, or by a public explanation: `explanation_id`, minyi.knowledge)."""
 
     KIND = EventKind.REPLY
     reply_id: int | None = None
+    explanation_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -347,7 +359,7 @@ def deadline_after(payload: Payload, current: date | None) -> date | None:
 
     `Case.deadline` of an open case equals this fold over its events; `minyi.stats` folds the first round only.
     """
-    if isinstance(payload, AssignPayload | ApproveExtensionPayload | ReopenPayload):
+    if isinstance(payload, AssignPayload | ApproveExtensionPayload | ReopenPayload | CallbackReopenPayload):
         return payload.deadline
     if isinstance(payload, ReturnPayload):
         return None
@@ -376,3 +388,92 @@ class WithholdPayload(Payload):
 
     KIND = EventKind.WITHHOLD
     flags: str = ""
+
+
+@dataclass(frozen=True)
+class AdoptPayload(Payload):
+    """采纳决定 on a suggestion: the decision's code (`minyi.suggestions.decisions`) and the deciding department."""
+
+    KIND = EventKind.ADOPT
+    decision: str | None = None
+    decision_name: str | None = None
+    department_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CommitPayload(Payload):
+    """承诺事项: what (the event's reason), by which department, by when."""
+
+    KIND = EventKind.COMMIT
+    commitment_id: int | None = None
+    department_id: int | None = None
+    department: str = ""
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ProgressPayload(Payload):
+    """承诺进展: the text is the event's reason; how far along (percent)."""
+
+    KIND = EventKind.PROGRESS
+    commitment_id: int | None = None
+    percent: int | None = None
+
+
+@dataclass(frozen=True)
+class CommitmentDonePayload(Payload):
+    """承诺已完成."""
+
+    KIND = EventKind.COMMITMENT_DONE
+    commitment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AcknowledgePayload(Payload):
+    """表扬已致谢: the department's thanks is a reply (counted as the first reply), the case closes."""
+
+    KIND = EventKind.ACKNOWLEDGE
+    reply_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AssistPayload(Payload):
+    """记录帮扶 on a help case: which department gave it, who (internal), on which day (China date); the event's
+    reason says what was done (public text, masked on public pages)."""
+
+    KIND = EventKind.ASSIST
+    department_id: int | None = None
+    department: str = ""
+    person: str = ""
+    given_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CallbackPayload(Payload):
+    """回访 after closing: the attempt's number, reached or not; when reached, resolved or not and the citizen's
+    satisfaction (满意 / 基本满意 / 不满意, apart from their own rating). The event's reason is an internal note."""
+
+    KIND = EventKind.CALLBACK
+    attempt: int | None = None
+    reached: bool = False
+    resolved: str | None = None  # "yes" or "no" when reached (a False would not be stored: see `Payload.to_json`)
+    satisfaction: str | None = None
+    satisfaction_name: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackReopenPayload(Payload):
+    """回访未解决，重办: back to the same department with a new deadline (logged here, as a citizen's reopen)."""
+
+    KIND = EventKind.CALLBACK_REOPEN
+    department_id: int | None = None
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class RepeatFlaggedPayload(Payload):
+    """重复投诉: earlier complaints on the same problem by the same person (phone, e-mail) or at the same place."""
+
+    KIND = EventKind.REPEAT_FLAGGED
+    earlier_case_ids: tuple[str, ...] = ()
+    matched_by: tuple[str, ...] = ()

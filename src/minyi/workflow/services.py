@@ -22,6 +22,7 @@ from minyi.workflow.actors import Actor
 from minyi.workflow.config import deadline_days, get_setting
 from minyi.workflow.events import (
     PAYLOADS,
+    AcknowledgePayload,
     ApproveExtensionPayload,
     AssignPayload,
     AutoClosePayload,
@@ -341,6 +342,43 @@ def reply(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
     session.flush()
     case.replied_at = answer.created_at
     _apply(session, case=case, step=step, actor=actor, payload=ReplyPayload(reply_id=answer.id))
+    return answer
+
+
+PRAISE = "praise"  # the appeal kind acknowledged by `acknowledge` (minyi.nlp.labels)
+
+
+def acknowledge(session: Session, *, actor: Actor, case_id: Any, body: str) -> Reply:
+    """答谢表扬: the department's public thanks for a praise is its reply and closes the case (no rating cycle)."""
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="acknowledge")
+    if case.message.appeal_kind != PRAISE:
+        raise InvalidTransition("只有表扬类留言可以答谢办结；其他留言请答复")
+    body = text_field(body, field="body", label="答谢内容", max_len=REPLY_MAX, min_len=REPLY_MIN)
+    step = _check(case, action)
+    answer = Reply(
+        case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body, created_at=utcnow()
+    )
+    session.add(answer)
+    session.flush()
+    case.replied_at = case.closed_at = answer.created_at
+    _apply(session, case=case, step=step, actor=actor, payload=AcknowledgePayload(reply_id=answer.id))
+    return answer
+
+
+def reply_by_explanation(session: Session, *, actor: Actor, case_id: Any, body: str, explanation_id: int) -> Reply:
+    """答复 by a public explanation (政策解读 / 辟谣, minyi.knowledge): a coordinator's reply event naming it."""
+    case = load_case(session, case_id)
+    if actor.role not in states.EXPLAIN.actors:
+        raise PermissionDenied(f"当前角色无权执行“{states.EXPLAIN.label}”")
+    step = _check(case, states.EXPLAIN)
+    answer = Reply(
+        case_id=case.id, department_id=case.department_id, author_id=actor.user_id, body=body, created_at=utcnow()
+    )
+    session.add(answer)
+    session.flush()
+    case.replied_at = answer.created_at
+    payload = ReplyPayload(reply_id=answer.id, explanation_id=explanation_id)
+    _apply(session, case=case, step=step, actor=actor, payload=payload)
     return answer
 
 

@@ -104,14 +104,28 @@ ACTIONS: dict[str, Action] = {
         _a("approve_extension", "批准延期", {IN_PROGRESS}, None, _SUPERVISE),
         _a("refuse_extension", "不批准延期", {IN_PROGRESS}, None, _SUPERVISE, public=False, needs_reason=True),
         _a("reply", "答复", {IN_PROGRESS}, REPLIED, _HANDLER, department_scoped=True),
+        # 表扬: the department's public thanks closes the case at once (no rating cycle; docs/suggestions.md)
+        _a("acknowledge", "答谢表扬", {ASSIGNED, IN_PROGRESS}, CLOSED, _HANDLER, department_scoped=True),
+        # 吸纳: a replied suggestion's adoption decision, its reason public (minyi.suggestions)
+        _a("adopt", "采纳决定", {REPLIED, CLOSED}, None, _HANDLER, needs_reason=True, department_scoped=True),
         _a("escalate", "督办", {ASSIGNED, IN_PROGRESS}, None, _SUPERVISE | {SYSTEM}, needs_reason=True),
         _a("rate", "评价", {REPLIED}, CLOSED, {CITIZEN}),
         _a("auto_close", "逾期未评价，自动办结", {REPLIED}, CLOSED, {SYSTEM}),
         _a("reopen", "申请重办", {CLOSED}, IN_PROGRESS, {CITIZEN}, needs_reason=True),
+        # 帮助 / 化解 (minyi.callbacks): assistance recorded by the department; 回访 after closing by coordinators,
+        # and a 回访 that finds the problem unresolved sends the case back (重办) with a new deadline
+        _a("assist", "记录帮扶", {ASSIGNED, IN_PROGRESS, REPLIED, CLOSED}, None, _HANDLER, department_scoped=True),
+        _a("callback", "回访", {CLOSED}, None, _COORD),
+        _a("callback_reopen", "回访未解决，重办", {CLOSED}, IN_PROGRESS, _COORD),
         # minyi.ingest only: history older than MINYI_IMPORT_ARCHIVE_DAYS that nobody answered
         _a("archive", "历史留言，未办结归档", {SUBMITTED}, ARCHIVED, {SYSTEM}),
     )
 }
+
+# 廓清 / 引导纠正 (minyi.knowledge): a coordinator answers an open message by a public explanation (政策解读 / 辟谣).
+# Checked like an action, but recorded as a reply (event kind "reply", naming the explanation): the citizen rates it
+# and the statistics count it as any reply. Not in ACTIONS, whose names are the event kinds.
+EXPLAIN = _a("explain", "以政策解读/辟谣答复", {SUBMITTED, RETURNED, ASSIGNED, IN_PROGRESS}, REPLIED, _COORD)
 
 # Roles whose every action is a department's: they see only their own department's cases (`services.can_see`).
 DEPARTMENT_ROLES = frozenset(
@@ -124,7 +138,9 @@ CITIZEN_EVENTS = frozenset({name for name, a in ACTIONS.items() if CITIZEN in a.
 # Events whose reason is public text: the citizen's own words, the reason of 不予受理 (its form says it will
 # be shown) and the system's note on a case that absorbed a duplicate. Every other reason is a staff note
 # (转办意见, 改派理由, 督办意见, 审批意见, …): internal, so the public history shows the event without it.
-PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported"}
+PUBLIC_REASON_EVENTS = CITIZEN_EVENTS | {"reject", "supported", "assist"}  # assist: its form says it is public
+# 吸纳 (minyi.suggestions): the decision's reason, a commitment's text and its progress are public by their forms.
+PUBLIC_REASON_EVENTS |= {"adopt", "commit", "progress", "commitment_done"}
 
 EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.items()} | {
     "transfer_requested": "申请改派",
@@ -138,6 +154,11 @@ EVENT_LABELS: dict[str, str] = {name: action.label for name, action in ACTIONS.i
     # 审核后公开 (minyi.workflow.review)
     "publish": "审核后公开",
     "withhold": "审核后不公开",
+    # 吸纳: a suggestion's commitments (minyi.suggestions; their department's staff, not the case's, act)
+    "commit": "作出承诺",
+    "progress": "承诺进展",
+    "commitment_done": "承诺已完成",
+    "repeat_flagged": "重复投诉提示",  # minyi.callbacks: internal, for the supervisor
 }
 
 

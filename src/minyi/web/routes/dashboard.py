@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from minyi.accounts.models import Role, User
-from minyi.collect import sources
+from minyi.collect import sources, voices
 from minyi.collect import views as web_views
 from minyi.core.errors import ValidationFailed
 from minyi.dashboard import services as dashboard
 from minyi.entry.services import case_from_web_item
+from minyi.hot import web_links
 from minyi.web.deps import CoordinatorUser, SessionDep, SupervisorUser, client_hash, require_roles
 from minyi.web.state import app_state
 from minyi.web.templating import render
@@ -49,20 +50,22 @@ def case_list(request: Request, db: SessionDep, user: SupervisorUser) -> Respons
 
 @router.get("/web")
 def web_voices(request: Request, db: SessionDep, user: WebReader) -> Response:
-    """网络民意: what the registered web sources said, newest first, with its analysis (personal data masked)."""
-    params = dict(request.query_params)
-    page = web_views.list_web_items(db, params)
-    keep = {k: params[k] for k in ("source", "urgent") if params.get(k)}
+    """网络民意: what the registered web sources said in a period, counted by place, domain, appeal kind and source,
+    the surges, and the items newest first with their analysis (personal data masked)."""
+    view = web_views.web_voices_view(db, dict(request.query_params))
     return render(
         request,
         "dashboard/web.html",
         {
-            "page": page,
+            "v": view,
+            "q": view.query,
+            "page": view.page,
+            "periods": voices.PERIODS,
             "sources": sources.list_sources(db),
-            "source": params.get("source", ""),
-            "urgent": params.get("urgent") == "1",
-            "prev_query": urlencode(keep | {"page": page.page - 1}),
-            "next_query": urlencode(keep | {"page": page.page + 1}),
+            "prev_query": urlencode(view.query.query(page=view.page.page - 1)),
+            "next_query": urlencode(view.query.query(page=view.page.page + 1)),
+            # 相关办件: the open cases each item speaks of (minyi.hot.web_links; collect cannot import hot)
+            "related": web_links.related_cases(db, [r.id for r in view.page.rows]),
         },
     )
 

@@ -9,12 +9,15 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from minyi.accounts.totp import qr_svg_base64
+from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
 from minyi.core.settings import Settings
 from minyi.departments.services import department_menu
 from minyi.hot import services as hot
+from minyi.knowledge import explanations
 from minyi.notifications import handoffs
 from minyi.notifications.services import Outbound, delivery_channels, send_lookup_code, send_tracking_link
+from minyi.suggestions.views import suggestion_of
 from minyi.web.deps import FormDep, SessionDep, SettingsDep, analyse_after_commit, client_hash, optional_staff
 from minyi.web.routes import privacy
 from minyi.web.templating import render
@@ -173,7 +176,9 @@ def board(request: Request, db: SessionDep) -> Response:
     """The public board with filters, search and pagination."""
     filters = views.parse_board_filters(dict(request.query_params))
     page = views.list_public_cases(db, filters=filters)
-    return render(request, "public/board.html", {"page": page, "filters": filters, "departments": department_menu(db)})
+    explained = explanations.explanations_of(db, [c.id for c in page.items])  # 政策解读/辟谣 that answered them
+    context = {"page": page, "filters": filters, "departments": department_menu(db), "explained": explained}
+    return render(request, "public/board.html", context)
 
 
 @router.get("/cases/{case_id}")
@@ -181,7 +186,9 @@ def case_page(request: Request, db: SessionDep, case_id: str) -> Response:
     """A public case with its public history."""
     view = views.public_case(db, case_id)
     supported = hot.has_supported(db, case_id=view.case.id, client_hash=client_hash(request))
-    return render(request, "public/case.html", {"view": view, "supported": supported})
+    explanation = explanations.explanations_of(db, [view.case.id]).get(view.case.id)
+    context = {"view": view, "supported": supported, "suggestion": suggestion_of(db, view.case.id)}
+    return render(request, "public/case.html", context | {"today": china_today(), "explanation": explanation})
 
 
 @router.get("/track/{token}")
@@ -200,6 +207,8 @@ def track(request: Request, db: SessionDep, settings: SettingsDep, token: str) -
             "track_url": f"{_site_url(request, settings)}/track/{token}",
             "reopen_refusal": workflow.reopen_refusal(db, case),
             "contact": case.message.contact,
+            "suggestion": suggestion_of(db, case.id),  # 吸纳: shown to its author even when private
+            "today": china_today(),
             **privacy.track_context(db, case),
         },
     )

@@ -10,11 +10,22 @@ from fastapi.responses import RedirectResponse
 from minyi.accounts import services as accounts
 from minyi.accounts.models import Role
 from minyi.console.services import staff_case_page
+from minyi.core.clock import china_today
 from minyi.core.errors import PermissionDenied, ValidationFailed
+from minyi.hot.web_links import unlink_web_item
 from minyi.notifications import handoffs
 from minyi.notifications.services import Outbound
+from minyi.suggestions.views import suggestion_of
 from minyi.web.audit import ContactAuditDep
-from minyi.web.deps import SESSION_COOKIE, FormDep, SessionDep, SettingsDep, StaffUser
+from minyi.web.deps import (
+    SESSION_COOKIE,
+    CoordinatorUser,
+    FormDep,
+    SessionDep,
+    SettingsDep,
+    StaffUser,
+    client_hash,
+)
 from minyi.web.templating import render
 from minyi.workflow import review
 from minyi.workflow.actors import Actor
@@ -71,10 +82,23 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
             "departments": page.departments,
             "extensions": page.extensions,
             "returned": page.returned,
+            "callback": page.callback,
+            "repeat": page.repeat,
+            "knowledge": page.knowledge,
             "review_flags": review.flag_names(page.view.case.message),
             "can_review": user.role.value in review.DECIDERS,
+            "web_voices": page.web_voices,
+            "suggestion": suggestion_of(db, page.case.id),
+            "today": china_today(),
         },
     )
+
+
+@router.post("/web-links/{link_id}/unlink")
+def web_link_unlink(request: Request, db: SessionDep, user: CoordinatorUser, form: FormDep, link_id: str) -> Response:
+    """A coordinator unlinks a web item wrongly linked to a case (kept as unlinked, audited), then the case again."""
+    link = unlink_web_item(db, user=user, link_id=link_id, reason=form.get("reason", ""), client=client_hash(request))
+    return RedirectResponse(f"/staff/cases/{link.case_id}?done=unlinked#web-voices", status_code=303)
 
 
 @router.post("/cases/{case_id}/review")

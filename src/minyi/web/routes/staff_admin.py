@@ -1,4 +1,5 @@
-"""Admin console: departments, users and roles, workflow settings — each on its own page."""
+"""Admin console: departments, users and roles, workflow settings — each on its own page (web sources:
+staff_sources.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import User
-from minyi.collect import sources
-from minyi.collect.models import SOURCE_KINDS, SOURCE_STATUSES
 from minyi.core.db import get_by_id, transaction
-from minyi.core.errors import NotFound, ValidationFailed
+from minyi.core.errors import NotFound
 from minyi.core.validation import bool_field
 from minyi.departments import services as departments
 from minyi.messages.display import APPEAL_KINDS
@@ -26,7 +24,6 @@ router = APIRouter(prefix="/staff/admin")
 
 
 ADMIN_SECTIONS = {"departments": "部门", "users": "用户与角色", "settings": "办理时限与评价设置", "sources": "网络来源"}
-SOURCE_FIELDS = ("name", "kind", "url", "place", "weight", "schedule_minutes", "keywords", "max_pages")
 
 
 def _page(request: Request, template: str, section: str, context: dict[str, Any]) -> Response:
@@ -202,63 +199,3 @@ def update_settings(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
         publish_mode=form.get("publish_mode"),
     )
     return RedirectResponse("/staff/admin/settings", status_code=303)
-
-
-def _sources_page(
-    request: Request, db: Session, *, form: dict[str, Any] | None = None, error: Any = None, status: int = 200
-) -> Response:
-    values = form or {"kind": "feed", "weight": "1", "schedule_minutes": "60", "max_pages": "100"}
-    context = {
-        "sources": sources.list_sources(db),
-        "form": values,
-        "error": error,
-        "SOURCE_KINDS": SOURCE_KINDS,
-        "SOURCE_STATUSES": SOURCE_STATUSES,
-    }
-    return render(
-        request,
-        "staff/admin_sources.html",
-        {"section": "sources", "sections": ADMIN_SECTIONS, **context},
-        status_code=status,
-    )
-
-
-@router.get("/sources")
-def admin_sources(request: Request, db: SessionDep, user: AdminUser) -> Response:
-    """Registered web sources (网络来源) with their health: last fetch, items, errors, next run; a form to add one."""
-    return _sources_page(request, db)
-
-
-@router.post("/sources")
-def add_source(request: Request, db: SessionDep, user: AdminUser, form: FormDep) -> Response:
-    """Register a source (every invalid field reported at once, beside its input); its first run is due at once."""
-    values = {name: str(form.get(name) or "") for name in SOURCE_FIELDS}
-    try:
-        sources.add_source(
-            db,
-            name=values["name"],
-            kind=values["kind"],
-            url=values["url"],
-            place=values["place"],
-            weight=values["weight"],
-            schedule_minutes=values["schedule_minutes"],
-            keywords=values["keywords"],
-            max_pages=values["max_pages"],
-        )
-    except ValidationFailed as exc:
-        return _sources_page(request, db, form=values, error=exc, status=422)
-    return RedirectResponse("/staff/admin/sources?saved=added", status_code=303)
-
-
-@router.post("/sources/{source_id}/run")
-def run_source(db: SessionDep, user: AdminUser, source_id: str) -> Response:
-    """Make a source due now: a worker collects it within a minute."""
-    sources.run_soon(db, source_id=source_id)
-    return RedirectResponse("/staff/admin/sources?saved=queued", status_code=303)
-
-
-@router.post("/sources/{source_id}/remove")
-def remove_source(db: SessionDep, user: AdminUser, source_id: str) -> Response:
-    """Stop collecting a source; what it gave stays."""
-    sources.remove_source(db, source_id=source_id)
-    return RedirectResponse("/staff/admin/sources?saved=removed", status_code=303)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_menu
+from minyi.knowledge.upkeep import upkeep_table
 from minyi.stats import export
 from minyi.stats.figures import Figures
 from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
@@ -43,6 +44,8 @@ _SHOW: dict[str, Callable[[Any], str]] = {
     "extensions": str,
     "escalated": str,
     "overdue_open": str,
+    "adoption_rate": _pct,
+    "praised": str,
 }
 
 
@@ -73,9 +76,9 @@ def stats_page(request: Request, db: SessionDep) -> Response:
         report = _report(request, db)
     except ValidationFailed as exc:  # the form comes back with the message; nothing to show yet
         return render(request, "stats/index.html", context | {"error": exc, "report": None}, status_code=422)
-    return render(
-        request, "stats/index.html", context | {"report": report, "error": None, "query_string": request.url.query}
-    )
+    upkeep = upkeep_table(db, start=report.query.start, end=report.query.end)  # 知识库维护 (issue 16)
+    context |= {"report": report, "error": None, "query_string": request.url.query, "kb_upkeep": upkeep}
+    return render(request, "stats/index.html", context)
 
 
 def _download(report: StatsReport, content: bytes, media_type: str, suffix: str) -> Response:

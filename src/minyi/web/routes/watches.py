@@ -11,6 +11,7 @@ from minyi.core.errors import Conflict, ValidationFailed
 from minyi.hot.services import current_hot_issues
 from minyi.messages.display import DOMAINS
 from minyi.watches import services as watches
+from minyi.watches import web as watch_web
 from minyi.web.deps import SessionDep, StaffUser
 from minyi.web.templating import render
 
@@ -71,10 +72,14 @@ def watch_create(
 
 
 @router.get("/{watch_id}")
-def watch_page(request: Request, db: SessionDep, user: StaffUser, watch_id: str) -> Response:
-    """A watch's newest messages and its figures month by month."""
+def watch_page(request: Request, db: SessionDep, user: StaffUser, watch_id: str, web_page: str = "1") -> Response:
+    """A watch's newest messages and its figures month by month; beside them its web voices (网络民意), paged, for
+    those who read them."""
     view = watches.watch_view(db, user=user, watch_id=watch_id)
-    return render(request, "watches/watch.html", {"v": view, "kinds": watches.KINDS})
+    web = watch_web.watch_web_voices(db, user=user, watch=view.watch, page=watch_web.web_page_number(web_page))
+    return render(
+        request, "watches/watch.html", {"v": view, "web": web, "web_days": watch_web.WEB_DAYS, "kinds": watches.KINDS}
+    )
 
 
 @router.post("/{watch_id}/delete")

@@ -16,6 +16,7 @@ from minyi.core.clock import china_today
 from minyi.core.db import transaction
 from minyi.core.errors import NotFound, PermissionDenied
 from minyi.departments.services import department_menu
+from minyi.knowledge.services import stale_count
 from minyi.web.deps import CoordinatorUser, HandlerUser, SessionDep, StaffUser, SupervisorUser
 from minyi.web.state import app_state
 from minyi.web.templating import render
@@ -52,7 +53,7 @@ def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -
 @router.get("/department")
 def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Response:
     """The handler's department's cases."""
-    return _page(request, db, user, "department")
+    return _page(request, db, user, "department", {"kb_stale": stale_count(db, department_id=user.department_id)})
 
 
 @router.get("/supervise")
