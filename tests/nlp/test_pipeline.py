@@ -221,3 +221,26 @@ def test_model_files_written_before_a_class_moved_still_load() -> None:
     assert index.lookup(np.array([9, 2, 5], dtype=np.uint64)).tolist() == [2, -1, 0]
     for (module, _name), cls in pipeline._MOVED.items():
         assert cls.__module__ != module  # the old place no longer holds it
+
+
+def test_analyze_many_pauses_the_cyclic_collector_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    analyzer = load_default_analyzer()
+    seen: list[bool] = []
+    batch = analyzer._batch
+    monkeypatch.setattr(analyzer, "_batch", lambda pairs: seen.append(gc.isenabled()) or batch(pairs))
+    assert gc.isenabled()
+    try:
+        first = analyzer.analyze_many([("小区停水三天", "请尽快恢复供水。")] * 3)
+        assert gc.isenabled() and seen == [False]
+        gc.disable()  # a caller that paused the collector itself keeps it paused
+        assert analyzer.analyze_many([("小区停水三天", "请尽快恢复供水。")] * 3) == first
+        assert not gc.isenabled()
+        gc.enable()
+        monkeypatch.setattr(analyzer, "_batch", lambda pairs: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            analyzer.analyze_many([("标题", "正文")])
+        assert gc.isenabled()  # resumed after a failure too
+    finally:
+        gc.enable()

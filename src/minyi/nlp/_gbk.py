@@ -44,9 +44,11 @@ _SYMBOL_PREFIXES = ("CJK UNIFIED", "HIRAGANA", "KATAKANA", "GREEK", "CYRILLIC", 
 # A GBK trail byte can be ASCII (0x40-0x7E): the shifted decoding of a Traditional text leaves a lone
 # Latin letter or symbol glued between Han characters (琅f, 栴}). Uppercase is left out: the shared
 # data writes anonymised places that way (西地省A市).
+_GLUED_ASCII_CHARS = "abcdefghijklmnopqrstuvwxyz`@[]^_{|}~"
 _GLUED_ASCII = "(?<=[\u4e00-\u9fff])[a-z`@\\[\\]^_{|}~](?=[\u4e00-\u9fff，。、])"
 # A shifted 、 (0xA1A2) starts with a list sign of row 0xA2 (⑵ ① ㈥ Ⅲ): odd when glued after Han,
 # where a real list sign never stands.
+_LIST_SIGN_RANGES = ((0x2160, 0x216C), (0x2460, 0x249C), (0x3220, 0x322A))
 _GLUED_LIST_SIGN = "(?<=[\u4e00-\u9fff])[\u2160-\u216b\u2460-\u249b\u3220-\u3229]"
 _MAX_GAP = 3  # odd characters at most this far apart form one cluster
 
@@ -140,7 +142,19 @@ def _suspicious_pattern() -> re.Pattern[str]:
 
 @functools.cache
 def _odd_pattern() -> re.Pattern[str]:
-    return re.compile("|".join((char_class(suspicious_chars()), _GLUED_ASCII, _GLUED_LIST_SIGN)))
+    """One odd character: a suspicious one, or a glued ASCII letter or list sign (the same matches as
+    ``suspicious|_GLUED_ASCII|_GLUED_LIST_SIGN``). Written as one class of every candidate character followed
+    by look-behinds that check which kind it is, so that re skips the other characters at C speed (the
+    alternation starts with look-behinds, which made it try all three at every position: ~6x slower)."""
+    suspicious = suspicious_chars()
+    signs = {chr(c) for low, high in _LIST_SIGN_RANGES for c in range(low, high)}
+    first = char_class(set(suspicious) | set(_GLUED_ASCII_CHARS) | signs)
+    han = "[\u4e00-\u9fff]"
+    return re.compile(
+        f"{first}(?:(?<={char_class(suspicious)})"
+        f"|(?<={han}[a-z`@\\[\\]^_{{|}}~])(?=[\u4e00-\u9fff，。、])"
+        f"|(?<={han}[\u2160-\u216b\u2460-\u249b\u3220-\u3229]))"
+    )
 
 
 def has_suspicious(text: str) -> bool:

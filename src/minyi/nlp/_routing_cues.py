@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ahocorasick_rs import AhoCorasick, MatchKind
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
 from minyi.nlp.department_names import LOCAL_FAMILY, OUTSIDE_FAMILY, family_named
 
@@ -629,7 +629,8 @@ for _family, (_, _words) in ROUTING_TABLE.items():
     for _word in _words:
         _WORD_FAMILIES.setdefault(_word, []).append(_family)
 _WORD_LIST = list(_WORD_FAMILIES)
-_MATCHER = AhoCorasick(_WORD_LIST, matchkind=MatchKind.LeftmostLongest)
+# a DFA: the same matches as the default automaton, ~25% faster to run (it is built once, in milliseconds)
+_MATCHER = AhoCorasick(_WORD_LIST, matchkind=MatchKind.LeftmostLongest, implementation=Implementation.DFA)
 
 
 # A letter's salutation ("尊敬的易书记：", "胡书记您好", "请懿文书记关注") names whom the writer addresses, not the
@@ -650,6 +651,30 @@ def family_cues(text: str) -> dict[str, list[str]]:
         for family in _WORD_FAMILIES[word]:
             found.setdefault(family, []).append(word)
     return found
+
+
+def title_and_body_cues(title: str, body: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """family_cues(title) and family_cues(body) from one pass over title + "\\n" + body: no routing word holds a
+    line break, so no match crosses it, and the leftmost-longest matches on either side of it are those of each
+    part alone. The title holds no line break (it ends at the first one)."""
+    if "书记" in title:  # a salutation is not read (each part masked alone, as family_cues does)
+        title = _SALUTATION.sub(lambda m: " " * len(m.group(0)), title)
+    if "书记" in body:
+        body = _SALUTATION.sub(lambda m: " " * len(m.group(0)), body)
+    cut = len(title)
+    in_title: dict[str, list[str]] = {}
+    in_body: dict[str, list[str]] = {}
+    seen_title: set[int] = set()
+    seen_body: set[int] = set()
+    for index, start, _ in _MATCHER.find_matches_as_indexes(f"{title}\n{body}"):
+        found, seen = (in_title, seen_title) if start < cut else (in_body, seen_body)
+        if index in seen:
+            continue
+        seen.add(index)
+        word = _WORD_LIST[index]
+        for family in _WORD_FAMILIES[word]:
+            found.setdefault(family, []).append(word)
+    return in_title, in_body
 
 
 def named_families(text: str) -> list[str]:

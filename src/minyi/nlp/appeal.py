@@ -367,9 +367,11 @@ class AppealKindClassifier(ClassifierMixin, BaseEstimator):
         if len(texts) == 1:
             scores[0] += value @ self.ngram_coef_[column]
         elif row.size:
-            contributions = self.ngram_coef_[column] * value[:, None]
+            # one row per class (gathers along contiguous rows, a contiguous sum per text): the same pairwise
+            # sums as np.add.reduceat(self.ngram_coef_[column] * value[:, None], starts, axis=0), twice as fast
+            contributions = np.multiply(np.take(self._coef_by_class(), column, axis=1), value, dtype=np.float64)
             starts = np.flatnonzero(np.concatenate([[True], row[1:] != row[:-1]]))
-            scores[row[starts]] += np.add.reduceat(contributions, starts, axis=0)
+            scores[row[starts]] += np.add.reduceat(contributions, starts, axis=1).T
         if self.rule_bias or self.claim_bias:
             classes = list(self.classes_)
             hits = rule_scores(texts)
@@ -377,6 +379,18 @@ class AppealKindClassifier(ClassifierMixin, BaseEstimator):
                 if kind in classes and bias:
                     scores[:, classes.index(kind)] += bias * hits[:, j]
         return scores
+
+    def _coef_by_class(self) -> np.ndarray:
+        """ngram_coef_ transposed (classes, vocabulary), contiguous: built once, not pickled."""
+        coef = self.__dict__.get("_coef_t")
+        if coef is None:
+            coef = self.__dict__["_coef_t"] = np.ascontiguousarray(self.ngram_coef_.T)
+        return coef
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the instance's own __dict__
+        state.pop("_coef_t", None)
+        return state
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         scores = self.decision_function(texts)

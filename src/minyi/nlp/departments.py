@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.svm import LinearSVC
 
-from minyi.nlp._routing_cues import ROUTING_TABLE, family_cues, named_families
+from minyi.nlp._routing_cues import ROUTING_TABLE, named_families, title_and_body_cues
 from minyi.nlp.department_names import OUTSIDE_FAMILY, parse_department, region_parts
 from minyi.nlp.features import TextFeatures, sparsify
 from minyi.nlp.result import Place, SuggestedDepartment
@@ -40,6 +40,7 @@ __all__ = [
     "rank_departments",
     "route_families",
     "route_many",
+    "route_scores",
     "routing_abstains",
 ]
 
@@ -276,29 +277,84 @@ def route_many(
 
     A family with no learned probability (below 0.1), no routing word, no named body and none of its domains
     likely (below 0.1) is never proposed: one large family (教育局) is not offered for everything."""
-    n, width = len(texts), len(_FAMILY_NAMES)
+    n = len(texts)
     if n == 0:
         return []
-    counts = np.zeros((n, width))
-    named = np.zeros((n, width), dtype=bool)
     domains = np.zeros((n, len(_DOMAIN_NAMES)))
-    found: list[tuple[dict[str, list[str]], dict[str, list[str]], list[str]]] = []
-    for i, text in enumerate(texts):
-        title, body = split_text(text)
-        body = body[:CUE_CHARS]
-        in_title, in_body = family_cues(title), family_cues(body)
-        bodies = named_families(f"{title}\n{body}")
-        for family, words in in_title.items():
-            counts[i, _FAMILY_COLUMN[family]] += 2 * len(words)
-        for family, words in in_body.items():
-            counts[i, _FAMILY_COLUMN[family]] += len(words)
-        for family in bodies:
-            named[i, _FAMILY_COLUMN[family]] = True
-        for domain, value in domain_scores[i].items():
+    for i, row in enumerate(domain_scores):
+        for domain, value in row.items():
             column = _DOMAIN_COLUMN.get(domain)
             if column is not None:
                 domains[i, column] = float(value)
+    scores, found = _family_scores(texts, domains, learned, classes, weights)
+    out: list[list[FamilyScore]] = []
+    for (in_title, in_body, bodies), ranked in zip(found, _ranked(scores, k, found), strict=True):
+        families: list[FamilyScore] = []
+        for family, score in ranked:
+            cues = list(dict.fromkeys(in_title.get(family, []) + in_body.get(family, [])))
+            if family in bodies:
+                cues.append(f"点名:{family}")
+            families.append(FamilyScore(family=family, score=score, cues=cues))
+        out.append(families)
+    return out
+
+
+def route_scores(
+    texts: Sequence[str],
+    *,
+    domain_proba: np.ndarray,
+    domain_classes: Sequence[str],
+    learned: np.ndarray | None = None,
+    classes: Sequence[str] = (),
+    k: int = 5,
+    weights: RoutingWeights = ROUTING_WEIGHTS,
+) -> list[list[tuple[str, float]]]:
+    """route_many's (family, score) pairs without the cue words (what the analyzer keeps), with the domain
+    scores as a matrix (`domain_proba`: texts x `domain_classes`) rather than one mapping per text."""
+    n = len(texts)
+    if n == 0:
+        return []
+    domains = np.zeros((n, len(_DOMAIN_NAMES)))
+    pairs = [(j, _DOMAIN_COLUMN[str(d)]) for j, d in enumerate(domain_classes) if str(d) in _DOMAIN_COLUMN]
+    if pairs and len(domain_proba):
+        known, columns = (list(x) for x in zip(*pairs, strict=True))
+        domains[:, columns] = np.asarray(domain_proba, dtype=np.float64)[:, known]
+    scores, found = _family_scores(texts, domains, learned, classes, weights)
+    return _ranked(scores, k, found)
+
+
+_Found = tuple[dict[str, list[str]], dict[str, list[str]], list[str]]  # routing words in title, in body; bodies named
+
+
+def _family_scores(
+    texts: Sequence[str],
+    domains: np.ndarray,
+    learned: np.ndarray | None,
+    classes: Sequence[str],
+    weights: RoutingWeights = ROUTING_WEIGHTS,
+) -> tuple[np.ndarray, list[_Found]]:
+    """Every family's score for each text (rounded to 3 decimals; -inf without evidence) and the cues found:
+    (routing words in the title, in the body, bodies named). `domains`: texts x _DOMAIN_NAMES."""
+    n, width = len(texts), len(_FAMILY_NAMES)
+    cells: list[int] = []  # text * width + family column, once per routing word (twice for the title's)
+    named_cells: list[int] = []
+    found: list[_Found] = []
+    for i, text in enumerate(texts):
+        title, body = split_text(text)
+        body = body[:CUE_CHARS]
+        in_title, in_body = title_and_body_cues(title, body)
+        bodies = named_families(f"{title}\n{body}")
+        row = i * width
+        for family, words in in_title.items():
+            cells += [row + _FAMILY_COLUMN[family]] * (2 * len(words))
+        for family, words in in_body.items():
+            cells += [row + _FAMILY_COLUMN[family]] * len(words)
+        named_cells += [row + _FAMILY_COLUMN[family] for family in bodies]
         found.append((in_title, in_body, bodies))
+    counts = np.bincount(np.asarray(cells, dtype=np.int64), minlength=n * width).astype(np.float64).reshape(n, width)
+    flat = np.zeros(n * width, dtype=bool)
+    flat[np.asarray(named_cells, dtype=np.int64)] = True
+    named = flat.reshape(n, width)
     probability = np.zeros((n, width))
     if learned is not None and len(classes):
         for j, name in enumerate(classes):
@@ -313,23 +369,24 @@ def route_many(
         + weights.named * named
     )
     evidence = (probability >= 0.1) | (counts > 0) | named | (domain_part >= 0.1)
-    scores = np.where(evidence, np.round(scores, 3), -np.inf)
+    return np.where(evidence, np.round(scores, 3), -np.inf), found
+
+
+def _ranked(scores: np.ndarray, k: int, found: Sequence[_Found]) -> list[list[tuple[str, float]]]:
+    """The top-k (family, score) of each row of `scores`, best first, down to RELATIVE_FLOOR x the best (a family
+    under it still shown when a routing word of its own is in the title: `found`, from _family_scores)."""
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    out: list[list[FamilyScore]] = []
-    for i, row in enumerate(order.tolist()):
-        in_title, in_body, bodies = found[i]
-        ranked: list[FamilyScore] = []
-        floor = RELATIVE_FLOOR * float(scores[i, row[0]]) if row else 0.0
-        for j in row:
-            if scores[i, j] == -np.inf:
+    top = np.take_along_axis(scores, order, axis=1).tolist()
+    out: list[list[tuple[str, float]]] = []
+    for (in_title, _, _), row, values in zip(found, order.tolist(), top, strict=True):
+        ranked: list[tuple[str, float]] = []
+        floor = RELATIVE_FLOOR * values[0] if row else 0.0
+        for j, score in zip(row, values, strict=True):
+            if score == -np.inf:
                 break
-            if scores[i, j] < floor and not in_title.get(_FAMILY_NAMES[j]):
+            if score < floor and not in_title.get(_FAMILY_NAMES[j]):
                 continue  # weak beside the best, and the title does not name its matter
-            family = _FAMILY_NAMES[j]
-            cues = list(dict.fromkeys(in_title.get(family, []) + in_body.get(family, [])))
-            if family in bodies:
-                cues.append(f"点名:{family}")
-            ranked.append(FamilyScore(family=family, score=float(scores[i, j]), cues=cues))
+            ranked.append((_FAMILY_NAMES[j], score))
         out.append(ranked)
     return out
 

@@ -53,13 +53,12 @@ def _char_keys_split(
     """(doc, code point) of every char when 1 is in `orders`, then (doc, key) of the longer n-grams."""
     parts = [t[:max_chars].replace("\x00", " ") for t in texts]
     lengths = np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts))
-    codes = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + bytes(8), dtype=np.uint32).astype(
-        np.uint64
-    )
-    doc = np.repeat(np.arange(len(parts)), lengths)
-    doc = np.concatenate([doc, np.zeros(codes.size - doc.size, np.int64)])  # the padding is never valid
-    nxt1 = np.concatenate([codes[1:], np.zeros(1, np.uint64)])
-    nxt2 = np.concatenate([codes[2:], np.zeros(2, np.uint64)])
+    # every text then U+0000, the last one's twice: the next two code points of every character are views
+    padded = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass") + bytes(8), dtype=np.uint32)
+    padded = padded.astype(np.uint64)
+    n = padded.size - 2
+    codes, nxt1, nxt2 = padded[:n], padded[1 : n + 1], padded[2:]
+    doc = np.repeat(np.arange(len(parts)), lengths)[:n]
     valid1 = codes != 0
     valid2 = valid1 & (nxt1 != 0)
     keys, docs = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
