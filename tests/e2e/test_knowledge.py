@@ -156,3 +156,42 @@ def test_a_misconception_is_reclassified_and_answered_by_a_rumour_explanation(
     context.close()
     _shots(browser, f"{live_server.url}/cases/{second_id}", artifacts, "06-case-explained")
     _shots(browser, f"{live_server.url}/explanations", artifacts, "07-explanations")
+
+
+def test_a_confusion_is_reclassified_and_cleared_up_by_a_policy_explanation(
+    live_server: LiveServer, browser, artifacts: Path
+) -> None:
+    """廓清: a 模糊认识 (reclassified by the coordinator) answered by a 政策解读, shown on the public case page."""
+    with with_db(live_server) as db:
+        f.department(db, name="市医疗保障局")
+        f.user(db, role="coordinator", username="cl.coord")
+        muddled = f.message(
+            db,
+            title="异地就医到底能不能报销",
+            body="听人说在外地看病医保一分钱都报不了，也有人说只要备案就行，到底怎么回事？",
+        )
+        case_id = muddled.case.id
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    login(page, live_server, "cl.coord")
+    page.goto(f"{live_server.url}/staff/cases/{case_id}")
+    page.select_option("#assign-dept", label="市医疗保障局")
+    page.select_option("#assign-kind", "confusion")
+    page.click("#form-assign button[type=submit]")
+    page.goto(f"{live_server.url}/staff/cases/{case_id}")
+    assert "模糊认识" in page.content()
+    page.goto(f"{live_server.url}/staff/explanations")
+    page.select_option("#kind", "policy")
+    page.fill("#ex-title", "异地就医报销怎么办")
+    page.fill(
+        "#ex-body", "参保人员办理异地就医备案后，在备案地定点医疗机构就医可直接结算，未备案的可回参保地按规定报销。"
+    )
+    page.click("#explanation-form button[type=submit]")
+    page.check(f"input[name=case_ids][value='{case_id}']")
+    page.click("#link-form button[type=submit]")
+    assert "已答复 1 条留言" in page.inner_text("#linked-notice")
+    page.context.close()
+    public = browser.new_context(viewport={"width": 390, "height": 900}, locale="zh-CN").new_page()
+    public.goto(f"{live_server.url}/cases/{case_id}")
+    assert "【政策解读】" in public.inner_text("#replies") and "统一答复" in public.inner_text("#case-explanation")
+    public.screenshot(path=str(artifacts / "08-confusion-cleared-390.png"), full_page=True)
+    public.context.close()
