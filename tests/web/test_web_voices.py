@@ -119,3 +119,40 @@ def test_a_coordinator_turns_a_web_item_into_a_public_case_answered_on_the_board
     assert "已公开答复（回应网民关切）" in client.get("/staff/dashboard/web").text
     public = TestClient(client.app).get(f"/cases/{number}").text
     assert '来源：<a class="web-source" href="http://127.0.0.1/news/0.html"' in public and "积水已排除" in public
+
+
+def test_purged_items_say_so_comments_show_their_first_words_and_a_purged_item_is_no_case(
+    client: TestClient, db: Session
+) -> None:
+    from sqlalchemy import select
+
+    from minyi.collect.retention import PURGED
+
+    source = add_source(db, name="河西论坛", kind="list", url="http://127.0.0.1/forum/")
+    _items(db, source.id, 2)
+    purged, article = list(db.scalars(select(WebItem).order_by(WebItem.id)))
+    for key, value in PURGED.items():
+        setattr(purged, key, value)
+    comment_text = "楼下说得对，春晖路的排水沟一直没人清理，一下雨就淹，联系 13912345678"
+    comment = WebItem(
+        source_id=source.id,
+        url="http://127.0.0.1/news/1.html#c1",
+        canonical_url="http://127.0.0.1/news/1.html#c1",
+        parent_id=article.id,
+        kind="comment",
+        title=None,
+        text=comment_text,
+        clean_text=comment_text,
+        content_hash=hashlib.sha256(comment_text.encode()).hexdigest(),
+        analysis={},
+    )
+    db.add(comment)
+    db.flush()
+    f.login(client, f.user(db, role="coordinator"))
+    page = client.get("/staff/dashboard/web").text
+    assert "（正文已按保留期限清除）" in page and "正文已按保留期限清除，不能转为办件" in page
+    assert "评论：楼下说得对，春晖路的排水沟一直没人清理，一下雨就淹" in page and "（无标题）" not in page
+    assert "13912345678" not in page
+    refused = client.post(f"/staff/dashboard/web/{purged.id}/case", data={"csrf_token": f.csrf(client)})
+    assert refused.status_code == 409 and "已按保留期限清除" in refused.text
+    assert db.get(WebItem, purged.id).case_id is None

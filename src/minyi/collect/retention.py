@@ -29,6 +29,11 @@ PURGED: dict[str, Any] = {"title": None, "text": "", "clean_text": "", "author":
 SYSTEM = "系统"
 
 
+def is_purged(item: WebItem) -> bool:
+    """Whether this task cleared the item's words (its text and title): shown as such, never turned into a case."""
+    return not item.text and not item.clean_text and not item.title
+
+
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), _IN_CHUNK):
         yield ids[start : start + _IN_CHUNK]

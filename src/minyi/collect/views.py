@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from minyi.collect.models import ITEM_KINDS, WebItem, WebSource
+from minyi.collect.retention import is_purged
 from minyi.collect.surges import SurgeRow, current_surges
 from minyi.collect.voices import Period, VoiceCounts, VoiceFilters, count_voices, parse_period, parse_voice_filters
 from minyi.core.errors import ValidationFailed
@@ -38,6 +39,7 @@ PER_PAGE = 20
 ROWS_MAX = 10_000  # pages reach this far; the total is exact up to here, "10,000+" beyond (as the work lists)
 EXCERPT = 160
 ANSWERED = frozenset({REPLIED, CLOSED})
+TITLE_CHARS = 30  # a comment's first characters stand for its title
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class WebItemRow:
     duplicate: bool
     case_id: int | None  # 转为办件: the case opened from it
     answered: bool  # its case has a public reply (回应网民关切)
+    purged: bool = False  # its words cleared past the retention period (minyi.collect.retention)
 
 
 @dataclass(frozen=True)
@@ -81,15 +84,26 @@ def _int(raw: Any, field: str, label: str, high: int) -> int | None:
     return int(text)
 
 
+def _title(item: WebItem, text: str, purged: bool) -> str:
+    if purged:
+        return "（正文已按保留期限清除）"
+    if item.title:
+        return public_display(item.title)
+    if item.kind == "comment" and text:  # a comment has no title of its own: its first words
+        return f"评论：{text[:TITLE_CHARS]}" + ("…" if len(text) > TITLE_CHARS else "")
+    return "（无标题）"
+
+
 def _row(item: WebItem, source: WebSource, case_status: str | None) -> WebItemRow:
     analysis = item.analysis or {}
     text = public_display(" ".join((item.text or "").split()))
     kind = str(analysis.get("appeal_kind") or "")
+    purged = is_purged(item)
     return WebItemRow(
         id=item.id,
         url=item.url,
         kind=ITEM_KINDS.get(item.kind, item.kind),
-        title=public_display(item.title or "") or "（无标题）",
+        title=_title(item, text, purged),
         excerpt=text[:EXCERPT] + ("…" if len(text) > EXCERPT else ""),
         author=public_display(item.author or ""),
         published=item.published or "",
@@ -103,6 +117,7 @@ def _row(item: WebItem, source: WebSource, case_status: str | None) -> WebItemRo
         duplicate=item.duplicate_of_id is not None,
         case_id=item.case_id,
         answered=case_status in ANSWERED,
+        purged=purged,
     )
 
 

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from minyi.accounts import audit
 from minyi.accounts.models import Role, User
 from minyi.collect.models import WebItem
+from minyi.collect.retention import is_purged
 from minyi.core.clock import CHINA_TZ, utcnow
 from minyi.core.db import get_by_id
-from minyi.core.errors import NotFound, PermissionDenied
+from minyi.core.errors import InvalidTransition, NotFound, PermissionDenied
 from minyi.messages.channels import ONLINE, channel_name
 from minyi.messages.models import MessageContact
 from minyi.messages.services import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
@@ -78,6 +79,8 @@ def case_from_web_item(session: Session, *, user: User, item_id: Any, client: st
         existing = session.get(Case, item.case_id)
         if existing is not None:
             return existing
+    if is_purged(item):
+        raise InvalidTransition("这条网络民意的正文已按保留期限清除，不能转为办件")
     text = " ".join((item.text or "").split())
     title = (item.title or text)[:TITLE_MAX].strip()
     if len(title) < TITLE_MIN:
