@@ -155,3 +155,13 @@ def test_repeated_complaints_for_supervisors(client: TestClient, db: Session) ->
     coordinator = f.user(db, role="coordinator")
     db.commit()
     assert client.get("/api/v1/staff/repeats", headers=_token(client, coordinator)).status_code == 403
+    # the handler of the department the case went to sees the case, never the earlier complaints it repeats
+    dept = f.department(db)
+    handler = f.user(db, role="handler", dept=dept)
+    workflow.assign(db, actor=f.actor(coordinator), case_id=again.case.id, department_id=dept.id)
+    db.commit()
+    reader = TestClient(client.app)
+    f.login(reader, handler)
+    handler_page = reader.get(f"/staff/cases/{again.case.id}")
+    assert handler_page.status_code == 200 and 'id="repeat-flag"' not in handler_page.text
+    assert client.get(f"/api/v1/staff/cases/{again.case.id}/repeat", headers=_token(client, handler)).status_code == 403

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from minyi.accounts.models import Role
 from minyi.callbacks.models import RepeatFlag, RepeatLink
 from minyi.core.clock import utcnow
 from minyi.messages.analysis import read_analysis
@@ -200,6 +201,11 @@ class RepeatInfo:
     flag: RepeatFlag
     case: Case
     links: list[tuple[RepeatLink, Case]]
+
+
+# 重复投诉 lists earlier complaints of any department, private ones too: for those who read every case, never a
+# handler (the staff case page and the API show it to these roles only)
+READERS = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
 
 
 def repeat_info(session: Session, case_id: int) -> RepeatInfo | None:

@@ -262,6 +262,8 @@ def api_repeat(db: SessionDep, user: ApiUser, case_id: str) -> RepeatOut:
     """The case's 重复投诉 flag with its earlier complaints (404 when it has none)."""
     case = load_case(db, case_id)
     ensure_can_see(case, Actor.from_user(user))
+    if user.role not in repeats.READERS:  # earlier complaints of other departments, private ones too
+        raise PermissionDenied("重复投诉提示只供受理员、督办员和管理员查看")
     info = repeats.repeat_info(db, case.id)
     if info is None:
         raise NotFound("该办件没有重复投诉提示")
