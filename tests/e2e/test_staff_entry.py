@@ -123,7 +123,7 @@ def test_the_statistics_count_messages_by_channel(
         row.get_attribute("data-channel"): row.locator("td >> nth=0").inner_text()
         for row in page.locator("#t-channel tbody tr").all()
     }
-    assert received == {"phone": "2", "letter": "1", "visit": "1", "website": "4", "online": "0"}
+    assert received == {"phone": "2", "letter": "1", "visit": "1", "website": "4", "online": "0", "interview": "0"}
     assert "25.0%" in page.inner_text("#t-channel tr[data-channel=phone]")  # 2 of the 8 messages
     _no_sideways_scroll(page, screen)
     page.locator("section[aria-labelledby=t-channel-title]").screenshot(
