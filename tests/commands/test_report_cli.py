@@ -53,7 +53,7 @@ def test_monthly_and_weekly_reports(data_dir: Path) -> None:
     html = (out / "minyi-report-2024-03.html").read_text(encoding="utf-8")
     assert "2024年3月民意月报" in html and "市城管局" in html
     book = load_workbook(out / "minyi-report-2024-03.xlsx")
-    assert book.sheetnames == ["概要", "趋势", "部门", "热点问题", "答复示例"]
+    assert book.sheetnames == ["概要", "趋势", "部门", "热点问题", "考核排名", "答复示例"]
     weekly = CliRunner().invoke(main, ["report", "--period", "2024-W09", "--out", str(out), "--store"])
     assert weekly.exit_code == 0 and (out / "minyi-report-2024-W09.html").exists()
     assert "2024年第9周民意周报" in weekly.output
