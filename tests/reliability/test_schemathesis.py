@@ -91,7 +91,8 @@ def _config(server: Server, folder: Path, *, real_ids: bool) -> Path:
     # assign, transfer, reply …; e.g. transfer with department_id null, or an id of no department), and a work
     # list's page within its first 10,000 rows ((page - 1) * per_page < 10,000) or a list the role may not read;
     # the department a knowledge-base entry, its list or an explanation needs from a coordinator or the admin
-    # (a handler's is their own) and an id of no department.
+    # (a handler's is their own) and an id of no department; an interview's times that fit the pattern but are no
+    # date (2026-13-45T99:99) or end before they start.
     for operation in (
         "/api/v1/stats",
         "/api/v1/staff/cases/{case_id}/actions/{action}",
@@ -99,6 +100,7 @@ def _config(server: Server, folder: Path, *, real_ids: bool) -> Path:
         "/api/v1/staff/callbacks",
         "/api/v1/staff/knowledge",
         "/api/v1/staff/explanations",
+        "/api/v1/staff/interviews",
     ):
         lines += [
             "",

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import format_china
+from minyi.core.errors import ValidationFailed
 from minyi.interviews.models import (
     APPROVED,
     QUEUED,
@@ -37,11 +38,15 @@ class Page:
     total: int
 
 
+PAGE_MAX = 100_000
+
+
 def _page_number(raw: Any) -> int:
-    try:
-        return max(1, min(int(str(raw)), 100_000))
-    except ValueError:
-        return 1
+    """A page number 1–100,000 (empty: the first); anything else is refused, not guessed."""
+    text = str(raw if raw is not None else "").strip() or "1"
+    if not text.isdigit() or not 1 <= int(text) <= PAGE_MAX:
+        raise ValidationFailed(f"页码必须是 1 到 {PAGE_MAX:,} 之间的整数", field="page")
+    return int(text)
 
 
 def interviews(session: Session, *, page: Any = 1) -> Page:

@@ -93,18 +93,26 @@ async def create(db: SessionDep, user: ApiUser, body: InterviewIn) -> InterviewO
     return await run_in_threadpool(work)
 
 
-@router.post("/staff/interviews/{interview_id}/{action}", responses=errors(403, 404, 409))
-async def change_status(db: SessionDep, user: ApiUser, interview_id: str, action: str) -> InterviewOut:
-    """`start` (预告 → 进行中) or `end` (→ 已结束: questions left unanswered become cases)."""
-
+async def _change_status(db: SessionDep, user: ApiUser, interview_id: str, action: str) -> InterviewOut:
     def work() -> InterviewOut:
         if action == "start":
             return interview_out(services.start_interview(db, user=user, interview_id=interview_id))
-        if action == "end":
-            return interview_out(services.end_interview(db, user=user, interview_id=interview_id))
-        raise NotFound("没有这个操作")
+        return interview_out(services.end_interview(db, user=user, interview_id=interview_id))
 
     return await run_in_threadpool(work)
+
+
+# Two routes, not one with an {action} parameter, which would also match .../questions (a POST there is no route).
+@router.post("/staff/interviews/{interview_id}/start", responses=errors(403, 404, 409))
+async def start(db: SessionDep, user: ApiUser, interview_id: str) -> InterviewOut:
+    """预告 → 进行中."""
+    return await _change_status(db, user, interview_id, "start")
+
+
+@router.post("/staff/interviews/{interview_id}/end", responses=errors(403, 404, 409))
+async def end(db: SessionDep, user: ApiUser, interview_id: str) -> InterviewOut:
+    """→ 已结束: questions left unanswered become cases."""
+    return await _change_status(db, user, interview_id, "end")
 
 
 def queue_out(question: InterviewQuestion) -> QueueQuestionOut:
