@@ -139,6 +139,10 @@ def test_an_item_taken_up_as_a_case_is_not_linked(
 
 
 def test_pending_items_are_found_by_the_index(db: Session) -> None:
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip(
+            "SQLite's EXPLAIN QUERY PLAN (PostgreSQL's planner reads a small table by a scan whatever its indexes)"
+        )
     query = "EXPLAIN QUERY PLAN SELECT id FROM web_items WHERE matched_at IS NULL ORDER BY matched_at, id LIMIT 200"
     plan = " ".join(str(row[-1]) for row in db.execute(text(query)))
     assert "ix_web_items_matched_at_id" in plan and "TEMP B-TREE" not in plan
