@@ -44,14 +44,14 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def _workers(settings: Settings, count: int) -> Iterator[list[Path]]:
+def _workers(settings: Settings, count: int, **env: str) -> Iterator[list[Path]]:
     """`count` worker processes started together; their logs' paths; stopped (SIGINT) afterwards."""
     logs = [settings.data_dir / f"worker{i}.log" for i in range(count)]
     command = [sys.executable, "-c", "from minyi.cli import main; main()", "worker"]
     procs = []
     for log in logs:
         with log.open("wb") as out:
-            procs.append(subprocess.Popen(command, env=_env(settings), stdout=out, stderr=subprocess.STDOUT))
+            procs.append(subprocess.Popen(command, env={**_env(settings), **env}, stdout=out, stderr=subprocess.STDOUT))
     try:
         yield logs
     finally:
@@ -111,6 +111,28 @@ def test_two_workers_run_each_periodic_task_once_and_consume_queued_analyses(tmp
     assert sorted(c.task for c in claims) == sorted(daily)  # one claim per task for the day, each finished
     assert all(c.finished_at is not None for c in claims)
     assert _log_lines(logs, "Executing minyi.jobs.tasks.analyse: ")  # the queued analyses ran as engine tasks
+
+
+def _thread_nice_values(pid: int) -> list[int]:
+    """The nice value of every thread of a process (field 19 of /proc/PID/task/TID/stat)."""
+    values = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text()
+        values.append(int(stat.rsplit(")", 1)[1].split()[16]))
+    return values
+
+
+def test_a_worker_lowers_its_cpu_priority_in_every_thread(tmp_path: Path) -> None:
+    """MINYI_WORKER_NICE: the worker yields the cores to the web processes; its task threads inherit the priority."""
+    settings = _settings(tmp_path)
+    upgrade(settings.database_url)
+    ours = os.nice(0)
+    with _workers(settings, 1, MINYI_WORKER_NICE="7") as logs:
+        _wait(lambda: bool(_log_lines(logs, "scheduled task analysis_catch_up ran")), logs)
+        pid = int(_log_lines(logs, "minyi worker ")[0].split("minyi worker ", 1)[1].split(":", 1)[0])
+        values = _thread_nice_values(pid)
+    assert len(values) >= 3  # the main thread, the scheduler and the task threads
+    assert set(values) == {min(19, ours + 7)}
 
 
 def test_a_worker_killed_with_sigkill_loses_nothing(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import click
 
@@ -24,11 +25,30 @@ def worker(threads: int | None, parent_pid: int | None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     settings = get_settings()
+    lower_priority(settings.worker_nice)  # before any thread starts: Linux threads inherit their creator's nice
     jobs = Jobs(settings)
     click.echo(f"minyi worker {os.getpid()}: queue {settings.jobs_url or settings.data_dir / 'jobs.sqlite3'}")
     if parent_pid is not None:
         threading.Thread(target=_stop_when_orphaned, args=(parent_pid,), daemon=True).start()
     jobs.consumer(threads=threads).run()
+
+
+def lower_priority(increment: int) -> None:
+    """Lower the CPU priority of every thread of this process by `increment` (background work yields a core to
+    the web processes). On Linux a nice value is per thread and a new thread inherits its creator's: the threads
+    already running (a numeric library's pool, started at import) are lowered one by one, later ones inherit it."""
+    if increment <= 0:
+        return
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():  # not Linux: the process's priority (all its threads)
+        os.nice(increment)
+        return
+    for task in tasks.iterdir():
+        tid = int(task.name)
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + increment))
+        except (ProcessLookupError, PermissionError):  # a thread ended meanwhile
+            continue
 
 
 def _stop_when_orphaned(parent_pid: int) -> None:

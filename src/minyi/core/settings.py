@@ -86,6 +86,7 @@ class Settings:
     scheduler_interval_seconds: int = 300
     jobs_url: str = ""  # the job queue's storage (docs/jobs.md): empty = SQLite file jobs.sqlite3 in data_dir
     worker_threads: int = 2  # threads per `minyi worker` process
+    worker_nice: int = 10  # `minyi worker` lowers its CPU priority by this much (os.nice): pages first
     web_threads: int = 40  # AnyIO's thread pool of a web process; its database pool keeps a connection for each
     db_wait: int = 5  # seconds a request waits for its turn to write or a pooled connection, then 503 (Retry-After)
     run_analysis: bool = True
@@ -145,6 +146,7 @@ def load_settings() -> Settings:
         scheduler_interval_seconds=_env_int("MINYI_SCHEDULER_INTERVAL", 300),
         jobs_url=os.environ.get("MINYI_JOBS_URL", ""),
         worker_threads=_env_int("MINYI_WORKER_THREADS", 2),
+        worker_nice=min(19, max(0, _env_int("MINYI_WORKER_NICE", 10))),
         web_threads=max(1, _env_int("MINYI_WEB_THREADS", 40)),
         db_wait=max(1, _env_int("MINYI_DB_WAIT", 5)),
         run_analysis=_env_bool("MINYI_RUN_ANALYSIS", default=True),
