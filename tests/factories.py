@@ -17,6 +17,7 @@ from minyi.departments import services as departments
 from minyi.departments.models import Department
 from minyi.entry import services as entry
 from minyi.entry.services import Entered
+from minyi.jurisdictions.models import Jurisdiction
 from minyi.notifications.services import Outbound
 from minyi.privacy import services as privacy
 from minyi.privacy.models import ContactRequest
@@ -35,15 +36,43 @@ def department(db: Session, *, name: str | None = None, domains: list[str] | Non
     return departments.create_department(db, name=name or f"测试部门{next(_seq)}", domains=domains or [], **kw)
 
 
-def user(db: Session, *, role: str, dept: Department | None = None, username: str | None = None) -> User:
-    """A staff user whose password is PASSWORD."""
-    return accounts.create_user(
+def user(
+    db: Session,
+    *,
+    role: str,
+    dept: Department | None = None,
+    username: str | None = None,
+    jurisdiction: Jurisdiction | None = None,
+) -> User:
+    """A staff user whose password is PASSWORD (of the root jurisdiction unless one is given)."""
+    made = accounts.create_user(
         db,
         username=username or f"{role}{next(_seq)}",
         display_name=f"{role}测试",
         password=PASSWORD,
         role=role,
         department_id=dept.id if dept else None,
+    )
+    if jurisdiction is not None:
+        made.jurisdiction_id = jurisdiction.id
+        db.flush()
+        db.refresh(made)
+    return made
+
+
+def jurisdiction(
+    db: Session, *, name: str, parent: Jurisdiction | None = None, level: str = "district", **kw: Any
+) -> Jurisdiction:
+    """A jurisdiction below `parent` (the root by default); its slug made from a counter."""
+    from minyi.jurisdictions import services as jurisdictions
+
+    return jurisdictions.create_jurisdiction(
+        db,
+        name=name,
+        level=level,
+        parent_id=(parent or jurisdictions.root(db)).id,
+        slug=kw.pop("slug", f"j{next(_seq)}"),
+        **kw,
     )
 
 

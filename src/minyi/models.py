@@ -9,6 +9,7 @@ from minyi.hot.models import HotIssue, SimilarIndexSnapshot, Support, WebItemLin
 from minyi.ingest.models import ImportRecord
 from minyi.interviews.models import Interview, InterviewAnswer, InterviewEvent, InterviewQuestion
 from minyi.jobs.models import FailedTask, TaskClaim
+from minyi.jurisdictions.models import Jurisdiction
 from minyi.knowledge.models import (
     Explanation,
     ExplanationLink,
@@ -53,6 +54,7 @@ __all__ = [
     "InterviewAnswer",
     "InterviewEvent",
     "InterviewQuestion",
+    "Jurisdiction",
     "KnowledgeAudit",
     "KnowledgeEntry",
     "KnowledgeTerm",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
 from minyi.core.errors import PermissionDenied
+from minyi.jurisdictions.models import Jurisdiction  # noqa: F401 - the relationship below names it
 
 
 class Role(enum.StrEnum):
@@ -43,6 +44,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), default=None)
+    # Where the account's role applies: this jurisdiction and those below it (NULL: the root, everything).
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), default=None, index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Second factor (TOTP, RFC 6238): the confirmed secret, one awaiting confirmation, and the last time step
@@ -52,6 +55,7 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
 
     department = relationship("Department", lazy="joined")
+    jurisdiction = relationship("Jurisdiction", lazy="joined")
 
     @property
     def own_department_id(self) -> int:

@@ -23,6 +23,8 @@ class Department(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), default=None)
+    # The jurisdiction it serves (minyi.jurisdictions); NULL: the root, the installation's own level.
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), default=None, index=True)
     domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

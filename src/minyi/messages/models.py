@@ -49,6 +49,11 @@ class Message(Base):
     # it, "withheld" kept off after review; `review_flags` why it waits (abuse, accusation; "" for the setting alone).
     review: Mapped[str] = mapped_column(String(16), default="", server_default="")
     review_flags: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # What the citizen addressed (领导留言板): a jurisdiction of the tree and a leader's mailbox of it (书记, 市长);
+    # None / "": they let the places decide (minyi.jurisdictions). Never changed after submission. No foreign key
+    # (checked when submitted): a reference would cost SQLite's downgrade a copy of the table and its triggers.
+    addressed_jurisdiction_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    addressed_leader: Mapped[str] = mapped_column(String(16), default="", server_default="")
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from minyi.accounts.models import User
+from minyi.jurisdictions.services import scope_path
 from minyi.workflow.states import CITIZEN, SYSTEM
 
 
@@ -16,6 +17,9 @@ class Actor:
     user_id: int | None = None
     department_id: int | None = None
     label: str = ""
+    # Where the role applies (minyi.jurisdictions.services.scope_path): "" everything (the root), else the path
+    # of the actor's jurisdiction, whose subtree it sees and acts in.
+    jurisdiction_path: str = ""
 
     @classmethod
     def from_user(cls, user: User) -> Actor:
@@ -26,6 +30,7 @@ class Actor:
             user_id=user.id,
             department_id=user.department_id,
             label=f"{user.role_name} {user.display_name}{dept}",
+            jurisdiction_path=scope_path(user.jurisdiction),
         )
 
     @classmethod

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from minyi.core.clock import utcnow
 from minyi.core.db import Base, UTCDateTime
+from minyi.jurisdictions.models import Jurisdiction  # noqa: F401 - the relationship below names it
 from minyi.messages.models import Message, MessageAnalysis
 from minyi.workflow.events import Payload, payload_of
 
@@ -43,6 +44,8 @@ class Case(Base):
         Index("ix_cases_department_status_urgent", "department_id", "status", "urgent", "deadline", "received_at"),
         Index("ix_cases_status_deadline", "status", "deadline"),
         Index("ix_cases_reopen_count", "reopen_count"),
+        # a jurisdiction's work lists (a district's coordinator): its cases by status, urgent first
+        Index("ix_cases_jurisdiction_status_urgent", "jurisdiction_id", "status", "urgent", "deadline", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -65,9 +68,13 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The message's `created_at`, copied at insert: the lists' "age" without a join (filled on every insert).
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_received_at)
+    # The jurisdiction that holds the case (minyi.jurisdictions; NULL: the root) and why it was placed there.
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), default=None)
+    jurisdiction_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     message = relationship("Message", lazy="joined")
     department = relationship("Department", lazy="joined")
+    jurisdiction = relationship("Jurisdiction", lazy="joined")
 
 
 @event.listens_for(MessageAnalysis, "after_insert")

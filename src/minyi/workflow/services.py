@@ -15,6 +15,7 @@ from minyi.core.errors import InvalidTransition, NotFound, PermissionDenied, Val
 from minyi.core.validation import choice_field, int_field, text_field
 from minyi.core.workdays import add_workdays
 from minyi.departments.models import Department
+from minyi.jurisdictions.services import in_scope
 from minyi.messages.analysis import record_labels
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow import states
@@ -87,8 +88,18 @@ def load_case(session: Session, case_id: Any) -> Case:
     return case
 
 
+def in_jurisdiction(case: Case, actor: Actor) -> bool:
+    """Whether the case's jurisdiction is the actor's or one below it (staff of the root see every case)."""
+    if not actor.jurisdiction_path:
+        return True
+    return in_scope(case.jurisdiction.path if case.jurisdiction is not None else "", actor.jurisdiction_path)
+
+
 def can_see(case: Case, actor: Actor) -> bool:
-    """A role that only does a department's work (a handler) sees only its department's cases; others see all."""
+    """Staff see the cases of their jurisdiction and those below it; within that, a role that only does a
+    department's work (a handler) sees only its department's cases."""
+    if not in_jurisdiction(case, actor):
+        return False
     if actor.role not in states.DEPARTMENT_ROLES:
         return True
     return actor.department_id is not None and case.department_id == actor.department_id
@@ -96,6 +107,8 @@ def can_see(case: Case, actor: Actor) -> bool:
 
 def ensure_can_see(case: Case, actor: Actor) -> None:
     """403 unless `actor` may see this case."""
+    if not in_jurisdiction(case, actor):
+        raise PermissionDenied("该办件不属于您的辖区")
     if not can_see(case, actor):
         raise PermissionDenied("该办件不属于您的部门")
 
@@ -113,6 +126,8 @@ def load_case_for(session: Session, *, case_id: Any, actor: Actor, action: str) 
     """
     case = load_case(session, case_id)
     checked = states.check_actor(action, actor=actor.role)
+    if not in_jurisdiction(case, actor):
+        raise PermissionDenied("该办件不属于您的辖区")
     check_department(case, checked, actor)
     return case, checked
 
