@@ -76,6 +76,53 @@ def resolve_address(session: Session, *, jurisdiction: Any, leader: Any) -> Addr
     return Address(found, name)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One line of the form's menus: the value sent and the words shown, indented by `depth`."""
+
+    value: str
+    label: str
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class AddressChoices:
+    """The form's 提交到 menu (active jurisdictions, parents before children) and 领导信箱 menu (each
+    jurisdiction's mailboxes; the value `slug:leader` names both, so that no script is needed to tie them)."""
+
+    jurisdictions: list[Choice]
+    leaders: list[Choice]
+
+    @property
+    def shown(self) -> bool:
+        """Whether there is anything to choose (a tree of more than the root, or a mailbox)."""
+        return len(self.jurisdictions) > 1 or bool(self.leaders)
+
+
+def address_choices(session: Session) -> AddressChoices:
+    """The menus of the citizen's form, from the active jurisdictions (four columns, not the area names)."""
+    query = (
+        select(Jurisdiction.slug, Jurisdiction.name, Jurisdiction.path, Jurisdiction.leaders)
+        .where(Jurisdiction.is_active.is_(True))
+        .order_by(Jurisdiction.path)
+    )
+    places: list[Choice] = []
+    leaders: list[Choice] = []
+    for slug, name, path, mailboxes in session.execute(query):
+        places.append(Choice(slug, name, max(0, path.count("/") - 2)))
+        leaders.extend(Choice(f"{slug}:{who}", f"{name} {who}信箱") for who in mailboxes or [])
+    return AddressChoices(places, leaders)
+
+
+def split_leader(jurisdiction: Any, leader: Any) -> tuple[Any, Any]:
+    """The form's leader value `slug:leader` read as (jurisdiction, leader): the slug fills an empty jurisdiction;
+    a different one is kept as chosen (the mailbox is then checked against it)."""
+    if not isinstance(leader, str) or ":" not in leader:
+        return jurisdiction, leader
+    slug, name = leader.split(":", 1)
+    return (jurisdiction or slug), name
+
+
 def route_message(session: Session, *, address: Address, texts: Sequence[str]) -> Routed:
     """Where a new message goes: the jurisdiction addressed; else the one the place names of `texts` (title,
     place, body) decide; else the root. The root is stored as None (as on every row of the root)."""
