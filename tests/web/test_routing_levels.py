@@ -197,3 +197,5 @@ def test_the_api_shows_suggestions_of_the_cases_level_only(client: TestClient, d
     page = client.get(f"/staff/cases/{sub.case.id}").text
     shown = page[page.index('id="analysis"') : page.index("</section>", page.index('id="analysis"'))]
     assert "A2区水务局" in shown and "A5区水务局" not in shown
+    triage = client.get("/staff/inbox").text  # the triage list's one-click suggestion too
+    assert "采纳建议，转办至A2区水务局" in triage and "建议部门：A2区水务局</span>" in triage

@@ -71,18 +71,25 @@ def _levels(case: Case) -> _Levels:
     return _Levels(level_id(case.jurisdiction_id), node.parent_id if node is not None else None)
 
 
-def level_suggestions(session: Session, case: Case, suggested: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The stored department suggestions the case may be shown now (it may have moved since the analysis):
-    departments of the jurisdiction that holds it, and of its parent marked `upper` (上级部门); none else."""
-    wanted = list(suggested)
-    ids = [s.get("id") for s in wanted if isinstance(s.get("id"), int)]
+def _department_levels(session: Session, results: Iterable[Mapping[str, Any] | None]) -> dict[int, int]:
+    """The jurisdiction (root for NULL) of every department suggested in `results`, by one query."""
+    ids = {
+        s.get("id")
+        for result in results
+        if result
+        for s in result.get("suggested_departments") or []
+        if isinstance(s, Mapping) and isinstance(s.get("id"), int)
+    }
     if not ids:
-        return []
+        return {}
     query = select(Department.id, Department.jurisdiction_id).where(Department.id.in_(ids))
-    level_of = {dept_id: level_id(jid) for dept_id, jid in session.execute(query)}
+    return {dept_id: level_id(jid) for dept_id, jid in session.execute(query)}
+
+
+def _filtered(case: Case, suggested: Iterable[Mapping[str, Any]], level_of: Mapping[int, int]) -> list[dict[str, Any]]:
     levels = _levels(case)
     shown: list[dict[str, Any]] = []
-    for item in wanted:
+    for item in suggested:
         level = level_of.get(item.get("id"))  # type: ignore[arg-type]
         if level is None:
             continue
@@ -93,12 +100,32 @@ def level_suggestions(session: Session, case: Case, suggested: Iterable[Mapping[
     return shown
 
 
-def shown_analysis(session: Session, case: Case, result: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A stored analysis as staff see it for this case: its department suggestions filtered by level."""
+def level_suggestions(session: Session, case: Case, suggested: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The stored department suggestions the case may be shown now (it may have moved since the analysis):
+    departments of the jurisdiction that holds it, and of its parent marked `upper` (上级部门); none else."""
+    wanted = list(suggested)
+    return _filtered(case, wanted, _department_levels(session, [{"suggested_departments": wanted}]))
+
+
+def _shown(case: Case, result: Mapping[str, Any] | None, level_of: Mapping[int, int]) -> dict[str, Any] | None:
     if not result:
         return None
     shown = dict(result)
-    shown["suggested_departments"] = level_suggestions(session, case, result.get("suggested_departments") or [])
+    shown["suggested_departments"] = _filtered(case, result.get("suggested_departments") or [], level_of)
     if not shown["suggested_departments"]:
         shown["department_abstained"] = True  # nothing of this level to propose: 请人工分派
     return shown
+
+
+def shown_analysis(session: Session, case: Case, result: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A stored analysis as staff see it for this case: its department suggestions filtered by level."""
+    return _shown(case, result, _department_levels(session, [result]))
+
+
+def shown_analyses(
+    session: Session, pairs: Iterable[tuple[Case, Mapping[str, Any] | None]]
+) -> dict[int, dict[str, Any] | None]:
+    """`shown_analysis` for a page of cases (a work list), by case id, with one query for all of them."""
+    listed = list(pairs)
+    level_of = _department_levels(session, [result for _case, result in listed])
+    return {case.id: _shown(case, result, level_of) for case, result in listed}
