@@ -3,6 +3,8 @@ the staff case page (chain, reason, 下派 / 上报, departments of the level) a
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -199,3 +201,18 @@ def test_the_api_shows_suggestions_of_the_cases_level_only(client: TestClient, d
     assert "A2区水务局" in shown and "A5区水务局" not in shown
     triage = client.get("/staff/inbox").text  # the triage list's one-click suggestion too
     assert "采纳建议，转办至A2区水务局" in triage and "建议部门：A2区水务局</span>" in triage
+
+
+def test_a_staff_entry_may_name_the_mailbox_the_citizen_asked_for(client: TestClient, db: Session) -> None:
+    t = _tree(db)
+    f.login(client, f.user(db, role="coordinator"))
+    page = client.get("/staff/entry").text
+    assert "A市 市长信箱" in page
+    key = re.search(r'name="submission_key" value="([^"]+)"', page)
+    received = re.search(r'name="received_at"[^>]*value="([^"]+)"', page)
+    assert key is not None and received is not None
+    data = FORM | {"channel": "phone", "received_at": received[1], "submission_key": key[1], "leader": "a-city:市长"}
+    entered = client.post("/staff/entry", data=data | {"csrf_token": f.csrf(client)})
+    assert entered.status_code == 200, entered.text
+    case = _newest_case(db)
+    assert case.jurisdiction_id == t["city"].id and case.jurisdiction_reason == "留言人选择：A市 市长信箱"
