@@ -136,6 +136,17 @@ def route_message(session: Session, *, address: Address, texts: Sequence[str]) -
     return Routed(_stored_id(placed.jurisdiction_id), placed.reason)
 
 
+def route_many(session: Session, texts: Sequence[Sequence[str]]) -> list[Routed]:
+    """`route_message` without an address for a batch of messages (an import), the index read once."""
+    index = cached_area_index(session)
+    nowhere = Routed(None, f"未识别地点，由{index.name_of(ROOT_ID)}受理")
+    out = []
+    for one in texts:
+        placed = index.place(*one)
+        out.append(nowhere if placed is None else Routed(_stored_id(placed.jurisdiction_id), placed.reason))
+    return out
+
+
 def _stored_id(jurisdiction_id: int) -> int | None:
     return None if jurisdiction_id == ROOT_ID else jurisdiction_id
 
