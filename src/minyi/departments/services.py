@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from minyi.core.db import get_by_id
@@ -122,11 +122,18 @@ def department_tree(session: Session, *, active_only: bool = False) -> list[Depa
     return [DepartmentNode(d, depth) for d, depth in _tree_order(list(session.scalars(query)))]
 
 
-def department_menu(session: Session, *, active_only: bool = False) -> list[MenuNode]:
+def department_menu(
+    session: Session, *, active_only: bool = False, jurisdiction_id: int | None = None, root_id: int = 1
+) -> list[MenuNode]:
     """`department_tree` for the menus of busy pages (the board, the statistics, the work lists, a case):
-    the same lines in the same order, from three columns instead of whole rows."""
+    the same lines in the same order, from three columns instead of whole rows. With `jurisdiction_id`, only
+    the departments of that jurisdiction (`root_id`: the root's, whose rows may hold NULL)."""
     query = select(Department.id, Department.name, Department.parent_id).where(not_merged()).order_by(Department.name)
     if active_only:
         query = query.where(Department.is_active.is_(True))
+    if jurisdiction_id == root_id:
+        query = query.where(or_(Department.jurisdiction_id.is_(None), Department.jurisdiction_id == root_id))
+    elif jurisdiction_id is not None:
+        query = query.where(Department.jurisdiction_id == jurisdiction_id)
     rows = [MenuDepartment(i, name, parent) for i, name, parent in session.execute(query)]
     return [MenuNode(d, depth) for d, depth in _tree_order(rows)]
