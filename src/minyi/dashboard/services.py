@@ -31,6 +31,7 @@ from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report
 from minyi.workflow import states
 from minyi.workflow.deadlines import overdue_clause
 from minyi.workflow.models import Case
+from minyi.workflow.scope import cases_within
 
 TREND_MONTHS = 12
 TOP = 10

@@ -173,7 +173,8 @@ def staff_inbox(request: Request, db: SessionDep, user: ApiUser) -> InboxPage:
     """A work list, paged: `list` (default: the caller's own — triage for coordinators, department for handlers,
     deadlines for supervisors; complaints for supervisors), search `number`, `phone`, `q`, `place`, filters
     `domain`, `appeal_kind`, `channel` (受理渠道), `department_id`, `status` (`all`: any), `overdue`, `unsatisfied`,
-    `reopened`, `j` (one jurisdiction of the caller's subtree), and `page`, `per_page` (at most 100; the first 10,000 rows can be paged)."""
+    `reopened`, `j` (one jurisdiction of the caller's subtree), and `page`, `per_page` (at most 100; the first
+    10,000 rows can be paged)."""
     name = request.query_params.get("list") or inbox.default_list(user.role)
     if name not in inbox.LIST_NAMES:
         raise ValidationFailed("列表只能是 " + "、".join(inbox.LIST_NAMES), field="list")
