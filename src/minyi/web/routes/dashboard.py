@@ -66,7 +66,7 @@ def web_voices(request: Request, db: SessionDep, user: WebReader) -> Response:
             "prev_query": urlencode(view.query.query(page=view.page.page - 1)),
             "next_query": urlencode(view.query.query(page=view.page.page + 1)),
             # 相关办件: the open cases each item speaks of (minyi.hot.web_links; collect cannot import hot)
-            "related": web_links.related_cases(db, [r.id for r in view.page.rows]),
+            "related": web_links.related_cases(db, [r.id for r in view.page.rows], scope=scope.of_user(user)),
         },
     )
 

@@ -54,7 +54,9 @@ def _page(request: Request, db: Session, user: User, name: str, extra: dict[str,
 @router.get("/inbox")
 def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Response:
     """New and returned messages to triage (any case with a status filter), and how many wait for review."""
-    return _page(request, db, user, "triage", {"pending_review": review.pending_count(db)})
+    return _page(
+        request, db, user, "triage", {"pending_review": review.pending_count(db, scope=scope_path(user.jurisdiction))}
+    )
 
 
 @router.get("/department")
