@@ -28,6 +28,7 @@ from minyi.workflow import states
 from minyi.workflow.actors import Actor
 from minyi.workflow.events import RepeatFlaggedPayload
 from minyi.workflow.models import Case
+from minyi.workflow.scope import case_ids_within, cases_within
 from minyi.workflow.services import record_event
 
 COMPLAINT = "complaint"
@@ -179,16 +180,18 @@ class FlagRow:
     case: Case
 
 
-def repeat_flags(session: Session, *, page: int = 1, per_page: int = 20) -> tuple[list[FlagRow], int]:
-    """The flagged complaints, newest flag first, paged in SQL on `ix_repeat_flags_flagged`; and how many (to
-    FLAGS_MAX)."""
+def repeat_flags(session: Session, *, page: int = 1, per_page: int = 20, scope: str = "") -> tuple[list[FlagRow], int]:
+    """The flagged complaints of the cases within `scope` (`minyi.workflow.scope`), newest flag first, paged in SQL
+    on `ix_repeat_flags_flagged`; and how many (to FLAGS_MAX)."""
+    within = case_ids_within(RepeatFlag.case_id, scope)
     flags = session.scalars(
         select(RepeatFlag)
+        .where(*within)
         .order_by(RepeatFlag.flagged_at.desc(), RepeatFlag.case_id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    counted = select(RepeatFlag.case_id).limit(FLAGS_MAX + 1).subquery()
+    counted = select(RepeatFlag.case_id).where(*within).limit(FLAGS_MAX + 1).subquery()
     count = session.scalar(select(func.count()).select_from(counted)) or 0
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_([f.case_id for f in flags])))}
     return [FlagRow(f, cases[f.case_id]) for f in flags], count
@@ -208,15 +211,16 @@ class RepeatInfo:
 READERS = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN})
 
 
-def repeat_info(session: Session, case_id: int) -> RepeatInfo | None:
-    """The flag of a case, if any, with its earlier cases (best match first)."""
+def repeat_info(session: Session, case_id: int, *, scope: str = "") -> RepeatInfo | None:
+    """The flag of a case, if any, with its earlier cases (best match first) — those within `scope` only: an
+    earlier complaint of a sibling jurisdiction is not shown to its neighbour's staff."""
     flag = session.get(RepeatFlag, case_id)
     if flag is None:
         return None
     rows = session.execute(
         select(RepeatLink, Case)
         .join(Case, Case.id == RepeatLink.earlier_case_id)
-        .where(RepeatLink.case_id == case_id)
+        .where(RepeatLink.case_id == case_id, *cases_within(scope))
         .order_by(RepeatLink.score.desc(), RepeatLink.earlier_case_id)
     ).all()
     case = session.get(Case, case_id)

@@ -27,7 +27,8 @@ from minyi.workflow.actors import Actor
 from minyi.workflow.events import AssistPayload, CallbackPayload, CallbackReopenPayload
 from minyi.workflow.levels import level_deadline_days
 from minyi.workflow.models import Case, CaseEvent
-from minyi.workflow.services import RATING_LEVELS, check_department, load_case, record_event
+from minyi.workflow.scope import case_ids_within
+from minyi.workflow.services import RATING_LEVELS, load_case_for, record_event
 
 WHAT_MAX, PERSON_MAX, NOTE_MAX = 1000, 100, 2000
 RESOLVED = {"yes": "已解决", "no": "未解决"}
@@ -65,9 +66,7 @@ def record_assistance(
     given_on: Any = None,
 ) -> CaseEvent:
     """记录帮扶: what the case's department did to help (public, masked), by which department and person, when."""
-    case = load_case(session, case_id)
-    action = states.check_actor("assist", actor=actor.role)
-    check_department(case, action, actor)
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="assist")
     states.check_status(action, status=case.status)
     if case.message.appeal_kind != "help":
         raise InvalidTransition("只有“求助”类办件可以记录帮扶情况")
@@ -124,8 +123,7 @@ def record_callback(
     """回访: reached or not (not reached: the case stays on the list for another attempt); when reached, resolved
     or not and satisfied or not. Unresolved with `reopen`: the case goes back to its department (重办) with a new
     deadline; unresolved without it: on the supervisors' 回访未解决 list."""
-    case = load_case(session, case_id)
-    action = states.check_actor("callback", actor=actor.role)
+    case, action = load_case_for(session, case_id=case_id, actor=actor, action="callback")
     states.check_status(action, status=case.status)
     task = _due_task(session, case)
     was_reached = bool_field(reached)
@@ -276,9 +274,9 @@ class CallbackList:
         return f"{self.total:,}+" if self.capped else f"{self.total:,}"
 
 
-def _where(filters: CallbackFilters) -> list[ColumnElement[bool]]:
+def _where(filters: CallbackFilters, scope: str) -> list[ColumnElement[bool]]:
     t = CallbackTask
-    where: list[ColumnElement[bool]] = [t.state == filters.state]
+    where: list[ColumnElement[bool]] = [t.state == filters.state, *case_ids_within(t.case_id, scope)]
     if filters.department_id is not None:
         where.append(t.department_id == filters.department_id)
     if filters.appeal_kind:
@@ -290,22 +288,23 @@ def _where(filters: CallbackFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def page_query(filters: CallbackFilters) -> Select[CallbackTask]:
+def page_query(filters: CallbackFilters, *, scope: str = "") -> Select[CallbackTask]:
     """One page of the list: the filters, oldest closing first, then case id (served by the state's indexes)."""
     return (
         select(CallbackTask)
-        .where(*_where(filters))
+        .where(*_where(filters, scope))
         .order_by(CallbackTask.closed_at, CallbackTask.case_id)
         .offset((filters.page - 1) * filters.per_page)
         .limit(filters.per_page)
     )
 
 
-def callback_list(session: Session, *, filters: CallbackFilters) -> CallbackList:
-    """The 回访 list: oldest closing first (then case id), paged and counted in SQL (the count stops past ROWS_MAX)."""
-    ids = select(CallbackTask.case_id).where(*_where(filters))
+def callback_list(session: Session, *, filters: CallbackFilters, scope: str = "") -> CallbackList:
+    """The 回访 list of the cases within `scope` (`minyi.workflow.scope`): oldest closing first (then case id),
+    paged and counted in SQL (the count stops past ROWS_MAX)."""
+    ids = select(CallbackTask.case_id).where(*_where(filters, scope))
     count = session.scalar(select(func.count()).select_from(ids.limit(ROWS_MAX + 1).subquery())) or 0
-    page = session.scalars(page_query(filters)).all()
+    page = session.scalars(page_query(filters, scope=scope)).all()
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_([t.case_id for t in page])))}
     rows = [CallbackRow(t, cases[t.case_id]) for t in page]
     return CallbackList(rows, min(count, ROWS_MAX), count > ROWS_MAX, filters)

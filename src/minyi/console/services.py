@@ -120,7 +120,9 @@ def staff_case_page(session: Session, *, user: User, case_id: Any) -> StaffCaseP
         extensions=inbox.pending_extensions(session) if user.role in {Role.SUPERVISOR, Role.ADMIN} else [],
         web_voices=web_voices_of_case(session, case_id=case.id),
         callback=callback_task(session, case),
-        repeat=repeats.repeat_info(session, case.id) if user.role in repeats.READERS else None,
+        repeat=repeats.repeat_info(session, case.id, scope=actor.jurisdiction_path)
+        if user.role in repeats.READERS
+        else None,
         knowledge=knowledge.search(session, text=text, k=3) if "reply" in actions else [],
         levels=case_levels(session, case),
     )

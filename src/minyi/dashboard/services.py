@@ -31,6 +31,7 @@ from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report
 from minyi.workflow import states
 from minyi.workflow.deadlines import overdue_clause
 from minyi.workflow.models import Case
+from minyi.workflow.scope import cases_within
 
 TREND_MONTHS = 12
 TOP = 10
@@ -148,9 +149,12 @@ def _urgent_query() -> Select[Any]:
     return select(Case).where(Case.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
 
 
-def build_dashboard(session: Session, *, today: date | None = None, cache: StatsCache | None = None) -> Dashboard:
+def build_dashboard(
+    session: Session, *, today: date | None = None, cache: StatsCache | None = None, scope: str = ""
+) -> Dashboard:
     """Today and this week, urgent open cases, hot issues, overdue by department, trends and places; the web voices
-    of the last 7 days and the current surges (网络民意)."""
+    of the last 7 days and the current surges (网络民意). The urgent cases listed are those within `scope` (the
+    viewer's jurisdiction and below, `minyi.workflow.scope`)."""
     today = today or china_today()
     cache = cache or StatsCache(0)
     week_start = today - timedelta(days=today.weekday())
@@ -159,9 +163,11 @@ def build_dashboard(session: Session, *, today: date | None = None, cache: Stats
     notices = []
     if anchor < today - timedelta(days=31):
         notices.append(f"最近一个月没有新留言：趋势和地点显示截至最后一条留言（{anchor.isoformat()}）的 12 个月。")
-    counted = select(func.count(Case.id)).where(Case.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
+    counted = select(func.count(Case.id)).where(
+        Case.urgent.is_(True), Case.status.in_(list(UNFINISHED)), *cases_within(scope)
+    )
     urgent_total = session.scalar(counted) or 0
-    newest = _urgent_query().order_by(Case.received_at.desc(), Case.id.desc()).limit(TOP)
+    newest = _urgent_query().where(*cases_within(scope)).order_by(Case.received_at.desc(), Case.id.desc()).limit(TOP)
     urgent = list(session.scalars(newest).unique())
     stats = build_report(session, query=StatsQuery(start=window[0], end=window[1]), today=today, cache=cache)
     version = cache.version(session) if cache.size > 0 else None  # the aggregates: cached as the report is
@@ -274,8 +280,8 @@ def parse_case_filters(params: Mapping[str, Any]) -> CaseFilters:
     )
 
 
-def _filtered(filters: CaseFilters, session: Session, today: date) -> Select[Any]:
-    query = select(Case).join(Message, Message.id == Case.message_id)
+def _filtered(filters: CaseFilters, session: Session, today: date, scope: str) -> Select[Any]:
+    query = select(Case).join(Message, Message.id == Case.message_id).where(*cases_within(scope))
     if filters.start or filters.end:
         low, high = china_days_utc(filters.start or EARLIEST, filters.end or today)
         query = query.where(Message.created_at >= low, Message.created_at < high)
@@ -301,10 +307,13 @@ def _filtered(filters: CaseFilters, session: Session, today: date) -> Select[Any
     return query
 
 
-def list_cases(session: Session, *, filters: CaseFilters, today: date | None = None) -> tuple[list[Case], int]:
-    """The newest cases matching the filters (at most LIST_LIMIT) and how many match in all."""
+def list_cases(
+    session: Session, *, filters: CaseFilters, today: date | None = None, scope: str = ""
+) -> tuple[list[Case], int]:
+    """The newest cases within `scope` (`minyi.workflow.scope`) matching the filters (at most LIST_LIMIT) and how
+    many match in all."""
     today = today or china_today()
-    query = _filtered(filters, session, today)
+    query = _filtered(filters, session, today, scope)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     cases = list(session.scalars(query.order_by(Message.created_at.desc(), Case.id.desc()).limit(LIST_LIMIT)).unique())
     return cases, total

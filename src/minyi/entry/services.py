@@ -27,6 +27,7 @@ from minyi.notifications.services import Outbound, send_tracking_link
 from minyi.workflow.actors import Actor
 from minyi.workflow.intake import Submission, enter_message
 from minyi.workflow.models import Case
+from minyi.workflow.services import in_jurisdiction
 
 ENTRY_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 
@@ -47,6 +48,15 @@ def _audit_entry(session: Session, user: User, client: str, detail: str) -> None
     audit.record(session, kind="case_entered", username=user.username, user=user, client=client, detail=detail)
 
 
+def _within_own_jurisdiction(case: Case, user: User) -> None:
+    """A case entered by staff below the root starts in their jurisdiction unless it was already placed within it:
+    they would not see it otherwise (isolation, docs/jurisdictions.md)."""
+    if user.jurisdiction is None or in_jurisdiction(case, Actor.from_user(user)):
+        return
+    case.jurisdiction = user.jurisdiction
+    case.jurisdiction_reason = f"由{user.jurisdiction.name}代录入"
+
+
 def enter_case(
     session: Session, *, user: User, data: dict[str, Any], site_url: str, outbound: Outbound, client: str = ""
 ) -> Entered:
@@ -55,6 +65,7 @@ def enter_case(
     if user.role not in ENTRY_ROLES:
         raise PermissionDenied("只有受理员和管理员可以代录入留言")
     submission = enter_message(session, data=data, actor=Actor.from_user(user))
+    _within_own_jurisdiction(submission.case, user)
     case, message = submission.case, submission.message
     name = channel_name(message.channel)
     _audit_entry(session, user, client, f"办件 {case.id}（{name}）")
@@ -97,6 +108,7 @@ def case_from_web_item(session: Session, *, user: User, item_id: Any, client: st
         "submission_key": f"web-item-{item.id}",
     }
     submission = enter_message(session, data=data, actor=Actor.from_user(user))
+    _within_own_jurisdiction(submission.case, user)
     item.case_id = submission.case.id
     _audit_entry(session, user, client, f"办件 {submission.case.id}（网络民意 {item.id}）")
     session.flush()

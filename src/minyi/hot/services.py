@@ -240,10 +240,10 @@ class SimilarCase:
 def similar_cases_for_staff(
     session: Session, *, actor: Actor, text: Any, exclude: int | None = None, k: int = 5
 ) -> list[SimilarCase]:
-    """可能相同的问题 on a staff case page: a handler sees their own department's cases and public cases only."""
-    hits = similar_cases(
-        session, text=text, k=k if actor.role != Role.HANDLER else k * 4, public_only=False, exclude=exclude
-    )
+    """可能相同的问题 on a staff case page: a handler sees their own department's cases and public cases only, staff
+    below the root the cases of their jurisdiction (and below) and public cases only (`can_see`)."""
+    narrowed = actor.role == Role.HANDLER or bool(actor.jurisdiction_path)
+    hits = similar_cases(session, text=text, k=k * 4 if narrowed else k, public_only=False, exclude=exclude)
     shown = [SimilarCase(case, score, can_see(case, actor)) for case, score in hits]
     return [s for s in shown if s.full or s.case.message.is_public][:k]
 

@@ -36,7 +36,10 @@ from minyi.messages.models import Message
 from minyi.nlp.display import public_display
 from minyi.nlp.hot import same_problem_places
 from minyi.nlp.text import join_text
+from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case
+from minyi.workflow.scope import case_ids_within
+from minyi.workflow.services import in_jurisdiction
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +168,9 @@ def unlink_web_item(session: Session, *, user: User, link_id: Any, reason: Any =
     link = get_by_id(session, WebItemLink, link_id)
     if link is None:
         raise NotFound("没有这条关联")
+    case = session.get(Case, link.case_id)
+    if case is None or not in_jurisdiction(case, Actor.from_user(user)):
+        raise PermissionDenied("该办件不属于您的辖区")
     why = text_field(reason, field="reason", label="取消关联的原因", max_len=200, required=False).strip()
     if link.unlinked_at is not None:
         return link
@@ -234,13 +240,18 @@ def web_voices_of_case(session: Session, *, case_id: int, limit: int = SHOWN_ON_
     return CaseWebVoices(total, items)
 
 
-def related_cases(session: Session, item_ids: list[int]) -> dict[int, list[int]]:
-    """相关办件 of the web items on a page: item id -> the cases it is linked to (not unlinked)."""
+def related_cases(session: Session, item_ids: list[int], *, scope: str = "") -> dict[int, list[int]]:
+    """相关办件 of the web items on a page: item id -> the cases it is linked to (not unlinked), those within `scope`
+    (the viewer's jurisdiction and below, `minyi.workflow.scope`) only."""
     if not item_ids:
         return {}
     rows = session.execute(
         select(WebItemLink.web_item_id, WebItemLink.case_id)
-        .where(WebItemLink.web_item_id.in_(item_ids), WebItemLink.unlinked_at.is_(None))
+        .where(
+            WebItemLink.web_item_id.in_(item_ids),
+            WebItemLink.unlinked_at.is_(None),
+            *case_ids_within(WebItemLink.case_id, scope),
+        )
         .order_by(WebItemLink.web_item_id, WebItemLink.case_id)
     )
     out: dict[int, list[int]] = {}

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from minyi.core.db import get_by_id
-from minyi.core.errors import Conflict, NotFound, ValidationFailed
+from minyi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from minyi.core.validation import text_field
 from minyi.jurisdictions.models import LEVELS, Jurisdiction
 from minyi.nlp.jurisdiction import Area, AreaIndex, Placement
@@ -62,6 +62,17 @@ def scope_path(jurisdiction: Jurisdiction | None) -> str:
 def in_scope(path: str, scope: str) -> bool:
     """Whether a row of the jurisdiction at `path` (None / "" : the root) lies within `scope` (see scope_path)."""
     return not scope or (path or f"/{ROOT_ID}/").startswith(scope)
+
+
+def narrow_scope(session: Session, scope: str, jurisdiction_id: int | None) -> str:
+    """The scope of one jurisdiction chosen within `scope` (a staff page's `?j=`): its subtree; `scope` itself when
+    none is chosen; PermissionDenied when it lies outside `scope` (or does not exist, which reads the same)."""
+    if jurisdiction_id is None:
+        return scope
+    found = session.get(Jurisdiction, jurisdiction_id)
+    if found is None or not in_scope(found.path, scope):
+        raise PermissionDenied("该辖区不属于您的管辖范围")
+    return scope_path(found)
 
 
 def subtree_ids(scope: str) -> Any:

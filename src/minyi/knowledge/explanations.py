@@ -30,6 +30,7 @@ from minyi.workflow import services as workflow
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case
+from minyi.workflow.scope import cases_within
 
 TITLE_MAX, BODY_MIN, BODY_MAX = 200, 20, 20000
 LINK_MAX = 200  # cases answered in one go
@@ -124,17 +125,22 @@ class Candidate:
 
 
 def candidates(session: Session, *, actor: Actor, explanation: Explanation, k: int = 20) -> list[Candidate]:
-    """Open messages like the explanation (similar-cases index) and open 模糊认识/错误看法 ones, not yet answered."""
+    """Open messages like the explanation (similar-cases index) and open 模糊认识/错误看法 ones, not yet answered —
+    of the actor's jurisdiction and those below it only."""
     _check_writer(actor)
     found: dict[int, Candidate] = {}
     text = join_text(explanation.title, explanation.body)
     for case, score in hot.similar_cases(session, text=text, k=k, public_only=False):
-        if case.status in ANSWERABLE:
+        if case.status in ANSWERABLE and workflow.in_jurisdiction(case, actor):
             found[case.id] = Candidate(case, score)
     recent = (
         select(Case)
         .join(Message, Message.id == Case.message_id)
-        .where(Case.status.in_(ANSWERABLE), Message.appeal_kind.in_(EXPLAINED_KINDS[:2]))
+        .where(
+            Case.status.in_(ANSWERABLE),
+            Message.appeal_kind.in_(EXPLAINED_KINDS[:2]),
+            *cases_within(actor.jurisdiction_path),
+        )
         .order_by(Case.received_at.desc(), Case.id.desc())
         .limit(k)
     )
@@ -154,6 +160,8 @@ def link_cases(session: Session, *, actor: Actor, explanation_id: Any, case_ids:
         raise ValidationFailed(f"一次最多答复 {LINK_MAX} 条留言", field="case_ids")
     body, now, answered = reply_text(item), utcnow(), []
     for case_id in ids:
+        if not workflow.in_jurisdiction(workflow.load_case(session, case_id), actor):
+            raise PermissionDenied("该办件不属于您的辖区")
         workflow.reply_by_explanation(session, actor=actor, case_id=case_id, body=body, explanation_id=item.id)
         session.add(
             ExplanationLink(explanation_id=item.id, case_id=case_id, linked_by_id=actor.user_id, created_at=now)

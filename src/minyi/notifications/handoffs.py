@@ -220,7 +220,7 @@ def _returned(session: Session, case: Case, event: CaseEvent) -> _Told:
     dept = _department(session, data.department_id)
     wish = f"承办部门建议改派到{data.suggested_department}" if data.transfer_requested else ""
     what = _sentence(f"{_about(case)}被{dept}退回", wish, "请重新受理转办")
-    return _Told(RETURNED, f"【退回】办件 {case.id} 被{dept}退回", what, coordinators(session))
+    return _Told(RETURNED, f"【退回】办件 {case.id} 被{dept}退回", what, coordinators(session, case=case))
 
 
 def _reopened(session: Session, case: Case, event: CaseEvent) -> _Told:
@@ -251,7 +251,7 @@ def _extension_requested(session: Session, case: Case, event: CaseEvent) -> _Tol
     asked = f"{_department(session, case.department_id)}为{_about(case)}申请延期 {days} 个工作日"
     what = _sentence(asked, _deadline(case.deadline, "当前办理时限为"), "请审批")
     title = f"【延期申请】办件 {case.id} 申请延期 {days} 个工作日"
-    return _Told(EXTENSION_REQUESTED, title, what, supervisors(session))
+    return _Told(EXTENSION_REQUESTED, title, what, supervisors(session, case=case))
 
 
 def _extension_approved(session: Session, case: Case, event: CaseEvent) -> _Told:

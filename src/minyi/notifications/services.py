@@ -30,6 +30,7 @@ from minyi.core.settings import Settings
 from minyi.core.validation import bool_field, text_field
 from minyi.core.workdays import add_workdays, workdays_between
 from minyi.departments.models import Department
+from minyi.jurisdictions.services import ROOT_ID
 from minyi.messages.models import Message
 from minyi.nlp.display import public_display
 from minyi.notifications.channels import Channel, DeliveryError, InboxChannel, OutgoingNotice, outbound_channels
@@ -109,14 +110,25 @@ def department_handlers(session: Session, department_id: int | None) -> list[Use
     return _active(session, User.role == Role.HANDLER, User.department_id == department_id)
 
 
-def supervisors(session: Session) -> list[User]:
-    """The active supervisors (the admins when there is none)."""
-    return _active(session, User.role == Role.SUPERVISOR) or _active(session, User.role == Role.ADMIN)
+def _holding(case: Case | None) -> list[Any]:
+    """Staff whose jurisdiction holds `case` (the case's own or one above it: who may see it); all without a case."""
+    if case is None:
+        return []
+    path = case.jurisdiction.path if case.jurisdiction is not None else f"/{ROOT_ID}/"
+    ids = [int(part) for part in path.strip("/").split("/") if part]
+    return [or_(User.jurisdiction_id.is_(None), User.jurisdiction_id.in_(ids))]
 
 
-def coordinators(session: Session) -> list[User]:
-    """The active coordinators (the admins when there is none)."""
-    return _active(session, User.role == Role.COORDINATOR) or _active(session, User.role == Role.ADMIN)
+def supervisors(session: Session, *, case: Case | None = None) -> list[User]:
+    """The active supervisors (the admins when there is none) — of the case's jurisdiction or above, given one."""
+    where = _holding(case)
+    return _active(session, User.role == Role.SUPERVISOR, *where) or _active(session, User.role == Role.ADMIN, *where)
+
+
+def coordinators(session: Session, *, case: Case | None = None) -> list[User]:
+    """The active coordinators (the admins when there is none) — of the case's jurisdiction or above, given one."""
+    where = _holding(case)
+    return _active(session, User.role == Role.COORDINATOR, *where) or _active(session, User.role == Role.ADMIN, *where)
 
 
 def notify(
@@ -456,7 +468,7 @@ def escalate_planned(session: Session, planned: Sequence[DeadlineNotice], *, out
     answered, or escalated by another worker, since the plan was read is left alone.
     """
     now, escalated = _still_due(session, planned), 0
-    supervising = supervisors(session) if planned else []
+    supervising: dict[int | None, list[User]] = {}  # per jurisdiction: those who may see its cases
     for item in planned:
         status, deadline = now.get(item.case_id, ("", None))
         if deadline != item.deadline or not is_overdue(deadline, today=today, running=deadline_runs(status)):
@@ -464,6 +476,8 @@ def escalate_planned(session: Session, planned: Sequence[DeadlineNotice], *, out
         if session.scalar(select(Notice.id).where(Notice.dedup_key == item.dedup_key)) is not None:
             continue
         case = workflow.escalate(session, actor=Actor.system(), case_id=item.case_id, reason=item.reason)
+        if case.jurisdiction_id not in supervising:
+            supervising[case.jurisdiction_id] = supervisors(session, case=case)
         notify(
             session,
             kind=ESCALATION,
@@ -471,7 +485,7 @@ def escalate_planned(session: Session, planned: Sequence[DeadlineNotice], *, out
             dedup_key=item.dedup_key,
             title=item.title,
             body=item.body,
-            users=supervising + department_handlers(session, item.department_id),
+            users=supervising[case.jurisdiction_id] + department_handlers(session, item.department_id),
             outbound=outbound,
         )
         escalated += 1

@@ -15,6 +15,7 @@ from minyi.core.db import parse_id
 from minyi.core.errors import ValidationFailed
 from minyi.core.validation import text_field
 from minyi.privacy.models import ContactAccess
+from minyi.workflow.scope import case_ids_within
 
 ACCESS_KINDS = {
     "case_page": "办件页面",
@@ -96,9 +97,10 @@ class AccessPage:
     has_next: bool
 
 
-def list_access(session: Session, *, filters: AuditFilters) -> AccessPage:
-    """The log newest first, filtered by user and case, paged in SQL (indexes on user/case and time)."""
-    query = select(ContactAccess)
+def list_access(session: Session, *, filters: AuditFilters, scope: str = "") -> AccessPage:
+    """The log newest first, filtered by user and case, paged in SQL (indexes on user/case and time); the views of
+    the cases within `scope` only (an admin below the root: their jurisdiction and those below it)."""
+    query = select(ContactAccess).where(*case_ids_within(ContactAccess.case_id, scope))
     if filters.username:
         query = query.join(User, User.id == ContactAccess.user_id).where(User.username == filters.username)
     if filters.case_id is not None:

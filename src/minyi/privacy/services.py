@@ -25,7 +25,8 @@ from minyi.workflow.events import (
     ContactRequestPayload,
 )
 from minyi.workflow.models import Case
-from minyi.workflow.services import record_event
+from minyi.workflow.scope import case_ids_within
+from minyi.workflow.services import in_jurisdiction, record_event
 
 CONTACT_FIELDS = ("name", "phone", "email", "address")
 FIELD_NAMES = {"name": "姓名", "phone": "电话", "email": "电子邮箱", "address": "联系地址"}
@@ -137,7 +138,8 @@ def _ensure_decider(actor: Actor) -> None:
 
 
 def pending_requests(session: Session, *, actor: Actor, page: Any = 1) -> RequestPage:
-    """Pending requests for coordinators and admins, oldest first, paged in SQL."""
+    """Pending requests of the cases within the actor's jurisdiction (and below), for coordinators and admins,
+    oldest first, paged in SQL."""
     _ensure_decider(actor)
     try:
         number = int(page or 1)
@@ -145,12 +147,12 @@ def pending_requests(session: Session, *, actor: Actor, page: Any = 1) -> Reques
         raise ValidationFailed("页码必须是正整数", field="page") from None
     if not 1 <= number <= 100000:
         raise ValidationFailed("页码必须是正整数", field="page")
-    where = ContactRequest.status == "pending"
-    total = session.scalar(select(func.count()).select_from(ContactRequest).where(where)) or 0
+    where = [ContactRequest.status == "pending", *case_ids_within(ContactRequest.case_id, actor.jurisdiction_path)]
+    total = session.scalar(select(func.count()).select_from(ContactRequest).where(*where)) or 0
     rows = (
         session.scalars(
             select(ContactRequest)
-            .where(where)
+            .where(*where)
             .order_by(ContactRequest.created_at, ContactRequest.id)
             .offset((number - 1) * PER_PAGE)
             .limit(PER_PAGE)
@@ -162,11 +164,13 @@ def pending_requests(session: Session, *, actor: Actor, page: Any = 1) -> Reques
 
 
 def get_request(session: Session, *, actor: Actor, request_id: Any) -> ContactRequest:
-    """One request, for a coordinator or admin."""
+    """One request, for a coordinator or admin of the case's jurisdiction (or one above it)."""
     _ensure_decider(actor)
     request = get_by_id(session, ContactRequest, request_id)
     if request is None:
         raise NotFound("申请不存在")
+    if not in_jurisdiction(request.case, actor):
+        raise PermissionDenied("该办件不属于您的辖区")
     return request
 
 

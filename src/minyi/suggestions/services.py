@@ -26,7 +26,7 @@ from minyi.workflow import states
 from minyi.workflow.actors import Actor
 from minyi.workflow.events import AdoptPayload, CommitmentDonePayload, CommitPayload, Payload, ProgressPayload
 from minyi.workflow.models import Case
-from minyi.workflow.services import load_case, load_case_for, record_event
+from minyi.workflow.services import in_jurisdiction, load_case, load_case_for, record_event
 
 REASON_MIN, REASON_MAX = 5, 2000
 WHAT_MIN, WHAT_MAX = 5, 500
@@ -179,6 +179,8 @@ def _open_commitment_of(session: Session, *, actor: Actor, commitment_id: Any) -
     if actor.department_id is None or commitment.department_id != actor.department_id:
         raise PermissionDenied("该承诺事项不属于您的部门")
     case = load_case(session, commitment.case_id)
+    if not in_jurisdiction(case, actor):
+        raise PermissionDenied("该办件不属于您的辖区")
     if commitment.status != OPEN:
         raise InvalidTransition("该承诺事项已完成")
     return commitment, case

@@ -18,6 +18,7 @@ from minyi.core.validation import choice_field
 from minyi.suggestions.decisions import COMMITMENT_STATUSES, OPEN
 from minyi.suggestions.models import Adoption, Commitment, CommitmentUpdate
 from minyi.workflow.models import Case
+from minyi.workflow.scope import case_ids_within
 from minyi.workflow.views import COUNT_MAX
 
 PER_PAGE = 20
@@ -198,11 +199,11 @@ def parse_commitment_filters(params: Mapping[str, Any], *, department_id: int | 
 
 
 def open_commitments(
-    session: Session, *, filters: CommitmentFilters, today: date, per_page: int = PER_PAGE
+    session: Session, *, filters: CommitmentFilters, today: date, per_page: int = PER_PAGE, scope: str = ""
 ) -> Listing[CommitmentView]:
-    """Open commitments (or only the overdue ones: 逾期), the earliest date first, on
-    `ix_commitments_status_due` / `ix_commitments_department_status_due`."""
-    clauses: list[ColumnElement[bool]] = [Commitment.status == OPEN]
+    """Open commitments of the cases within `scope` (`minyi.workflow.scope`; or only the overdue ones: 逾期), the
+    earliest date first, on `ix_commitments_status_due` / `ix_commitments_department_status_due`."""
+    clauses: list[ColumnElement[bool]] = [Commitment.status == OPEN, *case_ids_within(Commitment.case_id, scope)]
     if filters.overdue:
         clauses.append(Commitment.due_on < today)
     if filters.department_id is not None:

@@ -32,6 +32,7 @@ from minyi.stats.figures import Figures
 from minyi.stats.models import CaseFactsRow
 from minyi.watches.models import Watch
 from minyi.workflow.models import Case
+from minyi.workflow.scope import cases_within, of_user
 
 KINDS = {"place": "地点", "keyword": "关键词", "domain": "领域", "hot_issue": "热点问题"}
 MAX_WATCHES = 50  # per user
@@ -75,8 +76,10 @@ def _condition(session: Session, watch: Watch) -> ColumnElement[bool]:
 
 
 def _matches(session: Session, watch: Watch, user: User) -> Select[Any]:
-    """The watch's cases that its owner may see (a handler: public messages and their own department's)."""
+    """The watch's cases that its owner may see: those of their jurisdiction and below (staff below the root watch
+    their own area), and of those a handler's public messages and their own department's."""
     query = select(Case).join(Message, Message.id == Case.message_id).where(_condition(session, watch))
+    query = query.where(*cases_within(of_user(user)))
     if user.role is Role.HANDLER:
         query = query.where(or_(Message.is_public.is_(True), Case.department_id == user.department_id))
     return query

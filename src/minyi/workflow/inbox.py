@@ -19,6 +19,7 @@ from minyi.accounts.models import Role
 from minyi.core.clock import china_today
 from minyi.core.workdays import workdays_between
 from minyi.departments.models import Department
+from minyi.jurisdictions.services import within
 from minyi.messages.models import Message, MessageAnalysis, MessageContact
 from minyi.messages.search import query_phrases
 from minyi.workflow import states
@@ -194,11 +195,15 @@ def _filters(filters: ListFilters) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _where(session: Session, name: str, filters: ListFilters, department_id: int | None) -> list[ColumnElement[bool]]:
+def _where(
+    session: Session, name: str, filters: ListFilters, department_id: int | None, scope: str
+) -> list[ColumnElement[bool]]:
     if name not in LIST_NAMES:
         msg = f"unknown work list {name!r}"
         raise ValueError(msg)
-    return [*_scope(session, name, filters, department_id), *_filters(filters), *_search(session, filters)]
+    subtree = within(Case.jurisdiction_id, scope)  # the viewer's jurisdiction and those below (None: the root's)
+    clauses = [*_scope(session, name, filters, department_id), *_filters(filters), *_search(session, filters)]
+    return clauses if subtree is None else [subtree, *clauses]
 
 
 def _reads_messages(filters: ListFilters) -> bool:
@@ -208,28 +213,36 @@ def _reads_messages(filters: ListFilters) -> bool:
     )
 
 
-def _matching_ids(session: Session, name: str, filters: ListFilters, department_id: int | None) -> Select[Any]:
+def _matching_ids(
+    session: Session, name: str, filters: ListFilters, department_id: int | None, scope: str
+) -> Select[Any]:
     """The ids of the matching cases, from `cases` alone unless a filter reads the message's own fields."""
-    ids = select(Case.id).where(*_where(session, name, filters, department_id))
+    ids = select(Case.id).where(*_where(session, name, filters, department_id, scope))
     return ids.join(Message, Message.id == Case.message_id) if _reads_messages(filters) else ids
 
 
-def list_query(session: Session, *, name: str, filters: ListFilters, department_id: int | None = None) -> Select[Any]:
+def list_query(
+    session: Session, *, name: str, filters: ListFilters, department_id: int | None = None, scope: str = ""
+) -> Select[Any]:
     """The cases of list `name` matching `filters`, in the lists' order (not yet paged)."""
-    where = _where(session, name, filters, department_id)
+    where = _where(session, name, filters, department_id, scope)
     return select(Case).join(Case.message).options(contains_eager(Case.message)).where(*where).order_by(*ORDER)
 
 
-def count_cases(session: Session, *, name: str, filters: ListFilters, department_id: int | None = None) -> int:
+def count_cases(
+    session: Session, *, name: str, filters: ListFilters, department_id: int | None = None, scope: str = ""
+) -> int:
     """Matching cases, counted up to ROWS_MAX + 1 only (a LIMIT inside the count), on the cases' indexes."""
-    ids = _matching_ids(session, name, filters, department_id).limit(ROWS_MAX + 1).subquery()
+    ids = _matching_ids(session, name, filters, department_id, scope).limit(ROWS_MAX + 1).subquery()
     return session.scalar(select(func.count()).select_from(ids)) or 0
 
 
-def page_cases(session: Session, *, name: str, filters: ListFilters, department_id: int | None = None) -> list[Case]:
+def page_cases(
+    session: Session, *, name: str, filters: ListFilters, department_id: int | None = None, scope: str = ""
+) -> list[Case]:
     """One page: its ids ordered and cut in `cases` first (ORDER uses only its columns), then those rows read
     with their messages — so that a page never joins every matching message to sort them."""
-    ids = _matching_ids(session, name, filters, department_id).order_by(*ORDER)
+    ids = _matching_ids(session, name, filters, department_id, scope).order_by(*ORDER)
     ids = ids.offset((filters.page - 1) * filters.per_page).limit(filters.per_page)
     page = select(Case).join(Case.message).options(contains_eager(Case.message)).where(Case.id.in_(ids))
     return list(session.scalars(page.order_by(*ORDER)).unique())
@@ -251,29 +264,33 @@ def _rows(session: Session, cases: list[Case]) -> list[InboxRow]:
     ]
 
 
-def work_list(session: Session, *, name: str, filters: ListFilters, department_id: int | None = None) -> WorkList:
+def work_list(
+    session: Session, *, name: str, filters: ListFilters, department_id: int | None = None, scope: str = ""
+) -> WorkList:
     """One page of a work list (`LIST_NAMES`); `department_id` is the handler's own department for "department"."""
-    count = count_cases(session, name=name, filters=filters, department_id=department_id)
-    cases = page_cases(session, name=name, filters=filters, department_id=department_id)
+    count = count_cases(session, name=name, filters=filters, department_id=department_id, scope=scope)
+    cases = page_cases(session, name=name, filters=filters, department_id=department_id, scope=scope)
     return WorkList(
         name=name, rows=_rows(session, cases), total=min(count, ROWS_MAX), capped=count > ROWS_MAX, filters=filters
     )
 
 
 def export_cases(
-    session: Session, *, name: str, filters: ListFilters, department_id: int | None = None
+    session: Session, *, name: str, filters: ListFilters, department_id: int | None = None, scope: str = ""
 ) -> list[InboxRow]:
     """The whole filtered list for a 台账, in the list's order, up to ROWS_MAX rows."""
-    query = list_query(session, name=name, filters=filters, department_id=department_id)
+    query = list_query(session, name=name, filters=filters, department_id=department_id, scope=scope)
     return _rows(session, list(session.scalars(query.limit(ROWS_MAX)).unique()))
 
 
-def pending_extension_rows(session: Session) -> list[tuple[ExtensionRequest, Case]]:
-    """Extension requests waiting for a decision, each with its case (title, department, current deadline)."""
+def pending_extension_rows(session: Session, *, scope: str = "") -> list[tuple[ExtensionRequest, Case]]:
+    """Extension requests waiting for a decision within `scope`, each with its case (title, department, current
+    deadline)."""
+    subtree = within(Case.jurisdiction_id, scope)
     rows = session.execute(
         select(ExtensionRequest, Case)
         .join(Case, Case.id == ExtensionRequest.case_id)
-        .where(ExtensionRequest.status == "pending")
+        .where(ExtensionRequest.status == "pending", *([] if subtree is None else [subtree]))
         .order_by(ExtensionRequest.created_at)
     )
     return [(request, case) for request, case in rows]

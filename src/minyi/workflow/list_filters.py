@@ -40,6 +40,7 @@ class ListFilters:
     unsatisfied: bool = False
     reopened: bool = False
     review: bool = False  # 待审核公开: messages waiting for a coordinator before they go on the board
+    j: int | None = None  # one jurisdiction of the viewer's subtree (and those below it); the route checks it
     page: int = 1
     per_page: int = PER_PAGE
 
@@ -107,6 +108,7 @@ def parse_list_filters(params: dict[str, Any]) -> ListFilters:
     department_id = None
     if params.get("department_id"):
         department_id = _int(params["department_id"], field="department_id", label="部门", high=MAX_ID)
+    j = _int(params["j"], field="j", label="辖区", high=MAX_ID) if params.get("j") else None
     status = params.get("status") or None
     if status != ALL_STATUSES:
         status = choice_field(status, field="status", label="状态", choices=states.STATUS_NAMES, required=False)
@@ -135,6 +137,7 @@ def parse_list_filters(params: dict[str, Any]) -> ListFilters:
         unsatisfied=_flag(params, "unsatisfied"),
         reopened=_flag(params, "reopened"),
         review=_flag(params, "review"),
+        j=j,
         page=page,
         per_page=per_page,
     )

@@ -24,7 +24,8 @@ from minyi.workflow import config
 from minyi.workflow.actors import Actor
 from minyi.workflow.events import PublishPayload, WithholdPayload
 from minyi.workflow.models import Case
-from minyi.workflow.services import load_case, record_event
+from minyi.workflow.scope import cases_within
+from minyi.workflow.services import in_jurisdiction, load_case, record_event
 
 __all__ = ["DECIDERS", "PENDING", "WITHHELD", "flag_names", "hold_if_needed", "pending_count", "publish", "withhold"]
 
@@ -56,6 +57,8 @@ def _decided_case(session: Session, actor: Actor, case_id: Any) -> Case:
     if actor.role not in DECIDERS:
         raise PermissionDenied("只有受理员和管理员可以审核留言是否公开")
     case = load_case(session, case_id)
+    if not in_jurisdiction(case, actor):
+        raise PermissionDenied("该办件不属于您的辖区")
     if case.message.review != PENDING:
         raise InvalidTransition("这条留言不在待审核公开之列")
     return case
@@ -99,6 +102,10 @@ def withhold(session: Session, *, actor: Actor, case_id: Any, reason: Any) -> Ca
     return case
 
 
-def pending_count(session: Session) -> int:
-    """Messages waiting for review (the coordinator's inbox shows it)."""
-    return int(session.scalar(select(func.count()).select_from(Message).where(Message.review == PENDING)) or 0)
+def pending_count(session: Session, *, scope: str = "") -> int:
+    """Messages waiting for review (the coordinator's inbox shows it), of the cases within `scope` (the viewer's
+    jurisdiction and below, `minyi.workflow.scope`)."""
+    query = select(func.count()).select_from(Message).where(Message.review == PENDING)
+    if scope:
+        query = query.join(Case, Case.message_id == Message.id).where(*cases_within(scope))
+    return int(session.scalar(query) or 0)

@@ -21,6 +21,7 @@ from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, SessionDep, SettingsDep, analyse_after_commit, client_hash
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.web.routes.worklists import list_filters as list_filters_for
+from minyi.web.routes.worklists import list_scope
 from minyi.workflow import inbox, levels, list_filters, services, views
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import STAFF_ACTIONS
@@ -162,6 +163,7 @@ INBOX_QUERY = query_parameters(
     overdue=choices(["0", "1"]),
     unsatisfied=choices(["0", "1"]),
     reopened=choices(["0", "1"]),
+    j=integer_or_empty(1, MAX_ID),
     page=integer_or_empty(1, list_filters.ROWS_MAX),
     per_page=integer_or_empty(1, list_filters.PER_PAGE_MAX),
 )
@@ -172,13 +174,17 @@ def staff_inbox(request: Request, db: SessionDep, user: ApiUser) -> InboxPage:
     """A work list, paged: `list` (default: the caller's own — triage for coordinators, department for handlers,
     deadlines for supervisors; complaints for supervisors), search `number`, `phone`, `q`, `place`, filters
     `domain`, `appeal_kind`, `channel` (受理渠道), `department_id`, `status` (`all`: any), `overdue`, `unsatisfied`,
-    `reopened`, and `page`, `per_page` (at most 100; the first 10,000 rows can be paged)."""
+    `reopened`, `j` (one jurisdiction of the caller's subtree), and `page`, `per_page` (at most 100; the first
+    10,000 rows can be paged)."""
     name = request.query_params.get("list") or inbox.default_list(user.role)
     if name not in inbox.LIST_NAMES:
         raise ValidationFailed("列表只能是 " + "、".join(inbox.LIST_NAMES), field="list")
     filters = list_filters_for(request, user, name)
     department_id = user.own_department_id if name == "department" else None
-    return serializers.inbox_page(inbox.work_list(db, name=name, filters=filters, department_id=department_id))
+    scope = list_scope(db, user, filters)
+    return serializers.inbox_page(
+        inbox.work_list(db, name=name, filters=filters, department_id=department_id, scope=scope)
+    )
 
 
 def _staff_case(db: SessionDep, user: ApiUser, case_id: Any, audit: ContactAuditRecorder) -> StaffCase:

@@ -33,6 +33,7 @@ from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
 from minyi.web.deps import ApiUser, FormDep, SessionDep, SettingsDep, StaffUser, SupervisorUser
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.web.templating import render
+from minyi.workflow import scope
 from minyi.workflow.actors import Actor
 from minyi.workflow.models import CaseEvent
 from minyi.workflow.services import ensure_can_see, load_case
@@ -62,7 +63,7 @@ def _audit_phones(audit: ContactAuditRecorder, user: User, page: callbacks.Callb
 def callback_list(request: Request, audit: ContactAuditDep, db: SessionDep, user: StaffUser) -> Response:
     """回访: closed help and complaint cases to call back, oldest closing first; filters; phone for the callers."""
     filters = _readable_list(request, user)
-    page = callbacks.callback_list(db, filters=filters)
+    page = callbacks.callback_list(db, filters=filters, scope=scope.of_user(user))
     context = {
         "work": page,
         "show_phone": _audit_phones(audit, user, page, "callback_list"),
@@ -78,7 +79,7 @@ def callback_list(request: Request, audit: ContactAuditDep, db: SessionDep, user
 def repeat_list(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """重复投诉: complaints the worker found repeating earlier ones, newest flag first."""
     page = _page_number(request.query_params.get("page"))
-    rows, total = repeats.repeat_flags(db, page=page)
+    rows, total = repeats.repeat_flags(db, page=page, scope=scope.of_user(user))
     context = {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // 20))}
     return render(request, "staff/repeats.html", context | {"match_names": repeats.MATCH_NAMES})
 
@@ -144,7 +145,7 @@ CALLBACK_QUERY = query_parameters(
 def api_callbacks(request: Request, audit: ContactAuditDep, db: SessionDep, user: ApiUser) -> CallbackPage:
     """The 回访 list (coordinators and admins, with each case's phone, audited; supervisors without): `state`
     (`due` default, `done`), `appeal_kind`, `department_id`, `retry` (tried before, not reached), `result`, `page`."""
-    page = callbacks.callback_list(db, filters=_readable_list(request, user))
+    page = callbacks.callback_list(db, filters=_readable_list(request, user), scope=scope.of_user(user))
     shown = _audit_phones(audit, user, page, "api_callbacks")
     items = []
     for row in page.rows:
@@ -264,7 +265,7 @@ def api_repeat(db: SessionDep, user: ApiUser, case_id: str) -> RepeatOut:
     ensure_can_see(case, Actor.from_user(user))
     if user.role not in repeats.READERS:  # earlier complaints of other departments, private ones too
         raise PermissionDenied("重复投诉提示只供受理员、督办员和管理员查看")
-    info = repeats.repeat_info(db, case.id)
+    info = repeats.repeat_info(db, case.id, scope=scope.of_user(user))
     if info is None:
         raise NotFound("该办件没有重复投诉提示")
     return _repeat_out(info)
@@ -276,6 +277,9 @@ def api_repeats(request: Request, db: SessionDep, user: ApiUser) -> RepeatPage:
     if user.role not in {Role.SUPERVISOR, Role.ADMIN}:
         raise PermissionDenied("您的角色无权查看重复投诉")
     page = _page_number(request.query_params.get("page"))
-    rows, total = repeats.repeat_flags(db, page=page)
-    items = [_repeat_out(info) for row in rows if (info := repeats.repeat_info(db, row.case.id)) is not None]
+    seen = scope.of_user(user)
+    rows, total = repeats.repeat_flags(db, page=page, scope=seen)
+    items = [
+        _repeat_out(info) for row in rows if (info := repeats.repeat_info(db, row.case.id, scope=seen)) is not None
+    ]
     return RepeatPage(items=items, total=total, page=page, pages=max(1, -(-total // 20)))

@@ -18,6 +18,7 @@ from minyi.hot import web_links
 from minyi.web.deps import CoordinatorUser, SessionDep, SupervisorUser, client_hash, require_roles
 from minyi.web.state import app_state
 from minyi.web.templating import render
+from minyi.workflow import scope
 
 router = APIRouter(prefix="/staff/dashboard")
 # 网络民意 is read by the leaders and by the coordinators who turn an item into a case
@@ -27,7 +28,7 @@ WebReader = Annotated[User, Depends(require_roles(Role.COORDINATOR, Role.SUPERVI
 @router.get("")
 def dashboard_page(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """What came in, what is urgent, hot, late, and where — each one click from its cases."""
-    summary = dashboard.build_dashboard(db, cache=app_state(request).stats_cache)
+    summary = dashboard.build_dashboard(db, cache=app_state(request).stats_cache, scope=scope.of_user(user))
     return render(request, "dashboard/index.html", {"d": summary})
 
 
@@ -40,7 +41,7 @@ def case_list(request: Request, db: SessionDep, user: SupervisorUser) -> Respons
         return render(
             request, "dashboard/cases.html", {"error": exc, "cases": [], "total": 0, "filters": None}, status_code=422
         )
-    cases, total = dashboard.list_cases(db, filters=filters)
+    cases, total = dashboard.list_cases(db, filters=filters, scope=scope.of_user(user))
     return render(
         request,
         "dashboard/cases.html",
@@ -65,7 +66,7 @@ def web_voices(request: Request, db: SessionDep, user: WebReader) -> Response:
             "prev_query": urlencode(view.query.query(page=view.page.page - 1)),
             "next_query": urlencode(view.query.query(page=view.page.page + 1)),
             # 相关办件: the open cases each item speaks of (minyi.hot.web_links; collect cannot import hot)
-            "related": web_links.related_cases(db, [r.id for r in view.page.rows]),
+            "related": web_links.related_cases(db, [r.id for r in view.page.rows], scope=scope.of_user(user)),
         },
     )
 

@@ -14,6 +14,7 @@ from minyi.privacy.models import ERASURE_REASONS, REQUEST_KINDS, REQUEST_STATUSE
 from minyi.web.audit import ContactAuditDep
 from minyi.web.deps import AdminUser, CoordinatorUser, SessionDep
 from minyi.web.templating import render
+from minyi.workflow import scope
 from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case
 from minyi.workflow.views import case_by_token
@@ -101,5 +102,7 @@ def audit_log_page(request: Request, db: SessionDep, user: AdminUser) -> Respons
     """Who saw which case's contact data, when, from where: newest first, by user or case."""
     query = audit.parse_filters(dict(request.query_params))
     return render(
-        request, "privacy/audit.html", {"page": audit.list_access(db, filters=query), "filters": query, **LABELS}
+        request,
+        "privacy/audit.html",
+        {"page": audit.list_access(db, filters=query, scope=scope.of_user(user)), "filters": query, **LABELS},
     )

@@ -32,6 +32,7 @@ from minyi.suggestions.schemas import (
 from minyi.web.deps import ApiUser, FormDep, SessionDep, StaffUser, optional_staff
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.web.templating import render
+from minyi.workflow import scope
 from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case
 
@@ -100,7 +101,7 @@ def commitment_form(db: SessionDep, user: StaffUser, form: FormDep, case_id: str
 def commitments_page(request: Request, db: SessionDep, user: StaffUser) -> Response:
     """承诺事项: a handler's department's open commitments (overdue first by date); everyone else's overdue ones."""
     filters = _commitment_filters(request, user)
-    page = views.open_commitments(db, filters=filters, today=china_today())
+    page = views.open_commitments(db, filters=filters, today=china_today(), scope=scope.of_user(user))
     context = {
         "page": page,
         "filters": filters,
@@ -251,7 +252,7 @@ def staff_commitments(request: Request, db: SessionDep, user: ApiUser) -> Commit
     roles every department's overdue ones by default (`overdue=0`: all open), `department_id` to pick one."""
     filters = _commitment_filters(request, user)
     today = china_today()
-    page = views.open_commitments(db, filters=filters, today=today)
+    page = views.open_commitments(db, filters=filters, today=today, scope=scope.of_user(user))
     return CommitmentPage(
         items=[commitment_out(v, today=today) for v in page.items],
         total=page.total,

@@ -17,6 +17,7 @@ from minyi.core.clock import china_today
 from minyi.core.db import transaction
 from minyi.core.errors import NotFound, PermissionDenied
 from minyi.departments.services import department_menu
+from minyi.jurisdictions.services import narrow_scope, scope_path
 from minyi.knowledge.services import stale_count
 from minyi.web.deps import CoordinatorUser, HandlerUser, SessionDep, StaffUser, SupervisorUser
 from minyi.web.state import app_state
@@ -37,10 +38,16 @@ def list_filters(request: Request, user: User, name: str) -> ListFilters:
     return replace(filters, department_id=None) if name == "department" else filters
 
 
+def list_scope(db: Session, user: User, filters: ListFilters) -> str:
+    """The jurisdictions a list shows: the user's and those below it, or the one of them chosen by `?j=`."""
+    return narrow_scope(db, scope_path(user.jurisdiction), filters.j)
+
+
 def _page(request: Request, db: Session, user: User, name: str, extra: dict[str, Any] | None = None) -> Response:
     filters = list_filters(request, user, name)
     department_id = user.own_department_id if name == "department" else None
-    work = inbox.work_list(db, name=name, filters=filters, department_id=department_id)
+    scope = list_scope(db, user, filters)
+    work = inbox.work_list(db, name=name, filters=filters, department_id=department_id, scope=scope)
     context = {"work": work, "list_url": PAGES[name], "departments": department_menu(db, active_only=True)}
     if name == "triage":  # suggestions of each case's level only (minyi.workflow.levels)
         context["shown_analyses"] = ShownAnalysis.of_page(db, [(r.case, r.analysis) for r in work.rows])
@@ -50,7 +57,9 @@ def _page(request: Request, db: Session, user: User, name: str, extra: dict[str,
 @router.get("/inbox")
 def coordinator_inbox(request: Request, db: SessionDep, user: CoordinatorUser) -> Response:
     """New and returned messages to triage (any case with a status filter), and how many wait for review."""
-    return _page(request, db, user, "triage", {"pending_review": review.pending_count(db)})
+    return _page(
+        request, db, user, "triage", {"pending_review": review.pending_count(db, scope=scope_path(user.jurisdiction))}
+    )
 
 
 @router.get("/department")
@@ -62,7 +71,8 @@ def department_inbox(request: Request, db: SessionDep, user: HandlerUser) -> Res
 @router.get("/supervise")
 def supervise(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
     """Overdue and near-deadline cases across departments, and pending extensions."""
-    return _page(request, db, user, "deadlines", {"extensions": inbox.pending_extension_rows(db)})
+    extensions = inbox.pending_extension_rows(db, scope=scope_path(user.jurisdiction))
+    return _page(request, db, user, "deadlines", {"extensions": extensions})
 
 
 @router.get("/complaints")
@@ -92,7 +102,8 @@ def export(audit: ExportAuditDep, request: Request, db: SessionDep, user: StaffU
         raise NotFound("没有这种台账")
     filters = list_filters(request, user, name)
     department_id = user.own_department_id if name == "department" else None
-    rows = inbox.export_cases(db, name=name, filters=filters, department_id=department_id)
+    scope = list_scope(db, user, filters)
+    rows = inbox.export_cases(db, name=name, filters=filters, department_id=department_id, scope=scope)
     body = ledger.export(rows, name=name, fmt=fmt)
     audit.append(
         lambda s: ledger.record_export(
