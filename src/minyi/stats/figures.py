@@ -80,6 +80,7 @@ class CaseFacts:
     channel: str = WEBSITE  # 受理渠道: the `submit` event's (absent in older events: 网站)
     status: str = states.SUBMITTED
     department_id: int | None = None
+    jurisdiction_id: int | None = None  # the case's jurisdiction as it stands (NULL: the root; issue 17)
     deadline: date | None = None  # the first round's deadline in force (until the first reply)
     first_reply_at: datetime | None = None
     deadline_at_reply: date | None = None
