@@ -185,6 +185,11 @@ class Figures:
         return ratio(self.satisfied, self.rated)
 
     @property
+    def dissatisfied(self) -> int:
+        """不满意: rated cases whose last rating is 不满意 (the one level that is not 满意 or 基本满意)."""
+        return self.rated - self.satisfied
+
+    @property
     def reopen_rate(self) -> float | None:
         """重办率 = reopened / replied."""
         return ratio(self.reopened, self.replied)

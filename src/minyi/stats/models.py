@@ -71,7 +71,8 @@ class CaseFactsRow(Base):
 
 FIELDS = (
     "case_id", "received_at", "received_on", "domain", "appeal_kind", "place", "place_label", "is_public", "channel",
-    "status", "department_id", "jurisdiction_id", "deadline", "first_reply_at", "replied_on", "deadline_at_reply", "reply_days",
+    "status", "department_id", "jurisdiction_id", "deadline", "first_reply_at", "replied_on", "deadline_at_reply",
+    "reply_days",
     "extensions", "escalations", "reopened", "rating", "adoption",
     "called_back", "callback_reached", "callback_resolved", "callback_satisfaction",
 )  # fmt: skip
