@@ -90,3 +90,32 @@ def test_unknown_and_inactive_addresses_are_404(client: TestClient, db: Session)
     assert client.get("/j/a-west/stats").status_code == 404
     assert "a-west" not in client.get("/j/a-city/stats").text.split('id="jurisdiction-links"')[1].split("</nav>")[0]
     assert client.get("/j/a-city/stats?from=2024-02-30").status_code == 422
+
+
+def _figure(html: str, name: str) -> int:
+    found = re.search(rf'data-figure="{name}">(\d+)<', html)
+    assert found, name
+    return int(found.group(1))
+
+
+def test_the_dashboard_shows_the_viewers_jurisdiction(client: TestClient, db: Session) -> None:
+    tree = _city(db)
+    with travel(datetime(2024, 3, 20, 9, tzinfo=CHINA_TZ)):
+        late, _c, _h = f.case_in_progress(db, f.department(db, name="东区城管"), title="东区的超期办件")
+    db.flush()
+    move(db, late.case.id, tree["city"])
+    move(db, late.case.id, tree["east"])
+    f.login(client, f.user(db, role="supervisor", jurisdiction=tree["east"]))
+    own = client.get("/staff/dashboard")
+    assert own.status_code == 200 and "上网看看 · A1区" in own.text
+    assert _figure(own.text, "overdue") == 1 and "东区城管" in own.text
+    assert client.get(f"/staff/dashboard?j={tree['street'].id}").status_code == 200  # below: allowed
+    assert client.get(f"/staff/dashboard?j={tree['west'].id}").status_code == 403  # a sibling
+    assert client.get(f"/staff/dashboard?j={tree['city'].id}").status_code == 403  # above
+    assert client.get("/staff/dashboard?j=abc").status_code == 422
+    f.login(client, f.user(db, role="supervisor", jurisdiction=tree["city"]))
+    west = client.get(f"/staff/dashboard?j={tree['west'].id}")
+    assert west.status_code == 200 and _figure(west.text, "overdue") == 0 and "东区城管" not in west.text
+    city = client.get("/staff/dashboard")
+    assert 'id="t-dash-ranking"' in city.text and 'data-jurisdiction="a-east"' in city.text
+    assert client.get("/staff/dashboard?j=999999").status_code == 404
