@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
@@ -189,3 +189,21 @@ def test_ties_share_a_rank_and_undefined_rates_come_last() -> None:
     ]
     fewest = _ranked([_row("甲", overdue_open=3), _row("乙", overdue_open=1)], "overdue_open")
     assert [r.label for r in fewest] == ["乙", "甲"]  # a count of problems: fewest first
+
+
+def test_a_jurisdictions_figures_read_the_index_of_its_subtree(db: Session) -> None:
+    """The scoped GROUP BY searches `case_facts` by (jurisdiction, received day) for each jurisdiction of the subtree
+    (found by the `path` index): never a scan of every case's facts."""
+    tree = _tree(db)
+    scope = StatsQuery(*PERIOD).within(scope_path(tree.city)).scope_clause()
+    query = select(CaseFactsRow.received_month, func.count()).where(
+        CaseFactsRow.received_on >= PERIOD[0], CaseFactsRow.received_on <= PERIOD[1], *scope
+    )
+    connection = db.connection()
+    compiled = query.group_by(CaseFactsRow.received_month).compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    args = tuple(compiled.params[key] for key in compiled.positiontup or ())
+    plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", args)]
+    assert any("case_facts USING INDEX ix_case_facts_jurisdiction_received" in step for step in plan), plan
+    assert not any(step.startswith("SCAN case_facts") for step in plan), plan
