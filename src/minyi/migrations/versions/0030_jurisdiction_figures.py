@@ -1,7 +1,7 @@
 """Figures per jurisdiction: the case's jurisdiction in `case_facts`, stored reports per (period, jurisdiction)
 
 Revision ID: 0030
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-05 12:00:00
 
 `case_facts.jurisdiction_id` (NULL: the root, as on `cases`) with the index `(jurisdiction_id, received_on)` that
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0028"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
