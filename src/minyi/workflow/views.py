@@ -6,7 +6,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from minyi.core.db import get_by_id, parse_id
@@ -16,6 +16,7 @@ from minyi.core.validation import choice_field, text_field
 from minyi.messages.models import Message
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow import board_search, states
+from minyi.workflow.jurisdiction_board import JurisdictionBoardRow
 from minyi.workflow.models import Case, CaseEvent, Rating, Reply
 
 # Limits, documented in docs/limits.md.
@@ -47,6 +48,8 @@ class BoardFilters:
     status: str | None = None
     q: str = ""
     page: int = 1
+    # The board of one jurisdiction's subtree (`/j/<slug>/board`; the route resolves the slug); None: every case.
+    jurisdiction_id: int | None = None
 
 
 def parse_board_filters(params: dict[str, Any]) -> BoardFilters:
@@ -106,6 +109,10 @@ def _board_query(session: Session, filters: BoardFilters, *, walk: bool = False)
     if found and matches is None:
         clauses.append(board_search.keyword_clause(session, found, walk=walk))
     ids = select(Case.id).join(matches if matches is not None else Message, m.id == Case.message_id)
+    if filters.jurisdiction_id is not None:  # one range of its board's index, newest first (jurisdiction_board)
+        held = JurisdictionBoardRow
+        ids = ids.join(held, and_(held.case_id == Case.id, held.jurisdiction_id == filters.jurisdiction_id))
+        return ids.where(*clauses), (held.created_at.desc(), held.case_id.desc())
     return ids.where(*clauses), (m.created_at.desc(), m.id.desc())
 
 
