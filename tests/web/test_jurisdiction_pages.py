@@ -72,7 +72,7 @@ def test_a_district_board_shows_its_and_its_streets_public_cases_only(client: Te
 def test_the_switcher_links_up_and_down_and_the_tree_page_lists_every_public_jurisdiction(
     client: TestClient, db: Session
 ) -> None:
-    city, east, west, street = _tree(db)
+    _city, east, _west, _street = _tree(db)
     page = client.get("/j/a2/board").text
     switcher = page[page.index('id="jurisdiction-switcher"') :]
     switcher = switcher[: switcher.index("</nav>")]
@@ -141,7 +141,7 @@ def test_the_hot_issues_of_a_district_are_those_with_cases_in_it_recounted(clien
 
 
 def test_the_case_page_names_its_jurisdiction_and_the_api_filters_by_slug(client: TestClient, db: Session) -> None:
-    _city, east, west, street = _tree(db)
+    _city, _east, west, street = _tree(db)
     at_street = _case(db, street, "桂花坪停车难")
     at_root = _case(db, None, "本级广场噪音")
     _case(db, west, "西区路灯不亮")
