@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, ForeignKey, Index, delete, event, insert, select
+from sqlalchemy import Connection, ForeignKey, Index, delete, event, func, insert, select
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, aliased, attributes, mapped_column
 
 from minyi.core.db import Base, UTCDateTime, table_of
@@ -77,6 +77,13 @@ def rebuild_board(session: Session, *, batch: int = 10_000) -> int:
             return done
         refresh_board(session.connection(), ids)
         last, done = ids[-1], done + len(ids)
+
+
+def holds_at_most(session: Session, jurisdiction_id: int, limit: int) -> bool:
+    """Whether the board of `jurisdiction_id` holds at most `limit` public cases (reads at most limit + 1 rows
+    of its index range)."""
+    rows = select(JurisdictionBoardRow.case_id).where(JurisdictionBoardRow.jurisdiction_id == jurisdiction_id)
+    return (session.scalar(select(func.count()).select_from(rows.limit(limit + 1).subquery())) or 0) <= limit
 
 
 def _changed(obj: Any, key: str) -> bool:
