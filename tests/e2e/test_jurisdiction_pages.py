@@ -62,3 +62,21 @@ def test_down_the_tree_to_a_street_back_up_and_a_search_within_the_district(live
     page.locator("table.cards a[href^='/cases/']").first.click()
     assert page.locator("#case-jurisdiction").inner_text() == "E2区"
     page.context.close()
+
+
+def test_a_jurisdictions_pages_have_no_serious_accessibility_violations(live_server: LiveServer, browser) -> None:
+    from tests.e2e.test_accessibility import AXE, serious_violations
+
+    if not AXE.is_file():
+        pytest.fail(f"axe-core not found at {AXE}: run `make axe` (npm install axe-core)")
+    script = AXE.read_text(encoding="utf-8")
+    found: dict[str, list[dict]] = {}
+    for width in (1280, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", bypass_csp=True)
+        page = context.new_page()
+        for path in ("/jurisdictions", "/j/e2/board", "/j/e2/board?q=路灯", "/j/e2/hot", "/j/nowhere/board"):
+            page.goto(f"{live_server.url}{path}")
+            if violations := serious_violations(page, script):
+                found[f"{path}@{width}"] = violations
+        context.close()
+    assert not found, found
