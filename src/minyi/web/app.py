@@ -44,6 +44,7 @@ from minyi.web.routes import (
     interviews,
     interviews_api,
     jobs,
+    jurisdiction_pages,
     knowledge,
     knowledge_api,
     notifications,
@@ -277,6 +278,7 @@ def create_app(
         jobs.router,
         knowledge.router,
         interviews.router,
+        jurisdiction_pages.router,
     ):
         html.include_router(pages)
     app.include_router(html)

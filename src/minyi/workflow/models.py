@@ -180,3 +180,8 @@ class SystemSetting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The public board of each jurisdiction, kept by a flush hook wherever cases are written (imported last: it
+# reads `Case` above).
+from minyi.workflow import jurisdiction_board  # noqa: E402, F401

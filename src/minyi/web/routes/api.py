@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from minyi.core.db import MAX_ID
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
+from minyi.jurisdictions import public as jurisdictions
 from minyi.messages.channels import CHANNELS
 from minyi.messages.display import APPEAL_KINDS, DOMAINS
 from minyi.messages.models import MessageAnalysis
@@ -47,6 +48,7 @@ BOARD_QUERY = query_parameters(
     department_id=integer_or_empty(1, MAX_ID),  # core.db.parse_id
     q={"type": "string", "maxLength": views.SEARCH_MAX, "pattern": text_pattern(required=False)},
     page=integer_or_empty(1, 100000),
+    jurisdiction={"type": "string", "maxLength": 40, "pattern": "^([a-z0-9][a-z0-9-]{1,39})?$"},  # a slug
 )
 ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS)})]
 
@@ -83,10 +85,15 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep, body: 
     return await run_in_threadpool(work)
 
 
-@router.get("/cases", responses=errors(422), openapi_extra=BOARD_QUERY)
+@router.get("/cases", responses=errors(404, 422), openapi_extra=BOARD_QUERY)
 def board(request: Request, db: SessionDep) -> BoardOut:
-    """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters."""
-    page = views.list_public_cases(db, filters=views.parse_board_filters(dict(request.query_params)))
+    """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters; `jurisdiction`
+    (a slug, as in /j/<slug>/board): the public cases of that jurisdiction and those below it."""
+    filters = views.parse_board_filters(dict(request.query_params))
+    if slug := request.query_params.get("jurisdiction"):
+        place = jurisdictions.by_slug(db, slug)  # an unknown or inactive one: 404
+        filters.jurisdiction_id = None if place.parent_id is None else place.id
+    page = views.list_public_cases(db, filters=filters)
     return BoardOut(
         items=[serializers.public_case(c) for c in page.items],
         total=page.total,

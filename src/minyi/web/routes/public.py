@@ -14,6 +14,7 @@ from minyi.core.errors import ValidationFailed
 from minyi.core.settings import Settings
 from minyi.departments.services import department_menu
 from minyi.hot import services as hot
+from minyi.jurisdictions import services as jurisdiction_tree
 from minyi.jurisdictions.routing import address_choices, split_leader
 from minyi.knowledge import explanations
 from minyi.notifications import handoffs
@@ -198,6 +199,7 @@ def case_page(request: Request, db: SessionDep, case_id: str) -> Response:
     supported = hot.has_supported(db, case_id=view.case.id, client_hash=client_hash(request))
     explanation = explanations.explanations_of(db, [view.case.id]).get(view.case.id)
     context = {"view": view, "supported": supported, "suggestion": suggestion_of(db, view.case.id)}
+    context["holder"] = view.case.jurisdiction or jurisdiction_tree.root(db)  # 承办辖区 (NULL: the root)
     return render(request, "public/case.html", context | {"today": china_today(), "explanation": explanation})
 
 
