@@ -14,6 +14,7 @@ from minyi.accounts import audit, policy, second_factor, tokens, totp
 from minyi.accounts.login import LoginFailed, LoginLocked, LoginPolicy, SecondFactorRequired, log_in
 from minyi.accounts.models import Role
 from minyi.accounts.schemas import TokenIn, TokenItem, TokenOut
+from minyi.accounts.services import managed_user
 from minyi.core.settings import Settings
 from minyi.web.deps import (
     SESSION_COOKIE,
@@ -176,6 +177,7 @@ def security_update(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
 @router.post("/staff/admin/users/{user_id}/revoke")
 def admin_revoke_all(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Response:
     """End every session and API token of an account (a lost laptop, a leaked token)."""
+    managed_user(db, user_id=user_id, acting_user=user)  # an admin of a jurisdiction: its subtree's accounts only
     tokens.revoke_user(db, user_id=user_id, acting_user=user, client=client_hash(request))
     return RedirectResponse(f"/staff/admin/users/{quote(user_id)}?saved=revoked", status_code=303)
 
@@ -183,6 +185,7 @@ def admin_revoke_all(request: Request, db: SessionDep, user: AdminUser, user_id:
 @router.post("/staff/admin/users/{user_id}/totp-reset")
 def admin_totp_reset(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Response:
     """Clear an account's second factor (lost phone); its sessions and tokens end too."""
+    managed_user(db, user_id=user_id, acting_user=user)
     second_factor.admin_reset(db, user_id=user_id, acting_user=user, client=client_hash(request))
     return RedirectResponse(f"/staff/admin/users/{quote(user_id)}?saved=totp", status_code=303)
 

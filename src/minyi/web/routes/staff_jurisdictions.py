@@ -92,7 +92,7 @@ def add_jurisdiction(request: Request, db: SessionDep, user: AdminUser, form: Fo
     try:
         jurisdiction_admin.add(db, actor=user, parent_id=values["parent_id"], **_fields(values))
     except (ValidationFailed, Conflict) as exc:  # checked before anything is written
-        return _list_page(request, db, user, form=values, error=exc, status=422)
+        return _list_page(request, db, user, form=values, error=exc, status=exc.status_code)
     return RedirectResponse("/staff/admin/jurisdictions?saved=added", status_code=303)
 
 
@@ -158,7 +158,7 @@ def edit_jurisdiction(
         jurisdiction_admin.edit(db, actor=user, jurisdiction_id=node.id, **_fields(values))
     except (ValidationFailed, Conflict) as exc:  # checked before any field is set: the jurisdiction is unchanged
         db.refresh(node)
-        return _edit_page(request, node, values, exc, 422)
+        return _edit_page(request, node, values, exc, exc.status_code)
     return RedirectResponse("/staff/admin/jurisdictions?saved=edited", status_code=303)
 
 
