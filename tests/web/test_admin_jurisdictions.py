@@ -171,7 +171,7 @@ def _district_admin(client: TestClient, db: Session) -> tuple[Jurisdiction, Juri
 
 
 def test_an_admin_of_a_district_manages_its_subtree_only(client: TestClient, db: Session) -> None:
-    east, street, west, _admin = _district_admin(client, db)
+    east, _street, west, _admin = _district_admin(client, db)
     token = f.csrf(client)
     page = client.get("/staff/admin/jurisdictions").text
     assert "东一街道" in page and "西区" not in page and "本级" not in page

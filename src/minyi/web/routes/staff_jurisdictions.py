@@ -18,7 +18,7 @@ from minyi.core.errors import Conflict, ValidationFailed
 from minyi.core.validation import bool_field
 from minyi.jurisdictions.models import LEVELS, Jurisdiction
 from minyi.jurisdictions.services import IMPORT_COLUMNS
-from minyi.nlp.labels import APPEAL_KINDS
+from minyi.messages.display import APPEAL_KINDS
 from minyi.web.deps import AdminUser, FormDep, SessionDep
 from minyi.web.routes.staff_admin import ADMIN_SECTIONS
 from minyi.web.templating import render
