@@ -91,6 +91,7 @@ def test_a_jurisdiction_is_added_with_its_error_shown_then_edited_and_audited(cl
     assert node.deadline_days == {"complaint": 10} and node.parent_id == root_id
     (line,) = _audit(db, "jurisdiction_added")
     assert line.actor_id == admin.id and "南湖区" in line.detail and "书记、区长" in line.detail
+    assert "上级：本级" in line.detail
     form = client.get(f"/staff/admin/jurisdictions/{node.id}").text
     assert 'value="nanhu"' in form and 'value="10"' in form
     taken = f.jurisdiction(db, name="北湖区", slug="beihu")
@@ -198,7 +199,12 @@ def test_an_admin_of_a_district_manages_its_subtree_only(client: TestClient, db:
     assert db.scalar(select(Jurisdiction).where(Jurisdiction.slug == "west-1")) is None
     inside = _upload(client, "名称,级别,上级,网址代号,地名,领导信箱\n东三街道,街道,东区,east-3,,\n")
     assert inside.status_code == 200
-    assert client.get("/staff/admin/settings").status_code == 403  # the installation's settings are the root's
+    # the installation's settings, sources, policies, logs and merges are the root's, and not in the menu
+    for page in ("settings", "sources", "security", "tasks", "departments/merge", "audit"):
+        assert client.get(f"/staff/admin/{page}").status_code == 403, page
+    home = client.get("/staff/admin").text
+    assert 'href="/staff/admin/jurisdictions"' in home and 'href="/staff/admin/sources"' not in home
+    assert 'href="/staff/admin/settings"' not in home and 'href="/staff/admin/tasks"' not in home
 
 
 def test_an_admin_of_a_district_manages_its_accounts_and_departments_only(client: TestClient, db: Session) -> None:

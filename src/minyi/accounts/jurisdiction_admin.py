@@ -76,7 +76,9 @@ def add(session: Session, *, actor: Actor, parent_id: Any, **fields: Any) -> Jur
     settings = "；".join(
         f"{label}：{shown(name, getattr(node, name))}" for name, label in FIELD_LABELS.items() if name != "name"
     )
-    _record(session, kind="jurisdiction_added", node=node, actor=actor, detail=f"上级 {node.path}；{settings}")
+    above = session.get(Jurisdiction, node.parent_id)
+    parent_name = above.name if above is not None else "—"
+    _record(session, kind="jurisdiction_added", node=node, actor=actor, detail=f"上级：{parent_name}；{settings}")
     return node
 
 

@@ -21,6 +21,7 @@ from minyi.web.deps import (
     AdminUser,
     ApiUser,
     FormDep,
+    RootAdminUser,
     SessionDep,
     SettingsDep,
     StaffUser,
@@ -149,7 +150,7 @@ def revoke_own_token(request: Request, db: SessionDep, user: StaffUser, token_id
 
 
 @router.get("/staff/admin/security")
-def security_page(request: Request, db: SessionDep, user: AdminUser, page: int = 1) -> Response:
+def security_page(request: Request, db: SessionDep, user: RootAdminUser, page: int = 1) -> Response:
     """Role policies and the account audit trail (logins, lockouts, tokens, resets)."""
     events, total = audit.recent_events(db, page=page)
     return render(
@@ -168,7 +169,7 @@ def security_page(request: Request, db: SessionDep, user: AdminUser, page: int =
 
 
 @router.post("/staff/admin/security")
-def security_update(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+def security_update(db: SessionDep, user: RootAdminUser, form: FormDep) -> Response:
     """Require a second factor for the ticked roles."""
     policy.set_totp_required(db, roles=form.getlist("require_totp"), acting_user=user)
     return RedirectResponse("/staff/admin/security", status_code=303)

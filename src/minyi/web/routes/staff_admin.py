@@ -13,14 +13,14 @@ from minyi.accounts import services as accounts
 from minyi.accounts.models import User
 from minyi.console import jurisdictions as jurisdiction_view
 from minyi.core.db import transaction
-from minyi.core.errors import PermissionDenied, ValidationFailed
+from minyi.core.errors import ValidationFailed
 from minyi.core.validation import bool_field
 from minyi.departments import services as departments
 from minyi.jurisdictions.services import ROOT_ID
 from minyi.messages.display import APPEAL_KINDS
 from minyi.scorecard import config as scorecard_config
 from minyi.scorecard.score import COMPONENTS
-from minyi.web.deps import AdminUser, AdminUserOutsideWrite, FormDep, SessionDep
+from minyi.web.deps import AdminUser, AdminUserOutsideWrite, FormDep, RootAdminUser, SessionDep
 from minyi.web.state import app_state
 from minyi.web.templating import render
 from minyi.workflow import config
@@ -38,11 +38,17 @@ ADMIN_SECTIONS = {
 
 
 def _page(
-    request: Request, template: str, section: str, context: dict[str, Any], *, status_code: int = 200
+    request: Request,
+    template: str,
+    section: str,
+    context: dict[str, Any],
+    *,
+    user: User | None = None,
+    status_code: int = 200,
 ) -> Response:
-    return render(
-        request, template, {"section": section, "sections": ADMIN_SECTIONS, **context}, status_code=status_code
-    )
+    root_admin = {} if user is None else {"root_admin": not accounts.admin_scope(user)}
+    base = {"section": section, "sections": ADMIN_SECTIONS, **root_admin}
+    return render(request, template, base | context, status_code=status_code)
 
 
 @router.get("")
@@ -58,6 +64,7 @@ def admin_home(request: Request, db: SessionDep, user: AdminUser) -> Response:
             "n_departments": sum(1 for n in departments.department_tree(db, scope=scope) if n.department.is_active),
             "n_users": sum(1 for u in users if u.is_active),
         },
+        user=user,
     )
 
 
@@ -65,7 +72,7 @@ def admin_home(request: Request, db: SessionDep, user: AdminUser) -> Response:
 def admin_departments(request: Request, db: SessionDep, user: AdminUser) -> Response:
     """The department tree the admin manages with each department's jurisdiction, domains and keywords, and a form
     to add one."""
-    return _page(request, "staff/admin_departments.html", "departments", _tree_context(db, user))
+    return _page(request, "staff/admin_departments.html", "departments", _tree_context(db, user), user=user)
 
 
 def _tree_context(db: Session, user: User) -> dict[str, Any]:
@@ -91,6 +98,7 @@ def admin_users(request: Request, db: SessionDep, user: AdminUser) -> Response:
             "roles": accounts.STAFF_ROLES,
             **_tree_context(db, user),
         },
+        user=user,
     )
 
 
@@ -108,14 +116,8 @@ def admin_user(request: Request, db: SessionDep, user: AdminUser, user_id: str, 
             "roles": accounts.STAFF_ROLES,
             "saved": SAVED_NOTICES.get(saved, ""),
         },
+        user=user,
     )
-
-
-def _installation_admin(user: User) -> None:
-    """The installation's settings are for an admin of the root: an admin of a jurisdiction manages its subtree's
-    accounts, departments and jurisdictions only."""
-    if accounts.admin_scope(user):
-        raise PermissionDenied("只有本级（根辖区）的管理员可以修改系统设置")
 
 
 def _settings_page(
@@ -144,16 +146,14 @@ def _settings_page(
 
 
 @router.get("/settings")
-def admin_settings(request: Request, db: SessionDep, user: AdminUser) -> Response:
+def admin_settings(request: Request, db: SessionDep, user: RootAdminUser) -> Response:
     """Deadline days per appeal kind, auto-close and reopen windows, the scorecard's weights."""
-    _installation_admin(user)
     return _settings_page(request, db)
 
 
 @router.post("/settings/scorecard")
-def update_scorecard(request: Request, db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+def update_scorecard(request: Request, db: SessionDep, user: RootAdminUser, form: FormDep) -> Response:
     """考核: one weight per component and the minimum cases for a department to be ranked (audited)."""
-    _installation_admin(user)
     typed = {f"weight_{k}": form.get(f"weight_{k}") for k in COMPONENTS} | {"min_cases": form.get("min_cases")}
     try:
         scorecard_config.update_scorecard_settings(
@@ -273,9 +273,8 @@ def reset_password(request: Request, user: AdminUserOutsideWrite, user_id: str) 
 
 
 @router.post("/settings")
-def update_settings(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+def update_settings(db: SessionDep, user: RootAdminUser, form: FormDep) -> Response:
     """Deadline days per appeal kind, auto-close and reopen windows."""
-    _installation_admin(user)
     config.update_settings(
         db,
         deadline_days={k: form.get(f"deadline_{k}") for k in APPEAL_KINDS},

@@ -65,6 +65,7 @@ def _list_page(
     scope = admin_scope(user)
     rows = view.tree_rows(db, scope=scope)
     context = {
+        "root_admin": not scope,
         "rows": rows,
         "parents": [r for r in rows if r.node.is_active],
         "form": form or {"level": "district", "deadline_days": {}, "parent_id": str(rows[0].node.id) if rows else ""},
@@ -126,9 +127,9 @@ def _read_upload(upload: Any) -> tuple[str, str]:
 
 
 def _edit_page(
-    request: Request, node: Jurisdiction, form: dict[str, Any], error: Any = None, status: int = 200
+    request: Request, user: User, node: Jurisdiction, form: dict[str, Any], error: Any = None, status: int = 200
 ) -> Response:
-    context = {"node": node, "form": form, "error": error}
+    context = {"node": node, "form": form, "error": error, "root_admin": not admin_scope(user)}
     return _render(request, "staff/admin_jurisdiction_edit.html", context, status)
 
 
@@ -144,7 +145,7 @@ def edit_jurisdiction_form(request: Request, db: SessionDep, user: AdminUser, ju
         "leaders": "、".join(node.leaders),
         "deadline_days": {k: str(v) for k, v in node.deadline_days.items()},
     }
-    return _edit_page(request, node, form)
+    return _edit_page(request, user, node, form)
 
 
 @router.post("/{jurisdiction_id}")
@@ -158,7 +159,7 @@ def edit_jurisdiction(
         jurisdiction_admin.edit(db, actor=user, jurisdiction_id=node.id, **_fields(values))
     except (ValidationFailed, Conflict) as exc:  # checked before any field is set: the jurisdiction is unchanged
         db.refresh(node)
-        return _edit_page(request, node, values, exc, exc.status_code)
+        return _edit_page(request, user, node, values, exc, exc.status_code)
     return RedirectResponse("/staff/admin/jurisdictions?saved=edited", status_code=303)
 
 
