@@ -54,6 +54,7 @@ from minyi.web.routes import (
     reports,
     staff,
     staff_admin,
+    staff_jurisdictions,
     staff_sources,
     stats,
     suggestions,
@@ -266,6 +267,7 @@ def create_app(
         department_merge.router,  # before staff_admin: /staff/admin/departments/{id} would take "merge"
         staff_admin.router,
         staff_sources.router,
+        staff_jurisdictions.router,
         hot.router,
         stats.router,
         suggestions.router,
