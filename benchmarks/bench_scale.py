@@ -21,7 +21,16 @@
 4. Checks that every acknowledged submission is in the database (`lost`), how many the worker analysed, the
    resident memory of each process, and writes the JSON of the issue.
 
+With `--levels` (issue 17), a province instead of one flat city: the root renamed X省, 14 cities (A市 … N市)
+and 120 districts and counties (A1区 … A9县, the names the shared messages use), each with its slug and area
+names; 21 departments per district, 6 per city, 4 at the province; every case placed by the product's
+`AreaIndex` (its texts' places rewritten to a district, a city or the province: 85 / 12 / 3) with the reason;
+coordinators of the province, of A市 and of A1区, the handlers in A1区's departments. The load adds the city's
+and the district's work lists and the public `/j/{slug}/board` and `/j/{slug}/stats` (a 404 there counted as
+`missing_route`, not an error, until those routes exist).
+
     .venv/bin/python benchmarks/bench_scale.py --cases 10000 --backend sqlite --seconds 60 --json out.json
+    .venv/bin/python benchmarks/bench_scale.py --cases 10000 --backend postgresql --levels --json levels.json
 """
 
 from __future__ import annotations
