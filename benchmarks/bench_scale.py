@@ -1345,6 +1345,94 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     } | ({"folder": str(folder)} if args.keep else {})
 
 
+def probe(args: argparse.Namespace, repeats: int = 7) -> dict[str, Any]:
+    """Each page alone (`--probe`): the generated city or province, the app in this process (no worker, no load,
+    the statistics and the public page cache off), every page asked `repeats` times in a row after one warm-up;
+    the median CPU time of this process for one request (what a page costs a core, whatever else the shared
+    machine runs) and the size of the answer."""
+    from fastapi.testclient import TestClient
+
+    from minyi.core.settings import Settings
+    from minyi.web.app import create_app
+
+    folder = Path(tempfile.mkdtemp(prefix="minyi-probe-"))
+    try:
+        with contextlib_database(args.backend, folder) as (database_url, jobs_url):
+            env = {**os.environ, "MINYI_DATA_DIR": str(folder), "MINYI_DATABASE_URL": database_url}
+            subprocess.run([*_minyi(), "migrate"], env=env, check=True, capture_output=True, timeout=600)
+            city = generate(database_url, args.cases, levels=args.levels)
+            settings = Settings(
+                data_dir=folder,
+                database_url=database_url,
+                jobs_url=jobs_url,
+                secret_key="probe-" + secrets.token_hex(16),
+                run_scheduler=False,
+                run_analysis=False,
+                stats_max_age=0,
+                public_page_ttl=0,
+            )
+            start, end = city["year"]
+            case_id = city["public_case_ids"][0]
+            dept = city["handler_departments"][0]
+            who = {"public": "", "handler": f"bench-handler-{dept}", "supervisor": "bench-supervisor"}
+            coordinators = [f"coordinator-{level}" for level in COORDINATOR_LEVELS] if args.levels else ["coordinator"]
+            pages: list[tuple[str, str, str]] = [
+                ("form", "public", "/"),
+                ("board", "public", "/board"),
+                ("board_q", "public", "/board?q=路灯"),
+                ("case", "public", f"/cases/{case_id}"),
+                ("stats", "public", f"/stats?from={start}&to={end}&by=month"),
+                ("hot", "public", "/hot"),
+                *[(c.replace("coordinator", "inbox").replace("-", "_"), c, "/staff/inbox") for c in coordinators],
+                ("staff_case", coordinators[0], f"/staff/cases/{case_id}"),
+                ("dept_inbox", "handler", "/staff/department"),
+                ("dashboard", "supervisor", "/staff/dashboard"),
+            ]
+            for slug in city.get("j_slugs", [])[:1]:
+                pages += [("j_board", "public", f"/j/{slug}/board"), ("j_stats", "public", f"/j/{slug}/stats")]
+            out: dict[str, Any] = {}
+            app = create_app(settings, start_background=False)
+            clients: dict[str, TestClient] = {}
+            try:
+                for name, user, path in pages:
+                    if user not in clients:
+                        clients[user] = TestClient(app, base_url="http://127.0.0.1").__enter__()
+                        if user != "public":
+                            client = clients[user]
+                            client.get("/staff/login")
+                            fields = {"username": who.get(user, f"bench-{user}"), "password": PASSWORD}
+                            fields |= {"next": "/staff", "csrf_token": client.cookies.get(CSRF_COOKIE, "")}
+                            response = client.post("/staff/login", data=fields, follow_redirects=False)
+                            assert response.status_code == 303, (user, response.status_code)
+                    client = clients[user]
+                    first = client.get(path)
+                    cpu: list[float] = []
+                    for _ in range(repeats):
+                        before = time.process_time()
+                        client.get(path)
+                        cpu.append((time.process_time() - before) * 1000)
+                    out[name] = {"status": first.status_code, "cpu_ms": round(statistics.median(cpu), 1)}
+                    out[name]["kb"] = round(len(first.content) / 1024, 1)
+            finally:
+                for client in clients.values():
+                    client.__exit__(None, None, None)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    # what the worker does for each live message: the pipeline, then the ranking of every active department
+    now = datetime.now(UTC)
+    rows = Province(now).departments if args.levels else department_rows(now)
+    departments = [Department(**{k: v for k, v in d.items() if k != "created_at"}) for d in rows]
+    analyzer = default_analyzer()
+    cpu = []
+    for source in load_sources(200)[0][:40]:
+        before = time.process_time()
+        result = analyzer.analyze(source["title"], source["body"])
+        stored_analysis(result, title=source["title"], body=source["body"], departments=departments)
+        cpu.append((time.process_time() - before) * 1000)
+    analysis = {"departments": len(departments), "cpu_ms": round(statistics.median(cpu[5:]), 1)}
+    return {"cases": args.cases, "backend": args.backend, "levels": city["levels"], "probe": out, "analysis": analysis}
+
+
 @contextmanager
 def contextlib_database(backend: str, folder: Path) -> Iterator[tuple[str, str]]:
     """(database URL, job queue URL) of a new database of this backend."""
@@ -1394,7 +1482,18 @@ def main() -> None:
         action="store_true",
         help="a province in three levels (14 cities, 120 districts) instead of one flat city (issue 17)",
     )
+    parser.add_argument(
+        "--probe", action="store_true", help="instead of the load: each page alone, its CPU time and size"
+    )
     args = parser.parse_args()
+    if args.probe:
+        result = probe(args)
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        for name, row in result["probe"].items():
+            print(f"  {name:<16} {row['status']}  cpu {row['cpu_ms']:7.1f} ms  {row['kb']:8.1f} KB")
+        analysis = result["analysis"]
+        print(f"  analysis of a message, {analysis['departments']:,} departments ranked: cpu {analysis['cpu_ms']} ms")
+        return
     out = run(args)
     args.json.write_text(json.dumps(out, ensure_ascii=False, indent=2))
     report(out)
