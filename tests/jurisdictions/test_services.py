@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.core.errors import Conflict, ValidationFailed
+from minyi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from minyi.jurisdictions import services as j
 from minyi.jurisdictions.models import Jurisdiction
 from minyi.workflow.models import Case
@@ -98,3 +98,14 @@ def test_staff_see_their_jurisdiction_and_below_only(db: Session) -> None:
         assert can_see(case, f.actor(coordinator)) is sees, place
     handler = f.user(db, role="handler", dept=dept, jurisdiction=east)
     assert not can_see(case, f.actor(handler))  # in the jurisdiction, but another department's case
+
+
+def test_a_scope_narrows_to_one_jurisdiction_within_it_only(db: Session) -> None:
+    city, east, west, street = _city(db)
+    assert j.narrow_scope(db, "", None) == "" and j.narrow_scope(db, east.path, None) == east.path
+    assert j.narrow_scope(db, "", west.id) == west.path  # the root's staff pick any
+    assert j.narrow_scope(db, city.path, street.id) == street.path
+    assert j.narrow_scope(db, "", j.ROOT_ID) == ""  # the root itself: everything
+    for scope, chosen in ((east.path, west.id), (east.path, city.id), (street.path, east.id), (east.path, 10**9)):
+        with pytest.raises(PermissionDenied):
+            j.narrow_scope(db, scope, chosen)
