@@ -414,3 +414,14 @@ def test_an_action_naming_another_case_checks_that_one_too(client: TestClient, d
     pending = db.get(ExtensionRequest, extension)
     assert pending is not None and pending.status == "pending"
     assert f.reload(db, db.get(Case, own)).status == "submitted"  # type: ignore[arg-type]
+
+
+def test_a_case_entered_below_the_root_starts_in_its_enterers_jurisdiction(db: Session, tree: Tree) -> None:
+    west_coordinator = f.user(db, role="coordinator", jurisdiction=tree.west)
+    entered = f.entered(db, west_coordinator, title="西区电话来电反映路灯", contact_phone="13700008888")
+    case = f.reload(db, entered.submission.case)
+    assert case.jurisdiction_id == tree.west.id and "西区" in case.jurisdiction_reason
+    assert workflow.can_see(case, f.actor(west_coordinator))
+    root_coordinator = f.user(db, role="coordinator")
+    at_root = f.reload(db, f.entered(db, root_coordinator, title="本级电话来电反映路灯").submission.case)
+    assert at_root.jurisdiction_id is None  # the root's entries stay where placement (or nothing) puts them
