@@ -63,7 +63,8 @@ test-postgres: $(VENV)/.dev nginx ## Run the database, workflow, web, reliabilit
 	scripts/with_postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflow tests/messages tests/web \
 	  tests/hot tests/accounts tests/departments tests/stats tests/notifications tests/ingest tests/reliability \
 	  tests/core tests/privacy tests/replies tests/watches tests/dashboard tests/reports tests/jobs tests/deploy \
-	  tests/entry tests/collect tests/interviews tests/knowledge tests/suggestions tests/callbacks tests/scorecard
+	  tests/entry tests/collect tests/interviews tests/knowledge tests/suggestions tests/callbacks tests/scorecard \
+	  tests/jurisdictions
 
 lint: $(VENV)/.dev ## Lint (ruff), check the formatting (ruff format) and type-check (mypy)
 	$(BIN)/ruff check src tests benchmarks

@@ -21,7 +21,16 @@
 4. Checks that every acknowledged submission is in the database (`lost`), how many the worker analysed, the
    resident memory of each process, and writes the JSON of the issue.
 
+With `--levels` (issue 17), a province instead of one flat city: the root renamed X省, 14 cities (A市 … N市)
+and 120 districts and counties (A1区 … A9县, the names the shared messages use), each with its slug and area
+names; 21 departments per district, 6 per city, 4 at the province; every case placed by the product's
+`AreaIndex` (its texts' places rewritten to a district, a city or the province: 85 / 12 / 3) with the reason;
+coordinators of the province, of A市 and of A1区, the handlers in A1区's departments. The load adds the city's
+and the district's work lists and the public `/j/{slug}/board` and `/j/{slug}/stats` (a 404 there counted as
+`missing_route`, not an error, until those routes exist).
+
     .venv/bin/python benchmarks/bench_scale.py --cases 10000 --backend sqlite --seconds 60 --json out.json
+    .venv/bin/python benchmarks/bench_scale.py --cases 10000 --backend postgresql --levels --json levels.json
 """
 
 from __future__ import annotations
@@ -61,10 +70,13 @@ from minyi.core.workdays import add_workdays
 from minyi.departments.models import Department
 from minyi.jobs.models import TaskClaim
 from minyi.jobs.runner import SCHEDULE
+from minyi.jurisdictions.models import Jurisdiction
+from minyi.jurisdictions.services import ROOT_ID
 from minyi.messages.analysis import default_analyzer, stored_analysis
 from minyi.messages.models import Message, MessageAnalysis, MessageContact
 from minyi.messages.search import grams, search_grams_of
 from minyi.nlp.display import public_search_text
+from minyi.nlp.jurisdiction import Area, AreaIndex
 from minyi.nlp.labels import APPEAL_KINDS, CITIZEN_KINDS, DOMAINS
 from minyi.stats.models import refresh_facts
 from minyi.workflow import states
@@ -88,6 +100,8 @@ from minyi.workflow.services import RATING_LEVELS
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "teddycup2020"
 PAGES = ("board", "case", "stats", "hot", "inbox", "dept_inbox", "dashboard")
+# with --levels: the work lists of a city's and a district's coordinators, a jurisdiction's public board and figures
+LEVEL_PAGES = ("inbox_city", "inbox_district", "j_board", "j_stats")
 PASSWORD = "scale-bench-pass-1"  # noqa: S105 — throwaway accounts of a throwaway database
 MAX_IN_FLIGHT = 400  # submissions waiting for an answer at once; beyond, the load generator sheds (counted)
 SCHEDULED_TASKS = len(SCHEDULE)
@@ -180,6 +194,143 @@ def department_rows(now: datetime) -> list[dict[str, Any]]:
     ]
 
 
+# --- the province (--levels, issue 17) --------------------------------------------------------------------
+
+PROVINCE = "X省"
+# 14 cities named as the shared messages name them (A市, K市, …), 9 districts and counties each (A1区 … A5区,
+# A6县 … A9县; 6 for the last two): 120 districts, whose names are the ones the texts use (K1区, L9县, A7县).
+CITY_DISTRICTS = {letter: 9 for letter in "ABCDEFGHIJKL"} | {"M": 6, "N": 6}
+CITY_FAMILIES = 6  # departments of a city: the first 6 families; the districts have all 21
+PROVINCE_FAMILIES = 4  # and the province a few
+LEVEL_WEIGHTS = {"district": 85, "city": 12, "province": 3}  # where a generated message is written about
+CAPITAL_WEIGHT = 3  # A市's districts receive three times the messages of another city's
+BUSY_CITY, BUSY_DISTRICT = "A市", "A1区"  # the city and district whose staff work during the load
+COORDINATOR_LEVELS = ("province", "district", "city")  # the 1st, 2nd, 3rd coordinator client, and again
+STREETS = ("", "人民路", "解放西路", "芙蓉中路", "城南街道")
+ANONYMISED_PLACE = re.compile(r"[A-Z]\d{1,2}[区县市]|[A-Z][市省]")
+
+
+class Province:
+    """The jurisdiction tree of a province (the root renamed), its departments per level, and its area index."""
+
+    def __init__(self, now: datetime) -> None:
+        self.root = {
+            "name": PROVINCE,
+            "level": "province",
+            "slug": "x-sheng",
+            "areas": [PROVINCE],
+            "leaders": ["省委书记", "省长"],
+        }
+        self.nodes: list[dict[str, Any]] = []  # the rows below the root, parents first
+        self.cities: list[dict[str, Any]] = []
+        self.districts: list[dict[str, Any]] = []
+        self.city_of: dict[int, dict[str, Any]] = {}  # district id -> its city
+        for letter, count in CITY_DISTRICTS.items():
+            city = self._node(f"{letter}市", "city", ROOT_ID, f"{letter.lower()}-shi", [], ["市委书记", "市长"], now)
+            self.cities.append(city)
+            for k in range(1, count + 1):
+                suffix, other, word = ("区", "县", "qu") if k <= 5 else ("县", "区", "xian")
+                slug = f"{letter.lower()}{k}-{word}"
+                leaders = ["书记", "区长" if k <= 5 else "县长"]
+                name, alias = f"{letter}{k}{suffix}", f"{letter}{k}{other}"  # texts say A7县 and A7区 alike
+                district = self._node(name, "district", city["id"], slug, [alias], leaders, now)
+                self.districts.append(district)
+                self.city_of[district["id"]] = city
+        self.level_of = {ROOT_ID: "province"} | {n["id"]: n["level"] for n in self.nodes}
+        self.name_of = {ROOT_ID: PROVINCE} | {n["id"]: n["name"] for n in self.nodes}
+        self.busy_city = next(c for c in self.cities if c["name"] == BUSY_CITY)
+        self.busy_district = next(d for d in self.districts if d["name"] == BUSY_DISTRICT)
+        self.departments = self._departments(now)
+        self.depts_of: dict[int, list[int]] = defaultdict(list)
+        for dept in self.departments:
+            self.depts_of[dept["jurisdiction_id"]].append(dept["id"])
+        areas = [Area(ROOT_ID, None, PROVINCE, tuple(self.root["areas"]))]
+        areas += [Area(n["id"], n["parent_id"], n["name"], tuple(n["areas"])) for n in self.nodes]
+        self.index = AreaIndex(areas)  # the product's placement (minyi.nlp.jurisdiction), as routing uses it
+        weights = [CAPITAL_WEIGHT if self.city_of[d["id"]] is self.busy_city else 1 for d in self.districts]
+        self.district_weights = weights
+
+    def _node(
+        self, name: str, level: str, parent_id: int, slug: str, areas: list[str], leaders: list[str], now: datetime
+    ) -> dict[str, Any]:
+        node_id = ROOT_ID + len(self.nodes) + 1
+        parent_path = f"/{ROOT_ID}/" if parent_id == ROOT_ID else self.nodes[parent_id - ROOT_ID - 1]["path"]
+        node = {
+            "id": node_id,
+            "name": name,
+            "level": level,
+            "slug": slug,
+            "parent_id": parent_id,
+            "path": f"{parent_path}{node_id}/",
+            "areas": areas,
+            "leaders": leaders,
+            "deadline_days": {},
+            "is_active": True,
+            "created_at": now - timedelta(days=400),
+        }
+        self.nodes.append(node)
+        return node
+
+    def _departments(self, now: datetime) -> list[dict[str, Any]]:
+        """The 21 families in every district (A1区's first: the handlers' departments), 6 per city, 4 provincial."""
+        owners = [(d["name"], d["id"], FAMILIES) for d in self.districts]
+        owners += [(c["name"], c["id"], FAMILIES[:CITY_FAMILIES]) for c in self.cities]
+        owners += [(PROVINCE, ROOT_ID, FAMILIES[:PROVINCE_FAMILIES])]
+        names = [(f"{owner}{family}", jid) for owner, jid, families in owners for family in families]
+        return [
+            {
+                "id": i,
+                "name": name,
+                "parent_id": None,
+                "domains": [DOMAINS[i % len(DOMAINS)]],
+                "keywords": [],
+                "is_active": True,
+                "jurisdiction_id": jid,
+                "created_at": now - timedelta(days=400),
+            }
+            for i, (name, jid) in enumerate(names, start=1)
+        ]
+
+    def pick(self, rng: random.Random) -> tuple[str, dict[str, str]]:
+        """Where a generated message is written about: its place text, and the names its source's places become."""
+        level = rng.choices(list(LEVEL_WEIGHTS), weights=list(LEVEL_WEIGHTS.values()))[0]
+        if level == "province":
+            return rng.choice(("", PROVINCE)), {"district": PROVINCE, "city": PROVINCE, "province": PROVINCE}
+        district = rng.choices(self.districts, weights=self.district_weights)[0]
+        city = self.city_of[district["id"]]
+        if level == "city":
+            names = {"district": city["name"], "city": city["name"], "province": PROVINCE}
+            return city["name"] + rng.choice(STREETS), names
+        names = {"district": district["name"], "city": city["name"], "province": PROVINCE}
+        return city["name"] + district["name"] + rng.choice(STREETS), names
+
+    def submit_places(self) -> list[str]:
+        """What citizens write as the place of a live submission: a district of the province, with its city."""
+        return [self.city_of[d["id"]]["name"] + d["name"] for d in self.districts]
+
+    def write_tree(self, conn: Connection) -> None:
+        """The root renamed as the province, and the cities and districts below it (ids given here)."""
+        table = table_of(Jurisdiction)
+        conn.execute(table.update().where(table.c.id == ROOT_ID).values(**self.root))
+        Writer(conn).write(Jurisdiction, self.nodes)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT setval('jurisdictions_id_seq', (SELECT max(id) FROM jurisdictions))"))
+
+
+def relocate(text_: str, names: dict[str, str]) -> str:
+    """The source's anonymised places (K1区, L9县, K市, X省) become the ones this message is written about."""
+
+    def one(match: re.Match[str]) -> str:
+        found = match.group()
+        if found.endswith("省"):
+            return names["province"]
+        if found[1:-1]:  # a letter and a number: a district or county (or a county-level city)
+            return names["district"]
+        return names["city"]
+
+    return ANONYMISED_PLACE.sub(one, text_)
+
+
 @lru_cache(maxsize=16384)
 def _workdays(day: date, days: int) -> date:
     return add_workdays(day, days)
@@ -231,11 +382,24 @@ def _event(
 class City:
     """Generates the cases of one year, chunk by chunk, with ids given here (the database is new)."""
 
-    def __init__(self, n: int, now: datetime, seed: int, staff: dict[str, int], handlers: dict[int, int]) -> None:
+    def __init__(
+        self,
+        n: int,
+        now: datetime,
+        seed: int,
+        staff: dict[str, int],
+        handlers: dict[int, int],
+        province: Province | None = None,
+    ) -> None:
         self.n, self.now, self.rng = n, now, random.Random(seed)
         self.sources, self.replies = load_sources()
         self.staff, self.handlers = staff, handlers
-        self.departments = department_rows(now)
+        self.province = province
+        self.departments = province.departments if province else department_rows(now)
+        # with levels: cases per level, and the busy district's open work for the load's staff to start on
+        self.by_level: dict[str, int] = defaultdict(int)
+        self.district_new: list[int] = []  # submitted, in the busy district
+        self.assigned_open: dict[int, list[int]] = defaultdict(list)  # a handler's department -> assigned cases
         self.kinds = list(APPEAL_KINDS)
         self.ids = defaultdict(int)  # table -> last id given
         self.events = 0
@@ -272,7 +436,10 @@ class City:
             analysis = self.analyses[src_index]
             title = perturb(source["title"], rng)[:200]
             body = perturb(source["body"], rng)
-            place = rng.choice(REGIONS) + rng.choice(("", "人民路", "解放西路", "芙蓉中路", "城南街道"))
+            place = rng.choice(REGIONS) + rng.choice(STREETS)
+            if self.province is not None:  # the places of the texts become those of a district, a city or the province
+                place, names = self.province.pick(rng)
+                title, body = relocate(title, names)[:200], relocate(body, names)
             kind = rng.choice(self.kinds)
             public = rng.random() < 0.95
             message_id = self._next("messages")
@@ -322,13 +489,51 @@ class City:
                     "created_at": received + timedelta(seconds=5),
                 }
             )
-            case = self._case(out, case_id, received, kind, coordinator, supervisor)
+            jurisdiction_id = self._place(out[Message][-1], title, body, place)
+            case = self._case(out, case_id, received, kind, coordinator, supervisor, jurisdiction_id)
             case |= {"id": case_id, "message_id": message_id, "urgent": analysis["urgent"], "received_at": received}
+            if self.province is not None:
+                case |= {"jurisdiction_id": jurisdiction_id, "jurisdiction_reason": out[Message][-1].pop("_reason")}
+                self.by_level[self.province.level_of[jurisdiction_id]] += 1
+                if jurisdiction_id == self.province.busy_district["id"] and case["status"] == states.SUBMITTED:
+                    self.district_new.append(case_id)
+                if case["status"] == states.ASSIGNED and case["department_id"] in self.handlers:
+                    self.assigned_open[case["department_id"]].append(case_id)
             out[Case].append(case)
             if public:
                 self.public_ids.append(case_id)
         self.events += len(out[CaseEvent])
         return out
+
+    def _place(self, message: dict[str, Any], title: str, body: str, place: str) -> int:
+        """With levels: the jurisdiction the product's placement gives the texts (the reason kept on the message
+        row until the case takes it), and what the citizen addressed (a leader of the province, for some of the
+        messages about no place). Without: the root."""
+        if self.province is None:
+            return ROOT_ID
+        placement = self.province.index.place(title, place, body)
+        addressed = placement is None and self.rng.random() < 0.5
+        message["addressed_jurisdiction_id"] = ROOT_ID if addressed else None
+        message["addressed_leader"] = self.rng.choice(self.province.root["leaders"]) if addressed else ""
+        if placement is None:
+            message["_reason"] = (
+                f"写给{PROVINCE}{message['addressed_leader']}" if addressed else "留言未提到地名，由省级受理"
+            )
+            return ROOT_ID
+        message["_reason"] = placement.reason
+        return placement.jurisdiction_id
+
+    def _department(self, jurisdiction_id: int) -> int:
+        """The department a case is assigned to: 30 % to a handler's (flat: any of them; with levels: in the
+        busy district, where they are), else any of the level's that holds the case."""
+        rng = self.rng
+        if self.province is None:
+            return (
+                rng.choice(list(self.handlers)) if rng.random() < 0.3 else rng.randrange(1, len(self.departments) + 1)
+            )
+        if jurisdiction_id == self.province.busy_district["id"] and rng.random() < 0.3:
+            return rng.choice(list(self.handlers))
+        return rng.choice(self.province.depts_of[jurisdiction_id])
 
     def _case(
         self,
@@ -338,6 +543,7 @@ class City:
         kind: str,
         coordinator: tuple[int, str],
         supervisor: tuple[int, str],
+        jurisdiction_id: int = ROOT_ID,
     ) -> dict[str, Any]:
         """The case's events (appended to `out`) and its columns, as the use cases would have left them."""
         rng, now = self.rng, self.now
@@ -368,7 +574,7 @@ class City:
             events.append(_event(case_id, SupportedPayload(supports=case["supports"]), None, None, at, (None, "群众")))
         if stop < 2:
             return case
-        dept = rng.choice(list(self.handlers)) if rng.random() < 0.3 else rng.randrange(1, len(self.departments) + 1)
+        dept = self._department(jurisdiction_id)
         handler = (self.handlers.get(dept), "承办人")
         t = received + min(age * 0.1, timedelta(hours=rng.uniform(1, 30)))
         deadline = _workdays(to_china(t).date(), DEFAULT_DEADLINE_DAYS.get(kind, 13))
@@ -468,25 +674,40 @@ class City:
 
 
 def _create_staff(
-    database_url: str, departments: list[dict[str, Any]], handlers: int
+    database_url: str, departments: list[dict[str, Any]], handlers: int, province: Province | None = None
 ) -> tuple[dict[str, int], dict[int, int]]:
-    """A coordinator, a supervisor and one handler for each of the first `handlers` departments."""
+    """A coordinator, a supervisor and one handler for each of the first `handlers` departments. With levels, a
+    coordinator at each level (the province, A市, A1区: `bench-coordinator-<level>`), the supervisor at the
+    province, and the handlers in their departments' district."""
     password_hash = hash_password(PASSWORD)
     engine = make_engine(database_url)
     staff: dict[str, int] = {}
     handler_of: dict[int, int] = {}
+    roles: list[tuple[str, str, int | None]] = [
+        ("coordinator", "coordinator", None),
+        ("supervisor", "supervisor", None),
+    ]
+    if province is not None:
+        roles = [
+            ("coordinator", "coordinator-province", ROOT_ID),
+            ("coordinator", "coordinator-city", province.busy_city["id"]),
+            ("coordinator", "coordinator-district", province.busy_district["id"]),
+            ("supervisor", "supervisor", ROOT_ID),
+        ]
     try:
         with transaction(make_session_factory(engine)) as session:
-            for role in ("coordinator", "supervisor"):
+            for role, name, jurisdiction_id in roles:
                 user = create_user(
                     session,
-                    username=f"bench-{role}",
+                    username=f"bench-{name}",
                     display_name=role,
                     password=PASSWORD,
                     role=role,
                     password_hash=password_hash,
                 )
-                staff[role] = user.id
+                user.jurisdiction_id = jurisdiction_id
+                staff.setdefault(role, user.id)  # the generated events' coordinator: the province's
+                staff[name] = user.id
             for dept in departments[:handlers]:
                 user = create_user(
                     session,
@@ -497,24 +718,31 @@ def _create_staff(
                     department_id=dept["id"],
                     password_hash=password_hash,
                 )
+                user.jurisdiction_id = dept.get("jurisdiction_id")
                 handler_of[dept["id"]] = user.id
     finally:
         engine.dispose()
     return staff, handler_of
 
 
-def generate(database_url: str, n: int, *, seed: int = 13, handlers: int = 8, sources: int = 120) -> dict[str, Any]:
-    """The synthetic city in a freshly migrated database; what the load needs to know about it."""
+def generate(
+    database_url: str, n: int, *, seed: int = 13, handlers: int = 8, sources: int = 120, levels: bool = False
+) -> dict[str, Any]:
+    """The synthetic city (or with `levels` the province) in a freshly migrated database; what the load needs to
+    know about it."""
     now = datetime.now(UTC)
     engine = make_engine(database_url)
-    departments = department_rows(now)
+    province = Province(now) if levels else None
+    departments = province.departments if province else department_rows(now)
     try:
         with engine.begin() as conn:
+            if province is not None:
+                province.write_tree(conn)
             Writer(conn).write(Department, departments)
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT setval('departments_id_seq', (SELECT max(id) FROM departments))"))
-        staff, handler_of = _create_staff(database_url, departments, handlers)
-        city = City(n, now, seed, staff, handler_of)
+        staff, handler_of = _create_staff(database_url, departments, handlers, province)
+        city = City(n, now, seed, staff, handler_of, province)
         city.analyse_sources(sources)
         order = (Message, MessageContact, MessageAnalysis, Case, Reply, Rating, ExtensionRequest, CaseEvent)
         for start in range(0, n, CHUNK):
@@ -536,13 +764,32 @@ def generate(database_url: str, n: int, *, seed: int = 13, handlers: int = 8, so
     finally:
         engine.dispose()
     rng = random.Random(seed)
-    return {
+    plan: dict[str, Any] = {
         "cases": n,
         "events": events,
         "public_case_ids": rng.sample(city.public_ids, min(2000, len(city.public_ids))),
         "handler_departments": sorted(handler_of),
         "year": [(to_china(now) - timedelta(days=365)).date().isoformat(), to_china(now).date().isoformat()],
+        "levels": None,
     }
+    if province is not None:
+        plan["levels"] = {
+            "jurisdictions": {"province": 1, "city": len(province.cities), "district": len(province.districts)},
+            "departments": {
+                level: sum(1 for d in departments if province.level_of[d["jurisdiction_id"]] == level)
+                for level in ("province", "city", "district")
+            },
+            "cases": {level: city.by_level[level] for level in ("province", "city", "district")},
+            "staff": sorted(set(staff) - {"coordinator"}),
+        }
+        plan |= {
+            "j_slugs": [province.busy_city["slug"], province.busy_district["slug"]],
+            "submit_places": province.submit_places(),
+            "busy_place": BUSY_CITY + BUSY_DISTRICT,
+            "district_new": city.district_new[-500:],
+            "assigned_open": {str(k): v[-200:] for k, v in city.assigned_open.items()},
+        }
+    return plan
 
 
 # --- the production layout -------------------------------------------------------------------------------
@@ -669,10 +916,21 @@ class Record:
         self.errors: dict[str, int] = defaultdict(int)
         self.error_samples: list[str] = []
         self.statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.missing: dict[str, int] = defaultdict(int)  # 404 of a page whose route is not there yet
 
     def call(
-        self, kind: str, client: httpx.Client, method: str, url: str, ok: tuple[int, ...] = (200,), **kw: Any
+        self,
+        kind: str,
+        client: httpx.Client,
+        method: str,
+        url: str,
+        ok: tuple[int, ...] = (200,),
+        *,
+        missing_route: bool = False,
+        **kw: Any,
     ) -> httpx.Response | None:
+        """One request, timed; a 404 of a `missing_route` page (a route of another part of issue 17 not merged
+        yet) is counted apart, neither timed nor an error."""
         started = time.perf_counter()
         try:
             response = client.request(method, url, **kw)
@@ -683,6 +941,9 @@ class Record:
             return None
         elapsed = time.perf_counter() - started
         with self.lock:
+            if missing_route and response.status_code == 404:
+                self.missing[kind] += 1
+                return response
             self.seconds[kind].append(elapsed)
             self.statuses[kind][response.status_code] += 1
             if response.status_code not in ok:
@@ -699,7 +960,7 @@ class Record:
             "rps": round(len(values) / seconds, 2),
             "errors": self.errors.get(kind, 0),
             "count": len(values),
-        }
+        } | ({"missing_route": self.missing.get(kind, 0)} if kind.startswith("j_") else {})
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -722,6 +983,14 @@ class Load:
         self.offered = 0
         self.new_cases: list[int] = []  # acknowledged, for the coordinators to assign
         self.assigned: dict[int, list[int]] = defaultdict(list)  # department -> cases to accept and answer
+        # with levels: the busy district's new cases (live ones first, then generated ones), the ones its
+        # coordinator could not assign (still at the province's level) for the province's coordinator
+        self.levels = bool(plan.get("levels"))
+        self.pages = PAGES + LEVEL_PAGES if self.levels else PAGES
+        self.district_seed: list[int] = list(plan.get("district_new", []))
+        self.province_queue: list[int] = []
+        for dept, cases in plan.get("assigned_open", {}).items():
+            self.assigned[int(dept)].extend(cases)
         self.actions: dict[str, int] = defaultdict(int)
         self.lock = threading.Lock()
         self.ready = threading.Barrier(plan["clients"] + 1, timeout=900)
@@ -767,12 +1036,15 @@ class Load:
         rng = random.Random(index)
         roles = ("public", "coordinator", "handler", "supervisor", "public", "public", "public")
         role = roles[index % len(roles)] if index >= 4 else ("public", "coordinator", "handler", "supervisor")[index]
+        if role == "coordinator" and self.levels:  # the province's, a district's, a city's, the province's, …
+            role = f"coordinator_{COORDINATOR_LEVELS[index // len(roles) % len(COORDINATOR_LEVELS)]}"
         departments = self.plan["handler_departments"]
         dept = departments[index % len(departments)]
         with self.client(index, f"10.40.{index // 250}.{index % 250 + 1}") as client:
             try:
                 if role != "public":
-                    self.login(client, f"bench-handler-{dept}" if role == "handler" else f"bench-{role}")
+                    username = f"bench-handler-{dept}" if role == "handler" else f"bench-{role.replace('_', '-')}"
+                    self.login(client, username)
             finally:
                 self.ready.wait()  # every client logged in: the measured phase starts together
             self.stop.wait(rng.uniform(0, 2))
@@ -781,8 +1053,14 @@ class Load:
                 self.stop.wait(rng.uniform(1, 3))
 
     def _public(self, client: httpx.Client, rng: random.Random, _dept: int) -> None:
-        page = rng.choice(("board", "board", "case", "case", "stats", "hot"))
-        if page == "board":
+        pages = ("board", "board", "case", "case", "stats", "hot")
+        page = rng.choice((*pages, "j_board", "j_stats") if self.levels else pages)
+        if page.startswith("j_"):  # a city's or a district's own pages (parts P and S of issue 17)
+            slug = rng.choice(self.plan["j_slugs"])
+            start, end = self.plan["year"]
+            path = f"/j/{slug}/board" if page == "j_board" else f"/j/{slug}/stats?from={start}&to={end}&by=month"
+            self.record.call(page, client, "GET", path, missing_route=True)
+        elif page == "board":
             query = f"?q={rng.choice(KEYWORDS)}" if rng.random() < 0.5 else f"?page={rng.randint(1, 5)}"
             self.record.call("board", client, "GET", "/board" + query)
         elif page == "case":
@@ -803,6 +1081,48 @@ class Load:
             if self.act(client, case_id, "assign", {"department_id": str(dept), "note": ""}):
                 with self.lock:
                     self.assigned[dept].append(case_id)
+
+    def _coordinator_province(self, client: httpx.Client, rng: random.Random, _dept: int) -> None:
+        """With levels: the province's coordinator (sees everything: the same list as the flat city's); assigns
+        what the district's coordinator could not (a case routing left at the province's level)."""
+        query = f"?q={rng.choice(KEYWORDS)}" if rng.random() < 0.3 else ""
+        self.record.call("inbox", client, "GET", "/staff/inbox" + query)
+        with self.lock:
+            case_id = self.province_queue.pop(0) if self.province_queue else None
+        if case_id is not None:
+            dept = rng.choice(self.plan["handler_departments"])
+            if self.act(client, case_id, "assign", {"department_id": str(dept), "note": ""}):
+                with self.lock:
+                    self.assigned[dept].append(case_id)
+
+    def _coordinator_city(self, client: httpx.Client, rng: random.Random, _dept: int) -> None:
+        """With levels: A市's coordinator browses the city's work list (its districts' cases included)."""
+        query = f"?q={rng.choice(KEYWORDS)}" if rng.random() < 0.3 else ""
+        self.record.call("inbox_city", client, "GET", "/staff/inbox" + query)
+
+    def _coordinator_district(self, client: httpx.Client, rng: random.Random, _dept: int) -> None:
+        """With levels: A1区's coordinator browses the district's list and assigns its new cases (the live
+        submissions about A1区 first, then the generated ones) to its departments; a live case it may not act on
+        (routing left it at the province: 403) goes to the province's coordinator."""
+        query = f"?q={rng.choice(KEYWORDS)}" if rng.random() < 0.3 else ""
+        self.record.call("inbox_district", client, "GET", "/staff/inbox" + query)
+        live = None
+        with self.lock:
+            if rng.random() < 0.7:
+                if self.new_cases:
+                    live = case_id = self.new_cases.pop(0)
+                else:
+                    case_id = self.district_seed.pop(0) if self.district_seed else None
+            else:
+                case_id = None
+        if case_id is not None:
+            dept = rng.choice(self.plan["handler_departments"])
+            if self.act(client, case_id, "assign", {"department_id": str(dept), "note": ""}):
+                with self.lock:
+                    self.assigned[dept].append(case_id)
+            elif live is not None:
+                with self.lock:
+                    self.province_queue.append(live)
 
     def _handler(self, client: httpx.Client, rng: random.Random, dept: int) -> None:
         query = "?overdue=1" if rng.random() < 0.2 else ""
@@ -836,6 +1156,9 @@ class Load:
             "place_text": rng.choice(REGIONS),
             "submission_key": f"scale-{tag}",
         }
+        if self.levels:  # 40 % about the busy district (its coordinator assigns them), the rest anywhere
+            places = self.plan["submit_places"]
+            data["place_text"] = self.plan["busy_place"] if rng.random() < 0.4 else rng.choice(places)
         client_no = n // 4
         with self.client(n, f"10.{50 + client_no // 62500}.{client_no // 250 % 250}.{client_no % 250 + 1}") as client:
             if n % 2 == 0:
@@ -856,7 +1179,8 @@ class Load:
         if case_id is not None:
             with self.lock:
                 self.acknowledged[case_id] = data["title"]
-                self.new_cases.append(case_id)
+                if not self.levels or data["place_text"] == self.plan["busy_place"]:
+                    self.new_cases.append(case_id)
 
     def run(self) -> dict[str, Any]:
         seconds, rate = self.plan["seconds"], self.plan["rate"]
@@ -894,7 +1218,7 @@ class Load:
             "shed": self.shed,
         }
         return {
-            "pages": {page: self.record.summary(page, seconds) for page in PAGES},
+            "pages": {page: self.record.summary(page, seconds) for page in self.pages},
             "submit": summary,
             "actions": dict(self.actions)
             | {
@@ -933,13 +1257,11 @@ def warm_up(urls: list[str], plan: dict[str, Any]) -> None:
     for url in urls:
         with httpx.Client(base_url=url, timeout=120) as client:
             start, end = plan["year"]
-            for path in (
-                "/board",
-                "/board?q=路灯",
-                f"/cases/{plan['public_case_ids'][0]}",
-                "/hot",
-                f"/stats?from={start}&to={end}&by=month",
-            ):
+            paths = ["/board", "/board?q=路灯", f"/cases/{plan['public_case_ids'][0]}", "/hot"]
+            paths.append(f"/stats?from={start}&to={end}&by=month")
+            for slug in plan.get("j_slugs", []):
+                paths += [f"/j/{slug}/board", f"/j/{slug}/stats?from={start}&to={end}&by=month"]
+            for path in paths:
                 client.get(path)
 
 
@@ -988,7 +1310,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             env.pop("FORWARDED_ALLOW_IPS", None)
             subprocess.run([*_minyi(), "migrate"], env=env, check=True, capture_output=True, timeout=600)
             started = time.perf_counter()
-            city = generate(database_url, args.cases)
+            city = generate(database_url, args.cases, levels=args.levels)
             generate_s = time.perf_counter() - started
             print(f"generated {city['cases']:,} cases and {city['events']:,} events in {generate_s:.1f} s", flush=True)
             with layout(env, folder) as (urls, pids):
@@ -1009,6 +1331,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["submit"]["analysed"] = analysed
     return {
         "cases": city["cases"],
+        "levels": city["levels"],
         "events": city["events"],
         "generate_s": round(generate_s, 1),
         "worker_first_round_s": round(settle_s, 1),
@@ -1019,7 +1342,95 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         **result,
         "lost": lost,
         "rss_mb": rss,
-    }
+    } | ({"folder": str(folder)} if args.keep else {})
+
+
+def probe(args: argparse.Namespace, repeats: int = 7) -> dict[str, Any]:
+    """Each page alone (`--probe`): the generated city or province, the app in this process (no worker, no load,
+    the statistics and the public page cache off), every page asked `repeats` times in a row after one warm-up;
+    the median CPU time of this process for one request (what a page costs a core, whatever else the shared
+    machine runs) and the size of the answer."""
+    from fastapi.testclient import TestClient
+
+    from minyi.core.settings import Settings
+    from minyi.web.app import create_app
+
+    folder = Path(tempfile.mkdtemp(prefix="minyi-probe-"))
+    try:
+        with contextlib_database(args.backend, folder) as (database_url, jobs_url):
+            env = {**os.environ, "MINYI_DATA_DIR": str(folder), "MINYI_DATABASE_URL": database_url}
+            subprocess.run([*_minyi(), "migrate"], env=env, check=True, capture_output=True, timeout=600)
+            city = generate(database_url, args.cases, levels=args.levels)
+            settings = Settings(
+                data_dir=folder,
+                database_url=database_url,
+                jobs_url=jobs_url,
+                secret_key="probe-" + secrets.token_hex(16),
+                run_scheduler=False,
+                run_analysis=False,
+                stats_max_age=0,
+                public_page_ttl=0,
+            )
+            start, end = city["year"]
+            case_id = city["public_case_ids"][0]
+            dept = city["handler_departments"][0]
+            who = {"public": "", "handler": f"bench-handler-{dept}", "supervisor": "bench-supervisor"}
+            coordinators = [f"coordinator-{level}" for level in COORDINATOR_LEVELS] if args.levels else ["coordinator"]
+            pages: list[tuple[str, str, str]] = [
+                ("form", "public", "/"),
+                ("board", "public", "/board"),
+                ("board_q", "public", "/board?q=路灯"),
+                ("case", "public", f"/cases/{case_id}"),
+                ("stats", "public", f"/stats?from={start}&to={end}&by=month"),
+                ("hot", "public", "/hot"),
+                *[(c.replace("coordinator", "inbox").replace("-", "_"), c, "/staff/inbox") for c in coordinators],
+                ("staff_case", coordinators[0], f"/staff/cases/{case_id}"),
+                ("dept_inbox", "handler", "/staff/department"),
+                ("dashboard", "supervisor", "/staff/dashboard"),
+            ]
+            for slug in city.get("j_slugs", [])[:1]:
+                pages += [("j_board", "public", f"/j/{slug}/board"), ("j_stats", "public", f"/j/{slug}/stats")]
+            out: dict[str, Any] = {}
+            app = create_app(settings, start_background=False)
+            clients: dict[str, TestClient] = {}
+            try:
+                for name, user, path in pages:
+                    if user not in clients:
+                        clients[user] = TestClient(app, base_url="http://127.0.0.1").__enter__()
+                        if user != "public":
+                            client = clients[user]
+                            client.get("/staff/login")
+                            fields = {"username": who.get(user, f"bench-{user}"), "password": PASSWORD}
+                            fields |= {"next": "/staff", "csrf_token": client.cookies.get(CSRF_COOKIE, "")}
+                            response = client.post("/staff/login", data=fields, follow_redirects=False)
+                            assert response.status_code == 303, (user, response.status_code)
+                    client = clients[user]
+                    first = client.get(path)
+                    cpu: list[float] = []
+                    for _ in range(repeats):
+                        before = time.process_time()
+                        client.get(path)
+                        cpu.append((time.process_time() - before) * 1000)
+                    out[name] = {"status": first.status_code, "cpu_ms": round(statistics.median(cpu), 1)}
+                    out[name]["kb"] = round(len(first.content) / 1024, 1)
+            finally:
+                for client in clients.values():
+                    client.__exit__(None, None, None)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    # what the worker does for each live message: the pipeline, then the ranking of every active department
+    now = datetime.now(UTC)
+    rows = Province(now).departments if args.levels else department_rows(now)
+    departments = [Department(**{k: v for k, v in d.items() if k != "created_at"}) for d in rows]
+    analyzer = default_analyzer()
+    cpu = []
+    for source in load_sources(200)[0][:40]:
+        before = time.process_time()
+        result = analyzer.analyze(source["title"], source["body"])
+        stored_analysis(result, title=source["title"], body=source["body"], departments=departments)
+        cpu.append((time.process_time() - before) * 1000)
+    analysis = {"departments": len(departments), "cpu_ms": round(statistics.median(cpu[5:]), 1)}
+    return {"cases": args.cases, "backend": args.backend, "levels": city["levels"], "probe": out, "analysis": analysis}
 
 
 @contextmanager
@@ -1034,11 +1445,14 @@ def contextlib_database(backend: str, folder: Path) -> Iterator[tuple[str, str]]
 
 def report(out: dict[str, Any]) -> None:
     print(f"{out['cases']:,} cases, {out['events']:,} events on {out['backend']}, generated in {out['generate_s']} s")
+    if out["levels"]:
+        print(f"  levels: {out['levels']}")
     print(f"{out['clients']} clients for {out['seconds']} s, submissions offered {out['submit']['offered_rps']}/s:")
     for name, row in [*out["pages"].items(), ("submit", out["submit"])]:
         print(
             f"  {name:<11} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  p99 {row['p99_ms']:7.1f} ms"
             f"  {row['rps']:6.2f}/s  errors {row['errors']}"
+            + (f"  missing route (404) {row['missing_route']}" if "missing_route" in row else "")
         )
     print(
         f"  achieved submissions {out['submit']['rps']}/s of {out['submit']['offered_rps']}/s offered; "
@@ -1063,7 +1477,23 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20, help="messages submitted per second")
     parser.add_argument("--json", type=Path, required=True)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, SQLite file)")
+    parser.add_argument(
+        "--levels",
+        action="store_true",
+        help="a province in three levels (14 cities, 120 districts) instead of one flat city (issue 17)",
+    )
+    parser.add_argument(
+        "--probe", action="store_true", help="instead of the load: each page alone, its CPU time and size"
+    )
     args = parser.parse_args()
+    if args.probe:
+        result = probe(args)
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        for name, row in result["probe"].items():
+            print(f"  {name:<16} {row['status']}  cpu {row['cpu_ms']:7.1f} ms  {row['kb']:8.1f} KB")
+        analysis = result["analysis"]
+        print(f"  analysis of a message, {analysis['departments']:,} departments ranked: cpu {analysis['cpu_ms']} ms")
+        return
     out = run(args)
     args.json.write_text(json.dumps(out, ensure_ascii=False, indent=2))
     report(out)

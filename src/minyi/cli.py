@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "minyi.commands.jobs",
     "minyi.commands.collect",
     "minyi.commands.sources",
+    "minyi.commands.jurisdictions",
 )
 
 for _name in _COMMAND_MODULES:

@@ -26,6 +26,7 @@ from minyi.reports.models import StoredReport
 from minyi.stats.models import CaseFactsRow
 from minyi.suggestions.models import Adoption, Commitment, CommitmentUpdate
 from minyi.watches.models import Watch
+from minyi.workflow.jurisdiction_board import JurisdictionBoardRow
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply, SystemSetting
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "InterviewEvent",
     "InterviewQuestion",
     "Jurisdiction",
+    "JurisdictionBoardRow",
     "KnowledgeAudit",
     "KnowledgeEntry",
     "KnowledgeTerm",

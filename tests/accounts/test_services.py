@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from minyi.accounts import services as acc
 from minyi.accounts.models import AuthEvent, LoginSession
 from minyi.core.clock import utcnow
-from minyi.core.errors import Conflict, ValidationFailed
+from minyi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tests import factories as f
 
 
@@ -72,3 +72,55 @@ def test_production_hashing_keeps_argon2id_defaults() -> None:
     assert stored.startswith("$argon2id$")
     assert f"m={default.memory_cost},t={default.time_cost},p={default.parallelism}" in stored
     assert acc.PasswordHashing().verify(stored, "a-long-password") and not acc.PasswordHashing().verify(stored, "x")
+
+
+def test_an_account_gets_a_checked_jurisdiction(db: Session) -> None:
+    district = f.jurisdiction(db, name="账号区", slug="acc-district")
+    street = f.jurisdiction(db, name="账号街道", level="street", parent=district, slug="acc-street")
+    other = f.jurisdiction(db, name="别的区", slug="acc-other")
+    other_dept = f.department(db, name="别的区住建局", jurisdiction_id=other.id)
+    street_dept = f.department(db, name="账号街道办事处", jurisdiction_id=street.id)
+    made = acc.create_user(
+        db,
+        username="street.handler",
+        display_name="甲",
+        password=f.PASSWORD,
+        role="handler",
+        department_id=street_dept.id,
+        jurisdiction_id=street.id,
+    )
+    assert made.jurisdiction_id == street.id and made.jurisdiction is not None
+    root = acc.create_user(
+        db, username="root.clerk", display_name="乙", password=f.PASSWORD, role="coordinator", jurisdiction_id=1
+    )
+    assert root.jurisdiction_id is None  # the root is stored as NULL, as before levels
+    with pytest.raises(ValidationFailed, match="部门须属于该账号的辖区或其下级"):
+        acc.create_user(
+            db,
+            username="wrong.dept",
+            display_name="丙",
+            password=f.PASSWORD,
+            role="handler",
+            department_id=other_dept.id,
+            jurisdiction_id=district.id,
+        )
+    for bad in ("99999", "abc"):
+        with pytest.raises(ValidationFailed, match="请选择有效的辖区"):
+            acc.create_user(
+                db, username="bad.place", display_name="丁", password=f.PASSWORD, role="admin", jurisdiction_id=bad
+            )
+    other.is_active = False
+    db.flush()
+    with pytest.raises(ValidationFailed, match="已停用"):
+        acc.create_user(
+            db, username="gone.place", display_name="戊", password=f.PASSWORD, role="admin", jurisdiction_id=other.id
+        )
+    district_admin = f.user(db, role="admin", jurisdiction=district)
+    listed = {u.username for u in acc.list_users(db, scope=acc.admin_scope(district_admin))}
+    assert listed == {district_admin.username, "street.handler"}
+    with pytest.raises(PermissionDenied):
+        acc.change_role(db, user_id=root.id, role="supervisor", department_id="", acting_user=district_admin)
+    kept = acc.change_role(
+        db, user_id=made.id, role="handler", department_id=street_dept.id, acting_user=district_admin
+    )
+    assert kept.jurisdiction_id == street.id  # not given: unchanged

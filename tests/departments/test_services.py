@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from minyi.core.errors import Conflict, ValidationFailed
 from minyi.departments import services as ds
+from tests import factories as f
 
 
 def test_tree_is_depth_first(db: Session) -> None:
@@ -53,3 +54,25 @@ def test_deactivated_departments_cannot_receive_cases(db: Session) -> None:
     sub = f.message(db)
     with pytest.raises(ValidationFailed, match="承办部门"):
         wf.assign(db, actor=f.actor(f.user(db, role="coordinator")), case_id=sub.case.id, department_id=dept.id)
+
+
+def test_a_department_serves_a_checked_jurisdiction_within_the_admin_scope(db: Session) -> None:
+    district = f.jurisdiction(db, name="部门区", slug="dept-district")
+    street = f.jurisdiction(db, name="部门街道", level="street", parent=district, slug="dept-street")
+    other = f.jurisdiction(db, name="部门别区", slug="dept-other")
+    government = ds.create_department(db, name="部门区人民政府", jurisdiction_id=district.id)
+    office = ds.create_department(db, name="部门街道办事处", parent_id=government.id, jurisdiction_id=street.id)
+    assert office.jurisdiction_id == street.id
+    assert ds.create_department(db, name="根辖区部门", jurisdiction_id=1).jurisdiction_id is None
+    with pytest.raises(ValidationFailed, match="同一辖区或其上级辖区"):  # a district body under a street office
+        ds.create_department(db, name="部门区住建局", parent_id=office.id, jurisdiction_id=district.id)
+    with pytest.raises(ValidationFailed, match="请选择有效的辖区"):
+        ds.create_department(db, name="越界部门", jurisdiction_id=other.id, scope=district.path)
+    with pytest.raises(ValidationFailed, match="请选择部门所属辖区"):
+        ds.create_department(db, name="根部门", scope=district.path)
+    scoped = [n.department.name for n in ds.department_tree(db, scope=district.path)]
+    assert scoped == ["部门区人民政府", "部门街道办事处"]
+    with pytest.raises(ValidationFailed, match="部门不存在"):
+        ds.update_department(db, department_id=office.id, domains=[], keywords="", is_active=True, scope=other.path)
+    ds.update_department(db, department_id=office.id, domains=[], keywords="", is_active=True)
+    assert office.jurisdiction_id == street.id  # not given: unchanged

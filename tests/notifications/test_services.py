@@ -107,6 +107,24 @@ def test_overdue_case_is_escalated_once_by_the_system_through_the_state_machine(
         assert row.notice.kind == notes.ESCALATION
 
 
+def test_cases_already_told_are_left_out_of_the_plan_in_sql(db: Session, world: dict) -> None:
+    """An overdue case escalated long ago is not read again at every run: the plan's query leaves it out (an
+    anti-join on the notice's key for the case's current deadline), not a filter after reading every case."""
+    case = world["case"]
+    with travel(_at(case.deadline - timedelta(days=1))):
+        assert [p.case_id for p in notes.plan_deadline_reminders(db, remind_workdays=1, today=case.deadline)] == [
+            case.id
+        ]
+        assert notes.send_deadline_reminders(db, remind_workdays=1, outbound=OUT) == 1
+        assert notes._due_cases(db, kind=notes.REMINDER) == []
+    late = add_workdays(case.deadline, 2)
+    with travel(_at(late)):
+        assert [c.id for c in notes._due_cases(db, kind=notes.ESCALATION)] == [case.id]
+        assert notes.escalate_overdue(db, outbound=OUT) == 1
+        assert notes._due_cases(db, kind=notes.ESCALATION) == []
+        assert notes.plan_escalations(db, today=late) == []
+
+
 def test_replied_closed_and_unassigned_cases_are_never_escalated(db: Session, world: dict) -> None:
     handler = world["handlers"][0]
     with travel(START):

@@ -92,8 +92,10 @@ def _config(server: Server, folder: Path, *, real_ids: bool) -> Path:
     # list's page within its first 10,000 rows ((page - 1) * per_page < 10,000) or a list the role may not read;
     # the department a knowledge-base entry, its list or an explanation needs from a coordinator or the admin
     # (a handler's is their own) and an id of no department; an interview's times that fit the pattern but are no
-    # date (2026-13-45T99:99) or end before they start.
+    # date (2026-13-45T99:99) or end before they start; the jurisdiction a message is addressed to and the
+    # leader's mailbox (data, not schema: a slug of no jurisdiction, a mailbox it lacks, a mailbox without one).
     for operation in (
+        "/api/v1/messages",
         "/api/v1/stats",
         "/api/v1/staff/cases/{case_id}/actions/{action}",
         "/api/v1/staff/inbox",

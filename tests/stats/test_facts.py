@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import random
 import shutil
+from collections.abc import Collection
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -56,12 +57,15 @@ def _folded(db: Session) -> dict[int, CaseFacts]:
     return {fact.case_id: fact for fact in fold_period(db, start=EVER[0], end=EVER[1])}
 
 
-def _recount(db: Session, start: date, end: date) -> Figures:
-    """The figures that need no deadline arithmetic, counted from the raw tables without the fold or the facts."""
+def _recount(db: Session, start: date, end: date, among: Collection[int] | None = None) -> Figures:
+    """The figures that need no deadline arithmetic, counted from the raw tables without the fold or the facts
+    (`among`: only these cases)."""
     low, high = china_days_utc(start, end)
     submitted = select(CaseEvent.case_id).where(
         CaseEvent.kind == "submit", CaseEvent.created_at >= low, CaseEvent.created_at < high
     )
+    if among is not None:
+        submitted = submitted.where(CaseEvent.case_id.in_(sorted(among)))
 
     def cases_with(kind: str) -> set[int]:
         query = select(CaseEvent.case_id).where(CaseEvent.kind == kind, CaseEvent.case_id.in_(submitted))

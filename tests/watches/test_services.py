@@ -64,6 +64,14 @@ def test_a_watch_shows_its_messages_and_months(db: Session, old: dict) -> None:
     assert [count for _w, count in watches.list_watches(db, user=me)] == [1, 1, 2]
 
 
+def test_a_keyword_watch_ignores_letter_case(db: Session, old: dict) -> None:
+    """On PostgreSQL too (make test-postgres), where LIKE is case-sensitive."""
+    me = f.user(db, role="supervisor")
+    wifi = f.message(db, title="图书馆的wifi经常断线", body="市图书馆二楼的无线网络WIFI每天下午都断线。").case.id
+    watch = watches.create_watch(db, user=me, kind="keyword", value="WiFi")
+    assert [c.id for c in watches.watch_view(db, user=me, watch_id=watch.id).cases] == [wifi]
+
+
 def test_new_and_urgent_messages_alert_once(db: Session, old: dict) -> None:
     me, someone = f.user(db, role="supervisor"), f.user(db, role="coordinator")
     watches.create_watch(db, user=me, kind="keyword", value="幸福路")

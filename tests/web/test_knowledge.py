@@ -58,7 +58,7 @@ def test_typing_helper_answers_and_counts_once_per_session(client: TestClient, d
     again = client.post(f"/api/v1/knowledge/{entry.id}/helpful").json()
     assert (first["counted"], again["counted"], again["helpful"]) == (True, False, 1)
     assert client.post("/api/v1/knowledge/999999/helpful").status_code == 404
-    assert "/static/kb_suggest.js" in client.get("/").text and 'id="kb-answers"' in client.get("/").text
+    assert "/static/as_you_type.js" in client.get("/").text and 'id="kb-answers"' in client.get("/").text
 
 
 def test_typing_helper_is_rate_limited(client: TestClient, db: Session, monkeypatch) -> None:

@@ -1,6 +1,7 @@
 """The account audit trail: every login outcome, lockout, token, password reset, second-factor change, 台账 export,
 代录入 (a message a coordinator entered for a citizen), every change to a registered web source and a web item
-unlinked from a case."""
+unlinked from a case, every change to the
+jurisdiction tree."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ EVENT_NAMES = {
     "token_revoked": "吊销访问令牌",
     "sessions_revoked": "结束全部登录和令牌",
     "password_reset": "重置密码",
-    "role_change": "变更角色或部门",
+    "role_change": "变更角色、部门或辖区",
     "tracking_code_sent": "找回查询链接：发送验证码",
     "tracking_code_failed": "找回查询链接：验证码错误",
     "tracking_link_renewed": "找回查询链接：换发新链接",
@@ -38,6 +39,12 @@ EVENT_NAMES = {
     "web_items_purged": "网络条目到期清除正文",  # minyi.collect.retention (MINYI_WEB_RETENTION_DAYS)
     "web_link_removed": "取消网络民意与办件的关联",
     "scorecard_changed": "修改考核权重",  # minyi.scorecard.config: the weights and minimum, before → after
+    # the jurisdiction tree (minyi.accounts.jurisdiction_admin): from the admin's page or `minyi jurisdictions`
+    "jurisdiction_added": "新增辖区",
+    "jurisdiction_changed": "修改辖区",
+    "jurisdiction_disabled": "停用辖区",
+    "jurisdiction_enabled": "启用辖区",
+    "jurisdictions_imported": "导入辖区文件",
 }
 
 

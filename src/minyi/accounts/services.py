@@ -23,10 +23,12 @@ from minyi.accounts.models import LoginSession, Role, User
 from minyi.accounts.tokens import revoke_all
 from minyi.core.clock import utcnow
 from minyi.core.db import get_by_id
-from minyi.core.errors import Conflict, ValidationFailed
+from minyi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from minyi.core.security import hash_token
 from minyi.core.validation import choice_field, text_field
 from minyi.departments.models import Department
+from minyi.jurisdictions.models import Jurisdiction
+from minyi.jurisdictions.services import in_scope, path_of, scope_path, within
 
 _USERNAME = re.compile(r"^[a-z0-9_.-]{3,32}$")
 PASSWORD_MIN = 10
@@ -87,14 +89,63 @@ def hash_password(password: str) -> str:
     return PASSWORDS.hash(password)
 
 
-def _role_and_department(session: Session, role: Any, department_id: Any) -> tuple[Role, int | None]:
-    """A staff role and its department checked: a known department, and handlers must belong to one."""
+KEEP: Any = object()  # change_role's jurisdiction_id when the caller does not change it
+
+
+def admin_scope(acting_user: User | None) -> str:
+    """What an admin manages (minyi.jurisdictions.services.scope_path): "" everything (an admin of the root, or
+    code acting for nobody), else the path of the admin's jurisdiction, whose subtree they manage."""
+    return "" if acting_user is None else scope_path(acting_user.jurisdiction)
+
+
+def check_manages(acting_user: User, account: User) -> None:
+    """Refuse an account outside the acting admin's jurisdiction (an admin of a district manages its subtree's
+    accounts only)."""
+    path = account.jurisdiction.path if account.jurisdiction is not None else ""
+    if not in_scope(path, admin_scope(acting_user)):
+        raise PermissionDenied("该账号不属于您管理的辖区")
+
+
+def managed_user(session: Session, *, user_id: Any, acting_user: User) -> User:
+    """An account the acting admin may manage, or 404/403."""
+    user = get_by_id(session, User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    check_manages(acting_user, user)
+    return user
+
+
+def jurisdiction_for(session: Session, raw: Any, *, scope: str) -> int | None:
+    """A jurisdiction chosen for an account or department: empty means the root (only for those who manage the
+    root); otherwise it must exist, be active and lie within `scope`."""
+    if raw in (None, ""):
+        if scope:
+            raise ValidationFailed("请选择辖区（您只能管理本辖区及其下级）", field="jurisdiction_id")
+        return None
+    node = get_by_id(session, Jurisdiction, raw)
+    if node is None or not in_scope(node.path, scope):
+        raise ValidationFailed("请选择有效的辖区", field="jurisdiction_id")
+    if not node.is_active:
+        raise ValidationFailed(f"辖区“{node.name}”已停用", field="jurisdiction_id")
+    return None if node.parent_id is None else node.id
+
+
+def _role_and_department(
+    session: Session, role: Any, department_id: Any, jurisdiction_id: int | None = None, scope: str = ""
+) -> tuple[Role, int | None]:
+    """A staff role and its department checked: a known department, handlers must belong to one, and the department
+    lies within the account's jurisdiction and the admin's scope."""
     role_value = Role(choice_field(role, field="role", label="角色", choices=set(STAFF_ROLES)))
     dept_id = None
     if department_id not in (None, ""):
         dept = get_by_id(session, Department, department_id)
         if dept is None:
             raise ValidationFailed("请选择有效的部门", field="department_id")
+        dept_path = path_of(session, dept.jurisdiction_id)
+        if not in_scope(dept_path, scope):
+            raise ValidationFailed("请选择有效的部门", field="department_id")
+        if not in_scope(dept_path, "" if jurisdiction_id is None else path_of(session, jurisdiction_id)):
+            raise ValidationFailed("部门须属于该账号的辖区或其下级", field="department_id")
         dept_id = dept.id
     if role_value is Role.HANDLER and dept_id is None:
         raise ValidationFailed("承办人必须属于一个部门", field="department_id")
@@ -110,8 +161,11 @@ def create_user(
     role: Any,
     department_id: Any = None,
     password_hash: str | None = None,
+    jurisdiction_id: Any = None,
+    acting_user: User | None = None,
 ) -> User:
-    """A staff account; handlers must belong to a department.
+    """A staff account; handlers must belong to a department. Its role applies within `jurisdiction_id` and below
+    (empty: the root, everything); an acting admin of a jurisdiction creates accounts within its subtree only.
 
     Callers inside a write transaction pass `password_hash` (from `hash_password`, computed before the
     transaction) so that argon2 never runs while the write lock is held."""
@@ -122,7 +176,9 @@ def create_user(
     secret = text_field(password, field="password", label="密码", max_len=128)
     if len(secret) < PASSWORD_MIN:
         raise ValidationFailed(f"密码至少 {PASSWORD_MIN} 位", field="password")
-    role_value, dept_id = _role_and_department(session, role, department_id)
+    scope = admin_scope(acting_user)
+    place = jurisdiction_for(session, jurisdiction_id, scope=scope)
+    role_value, dept_id = _role_and_department(session, role, department_id, place, scope)
     if session.scalar(select(User).where(User.username == name)) is not None:
         raise Conflict(f"用户名 {name} 已被使用")
     user = User(
@@ -131,9 +187,11 @@ def create_user(
         password_hash=password_hash or PASSWORDS.hash(secret),
         role=role_value,
         department_id=dept_id,
+        jurisdiction_id=place,
     )
     session.add(user)
     session.flush()
+    session.refresh(user, ["jurisdiction", "department"])
     return user
 
 
@@ -174,16 +232,18 @@ def end_session(session: Session, token: str | None) -> None:
         row.revoked = True
 
 
-def list_users(session: Session) -> list[User]:
-    """All accounts, by role then name."""
-    return list(session.scalars(select(User).order_by(User.role, User.username)))
+def list_users(session: Session, *, scope: str = "") -> list[User]:
+    """All accounts (within `scope`: an admin's jurisdiction subtree), by role then name."""
+    query = select(User).order_by(User.role, User.username)
+    clause = within(User.jurisdiction_id, scope)
+    if clause is not None:
+        query = query.where(clause)
+    return list(session.scalars(query))
 
 
 def set_user_active(session: Session, *, user_id: Any, active: bool, acting_user: User) -> User:
     """Deactivate or reactivate an account (never delete: the event log refers to it)."""
-    user = get_by_id(session, User, user_id)
-    if user is None:
-        raise ValidationFailed("用户不存在", field="user_id")
+    user = managed_user(session, user_id=user_id, acting_user=acting_user)
     if user.id == acting_user.id and not active:
         raise ValidationFailed("不能停用自己的账号", field="user_id")
     if user.is_active != active:
@@ -193,20 +253,36 @@ def set_user_active(session: Session, *, user_id: Any, active: bool, acting_user
     return user
 
 
-def change_role(session: Session, *, user_id: Any, role: Any, department_id: Any, acting_user: User) -> User:
-    """Give an account another role (and department): handlers must belong to one, and an admin cannot take the
-    admin role from their own account (nobody would be left to give it back). Recorded in the account audit."""
-    user = get_by_id(session, User, user_id)
-    if user is None:
-        raise ValidationFailed("用户不存在", field="user_id")
-    role_value, dept_id = _role_and_department(session, role, department_id)
+def _role_line(user: User) -> str:
+    place = user.jurisdiction.name if user.jurisdiction is not None else "本级"
+    return f"{user.role_name}／{user.department.name if user.department else '无部门'}／{place}"
+
+
+def change_role(
+    session: Session,
+    *,
+    user_id: Any,
+    role: Any,
+    department_id: Any,
+    acting_user: User,
+    jurisdiction_id: Any = KEEP,
+) -> User:
+    """Give an account another role, department or jurisdiction: handlers must belong to a department, an admin
+    cannot take the admin role from their own account (nobody would be left to give it back) nor move it, and an
+    admin of a jurisdiction manages its subtree only. Recorded in the account audit (before → after)."""
+    user = managed_user(session, user_id=user_id, acting_user=acting_user)
+    scope = admin_scope(acting_user)
+    place = user.jurisdiction_id if jurisdiction_id is KEEP else jurisdiction_for(session, jurisdiction_id, scope=scope)
+    role_value, dept_id = _role_and_department(session, role, department_id, place, scope)
     if user.id == acting_user.id and role_value is not Role.ADMIN:
         raise ValidationFailed("不能取消自己的管理员角色", field="role")
-    before = f"{user.role_name}／{user.department.name if user.department else '无部门'}"
-    user.role, user.department_id = role_value, dept_id
+    if user.id == acting_user.id and place != user.jurisdiction_id:
+        raise ValidationFailed("不能变更自己账号的辖区", field="jurisdiction_id")
+    before = _role_line(user)
+    user.role, user.department_id, user.jurisdiction_id = role_value, dept_id, place
     session.flush()
-    session.refresh(user, ["department"])
-    after = f"{user.role_name}／{user.department.name if user.department else '无部门'}"
+    session.refresh(user, ["department", "jurisdiction"])
+    after = _role_line(user)
     if before != after:
         audit.record(
             session,
@@ -222,9 +298,7 @@ def change_role(session: Session, *, user_id: Any, role: Any, department_id: Any
 def admin_reset_password(session: Session, *, user_id: Any, password_hash: str, acting_user: User) -> User:
     """An admin sets a new random password for an account (hashed by the caller before the transaction): every
     session and token of the account ends; recorded in the account audit with the admin's name."""
-    user = get_by_id(session, User, user_id)
-    if user is None:
-        raise ValidationFailed("用户不存在", field="user_id")
+    user = managed_user(session, user_id=user_id, acting_user=acting_user)
     user.password_hash = password_hash
     audit.record(session, kind="password_reset", username=user.username, user=user, actor=acting_user)
     revoke_all(session, user=user, acting_user=acting_user, reason="管理员重置密码")

@@ -24,8 +24,8 @@ from minyi.departments.models import Department
 from minyi.nlp.labels import APPEAL_KINDS
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
-from minyi.workflow.config import deadline_days
 from minyi.workflow.events import AssistPayload, CallbackPayload, CallbackReopenPayload
+from minyi.workflow.levels import level_deadline_days
 from minyi.workflow.models import Case, CaseEvent
 from minyi.workflow.scope import case_ids_within
 from minyi.workflow.services import RATING_LEVELS, load_case_for, record_event
@@ -168,7 +168,7 @@ def _callback_reopen(session: Session, *, case: Case, actor: Actor, note: str) -
     states.check_status(action, status=case.status)
     before = case.status
     case.status = states.IN_PROGRESS
-    case.deadline = add_workdays(china_today(), deadline_days(session, case.message.appeal_kind))
+    case.deadline = add_workdays(china_today(), level_deadline_days(session, case, case.message.appeal_kind))
     case.reopen_count += 1  # the supervisors' 不满意与重办 list shows it
     case.closed_at = None
     case.escalated = False

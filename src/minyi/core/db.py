@@ -34,6 +34,20 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def append_only(*models: type[Base], updates: bool = True) -> None:
+    """Refuse at flush any delete of these models' rows, and any update unless `updates` is False: event logs,
+    audit lines and what a citizen wrote are never rewritten (RuntimeError, the transaction rolled back)."""
+
+    def refuse(_mapper: Any, _connection: Any, target: Any) -> None:
+        msg = f"{type(target).__name__} {getattr(target, 'id', '')} is append-only: never deleted or rewritten"
+        raise RuntimeError(msg)
+
+    for model in models:
+        event.listen(model, "before_delete", refuse)
+        if updates:
+            event.listen(model, "before_update", refuse)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored as UTC and always returned timezone-aware (SQLite drops tzinfo)."""
 

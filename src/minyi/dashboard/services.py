@@ -18,16 +18,19 @@ from sqlalchemy.orm import Session
 from minyi.collect.surges import SurgeRow, current_surges
 from minyi.collect.voices import VoiceCounts, count_voices, parse_period
 from minyi.core.clock import china_days_utc, china_today, to_china
-from minyi.core.errors import ValidationFailed
+from minyi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from minyi.departments.models import Department
 from minyi.hot.models import HotIssue
 from minyi.hot.services import current_hot_issues
+from minyi.jurisdictions import services as jurisdictions
+from minyi.jurisdictions.models import Jurisdiction
 from minyi.messages.models import Message
 from minyi.nlp.labels import APPEAL_KINDS
 from minyi.stats.aggregates import Scope, Tally, rolled, tallies
 from minyi.stats.figures import month_key
 from minyi.stats.models import CaseFactsRow
-from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report
+from minyi.stats.ranking import DEFAULT_RANK_BY, Ranking
+from minyi.stats.services import EARLIEST, StatsCache, StatsQuery, build_report, cached_ranking
 from minyi.workflow import states
 from minyi.workflow.deadlines import overdue_clause
 from minyi.workflow.models import Case
@@ -84,9 +87,45 @@ class Dashboard:
     web: VoiceCounts  # 网络民意: new web voices of the last 7 days against the 7 before, the top of each dimension
     surges: list[SurgeRow]  # 网络民意激增 found in the last 24 hours
     notices: list[str] = field(default_factory=list)
+    view: JurisdictionView | None = None  # whose figures (issue 17): a jurisdiction of the viewer's subtree
+    ranking: Ranking | None = None  # 通报: its children ranked over the trend's window
 
 
-def _count_received(session: Session, start: date, end: date) -> int:
+@dataclass(frozen=True)
+class JurisdictionView:
+    """The jurisdiction a dashboard shows (its subtree's cases) and those the viewer may switch to."""
+
+    jurisdiction: Jurisdiction
+    scope: str  # `jurisdictions.services.scope_path` of it: "" for the root
+    choices: list[Jurisdiction]  # the viewer's subtree, parents before children
+
+    @property
+    def is_root(self) -> bool:
+        """Whether it is the whole installation."""
+        return not self.scope
+
+
+def jurisdiction_view(session: Session, *, viewer_path: str, raw: Any = None) -> JurisdictionView:
+    """`?j=<id>`: a jurisdiction of the viewer's subtree (default: the viewer's own); 403 outside it."""
+    text = str(raw or "").strip()
+    if text and (not text.isdigit() or len(text) > 9):
+        raise ValidationFailed("辖区参数无效", field="j")
+    own_id = int(viewer_path.strip("/").split("/")[-1]) if viewer_path else jurisdictions.ROOT_ID
+    chosen = session.get(Jurisdiction, int(text)) if text else session.get(Jurisdiction, own_id)
+    if chosen is None:
+        raise NotFound("辖区不存在")
+    if not jurisdictions.in_scope(chosen.path, viewer_path):
+        raise PermissionDenied("该辖区不在您的管辖范围内")
+    choices = [j for j in jurisdictions.tree(session) if jurisdictions.in_scope(j.path, viewer_path)]
+    return JurisdictionView(chosen, jurisdictions.scope_path(chosen), choices)
+
+
+def _count_received(session: Session, start: date, end: date, scope: str = "") -> int:
+    clause = jurisdictions.within(CaseFactsRow.jurisdiction_id, scope)
+    if clause is not None:  # a jurisdiction's: its subtree's cases received on those days (the facts' index)
+        counted = select(func.count()).select_from(CaseFactsRow)
+        counted = counted.where(CaseFactsRow.received_on >= start, CaseFactsRow.received_on <= end, clause)
+        return session.scalar(counted) or 0
     low, high = china_days_utc(start, end)
     return (
         session.scalar(select(func.count(Message.id)).where(Message.created_at >= low, Message.created_at < high)) or 0
@@ -107,8 +146,12 @@ def _month_end(start: date) -> date:
     return (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-def _trend(session: Session, window: tuple[date, date], today: date) -> list[TrendPoint]:
-    cube = tallies(session, Scope(window[0], window[1], today), CaseFactsRow.received_month, CaseFactsRow.appeal_kind)
+def _trend(session: Session, window: tuple[date, date], today: date, scope: str = "") -> list[TrendPoint]:
+    clause = jurisdictions.within(CaseFactsRow.jurisdiction_id, scope)
+    where = () if clause is None else (clause,)
+    cube = tallies(
+        session, Scope(window[0], window[1], today, where=where), CaseFactsRow.received_month, CaseFactsRow.appeal_kind
+    )
     months = rolled(cube, lambda k: k[0])  # aggregates of the per-case facts
     complaints = rolled({k: v for k, v in cube.items() if k[1] == COMPLAINT}, lambda k: k[0])
     points, day = [], window[0]
@@ -129,11 +172,17 @@ def _trend(session: Session, window: tuple[date, date], today: date) -> list[Tre
     return points
 
 
-def _overdue(session: Session, today: date) -> list[Count]:
+def _in_scope(scope: str) -> list[Any]:
+    """The WHERE clause keeping the cases of a jurisdiction's subtree (none for the root)."""
+    clause = jurisdictions.within(Case.jurisdiction_id, scope)
+    return [] if clause is None else [clause]
+
+
+def _overdue(session: Session, today: date, scope: str = "") -> list[Count]:
     rows = session.execute(
         select(Case.department_id, Department.name, func.count(Case.id))
         .outerjoin(Department, Department.id == Case.department_id)
-        .where(overdue_clause(today))
+        .where(overdue_clause(today), *_in_scope(scope))
         .group_by(Case.department_id, Department.name)
     ).all()
     counts = [
@@ -150,11 +199,16 @@ def _urgent_query() -> Select[Any]:
 
 
 def build_dashboard(
-    session: Session, *, today: date | None = None, cache: StatsCache | None = None, scope: str = ""
+    session: Session,
+    *,
+    today: date | None = None,
+    cache: StatsCache | None = None,
+    view: JurisdictionView | None = None,
 ) -> Dashboard:
     """Today and this week, urgent open cases, hot issues, overdue by department, trends and places; the web voices
-    of the last 7 days and the current surges (网络民意). The urgent cases listed are those within `scope` (the
-    viewer's jurisdiction and below, `minyi.workflow.scope`)."""
+    of the last 7 days and the current surges (网络民意). With a `view`, the figures and lists of cases are those of
+    its jurisdiction's subtree, and its children are ranked (通报)."""
+    scope = view.scope if view else ""
     today = today or china_today()
     cache = cache or StatsCache(0)
     week_start = today - timedelta(days=today.weekday())
@@ -163,18 +217,24 @@ def build_dashboard(
     notices = []
     if anchor < today - timedelta(days=31):
         notices.append(f"最近一个月没有新留言：趋势和地点显示截至最后一条留言（{anchor.isoformat()}）的 12 个月。")
-    counted = select(func.count(Case.id)).where(
-        Case.urgent.is_(True), Case.status.in_(list(UNFINISHED)), *cases_within(scope)
-    )
-    urgent_total = session.scalar(counted) or 0
-    newest = _urgent_query().where(*cases_within(scope)).order_by(Case.received_at.desc(), Case.id.desc()).limit(TOP)
+    counted = select(func.count(Case.id)).where(Case.urgent.is_(True), Case.status.in_(list(UNFINISHED)))
+    urgent_total = session.scalar(counted.where(*_in_scope(scope))) or 0
+    newest = _urgent_query().where(*_in_scope(scope)).order_by(Case.received_at.desc(), Case.id.desc()).limit(TOP)
     urgent = list(session.scalars(newest).unique())
-    stats = build_report(session, query=StatsQuery(start=window[0], end=window[1]), today=today, cache=cache)
+    query = StatsQuery(start=window[0], end=window[1]).within(scope)
+    stats = build_report(session, query=query, today=today, cache=cache)
     version = cache.version(session) if cache.size > 0 else None  # the aggregates: cached as the report is
     trend = cache.get_or_build(
-        ("dashboard-trend", window, today), lambda: _trend(session, window, today), version=version
+        ("dashboard-trend", window, today, scope), lambda: _trend(session, window, today, scope), version=version
     )
-    overdue = cache.get_or_build(("dashboard-overdue", today), lambda: _overdue(session, today), version=version)
+    overdue = cache.get_or_build(
+        ("dashboard-overdue", today, scope), lambda: _overdue(session, today, scope), version=version
+    )
+    ranking = None
+    if view is not None:
+        ranking = cached_ranking(
+            session, parent=view.jurisdiction, start=window[0], end=window[1], order=DEFAULT_RANK_BY, cache=cache
+        )
     places = [
         Count(
             row.label,
@@ -187,8 +247,8 @@ def build_dashboard(
     return Dashboard(
         today=today,
         week_start=week_start,
-        received_today=_count_received(session, today, today),
-        received_week=_count_received(session, week_start, today),
+        received_today=_count_received(session, today, today, scope),
+        received_week=_count_received(session, week_start, today, scope),
         urgent=urgent,
         urgent_total=urgent_total,
         hot_issues=current_hot_issues(session)[:TOP],
@@ -199,6 +259,8 @@ def build_dashboard(
         web=count_voices(session, parse_period({"period": "7d"}, today=today), top=WEB_TOP),
         surges=current_surges(session, limit=WEB_TOP),
         notices=notices,
+        view=view,
+        ranking=ranking,
     )
 
 

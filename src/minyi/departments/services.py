@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from minyi.core.db import get_by_id
@@ -13,6 +13,8 @@ from minyi.core.errors import Conflict, ValidationFailed
 from minyi.core.validation import text_field
 from minyi.departments.merge import not_merged
 from minyi.departments.models import Department
+from minyi.jurisdictions.models import Jurisdiction
+from minyi.jurisdictions.services import in_scope, path_of, within
 from minyi.nlp.labels import DOMAINS
 
 
@@ -34,33 +36,89 @@ def _keywords(raw: Any) -> list[str]:
     return [w for w in (part.strip() for part in text.replace("，", ",").split(",")) if w][:50]
 
 
+def _jurisdiction(session: Session, raw: Any, *, scope: str) -> Jurisdiction | None:
+    """The jurisdiction a department serves: empty is the root (for those who manage the root only); else an
+    active jurisdiction within `scope` (an admin's subtree, "" everything)."""
+    if raw in (None, ""):
+        if scope:
+            raise ValidationFailed("请选择部门所属辖区（您只能管理本辖区及其下级）", field="jurisdiction_id")
+        return None
+    node = get_by_id(session, Jurisdiction, raw)
+    if node is None or not in_scope(node.path, scope):
+        raise ValidationFailed("请选择有效的辖区", field="jurisdiction_id")
+    if not node.is_active:
+        raise ValidationFailed(f"辖区“{node.name}”已停用", field="jurisdiction_id")
+    return node
+
+
+def _check_parent(session: Session, parent: Department, place: Jurisdiction | None, scope: str) -> None:
+    """A parent department lies within the admin's scope and in the department's jurisdiction or above it."""
+    parent_path = path_of(session, parent.jurisdiction_id)
+    if not in_scope(parent_path, scope):
+        raise ValidationFailed("上级部门不存在", field="parent_id")
+    own_path = place.path if place is not None else path_of(session, None)
+    if not own_path.startswith(parent_path):
+        raise ValidationFailed("上级部门须属于同一辖区或其上级辖区", field="parent_id")
+
+
 def create_department(
-    session: Session, *, name: Any, parent_id: Any = None, domains: Any = None, keywords: Any = ""
+    session: Session,
+    *,
+    name: Any,
+    parent_id: Any = None,
+    domains: Any = None,
+    keywords: Any = "",
+    jurisdiction_id: Any = None,
+    scope: str = "",
 ) -> Department:
-    """A new department, optionally under a parent."""
+    """A new department, optionally under a parent, serving `jurisdiction_id` (empty: the root). `scope` is the
+    acting admin's (minyi.accounts.services.admin_scope): the department and its parent must lie within it."""
     title = text_field(name, field="name", label="部门名称", max_len=100, min_len=2).strip()
     if session.scalar(select(Department).where(Department.name == title)) is not None:
         raise Conflict(f"部门“{title}”已存在")
+    place = _jurisdiction(session, jurisdiction_id, scope=scope)
     parent = None
     if parent_id not in (None, ""):
         parent = get_by_id(session, Department, parent_id)
         if parent is None:
             raise ValidationFailed("上级部门不存在", field="parent_id")
+        _check_parent(session, parent, place, scope)
     dept = Department(
-        name=title, parent_id=parent.id if parent else None, domains=_domains(domains), keywords=_keywords(keywords)
+        name=title,
+        parent_id=parent.id if parent else None,
+        domains=_domains(domains),
+        keywords=_keywords(keywords),
+        jurisdiction_id=None if place is None or place.parent_id is None else place.id,
     )
     session.add(dept)
     session.flush()
     return dept
 
 
+KEEP: Any = object()  # update_department's jurisdiction_id when the caller does not change it
+
+
 def update_department(
-    session: Session, *, department_id: Any, domains: Any, keywords: Any, is_active: bool
+    session: Session,
+    *,
+    department_id: Any,
+    domains: Any,
+    keywords: Any,
+    is_active: bool,
+    jurisdiction_id: Any = KEEP,
+    scope: str = "",
 ) -> Department:
-    """Change what a department handles, or (de)activate it."""
+    """Change what a department handles, the jurisdiction it serves, or (de)activate it; within `scope` only.
+    Its past cases stay where they are."""
     dept = get_by_id(session, Department, department_id)
-    if dept is None:
+    if dept is None or not in_scope(path_of(session, dept.jurisdiction_id), scope):
         raise ValidationFailed("部门不存在", field="department_id")
+    if jurisdiction_id is not KEEP:
+        place = _jurisdiction(session, jurisdiction_id, scope=scope)
+        parent = get_by_id(session, Department, dept.parent_id) if dept.parent_id is not None else None
+        if parent is not None:
+            _check_parent(session, parent, place, "")
+        dept.jurisdiction_id = None if place is None or place.parent_id is None else place.id
     dept.domains = _domains(domains)
     dept.keywords = _keywords(keywords)
     dept.is_active = is_active
@@ -114,19 +172,30 @@ def _tree_order(rows: list[D]) -> list[tuple[D, int]]:
     return out
 
 
-def department_tree(session: Session, *, active_only: bool = False) -> list[DepartmentNode]:
-    """Depth-first list of the tree (departments merged into another are not in it: minyi.departments.merge)."""
+def department_tree(session: Session, *, active_only: bool = False, scope: str = "") -> list[DepartmentNode]:
+    """Depth-first list of the tree (departments merged into another are not in it: minyi.departments.merge);
+    only those within `scope` (a jurisdiction's subtree; "" all)."""
     query = select(Department).where(not_merged()).order_by(Department.name)
     if active_only:
         query = query.where(Department.is_active.is_(True))
+    clause = within(Department.jurisdiction_id, scope)
+    if clause is not None:
+        query = query.where(clause)
     return [DepartmentNode(d, depth) for d, depth in _tree_order(list(session.scalars(query)))]
 
 
-def department_menu(session: Session, *, active_only: bool = False) -> list[MenuNode]:
+def department_menu(
+    session: Session, *, active_only: bool = False, jurisdiction_id: int | None = None, root_id: int = 1
+) -> list[MenuNode]:
     """`department_tree` for the menus of busy pages (the board, the statistics, the work lists, a case):
-    the same lines in the same order, from three columns instead of whole rows."""
+    the same lines in the same order, from three columns instead of whole rows. With `jurisdiction_id`, only
+    the departments of that jurisdiction (`root_id`: the root's, whose rows may hold NULL)."""
     query = select(Department.id, Department.name, Department.parent_id).where(not_merged()).order_by(Department.name)
     if active_only:
         query = query.where(Department.is_active.is_(True))
+    if jurisdiction_id == root_id:
+        query = query.where(or_(Department.jurisdiction_id.is_(None), Department.jurisdiction_id == root_id))
+    elif jurisdiction_id is not None:
+        query = query.where(Department.jurisdiction_id == jurisdiction_id)
     rows = [MenuDepartment(i, name, parent) for i, name, parent in session.execute(query)]
     return [MenuNode(d, depth) for d, depth in _tree_order(rows)]

@@ -25,6 +25,7 @@ from minyi.core.workdays import add_workdays
 from minyi.departments.merge import DepartmentResolver
 from minyi.departments.models import Department
 from minyi.ingest.models import ImportRecord
+from minyi.jurisdictions.routing import route_many
 from minyi.messages.models import Message
 from minyi.nlp.department_names import DepartmentName
 from minyi.nlp.departments import extract_department
@@ -338,6 +339,7 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
         ],
     )
     plans = [reply_plan(r, ctx, ctx.appeal_kind) if r.reply_time else None for r, _key in rows]
+    places = route_many(session, [(r.title, r.place or "", r.body) for r, _key in rows])  # their jurisdictions
     case_ids = insert_rows(
         session,
         Case,
@@ -358,8 +360,10 @@ def write_new(session: Session, rows: Sequence[tuple[ImportRow, str]], ctx: Cont
                 "supports": r.likes,
                 "updated_at": (plan and plan.closed_at) or r.reply_time or (ctx.now if ctx.archived(r) else r.time),
                 "received_at": r.time,  # the message's time (else looked up row by row: workflow.models)
+                "jurisdiction_id": routed.jurisdiction_id,
+                "jurisdiction_reason": routed.reason,
             }
-            for (r, _key), message_id, plan in zip(rows, message_ids, plans, strict=True)
+            for (r, _key), message_id, plan, routed in zip(rows, message_ids, plans, places, strict=True)
         ],
     )
     replied = [(r, c, plan) for (r, _key), c, plan in zip(rows, case_ids, plans, strict=True) if plan]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.clock import utcnow
-from minyi.core.db import Base, UTCDateTime
+from minyi.core.db import Base, UTCDateTime, append_only
 
 SCHEDULED, LIVE, ENDED = "scheduled", "live", "ended"
 STATUSES: dict[str, str] = {SCHEDULED: "预告", LIVE: "进行中", ENDED: "已结束"}
@@ -101,10 +101,5 @@ class InterviewEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-@event.listens_for(InterviewEvent, "before_update")
-@event.listens_for(InterviewEvent, "before_delete")
-@event.listens_for(InterviewAnswer, "before_delete")
-@event.listens_for(InterviewQuestion, "before_delete")
-def _append_only(_mapper: Any, _connection: Any, target: Any) -> None:
-    msg = f"{type(target).__name__} {target.id} is never deleted or rewritten"
-    raise RuntimeError(msg)
+append_only(InterviewEvent)
+append_only(InterviewAnswer, InterviewQuestion, updates=False)  # moderated and answered, never deleted

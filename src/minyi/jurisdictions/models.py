@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.clock import utcnow
@@ -42,6 +42,9 @@ class Jurisdiction(Base):
     deadline_days: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # appeal kind -> workdays; {} inherit
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # One more on every update of the row: with the row count, tells a process its area index is out of date
+    # (minyi.jurisdictions.routing.cached_area_index).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0", onupdate=text("revision + 1"))
 
     @property
     def level_name(self) -> str:

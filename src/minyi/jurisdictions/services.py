@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from minyi.core.db import get_by_id
-from minyi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from minyi.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from minyi.core.validation import text_field
 from minyi.jurisdictions.models import LEVELS, Jurisdiction
 from minyi.nlp.jurisdiction import Area, AreaIndex, Placement
@@ -264,19 +264,21 @@ class ImportResult:
     errors: list[str] | None = None
 
 
-def import_tree(session: Session, content: str) -> ImportResult:
+def import_tree(session: Session, content: str, *, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Create or update jurisdictions from a CSV file (UTF-8, a header row of IMPORT_COLUMNS).
 
     `上级` names the parent by its path of names below the root ("A市/雨花区"; empty: the root). A row whose
     jurisdiction exists (same parent, same name) gets the listed area names and leaders added (never removed).
-    All or nothing: any bad row refuses the whole file with every error listed.
+    All or nothing: any bad row refuses the whole file with every error listed (one `ValidationFailed` per row in
+    a `FieldErrors`), and what the good rows wrote is rolled back to a savepoint. `progress(rows)` is called
+    every 500 rows read.
     """
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     missing = [c for c in ("名称", "级别", "网址代号") if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationFailed(f"文件缺少列：{'、'.join(missing)}（表头须为 {','.join(IMPORT_COLUMNS)}）", field="file")
     result = ImportResult(errors=[])
-    errors: list[str] = []
+    errors: list[ValidationFailed] = []
     base = root(session)
     by_path: dict[tuple[str, ...], Jurisdiction] = {(): base}
     nodes = tree(session)
@@ -285,13 +287,21 @@ def import_tree(session: Session, content: str) -> ImportResult:
         if node.parent_id is not None:
             ids = [int(p) for p in node.path.strip("/").split("/")[1:]]
             by_path[tuple(by_id[i].name for i in ids if i in by_id)] = node
-    for number, row in enumerate(reader, start=2):
-        try:
-            _import_row(session, row, by_path, result)
-        except (ValidationFailed, Conflict, NotFound) as exc:
-            errors.append(f"第 {number} 行：{exc}")
+    savepoint = session.begin_nested()
+    try:
+        for number, row in enumerate(reader, start=2):
+            try:
+                _import_row(session, row, by_path, result)
+            except (ValidationFailed, Conflict, NotFound) as exc:
+                errors.append(ValidationFailed(f"第 {number} 行：{exc.message}", field="file"))
+            if progress is not None and (number - 1) % 500 == 0:
+                progress(number - 1)
+    except csv.Error as exc:
+        errors.append(ValidationFailed(f"文件不是有效的 CSV：{exc}", field="file"))
     if errors:
-        raise ValidationFailed("；".join(errors[:20]) + (f"；等共 {len(errors)} 处" if len(errors) > 20 else ""))
+        savepoint.rollback()
+        raise errors[0] if len(errors) == 1 else FieldErrors(errors)
+    savepoint.commit()
     return result
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
+from minyi.core.db import append_only
 from minyi.knowledge.models import Explanation, KnowledgeAudit, KnowledgeEntry
 from minyi.workflow.actors import Actor
 
@@ -60,8 +61,4 @@ def history(session: Session, *, subject: str, subject_id: int) -> list[Knowledg
     return list(session.scalars(rows.order_by(KnowledgeAudit.id)))
 
 
-@event.listens_for(KnowledgeAudit, "before_update")
-@event.listens_for(KnowledgeAudit, "before_delete")
-def _audit_is_append_only(_mapper: Any, _connection: Any, target: KnowledgeAudit) -> None:
-    msg = f"knowledge audit line {target.id} is append-only"
-    raise RuntimeError(msg)
+append_only(KnowledgeAudit)

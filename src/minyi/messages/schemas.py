@@ -89,6 +89,16 @@ class MessageIn(BaseModel):
     contact_phone: str = Field("", json_schema_extra={"maxLength": 20, "pattern": r"^$|^[0-9+\-() ]{5,20}$"})
     contact_email: str = Field("", json_schema_extra={"maxLength": rules.EMAIL_MAX, "pattern": EMAIL_PATTERN})
     contact_address: str = text_doc(rules.ADDRESS_MAX, default="")
+    jurisdiction: str | None = Field(
+        default=None,
+        description="提交到的辖区：其网址代号（/j/{slug} 中的 slug）；空或不填：按留言中的地点自动分派",
+        json_schema_extra={"maxLength": 40, "pattern": r"^$|^[a-z0-9][a-z0-9-]{1,39}$"},
+    )
+    leader: str | None = Field(
+        default=None,
+        description="领导信箱（所选辖区的领导之一，如“市长”）；须同时给出 jurisdiction",
+        json_schema_extra={"maxLength": 16, "pattern": text_pattern(required=False)},
+    )
     submission_key: str | None = Field(
         default=None,
         description="idempotency key: the same key is stored once",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from minyi.accounts.models import Role, User
@@ -344,13 +344,25 @@ class _DueCase:
     department: str | None
 
 
-def _due_cases(session: Session, *conditions: Any) -> list[_DueCase]:
-    """The running cases meeting `conditions`, with what their notices say (columns only, no whole cases)."""
+def _deadline_key(session: Session, kind: str) -> Any:
+    """In SQL, the dedup key of a case's `kind` notice for its current deadline ("kind:case id:YYYY-MM-DD")."""
+    if session.get_bind().dialect.name == "postgresql":
+        day: Any = func.to_char(Case.deadline, "YYYY-MM-DD")
+    else:  # SQLite keeps a date as its ISO text
+        day = cast(Case.deadline, String)
+    return literal(f"{kind}:") + cast(Case.id, String) + literal(":") + day
+
+
+def _due_cases(session: Session, *conditions: Any, kind: str) -> list[_DueCase]:
+    """The running cases meeting `conditions` that have no `kind` notice for their current deadline yet, with what
+    their notices say (columns only, no whole cases). The notices already sent are left out in SQL (an anti-join
+    on the unique dedup key): an overdue case escalated long ago is not read again at every run."""
+    sent = select(Notice.id).where(Notice.dedup_key == _deadline_key(session, kind))
     query = (
         select(Case.id, Case.deadline, Case.department_id, Message.title, Department.name)
         .join(Message, Message.id == Case.message_id)
         .outerjoin(Department, Department.id == Case.department_id)
-        .where(running_clause(), *conditions)
+        .where(running_clause(), *conditions, ~sent.exists())
         .order_by(Case.deadline, Case.id)
     )
     return [
@@ -385,7 +397,7 @@ def _describe(case: _DueCase) -> str:
 def plan_deadline_reminders(session: Session, *, remind_workdays: int, today: date) -> list[DeadlineNotice]:
     """Reminders for open cases due within `remind_workdays` working days, not sent yet (reads only)."""
     horizon = add_workdays(today, max(0, remind_workdays))
-    cases = _due_cases(session, Case.deadline >= today, Case.deadline <= horizon)
+    cases = _due_cases(session, Case.deadline >= today, Case.deadline <= horizon, kind=REMINDER)
     keys = {c.id: f"{REMINDER}:{c.id}:{c.deadline.isoformat()}" for c in cases}
     done = _already_sent(session, list(keys.values()))
     planned = []
@@ -402,7 +414,7 @@ def plan_deadline_reminders(session: Session, *, remind_workdays: int, today: da
 
 def plan_escalations(session: Session, *, today: date) -> list[DeadlineNotice]:
     """督办 for every open case past its deadline, not escalated for that deadline yet (reads only)."""
-    cases = _due_cases(session, overdue_clause(today))
+    cases = _due_cases(session, overdue_clause(today), kind=ESCALATION)
     keys = {c.id: f"{ESCALATION}:{c.id}:{c.deadline.isoformat()}" for c in cases}
     done = _already_sent(session, list(keys.values()))
     planned = []

@@ -163,6 +163,13 @@ class PeriodReport:
     reply_method: str
     notices: list[str] = field(default_factory=list)
     scorecard: Ranking | None = None  # 考核 (minyi.scorecard): the period's department ranking
+    jurisdiction_id: int = 1  # whose cases (issue 17): the jurisdiction's subtree; 1, the root: every case
+    jurisdiction_name: str = ""  # shown before the title ("" for the root)
+
+    @property
+    def title(self) -> str:
+        """The period's title, after the jurisdiction's name when it is not the root."""
+        return f"{self.jurisdiction_name} {self.period.title}" if self.jurisdiction_name else self.period.title
 
     @property
     def empty(self) -> bool:

@@ -7,7 +7,7 @@ rating, a reopen, whether the reply met its deadline, and a very short reply. Th
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from minyi.departments.models import Department
@@ -53,10 +53,11 @@ def _score(fact: CaseFacts, length: int) -> tuple[float, list[str]]:
 
 
 def reply_examples(
-    session: Session, *, period: Period, count: int
+    session: Session, *, period: Period, count: int, where: tuple[ColumnElement[bool], ...] = ()
 ) -> tuple[list[ReplyExample], list[ReplyExample], str]:
-    """(best, weakest, how they were chosen) among the public messages of the period that were replied."""
-    replied_public = (CaseFactsRow.first_reply_at.is_not(None), CaseFactsRow.is_public.is_(True))
+    """(best, weakest, how they were chosen) among the public messages of the period that were replied (`where`:
+    of one jurisdiction's subtree)."""
+    replied_public = (CaseFactsRow.first_reply_at.is_not(None), CaseFactsRow.is_public.is_(True), *where)
     facts = {f.case_id: f for f in read_facts(session, start=period.start, end=period.end, where=replied_public)}
     if not facts:
         return [], [], METHOD

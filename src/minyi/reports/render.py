@@ -160,7 +160,7 @@ def render_xlsx(report: PeriodReport) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "概要"
-    _add(ws, [report.period.title])
+    _add(ws, [report.title])
     _add(ws, ["周期", report.period.key, f"{report.period.start.isoformat()} 至 {report.period.end.isoformat()}"])
     _add(ws, ["上期", report.previous.key])
     for note in report.notices:

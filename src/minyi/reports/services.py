@@ -17,12 +17,15 @@ from sqlalchemy.orm import Session, defer
 
 from minyi.core.clock import china_days_utc, china_today, format_china, utcnow
 from minyi.hot.services import public_case_records
+from minyi.jurisdictions.models import Jurisdiction
+from minyi.jurisdictions.services import ROOT_ID, scope_path, within
 from minyi.reports.content import HotItem, KeyFigure, Period, PeriodReport, period_containing
 from minyi.reports.examples import reply_examples
 from minyi.reports.models import StoredReport
 from minyi.reports.render import render_html, render_xlsx
 from minyi.scorecard.services import scorecard
 from minyi.stats.figures import Figures
+from minyi.stats.models import CaseFactsRow
 from minyi.stats.services import EARLIEST, GroupRow, StatsQuery, build_report
 
 TREND_POINTS = 6
@@ -45,8 +48,9 @@ KEY_FIGURES = (
 )
 
 
-def _query(period: Period, today: date, start: date | None = None) -> StatsQuery:
-    return StatsQuery(start=start or period.start, end=min(period.end, today), granularity=period.kind)
+def _query(period: Period, today: date, start: date | None = None, scope: str = "") -> StatsQuery:
+    query = StatsQuery(start=start or period.start, end=min(period.end, today), granularity=period.kind)
+    return query.within(scope)
 
 
 def _value(figures: Figures, key: str) -> float | int | None:
@@ -58,10 +62,19 @@ def _late(row: GroupRow) -> int:
     return row.figures.due - row.figures.on_time
 
 
-def _hot_records(session: Session, period: Period) -> list[dict[str, Any]]:
-    """The period's public messages as `rank_hot_issues` reads them (cases rejected are left out, as on /hot)."""
+def _hot_records(session: Session, period: Period, scope: str = "") -> list[dict[str, Any]]:
+    """The period's public messages as `rank_hot_issues` reads them (cases rejected are left out, as on /hot); of a
+    jurisdiction's subtree for its report."""
     low, high = china_days_utc(period.start, period.end)
-    return public_case_records(session, start=low, end=high)
+    records = public_case_records(session, start=low, end=high)
+    clause = within(CaseFactsRow.jurisdiction_id, scope)
+    if clause is None:
+        return records
+    held = select(CaseFactsRow.case_id).where(
+        CaseFactsRow.received_on >= period.start, CaseFactsRow.received_on <= period.end, clause
+    )
+    mine = set(session.scalars(held))
+    return [r for r in records if r["id"] in mine]
 
 
 def _hot_issues(period: Period, records: list[dict[str, Any]]) -> list[HotItem]:
@@ -94,19 +107,27 @@ class ReportDraft:
     hot_records: list[dict[str, Any]]
 
 
-def read_period_report(session: Session, *, period: Period, today: date | None = None) -> ReportDraft:
-    """Everything the report of one period reads: key figures against the period before, trend, late, replies."""
+def read_period_report(
+    session: Session, *, period: Period, today: date | None = None, jurisdiction: Jurisdiction | None = None
+) -> ReportDraft:
+    """Everything the report of one period reads: key figures against the period before, trend, late, replies;
+    of a jurisdiction's subtree (default: the root, every case)."""
     today = today or china_today()
+    scope = scope_path(jurisdiction)
     previous = period.previous()
-    current = build_report(session, query=_query(period, today), today=today)
-    before = build_report(session, query=_query(previous, today), today=today)
+    current = build_report(session, query=_query(period, today, scope=scope), today=today)
+    before = build_report(session, query=_query(previous, today, scope=scope), today=today)
     trend_start = period.shifted_back(TREND_POINTS - 1).start
-    trend = build_report(session, query=_query(period, today, start=max(trend_start, EARLIEST)), today=today).trend
+    trend_query = _query(period, today, start=max(trend_start, EARLIEST), scope=scope)
+    trend = build_report(session, query=trend_query, today=today).trend
     key_figures = [
         KeyFigure(k, label, _value(current.overall, k), _value(before.overall, k)) for k, label in KEY_FIGURES
     ]
     late = sorted((r for r in current.departments if _late(r) > 0), key=lambda r: (-_late(r), r.label))[:TOP_LATE]
-    best, weakest, method = reply_examples(session, period=period, count=EXAMPLES)
+    clause = within(CaseFactsRow.jurisdiction_id, scope)
+    best, weakest, method = reply_examples(
+        session, period=period, count=EXAMPLES, where=() if clause is None else (clause,)
+    )
     notices = []
     if period.end > today:
         notices.append(f"本期尚未结束：数据截至 {today.isoformat()}")
@@ -131,8 +152,10 @@ def read_period_report(session: Session, *, period: Period, today: date | None =
         reply_method=method,
         notices=notices,
         scorecard=scorecard(session, departments=current.departments, start=period.start, end=min(period.end, today)),
+        jurisdiction_id=jurisdiction.id if jurisdiction else ROOT_ID,
+        jurisdiction_name=jurisdiction.name if jurisdiction is not None and scope else "",
     )
-    return ReportDraft(report, _hot_records(session, period))
+    return ReportDraft(report, _hot_records(session, period, scope))
 
 
 def finish_report(draft: ReportDraft) -> PeriodReport:
@@ -140,9 +163,11 @@ def finish_report(draft: ReportDraft) -> PeriodReport:
     return dataclasses.replace(draft.report, hot_issues=_hot_issues(draft.report.period, draft.hot_records))
 
 
-def build_period_report(session: Session, *, period: Period, today: date | None = None) -> PeriodReport:
+def build_period_report(
+    session: Session, *, period: Period, today: date | None = None, jurisdiction: Jurisdiction | None = None
+) -> PeriodReport:
     """The report of one period: key figures against the period before, trend, hot, late, reply examples."""
-    return finish_report(read_period_report(session, period=period, today=today))
+    return finish_report(read_period_report(session, period=period, today=today, jurisdiction=jurisdiction))
 
 
 @dataclass(frozen=True)
@@ -153,22 +178,27 @@ class RenderedReport:
     html: str
     xlsx: bytes
     summary: dict[str, Any]
+    jurisdiction_id: int = ROOT_ID
+    title: str = ""
 
 
 def render_report(report: PeriodReport) -> RenderedReport:
     """Render a report (pure: outside any transaction)."""
     summary = {k.key: k.value for k in report.key_figures} | {"hot_issues": len(report.hot_issues)}
-    return RenderedReport(report.period, render_html(report), render_xlsx(report), summary)
+    rendered = render_html(report), render_xlsx(report)
+    return RenderedReport(report.period, *rendered, summary, report.jurisdiction_id, report.title)
 
 
 def save_report(session: Session, rendered: RenderedReport, *, replace: bool = False) -> StoredReport | None:
     """Keep a rendered report (a short writing transaction); None when one is stored already and not `replace`d."""
     period = rendered.period
-    stored = session.scalar(select(StoredReport).where(StoredReport.period == period.key))
+    stored = stored_report(session, period=period.key, jurisdiction_id=rendered.jurisdiction_id)
     if stored is not None and not replace:
         return None
     if stored is None:
-        stored = StoredReport(period=period.key, kind=period.kind, title=period.title, html="", xlsx=b"")
+        title = rendered.title or period.title
+        stored = StoredReport(period=period.key, kind=period.kind, title=title[:100], html="", xlsx=b"")
+        stored.jurisdiction_id = rendered.jurisdiction_id
         session.add(stored)
     stored.html, stored.xlsx, stored.summary = rendered.html, rendered.xlsx, rendered.summary
     stored.created_at = utcnow()
@@ -183,14 +213,15 @@ def store_report(
     today: date | None = None,
     replace: bool = False,
     report: PeriodReport | None = None,
+    jurisdiction: Jurisdiction | None = None,
 ) -> StoredReport:
-    """Build, render and keep the report of a period (once: an existing one is returned unless `replace`)."""
-    stored = session.scalar(select(StoredReport).where(StoredReport.period == period.key))
+    """Build, render and keep the report of a period (once: an existing one is returned unless `replace`), of a
+    jurisdiction's subtree (default: the root)."""
+    stored = stored_report(session, period=period.key, jurisdiction_id=jurisdiction.id if jurisdiction else ROOT_ID)
     if stored is not None and not replace:
         return stored
-    saved = save_report(
-        session, render_report(report or build_period_report(session, period=period, today=today)), replace=True
-    )
+    built = report or build_period_report(session, period=period, today=today, jurisdiction=jurisdiction)
+    saved = save_report(session, render_report(built), replace=True)
     assert saved is not None  # replace=True always stores
     return saved
 
@@ -201,7 +232,7 @@ def due_report_periods(session: Session, *, today: date | None = None) -> list[P
     due = []
     for kind in ("month", "week"):
         period = period_containing(today, kind).previous()
-        if session.scalar(select(StoredReport.id).where(StoredReport.period == period.key)) is None:
+        if stored_report(session, period=period.key) is None:  # the scheduler writes the root's reports
             due.append(period)
     return due
 
@@ -219,13 +250,15 @@ def generate_due_reports(session: Session, *, today: date | None = None) -> list
     return made
 
 
-def list_reports(session: Session) -> list[StoredReport]:
-    """Every stored report, newest period first (without loading the documents twice)."""
+def list_reports(session: Session, *, jurisdiction_id: int = ROOT_ID) -> list[StoredReport]:
+    """Every stored report of a jurisdiction, newest period first (without loading the documents twice)."""
     query = select(StoredReport).options(defer(StoredReport.html), defer(StoredReport.xlsx))
+    query = query.where(StoredReport.jurisdiction_id == jurisdiction_id)
     return list(session.scalars(query.order_by(StoredReport.kind, StoredReport.period.desc())))
 
 
-def stored_report(session: Session, *, period: Any) -> StoredReport | None:
-    """The stored report of a period key, or None."""
+def stored_report(session: Session, *, period: Any, jurisdiction_id: int = ROOT_ID) -> StoredReport | None:
+    """The stored report of a period key and jurisdiction (default: the root's), or None."""
     key = str(period or "")[:16]
-    return session.scalar(select(StoredReport).where(StoredReport.period == key))
+    query = select(StoredReport).where(StoredReport.period == key, StoredReport.jurisdiction_id == jurisdiction_id)
+    return session.scalar(query)

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, literal, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import china_days_utc
@@ -109,9 +109,12 @@ def place_label(place: str, *, is_public: bool) -> str:
     return public_display(place.strip())[:PLACE_MAX] or NO_PLACE
 
 
-def _attributes(case_id: int, domain: str | None, kind: str, place: str | None, public: Any) -> CaseFacts:
+def _attributes(  # one row of `_attributes_query`
+    case_id: int, domain: str | None, kind: str, place: str | None, public: Any, jurisdiction_id: int | None
+) -> CaseFacts:
     fact = CaseFacts(
         case_id=case_id,
+        jurisdiction_id=jurisdiction_id,
         received_at=datetime.min,
         domain=domain,
         appeal_kind=kind,
@@ -132,8 +135,11 @@ def _fold_rows(facts: dict[int, CaseFacts], events: Iterable[Any], received: set
     return [fact.settle() for case_id, fact in facts.items() if case_id in received]
 
 
-def _attributes_query() -> Select[*tuple[Any, ...]]:
-    return select(Case.id, Message.domain, Message.appeal_kind, Message.place_text, Message.is_public).join(
+def _attributes_query(*, jurisdiction: bool = True) -> Select[*tuple[Any, ...]]:
+    """The message's attributes and the case's jurisdiction (`jurisdiction=False`: a schema before migration 0028,
+    for the backfill of 0013, which runs before `cases.jurisdiction_id` exists)."""
+    held = Case.jurisdiction_id if jurisdiction else literal(None)
+    return select(Case.id, Message.domain, Message.appeal_kind, Message.place_text, Message.is_public, held).join(
         Message, Message.id == Case.message_id
     )
 
@@ -144,13 +150,16 @@ def _events_query() -> Select[*tuple[Any, ...]]:
     )
 
 
-def facts_of_cases(connection: Connection | Session, case_ids: Collection[int]) -> list[CaseFacts]:
+def facts_of_cases(
+    connection: Connection | Session, case_ids: Collection[int], *, jurisdiction: bool = True
+) -> list[CaseFacts]:
     """The facts of these cases folded from their whole log (cases without a `submit` event have none)."""
     found: list[CaseFacts] = []
     ordered = sorted(set(case_ids))
+    attributes = _attributes_query(jurisdiction=jurisdiction)
     for i in range(0, len(ordered), IN_CHUNK):
         chunk = ordered[i : i + IN_CHUNK]
-        facts = {row[0]: _attributes(*row) for row in connection.execute(_attributes_query().where(Case.id.in_(chunk)))}
+        facts = {row[0]: _attributes(*row) for row in connection.execute(attributes.where(Case.id.in_(chunk)))}
         events = connection.execute(
             _events_query()
             .where(CaseEvent.case_id.in_(chunk))

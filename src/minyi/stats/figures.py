@@ -80,6 +80,7 @@ class CaseFacts:
     channel: str = WEBSITE  # 受理渠道: the `submit` event's (absent in older events: 网站)
     status: str = states.SUBMITTED
     department_id: int | None = None
+    jurisdiction_id: int | None = None  # the case's jurisdiction as it stands (NULL: the root; issue 17)
     deadline: date | None = None  # the first round's deadline in force (until the first reply)
     first_reply_at: datetime | None = None
     deadline_at_reply: date | None = None
@@ -182,6 +183,11 @@ class Figures:
     def satisfaction_rate(self) -> float | None:
         """满意率 = (satisfied + basically satisfied) / rated."""
         return ratio(self.satisfied, self.rated)
+
+    @property
+    def dissatisfied(self) -> int:
+        """不满意: rated cases whose last rating is 不满意 (the one level that is not 满意 or 基本满意)."""
+        return self.rated - self.satisfied
 
     @property
     def reopen_rate(self) -> float | None:

@@ -13,14 +13,14 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, Index, Insert, Integer, String, delete, event, false, insert
+from sqlalchemy import Boolean, Connection, Date, Index, Insert, Integer, String, delete, event, false, insert, inspect
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
 
 from minyi.core.db import Base, UTCDateTime, table_of
 from minyi.messages.channels import WEBSITE
 from minyi.stats.facts import IN_CHUNK, facts_of_cases
 from minyi.stats.figures import CaseFacts, month_key, week_key
-from minyi.workflow.models import CaseEvent
+from minyi.workflow.models import Case, CaseEvent
 
 
 class CaseFactsRow(Base):
@@ -30,6 +30,8 @@ class CaseFactsRow(Base):
     __table_args__ = (  # every statistics query filters by the received day, overall or for one department
         Index("ix_case_facts_received_on", "received_on"),
         Index("ix_case_facts_department_received", "department_id", "received_on"),
+        # a jurisdiction's figures (issue 17): its subtree's ids, each a range of received days (migration 0030)
+        Index("ix_case_facts_jurisdiction_received", "jurisdiction_id", "received_on"),
     )
 
     case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -38,6 +40,7 @@ class CaseFactsRow(Base):
     received_month: Mapped[str] = mapped_column(String(7))  # 2024-05
     received_week: Mapped[str] = mapped_column(String(8))  # 2024-W19
     department_id: Mapped[int | None] = mapped_column(Integer)
+    jurisdiction_id: Mapped[int | None] = mapped_column(Integer, default=None)  # the case's (NULL: the root)
     status: Mapped[str] = mapped_column(String(16))
     domain: Mapped[str | None] = mapped_column(String(32))
     appeal_kind: Mapped[str] = mapped_column(String(32))
@@ -68,7 +71,8 @@ class CaseFactsRow(Base):
 
 FIELDS = (
     "case_id", "received_at", "received_on", "domain", "appeal_kind", "place", "place_label", "is_public", "channel",
-    "status", "department_id", "deadline", "first_reply_at", "replied_on", "deadline_at_reply", "reply_days",
+    "status", "department_id", "jurisdiction_id", "deadline", "first_reply_at", "replied_on", "deadline_at_reply",
+    "reply_days",
     "extensions", "escalations", "reopened", "rating", "adoption",
     "called_back", "callback_reached", "callback_resolved", "callback_satisfaction",
 )  # fmt: skip
@@ -97,10 +101,21 @@ def refresh_facts(connection: Connection | Session, case_ids: Iterable[int]) -> 
     return written
 
 
+def _moved_case_ids(session: Session) -> set[int]:
+    """Cases of this flush whose jurisdiction changed (下派/上报 or any other edit of the row): their facts follow
+    the case row even when no event came with the change."""
+    return {
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Case) and inspect(obj).attrs.jurisdiction_id.history.has_changes()
+    }
+
+
 @event.listens_for(Session, "after_flush")
 def _refresh_after_flush(session: Session, _flush: UOWTransaction) -> None:
-    """Events added as objects (`record_event`): their cases' facts, in the same transaction."""
-    case_ids = {obj.case_id for obj in session.new if isinstance(obj, CaseEvent)}
+    """Events added as objects (`record_event`), and cases moved to another jurisdiction: their cases' facts, in the
+    same transaction."""
+    case_ids = {obj.case_id for obj in session.new if isinstance(obj, CaseEvent)} | _moved_case_ids(session)
     if case_ids:
         refresh_facts(session.connection(), case_ids)
 

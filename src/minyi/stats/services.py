@@ -13,16 +13,19 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import china_today, utcnow
 from minyi.core.errors import NotFound, ValidationFailed
 from minyi.departments.models import Department
+from minyi.jurisdictions import services as jurisdictions
+from minyi.jurisdictions.models import Jurisdiction
+from minyi.jurisdictions.services import within
 from minyi.messages.channels import CHANNELS, channel_name
 from minyi.nlp.labels import APPEAL_KINDS, UNDECIDED_KIND_NAME
 from minyi.stats.aggregates import Scope, Tally, merged, rolled, tallies
@@ -30,6 +33,7 @@ from minyi.stats.facts import NO_PLACE, PRIVATE_PLACE
 from minyi.stats.figures import CaseFacts, Figures, buckets
 from minyi.stats.models import CaseFactsRow
 from minyi.stats.models import CaseFactsRow as F
+from minyi.stats.ranking import Ranking, rank_children
 from minyi.workflow.models import CaseEvent
 
 GRANULARITIES = {"month": "按月", "week": "按周"}
@@ -49,6 +53,17 @@ class StatsQuery:
     granularity: str = "month"
     department_id: int | None = None
     requested_end: date | None = None  # the asked end when it lay in the future (figures stop today)
+    # The jurisdiction whose subtree is counted (issue 17): its path, "" for the root (every case).
+    scope: str = ""
+
+    def within(self, scope: str) -> StatsQuery:
+        """The same query for the cases of one jurisdiction's subtree (`jurisdictions.services.scope_path`)."""
+        return replace(self, scope=scope)
+
+    def scope_clause(self) -> tuple[ColumnElement[bool], ...]:
+        """The WHERE clause on `case_facts` keeping the subtree's cases (none for the root)."""
+        clause = within(F.jurisdiction_id, self.scope)
+        return () if clause is None else (clause,)
 
 
 def _parse_date(raw: Any, *, field: str, label: str) -> date | None:
@@ -272,20 +287,29 @@ def build_report(
     )
 
 
+def _departments(session: Session, query: StatsQuery, groups: dict[Any, Tally]) -> list[Department]:
+    """Every department, or for a jurisdiction those of its subtree and any other that holds some of its cases."""
+    listed = select(Department).order_by(Department.name)
+    clause = within(Department.jurisdiction_id, query.scope)
+    if clause is not None:
+        listed = listed.where(or_(clause, Department.id.in_([k for k in groups if k is not None])))
+    return list(session.scalars(listed))
+
+
 def _build(session: Session, *, query: StatsQuery, today: date) -> StatsReport:
-    departments = list(session.scalars(select(Department).order_by(Department.name)))
     department_name = None
     if query.department_id is not None:
-        match = next((d for d in departments if d.id == query.department_id), None)
+        match = session.get(Department, query.department_id)
         if match is None:
             raise NotFound("部门不存在")
         department_name = match.name
-    scope = Scope(query.start, query.end, today, query.department_id)
+    scope = Scope(query.start, query.end, today, query.department_id, where=query.scope_clause())
     point = F.received_month if query.granularity == "month" else F.received_week
     cube = tallies(session, scope, point, F.domain, F.appeal_kind, F.channel)  # the small dimensions in one pass
     trend = rolled(cube, lambda k: k[0])
     overall = merged(trend.values()).figures()  # every case of the period falls in one of the trend's points
     by_domain, by_kind, by_place = _breakdown_rows(session, scope, cube)
+    by_department = tallies(session, scope.all_departments(), F.department_id)
     notices = []
     if query.requested_end is not None:
         notices.append(f"结束日期 {query.requested_end.isoformat()} 晚于今天，统计截至今天（{today.isoformat()}）")
@@ -296,7 +320,7 @@ def _build(session: Session, *, query: StatsQuery, today: date) -> StatsReport:
         today=today,
         overall=overall,
         department_name=department_name,
-        departments=_department_rows(tallies(session, scope.all_departments(), F.department_id), departments),
+        departments=_department_rows(by_department, _departments(session, query, by_department)),
         trend=_trend_rows(trend, query),
         by_domain=by_domain,
         by_appeal_kind=by_kind,
@@ -304,3 +328,45 @@ def _build(session: Session, *, query: StatsQuery, today: date) -> StatsReport:
         by_channel=_channel_rows(cube),
         notices=notices,
     )
+
+
+@dataclass(frozen=True)
+class PublicJurisdiction:
+    """A jurisdiction as its public figures show it: itself, the chain above it, the active ones below it."""
+
+    jurisdiction: Jurisdiction
+    ancestors: list[Jurisdiction]
+    children: list[Jurisdiction]
+
+    @property
+    def parent(self) -> Jurisdiction | None:
+        """The jurisdiction right above (None for the root)."""
+        return self.ancestors[-1] if self.ancestors else None
+
+
+def public_jurisdiction(session: Session, *, slug: str) -> PublicJurisdiction:
+    """The active jurisdiction at a public address (`/j/<slug>/…`); 404 for an unknown or inactive one."""
+    found = session.scalar(select(Jurisdiction).where(Jurisdiction.slug == str(slug)[:40]))
+    if found is None or not found.is_active:
+        raise NotFound("辖区不存在")
+    below = [j for j in jurisdictions.children(session, found.id) if j.is_active]
+    return PublicJurisdiction(found, jurisdictions.ancestors(session, found), below)
+
+
+def cached_ranking(
+    session: Session,
+    *,
+    parent: Jurisdiction,
+    start: date,
+    end: date,
+    order: str,
+    today: date | None = None,
+    cache: StatsCache | None = None,
+) -> Ranking:
+    """通报 (`minyi.stats.ranking.rank_children`), cached as the reports are: keyed by the parent, the period and the
+    order, at the version of the event log."""
+    today = today or china_today()
+    cache = cache or StatsCache(0)
+    version = cache.version(session) if cache.size > 0 else None
+    build = lambda: rank_children(session, parent=parent, start=start, end=end, today=today, order=order)  # noqa: E731
+    return cache.get_or_build(("ranking", parent.id, start, end, order, today), build, version=version)

@@ -57,14 +57,17 @@ def _hot_case_ids(session: Session, watch: Watch) -> list[int]:
 
 
 def _condition(session: Session, watch: Watch) -> ColumnElement[bool]:
+    # ILIKE: a watch on "WiFi" finds "wifi" on PostgreSQL too (SQLite's LIKE already folds ASCII case), as the web
+    # items' watches do (minyi.watches.web)
     if watch.kind == "place":
         return or_(
-            Message.place_text.like(_like(watch.value), escape="\\"),
-            Message.title.like(_like(watch.value), escape="\\"),
+            Message.place_text.ilike(_like(watch.value), escape="\\"),
+            Message.title.ilike(_like(watch.value), escape="\\"),
         )
     if watch.kind == "keyword":
         return or_(
-            Message.title.like(_like(watch.value), escape="\\"), Message.body.like(_like(watch.value), escape="\\")
+            Message.title.ilike(_like(watch.value), escape="\\"),
+            Message.body.ilike(_like(watch.value), escape="\\"),
         )
     if watch.kind == "domain":
         return Message.domain == watch.value

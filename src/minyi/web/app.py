@@ -44,6 +44,7 @@ from minyi.web.routes import (
     interviews,
     interviews_api,
     jobs,
+    jurisdiction_pages,
     knowledge,
     knowledge_api,
     notifications,
@@ -53,6 +54,7 @@ from minyi.web.routes import (
     reports,
     staff,
     staff_admin,
+    staff_jurisdictions,
     staff_sources,
     stats,
     suggestions,
@@ -265,6 +267,7 @@ def create_app(
         department_merge.router,  # before staff_admin: /staff/admin/departments/{id} would take "merge"
         staff_admin.router,
         staff_sources.router,
+        staff_jurisdictions.router,
         hot.router,
         stats.router,
         suggestions.router,
@@ -277,6 +280,7 @@ def create_app(
         jobs.router,
         knowledge.router,
         interviews.router,
+        jurisdiction_pages.router,
     ):
         html.include_router(pages)
     app.include_router(html)

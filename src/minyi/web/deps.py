@@ -197,6 +197,17 @@ SupervisorUser = Annotated[User, Depends(require_roles(Role.SUPERVISOR, Role.ADM
 AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]
 
 
+def root_admin(user: AdminUser) -> User:
+    """An admin of the root: the installation's settings, sources, policies and logs are theirs; an admin of a
+    jurisdiction manages its subtree's accounts, departments and jurisdictions only (minyi.accounts.services)."""
+    if accounts.admin_scope(user):
+        raise PermissionDenied("只有本级（根辖区）的管理员可以管理此项")
+    return user
+
+
+RootAdminUser = Annotated[User, Depends(root_admin)]
+
+
 def admin_outside_write(request: Request, db: ReadSessionDep) -> User:
     """The logged-in admin, checked in a reading transaction (the route opens its own write transaction)."""
     user = current_staff(request, db, optional_staff(request, db))

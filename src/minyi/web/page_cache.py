@@ -17,6 +17,7 @@ seconds (docs/scale.md).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +28,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 CACHED_PATHS = frozenset({"/board", "/hot", "/stats"})
+# a jurisdiction's public pages (/j/<slug>, /j/<slug>/board, /hot, /stats): each its own path, so its own key
+JURISDICTION_PAGE = re.compile(r"/j/[a-z0-9][a-z0-9-]{0,39}(/board|/hot|/stats)?")
 MAX_ENTRIES = 256  # distinct URLs kept per process (LRU): the first pages and the common keywords
 _SKIPPED_HEADERS = {"content-length", "set-cookie"}
 
@@ -36,6 +39,11 @@ class _Page:
     body: bytes
     headers: tuple[tuple[str, str], ...]
     stored: float
+
+
+def cached_path(path: str) -> bool:
+    """Whether the page at `path` is one of those kept (the root's and each jurisdiction's board, hot, stats)."""
+    return path in CACHED_PATHS or JURISDICTION_PAGE.fullmatch(path) is not None
 
 
 class PublicPageCache:
@@ -50,7 +58,7 @@ class PublicPageCache:
 
     def key(self, request: Request) -> str | None:
         """The cache key of a request, or None when its answer may differ per visitor."""
-        if self.ttl <= 0 or request.method != "GET" or request.url.path not in CACHED_PATHS:
+        if self.ttl <= 0 or request.method != "GET" or not cached_path(request.url.path):
             return None
         if request.url.path == "/hot" and request.url.query:  # a period's view may be pending: never kept
             return None

@@ -109,6 +109,8 @@ def staff_detail(view: CaseView, analysis: dict | None) -> StaffCase:
             for e in view.events
         ],
         analysis=analysis,
+        jurisdiction_id=view.case.jurisdiction_id,
+        jurisdiction_reason=view.case.jurisdiction_reason,
     )
 
 

@@ -104,6 +104,8 @@ DONE_NOTICES = {
     "assist": "的帮扶情况已记录。",
     "callback": "的回访已记录。",
     "callback_reopen": "的回访已记录：问题未解决，已退回承办部门重办。",
+    "send_down": "已下派至下级辖区。",
+    "send_up": "已上报至上级辖区。",
 }
 # Text on public pages (citizens' words, replies, public reasons): phone, ID, card numbers, e-mail and plates
 # are masked (stored intact); invisible characters go first so that they cannot split a number.

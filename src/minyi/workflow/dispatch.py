@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from minyi.core.db import get_by_id
 from minyi.core.errors import InvalidTransition, PermissionDenied
 from minyi.core.validation import bool_field
-from minyi.workflow import services
+from minyi.workflow import moves, services
 from minyi.workflow.actors import Actor
 from minyi.workflow.models import Case, ExtensionRequest
 
@@ -44,6 +44,10 @@ _ACTIONS: dict[str, Callable[[Session, Actor, Any, dict[str, Any]], Any]] = {
     "reply": lambda db, a, cid, f: services.reply(db, actor=a, case_id=cid, body=f.get("body") or ""),
     "acknowledge": lambda db, a, cid, f: services.acknowledge(db, actor=a, case_id=cid, body=f.get("body") or ""),
     "escalate": lambda db, a, cid, f: services.escalate(db, actor=a, case_id=cid, reason=f.get("reason") or ""),
+    "send_down": lambda db, a, cid, f: moves.send_down(
+        db, actor=a, case_id=cid, jurisdiction_id=f.get("jurisdiction_id"), note=f.get("note") or ""
+    ),
+    "send_up": lambda db, a, cid, f: moves.send_up(db, actor=a, case_id=cid, reason=f.get("reason") or ""),
 }
 STAFF_ACTIONS = frozenset(_ACTIONS)
 

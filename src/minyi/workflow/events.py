@@ -54,6 +54,9 @@ class EventKind(StrEnum):
     CALLBACK = "callback"  # 回访: a call-back after closing (reached or not, resolved, satisfied; the note internal)
     CALLBACK_REOPEN = "callback_reopen"  # 回访未解决，重办: back to the department with a new deadline
     REPEAT_FLAGGED = "repeat_flagged"  # 重复投诉: the worker found earlier complaints on the same problem
+    # Jurisdictions in levels (minyi.workflow.levels): a case moved down to a child jurisdiction or up to the parent
+    SEND_DOWN = "send_down"  # 下派
+    SEND_UP = "send_up"  # 上报 (the reason is the event's, internal)
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ class Payload:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        PAYLOADS[cls.KIND.value] = cls
+        if "KIND" in cls.__dict__:  # a shared base (no kind of its own) is not an event kind
+            PAYLOADS[cls.KIND.value] = cls
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: every field set (not None, not False), dates as ISO strings."""
@@ -477,3 +481,54 @@ class RepeatFlaggedPayload(Payload):
     KIND = EventKind.REPEAT_FLAGGED
     earlier_case_ids: tuple[str, ...] = ()
     matched_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _MovePayload(Payload):
+    """A case moved between jurisdictions: their ids and names, stored as agreed for every reader
+    (`{"from_jurisdiction_id", "to_jurisdiction_id", "from", "to"}`; `from` is a Python keyword, hence the
+    renaming here)."""
+
+    from_jurisdiction_id: int | None = None
+    to_jurisdiction_id: int | None = None
+    from_name: str = ""
+    to_name: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form: the names under `from` and `to`."""
+        return {
+            "from_jurisdiction_id": self.from_jurisdiction_id,
+            "to_jurisdiction_id": self.to_jurisdiction_id,
+            "from": self.from_name,
+            "to": self.to_name,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Self:
+        """The stored form read back (absent or unreadable fields: their defaults)."""
+        data = data or {}
+
+        def ident(key: str) -> int | None:
+            value = data.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        return cls(
+            from_jurisdiction_id=ident("from_jurisdiction_id"),
+            to_jurisdiction_id=ident("to_jurisdiction_id"),
+            from_name=str(data.get("from") or ""),
+            to_name=str(data.get("to") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class SendDownPayload(_MovePayload):
+    """下派: to a jurisdiction right below the one that held the case (a staff note, if any, is the reason)."""
+
+    KIND = EventKind.SEND_DOWN
+
+
+@dataclass(frozen=True)
+class SendUpPayload(_MovePayload):
+    """上报: to the parent jurisdiction, with the reason (internal) why this level cannot solve it."""
+
+    KIND = EventKind.SEND_UP

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from minyi.core.clock import utcnow
-from minyi.core.db import Base, UTCDateTime
+from minyi.core.db import Base, UTCDateTime, append_only
 from minyi.jurisdictions.models import Jurisdiction  # noqa: F401 - the relationship below names it
 from minyi.messages.models import Message, MessageAnalysis
 from minyi.workflow.events import Payload, payload_of
@@ -117,11 +117,7 @@ class CaseEvent(Base):
         return payload_of(self.kind, self.data)
 
 
-@event.listens_for(CaseEvent, "before_update")
-@event.listens_for(CaseEvent, "before_delete")
-def _event_log_is_append_only(_mapper: Any, _connection: Any, target: CaseEvent) -> None:
-    msg = f"case event {target.id} is append-only"
-    raise RuntimeError(msg)
+append_only(CaseEvent)
 
 
 class Reply(Base):
@@ -184,3 +180,8 @@ class SystemSetting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The public board of each jurisdiction, kept by a flush hook wherever cases are written (imported last: it
+# reads `Case` above).
+from minyi.workflow import jurisdiction_board  # noqa: E402, F401

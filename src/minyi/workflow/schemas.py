@@ -141,6 +141,18 @@ class StaffCase(PublicCaseDetail):
     overdue: bool
     log: list[StaffEvent]
     analysis: dict[str, Any] | None
+    jurisdiction_id: int | None = Field(None, description="所属辖区（null：本级，即根辖区）")
+    jurisdiction_reason: str = Field("", description="为何在此辖区：留言人选择、留言提到的地名，或下派/上报")
+
+
+class CaseMovedOut(BaseModel):
+    """The answer to an action after which the caller no longer sees the case (上报 from a lower level)."""
+
+    id: int
+    status: str
+    jurisdiction_id: int | None = Field(description="办件现在所属的辖区（null：本级）")
+    jurisdiction: str = Field(description="辖区名称")
+    message: str
 
 
 class InboxItem(BaseModel):
@@ -185,6 +197,7 @@ class ActionIn(BaseModel):
     days: JsonInt | None = Field(None, json_schema_extra={"minimum": 1, "maximum": 30}, description="延期工作日数")
     domain: str | None = choice_doc(DOMAINS, optional=True, default=None)
     appeal_kind: str | None = choice_doc(APPEAL_KINDS, optional=True, default=None)
+    jurisdiction_id: JsonInt | None = Field(None, description="下派（send_down）的目标：本办件所属辖区的直接下级")
     reason: str | None = text_doc(REASON_MAX, default=None)
     note: str | None = text_doc(REASON_MAX, default=None)
     body: str | None = text_doc(REPLY_MAX, default=None, description="答复内容（reply），10 字以上")

@@ -20,7 +20,7 @@ from minyi.messages.analysis import record_labels
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
 from minyi.workflow import states
 from minyi.workflow.actors import Actor
-from minyi.workflow.config import deadline_days, get_setting
+from minyi.workflow.config import get_setting
 from minyi.workflow.events import (
     PAYLOADS,
     AcknowledgePayload,
@@ -39,6 +39,7 @@ from minyi.workflow.events import (
     SupportedPayload,
     TransferPayload,
 )
+from minyi.workflow.levels import check_department_level, level_deadline_days
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply
 
 REASON_MAX = 2000
@@ -170,15 +171,18 @@ def _apply(session: Session, *, case: Case, step: _Step, actor: Actor, payload: 
     return case
 
 
-def _department(session: Session, department_id: Any) -> Department:
+def _department(session: Session, department_id: Any, *, case: Case) -> Department:
+    """An active department of the jurisdiction that holds the case (minyi.workflow.levels)."""
     dept = get_by_id(session, Department, department_id)
     if dept is None or not dept.is_active:
         raise ValidationFailed("请选择有效的承办部门", field="department_id")
+    check_department_level(session, case, dept)
     return dept
 
 
 def _set_deadline(session: Session, case: Case) -> None:
-    days = deadline_days(session, case.message.appeal_kind)
+    """The deadline from today by the days its jurisdiction (or the nearest above it, or the installation) sets."""
+    days = level_deadline_days(session, case, case.message.appeal_kind)
     case.deadline = add_workdays(china_today(), days)
 
 
@@ -194,7 +198,7 @@ def assign(
 ) -> Case:
     """受理 and 转办: send a new or returned case to a department with a deadline."""
     case, action = load_case_for(session, case_id=case_id, actor=actor, action="assign")
-    dept = _department(session, department_id)
+    dept = _department(session, department_id, case=case)
     note = text_field(note, field="note", label="转办意见", max_len=REASON_MAX, required=False)
     kind = choice_field(appeal_kind, field="appeal_kind", label="诉求类型", choices=APPEAL_KINDS, required=False)
     dom = choice_field(domain, field="domain", label="领域", choices=DOMAINS, required=False)
@@ -228,7 +232,7 @@ def assign(
 def transfer(session: Session, *, actor: Actor, case_id: Any, department_id: Any, reason: str) -> Case:
     """改派: move an open case to another department; the deadline keeps running."""
     case, action = load_case_for(session, case_id=case_id, actor=actor, action="transfer")
-    dept = _department(session, department_id)
+    dept = _department(session, department_id, case=case)
     if dept.id == case.department_id:
         raise ValidationFailed("改派的部门与当前承办部门相同", field="department_id")
     payload = TransferPayload(from_department_id=case.department_id, department_id=dept.id, department=dept.name)
@@ -288,7 +292,7 @@ def return_case(
     case, action = load_case_for(session, case_id=case_id, actor=actor, action="return")
     payload = ReturnPayload(department_id=case.department_id)
     if suggested_department_id not in (None, ""):
-        dept = _department(session, suggested_department_id)
+        dept = _department(session, suggested_department_id, case=case)
         payload = replace(
             payload, suggested_department_id=dept.id, suggested_department=dept.name, transfer_requested=True
         )

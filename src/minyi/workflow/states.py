@@ -117,6 +117,11 @@ ACTIONS: dict[str, Action] = {
         _a("assist", "记录帮扶", {ASSIGNED, IN_PROGRESS, REPLIED, CLOSED}, None, _HANDLER, department_scoped=True),
         _a("callback", "回访", {CLOSED}, None, _COORD),
         _a("callback_reopen", "回访未解决，重办", {CLOSED}, IN_PROGRESS, _COORD),
+        # Jurisdictions in levels (minyi.workflow.levels): before a department has it, a case goes down to a
+        # jurisdiction right below (下派, a note optional) or up to the parent (上报, with the reason). Public as
+        # 转至下级/上级办理; the staff note stays internal (not in PUBLIC_REASON_EVENTS).
+        _a("send_down", "下派", {SUBMITTED, RETURNED}, None, _COORD),
+        _a("send_up", "上报", {SUBMITTED, RETURNED}, None, _COORD, needs_reason=True),
         # minyi.ingest only: history older than MINYI_IMPORT_ARCHIVE_DAYS that nobody answered
         _a("archive", "历史留言，未办结归档", {SUBMITTED}, ARCHIVED, {SYSTEM}),
     )

@@ -6,7 +6,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from minyi.core.db import get_by_id, parse_id
@@ -15,7 +15,8 @@ from minyi.core.security import hash_token
 from minyi.core.validation import choice_field, text_field
 from minyi.messages.models import Message
 from minyi.nlp.labels import APPEAL_KINDS, DOMAINS
-from minyi.workflow import board_search, states
+from minyi.workflow import board_search, jurisdiction_board, states
+from minyi.workflow.jurisdiction_board import JurisdictionBoardRow
 from minyi.workflow.models import Case, CaseEvent, Rating, Reply
 
 # Limits, documented in docs/limits.md.
@@ -47,6 +48,8 @@ class BoardFilters:
     status: str | None = None
     q: str = ""
     page: int = 1
+    # The board of one jurisdiction's subtree (`/j/<slug>/board`; the route resolves the slug); None: every case.
+    jurisdiction_id: int | None = None
 
 
 def parse_board_filters(params: dict[str, Any]) -> BoardFilters:
@@ -106,6 +109,10 @@ def _board_query(session: Session, filters: BoardFilters, *, walk: bool = False)
     if found and matches is None:
         clauses.append(board_search.keyword_clause(session, found, walk=walk))
     ids = select(Case.id).join(matches if matches is not None else Message, m.id == Case.message_id)
+    if filters.jurisdiction_id is not None:  # one range of its board's index, newest first (jurisdiction_board)
+        held = JurisdictionBoardRow
+        ids = ids.join(held, and_(held.case_id == Case.id, held.jurisdiction_id == filters.jurisdiction_id))
+        return ids.where(*clauses), (held.created_at.desc(), held.case_id.desc())
     return ids.where(*clauses), (m.created_at.desc(), m.id.desc())
 
 
@@ -155,18 +162,23 @@ def list_public_cases(
     on the home page): nothing is counted, `total` is the number of items read.
     """
     keyword = bool(board_search.phrases(filters.q))
+    held = filters.jurisdiction_id
+    # A jurisdiction's search walks its own rows when it holds at most COUNT_MAX public cases: bounded by its
+    # size, where the search index would read every match of a common word across the whole platform.
+    small = keyword and held is not None and jurisdiction_board.holds_at_most(session, held, COUNT_MAX)
+    planned = keyword or held is not None  # a jurisdiction's statements too: never a scan of `cases`
     count = 0
     if counted:
-        ids, _order = _board_query(session, filters)
-        with board_search.plan(session, walk=False) if keyword else nullcontext():
+        ids, _order = _board_query(session, filters, walk=small)
+        with board_search.plan(session, walk=small) if planned else nullcontext():
             count = session.scalar(select(func.count()).select_from(ids.limit(COUNT_MAX + 1).subquery())) or 0
     items: list[Case] = []
     if filters.page <= PAGE_MAX:
-        walk = keyword and board_search.walks(session, capped=count > COUNT_MAX, page=filters.page)
+        walk = small or (keyword and board_search.walks(session, capped=count > COUNT_MAX, page=filters.page))
         ids, order = _board_query(session, filters, walk=walk)
         page_ids = ids.order_by(*order).offset((filters.page - 1) * per_page).limit(per_page)
         page = select(Case).join(Case.message).options(contains_eager(Case.message)).where(Case.id.in_(page_ids))
-        with board_search.plan(session, walk=walk) if keyword else nullcontext():
+        with board_search.plan(session, walk=walk) if planned else nullcontext():
             items = list(session.scalars(page.order_by(Message.created_at.desc(), Message.id.desc())).unique())
     total = min(count, COUNT_MAX) if counted else len(items)
     return Page(items=items, total=total, page=filters.page, per_page=per_page, capped=count > COUNT_MAX)

@@ -68,7 +68,7 @@ def _backfill(conn: sa.Connection) -> None:
         if not ids:
             return
         rows = []
-        for fact in facts_of_cases(conn, ids):
+        for fact in facts_of_cases(conn, ids, jurisdiction=False):  # cases.jurisdiction_id: 0028
             row = {n: getattr(fact, n, None) for n in names}
             row["received_month"] = f"{fact.received_on.year:04d}-{fact.received_on.month:02d}"
             year, week, _ = fact.received_on.isocalendar()

@@ -14,12 +14,14 @@ from minyi.accounts import audit, policy, second_factor, tokens, totp
 from minyi.accounts.login import LoginFailed, LoginLocked, LoginPolicy, SecondFactorRequired, log_in
 from minyi.accounts.models import Role
 from minyi.accounts.schemas import TokenIn, TokenItem, TokenOut
+from minyi.accounts.services import managed_user
 from minyi.core.settings import Settings
 from minyi.web.deps import (
     SESSION_COOKIE,
     AdminUser,
     ApiUser,
     FormDep,
+    RootAdminUser,
     SessionDep,
     SettingsDep,
     StaffUser,
@@ -148,7 +150,7 @@ def revoke_own_token(request: Request, db: SessionDep, user: StaffUser, token_id
 
 
 @router.get("/staff/admin/security")
-def security_page(request: Request, db: SessionDep, user: AdminUser, page: int = 1) -> Response:
+def security_page(request: Request, db: SessionDep, user: RootAdminUser, page: int = 1) -> Response:
     """Role policies and the account audit trail (logins, lockouts, tokens, resets)."""
     events, total = audit.recent_events(db, page=page)
     return render(
@@ -167,7 +169,7 @@ def security_page(request: Request, db: SessionDep, user: AdminUser, page: int =
 
 
 @router.post("/staff/admin/security")
-def security_update(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+def security_update(db: SessionDep, user: RootAdminUser, form: FormDep) -> Response:
     """Require a second factor for the ticked roles."""
     policy.set_totp_required(db, roles=form.getlist("require_totp"), acting_user=user)
     return RedirectResponse("/staff/admin/security", status_code=303)
@@ -176,6 +178,7 @@ def security_update(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
 @router.post("/staff/admin/users/{user_id}/revoke")
 def admin_revoke_all(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Response:
     """End every session and API token of an account (a lost laptop, a leaked token)."""
+    managed_user(db, user_id=user_id, acting_user=user)  # an admin of a jurisdiction: its subtree's accounts only
     tokens.revoke_user(db, user_id=user_id, acting_user=user, client=client_hash(request))
     return RedirectResponse(f"/staff/admin/users/{quote(user_id)}?saved=revoked", status_code=303)
 
@@ -183,6 +186,7 @@ def admin_revoke_all(request: Request, db: SessionDep, user: AdminUser, user_id:
 @router.post("/staff/admin/users/{user_id}/totp-reset")
 def admin_totp_reset(request: Request, db: SessionDep, user: AdminUser, user_id: str) -> Response:
     """Clear an account's second factor (lost phone); its sessions and tokens end too."""
+    managed_user(db, user_id=user_id, acting_user=user)
     second_factor.admin_reset(db, user_id=user_id, acting_user=user, client=client_hash(request))
     return RedirectResponse(f"/staff/admin/users/{quote(user_id)}?saved=totp", status_code=303)
 

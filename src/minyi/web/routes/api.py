@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from minyi.core.db import MAX_ID
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_tree
+from minyi.jurisdictions import public as jurisdictions
 from minyi.messages.channels import CHANNELS
 from minyi.messages.display import APPEAL_KINDS, DOMAINS
 from minyi.messages.models import MessageAnalysis
@@ -22,13 +23,14 @@ from minyi.web.deps import ApiUser, SessionDep, SettingsDep, analyse_after_commi
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.web.routes.worklists import list_filters as list_filters_for
 from minyi.web.routes.worklists import list_scope
-from minyi.workflow import inbox, list_filters, services, views
+from minyi.workflow import inbox, levels, list_filters, services, views
 from minyi.workflow.actors import Actor
 from minyi.workflow.dispatch import STAFF_ACTIONS
 from minyi.workflow.intake import submit_message
 from minyi.workflow.schemas import (
     ActionIn,
     BoardOut,
+    CaseMovedOut,
     InboxPage,
     PublicCaseDetail,
     RateIn,
@@ -46,6 +48,7 @@ BOARD_QUERY = query_parameters(
     department_id=integer_or_empty(1, MAX_ID),  # core.db.parse_id
     q={"type": "string", "maxLength": views.SEARCH_MAX, "pattern": text_pattern(required=False)},
     page=integer_or_empty(1, 100000),
+    jurisdiction={"type": "string", "maxLength": 40, "pattern": "^([a-z0-9][a-z0-9-]{1,39})?$"},  # a slug
 )
 ActionName = Annotated[str, Path(json_schema_extra={"enum": sorted(STAFF_ACTIONS)})]
 
@@ -82,10 +85,15 @@ async def submit(request: Request, db: SessionDep, settings: SettingsDep, body: 
     return await run_in_threadpool(work)
 
 
-@router.get("/cases", responses=errors(422), openapi_extra=BOARD_QUERY)
+@router.get("/cases", responses=errors(404, 422), openapi_extra=BOARD_QUERY)
 def board(request: Request, db: SessionDep) -> BoardOut:
-    """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters."""
-    page = views.list_public_cases(db, filters=views.parse_board_filters(dict(request.query_params)))
+    """The public board: `domain`, `appeal_kind`, `department_id`, `status`, `q`, `page` filters; `jurisdiction`
+    (a slug, as in /j/<slug>/board): the public cases of that jurisdiction and those below it."""
+    filters = views.parse_board_filters(dict(request.query_params))
+    if slug := request.query_params.get("jurisdiction"):
+        place = jurisdictions.by_slug(db, slug)  # an unknown or inactive one: 404
+        filters.jurisdiction_id = None if place.parent_id is None else place.id
+    page = views.list_public_cases(db, filters=filters)
     return BoardOut(
         items=[serializers.public_case(c) for c in page.items],
         total=page.total,
@@ -191,7 +199,8 @@ def _staff_case(db: SessionDep, user: ApiUser, case_id: Any, audit: ContactAudit
     services.ensure_can_see(case, Actor.from_user(user))
     audit.record(user=user, case=case, what="api_case")  # written after the answer is built (web.audit)
     analysis = db.get(MessageAnalysis, case.message_id)
-    return serializers.staff_detail(views.case_view(db, case, public_only=False), analysis.result if analysis else None)
+    shown = levels.shown_analysis(db, case, analysis.result) if analysis else None  # suggestions of its level
+    return serializers.staff_detail(views.case_view(db, case, public_only=False), shown)
 
 
 @router.get("/staff/cases/{case_id}")
@@ -209,15 +218,28 @@ async def staff_action(
     case_id: str,
     action: ActionName,
     body: ActionIn,
-) -> StaffCase:
-    """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate
-    (a hand-off is told to whoever has new work, as on the staff pages)."""
+) -> StaffCase | CaseMovedOut:
+    """assign, transfer, reject, merge, accept, return, request_extension, decide_extension, reply, escalate,
+    send_down (下派: `jurisdiction_id`, a child of the case's jurisdiction; `note` optional), send_up (上报 to the
+    parent: `reason`) — a hand-off is told to whoever has new work, as on the staff pages. After a 上报 that
+    takes the case out of the caller's jurisdiction the answer is a `CaseMovedOut`, without the case's data."""
     fields = body.model_dump(exclude_none=True)
     outbound = Outbound.of(settings)
 
-    def work() -> StaffCase:
+    def work() -> StaffCase | CaseMovedOut:
         actor = Actor.from_user(user)
         handoffs.perform(db, actor=actor, case_id=case_id, action=action, fields=fields, outbound=outbound)
+        case = services.load_case(db, case_id)
+        if not services.in_jurisdiction(case, actor):
+            where = case.jurisdiction.name if case.jurisdiction is not None else levels.holder(db, case).name
+            message = f"办件已上报至{where}，不再属于您的辖区"
+            return CaseMovedOut(
+                id=case.id,
+                status=case.status,
+                jurisdiction_id=case.jurisdiction_id,
+                jurisdiction=where,
+                message=message,
+            )
         return _staff_case(db, user, case_id, audit)
 
     return await run_in_threadpool(work)

@@ -15,6 +15,7 @@ from minyi.core.errors import ValidationFailed
 from minyi.dashboard import services as dashboard
 from minyi.entry.services import case_from_web_item
 from minyi.hot import web_links
+from minyi.jurisdictions.services import scope_path
 from minyi.web.deps import CoordinatorUser, SessionDep, SupervisorUser, client_hash, require_roles
 from minyi.web.state import app_state
 from minyi.web.templating import render
@@ -27,8 +28,11 @@ WebReader = Annotated[User, Depends(require_roles(Role.COORDINATOR, Role.SUPERVI
 
 @router.get("")
 def dashboard_page(request: Request, db: SessionDep, user: SupervisorUser) -> Response:
-    """What came in, what is urgent, hot, late, and where — each one click from its cases."""
-    summary = dashboard.build_dashboard(db, cache=app_state(request).stats_cache, scope=scope.of_user(user))
+    """What came in, what is urgent, hot, late, and where — each one click from its cases; `?j=<id>`: the figures of
+    a jurisdiction of the viewer's subtree (default the viewer's own), with its children ranked (通报)."""
+    viewer = scope_path(user.jurisdiction)
+    view = dashboard.jurisdiction_view(db, viewer_path=viewer, raw=request.query_params.get("j"))
+    summary = dashboard.build_dashboard(db, cache=app_state(request).stats_cache, view=view)
     return render(request, "dashboard/index.html", {"d": summary})
 
 

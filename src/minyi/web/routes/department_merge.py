@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from minyi.console.department_merge import merge_page
 from minyi.core.errors import ValidationFailed
 from minyi.departments.merge import merge_many
-from minyi.web.deps import AdminUser, FormDep, SessionDep
+from minyi.web.deps import FormDep, RootAdminUser, SessionDep
 from minyi.web.templating import render
 
 router = APIRouter(prefix="/staff/admin/departments/merge")
@@ -18,13 +18,13 @@ TEMPLATE = "staff/department_merge.html"
 
 
 @router.get("")
-def merge_form(request: Request, db: SessionDep, user: AdminUser, merged: int = 0) -> Response:
+def merge_form(request: Request, db: SessionDep, user: RootAdminUser, merged: int = 0) -> Response:
     """The form: every department of the tree with its cases, and the latest merges."""
     return render(request, TEMPLATE, {"page": merge_page(db), "form": {}, "error": None, "merged": merged})
 
 
 @router.post("")
-def merge_submit(request: Request, db: SessionDep, user: AdminUser, data: FormDep) -> Response:
+def merge_submit(request: Request, db: SessionDep, user: RootAdminUser, data: FormDep) -> Response:
     """First a confirmation of what will be merged (checked, nothing stored); with `confirm=1`, the merge."""
     form: dict[str, Any] = {
         "target_id": str(data.get("target_id") or ""),

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from minyi.core.clock import to_china, utcnow
 from minyi.core.errors import ValidationFailed
 from minyi.entry.services import enter_case
+from minyi.jurisdictions.routing import address_choices, split_leader
 from minyi.messages.channels import STAFF_DEFAULT
 from minyi.messages.services import RECEIVED_MAX_DAYS
 from minyi.notifications.services import Outbound
@@ -26,6 +27,7 @@ _LOCAL_MINUTE = "%Y-%m-%dT%H:%M"  # what an <input type="datetime-local"> sends 
 
 def _form(
     request: Request,
+    db: SessionDep,
     settings: SettingsDep,
     *,
     form: dict[str, Any] | None = None,
@@ -43,14 +45,20 @@ def _form(
         "min": (now - timedelta(days=RECEIVED_MAX_DAYS)).strftime(_LOCAL_MINUTE),
         "max": now.strftime(_LOCAL_MINUTE),
     }
-    context = {"form": values, "error": error, "received_limits": limits, "email_on": bool(settings.smtp_host)}
+    context = {
+        "form": values,
+        "error": error,
+        "received_limits": limits,
+        "email_on": bool(settings.smtp_host),
+        "addressable": address_choices(db),  # 提交到 / 领导信箱, as the citizen would choose them
+    }
     return render(request, "staff/entry.html", context, status_code=status_code)
 
 
 @router.get("/entry")
-def entry_form(request: Request, settings: SettingsDep, user: CoordinatorUser) -> Response:
+def entry_form(request: Request, db: SessionDep, settings: SettingsDep, user: CoordinatorUser) -> Response:
     """The 代录入 form: the citizen's fields, the channel (电话 first) and when it was received (now)."""
-    return _form(request, settings)
+    return _form(request, db, settings)
 
 
 @router.post("/entry")
@@ -59,16 +67,17 @@ def enter(request: Request, db: SessionDep, settings: SettingsDep, user: Coordin
     form = {key: raw.get(key) for key in ENTRY_FIELDS}
     form["is_public"] = form.get("is_public") or ""
     site_url = settings.public_url or str(request.base_url).rstrip("/")
+    jurisdiction, leader = split_leader(form.get("jurisdiction"), form.get("leader"))
     try:
         entered = enter_case(
             db,
             user=user,
-            data=form,
+            data=form | {"jurisdiction": jurisdiction, "leader": leader},
             site_url=site_url,
             outbound=Outbound.of(settings),
             client=client_hash(request),
         )
     except ValidationFailed as exc:  # raised before anything is written
-        return _form(request, settings, form=form, error=exc, status_code=422)
+        return _form(request, db, settings, form=form, error=exc, status_code=422)
     analyse_after_commit(request, entered.submission.message.id)
     return render(request, "staff/entered.html", {"entered": entered, "email_on": bool(settings.smtp_host)})

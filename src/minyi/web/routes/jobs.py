@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from minyi.jobs import failures
-from minyi.web.deps import AdminUser, SessionDep, after_commit
+from minyi.web.deps import RootAdminUser, SessionDep, after_commit
 from minyi.web.state import app_state
 from minyi.web.templating import render
 
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/staff/admin/tasks")
 
 
 @router.get("")
-def failed_tasks(request: Request, db: SessionDep, user: AdminUser, page: str = "1", retried: str = "") -> Response:
+def failed_tasks(request: Request, db: SessionDep, user: RootAdminUser, page: str = "1", retried: str = "") -> Response:
     """后台任务: failed tasks, newest first, paged."""
     listing = failures.failed_tasks(db, page=page)
     return render(
@@ -25,7 +25,7 @@ def failed_tasks(request: Request, db: SessionDep, user: AdminUser, page: str = 
 
 
 @router.post("/{failed_id}/retry")
-def retry_task(request: Request, db: SessionDep, user: AdminUser, failed_id: str) -> Response:
+def retry_task(request: Request, db: SessionDep, user: RootAdminUser, failed_id: str) -> Response:
     """Queue a failed task again (after the commit that marks it retried)."""
     row = failures.mark_retried(db, failed_id=failed_id, user_id=user.id)
     jobs = app_state(request).jobs

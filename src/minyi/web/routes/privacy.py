@@ -12,7 +12,7 @@ from minyi.privacy import audit
 from minyi.privacy import services as privacy
 from minyi.privacy.models import ERASURE_REASONS, REQUEST_KINDS, REQUEST_STATUSES
 from minyi.web.audit import ContactAuditDep
-from minyi.web.deps import AdminUser, CoordinatorUser, SessionDep
+from minyi.web.deps import CoordinatorUser, RootAdminUser, SessionDep
 from minyi.web.templating import render
 from minyi.workflow import scope
 from minyi.workflow.actors import Actor
@@ -98,7 +98,7 @@ def decline(db: SessionDep, user: CoordinatorUser, request_id: str, reason: Anno
 
 
 @router.get("/staff/admin/audit")
-def audit_log_page(request: Request, db: SessionDep, user: AdminUser) -> Response:
+def audit_log_page(request: Request, db: SessionDep, user: RootAdminUser) -> Response:
     """Who saw which case's contact data, when, from where: newest first, by user or case."""
     query = audit.parse_filters(dict(request.query_params))
     return render(

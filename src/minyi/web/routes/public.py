@@ -14,6 +14,8 @@ from minyi.core.errors import ValidationFailed
 from minyi.core.settings import Settings
 from minyi.departments.services import department_menu
 from minyi.hot import services as hot
+from minyi.jurisdictions import services as jurisdiction_tree
+from minyi.jurisdictions.routing import address_choices, split_leader
 from minyi.knowledge import explanations
 from minyi.notifications import handoffs
 from minyi.notifications.services import Outbound, delivery_channels, send_lookup_code, send_tracking_link
@@ -39,6 +41,8 @@ SUBMIT_FIELDS = (
     "contact_email",
     "contact_address",
     "submission_key",
+    "jurisdiction",  # 提交到: a jurisdiction's slug, or empty (the places decide)
+    "leader",  # 领导信箱: `slug:leader` (minyi.jurisdictions.routing.address_choices)
 )
 
 
@@ -52,7 +56,13 @@ def _home(
 ) -> Response:
     recent = views.list_public_cases(db, filters=views.BoardFilters(status="closed"), per_page=5, counted=False).items
     values = form or {"is_public": "on", "submission_key": secrets.token_urlsafe(16)}
-    context = {"form": values, "error": error, "recent": recent, "publish_mode": config.get_setting(db, "publish_mode")}
+    context = {
+        "form": values,
+        "error": error,
+        "recent": recent,
+        "publish_mode": config.get_setting(db, "publish_mode"),
+        "addressable": address_choices(db),
+    }
     return render(request, "public/home.html", context, status_code=status_code)
 
 
@@ -67,10 +77,11 @@ def submit(request: Request, db: SessionDep, settings: SettingsDep, raw: FormDep
     """Store a message; on a validation error the form comes back with everything the citizen typed."""
     form = {key: raw.get(key) for key in SUBMIT_FIELDS}
     form["is_public"] = form.get("is_public") or ""
+    jurisdiction, leader = split_leader(form.get("jurisdiction"), form.get("leader"))
     try:
         result = submit_message(
             db,
-            data=form,
+            data=form | {"jurisdiction": jurisdiction, "leader": leader},
             source="web",
             client_hash=client_hash(request),
             rate_limit=settings.submit_rate_limit,
@@ -188,6 +199,7 @@ def case_page(request: Request, db: SessionDep, case_id: str) -> Response:
     supported = hot.has_supported(db, case_id=view.case.id, client_hash=client_hash(request))
     explanation = explanations.explanations_of(db, [view.case.id]).get(view.case.id)
     context = {"view": view, "supported": supported, "suggestion": suggestion_of(db, view.case.id)}
+    context["holder"] = view.case.jurisdiction or jurisdiction_tree.root(db)  # 承办辖区 (NULL: the root)
     return render(request, "public/case.html", context | {"today": china_today(), "explanation": explanation})
 
 

@@ -80,6 +80,8 @@ def case_detail(request: Request, audit: ContactAuditDep, db: SessionDep, user: 
             "deadline": page.deadline,
             "actions": page.actions,
             "departments": page.departments,
+            "levels": page.levels,
+            "level_departments": page.levels.departments if page.levels else page.departments,
             "extensions": page.extensions,
             "returned": page.returned,
             "callback": page.callback,
@@ -130,7 +132,7 @@ def case_action(
     if back is None:
         back = (
             HOME_BY_ROLE.get(user.role, "/staff")
-            if action in {"assign", "reject", "merge", "return"}
+            if action in {"assign", "reject", "merge", "return", "send_down", "send_up"}  # 上报: it may be out of sight
             else f"/staff/cases/{case_id}"
         )
     case_no = str(case_id).strip()  # the action found the case: its id is a number

@@ -7,17 +7,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from minyi.accounts import services as accounts
 from minyi.accounts.models import User
-from minyi.core.db import get_by_id, transaction
-from minyi.core.errors import NotFound, ValidationFailed
+from minyi.console import jurisdictions as jurisdiction_view
+from minyi.core.db import transaction
+from minyi.core.errors import ValidationFailed
 from minyi.core.validation import bool_field
 from minyi.departments import services as departments
+from minyi.jurisdictions.services import ROOT_ID
 from minyi.messages.display import APPEAL_KINDS
 from minyi.scorecard import config as scorecard_config
 from minyi.scorecard.score import COMPONENTS
-from minyi.web.deps import AdminUser, AdminUserOutsideWrite, FormDep, SessionDep
+from minyi.web.deps import AdminUser, AdminUserOutsideWrite, FormDep, RootAdminUser, SessionDep
 from minyi.web.state import app_state
 from minyi.web.templating import render
 from minyi.workflow import config
@@ -25,36 +28,62 @@ from minyi.workflow import config
 router = APIRouter(prefix="/staff/admin")
 
 
-ADMIN_SECTIONS = {"departments": "部门", "users": "用户与角色", "settings": "办理时限与评价设置", "sources": "网络来源"}
+ADMIN_SECTIONS = {
+    "jurisdictions": "辖区",
+    "departments": "部门",
+    "users": "用户与角色",
+    "settings": "办理时限与评价设置",
+    "sources": "网络来源",
+}
 
 
 def _page(
-    request: Request, template: str, section: str, context: dict[str, Any], *, status_code: int = 200
+    request: Request,
+    template: str,
+    section: str,
+    context: dict[str, Any],
+    *,
+    user: User | None = None,
+    status_code: int = 200,
 ) -> Response:
-    return render(
-        request, template, {"section": section, "sections": ADMIN_SECTIONS, **context}, status_code=status_code
-    )
+    root_admin = {} if user is None else {"root_admin": not accounts.admin_scope(user)}
+    base = {"section": section, "sections": ADMIN_SECTIONS, **root_admin}
+    return render(request, template, base | context, status_code=status_code)
 
 
 @router.get("")
 def admin_home(request: Request, db: SessionDep, user: AdminUser) -> Response:
     """The admin area's front page: its parts, each on its own page, and the tools beside them."""
-    users = accounts.list_users(db)
+    scope = accounts.admin_scope(user)
+    users = accounts.list_users(db, scope=scope)
     return _page(
         request,
         "staff/admin.html",
         "",
         {
-            "n_departments": sum(1 for n in departments.department_tree(db) if n.department.is_active),
+            "n_departments": sum(1 for n in departments.department_tree(db, scope=scope) if n.department.is_active),
             "n_users": sum(1 for u in users if u.is_active),
         },
+        user=user,
     )
 
 
 @router.get("/departments")
 def admin_departments(request: Request, db: SessionDep, user: AdminUser) -> Response:
-    """The department tree with each department's domains and keywords, and a form to add one."""
-    return _page(request, "staff/admin_departments.html", "departments", {"tree": departments.department_tree(db)})
+    """The department tree the admin manages with each department's jurisdiction, domains and keywords, and a form
+    to add one."""
+    return _page(request, "staff/admin_departments.html", "departments", _tree_context(db, user), user=user)
+
+
+def _tree_context(db: Session, user: User) -> dict[str, Any]:
+    """The departments and jurisdictions an admin manages, for the menus of the users' and departments' pages."""
+    scope = accounts.admin_scope(user)
+    return {
+        "tree": departments.department_tree(db, scope=scope),
+        "jurisdictions": jurisdiction_view.choices(db, scope=scope),
+        "jurisdiction_names": jurisdiction_view.names(db),
+        "own_jurisdiction_id": user.jurisdiction_id or ROOT_ID,
+    }
 
 
 @router.get("/users")
@@ -64,26 +93,30 @@ def admin_users(request: Request, db: SessionDep, user: AdminUser) -> Response:
         request,
         "staff/admin_users.html",
         "users",
-        {"users": accounts.list_users(db), "tree": departments.department_tree(db), "roles": accounts.STAFF_ROLES},
+        {
+            "users": accounts.list_users(db, scope=accounts.admin_scope(user)),
+            "roles": accounts.STAFF_ROLES,
+            **_tree_context(db, user),
+        },
+        user=user,
     )
 
 
 @router.get("/users/{user_id}")
 def admin_user(request: Request, db: SessionDep, user: AdminUser, user_id: str, saved: str = "") -> Response:
     """One account: its role and department, a new password, its second factor, its logins."""
-    account = get_by_id(db, User, user_id)
-    if account is None:
-        raise NotFound("用户不存在")
+    account = accounts.managed_user(db, user_id=user_id, acting_user=user)
     return _page(
         request,
         "staff/admin_user.html",
         "users",
         {
             "account": account,
-            "tree": departments.department_tree(db),
+            **_tree_context(db, user),
             "roles": accounts.STAFF_ROLES,
             "saved": SAVED_NOTICES.get(saved, ""),
         },
+        user=user,
     )
 
 
@@ -113,13 +146,13 @@ def _settings_page(
 
 
 @router.get("/settings")
-def admin_settings(request: Request, db: SessionDep, user: AdminUser) -> Response:
+def admin_settings(request: Request, db: SessionDep, user: RootAdminUser) -> Response:
     """Deadline days per appeal kind, auto-close and reopen windows, the scorecard's weights."""
     return _settings_page(request, db)
 
 
 @router.post("/settings/scorecard")
-def update_scorecard(request: Request, db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+def update_scorecard(request: Request, db: SessionDep, user: RootAdminUser, form: FormDep) -> Response:
     """考核: one weight per component and the minimum cases for a department to be ranked (audited)."""
     typed = {f"weight_{k}": form.get(f"weight_{k}") for k in COMPONENTS} | {"min_cases": form.get("min_cases")}
     try:
@@ -151,19 +184,23 @@ def create_department(db: SessionDep, user: AdminUser, form: FormDep) -> Respons
         parent_id=form.get("parent_id"),
         domains=form.getlist("domains"),
         keywords=form.get("keywords"),
+        jurisdiction_id=form.get("jurisdiction_id"),
+        scope=accounts.admin_scope(user),
     )
     return RedirectResponse("/staff/admin/departments", status_code=303)
 
 
 @router.post("/departments/{department_id}")
 def update_department(db: SessionDep, user: AdminUser, form: FormDep, department_id: str) -> Response:
-    """Change a department's domains, keywords or activity."""
+    """Change a department's jurisdiction, domains, keywords or activity."""
     departments.update_department(
         db,
         department_id=department_id,
         domains=form.getlist("domains"),
         keywords=form.get("keywords"),
         is_active=bool_field(form.get("is_active")),
+        jurisdiction_id=form.get("jurisdiction_id", departments.KEEP),
+        scope=accounts.admin_scope(user),
     )
     return RedirectResponse("/staff/admin/departments", status_code=303)
 
@@ -176,8 +213,9 @@ def create_user(
     display_name: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
     department_id: Annotated[str, Form()] = "",
+    jurisdiction_id: Annotated[str, Form()] = "",
 ) -> Response:
-    """Add a staff account with a random password, shown once to the admin."""
+    """Add a staff account with a random password, shown once to the admin (within the admin's jurisdiction)."""
     password = accounts.generate_password()
     password_hash = accounts.hash_password(password)  # slow: before the write transaction, in the same thread
     with transaction(app_state(request).session_factory) as db:
@@ -189,6 +227,8 @@ def create_user(
             role=role,
             department_id=department_id,
             password_hash=password_hash,
+            jurisdiction_id=jurisdiction_id,
+            acting_user=user,
         )
     return render(request, "staff/user_created.html", {"created": created, "password": password})
 
@@ -207,9 +247,17 @@ def change_role(
     user_id: str,
     role: Annotated[str, Form()] = "",
     department_id: Annotated[str, Form()] = "",
+    jurisdiction_id: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Give an account another role or department."""
-    account = accounts.change_role(db, user_id=user_id, role=role, department_id=department_id, acting_user=user)
+    """Give an account another role, department or jurisdiction (within the admin's jurisdiction)."""
+    account = accounts.change_role(
+        db,
+        user_id=user_id,
+        role=role,
+        department_id=department_id,
+        acting_user=user,
+        jurisdiction_id=accounts.KEEP if jurisdiction_id is None else jurisdiction_id,
+    )
     return RedirectResponse(f"/staff/admin/users/{account.id}?saved=role", status_code=303)
 
 
@@ -225,7 +273,7 @@ def reset_password(request: Request, user: AdminUserOutsideWrite, user_id: str) 
 
 
 @router.post("/settings")
-def update_settings(db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+def update_settings(db: SessionDep, user: RootAdminUser, form: FormDep) -> Response:
     """Deadline days per appeal kind, auto-close and reopen windows."""
     config.update_settings(
         db,

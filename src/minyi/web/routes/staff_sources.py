@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from minyi.collect import sources
 from minyi.collect.models import SOURCE_KINDS, SOURCE_STATUSES
 from minyi.core.errors import ValidationFailed
-from minyi.web.deps import AdminUser, FormDep, SessionDep
+from minyi.web.deps import FormDep, RootAdminUser, SessionDep
 from minyi.web.routes.staff_admin import ADMIN_SECTIONS
 from minyi.web.templating import render
 
@@ -39,13 +39,13 @@ def _list_page(
 
 
 @router.get("")
-def admin_sources(request: Request, db: SessionDep, user: AdminUser) -> Response:
+def admin_sources(request: Request, db: SessionDep, user: RootAdminUser) -> Response:
     """Registered web sources (网络来源) with their health: last fetch, items, errors, next run; a form to add one."""
     return _list_page(request, db)
 
 
 @router.post("")
-def add_source(request: Request, db: SessionDep, user: AdminUser, form: FormDep) -> Response:
+def add_source(request: Request, db: SessionDep, user: RootAdminUser, form: FormDep) -> Response:
     """Register a source (every invalid field reported at once, beside its input); its first run is due at once."""
     values = _values(form)
     try:
@@ -67,7 +67,7 @@ def add_source(request: Request, db: SessionDep, user: AdminUser, form: FormDep)
 
 
 @router.get("/{source_id}")
-def edit_source_form(request: Request, db: SessionDep, user: AdminUser, source_id: str) -> Response:
+def edit_source_form(request: Request, db: SessionDep, user: RootAdminUser, source_id: str) -> Response:
     """One source's settings in a form (the same fields as registration)."""
     source = sources.get_source(db, source_id)
     form = {name: str(getattr(source, name)) for name in SOURCE_FIELDS}
@@ -75,7 +75,7 @@ def edit_source_form(request: Request, db: SessionDep, user: AdminUser, source_i
 
 
 @router.post("/{source_id}")
-def edit_source(request: Request, db: SessionDep, user: AdminUser, source_id: str, form: FormDep) -> Response:
+def edit_source(request: Request, db: SessionDep, user: RootAdminUser, source_id: str, form: FormDep) -> Response:
     """Save a source's settings: every invalid field reported at once; the audit line lists what changed."""
     source = sources.get_source(db, source_id)
     values = _values(form)
@@ -88,21 +88,21 @@ def edit_source(request: Request, db: SessionDep, user: AdminUser, source_id: st
 
 
 @router.post("/{source_id}/run")
-def run_source(db: SessionDep, user: AdminUser, source_id: str) -> Response:
+def run_source(db: SessionDep, user: RootAdminUser, source_id: str) -> Response:
     """Make a source due now: a worker collects it within a minute."""
     sources.run_soon(db, source_id=source_id, actor=user)
     return RedirectResponse("/staff/admin/sources?saved=queued", status_code=303)
 
 
 @router.post("/{source_id}/remove")
-def remove_source(db: SessionDep, user: AdminUser, source_id: str) -> Response:
+def remove_source(db: SessionDep, user: RootAdminUser, source_id: str) -> Response:
     """Stop collecting a source (停用); what it gave stays."""
     sources.remove_source(db, source_id=source_id, actor=user)
     return RedirectResponse("/staff/admin/sources?saved=removed", status_code=303)
 
 
 @router.post("/{source_id}/resume")
-def resume_source(db: SessionDep, user: AdminUser, source_id: str) -> Response:
+def resume_source(db: SessionDep, user: RootAdminUser, source_id: str) -> Response:
     """Collect a stopped source again (恢复): its next run is due at once."""
     sources.resume_source(db, source_id=source_id, actor=user)
     return RedirectResponse("/staff/admin/sources?saved=resumed", status_code=303)

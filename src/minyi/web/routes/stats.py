@@ -10,12 +10,21 @@ from fastapi import APIRouter, Depends, Request, Response
 from minyi.core.clock import china_today
 from minyi.core.errors import ValidationFailed
 from minyi.departments.services import department_menu
+from minyi.jurisdictions.services import scope_path
 from minyi.knowledge.upkeep import upkeep_table
 from minyi.scorecard.score import COMPONENTS, ranking_json, ranking_table
 from minyi.scorecard.services import scorecard
 from minyi.stats import export
 from minyi.stats.figures import Figures
-from minyi.stats.services import GRANULARITIES, StatsReport, build_report, parse_query
+from minyi.stats.ranking import RANK_BY, parse_order
+from minyi.stats.services import (
+    GRANULARITIES,
+    StatsReport,
+    build_report,
+    cached_ranking,
+    parse_query,
+    public_jurisdiction,
+)
 from minyi.web.deps import SessionDep, optional_staff
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.web.state import app_state
@@ -59,21 +68,27 @@ def cells(figures: Figures, keys: Iterable[str] = _SHOW) -> list[tuple[str, str,
     ]
 
 
-def _report(request: Request, db: SessionDep) -> StatsReport:
-    return build_report(db, query=parse_query(dict(request.query_params)), cache=app_state(request).stats_cache)
+def _report(request: Request, db: SessionDep, scope: str = "") -> StatsReport:
+    query = parse_query(dict(request.query_params)).within(scope)
+    return build_report(db, query=query, cache=app_state(request).stats_cache)
+
+
+def _page_context(request: Request, db: SessionDep, base: str) -> dict[str, Any]:
+    return {
+        "params": dict(request.query_params),
+        "departments": department_menu(db),
+        "granularities": GRANULARITIES,
+        "today": china_today(),
+        "cells": cells,
+        "base": base,  # the page's own address: /stats, or /j/<slug>/stats
+        "jurisdiction": None,
+    }
 
 
 @router.get("/stats")
 def stats_page(request: Request, db: SessionDep) -> Response:
     """Messages, replies, timeliness and satisfaction per department and period, with charts and tables."""
-    params = dict(request.query_params)
-    context: dict[str, Any] = {
-        "params": params,
-        "departments": department_menu(db),
-        "granularities": GRANULARITIES,
-        "today": china_today(),
-        "cells": cells,
-    }
+    context = _page_context(request, db, "/stats")
     try:
         report = _report(request, db)
     except ValidationFailed as exc:  # the form comes back with the message; nothing to show yet
@@ -82,6 +97,26 @@ def stats_page(request: Request, db: SessionDep) -> Response:
     context |= {"report": report, "error": None, "query_string": request.url.query, "kb_upkeep": upkeep}
     # 考核 (minyi.scorecard): the period's department ranking
     context |= {"scorecard": _scorecard(request, db, report), "scorecard_components": COMPONENTS}
+    return render(request, "stats/index.html", context)
+
+
+@router.get("/j/{slug}/stats")
+def jurisdiction_stats_page(request: Request, db: SessionDep, slug: str) -> Response:
+    """The same page for one jurisdiction: the cases of its subtree, links up and down the tree, and 通报 (its
+    children ranked on the same figures)."""
+    place = public_jurisdiction(db, slug=slug)
+    context = _page_context(request, db, f"/j/{place.jurisdiction.slug}/stats") | {"jurisdiction": place}
+    try:
+        report = _report(request, db, scope_path(place.jurisdiction))
+    except ValidationFailed as exc:
+        return render(request, "stats/index.html", context | {"error": exc, "report": None}, status_code=422)
+    q = report.query
+    order = parse_order(request.query_params.get("rank"))
+    ranking = cached_ranking(
+        db, parent=place.jurisdiction, start=q.start, end=q.end, order=order, cache=app_state(request).stats_cache
+    )
+    context |= {"report": report, "error": None, "query_string": request.url.query, "kb_upkeep": None}
+    context |= {"scorecard": None, "ranking": ranking, "rank_by": RANK_BY}
     return render(request, "stats/index.html", context)
 
 

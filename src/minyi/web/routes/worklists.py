@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from minyi.accounts.models import User
+from minyi.console.services import ShownAnalysis
 from minyi.core.clock import china_today
 from minyi.core.db import transaction
 from minyi.core.errors import NotFound, PermissionDenied
@@ -48,6 +49,8 @@ def _page(request: Request, db: Session, user: User, name: str, extra: dict[str,
     scope = list_scope(db, user, filters)
     work = inbox.work_list(db, name=name, filters=filters, department_id=department_id, scope=scope)
     context = {"work": work, "list_url": PAGES[name], "departments": department_menu(db, active_only=True)}
+    if name == "triage":  # suggestions of each case's level only (minyi.workflow.levels)
+        context["shown_analyses"] = ShownAnalysis.of_page(db, [(r.case, r.analysis) for r in work.rows])
     return render(request, f"staff/{name}.html", context | (extra or {}))
 
 
