@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.callbacks import repeats
@@ -29,7 +30,7 @@ from minyi.jurisdictions.models import Jurisdiction
 from minyi.suggestions import services as suggestions
 from minyi.workflow import services as workflow
 from minyi.workflow.dispatch import STAFF_ACTIONS
-from minyi.workflow.models import Case
+from minyi.workflow.models import Case, ExtensionRequest
 from tests import factories as f
 from tests.hot.test_web_links import web_item, web_source
 
@@ -206,8 +207,6 @@ def tree(db: Session) -> Tree:
 
 
 def _commitment_id(db: Session, case_id: int) -> int:
-    from sqlalchemy import select
-
     from minyi.suggestions.models import Commitment
 
     found = db.scalar(select(Commitment.id).where(Commitment.case_id == case_id))
@@ -394,3 +393,35 @@ def test_watches_and_notices_stay_within_the_jurisdiction(client: TestClient, db
         assert "【退回】" in Staff(client, city_coordinator).call("GET", "/staff/notifications", "").text
     notices = watcher.call("GET", "/staff/notifications", "").text
     assert "【退回】" not in notices and not _leaks(notices, tree.hidden)
+
+
+def test_an_action_naming_another_case_checks_that_one_too(client: TestClient, db: Session, tree: Tree) -> None:
+    west = _staff_of(client, db, tree.west, tree.west_dept)
+    extension = db.scalar(select(ExtensionRequest.id).where(ExtensionRequest.case_id == tree.cases["east"]))
+    own = tree.cases["west"]
+    for body in ({"extension_id": extension, "approve": True}, {"extension_id": extension, "approve": False}):
+        decided = west["supervisor"].client.post(
+            f"/api/v1/staff/cases/{own}/actions/decide_extension", json=body, headers=west["supervisor"].headers
+        )
+        assert decided.status_code == 403 and "辖区" in decided.text, decided.text
+    merged = west["coordinator"].client.post(
+        f"/api/v1/staff/cases/{own}/actions/merge",
+        json={"into_case_id": tree.cases["east"]},
+        headers=west["coordinator"].headers,
+    )
+    assert merged.status_code == 403 and "辖区" in merged.text and "东区机密" not in merged.text
+    db.expire_all()
+    pending = db.get(ExtensionRequest, extension)
+    assert pending is not None and pending.status == "pending"
+    assert f.reload(db, db.get(Case, own)).status == "submitted"  # type: ignore[arg-type]
+
+
+def test_a_case_entered_below_the_root_starts_in_its_enterers_jurisdiction(db: Session, tree: Tree) -> None:
+    west_coordinator = f.user(db, role="coordinator", jurisdiction=tree.west)
+    entered = f.entered(db, west_coordinator, title="西区电话来电反映路灯", contact_phone="13700008888")
+    case = f.reload(db, entered.submission.case)
+    assert case.jurisdiction_id == tree.west.id and "西区" in case.jurisdiction_reason
+    assert workflow.can_see(case, f.actor(west_coordinator))
+    root_coordinator = f.user(db, role="coordinator")
+    at_root = f.reload(db, f.entered(db, root_coordinator, title="本级电话来电反映路灯").submission.case)
+    assert at_root.jurisdiction_id is None  # the root's entries stay where placement (or nothing) puts them

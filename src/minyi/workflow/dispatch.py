@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from minyi.core.errors import InvalidTransition
+from minyi.core.db import get_by_id
+from minyi.core.errors import InvalidTransition, PermissionDenied
 from minyi.core.validation import bool_field
 from minyi.workflow import moves, services
 from minyi.workflow.actors import Actor
+from minyi.workflow.models import Case, ExtensionRequest
 
 _ACTIONS: dict[str, Callable[[Session, Actor, Any, dict[str, Any]], Any]] = {
     "assign": lambda db, a, cid, f: services.assign(
@@ -50,10 +52,25 @@ _ACTIONS: dict[str, Callable[[Session, Actor, Any, dict[str, Any]], Any]] = {
 STAFF_ACTIONS = frozenset(_ACTIONS)
 
 
+def _other_case(session: Session, action: str, fields: dict[str, Any]) -> Case | None:
+    """The case an action names in its fields besides its own: the one it merges into, the one whose extension it
+    decides (that one is found by the request alone)."""
+    if action == "merge":
+        return get_by_id(session, Case, fields.get("into_case_id"))
+    if action == "decide_extension":
+        request = get_by_id(session, ExtensionRequest, fields.get("extension_id"))
+        return session.get(Case, request.case_id) if request is not None else None
+    return None
+
+
 def perform(session: Session, *, actor: Actor, case_id: Any, action: str, fields: dict[str, Any]) -> Any:
-    """Run the named staff action with the submitted fields."""
+    """Run the named staff action with the submitted fields; a case its fields name must lie in the actor's
+    jurisdiction too (isolation, docs/jurisdictions.md), checked before anything about it is read."""
     handler = _ACTIONS.get(action)
     if handler is None:
         msg = f"未知的操作：{action}"
         raise InvalidTransition(msg)
+    other = _other_case(session, action, fields)
+    if other is not None and not services.in_jurisdiction(other, actor):
+        raise PermissionDenied("该办件不属于您的辖区")
     return handler(session, actor, case_id, fields)
