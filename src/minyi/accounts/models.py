@@ -45,7 +45,7 @@ class User(Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), default=None)
     # Where the account's role applies: this jurisdiction and those below it (NULL: the root, everything).
-    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), default=None, index=True)
+    jurisdiction_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # no foreign key: 0028
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Second factor (TOTP, RFC 6238): the confirmed secret, one awaiting confirmation, and the last time step
@@ -55,7 +55,9 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
 
     department = relationship("Department", lazy="joined")
-    jurisdiction = relationship("Jurisdiction", lazy="joined")
+    jurisdiction = relationship(
+        "Jurisdiction", primaryjoin="foreign(User.jurisdiction_id) == Jurisdiction.id", lazy="joined", viewonly=True
+    )
 
     @property
     def own_department_id(self) -> int:

@@ -24,7 +24,7 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), default=None)
     # The jurisdiction it serves (minyi.jurisdictions); NULL: the root, the installation's own level.
-    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), default=None, index=True)
+    jurisdiction_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # no foreign key: 0028
     domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -69,12 +69,14 @@ class Case(Base):
     # The message's `created_at`, copied at insert: the lists' "age" without a join (filled on every insert).
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_received_at)
     # The jurisdiction that holds the case (minyi.jurisdictions; NULL: the root) and why it was placed there.
-    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), default=None)
+    jurisdiction_id: Mapped[int | None] = mapped_column(Integer, default=None)  # no foreign key: migration 0028
     jurisdiction_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     message = relationship("Message", lazy="joined")
     department = relationship("Department", lazy="joined")
-    jurisdiction = relationship("Jurisdiction", lazy="joined")
+    jurisdiction = relationship(
+        "Jurisdiction", primaryjoin="foreign(Case.jurisdiction_id) == Jurisdiction.id", lazy="joined", viewonly=True
+    )
 
 
 @event.listens_for(MessageAnalysis, "after_insert")

@@ -6,7 +6,10 @@ Create Date: 2026-12-05 00:00:00
 
 `jurisdictions` (the tree: `path` holds the ids from the root, so a subtree is one range of an index); the root
 is created here, named 本级 until the admin renames it. `departments`, `users` and `cases` get a nullable
-`jurisdiction_id` (NULL: the root), so nothing is rewritten at upgrade, whatever the volume; `cases` gets the
+`jurisdiction_id` (NULL: the root), so nothing is rewritten at upgrade, whatever the volume — without a foreign
+key (a jurisdiction is never deleted, only deactivated; the services check every id they store): SQLite cannot drop
+a referencing column in place, and a batch copy of `cases` or `users` at downgrade would have to drop tables that
+other tables refer to; `cases` gets the
 reason it was placed (`jurisdiction_reason`) and the index of a jurisdiction's work lists; `messages` gets what
 the citizen addressed (`addressed_jurisdiction_id`, `addressed_leader`; no foreign key: a reference
 would cost SQLite's downgrade a copy of the table and its search triggers).
@@ -78,7 +81,7 @@ def upgrade() -> None:
     # plain ADD COLUMN with an inline REFERENCES: SQLite adds it in place (no copy of a large table, the search
     # triggers of messages untouched); PostgreSQL adds the constraint without rewriting the rows (NULL default)
     for name in ("departments", "users", "cases"):
-        _add_reference(name, "jurisdiction_id")
+        op.add_column(name, sa.Column("jurisdiction_id", sa.Integer(), nullable=True))
     for name in ("departments", "users"):
         op.create_index(f"ix_{name}_jurisdiction_id", name, ["jurisdiction_id"])
     op.add_column("cases", sa.Column("jurisdiction_reason", sa.Text(), nullable=False, server_default=""))
@@ -91,29 +94,17 @@ def upgrade() -> None:
     op.add_column("messages", sa.Column("addressed_leader", sa.String(16), nullable=False, server_default=""))
 
 
-def _add_reference(table: str, column: str) -> None:
-    """A nullable column referring to a jurisdiction, added in place."""
-    if op.get_bind().dialect.name == "sqlite":  # ADD COLUMN … REFERENCES: SQLite's own form, no table copy
-        op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER REFERENCES jurisdictions (id)")
-        return
-    constraint = f"fk_{table}_{column}_jurisdictions"
-    op.add_column(table, sa.Column(column, sa.Integer(), sa.ForeignKey("jurisdictions.id", name=constraint)))
-
-
 def downgrade() -> None:
-    named = op.get_bind().dialect.name != "sqlite"  # SQLite's inline references have no name: batch drops them
-    for column in ("addressed_leader", "addressed_jurisdiction_id"):  # in place: SQLite 3.35+ drops a column
-        op.execute(f"ALTER TABLE messages DROP COLUMN {column}")
+    # in place (SQLite 3.35+ drops a column that no index, key or constraint uses): a batch copy of `cases` or
+    # `users` would have to drop tables that other tables refer to
+    for column in ("addressed_leader", "addressed_jurisdiction_id"):
+        op.drop_column("messages", column)
     op.drop_index("ix_cases_jurisdiction_status_urgent", table_name="cases")
     for name in ("users", "departments"):
         op.drop_index(f"ix_{name}_jurisdiction_id", table_name=name)
+    op.drop_column("cases", "jurisdiction_reason")
     for name in ("cases", "users", "departments"):
-        with op.batch_alter_table(name) as batch:
-            if named:
-                batch.drop_constraint(f"fk_{name}_jurisdiction_id_jurisdictions", type_="foreignkey")
-            if name == "cases":
-                batch.drop_column("jurisdiction_reason")
-            batch.drop_column("jurisdiction_id")
+        op.drop_column(name, "jurisdiction_id")
     op.drop_index("ix_jurisdictions_path", table_name="jurisdictions")
     op.drop_index("ix_jurisdictions_parent_id", table_name="jurisdictions")
     op.drop_table("jurisdictions")
