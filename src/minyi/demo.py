@@ -21,7 +21,6 @@ from minyi.messages.channels import WEBSITE
 from minyi.workflow import services as workflow
 from minyi.workflow.actors import Actor
 from minyi.workflow.intake import enter_message, submit_message
-from minyi.workflow.models import Case
 
 DEMO_ACTOR = "演示数据"  # the actor of the tree's audit lines
 
@@ -253,21 +252,6 @@ MESSAGES: list[DemoMessage] = [
 ]
 
 
-def _place(session: Session, case: Case, item: DemoMessage) -> None:
-    """Seam until routing at intake (issue 17, part R) is merged: a case that intake left unplaced gets the
-    jurisdiction its place names decide, with the reason, as intake will do. A no-op once intake places cases."""
-    if case.jurisdiction_reason:
-        return
-    placed = jurisdictions.place_text(session, [item.title, item.place, item.body])
-    if placed is None:
-        case.jurisdiction_reason = "未识别地点，由本级受理"
-        return
-    root_id = jurisdictions.ROOT_ID
-    case.jurisdiction_id = None if placed.jurisdiction_id == root_id else placed.jurisdiction_id
-    case.jurisdiction_reason = placed.reason
-    session.flush()
-
-
 def _replay(session: Session, item: DemoMessage, staff: DemoStaff, dept_id: int | None) -> None:
     """Submit the message `days_ago` and play its steps a day (or less) apart, with the clock set back: the
     coordinator of the case's jurisdiction (or the nearest one above) assigns it to a department of that level."""
@@ -287,7 +271,6 @@ def _replay(session: Session, item: DemoMessage, staff: DemoStaff, dept_id: int 
             received = to_china(start).strftime("%Y-%m-%dT%H:%M")
             entry = data | {"channel": item.channel, "received_at": received}
             sub = enter_message(session, data=entry, actor=staff.coordinators[jurisdictions.ROOT_ID])
-        _place(session, sub.case, item)
     handler = staff.handlers.get(dept_id) if dept_id is not None else None
     if dept_id is None or handler is None:
         return
