@@ -304,9 +304,9 @@ class Province:
         names = {"district": district["name"], "city": city["name"], "province": PROVINCE}
         return city["name"] + district["name"] + rng.choice(STREETS), names
 
-    def submit_places(self) -> list[str]:
-        """What citizens write as the place of a live submission: a district of the province, with its city."""
-        return [self.city_of[d["id"]]["name"] + d["name"] for d in self.districts]
+    def submit_places(self) -> list[tuple[str, str]]:
+        """Where a live submission is about: a district of the province, with its city."""
+        return [(self.city_of[d["id"]]["name"], d["name"]) for d in self.districts]
 
     def write_tree(self, conn: Connection) -> None:
         """The root renamed as the province, and the cities and districts below it (ids given here)."""
@@ -785,7 +785,7 @@ def generate(
         plan |= {
             "j_slugs": [province.busy_city["slug"], province.busy_district["slug"]],
             "submit_places": province.submit_places(),
-            "busy_place": BUSY_CITY + BUSY_DISTRICT,
+            "busy_place": [BUSY_CITY, BUSY_DISTRICT],
             "district_new": city.district_new[-500:],
             "assigned_open": {str(k): v[-200:] for k, v in city.assigned_open.items()},
         }
@@ -1156,9 +1156,14 @@ class Load:
             "place_text": rng.choice(REGIONS),
             "submission_key": f"scale-{tag}",
         }
-        if self.levels:  # 40 % about the busy district (its coordinator assigns them), the rest anywhere
-            places = self.plan["submit_places"]
-            data["place_text"] = self.plan["busy_place"] if rng.random() < 0.4 else rng.choice(places)
+        busy = False
+        if self.levels:  # 40 % about the busy district (its coordinator assigns them), the rest anywhere; the
+            # source's places become the district's, as for the generated messages
+            busy = rng.random() < 0.4
+            city, district = self.plan["busy_place"] if busy else rng.choice(self.plan["submit_places"])
+            names = {"district": district, "city": city, "province": PROVINCE}
+            data |= {"title": relocate(str(data["title"]), names), "body": relocate(str(data["body"]), names)[:3000]}
+            data["place_text"] = city + district
         client_no = n // 4
         with self.client(n, f"10.{50 + client_no // 62500}.{client_no // 250 % 250}.{client_no % 250 + 1}") as client:
             if n % 2 == 0:
@@ -1179,7 +1184,7 @@ class Load:
         if case_id is not None:
             with self.lock:
                 self.acknowledged[case_id] = data["title"]
-                if not self.levels or data["place_text"] == self.plan["busy_place"]:
+                if not self.levels or busy:
                     self.new_cases.append(case_id)
 
     def run(self) -> dict[str, Any]:
