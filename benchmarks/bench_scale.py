@@ -94,6 +94,7 @@ from minyi.workflow.events import (
     SubmitPayload,
     SupportedPayload,
 )
+from minyi.workflow.jurisdiction_board import refresh_board
 from minyi.workflow.models import Case, CaseEvent, ExtensionRequest, Rating, Reply
 from minyi.workflow.services import RATING_LEVELS
 
@@ -752,6 +753,8 @@ def generate(
                 for model in order:
                     writer.write(model, rows.get(model, []))
                 refresh_facts(conn, [c["id"] for c in rows[Case]])
+                # the jurisdictions' boards (a COPY bypasses the ORM hook that keeps them); nothing for a flat city
+                refresh_board(conn, [c["id"] for c in rows[Case] if c.get("jurisdiction_id") is not None])
             print(f"  generated {min(n, start + CHUNK):,} / {n:,} cases", file=sys.stderr, flush=True)
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":

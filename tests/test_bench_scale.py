@@ -120,6 +120,15 @@ def test_the_harness_with_levels_at_300_cases_on_sqlite(tmp_path: Path) -> None:
                 "WHERE c.jurisdiction_id IS NOT NULL AND j.id IS NULL"
             ).fetchone()[0]
             assert dangling == 0
+            # the jurisdictions' public boards hold the generated public cases (COPY bypasses the ORM's hook): one
+            # row per jurisdiction above the root that holds each (a district's case: its district and its city)
+            expected = db.execute(
+                "SELECT coalesce(sum(CASE j.level WHEN 'district' THEN 2 WHEN 'city' THEN 1 ELSE 0 END), 0) "
+                "FROM cases c JOIN messages m ON m.id = c.message_id JOIN jurisdictions j ON j.id = c.jurisdiction_id "
+                "WHERE c.id <= 300 AND m.is_public"
+            ).fetchone()[0]
+            board = db.execute("SELECT count(*) FROM jurisdiction_board WHERE case_id <= 300").fetchone()[0]
+            assert board == expected > 0
             # a case's department serves the jurisdiction that holds it
             mismatched = db.execute(
                 "SELECT count(*) FROM cases c JOIN departments d ON d.id = c.department_id "
