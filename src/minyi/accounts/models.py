@@ -56,7 +56,7 @@ class User(Base):
 
     department = relationship("Department", lazy="joined")
     jurisdiction = relationship(
-        "Jurisdiction", primaryjoin="foreign(User.jurisdiction_id) == Jurisdiction.id", lazy="joined", viewonly=True
+        "Jurisdiction", primaryjoin="foreign(User.jurisdiction_id) == Jurisdiction.id", lazy="joined"
     )
 
     @property

@@ -75,7 +75,7 @@ class Case(Base):
     message = relationship("Message", lazy="joined")
     department = relationship("Department", lazy="joined")
     jurisdiction = relationship(
-        "Jurisdiction", primaryjoin="foreign(Case.jurisdiction_id) == Jurisdiction.id", lazy="joined", viewonly=True
+        "Jurisdiction", primaryjoin="foreign(Case.jurisdiction_id) == Jurisdiction.id", lazy="joined"
     )
 
 
