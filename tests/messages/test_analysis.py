@@ -198,3 +198,28 @@ def test_department_candidates_follow_every_change_of_the_departments(db: Sessio
     db.flush()
     assert [c.name for c in analysis.active_department_candidates(db)] == [c.name for c in from_rows()]
     assert "区水务局" not in {c.name for c in analysis.active_department_candidates(db)}
+
+
+def test_a_live_message_is_ranked_among_its_levels_departments_only(db: Session) -> None:
+    """In a tree, the ranking reads the departments of the jurisdiction that holds the case and of its parent (what
+    its case page may show), not the thousands of a province; without levels, every department (the root's)."""
+    city = f.jurisdiction(db, name="A市", level="city", slug="lv-city")
+    east = f.jurisdiction(db, name="A2区", parent=city, slug="lv-east")
+    west = f.jurisdiction(db, name="A5区", parent=city, slug="lv-west")
+    made = {}
+    for name, where in (("本级住建局", None), ("A市住建局", city), ("A2区住建局", east), ("A5区住建局", west)):
+        made[name] = f.department(db, name=name, domains=["城乡建设"], keywords="自来水 停水")
+        made[name].jurisdiction_id = where.id if where is not None else None
+    db.flush()
+    sub = f.message(db, title="小区停水三天", body="自来水停水三天了，没有任何通知。", place_text="")
+    message_id = sub.message.id
+    names = {c.name for c in analysis.level_department_candidates(db, message_id=message_id)}
+    assert names == {"本级住建局"}  # at the root (no parent): the root's own
+    sub.case.jurisdiction_id = east.id
+    db.flush()
+    names = {c.name for c in analysis.level_department_candidates(db, message_id=message_id)}
+    assert names == {"A2区住建局", "A市住建局"}  # its own level and the parent's, never the sibling's
+    row = analysis.analyse_message(db, message_id=message_id, analyzer=KeywordAnalyzer())
+    suggested = {s["name"] for s in row.result["suggested_departments"]}
+    assert suggested and suggested <= {"A2区住建局", "A市住建局"}
+    assert len(analysis.active_department_candidates(db)) == 4  # imports still rank among every department

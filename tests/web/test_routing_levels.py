@@ -216,3 +216,32 @@ def test_a_staff_entry_may_name_the_mailbox_the_citizen_asked_for(client: TestCl
     assert entered.status_code == 200, entered.text
     case = _newest_case(db)
     assert case.jurisdiction_id == t["city"].id and case.jurisdiction_reason == "留言人选择：A市 市长信箱"
+
+
+def test_a_moved_case_is_queued_for_analysis_again_by_the_form_and_the_api(client: TestClient, db: Session) -> None:
+    """Its departments are ranked among the new level's: the worker analyses the message again after the move."""
+    from minyi.web.state import app_state
+
+    queued: list[int] = []
+    app_state(client.app).jobs = type("Jobs", (), {"analyse": staticmethod(queued.append)})()
+    t = _tree(db)
+    city = f.user(db, role="coordinator", jurisdiction=t["city"])
+    first, second = f.message(db, jurisdiction="a-city"), f.message(db, jurisdiction="a-city")
+    f.login(client, city)
+    data = {"jurisdiction_id": str(t["east"].id), "csrf_token": f.csrf(client)}
+    assert client.post(f"/staff/cases/{first.case.id}/actions/send_down", data=data).status_code == 200
+    assert queued == [first.message.id]
+    headers = _token(client, city)
+    url = f"/api/v1/staff/cases/{second.case.id}/actions/send_down"
+    assert client.post(url, json={"jurisdiction_id": t["west"].id}, headers=headers).status_code == 200
+    assert queued == [first.message.id, second.message.id]
+    reason = {"reason": "需市级协调", "csrf_token": f.csrf(client)}
+    f.login(client, f.user(db, role="coordinator", jurisdiction=t["east"]))
+    reason["csrf_token"] = f.csrf(client)
+    assert client.post(f"/staff/cases/{first.case.id}/actions/send_up", data=reason).status_code == 200
+    assert queued == [first.message.id, second.message.id, first.message.id]
+    other = f.message(db)
+    f.login(client, f.user(db, role="coordinator"))
+    data = {"reason": "重复", "csrf_token": f.csrf(client)}
+    client.post(f"/staff/cases/{other.case.id}/actions/reject", data=data)
+    assert len(queued) == 3  # other actions do not analyse again

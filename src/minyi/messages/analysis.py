@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypedDict
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Integer, Text, cast, column, select, table
 from sqlalchemy.orm import Session
 
 from minyi.core.clock import utcnow
 from minyi.departments.models import Department
+from minyi.jurisdictions.models import Jurisdiction
+from minyi.jurisdictions.services import ROOT_ID
 from minyi.messages.models import Message, MessageAnalysis, MessageLabel
 from minyi.nlp.department_names import OUTSIDE_FAMILY
 from minyi.nlp.departments import DepartmentCandidate, rank_departments, routing_abstains
@@ -80,16 +82,35 @@ class _CandidateCache:
         self._lock = threading.Lock()
         self._raw: tuple[tuple[Any, ...], ...] | None = None
         self._parsed: tuple[DepartmentCandidate, ...] = ()
+        self._levels: tuple[int, ...] = ()  # each candidate's jurisdiction (the root's id for NULL)
+        self._by_levels: dict[frozenset[int], tuple[DepartmentCandidate, ...]] = {}
 
     def of(self, raw: tuple[tuple[Any, ...], ...]) -> tuple[DepartmentCandidate, ...]:
         with self._lock:
-            if raw != self._raw:
-                self._parsed = tuple(
-                    DepartmentCandidate(id=i, name=n, domains=_json_tuple(d), keywords=_json_tuple(k))
-                    for i, n, d, k in raw
-                )
-                self._raw = raw
+            self._refresh(raw)
             return self._parsed
+
+    def within(self, raw: tuple[tuple[Any, ...], ...], levels: frozenset[int]) -> tuple[DepartmentCandidate, ...]:
+        """The candidates of these jurisdictions only (kept per set of jurisdictions until the rows change)."""
+        with self._lock:
+            self._refresh(raw)
+            found = self._by_levels.get(levels)
+            if found is None:
+                found = tuple(c for c, level in zip(self._parsed, self._levels, strict=True) if level in levels)
+                if len(self._by_levels) > 1000:  # a province's every pair of levels fits; beyond, start again
+                    self._by_levels.clear()
+                self._by_levels[levels] = found
+            return found
+
+    def _refresh(self, raw: tuple[tuple[Any, ...], ...]) -> None:
+        if raw != self._raw:
+            self._parsed = tuple(
+                DepartmentCandidate(id=i, name=n, domains=_json_tuple(d), keywords=_json_tuple(k))
+                for i, n, d, k, _j in raw
+            )
+            self._levels = tuple(ROOT_ID if j is None else int(j) for *_rest, j in raw)
+            self._by_levels = {}
+            self._raw = raw
 
 
 def _json_tuple(text: str | None) -> tuple[str, ...]:
@@ -99,15 +120,42 @@ def _json_tuple(text: str | None) -> tuple[str, ...]:
 _CANDIDATES = _CandidateCache()
 
 
-def active_department_candidates(session: Session) -> tuple[DepartmentCandidate, ...]:
-    """The active departments, as the ranking reads them (read once per analysis or batch; parsed again only
-    when they changed since this process last read them)."""
+def _department_rows(session: Session) -> tuple[tuple[Any, ...], ...]:
     query = (
-        select(Department.id, Department.name, cast(Department.domains, Text), cast(Department.keywords, Text))
+        select(
+            Department.id,
+            Department.name,
+            cast(Department.domains, Text),
+            cast(Department.keywords, Text),
+            Department.jurisdiction_id,
+        )
         .where(Department.is_active.is_(True))
         .order_by(Department.id)
     )
-    return _CANDIDATES.of(tuple(tuple(row) for row in session.execute(query)))
+    return tuple(tuple(row) for row in session.execute(query))
+
+
+def active_department_candidates(session: Session) -> tuple[DepartmentCandidate, ...]:
+    """The active departments, as the ranking reads them (read once per analysis or batch; parsed again only
+    when they changed since this process last read them)."""
+    return _CANDIDATES.of(_department_rows(session))
+
+
+# The cases table read by name: messages does not import workflow (the case that holds a message, and where).
+_CASES = table("cases", column("message_id", Integer), column("jurisdiction_id", Integer))
+
+
+def level_department_candidates(session: Session, *, message_id: int) -> tuple[DepartmentCandidate, ...]:
+    """The active departments a live message is ranked among: those of the jurisdiction that holds its case and
+    of that jurisdiction's parent (NULL: the root) — the ones its case page may show (minyi.workflow.levels). On an
+    installation without levels every department is the root's, so this is every active department; in a
+    province's tree it is tens of departments instead of thousands (the ranking's cost grows with their number).
+    """
+    own = session.scalar(select(_CASES.c.jurisdiction_id).where(_CASES.c.message_id == message_id))
+    own = ROOT_ID if own is None else int(own)
+    parent = session.scalar(select(Jurisdiction.parent_id).where(Jurisdiction.id == own))
+    levels = frozenset({own} if parent is None else {own, int(parent)})
+    return _CANDIDATES.within(_department_rows(session), levels)
 
 
 def stored_analysis(result: AnalysisResult, *, title: str, body: str, departments: list[Department]) -> StoredAnalysis:
@@ -203,7 +251,7 @@ def read_analysis_input(session: Session, *, message_id: int, if_missing: bool =
         message_id=message_id,
         title=message.title,
         body=message.body,
-        departments=active_department_candidates(session),
+        departments=level_department_candidates(session, message_id=message_id),
         as_of=utcnow(),
         seen=seen,
     )
@@ -245,7 +293,8 @@ def store_analysis(
     if _superseded(existing, inputs, if_missing=if_missing):
         return None
     row = existing or MessageAnalysis(message_id=inputs.message_id)
-    apply_outcome(row, outcome, departments=active_department_candidates(session), version=version)
+    departments = level_department_candidates(session, message_id=inputs.message_id)
+    apply_outcome(row, outcome, departments=departments, version=version)
     session.add(row)
     session.flush()
     return row

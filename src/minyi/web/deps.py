@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -22,6 +22,7 @@ from minyi.core.errors import DomainError, NotAuthenticated, PermissionDenied
 from minyi.core.settings import Settings
 from minyi.web.proxies import request_client
 from minyi.web.state import app_state
+from minyi.workflow.services import load_case
 
 SESSION_COOKIE = "minyi_session"
 CSRF_COOKIE = "minyi_csrf"
@@ -55,6 +56,13 @@ def analyse_after_commit(request: Request, message_id: int) -> None:
     jobs = app_state(request).jobs
     if jobs is not None:
         after_commit(request, partial(jobs.analyse, message_id))
+
+
+def reanalyse_after_move(request: Request, session: Session, *, case_id: Any, action: str) -> None:
+    """After 下派 or 上报, queue the case's message for analysis again: its departments are ranked among the new
+    level's (minyi.messages.analysis.level_department_candidates), so the case page suggests the new level's."""
+    if action in {"send_down", "send_up"}:
+        analyse_after_commit(request, load_case(session, case_id).message_id)
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]

@@ -19,7 +19,14 @@ from minyi.notifications import handoffs
 from minyi.notifications.services import Outbound
 from minyi.web import serializers
 from minyi.web.audit import ContactAuditDep, ContactAuditRecorder
-from minyi.web.deps import ApiUser, SessionDep, SettingsDep, analyse_after_commit, client_hash
+from minyi.web.deps import (
+    ApiUser,
+    SessionDep,
+    SettingsDep,
+    analyse_after_commit,
+    client_hash,
+    reanalyse_after_move,
+)
 from minyi.web.openapi import choices, errors, integer_or_empty, query_parameters
 from minyi.web.routes.worklists import list_filters as list_filters_for
 from minyi.web.routes.worklists import list_scope
@@ -211,6 +218,7 @@ def staff_case(audit: ContactAuditDep, db: SessionDep, user: ApiUser, case_id: s
 
 @router.post("/staff/cases/{case_id}/actions/{action}", responses=errors(409))
 async def staff_action(
+    request: Request,
     audit: ContactAuditDep,
     db: SessionDep,
     settings: SettingsDep,
@@ -229,6 +237,7 @@ async def staff_action(
     def work() -> StaffCase | CaseMovedOut:
         actor = Actor.from_user(user)
         handoffs.perform(db, actor=actor, case_id=case_id, action=action, fields=fields, outbound=outbound)
+        reanalyse_after_move(request, db, case_id=case_id, action=action)
         case = services.load_case(db, case_id)
         if not services.in_jurisdiction(case, actor):
             where = case.jurisdiction.name if case.jurisdiction is not None else levels.holder(db, case).name

@@ -25,6 +25,7 @@ from minyi.web.deps import (
     SettingsDep,
     StaffUser,
     client_hash,
+    reanalyse_after_move,
 )
 from minyi.web.templating import render
 from minyi.workflow import review
@@ -120,7 +121,7 @@ def case_review(db: SessionDep, user: StaffUser, form: FormDep, case_id: str) ->
 
 @router.post("/cases/{case_id}/actions/{action}")
 def case_action(
-    db: SessionDep, settings: SettingsDep, user: StaffUser, form: FormDep, case_id: str, action: str
+    request: Request, db: SessionDep, settings: SettingsDep, user: StaffUser, form: FormDep, case_id: str, action: str
 ) -> Response:
     """Run one action from the case page's forms (a hand-off is told to whoever has new work), then show the case."""
     if user.role is Role.CITIZEN:
@@ -128,6 +129,7 @@ def case_action(
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     actor, outbound = Actor.from_user(user), Outbound.of(settings)
     handoffs.perform(db, actor=actor, case_id=case_id, action=action, fields=fields, outbound=outbound)
+    reanalyse_after_move(request, db, case_id=case_id, action=action)
     back = {"accept": f"/staff/cases/{case_id}"}.get(action)
     if back is None:
         back = (
