@@ -1426,9 +1426,16 @@ def probe(args: argparse.Namespace, repeats: int = 7) -> dict[str, Any]:
                     client.__exit__(None, None, None)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    # what the worker does for each live message: the pipeline, then the ranking of every active department
+    # what the worker does for each live message: the pipeline, then the ranking of the departments it may go to —
+    # every one of a flat city; in the province, those of the busy district and of its city (the message's level
+    # and the parent's: minyi.messages.analysis.level_department_candidates)
     now = datetime.now(UTC)
-    rows = Province(now).departments if args.levels else department_rows(now)
+    if args.levels:
+        province = Province(now)
+        levels = {province.busy_district["id"], province.busy_city["id"]}
+        rows = [d for d in province.departments if d.get("jurisdiction_id") in levels]
+    else:
+        rows = department_rows(now)
     departments = [Department(**{k: v for k, v in d.items() if k != "created_at"}) for d in rows]
     analyzer = default_analyzer()
     cpu = []
