@@ -185,14 +185,23 @@ def department_tree(session: Session, *, active_only: bool = False, scope: str =
 
 
 def department_menu(
-    session: Session, *, active_only: bool = False, jurisdiction_id: int | None = None, root_id: int = 1
+    session: Session,
+    *,
+    active_only: bool = False,
+    jurisdiction_id: int | None = None,
+    root_id: int = 1,
+    scope: str = "",
 ) -> list[MenuNode]:
     """`department_tree` for the menus of busy pages (the board, the statistics, the work lists, a case):
     the same lines in the same order, from three columns instead of whole rows. With `jurisdiction_id`, only
-    the departments of that jurisdiction (`root_id`: the root's, whose rows may hold NULL)."""
+    the departments of that jurisdiction (`root_id`: the root's, whose rows may hold NULL); with `scope` (a
+    jurisdiction's path, `jurisdictions.services.scope_path`), only those of its subtree — a district's pages list
+    its and its streets' departments, not a province's thousands ("": every department)."""
     query = select(Department.id, Department.name, Department.parent_id).where(not_merged()).order_by(Department.name)
     if active_only:
         query = query.where(Department.is_active.is_(True))
+    if (clause := within(Department.jurisdiction_id, scope)) is not None:
+        query = query.where(clause)
     if jurisdiction_id == root_id:
         query = query.where(or_(Department.jurisdiction_id.is_(None), Department.jurisdiction_id == root_id))
     elif jurisdiction_id is not None:

@@ -37,7 +37,7 @@ def board(request: Request, db: SessionDep, slug: str) -> Response:
     context = {
         "page": page,
         "filters": filters,
-        "departments": department_menu(db),
+        "departments": department_menu(db, scope=place.path),  # the subtree's departments
         "explained": explanations.explanations_of(db, [c.id for c in page.items]),
         "switcher": jurisdictions.switcher(db, place),
         "board_path": jurisdictions.page_path(place),

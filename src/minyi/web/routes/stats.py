@@ -73,10 +73,10 @@ def _report(request: Request, db: SessionDep, scope: str = "") -> StatsReport:
     return build_report(db, query=query, cache=app_state(request).stats_cache)
 
 
-def _page_context(request: Request, db: SessionDep, base: str) -> dict[str, Any]:
+def _page_context(request: Request, db: SessionDep, base: str, scope: str = "") -> dict[str, Any]:
     return {
         "params": dict(request.query_params),
-        "departments": department_menu(db),
+        "departments": department_menu(db, scope=scope),  # a jurisdiction's page: its subtree's departments
         "granularities": GRANULARITIES,
         "today": china_today(),
         "cells": cells,
@@ -105,9 +105,10 @@ def jurisdiction_stats_page(request: Request, db: SessionDep, slug: str) -> Resp
     """The same page for one jurisdiction: the cases of its subtree, links up and down the tree, and 通报 (its
     children ranked on the same figures)."""
     place = public_jurisdiction(db, slug=slug)
-    context = _page_context(request, db, f"/j/{place.jurisdiction.slug}/stats") | {"jurisdiction": place}
+    scope = scope_path(place.jurisdiction)
+    context = _page_context(request, db, f"/j/{place.jurisdiction.slug}/stats", scope) | {"jurisdiction": place}
     try:
-        report = _report(request, db, scope_path(place.jurisdiction))
+        report = _report(request, db, scope)
     except ValidationFailed as exc:
         return render(request, "stats/index.html", context | {"error": exc, "report": None}, status_code=422)
     q = report.query

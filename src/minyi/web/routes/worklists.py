@@ -48,7 +48,8 @@ def _page(request: Request, db: Session, user: User, name: str, extra: dict[str,
     department_id = user.own_department_id if name == "department" else None
     scope = list_scope(db, user, filters)
     work = inbox.work_list(db, name=name, filters=filters, department_id=department_id, scope=scope)
-    context = {"work": work, "list_url": PAGES[name], "departments": department_menu(db, active_only=True)}
+    menu = department_menu(db, active_only=True, scope=scope)  # the departments of the list's jurisdictions
+    context = {"work": work, "list_url": PAGES[name], "departments": menu}
     if name == "triage":  # suggestions of each case's level only (minyi.workflow.levels)
         context["shown_analyses"] = ShownAnalysis.of_page(db, [(r.case, r.analysis) for r in work.rows])
     return render(request, f"staff/{name}.html", context | (extra or {}))
