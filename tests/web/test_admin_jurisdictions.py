@@ -48,7 +48,8 @@ def test_only_admins_see_the_tree_and_it_is_in_the_admin_menu(client: TestClient
     assert client.get("/staff/admin/jurisdictions").status_code == 403
     other = TestClient(client.app)
     f.login(other, f.user(db, role="admin"))
-    assert 'href="/staff/admin/jurisdictions"' in other.get("/staff/admin").text
+    home = other.get("/staff/admin").text
+    assert 'href="/staff/admin/jurisdictions"' in home and 'href="/staff/admin/audit"' in home  # the root's admin
 
 
 def test_the_tree_shows_levels_counts_and_a_sample_of_the_file(client: TestClient, db: Session) -> None:
@@ -205,6 +206,7 @@ def test_an_admin_of_a_district_manages_its_subtree_only(client: TestClient, db:
     home = client.get("/staff/admin").text
     assert 'href="/staff/admin/jurisdictions"' in home and 'href="/staff/admin/sources"' not in home
     assert 'href="/staff/admin/settings"' not in home and 'href="/staff/admin/tasks"' not in home
+    assert 'href="/staff/admin/audit"' not in home  # nor in the top menu (访问审计 is the root's)
 
 
 def test_an_admin_of_a_district_manages_its_accounts_and_departments_only(client: TestClient, db: Session) -> None:

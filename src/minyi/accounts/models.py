@@ -67,6 +67,12 @@ class User(Base):
         return self.department_id
 
     @property
+    def at_root(self) -> bool:
+        """Whether the account belongs to the root jurisdiction (the installation's own level; also the menus'
+        test for the installation-wide pages, which admins of a jurisdiction may not open)."""
+        return self.jurisdiction is None or self.jurisdiction.parent_id is None
+
+    @property
     def role_name(self) -> str:
         """The role's Chinese name."""
         return ROLE_NAMES[self.role]

@@ -129,6 +129,7 @@ class UserBadge:
     role: str
     role_name: str
     department_name: str
+    at_root: bool = True  # of the root jurisdiction: the installation-wide pages are in its menu
 
 
 def optional_staff(request: Request, db: SessionDep) -> User | None:
@@ -137,7 +138,11 @@ def optional_staff(request: Request, db: SessionDep) -> User | None:
         user = accounts.user_for_token(db, request.cookies.get(SESSION_COOKIE), kind="browser")
         if user is not None:
             request.state.user = UserBadge(
-                user.display_name, user.role.value, user.role_name, user.department.name if user.department else ""
+                user.display_name,
+                user.role.value,
+                user.role_name,
+                user.department.name if user.department else "",
+                user.at_root,
             )
     return user
 
