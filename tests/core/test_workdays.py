@@ -44,6 +44,7 @@ def test_past_the_calendar_horizon_falls_back_to_weekdays_with_a_warning(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(workdays, "_warned_years", set())
+    workdays.is_workday.cache_clear()  # days asked by an earlier test would answer from the cache, unwarned
     with caplog.at_level(logging.WARNING, logger="minyi.core.workdays"):
         # 2027 is not announced yet: Fri Dec 31 2027 + 1 working day = Mon Jan 3 2028, no crash.
         assert add_workdays(date(2027, 12, 31), 1) == date(2028, 1, 3)

@@ -194,6 +194,8 @@ def test_ties_share_a_rank_and_undefined_rates_come_last() -> None:
 def test_a_jurisdictions_figures_read_the_index_of_its_subtree(db: Session) -> None:
     """The scoped GROUP BY searches `case_facts` by (jurisdiction, received day) for each jurisdiction of the subtree
     (found by the `path` index): never a scan of every case's facts."""
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan (EXPLAIN QUERY PLAN); PostgreSQL's planner chooses by its statistics")
     tree = _tree(db)
     scope = StatsQuery(*PERIOD).within(scope_path(tree.city)).scope_clause()
     query = select(CaseFactsRow.received_month, func.count()).where(
