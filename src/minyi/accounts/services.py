@@ -27,8 +27,7 @@ from minyi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from minyi.core.security import hash_token
 from minyi.core.validation import choice_field, text_field
 from minyi.departments.models import Department
-from minyi.jurisdictions.models import Jurisdiction
-from minyi.jurisdictions.services import in_scope, path_of, scope_path, within
+from minyi.jurisdictions.services import chosen_jurisdiction, in_scope, path_of, scope_path, within
 
 _USERNAME = re.compile(r"^[a-z0-9_.-]{3,32}$")
 PASSWORD_MIN = 10
@@ -118,16 +117,8 @@ def managed_user(session: Session, *, user_id: Any, acting_user: User) -> User:
 def jurisdiction_for(session: Session, raw: Any, *, scope: str) -> int | None:
     """A jurisdiction chosen for an account or department: empty means the root (only for those who manage the
     root); otherwise it must exist, be active and lie within `scope`."""
-    if raw in (None, ""):
-        if scope:
-            raise ValidationFailed("请选择辖区（您只能管理本辖区及其下级）", field="jurisdiction_id")
-        return None
-    node = get_by_id(session, Jurisdiction, raw)
-    if node is None or not in_scope(node.path, scope):
-        raise ValidationFailed("请选择有效的辖区", field="jurisdiction_id")
-    if not node.is_active:
-        raise ValidationFailed(f"辖区“{node.name}”已停用", field="jurisdiction_id")
-    return None if node.parent_id is None else node.id
+    node = chosen_jurisdiction(session, raw, scope=scope, missing="请选择辖区（您只能管理本辖区及其下级）")
+    return None if node is None or node.parent_id is None else node.id
 
 
 def _role_and_department(

@@ -14,7 +14,7 @@ from minyi.core.validation import text_field
 from minyi.departments.merge import not_merged
 from minyi.departments.models import Department
 from minyi.jurisdictions.models import Jurisdiction
-from minyi.jurisdictions.services import in_scope, path_of, within
+from minyi.jurisdictions.services import chosen_jurisdiction, in_scope, path_of, within
 from minyi.nlp.labels import DOMAINS
 
 
@@ -39,16 +39,7 @@ def _keywords(raw: Any) -> list[str]:
 def _jurisdiction(session: Session, raw: Any, *, scope: str) -> Jurisdiction | None:
     """The jurisdiction a department serves: empty is the root (for those who manage the root only); else an
     active jurisdiction within `scope` (an admin's subtree, "" everything)."""
-    if raw in (None, ""):
-        if scope:
-            raise ValidationFailed("请选择部门所属辖区（您只能管理本辖区及其下级）", field="jurisdiction_id")
-        return None
-    node = get_by_id(session, Jurisdiction, raw)
-    if node is None or not in_scope(node.path, scope):
-        raise ValidationFailed("请选择有效的辖区", field="jurisdiction_id")
-    if not node.is_active:
-        raise ValidationFailed(f"辖区“{node.name}”已停用", field="jurisdiction_id")
-    return node
+    return chosen_jurisdiction(session, raw, scope=scope, missing="请选择部门所属辖区（您只能管理本辖区及其下级）")
 
 
 def _check_parent(session: Session, parent: Department, place: Jurisdiction | None, scope: str) -> None:

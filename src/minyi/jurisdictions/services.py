@@ -90,6 +90,22 @@ def within(column: InstrumentedAttribute[int | None], scope: str) -> ColumnEleme
     return column.in_(subtree_ids(scope))
 
 
+def chosen_jurisdiction(session: Session, raw: Any, *, scope: str, missing: str) -> Jurisdiction | None:
+    """A jurisdiction chosen in a form for an account or a department: empty means the root (allowed only to those
+    who manage the root: `scope` ""; else the error `missing`); otherwise it must exist, be active and lie within
+    `scope` (an admin's subtree)."""
+    if raw in (None, ""):
+        if scope:
+            raise ValidationFailed(missing, field="jurisdiction_id")
+        return None
+    node = get_by_id(session, Jurisdiction, raw)
+    if node is None or not in_scope(node.path, scope):
+        raise ValidationFailed("请选择有效的辖区", field="jurisdiction_id")
+    if not node.is_active:
+        raise ValidationFailed(f"辖区“{node.name}”已停用", field="jurisdiction_id")
+    return node
+
+
 def ancestors(session: Session, jurisdiction: Jurisdiction) -> list[Jurisdiction]:
     """From the root down to `jurisdiction`'s parent."""
     ids = [int(part) for part in jurisdiction.path.strip("/").split("/")[:-1] if part]
