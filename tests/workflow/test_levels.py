@@ -286,3 +286,17 @@ def test_suggestions_only_of_the_cases_level_and_its_parent_marked(db: Session) 
     db.flush()
     analysis = levels.shown_analysis(db, moved, {"suggested_departments": stored[:1], "department_abstained": False})
     assert analysis == {"suggested_departments": [], "department_abstained": True}  # nothing of its level: by hand
+
+
+def test_the_forms_menus_are_kept_until_the_tree_changes(db: Session) -> None:
+    """The busiest page: the form's 提交到 and 领导信箱 menus are not rebuilt from the tree at every view."""
+    from minyi.jurisdictions.routing import address_choices
+
+    t = _tree(db)
+    first = address_choices(db)
+    assert address_choices(db) is first  # nothing changed: the same menus
+    j.update_jurisdiction(
+        db, jurisdiction_id=t["west"].id, name="A5区", level="district", slug="a5", areas="岳麓区", leaders="区长"
+    )
+    again = address_choices(db)
+    assert again is not first and "a5:区长" in {c.value for c in again.leaders}

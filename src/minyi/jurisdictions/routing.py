@@ -4,9 +4,9 @@ else the one its place names decide (by an area index kept per process), else th
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,8 @@ from minyi.core.errors import ValidationFailed
 from minyi.jurisdictions.models import Jurisdiction
 from minyi.jurisdictions.services import ROOT_ID, area_index
 from minyi.nlp.jurisdiction import AreaIndex
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,12 @@ class AddressChoices:
 
 
 def address_choices(session: Session) -> AddressChoices:
+    """The menus of the citizen's form, kept per process like the area index (built again only when the tree
+    changed: the form is the busiest page, and a province's menus are hundreds of lines)."""
+    return _CHOICES.get(session)
+
+
+def _address_choices(session: Session) -> AddressChoices:
     """The menus of the citizen's form, from the active jurisdictions (four columns, not the area names)."""
     query = (
         select(Jurisdiction.slug, Jurisdiction.name, Jurisdiction.path, Jurisdiction.leaders)
@@ -154,8 +162,9 @@ def _stored_id(jurisdiction_id: int) -> int | None:
 # -- the area index, kept per process --------------------------------------------------------------------------
 
 
-class _IndexCache:
-    """The area index this process built last, with what it was built from.
+class _TreeCache(Generic[T]):
+    """What this process built last from the jurisdiction tree (the area index, the form's menus), with what it
+    was built from.
 
     Building it reads every active jurisdiction's names and compiles one automaton: far too slow for every
     submission at a province's size. It is kept with a key — the number of rows and the sum of their
@@ -164,21 +173,22 @@ class _IndexCache:
     transaction that is rolled back later).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, build: Callable[[Session], T]) -> None:
+        self._build = build
         self._lock = threading.Lock()
         self._key: tuple[int, int, int] | None = None
-        self._index: AreaIndex | None = None
+        self._index: T | None = None
         self.generation = 0
         self.builds = 0  # how many times it was built (for the tests and the benchmark)
 
-    def get(self, session: Session) -> AreaIndex:
+    def get(self, session: Session) -> T:
         count, revisions = session.execute(
             select(func.count(Jurisdiction.id), func.coalesce(func.sum(Jurisdiction.revision), 0))
         ).one()
         key = (self.generation, int(count), int(revisions))
         with self._lock:
             if self._index is None or key != self._key:
-                self._index = area_index(session)
+                self._index = self._build(session)
                 self._key = key
                 self.builds += 1
             return self._index
@@ -188,7 +198,8 @@ class _IndexCache:
             self.generation += 1
 
 
-_CACHE = _IndexCache()
+_CACHE: _TreeCache[AreaIndex] = _TreeCache(area_index)
+_CHOICES: _TreeCache[AddressChoices] = _TreeCache(_address_choices)
 
 
 def cached_area_index(session: Session) -> AreaIndex:
@@ -207,3 +218,4 @@ def index_builds() -> int:
 @event.listens_for(Jurisdiction, "after_delete")
 def _tree_changed(*_args: Any) -> None:
     _CACHE.forget()
+    _CHOICES.forget()
