@@ -121,11 +121,11 @@ def latest_event_id(session: Session, interview_id: int) -> int:
     return session.scalar(select(func.max(InterviewEvent.id)).where(InterviewEvent.interview_id == interview_id)) or 0
 
 
-def interview_page(session: Session, interview: Interview, *, page: Any = 1) -> InterviewPage:
-    """The public page: approved questions in the moderators' order with their answers (the transcript)."""
-    last = latest_event_id(session, interview.id)  # read first: what the page shows is at least this recent
-    number = _page_number(page)
-    where = (InterviewQuestion.interview_id == interview.id, InterviewQuestion.state == APPROVED)
+def _question_page(
+    session: Session, where: tuple[Any, ...], number: int
+) -> tuple[list[InterviewQuestion], dict[int, list[InterviewAnswer]], int]:
+    """One page of a session's questions matching `where`, in the moderators' order, with their answers and how
+    many match (the public transcript and the moderators' queue page alike)."""
     total = session.scalar(select(func.count(InterviewQuestion.id)).where(*where)) or 0
     rows = list(
         session.scalars(
@@ -136,7 +136,15 @@ def interview_page(session: Session, interview: Interview, *, page: Any = 1) -> 
             .offset((number - 1) * QUESTIONS_PAGE)
         )
     )
-    answers = _answers(session, [q.id for q in rows])
+    return rows, _answers(session, [q.id for q in rows]), total
+
+
+def interview_page(session: Session, interview: Interview, *, page: Any = 1) -> InterviewPage:
+    """The public page: approved questions in the moderators' order with their answers (the transcript)."""
+    last = latest_event_id(session, interview.id)  # read first: what the page shows is at least this recent
+    number = _page_number(page)
+    where = (InterviewQuestion.interview_id == interview.id, InterviewQuestion.state == APPROVED)
+    rows, answers, total = _question_page(session, where, number)
     return InterviewPage(
         interview=interview,
         questions=[public_question(q, answers.get(q.id, [])) for q in rows],
@@ -162,17 +170,7 @@ def queue(session: Session, interview: Interview, *, state: str = "", page: Any 
     number = _page_number(page)
     states = (state,) if state else QUEUED
     where = (InterviewQuestion.interview_id == interview.id, InterviewQuestion.state.in_(states))
-    total = session.scalar(select(func.count(InterviewQuestion.id)).where(*where)) or 0
-    rows = list(
-        session.scalars(
-            select(InterviewQuestion)
-            .where(*where)
-            .order_by(InterviewQuestion.position, InterviewQuestion.id)
-            .limit(QUESTIONS_PAGE)
-            .offset((number - 1) * QUESTIONS_PAGE)
-        )
-    )
-    answers = _answers(session, [q.id for q in rows])
+    rows, answers, total = _question_page(session, where, number)
     return Page([QueueItem(q, answers.get(q.id, [])) for q in rows], number, max(1, -(-total // QUESTIONS_PAGE)), total)
 
 
